@@ -1,0 +1,55 @@
+"""Caption style: the numbers a formatter must respect, and named presets with their sources.
+
+The figures come from the style guides gathered in the project's caption-style notes
+(Netflix Timed Text Style Guide, BBC Subtitle Guidelines, DCMP, TED).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Style:
+    """Hard limits and targets for cues.  Times are seconds."""
+
+    name: str = "netflix"
+    max_chars: int = 42  # characters per line (CJK use their own, see per_language)
+    max_lines: int = 2
+    max_cps: float = 20.0  # reading speed never above this
+    target_cps: float = 17.0  # reading speed aimed for where the timing allows
+    min_duration: float = 5 / 6
+    max_duration: float = 7.0
+    min_gap: float = 0.08  # 2 frames at 25 fps; gaps are either this or 0 (chained)
+    chain_gap: float = 0.5  # gaps shorter than this are closed to ``min_gap``
+    linger: float = 0.5  # how long a cue may stay after its last word
+    pause_split: float = 0.5  # a silence this long between words ends a cue
+
+    def with_overrides(self, **overrides: Any) -> Style:
+        """A copy with the given (non-None) fields replaced."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+PRESETS: dict[str, Style] = {
+    # Netflix English (adult): 42 chars x 2 lines, 5/6 s .. 7 s, 2-frame gaps; 20 cps ceiling, 17 aimed for.
+    "netflix": Style(),
+    # Netflix English children: 17 cps ceiling.
+    "netflix-children": Style(name="netflix-children", max_cps=17.0, target_cps=15.0),
+    # BBC broadcast: 37 chars, 160-180 wpm (about 15-17 cps), run cues together or leave >= 1 s.
+    "bbc": Style(name="bbc", max_chars=37, max_cps=17.0, target_cps=15.0, min_duration=1.2, max_duration=7.0),
+    # DCMP: 32 chars, 2 lines, 2 s minimum, 150-160 wpm.
+    "dcmp": Style(name="dcmp", max_chars=32, max_cps=15.0, target_cps=13.0, min_duration=2.0, max_duration=7.0),
+    # TED: 42 chars, 2 lines, 21 cps, 1 s .. 7 s.
+    "ted": Style(name="ted", max_chars=42, max_cps=21.0, target_cps=17.0, min_duration=1.0, max_duration=7.0),
+}
+
+
+def get_style(name: str) -> Style:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown style {name!r} (choose from {', '.join(PRESETS)})") from None
