@@ -1,0 +1,210 @@
+"""The media stage: find ffmpeg, probe a file's streams (PyAV), extract 16 kHz mono audio (ffmpeg).
+
+Probing uses PyAV (bundled with faster-whisper) because the pip-installed ffmpeg has no ffprobe.
+Extraction runs the ffmpeg binary, its command built with ffmpeg-python, and reads raw float32
+samples from its stdout, so no temporary audio file is written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import av
+import ffmpeg
+import numpy as np
+
+from captioner.errors import MediaError
+
+SAMPLE_RATE = 16000
+
+AUDIO_EXTENSIONS = frozenset({".m4a", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".wav", ".aac", ".wma", ".aiff"})
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mkv", ".mov", ".webm", ".m4v", ".avi", ".mpg", ".mpeg", ".ts", ".wmv"})
+MEDIA_EXTENSIONS = AUDIO_EXTENSIONS | VIDEO_EXTENSIONS
+
+# A decode that yields less than this share of the container's duration is a truncated file.
+_TRUNCATION_RATIO = 0.9
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    index: int  # index among all streams of the container
+    kind: str  # "audio", "video", "subtitle", "data", ...
+    codec: str | None
+    language: str | None = None
+    title: str | None = None
+    channels: int | None = None
+    sample_rate: int | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: Path
+    format_name: str
+    duration: float | None
+    streams: tuple[StreamInfo, ...] = field(default_factory=tuple)
+
+    @property
+    def audio_streams(self) -> list[StreamInfo]:
+        return [s for s in self.streams if s.kind == "audio"]
+
+    @property
+    def video_streams(self) -> list[StreamInfo]:
+        """Video streams that are real pictures (cover art attached to audio files excluded)."""
+        return [s for s in self.streams if s.kind == "video"]
+
+    @property
+    def subtitle_streams(self) -> list[StreamInfo]:
+        return [s for s in self.streams if s.kind == "subtitle"]
+
+
+@lru_cache(maxsize=1)
+def ffmpeg_exe() -> str:
+    """The ffmpeg binary: $CAPTIONER_FFMPEG, else one on PATH, else the one imageio-ffmpeg installs."""
+    configured = os.environ.get("CAPTIONER_FFMPEG")
+    if configured:
+        return configured
+    on_path = shutil.which("ffmpeg")
+    if on_path:
+        return on_path
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception as exc:  # pragma: no cover - depends on the install
+        raise MediaError(f"no ffmpeg found on PATH and imageio-ffmpeg has none ({exc})") from exc
+
+
+def is_media_file(path: Path) -> bool:
+    return path.suffix.lower() in MEDIA_EXTENSIONS
+
+
+def probe(path: Path) -> MediaInfo:
+    """Read the container's streams and duration, or raise :class:`MediaError` naming the cause."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise MediaError("no such file", str(path)) from None
+    except OSError as exc:
+        raise MediaError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+    if path.is_dir():
+        raise MediaError("is a directory", str(path))
+    if size == 0:
+        raise MediaError("empty file (0 bytes)", str(path))
+    try:
+        with av.open(str(path), mode="r", metadata_errors="ignore") as container:
+            streams = tuple(_stream_info(s) for s in container.streams)
+            duration = container.duration / av.time_base if container.duration else None
+            format_name = container.format.name
+    except PermissionError:
+        raise MediaError("permission denied", str(path)) from None
+    except av.error.InvalidDataError:
+        raise MediaError("not a readable media file (invalid or truncated data)", str(path)) from None
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaError(f"cannot read media: {_av_message(exc)}", str(path)) from None
+    if duration is None:
+        durations = [s.duration for s in streams if s.duration]
+        duration = max(durations) if durations else None
+    return MediaInfo(path=path, format_name=format_name, duration=duration, streams=streams)
+
+
+def _stream_info(stream: av.stream.Stream) -> StreamInfo:
+    meta = stream.metadata or {}
+    codec = stream.codec_context.name if stream.codec_context is not None else None
+    duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
+    info = StreamInfo(
+        index=stream.index,
+        kind=stream.type,
+        codec=codec,
+        language=meta.get("language"),
+        title=meta.get("title"),
+        duration=duration,
+    )
+    if stream.type == "audio":
+        ctx = stream.codec_context
+        return _replace(info, channels=ctx.channels, sample_rate=ctx.sample_rate)
+    if stream.type == "video":
+        ctx = stream.codec_context
+        return _replace(info, width=ctx.width, height=ctx.height)
+    return info
+
+
+def _replace(info: StreamInfo, **changes: object) -> StreamInfo:
+    from dataclasses import replace
+
+    return replace(info, **changes)
+
+
+def _av_message(exc: Exception) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.strip().rstrip(".")
+
+
+def select_audio_stream(info: MediaInfo, audio_stream: int = 0) -> StreamInfo:
+    """The ``audio_stream``-th audio stream (0-based), or a :class:`MediaError`."""
+    audio = info.audio_streams
+    if not audio:
+        kinds = ", ".join(sorted({s.kind for s in info.streams})) or "none"
+        raise MediaError(f"no audio stream (streams: {kinds})", str(info.path))
+    if not 0 <= audio_stream < len(audio):
+        raise MediaError(
+            f"audio stream {audio_stream} does not exist (the file has {len(audio)}: 0..{len(audio) - 1})",
+            str(info.path),
+        )
+    return audio[audio_stream]
+
+
+def extract_audio(info: MediaInfo, audio_stream: int = 0) -> np.ndarray:
+    """Decode one audio stream to float32 mono samples at 16 kHz.
+
+    Raises :class:`MediaError` when ffmpeg fails or decodes clearly less than the container
+    announces (a truncated file).
+    """
+    select_audio_stream(info, audio_stream)
+    cmd = (
+        ffmpeg.input(str(info.path))
+        .output("pipe:", format="f32le", acodec="pcm_f32le", ac=1, ar=SAMPLE_RATE, map=f"0:a:{audio_stream}")
+        .global_args("-nostdin", "-hide_banner", "-v", "error")
+        .compile(cmd=ffmpeg_exe())
+    )
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        raw, err = proc.communicate()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        raise MediaError(f"ffmpeg could not decode the audio: {last_ffmpeg_line(err)}", str(info.path))
+    samples = np.frombuffer(bytearray(raw), dtype=np.float32)
+    decoded = len(samples) / SAMPLE_RATE
+    if info.duration and info.duration > 1.0 and decoded < info.duration * _TRUNCATION_RATIO:
+        detail = last_ffmpeg_line(err)
+        raise MediaError(
+            f"truncated or damaged: decoded {decoded:.1f} s of {info.duration:.1f} s"
+            + (f" ({detail})" if detail != "unknown error" else ""),
+            str(info.path),
+        )
+    if decoded == 0:
+        raise MediaError("the audio stream holds no samples", str(info.path))
+    return samples
+
+
+def last_ffmpeg_line(stderr: bytes | str) -> str:
+    """The last meaningful line of ffmpeg's log (its summary of what went wrong)."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    meaningful = [ln for ln in lines if not ln.startswith(("Press [q]", "frame=", "size="))]
+    if not meaningful:
+        return "unknown error"
+    line = re.sub(r"^(\[[^\]]*\]\s*)+", "", meaningful[-1]) or meaningful[-1]
+    return line if len(line) <= 300 else line[:297] + "..."
