@@ -375,10 +375,15 @@ def layout(
             cost = 0.0
             for a, b in zip(lines, lines[1:], strict=False):
                 cost += break_cost(a, b, language)
-                diff = len(b) - len(a)
-                cost += 0.08 * abs(diff) + (0.1 * -diff if diff < 0 else 0.0)
+                cost += _imbalance(len(a), len(b), max_chars)
             if best is None or cost < best[0]:
                 best = (cost, lines)
         if best is not None:
             return best
     return None
+
+
+def _imbalance(top: int, bottom: int, max_chars: int) -> float:
+    """Balance cost of two stacked lines: grows fast with the difference; a longer top costs extra."""
+    diff = (bottom - top) / max_chars
+    return 6.0 * diff * diff + (1.5 * -diff if diff < 0 else 0.0)

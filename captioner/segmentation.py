@@ -143,7 +143,8 @@ def _time_cues(plans: list[_Plan], units: list[Unit], style: Style, duration: fl
         end = min(want, nxt - style.min_gap)
         if nxt - end < style.chain_gap:  # close a small gap to exactly min_gap (or chain)
             end = nxt - style.min_gap
-            if end - start < style.min_duration:
+            # chain (gap 0) when the two frames are needed for the minimum duration or reading speed
+            if end - start < style.min_duration or _chars(p.lines) / (end - start) > style.target_cps:
                 end = nxt
         ends.append(min(end, start + style.max_duration))
     return _settle_ms(plans, starts, ends, style)
@@ -162,13 +163,13 @@ def _settle_ms(plans: list[_Plan], starts: list[float], ends: list[float], style
         s = s_ms[k]
         if prev_end is not None and s < prev_end + gap:
             s = prev_end  # chain (only ever moves a start by less than min_gap, or pushes it later)
-        e = min(max(e_ms[k], s + 1), s + max_dur)
+        e = min(max(e_ms[k], s + 1, s + min_dur), s + max_dur)
         if k + 1 < len(plans):
             ns = s_ms[k + 1]
             if ns <= s:
                 pass  # the next cue is pushed after this one
             elif e > ns:
-                e = ns
+                e = ns  # never into the next cue's speech: chain
             elif 0 < ns - e < gap:
                 e = ns - gap if (ns - gap - s >= min_dur or ns - s > max_dur) and ns - gap > s else ns
         cues.append(Cue(s / 1000, e / 1000, p.lines, tuple(w for u in p.units for w in u.words)))
