@@ -164,7 +164,7 @@ def build_units(words: list[Word], max_chars: int) -> list[Unit]:
                     if first:
                         carry.append(k)
                     else:
-                        units[-1] = _extend(units[-1], pieces[k][0], times[k])
+                        units[-1] = _extend(units[-1], pieces[k][0])
                     continue
                 ks = carry + [k]
                 carry = []
@@ -173,15 +173,17 @@ def build_units(words: list[Word], max_chars: int) -> list[Unit]:
                         tuple(pieces[m][0] for m in ks),
                         t,
                         space if first else False,
-                        times[ks[0]][0],
+                        times[k][0],  # empty words carried along do not time the unit
                         times[k][1],
                     )
                 )
                 first = False
             continue
-        units.append(Unit(tuple(ws), text, space, times[g[0]][0], max(times[k][1] for k in g)))
+        real = [k for k in g if pieces[k][0].word.strip()]
+        units.append(Unit(tuple(ws), text, space, times[real[0]][0], max(times[k][1] for k in real)))
     return units
 
 
-def _extend(unit: Unit, word: Word, span: tuple[float, float]) -> Unit:
-    return Unit(unit.words + (word,), unit.text, unit.space_before, unit.start, max(unit.end, span[1]))
+def _extend(unit: Unit, word: Word) -> Unit:
+    """``unit`` with an empty word appended (empty words do not change its timing)."""
+    return Unit(unit.words + (word,), unit.text, unit.space_before, unit.start, unit.end)
