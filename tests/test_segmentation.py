@@ -40,8 +40,14 @@ def is_bad_break(before: str) -> bool:
 
 
 def test_fixtures_present() -> None:
-    assert {"en_jfk_inaugural", "en_mfa_acoustic_corpus", "es_aeneas_capitan_veneno", "de_picovoice_test",
-            "ja_picovoice_test", "ar_cv_22770267"} <= set(FIXTURES)
+    assert {
+        "en_jfk_inaugural",
+        "en_mfa_acoustic_corpus",
+        "es_aeneas_capitan_veneno",
+        "de_picovoice_test",
+        "ja_picovoice_test",
+        "ar_cv_22770267",
+    } <= set(FIXTURES)
 
 
 @pytest.mark.parametrize("name", FIXTURES)
@@ -135,7 +141,9 @@ def test_short_cue_extended_to_minimum_duration_and_lingers() -> None:
 
 
 def test_never_runs_into_the_next_cues_speech() -> None:
-    cues = segment(_words([(" Hi.", 0.0, 0.2), (" There", 0.5, 0.7), (" we", 0.7, 0.9), (" go.", 0.9, 1.5)]), Style())
+    cues = segment(
+        _words([(" Hi.", 0.0, 0.2), (" There", 0.5, 0.7), (" we", 0.7, 0.9), (" go.", 0.9, 1.5)]), Style()
+    )
     for a, b in zip(cues, cues[1:], strict=False):
         assert a.end <= b.start
 
@@ -153,7 +161,8 @@ def test_line_break_avoids_function_words_and_balances() -> None:
 
 def test_missing_word_timings_are_spread_over_segments() -> None:
     tr = Transcript(
-        "en", 10.0,
+        "en",
+        10.0,
         [Segment(0, 0, 0.0, 2.0, " Hello there."), Segment(1, 0, 4.0, 6.0, " General Kenobi.")],
         words=None,
     )
