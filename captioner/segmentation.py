@@ -147,7 +147,27 @@ def _time_cues(plans: list[_Plan], units: list[Unit], style: Style, duration: fl
             if end - start < style.min_duration or _chars(p.lines) / (end - start) > style.target_cps:
                 end = nxt
         ends.append(min(end, start + style.max_duration))
+    _lag_fast_runs(plans, starts, ends, style)
     return _settle_ms(plans, starts, ends, style)
+
+
+def _lag_fast_runs(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> None:
+    """Give a cue that is chained to the next and still over ``max_cps`` some of the next cue's
+    time, by showing the next cue up to ``max_lag`` after its first word (in place)."""
+    for k in range(len(plans) - 1):
+        s, e = starts[k], ends[k]
+        chars = _chars(plans[k].lines)
+        if e - s <= 0 or chars / (e - s) <= style.max_cps or e < starts[k + 1] - 1e-9:
+            continue
+        want = min(s + chars / style.max_cps + 0.002, s + style.max_duration)
+        new_next = min(want, plans[k + 1].units[0].start + style.max_lag)
+        if new_next <= starts[k + 1]:
+            continue
+        starts[k + 1] = ends[k] = new_next
+        limit = starts[k + 2] if k + 2 < len(plans) else math.inf
+        ends[k + 1] = max(
+            ends[k + 1], min(new_next + style.min_duration, limit, new_next + style.max_duration)
+        )
 
 
 def _settle_ms(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> list[Cue]:

@@ -25,6 +25,9 @@ class Style:
     chain_gap: float = 0.5  # gaps shorter than this are closed to ``min_gap``
     linger: float = 0.5  # how long a cue may stay after its last word
     pause_split: float = 0.5  # a silence this long between words ends a cue
+    # Fast continuous speech: a cue may appear up to this long after its first word when that is
+    # the only way to keep the cue before it under ``max_cps`` (BBC allows up to 2 s lag).
+    max_lag: float = 0.3
     # Whether :meth:`for_language` may swap in a language's own line length and reading speeds
     # (CJK).  Cleared when the user sets ``max_chars`` and once the swap has been made.
     per_language: bool = True
