@@ -190,3 +190,15 @@ def test_overlong_word_is_cut_to_fit() -> None:
 def test_empty_transcript_gives_no_cues() -> None:
     assert segment(Transcript("en", 5.0, [], words=[]), Style()) == []
     assert segment(Transcript("en", 5.0, [Segment(0, 0, 0, 1, "  ")], words=None), Style()) == []
+
+
+def test_fast_speech_lags_at_most_max_lag_and_stays_under_max_cps() -> None:
+    tr = load("en_mfa_acoustic_corpus")
+    style = Style()
+    cues = segment(tr, style)
+    for c in cues:
+        first = next(w for w in c.words if w.word.strip())
+        assert first.start - 0.08 - 1e-9 <= c.start <= first.start + style.max_lag + 1e-9
+        assert sum(len(line) for line in c.lines) / c.duration <= style.max_cps
+    no_lag = segment(tr, style.with_overrides(max_lag=0.0))
+    assert all(c.start <= next(w for w in c.words if w.word.strip()).start + 1e-9 for c in no_lag)
