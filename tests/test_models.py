@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from captioner.errors import ModelError
-from captioner.models import EMBEDDED_SHA256, embedded_model_dir, file_sha256, resolve_model
+from captioner.hashing import file_sha256
+from captioner.models import EMBEDDED_SHA256, embedded_model_dir, resolve_model
 
 
 def test_embedded_model_is_joined_and_verified(tmp_path: Path) -> None:
