@@ -240,12 +240,13 @@ def write_atomically(
     *,
     what: str,
     mode_from: Path | None = None,
+    log: list[str] | None = None,
 ) -> None:
     """Run ffmpeg into a hidden temp file beside ``output``, check it, then rename it over ``output``.
 
     On any failure (ffmpeg's, the check's, a full disk, KeyboardInterrupt) the temp file is
     removed and ``output`` is left as it was. ``mode_from`` gives the permission bits to keep
-    (the original's when replacing it in place).
+    (the original's when replacing it in place); ``log`` receives ffmpeg's log for ``check``.
     """
     output = Path(output)
     folder = output.parent if str(output.parent) else Path(".")
@@ -256,7 +257,9 @@ def write_atomically(
     os.close(fd)
     tmp = Path(name)
     try:
-        _run_ffmpeg(command(tmp), what)
+        stderr = _run_ffmpeg(command(tmp), what)
+        if log is not None:
+            log.append(stderr)
         check(tmp)
         _set_mode(tmp, mode_from)
         os.replace(tmp, output)
@@ -279,7 +282,7 @@ def _set_mode(path: Path, mode_from: Path | None) -> None:
     os.chmod(path, mode)
 
 
-def _run_ffmpeg(cmd: list[str], what: str) -> None:
+def _run_ffmpeg(cmd: list[str], what: str) -> str:
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _, err = proc.communicate()
@@ -292,6 +295,7 @@ def _run_ffmpeg(cmd: list[str], what: str) -> None:
         if "No space left on device" in text:
             raise OutputError("disk full (no space left on device)")
         raise MediaError(f"ffmpeg could not {what}: {last_ffmpeg_line(text)}")
+    return text
 
 
 def _output_error(exc: OSError, output: Path) -> OutputError:
