@@ -179,7 +179,7 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
         _check_copy(info, tmp, extra_streams=len(tracks))
         result = probe(tmp)
         new_subs = result.subtitle_streams[existing_subs:]
-        got = [s.language for s in new_subs]
+        got = [s.language or UNDETERMINED for s in new_subs]
         if got != tags:
             raise MediaError(f"the new subtitle tracks carry languages {got}, not {tags}")
 
@@ -294,8 +294,23 @@ def _run_ffmpeg(cmd: list[str], what: str) -> str:
     if proc.returncode != 0:
         if "No space left on device" in text:
             raise OutputError("disk full (no space left on device)")
-        raise MediaError(f"ffmpeg could not {what}: {last_ffmpeg_line(text)}")
+        raise MediaError(f"ffmpeg could not {what}: {ffmpeg_cause(text)}")
     return text
+
+
+# Lines ffmpeg (7 and later) prints after the real error, as its threads wind down.
+_FOLLOW_ON = re.compile(
+    r"Task finished with error code|Terminating thread with return code|Nothing was written into output file"
+    r"|Could not write header|Conversion failed|Error (while|sending|marking|closing)|received no packets",
+    re.IGNORECASE,
+)
+
+
+def ffmpeg_cause(stderr: str) -> str:
+    """The line of ffmpeg's log that says what went wrong, skipping the follow-on lines after it."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    causes = [line for line in lines if not _FOLLOW_ON.search(line)]
+    return last_ffmpeg_line("\n".join(causes or lines))
 
 
 def _output_error(exc: OSError, output: Path) -> OutputError:
