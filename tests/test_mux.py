@@ -365,3 +365,22 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_burn_without_system_fonts(video, tmp_path, monkeypatch):
+    """A machine without fonts: libass alone would draw nothing and ffmpeg would still succeed."""
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(f'<?xml version="1.0"?>\n<fontconfig><cachedir>{tmp_path / "fc"}</cachedir></fontconfig>\n')
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))  # fontconfig sees no font folder at all
+    captions = write_srt(tmp_path / "talk.srt", [(0.0, 5.0, "Bundled font")])
+    empty = tmp_path / "no-fonts"
+    empty.mkdir()
+    with pytest.raises(MediaError, match="no font"):
+        burn(video, captions, tmp_path / "none.mp4", BurnOptions(fonts_dir=empty, preset="ultrafast"))
+    assert not (tmp_path / "none.mp4").exists() and not leftovers(tmp_path)
+
+    out = tmp_path / "talk.burned.mp4"  # the bundled Noto Sans needs no fontconfig
+    burn(video, captions, out, BurnOptions(preset="ultrafast"))
+    (_, a), (_, b) = frames(video)[30], frames(out)[30]
+    band = np.abs(a[int(a.shape[0] * 0.7) :] - b[int(a.shape[0] * 0.7) :])
+    assert (band > 40).mean() > 0.01
