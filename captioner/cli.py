@@ -31,6 +31,8 @@ Examples:
   captioner talk.mp4 --mux                also talk.captioned.mp4 with a subtitle track
   captioner talk.mp4 --burn               also talk.burned.mp4 with the captions in the picture
   captioner mux talk.mp4 talk.de.srt      add existing caption files as subtitle tracks
+  captioner check                         CI: fail when captions are missing or stale
+  captioner sync                          caption what is missing or stale (captions.lock)
 """
 
 
@@ -223,6 +225,186 @@ def mux_command(
         _fail(exc.with_path(str(video)), debug)
         sys.exit(EXIT_FAILED)
     click.echo(f"{video}: wrote {written}", err=True)
+
+
+CI_EXAMPLES = """\b
+Examples:
+  captioner check                         every media file under the current folder's tree
+  captioner check --output-format github  GitHub Actions annotations
+  captioner check --report junit.xml      a JUnit report for any CI
+  captioner check --shard 2/4             the second quarter of the tree (CI matrix jobs)
+  captioner sync                          caption what is missing or stale, update captions.lock
+  captioner sync --force talks/           also regenerate captions edited by hand under talks/
+"""
+
+
+def _shard(ctx: click.Context, param: click.Parameter, value: str | None):
+    if value is None:
+        return None
+    from captioner.project import ConfigError, Shard
+
+    try:
+        return Shard.parse(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _tree_options(func):
+    """Options shared by ``check`` and ``sync``: the tree, its settings and the report."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path)),
+        click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                     help="The tree's root (lock file, captioner.toml).  [default: found upwards]"),
+        click.option("-f", "--format", "formats", multiple=True,
+                     help="Caption formats, comma-separated or repeated.  [default: from config, else srt,vtt]"),
+        click.option("-l", "--language", help="Spoken language for every file, or auto.  [default: from config]"),
+        click.option("--style", type=click.Choice(sorted(PRESETS)), help="Style preset (replaces the config's style)."),
+        click.option("--max-chars", type=click.IntRange(min=8), help="Characters per line."),
+        click.option("--max-lines", type=click.IntRange(min=1), help="Lines per cue."),
+        click.option("--max-cps", type=click.FloatRange(min=1), help="Reading speed ceiling, characters per second."),
+        click.option("--min-duration", type=click.FloatRange(min=0), help="Shortest cue, seconds."),
+        click.option("--max-duration", type=click.FloatRange(min=0.5), help="Longest cue, seconds."),
+        click.option("--min-gap", type=click.FloatRange(min=0), help="Smallest gap between unchained cues, s."),
+        click.option("-m", "--model", help="Whisper model.  [default: from config, else base]"),
+        click.option("--backend", type=click.Choice(["local", "aixplain"]), help="[default: from config, else local]"),
+        click.option("--include", multiple=True, help="Glob of media to include (replaces the config's).  Repeatable."),
+        click.option("--exclude", multiple=True, help="Glob to leave out (added to the config's).  Repeatable."),
+        click.option("--shard", callback=_shard, metavar="K/N", help="Only shard K of N (stable per path)."),
+        click.option("--strict", is_flag=True, help="Captions edited by hand fail too."),
+        click.option("--output-format", type=click.Choice(["text", "github", "json"]), default="text",
+                     show_default=True),
+        click.option("--report", "junit", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Also write a JUnit XML report there."),
+        click.option("--no-cache", is_flag=True, help="Hash every file again (ignore the per-user stat cache)."),
+        click.option("-v", "--verbose", is_flag=True, help="List up-to-date files too."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _open_tree(paths: tuple[Path, ...], root: Path | None, overrides: dict, no_cache: bool):
+    from captioner.lockfile import LockError, read_lock
+    from captioner.project import ConfigError, find_root, load_config
+    from captioner.status import Scanner
+
+    if root is None:
+        start = paths[0] if paths else Path.cwd()
+        root = find_root(start if start.is_dir() else start.parent)
+    root = root.resolve()
+    for path in paths:
+        try:
+            path.resolve().relative_to(root)
+        except ValueError:
+            raise click.UsageError(f"{path} is outside the tree's root {root}") from None
+    if overrides.get("formats"):
+        overrides["formats"] = tuple(overrides["formats"])
+    try:
+        config = load_config(root, overrides)
+        scanner = Scanner(root, config, use_cache=not no_cache)
+        read_lock(scanner.lock_path)  # a damaged lock is a usage error, before any work
+    except (ConfigError, LockError) as exc:
+        raise click.UsageError(str(exc)) from None
+    return scanner
+
+
+def _emit(report, output_format: str, junit: Path | None, verbose: bool) -> None:
+    from captioner.reports import render, write_junit
+
+    click.echo(render(report, output_format, verbose), nl=False)
+    if junit is not None:
+        try:
+            write_junit(report, junit)
+        except CaptionerError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@main.command(name="check", epilog=CI_EXAMPLES)
+@_tree_options
+def check_command(paths, root, formats, strict, output_format, junit, no_cache, verbose, shard, **overrides) -> None:
+    """List media files whose captions are missing or stale; exit 1 if there is any.
+
+    Never transcribes: it compares each media file's audio hash, the settings and the caption
+    files' hashes with the lock file (captions.lock) at the tree's root.  PATHS (default: the
+    current folder) narrow the tree.  Exit status: 0 all captions up to date (edited ones
+    included, unless --strict), 1 some missing/stale/settings-changed/orphan/lock-entry-missing,
+    2 usage or configuration errors.
+    """
+    scanner = _open_tree(paths, root, {"formats": formats, **overrides}, no_cache)
+    try:
+        report = scanner.scan(paths, shard, strict=strict)
+    except CaptionerError as exc:
+        raise click.UsageError(str(exc)) from None
+    _emit(report, output_format, junit, verbose)
+    sys.exit(EXIT_FAILED if not report.ok else EXIT_OK)
+
+
+@main.command(name="sync", epilog=CI_EXAMPLES)
+@_tree_options
+@click.option("--force", is_flag=True, help="Also regenerate captions edited by hand or without a lock entry.")
+@click.option("--adopt", is_flag=True, help="Record existing captions without a lock entry as they are.")
+@click.option("--prune", is_flag=True, help="Drop lock entries of gone media (and delete their unedited captions).")
+@click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
+@click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
+@click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
+def sync_command(
+    paths, root, formats, strict, output_format, junit, no_cache, verbose, shard,
+    force, adopt, prune, threads, quiet, debug, **overrides,
+) -> None:
+    """Caption media whose captions are missing or stale and update the lock file.
+
+    Runs the ordinary pipeline (one model load for the whole call).  Up-to-date captions are left
+    alone, and so are captions edited by hand (unless --force).  The lock file is rewritten
+    atomically after each captioned file; a file that fails keeps its old entry.  Exit status:
+    0 when everything is up to date afterwards, 1 otherwise, 2 for usage errors.
+    """
+    from captioner.sync import sync
+
+    _configure_logging(debug)
+    scanner = _open_tree(paths, root, {"formats": formats, **overrides}, no_cache)
+    config = scanner.config
+    if config.backend == "aixplain":
+        raise click.UsageError("the aixplain backend is not available yet; use --backend local")
+
+    def make_backend() -> Backend:
+        from captioner.backends.local import LocalBackend
+
+        return LocalBackend(config.model, threads=threads)
+
+    try:
+        result = sync(
+            scanner,
+            LazyBackend(make_backend),
+            scope=paths,
+            shard=shard,
+            force=force,
+            adopt=adopt,
+            prune=prune,
+            make_reporter=lambda total: ConsoleReporter(total, quiet=quiet),
+        )
+    except KeyboardInterrupt:
+        click.echo("captioner: interrupted; the lock file holds the files finished so far", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except CaptionerError as exc:
+        _fail(exc, debug)
+        sys.exit(EXIT_FAILED)
+    if not quiet:
+        for rel in result.generated:
+            click.echo(f"captioner sync: captioned {rel}", err=True)
+        for rel in result.adopted:
+            click.echo(f"captioner sync: adopted {rel}", err=True)
+        for rel in result.pruned:
+            click.echo(f"captioner sync: dropped the lock entry of {rel}", err=True)
+        for rel in result.deleted:
+            click.echo(f"captioner sync: deleted {rel}", err=True)
+    for rel, why in result.left:
+        click.echo(f"captioner sync: left {rel}: {why}", err=True)
+    for rel, cause in result.failed:
+        click.echo(error_line(f"{rel}: {cause}"), err=True)
+    assert result.final is not None
+    result.final.strict = strict
+    _emit(result.final, output_format, junit, verbose)
+    sys.exit(EXIT_FAILED if result.failed or not result.final.ok else EXIT_OK)
 
 
 def _configure_logging(debug: bool) -> None:
