@@ -297,6 +297,9 @@ def _open_tree(paths: tuple[Path, ...], root: Path | None, overrides: dict, no_c
             path.resolve().relative_to(root)
         except ValueError:
             raise click.UsageError(f"{path} is outside the tree's root {root}") from None
+    if not paths:  # the current folder, when it is inside the tree (else the whole tree)
+        cwd = Path.cwd().resolve()
+        paths = (cwd,) if cwd == root or root in cwd.parents else ()
     if overrides.get("formats"):
         overrides["formats"] = tuple(overrides["formats"])
     try:
@@ -305,7 +308,7 @@ def _open_tree(paths: tuple[Path, ...], root: Path | None, overrides: dict, no_c
         read_lock(scanner.lock_path)  # a damaged lock is a usage error, before any work
     except (ConfigError, LockError) as exc:
         raise click.UsageError(str(exc)) from None
-    return scanner
+    return scanner, paths
 
 
 def _emit(report, output_format: str, junit: Path | None, verbose: bool) -> None:
@@ -330,7 +333,7 @@ def check_command(paths, root, formats, strict, output_format, junit, no_cache, 
     included, unless --strict), 1 some missing/stale/settings-changed/orphan/lock-entry-missing,
     2 usage or configuration errors.
     """
-    scanner = _open_tree(paths, root, {"formats": formats, **overrides}, no_cache)
+    scanner, paths = _open_tree(paths, root, {"formats": formats, **overrides}, no_cache)
     try:
         report = scanner.scan(paths, shard, strict=strict)
     except CaptionerError as exc:
@@ -361,7 +364,7 @@ def sync_command(
     from captioner.sync import sync
 
     _configure_logging(debug)
-    scanner = _open_tree(paths, root, {"formats": formats, **overrides}, no_cache)
+    scanner, paths = _open_tree(paths, root, {"formats": formats, **overrides}, no_cache)
     config = scanner.config
     if config.backend == "aixplain":
         raise click.UsageError("the aixplain backend is not available yet; use --backend local")

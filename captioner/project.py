@@ -212,7 +212,7 @@ def read_config_table(root: Path) -> tuple[dict[str, Any], str | None]:
 def _str_list(value: Any, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{key} must be a list of strings")
     return tuple(value)
 
