@@ -169,7 +169,8 @@ def extract_audio(info: MediaInfo, audio_stream: int = 0) -> np.ndarray:
     Raises :class:`MediaError` when ffmpeg fails or decodes clearly less than the container
     announces (a truncated file).
     """
-    select_audio_stream(info, audio_stream)
+    stream = select_audio_stream(info, audio_stream)
+    expected = stream.duration or info.duration
     cmd = (
         ffmpeg.input(str(info.path))
         .output("pipe:", format="f32le", acodec="pcm_f32le", ac=1, ar=SAMPLE_RATE, map=f"0:a:{audio_stream}")
@@ -187,10 +188,10 @@ def extract_audio(info: MediaInfo, audio_stream: int = 0) -> np.ndarray:
         raise MediaError(f"ffmpeg could not decode the audio: {last_ffmpeg_line(err)}", str(info.path))
     samples = np.frombuffer(bytearray(raw), dtype=np.float32)
     decoded = len(samples) / SAMPLE_RATE
-    if info.duration and info.duration > 1.0 and decoded < info.duration * _TRUNCATION_RATIO:
+    if expected and expected > 1.0 and decoded < expected * _TRUNCATION_RATIO:
         detail = last_ffmpeg_line(err)
         raise MediaError(
-            f"truncated or damaged: decoded {decoded:.1f} s of {info.duration:.1f} s"
+            f"truncated or damaged: decoded {decoded:.1f} s of {expected:.1f} s"
             + (f" ({detail})" if detail != "unknown error" else ""),
             str(info.path),
         )

@@ -1,0 +1,193 @@
+"""The command line: ``captioner PATH...`` and its subcommands."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from captioner import __version__
+from captioner.backends import Backend, TranscribeOptions
+from captioner.errors import CaptionerError
+from captioner.pipeline import LazyBackend, Settings, plan, run
+from captioner.progress import ConsoleReporter, error_line
+from captioner.style import PRESETS, get_style
+from captioner.writers import DEFAULT_FORMATS, FORMATS
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+EXAMPLES = """\b
+Examples:
+  captioner talk.mp4                      talk.srt and talk.vtt beside the video
+  captioner lectures/ -o captions/        every media file under lectures/, recursively
+  captioner talk.mp4 -f srt,vtt,json      also the Whisper verbose JSON (words, scores)
+  captioner interview.m4a -l de           skip language detection
+  captioner talk.mp4 --style bbc          BBC line length and reading speed
+  captioner talk.mp4 --model small        a larger model from the local cache
+"""
+
+
+class CaptionerGroup(click.Group):
+    """``captioner PATH...`` runs the main job; ``captioner COMMAND ...`` runs a subcommand."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--version",)):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+def _formats(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...]:
+    if not value:
+        return DEFAULT_FORMATS
+    chosen: list[str] = []
+    for item in value:
+        for fmt in item.split(","):
+            fmt = fmt.strip().lower()
+            if fmt not in FORMATS:
+                raise click.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}")
+            if fmt not in chosen:
+                chosen.append(fmt)
+    return tuple(chosen)
+
+
+@click.group(cls=CaptionerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="captioner")
+def main() -> None:
+    """captioner: readable captions for video and audio."""
+
+
+@main.command(name="run", epilog=EXAMPLES)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    callback=_formats,
+    help="Output formats, comma-separated or repeated: srt, vtt, json, txt.  [default: srt,vtt]",
+)
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), help="Write captions here.")
+@click.option("-l", "--language", help="Spoken language (ISO 639-1, e.g. en).  [default: detect]")
+@click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True)
+@click.option("-m", "--model", default="base", show_default=True, help="Whisper size, or a model directory.")
+@click.option("--backend", type=click.Choice(["local", "aixplain"]), default="local", show_default=True)
+@click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True, help="Audio stream, 0-based.")
+@click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
+@click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
+@click.option("--max-chars", type=click.IntRange(min=8), help="Characters per line.")
+@click.option("--max-lines", type=click.IntRange(min=1), help="Lines per cue.")
+@click.option("--max-cps", type=click.FloatRange(min=1), help="Reading speed ceiling, characters per second.")
+@click.option("--min-duration", type=click.FloatRange(min=0), help="Shortest cue, seconds.")
+@click.option("--max-duration", type=click.FloatRange(min=0.5), help="Longest cue, seconds.")
+@click.option("--min-gap", type=click.FloatRange(min=0), help="Smallest gap between unchained cues, s.")
+@click.option("--highlight-words", is_flag=True, help="Word timing tags in the VTT (karaoke style).")
+@click.option("--overwrite", is_flag=True, help="Replace existing caption files.  [default: skip them]")
+@click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
+@click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
+def run_command(
+    paths: tuple[Path, ...],
+    formats: tuple[str, ...],
+    output_dir: Path | None,
+    language: str | None,
+    task: str,
+    model: str,
+    backend: str,
+    audio_stream: int,
+    threads: int | None,
+    beam_size: int,
+    style: str,
+    max_chars: int | None,
+    max_lines: int | None,
+    max_cps: float | None,
+    min_duration: float | None,
+    max_duration: float | None,
+    min_gap: float | None,
+    highlight_words: bool,
+    overwrite: bool,
+    quiet: bool,
+    debug: bool,
+) -> None:
+    """Write captions (.srt and .vtt by default) beside each video or audio file.
+
+    PATHS are media files (mp4, mkv, mov, webm, m4a, mp3, flac, ogg, wav, ...) or folders,
+    searched recursively.  Existing caption files are kept unless --overwrite is given.
+    Exit status: 0 when every file succeeded, 1 when any failed, 2 for usage errors.
+    """
+    _configure_logging(debug)
+    if backend == "aixplain":
+        raise click.UsageError("the aixplain backend is not available yet; use --backend local")
+    chosen_style = get_style(style).with_overrides(
+        max_chars=max_chars,
+        max_lines=max_lines,
+        max_cps=max_cps,
+        min_duration=min_duration,
+        max_duration=max_duration,
+        min_gap=min_gap,
+    )
+    settings = Settings(
+        formats=formats,
+        output_dir=output_dir,
+        overwrite=overwrite,
+        style=chosen_style,
+        options=TranscribeOptions(language=language.lower() if language else None, task=task, beam_size=beam_size),
+        audio_stream=audio_stream,
+        highlight_words=highlight_words,
+    )
+
+    def make_backend() -> Backend:
+        from captioner.backends.local import LocalBackend
+
+        return LocalBackend(model, threads=threads)
+
+    jobs, problems = plan(paths, settings)
+    for problem in problems:
+        click.echo(error_line(str(problem)), err=True)
+    reporter = ConsoleReporter(len(jobs), quiet=quiet)
+    try:
+        results = run(jobs, LazyBackend(make_backend), settings, reporter)
+    except KeyboardInterrupt:
+        reporter.close()
+        click.echo("captioner: interrupted; no partial files were left", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except CaptionerError as exc:
+        reporter.close()
+        _fail(exc, debug)
+        sys.exit(EXIT_FAILED)
+    reporter.close()
+    failed = [r for r in results if r.status == "failed"]
+    if debug:
+        for result in failed:
+            if result.error is not None and result.error.__cause__ is not None:
+                traceback.print_exception(result.error.__cause__, file=sys.stderr)
+    total_failed = len(failed) + len(problems)
+    if total_failed:
+        total = len(results) + len(problems)
+        click.echo(f"captioner: {total_failed} of {total} files failed", err=True)
+        sys.exit(EXIT_FAILED)
+    if not results and not quiet:
+        click.echo("captioner: no media files found", err=True)
+
+
+def _configure_logging(debug: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not debug:
+        logging.getLogger("faster_whisper").setLevel(logging.ERROR)
+
+
+def _fail(exc: BaseException, debug: bool) -> None:
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    click.echo(error_line(str(exc)), err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,269 @@
+"""The pipeline: media files in, caption files out.
+
+probe -> extract audio -> transcribe -> segment -> write, per file, with one backend (one model
+load) for the whole batch.  The next file's audio is decoded while the current one is being
+transcribed.  A failing file is reported and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from captioner.backends import Backend, TranscribeOptions
+from captioner.errors import CaptionerError, MediaError
+from captioner.fsutil import atomic_write_text
+from captioner.media import MediaInfo, extract_audio, is_media_file, probe
+from captioner.segmentation import segment
+from captioner.style import Style
+from captioner.transcript import Transcript
+from captioner.writers import DEFAULT_FORMATS, render
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that shapes one run's outputs."""
+
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    output_dir: Path | None = None
+    overwrite: bool = False
+    style: Style = field(default_factory=Style)
+    options: TranscribeOptions = field(default_factory=TranscribeOptions)
+    audio_stream: int = 0
+    highlight_words: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    """One media file and the caption files it should produce."""
+
+    media: Path
+    outputs: dict[str, Path]
+
+
+@dataclass
+class FileResult:
+    media: Path
+    status: str  # "done", "skipped" or "failed"
+    written: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)  # existing outputs left alone
+    error: CaptionerError | None = None
+    transcript: Transcript | None = None
+    audio_seconds: float = 0.0
+    wall_seconds: float = 0.0
+
+
+class Reporter(Protocol):
+    """What the pipeline tells the user interface (progress bars, messages)."""
+
+    def start_file(self, media: Path, duration: float | None) -> None: ...
+
+    def advance(self, seconds: float) -> None: ...
+
+    def info(self, media: Path | None, message: str) -> None: ...
+
+    def finish_file(self, result: FileResult) -> None: ...
+
+
+class NullReporter:
+    def start_file(self, media: Path, duration: float | None) -> None:
+        pass
+
+    def advance(self, seconds: float) -> None:
+        pass
+
+    def info(self, media: Path | None, message: str) -> None:
+        pass
+
+    def finish_file(self, result: FileResult) -> None:
+        pass
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], list[CaptionerError]]:
+    """Media files named or found (recursively, sorted) under the given paths.
+
+    Returns ``(media, root)`` pairs (``root`` is the directory argument a file was found under,
+    so ``--output-dir`` can mirror the tree) and the errors for paths that do not exist.
+    """
+    found: list[tuple[Path, Path | None]] = []
+    errors: list[CaptionerError] = []
+    seen: set[Path] = set()
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            candidates = [(p, path) for p in sorted(path.rglob("*")) if p.is_file() and is_media_file(p)]
+            candidates = [(p, r) for p, r in candidates if not any(part.startswith(".") for part in p.parts[-1:])]
+        elif path.exists() or path.is_symlink():
+            candidates = [(path, None)]
+        else:
+            errors.append(MediaError("no such file or directory", str(path)))
+            continue
+        for media, root in candidates:
+            key = media.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append((media, root))
+    return found, errors
+
+
+def output_paths(media: Path, root: Path | None, settings: Settings) -> dict[str, Path]:
+    """Where each format of ``media``'s captions goes: beside it, or mirrored under output_dir."""
+    if settings.output_dir is None:
+        folder = media.parent
+    elif root is not None:
+        folder = settings.output_dir / media.parent.relative_to(root)
+    else:
+        folder = settings.output_dir
+    return {fmt: folder / f"{media.stem}.{fmt}" for fmt in settings.formats}
+
+
+def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[CaptionerError]]:
+    """Jobs for every media file, and errors for missing paths and clashing outputs."""
+    found, errors = discover(paths)
+    jobs: list[Job] = []
+    owners: dict[Path, Path] = {}
+    for media, root in found:
+        outputs = output_paths(media, root, settings)
+        clash = next((owners[p] for p in outputs.values() if p.resolve() in owners), None)
+        if clash is not None:
+            errors.append(
+                MediaError(f"its captions would overwrite those of {clash} (use --output-dir or rename)", str(media))
+            )
+            continue
+        for p in outputs.values():
+            owners[p.resolve()] = media
+        jobs.append(Job(media=media, outputs=outputs))
+    return jobs, errors
+
+
+BackendFactory = Callable[[], Backend]
+
+
+class LazyBackend:
+    """Creates the backend (loads the model) on first use, once for the whole run."""
+
+    def __init__(self, factory: BackendFactory) -> None:
+        self._factory = factory
+        self._backend: Backend | None = None
+
+    def get(self) -> Backend:
+        if self._backend is None:
+            self._backend = self._factory()
+        return self._backend
+
+
+@dataclass
+class _Decoded:
+    info: MediaInfo
+    audio: np.ndarray
+
+
+def _decode(media: Path, audio_stream: int) -> _Decoded:
+    info = probe(media)
+    return _Decoded(info=info, audio=extract_audio(info, audio_stream))
+
+
+def format_outputs(job: Job, transcript: Transcript, settings: Settings, formats: Sequence[str]) -> list[Path]:
+    """Segment the transcript into cues and write the requested formats atomically."""
+    cues = segment(transcript, settings.style)
+    written = []
+    for fmt in formats:
+        text = render(fmt, cues, transcript, highlight_words=settings.highlight_words)
+        atomic_write_text(job.outputs[fmt], text)
+        written.append(job.outputs[fmt])
+    return written
+
+
+def run(
+    jobs: Sequence[Job],
+    backend: LazyBackend,
+    settings: Settings,
+    reporter: Reporter | None = None,
+) -> list[FileResult]:
+    """Caption every job; a failing file is reported in its result and the others go on.
+
+    A failure to create the backend (model or credentials) concerns every file and is raised.
+    """
+    reporter = reporter or NullReporter()
+    results: list[FileResult] = []
+    todo: list[tuple[Job, list[str]]] = []
+    for job in jobs:
+        pending = [f for f, p in job.outputs.items() if settings.overwrite or not p.exists()]
+        if not pending:
+            result = FileResult(media=job.media, status="skipped", kept=list(job.outputs.values()))
+            reporter.finish_file(result)
+            results.append(result)
+        else:
+            todo.append((job, pending))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="captioner-decode") as pool:
+        futures: list[Future[_Decoded]] = []
+        try:
+            if todo:
+                futures.append(pool.submit(_decode, todo[0][0].media, settings.audio_stream))
+            for index, (job, pending) in enumerate(todo):
+                if index + 1 < len(todo):
+                    futures.append(pool.submit(_decode, todo[index + 1][0].media, settings.audio_stream))
+                result = _run_one(job, pending, futures[index], backend, settings, reporter)
+                reporter.finish_file(result)
+                results.append(result)
+        finally:
+            for future in futures:
+                future.cancel()
+    return results
+
+
+def _run_one(
+    job: Job,
+    pending: list[str],
+    decoded: Future[_Decoded],
+    backend: LazyBackend,
+    settings: Settings,
+    reporter: Reporter,
+) -> FileResult:
+    started = time.monotonic()
+    kept = [p for f, p in job.outputs.items() if f not in pending]
+
+    def failed(exc: CaptionerError) -> FileResult:
+        return FileResult(media=job.media, status="failed", kept=kept, error=exc.with_path(str(job.media)))
+
+    try:
+        data = decoded.result()
+    except CaptionerError as exc:
+        return failed(exc)
+    engine = backend.get()  # a model or credential failure concerns the whole run: raised
+    try:
+        reporter.start_file(job.media, data.info.duration)
+        transcript = engine.transcribe(data.audio, settings.options, progress=reporter.advance)
+        _describe_language(job.media, transcript, reporter)
+        written = format_outputs(job, transcript, settings, pending)
+    except CaptionerError as exc:
+        return failed(exc)
+    except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
+        error = CaptionerError(f"internal error: {type(exc).__name__}: {exc}")
+        error.__cause__ = exc
+        return failed(error)
+    return FileResult(
+        media=job.media,
+        status="done",
+        written=written,
+        kept=kept,
+        transcript=transcript,
+        audio_seconds=transcript.duration,
+        wall_seconds=time.monotonic() - started,
+    )
+
+
+def _describe_language(media: Path, transcript: Transcript, reporter: Reporter) -> None:
+    probability = transcript.meta.get("language_probability")
+    if transcript.meta.get("language_forced"):
+        reporter.info(media, f"language: {transcript.language} (forced)")
+    elif probability is not None:
+        reporter.info(media, f"detected language: {transcript.language} (probability {probability:.2f})")
+    else:
+        reporter.info(media, f"language: {transcript.language}")
