@@ -251,7 +251,8 @@ class FakeAixplain:
         }
 
     def start(self) -> FakeAixplain:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-aixplain", daemon=True)
+        serve = self._server.serve_forever
+        self._thread = threading.Thread(target=serve, args=(0.05,), name="fake-aixplain", daemon=True)
         self._thread.start()
         return self
 

@@ -25,7 +25,7 @@ def whisper_model(tmp_path_factory: pytest.TempPathFactory):
     from captioner.models import embedded_model_dir
 
     model_dir = embedded_model_dir(tmp_path_factory.mktemp("whisper-base"))
-    return WhisperModel(str(model_dir), device="cpu", compute_type="int8", local_files_only=True)
+    return WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=2, local_files_only=True)
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +61,8 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAixplain]:
 @pytest.fixture
 def fake_whisper(monkeypatch: pytest.MonkeyPatch, whisper_model) -> Iterator[FakeAixplain]:
     """A fake that transcribes uploads with the local Whisper base model."""
-    yield from _serve(monkeypatch, FakeAixplain(api_key=AIX_KEY, transcriber=WhisperTranscriber(whisper_model)))
+    transcriber = WhisperTranscriber(whisper_model, beam_size=1)
+    yield from _serve(monkeypatch, FakeAixplain(api_key=AIX_KEY, transcriber=transcriber))
 
 
 @pytest.fixture
