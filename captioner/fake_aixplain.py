@@ -206,6 +206,16 @@ def _audio_duration(data: bytes) -> float:
     return 0.0
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):  # a client that gave up
+            super().handle_error(request, client_address)
+
+
 class FakeAixplain:
     """The fake service.  ``api_key``: the key it accepts; anything else answers 401."""
 
@@ -227,8 +237,7 @@ class FakeAixplain:
         self.jobs: dict[str, dict[str, Any]] = {}
         self.executes = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
