@@ -75,6 +75,23 @@ def main() -> None:
 @click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True)
 @click.option("-m", "--model", default="base", show_default=True, help="Whisper size, or a model directory.")
 @click.option("--backend", type=click.Choice(["local", "aixplain"]), default="local", show_default=True)
+@click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path), help="aiXplain API key file.")
+@click.option("--aixplain-model", metavar="ID", help="aiXplain model id.  [default: Whisper Large on Groq]")
+@click.option(
+    "--aixplain-timeout",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest wait for one aiXplain run.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Pieces of a long file sent to aiXplain at once.",
+)
 @click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True, help="Audio stream, 0-based.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
 @click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True)
@@ -88,6 +105,7 @@ def main() -> None:
 @click.option("--highlight-words", is_flag=True, help="Word timing tags in the VTT (karaoke style).")
 @click.option("--overwrite", is_flag=True, help="Replace existing caption files.  [default: skip them]")
 @click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
+@click.option("-v", "--verbose", is_flag=True, help="Log per-file details (aiXplain credits and run time).")
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
 def run_command(
     paths: tuple[Path, ...],
@@ -97,6 +115,10 @@ def run_command(
     task: str,
     model: str,
     backend: str,
+    api_key_file: Path | None,
+    aixplain_model: str | None,
+    aixplain_timeout: float,
+    jobs: int,
     audio_stream: int,
     threads: int | None,
     beam_size: int,
@@ -110,6 +132,7 @@ def run_command(
     highlight_words: bool,
     overwrite: bool,
     quiet: bool,
+    verbose: bool,
     debug: bool,
 ) -> None:
     """Write captions (.srt and .vtt by default) beside each video or audio file.
@@ -118,9 +141,7 @@ def run_command(
     searched recursively.  Existing caption files are kept unless --overwrite is given.
     Exit status: 0 when every file succeeded, 1 when any failed, 2 for usage errors.
     """
-    _configure_logging(debug)
-    if backend == "aixplain":
-        raise click.UsageError("the aixplain backend is not available yet; use --backend local")
+    _configure_logging(debug, verbose)
     chosen_style = get_style(style).with_overrides(
         max_chars=max_chars,
         max_lines=max_lines,
@@ -140,16 +161,22 @@ def run_command(
     )
 
     def make_backend() -> Backend:
+        if backend == "aixplain":
+            from captioner.backends.aixplain import AixplainBackend
+
+            return AixplainBackend(
+                api_key_file=api_key_file, model_id=aixplain_model, timeout=aixplain_timeout, jobs=jobs
+            )
         from captioner.backends.local import LocalBackend
 
         return LocalBackend(model, threads=threads)
 
-    jobs, problems = plan(paths, settings)
+    todo, problems = plan(paths, settings)
     for problem in problems:
         click.echo(error_line(str(problem)), err=True)
-    reporter = ConsoleReporter(len(jobs), quiet=quiet)
+    reporter = ConsoleReporter(len(todo), quiet=quiet)
     try:
-        results = run(jobs, LazyBackend(make_backend), settings, reporter)
+        results = run(todo, LazyBackend(make_backend), settings, reporter)
     except KeyboardInterrupt:
         reporter.close()
         click.echo("captioner: interrupted; no partial files were left", err=True)
@@ -173,12 +200,14 @@ def run_command(
         click.echo("captioner: no media files found", err=True)
 
 
-def _configure_logging(debug: bool) -> None:
+def _configure_logging(debug: bool, verbose: bool = False) -> None:
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if verbose and not debug:
+        logging.getLogger("captioner").setLevel(logging.INFO)
     if not debug:
         logging.getLogger("faster_whisper").setLevel(logging.ERROR)
 
