@@ -28,6 +28,9 @@ Examples:
   captioner interview.m4a -l de           skip language detection
   captioner talk.mp4 --style bbc          BBC line length and reading speed
   captioner talk.mp4 --model small        a larger model from the local cache
+  captioner talk.mp4 --mux                also talk.captioned.mp4 with a subtitle track
+  captioner talk.mp4 --burn               also talk.burned.mp4 with the captions in the picture
+  captioner mux talk.mp4 talk.de.srt      add existing caption files as subtitle tracks
 """
 
 
@@ -104,6 +107,9 @@ def main() -> None:
 @click.option("--min-gap", type=click.FloatRange(min=0), help="Smallest gap between unchained cues, s.")
 @click.option("--highlight-words", is_flag=True, help="Word timing tags in the VTT (karaoke style).")
 @click.option("--overwrite", is_flag=True, help="Replace existing caption files.  [default: skip them]")
+@click.option("--mux", is_flag=True, help="Also write VIDEO.captioned.EXT with the captions as a subtitle track.")
+@click.option("--burn", is_flag=True, help="Also write VIDEO.burned.EXT with the captions drawn into the picture.")
+@click.option("--in-place", is_flag=True, help="With --mux or --burn: replace the original video instead.")
 @click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
 @click.option("-v", "--verbose", is_flag=True, help="Log per-file details (aiXplain credits and run time).")
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
@@ -131,6 +137,9 @@ def run_command(
     min_gap: float | None,
     highlight_words: bool,
     overwrite: bool,
+    mux: bool,
+    burn: bool,
+    in_place: bool,
     quiet: bool,
     verbose: bool,
     debug: bool,
@@ -142,6 +151,12 @@ def run_command(
     Exit status: 0 when every file succeeded, 1 when any failed, 2 for usage errors.
     """
     _configure_logging(debug, verbose)
+    if mux and burn:
+        raise click.UsageError("choose one of --mux and --burn")
+    if in_place and not (mux or burn):
+        raise click.UsageError("--in-place goes with --mux or --burn")
+    if (mux or burn) and not {"srt", "vtt"} & set(formats):
+        raise click.UsageError("--mux and --burn need srt or vtt among the formats (-f)")
     chosen_style = get_style(style).with_overrides(
         max_chars=max_chars,
         max_lines=max_lines,
@@ -158,6 +173,8 @@ def run_command(
         options=TranscribeOptions(language=language.lower() if language else None, task=task, beam_size=beam_size),
         audio_stream=audio_stream,
         highlight_words=highlight_words,
+        attach="mux" if mux else "burn" if burn else None,
+        in_place=in_place,
     )
 
     def make_backend() -> Backend:
@@ -198,6 +215,41 @@ def run_command(
         sys.exit(EXIT_FAILED)
     if not results and not quiet:
         click.echo("captioner: no media files found", err=True)
+
+
+@main.command(name="mux")
+@click.argument("video", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("captions", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-l", "--language", help="Language of every caption file.  [default: from names like talk.de.srt]")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="[default: VIDEO.captioned.EXT]")
+@click.option("--in-place", is_flag=True, help="Replace VIDEO itself (only once the new file is checked).")
+@click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
+def mux_command(
+    video: Path, captions: tuple[Path, ...], language: str | None, output: Path | None, in_place: bool, debug: bool
+) -> None:
+    """Add existing .srt/.vtt files to VIDEO as subtitle tracks, without transcribing.
+
+    Every stream of VIDEO is copied as it is.  MP4/MOV get mov_text tracks, MKV SubRip or
+    WebVTT ones, WebM WebVTT ones.
+    """
+    from captioner.attach import tracks_for
+    from captioner.mux import default_output, mux
+
+    _configure_logging(debug)
+    if in_place and output is not None:
+        raise click.UsageError("choose one of --output and --in-place")
+    try:
+        tracks = tracks_for(captions, language.lower() if language else None)
+        written = mux(video, tracks, output or default_output(video, burn=False), in_place=in_place)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("captioner: interrupted; no partial files were left", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except CaptionerError as exc:
+        _fail(exc.with_path(str(video)), debug)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"{video}: wrote {written}", err=True)
 
 
 def _configure_logging(debug: bool, verbose: bool = False) -> None:

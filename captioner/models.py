@@ -21,6 +21,7 @@ from pathlib import Path
 
 from captioner.errors import ModelError
 from captioner.fsutil import atomic_writer, cache_dir
+from captioner.hashing import file_sha256
 
 EMBEDDED_MODEL = "base"
 EMBEDDED_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
@@ -118,11 +119,3 @@ def _is_valid(target: Path) -> bool:
     if not all((target / name).is_file() for name in (*_SIDE_FILES, "model.bin")):
         return False
     return file_sha256(target / "model.bin") == EMBEDDED_SHA256
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as src:
-        while chunk := src.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -16,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from captioner.attach import caption_video
 from captioner.backends import Backend, TranscribeOptions
 from captioner.errors import CaptionerError, MediaError
 from captioner.fsutil import atomic_write_text
@@ -37,6 +38,8 @@ class Settings:
     options: TranscribeOptions = field(default_factory=TranscribeOptions)
     audio_stream: int = 0
     highlight_words: bool = False
+    attach: str | None = None  # "mux" or "burn": put the captions into the video too
+    in_place: bool = False  # ... replacing the original video
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,7 @@ def run(
         pending = [f for f, p in job.outputs.items() if settings.overwrite or not p.exists()]
         if not pending:
             result = FileResult(media=job.media, status="skipped", kept=list(job.outputs.values()))
+            result = _attach(job, result, settings)
             reporter.finish_file(result)
             results.append(result)
         else:
@@ -210,6 +214,7 @@ def run(
                 if index + 1 < len(todo):
                     futures.append(pool.submit(_decode, todo[index + 1][0].media, settings.audio_stream))
                 result = _run_one(job, pending, futures[index], backend, settings, reporter)
+                result = _attach(job, result, settings)
                 reporter.finish_file(result)
                 results.append(result)
         finally:
@@ -257,6 +262,33 @@ def _run_one(
         audio_seconds=transcript.duration,
         wall_seconds=time.monotonic() - started,
     )
+
+
+def _attach(job: Job, result: FileResult, settings: Settings) -> FileResult:
+    """With --mux/--burn, put the file's captions into its video (a failure fails the file)."""
+    if settings.attach is None or result.status == "failed":
+        return result
+    captions = {fmt: path for fmt, path in job.outputs.items() if fmt in ("srt", "vtt")}
+    language = result.transcript.language if result.transcript else settings.options.language
+    try:
+        video, written = caption_video(
+            job.media,
+            captions,
+            language,
+            burn_in=settings.attach == "burn",
+            in_place=settings.in_place,
+            output_dir=next(iter(captions.values())).parent if captions else None,
+            overwrite=settings.overwrite,
+        )
+    except CaptionerError as exc:
+        result.status, result.error = "failed", exc.with_path(str(job.media))
+        return result
+    if written:
+        result.written.append(video)
+        result.status = "done"
+    else:
+        result.kept.append(video)
+    return result
 
 
 def _describe_language(media: Path, transcript: Transcript, reporter: Reporter) -> None:

@@ -1,67 +1,200 @@
-"""Caption segmentation (first version): words greedily packed into cues within the style's limits.
+"""Caption segmentation: a transcript's words into timed, line-broken cues.
 
-To be replaced by the full readability engine; the interface is :func:`segment`.
+``segment`` is the only entry point.  It works in three steps:
+
+1. words (Whisper's, or spread over each segment when the backend gave none) are grouped into
+   units that never split (see :mod:`captioner.words`);
+2. a dynamic programme picks cue boundaries between units minimising a cost that rewards cuts at
+   sentence ends, clause punctuation and pauses, and penalises bad breaks, reading speeds over
+   the target, too-short display times and pauses kept inside a cue.  Hard limits (lines,
+   characters per line, speech span <= max duration) make a candidate cue impossible;
+3. timing: each cue starts at its first word and ends at its last, is extended into the
+   following silence for the minimum duration and the reading speed, small gaps are closed to
+   the minimum gap, and a final pass in whole milliseconds guarantees no overlaps, gaps of 0 or
+   >= ``min_gap``, and durations <= ``max_duration``.
+
+Hard limits hold for every cue: at most ``max_lines`` lines of at most ``max_chars`` characters.
+A single word longer than a line is the one exception the guides do not cover: it is cut into
+line-sized pieces (no hyphen added) as a last resort, and those pieces become :class:`Word`\\ s of
+their own in ``Cue.words`` (their texts concatenate back to the original word).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 from captioner.cues import Cue
+from captioner.linebreak import break_cost, layout
 from captioner.style import Style
-from captioner.transcript import Transcript, Word
+from captioner.transcript import Transcript
+from captioner.words import Unit, build_units, words_from_segments
+
+# Cost weights (dimensionless); tuned on the developer corpus.
+CUE_COST = 2.5  # every cue: prefer fewer, fuller cues
+PAUSE_INSIDE = 5.0  # a pause over ``pause_split`` kept inside a cue
+PAUSE_AFTER = 2.5  # a cut at such a pause
+SHORT_CUE = 30.0  # a cue that cannot be shown for ``min_duration``
+OVER_TARGET_CPS = 1.0  # per cps above ``target_cps``
+OVER_MAX_CPS = 25.0  # a cue above ``max_cps`` ...
+OVER_MAX_CPS_SLOPE = 4.0  # ... plus this per cps above it
+HARD_PAUSE = 2.0  # seconds: a silence this long always ends a cue
 
 
-def _words(transcript: Transcript) -> list[Word]:
-    if transcript.words:
-        return [w for w in transcript.words if w.text]
-    words: list[Word] = []
-    for seg in transcript.segments:
-        tokens = seg.text.split()
-        total = sum(len(t) for t in tokens) or 1
-        t = seg.start
-        for tok in tokens:
-            span = (seg.end - seg.start) * len(tok) / total
-            words.append(Word(" " + tok, t, t + span))
-            t += span
-    return words
-
-
-def _lines(words: list[Word], max_chars: int) -> list[str] | None:
-    text = " ".join(w.text for w in words)
-    if len(text) <= max_chars:
-        return [text]
-    best: list[str] | None = None
-    for i in range(1, len(words)):
-        top = " ".join(w.text for w in words[:i])
-        bottom = " ".join(w.text for w in words[i:])
-        if len(top) <= max_chars and len(bottom) <= max_chars:
-            if best is None or abs(len(top) - len(bottom)) < abs(len(best[0]) - len(best[1])):
-                best = [top, bottom]
-    return best
+@dataclass(frozen=True)
+class _Plan:
+    units: tuple[Unit, ...]
+    lines: tuple[str, ...]
 
 
 def segment(transcript: Transcript, style: Style) -> list[Cue]:
-    groups: list[list[Word]] = []
-    current: list[Word] = []
-    for word in _words(transcript):
-        candidate = current + [word]
-        fits = _lines(candidate, style.max_chars) is not None
-        too_long = current and word.end - current[0].start > style.max_duration
-        paused = current and word.start - current[-1].end > style.pause_split
-        if current and (not fits or too_long or paused):
-            groups.append(current)
-            candidate = [word]
-        current = candidate
-        if word.text[-1:] in ".?!":
-            groups.append(current)
-            current = []
-    if current:
-        groups.append(current)
+    """Cues for ``transcript`` following ``style`` (adjusted to the transcript's language)."""
+    style = style.for_language(transcript.language)
+    lang = (transcript.language or "").split("-")[0].lower()
+    words = list(transcript.words) if transcript.words else words_from_segments(transcript)
+    units = build_units(words, style.max_chars)
+    if not units:
+        return []
+    plans = _choose_cues(units, style, lang, transcript.duration)
+    return _time_cues(plans, units, style, transcript.duration)
+
+
+def _chars(lines: tuple[str, ...]) -> int:
+    return sum(len(line) for line in lines)
+
+
+def _choose_cues(units: list[Unit], style: Style, lang: str, duration: float) -> list[_Plan]:
+    n = len(units)
+    max_cue_chars = style.max_chars * style.max_lines
+    best = [math.inf] * (n + 1)
+    back: list[tuple[int, tuple[str, ...]]] = [(0, ())] * (n + 1)
+    best[0] = 0.0
+    end_of_media = duration if duration and duration > 0 else math.inf
+    for i in range(n):
+        if best[i] == math.inf:
+            continue
+        chars_est = -1
+        pauses = 0.0
+        for j in range(i + 1, n + 1):
+            if j - 1 > i:
+                gap = units[j - 1].start - units[j - 2].end
+                if gap >= HARD_PAUSE:
+                    break
+                if gap > style.pause_split:
+                    pauses += PAUSE_INSIDE + 2.0 * gap
+            chars_est += len(units[j - 1].text) + 1
+            if chars_est > max_cue_chars:
+                break
+            start, speech_end = units[i].start, units[j - 1].end
+            if j - 1 > i and speech_end - start > style.max_duration:
+                break
+            laid = layout(units[i:j], style.max_chars, style.max_lines, lang)
+            if laid is None:
+                break
+            line_cost, lines = laid
+            cost = CUE_COST + line_cost + pauses
+            nxt = units[j].start if j < n else max(end_of_media, speech_end + style.max_duration)
+            avail = min(nxt - start, style.max_duration)
+            cost += _speed_cost(_chars(lines), avail, style)
+            if j < n:
+                after = units[j]
+                cost += break_cost(lines[-1], after.text, lang)
+                gap_after = after.start - speech_end
+                if gap_after > style.pause_split:
+                    cost -= PAUSE_AFTER + min(gap_after, 2.0)
+                elif gap_after > 0.25:
+                    cost -= 0.8
+            total = best[i] + cost
+            if total < best[j]:
+                best[j] = total
+                back[j] = (i, lines)
+    plans: list[_Plan] = []
+    j = n
+    while j > 0:
+        i, lines = back[j]
+        plans.append(_Plan(tuple(units[i:j]), lines))
+        j = i
+    plans.reverse()
+    return plans
+
+
+def _speed_cost(chars: int, avail: float, style: Style) -> float:
+    cost = 0.0
+    if avail < style.min_duration:
+        cost += SHORT_CUE
+    avail = max(avail, 1e-3)
+    cps = chars / avail
+    if cps > style.target_cps:
+        cost += OVER_TARGET_CPS * (cps - style.target_cps)
+    if cps > style.max_cps:
+        cost += OVER_MAX_CPS + OVER_MAX_CPS_SLOPE * (cps - style.max_cps)
+    return cost
+
+
+def _time_cues(plans: list[_Plan], units: list[Unit], style: Style, duration: float) -> list[Cue]:
+    """Display times for the chosen cues (see the module docstring, step 3)."""
+    starts = [p.units[0].start for p in plans]
+    ends: list[float] = []
+    for k, p in enumerate(plans):
+        start, speech_end = starts[k], max(u.end for u in p.units)
+        nxt = starts[k + 1] if k + 1 < len(plans) else math.inf
+        need = max(style.min_duration, _chars(p.lines) / style.target_cps)
+        want = min(max(speech_end + style.linger, start + need), start + style.max_duration)
+        end = min(want, nxt - style.min_gap)
+        if nxt - end < style.chain_gap:  # close a small gap to exactly min_gap (or chain)
+            end = nxt - style.min_gap
+            # chain (gap 0) when the two frames are needed for the minimum duration or reading speed
+            if end - start < style.min_duration or _chars(p.lines) / (end - start) > style.target_cps:
+                end = nxt
+        ends.append(min(end, start + style.max_duration))
+    _lag_fast_runs(plans, starts, ends, style)
+    return _settle_ms(plans, starts, ends, style)
+
+
+def _lag_fast_runs(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> None:
+    """Give a cue that is chained to the next and still over ``max_cps`` some of the next cue's
+    time, by showing the next cue up to ``max_lag`` after its first word (in place)."""
+    for k in range(len(plans) - 1):
+        s, e = starts[k], ends[k]
+        chars = _chars(plans[k].lines)
+        if e - s <= 0 or chars / (e - s) <= style.max_cps or e < starts[k + 1] - 1e-9:
+            continue
+        want = min(s + chars / style.max_cps + 0.002, s + style.max_duration)
+        new_next = min(want, plans[k + 1].units[0].start + style.max_lag)
+        if new_next <= starts[k + 1]:
+            continue
+        starts[k + 1] = ends[k] = new_next
+        limit = starts[k + 2] if k + 2 < len(plans) else math.inf
+        ends[k + 1] = max(
+            ends[k + 1], min(new_next + style.min_duration, limit, new_next + style.max_duration)
+        )
+
+
+def _settle_ms(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> list[Cue]:
+    """Round to whole milliseconds and enforce the hard timing rules on the rounded values."""
+    gap = math.ceil(style.min_gap * 1000 - 1e-6)
+    min_dur = math.ceil(style.min_duration * 1000 - 1e-6)
+    max_dur = max(math.floor(style.max_duration * 1000 + 1e-6), 1)
+    s_ms = [round(s * 1000) for s in starts]
+    e_ms = [round(e * 1000) for e in ends]
     cues: list[Cue] = []
-    for group in groups:
-        lines = _lines(group, style.max_chars) or [" ".join(w.text for w in group)]
-        start = group[0].start
-        if cues and start < cues[-1].end + style.min_gap:
-            start = max(start, cues[-1].end + style.min_gap)
-        end = max(group[-1].end, start + 0.1)
-        cues.append(Cue(start=start, end=end, lines=tuple(lines), words=tuple(group)))
+    prev_end: int | None = None
+    for k, p in enumerate(plans):
+        s = s_ms[k]
+        if prev_end is not None and s < prev_end + gap:
+            s = prev_end  # chain (only ever moves a start by less than min_gap, or pushes it later)
+        e = min(max(e_ms[k], s + 1, s + min_dur), s + max_dur)
+        if k + 1 < len(plans):
+            ns = s_ms[k + 1]
+            if ns <= s:
+                pass  # the next cue is pushed after this one
+            elif e > ns:
+                e = ns  # never into the next cue's speech: chain
+            elif 0 < ns - e < gap:
+                e = ns - gap if (ns - gap - s >= min_dur or ns - s > max_dur) and ns - gap > s else ns
+        cues.append(Cue(s / 1000, e / 1000, p.lines, tuple(w for u in p.units for w in u.words)))
+        prev_end = e
     return cues
+
+
+__all__ = ["segment"]

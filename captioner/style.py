@@ -25,14 +25,51 @@ class Style:
     chain_gap: float = 0.5  # gaps shorter than this are closed to ``min_gap``
     linger: float = 0.5  # how long a cue may stay after its last word
     pause_split: float = 0.5  # a silence this long between words ends a cue
+    # Fast continuous speech: a cue may appear up to this long after its first word when that is
+    # the only way to keep the cue before it under ``max_cps`` (BBC allows up to 2 s lag).
+    max_lag: float = 0.3
+    # Whether :meth:`for_language` may swap in a language's own line length and reading speeds
+    # (CJK).  Cleared when the user sets ``max_chars`` and once the swap has been made.
+    per_language: bool = True
 
     def with_overrides(self, **overrides: Any) -> Style:
-        """A copy with the given (non-None) fields replaced."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        """A copy with the given (non-None) fields replaced.
+
+        Setting ``max_chars`` pins the line length: :meth:`for_language` then keeps it.
+        """
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if "max_chars" in given and "per_language" not in given:
+            given["per_language"] = False
+        return replace(self, **given)
+
+    def for_language(self, language: str | None) -> Style:
+        """This style adjusted to ``language`` (ISO 639-1, region subtags ignored).
+
+        Chinese, Japanese and Korean get Netflix's own line lengths and reading speeds
+        (:data:`LANGUAGE_LIMITS`); other languages, a style whose ``max_chars`` the user set, and
+        an already adjusted style are returned unchanged.
+        """
+        lang = (language or "").split("-")[0].split("_")[0].lower()
+        limits = LANGUAGE_LIMITS.get(lang)
+        if not self.per_language or limits is None:
+            return self
+        max_chars, target_cps, max_cps = limits
+        return replace(
+            self, name=f"{self.name}-{lang}", max_chars=max_chars, target_cps=target_cps, max_cps=max_cps,
+            per_language=False,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+
+# Netflix per-language limits: (characters per line, reading speed aimed for, ceiling) in
+# characters per second.  The ceilings are Netflix's SDH (adult) figures, the targets the adult ones.
+LANGUAGE_LIMITS: dict[str, tuple[int, float, float]] = {
+    "zh": (16, 9.0, 11.0),
+    "ja": (13, 4.0, 7.0),
+    "ko": (16, 12.0, 14.0),
+}
 
 PRESETS: dict[str, Style] = {
     # Netflix English (adult): 42 chars x 2 lines, 5/6 s .. 7 s, 2-frame gaps; 20 cps ceiling, 17 aimed for.
@@ -42,7 +79,9 @@ PRESETS: dict[str, Style] = {
     # BBC broadcast: 37 chars, 160-180 wpm (about 15-17 cps), run cues together or leave >= 1 s.
     "bbc": Style(name="bbc", max_chars=37, max_cps=17.0, target_cps=15.0, min_duration=1.2, max_duration=7.0),
     # DCMP: 32 chars, 2 lines, 2 s minimum, 150-160 wpm.
-    "dcmp": Style(name="dcmp", max_chars=32, max_cps=15.0, target_cps=13.0, min_duration=2.0, max_duration=7.0),
+    "dcmp": Style(
+        name="dcmp", max_chars=32, max_cps=15.0, target_cps=13.0, min_duration=2.0, max_duration=7.0
+    ),
     # TED: 42 chars, 2 lines, 21 cps, 1 s .. 7 s.
     "ted": Style(name="ted", max_chars=42, max_cps=21.0, target_cps=17.0, min_duration=1.0, max_duration=7.0),
 }

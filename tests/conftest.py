@@ -1,31 +1,87 @@
-"""Shared fixtures: the embedded Whisper base model (loaded once) and the fake aiXplain service."""
+"""Shared fixtures: the samples, a per-session cache folder, and the model loaded once per run."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import jiwer
 import numpy as np
 import pytest
 
 from captioner.backends.aixplain import AixplainBackend, RetryPolicy
 from captioner.fake_aixplain import FakeAixplain, WhisperTranscriber
+from captioner.media import ffmpeg_exe
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every test run uses its own cache folder (the user's is never touched)."""
+    folder = tmp_path_factory.mktemp("cache")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CAPTIONER_CACHE_DIR", str(folder))
+    yield folder
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def references() -> dict[str, dict]:
+    return json.loads((SAMPLES / "references.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="session")
+def local_backend(_session_cache: Path):
+    """The embedded Whisper base, loaded once for the whole test run."""
+    from captioner.backends.local import LocalBackend
+
+    return LocalBackend()
+
+
+@pytest.fixture()
+def sample_copy(tmp_path: Path):
+    """Copy a sample into a fresh folder (tests never write beside the repo's samples)."""
+
+    def copy(name: str, dest_name: str | None = None) -> Path:
+        dest = tmp_path / (dest_name or name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SAMPLES / name, dest)
+        return dest
+
+    return copy
+
+
+def run_ffmpeg(*args: str) -> None:
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", *args], check=True)
+
+
+def normalise(text: str) -> str:
+    text = text.casefold().replace("'", "").replace("\u2019", "")
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    return jiwer.wer(normalise(reference), normalise(hypothesis))
+
+
+# -- aiXplain: the fake service and a backend pointed at it ------------------------------------------
+
 AIX_KEY = "aix-test-key-7f3c9d2e5b1a4860"
 FAST_RETRY = RetryPolicy(attempts=3, rate_limit_attempts=4, backoff=0.01, backoff_max=0.05, poll_wait=0.2)
 
 
 @pytest.fixture(scope="session")
-def whisper_model(tmp_path_factory: pytest.TempPathFactory):
-    """faster-whisper's WhisperModel on the embedded base model, joined into a temp dir once."""
-    from faster_whisper import WhisperModel
-
-    from captioner.models import embedded_model_dir
-
-    model_dir = embedded_model_dir(tmp_path_factory.mktemp("whisper-base"))
-    return WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=2, local_files_only=True)
+def whisper_model(local_backend):
+    """faster-whisper's WhisperModel of the session's local backend (the model is loaded once)."""
+    return local_backend._model
 
 
 @pytest.fixture(scope="session")

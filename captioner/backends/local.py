@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 import numpy as np
+from faster_whisper import WhisperModel
 
 from captioner.backends import ProgressCallback, TranscribeOptions
 from captioner.errors import BackendError, ModelError
@@ -19,6 +21,12 @@ def default_threads() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+@lru_cache(maxsize=2)
+def load_whisper(model_ref: str, device: str, compute_type: str, threads: int) -> WhisperModel:
+    """One loaded model per process and settings (a library user or a test run reuses it)."""
+    return WhisperModel(model_ref, device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True)
 
 
 class LocalBackend:
@@ -37,17 +45,10 @@ class LocalBackend:
         self.model_name = str(model) if model else EMBEDDED_MODEL
         self.compute_type = compute_type
         self.threads = threads or default_threads()
-        model_ref = resolve_model(model)
-        from faster_whisper import WhisperModel
-
         try:
-            self._model = WhisperModel(
-                model_ref,
-                device=device,
-                compute_type=compute_type,
-                cpu_threads=self.threads,
-                local_files_only=True,
-            )
+            self._model = load_whisper(resolve_model(model), device, compute_type, self.threads)
+        except ModelError:
+            raise
         except Exception as exc:
             raise ModelError(f"cannot load model {self.model_name!r}: {exc}") from None
 

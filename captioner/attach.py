@@ -1,0 +1,63 @@
+"""Captions back into the video: the step behind ``--mux``, ``--burn`` and ``captioner mux``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from captioner.burn import BurnOptions, burn
+from captioner.errors import MediaError
+from captioner.mux import SubtitleTrack, default_output, iso639_2, language_from_filename, mux
+
+
+def pick_caption_file(captions: Mapping[str, Path], video: Path) -> Path:
+    """The caption file to put into ``video``: WebVTT for WebM, else SubRip, else WebVTT."""
+    order = ("vtt", "srt") if video.suffix.lower() == ".webm" else ("srt", "vtt")
+    for fmt in order:
+        if fmt in captions:
+            return captions[fmt]
+    raise MediaError("--mux and --burn need srt or vtt among the formats (-f)")
+
+
+def caption_video(
+    video: Path,
+    captions: Mapping[str, Path],
+    language: str | None,
+    *,
+    burn_in: bool,
+    in_place: bool = False,
+    output_dir: Path | None = None,
+    overwrite: bool = False,
+) -> tuple[Path, bool]:
+    """Mux (or burn) the captions just written into ``video``: the output, and whether it was written.
+
+    The new video goes beside the captions (``talk.captioned.mp4`` / ``talk.burned.mp4``), or
+    replaces ``video`` with ``in_place``. An existing output is kept unless ``overwrite``.
+    """
+    caption_file = pick_caption_file(captions, video)
+    output = default_output(video, burn=burn_in)
+    if output_dir is not None:
+        output = output_dir / output.name
+    if not in_place and output.exists() and not overwrite:
+        return output, False
+    if burn_in:
+        return burn(video, caption_file, output, BurnOptions(), in_place=in_place), True
+    try:
+        iso639_2(language)
+    except ValueError:
+        language = None  # an unusual tag must not cost the whole mux: "und"
+    track = SubtitleTrack(caption_file, language, title=_title(language))
+    return mux(video, [track], output, in_place=in_place), True
+
+
+def tracks_for(captions: Sequence[Path], language: str | None) -> list[SubtitleTrack]:
+    """Tracks for existing caption files: ``language`` if given, else the file name's (``talk.de.srt``)."""
+    tracks = []
+    for path in captions:
+        lang = language or language_from_filename(path)
+        tracks.append(SubtitleTrack(Path(path), lang, title=_title(lang)))
+    return tracks
+
+
+def _title(language: str | None) -> str:
+    return f"Captions ({language})" if language else "Captions"

@@ -1,0 +1,319 @@
+"""Soft subtitles: add caption files to a video as subtitle tracks, every original stream copied.
+
+``mux`` runs ffmpeg with ``-map 0 -c copy`` (video, every audio track, existing subtitle tracks,
+chapters and metadata kept bit for bit) and adds one track per caption file, in the codec the
+container needs: mov_text for MP4/MOV/M4V, SubRip or WebVTT (as the file is) for Matroska,
+WebVTT for WebM.
+
+Every output is written atomically (see :func:`write_atomically`): ffmpeg writes a hidden temp
+file in the output's folder, the result is probed and checked, then renamed into place.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+
+from captioner.errors import MediaError, OutputError
+from captioner.media import MediaInfo, ffmpeg_exe, last_ffmpeg_line, probe
+
+# ISO 639-1 (as Whisper reports languages) -> ISO 639-2/B, the three-letter tag Matroska and
+# ffmpeg's MP4 muxer store. Whisper's "jw" (Javanese) and "haw"/"yue" (no two-letter code) included.
+ISO639_2: dict[str, str] = {
+    "af": "afr", "am": "amh", "ar": "ara", "as": "asm", "az": "aze", "ba": "bak", "be": "bel", "bg": "bul",
+    "bn": "ben", "bo": "tib", "br": "bre", "bs": "bos", "ca": "cat", "cs": "cze", "cy": "wel", "da": "dan",
+    "de": "ger", "el": "gre", "en": "eng", "es": "spa", "et": "est", "eu": "baq", "fa": "per", "fi": "fin",
+    "fo": "fao", "fr": "fre", "gl": "glg", "gu": "guj", "ha": "hau", "haw": "haw", "he": "heb", "hi": "hin",
+    "hr": "hrv", "ht": "hat", "hu": "hun", "hy": "arm", "id": "ind", "is": "ice", "it": "ita", "ja": "jpn",
+    "jv": "jav", "jw": "jav", "ka": "geo", "kk": "kaz", "km": "khm", "kn": "kan", "ko": "kor", "la": "lat",
+    "lb": "ltz", "ln": "lin", "lo": "lao", "lt": "lit", "lv": "lav", "mg": "mlg", "mi": "mao", "mk": "mac",
+    "ml": "mal", "mn": "mon", "mr": "mar", "ms": "may", "mt": "mlt", "my": "bur", "ne": "nep", "nl": "dut",
+    "nn": "nno", "no": "nor", "nb": "nob", "oc": "oci", "pa": "pan", "pl": "pol", "ps": "pus", "pt": "por",
+    "ro": "rum", "ru": "rus", "sa": "san", "sd": "snd", "si": "sin", "sk": "slo", "sl": "slv", "sn": "sna",
+    "so": "som", "sq": "alb", "sr": "srp", "su": "sun", "sv": "swe", "sw": "swa", "ta": "tam", "te": "tel",
+    "tg": "tgk", "th": "tha", "tk": "tuk", "tl": "tgl", "tr": "tur", "tt": "tat", "uk": "ukr", "ur": "urd",
+    "uz": "uzb", "vi": "vie", "yi": "yid", "yo": "yor", "yue": "yue", "zh": "chi",
+}  # fmt: skip
+
+UNDETERMINED = "und"
+
+# Container (by output suffix) -> subtitle codec per caption format.
+_MP4_LIKE = {".mp4", ".m4v", ".mov"}
+_SUBTITLE_CODECS: dict[str, dict[str, str]] = {
+    **{ext: {".srt": "mov_text", ".vtt": "mov_text"} for ext in _MP4_LIKE},
+    ".mkv": {".srt": "srt", ".vtt": "webvtt"},
+    ".webm": {".srt": "webvtt", ".vtt": "webvtt"},
+}
+CAPTION_SUFFIXES = (".srt", ".vtt")
+TEXT_SUBTITLE_CONTAINERS = tuple(_SUBTITLE_CODECS)
+
+# A copied stream may differ from the original's duration by this much (seconds).
+DURATION_TOLERANCE = 0.1
+
+
+def iso639_2(language: str | None) -> str:
+    """The ISO 639-2 tag for a Whisper/ISO 639-1 language code; three-letter codes pass through."""
+    if not language:
+        return UNDETERMINED
+    code = language.strip().lower().replace("_", "-").split("-")[0]
+    if code in ISO639_2:
+        return ISO639_2[code]
+    if re.fullmatch(r"[a-z]{3}", code):
+        return code
+    raise ValueError(f"unknown language code {language!r} (use an ISO 639-1 code such as 'en')")
+
+
+def language_from_filename(path: Path) -> str | None:
+    """The language a caption file's name gives, as in ``talk.de.srt`` -> ``de``; None without one."""
+    parts = Path(path).name.split(".")
+    if len(parts) < 3:
+        return None
+    tag = parts[-2].lower()
+    base = tag.replace("_", "-").split("-")[0]
+    if base in ISO639_2 or (len(base) == 3 and base in ISO639_2.values()):
+        return tag
+    return None
+
+
+@dataclass(frozen=True)
+class SubtitleTrack:
+    """A caption file to add as a subtitle track. ``language`` is ISO 639-1 (or 639-2), None = und."""
+
+    path: Path
+    language: str | None = None
+    title: str | None = None
+
+    @property
+    def language_tag(self) -> str:
+        return iso639_2(self.language)
+
+    @property
+    def format(self) -> str:
+        return Path(self.path).suffix.lower()
+
+
+def default_output(video: Path, burn: bool = False) -> Path:
+    """``talk.mp4`` -> ``talk.captioned.mp4`` (soft subtitles) or ``talk.burned.mp4`` (burnt in).
+
+    A burnt-in H.264 video cannot go into WebM, so that one becomes ``.mkv``.
+    """
+    video = Path(video)
+    suffix = video.suffix
+    if burn and suffix.lower() == ".webm":
+        suffix = ".mkv"
+    return video.with_name(f"{video.stem}.{'burned' if burn else 'captioned'}{suffix}")
+
+
+def require_video(info: MediaInfo) -> None:
+    """Raise :class:`MediaError` unless the file has a picture to put subtitles on."""
+    if not info.video_streams:
+        raise MediaError(
+            "no video stream (audio-only input): subtitles can only be added to a video; "
+            "write .srt/.vtt caption files instead"
+        )
+
+
+def subtitle_codec(container_suffix: str, caption_suffix: str) -> str:
+    """The subtitle codec for a caption file in a container, or a :class:`MediaError` naming one that fits."""
+    codecs = _SUBTITLE_CODECS.get(container_suffix.lower())
+    if codecs is None:
+        name = container_suffix.lower().lstrip(".") or "this"
+        raise MediaError(f"a .{name} file cannot hold text subtitles: write to .mkv (any video) or .mp4/.mov instead")
+    codec = codecs.get(caption_suffix.lower())
+    if codec is None:
+        raise MediaError(f"cannot mux a {caption_suffix or 'suffix-less'} caption file: use .srt or .vtt")
+    return codec
+
+
+def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place: bool = False) -> Path:
+    """Write ``output``: every stream of ``video`` copied, plus one subtitle track per caption file.
+
+    ``in_place=True`` replaces ``video`` itself (``output`` is then ignored), only once the new
+    file has been written and checked. Returns the path written.
+    """
+    video = Path(video)
+    output = video if in_place else Path(output)
+    if not tracks:
+        raise MediaError("no caption files to mux")
+    if output.resolve() == video.resolve() and not in_place:
+        raise OutputError("the output would overwrite the input: pass in_place=True to replace it")
+    info = probe(video)
+    require_video(info)
+    codecs = [subtitle_codec(output.suffix, track.format) for track in tracks]
+    for track in tracks:
+        if not Path(track.path).is_file():
+            raise MediaError(f"caption file not found: {track.path}")
+    tags = [track.language_tag for track in tracks]
+
+    existing_subs = len(info.subtitle_streams)
+    mp4_like = output.suffix.lower() in _MP4_LIKE
+
+    def command(tmp: Path) -> list[str]:
+        cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", str(video)]
+        for track in tracks:
+            cmd += ["-i", str(track.path)]
+        cmd += ["-map", "0"]
+        for i in range(len(tracks)):
+            cmd += ["-map", f"{i + 1}:0"]
+        cmd += ["-c", "copy", "-map_metadata", "0", "-map_chapters", "0"]
+        for i, (track, codec, tag) in enumerate(zip(tracks, codecs, tags, strict=True)):
+            k = existing_subs + i
+            cmd += [f"-c:s:{k}", codec, f"-metadata:s:s:{k}", f"language={tag}"]
+            if track.title:
+                cmd += [f"-metadata:s:s:{k}", f"title={track.title}"]
+                if mp4_like:  # most MP4 players show the handler name as the track's name
+                    cmd += [f"-metadata:s:s:{k}", f"handler_name={track.title}"]
+        if mp4_like:
+            cmd += ["-movflags", "+faststart"]
+        return cmd + [str(tmp)]
+
+    def check(tmp: Path) -> None:
+        _check_copy(info, tmp, extra_streams=len(tracks))
+        result = probe(tmp)
+        new_subs = result.subtitle_streams[existing_subs:]
+        got = [s.language or UNDETERMINED for s in new_subs]
+        if got != tags:
+            raise MediaError(f"the new subtitle tracks carry languages {got}, not {tags}")
+
+    write_atomically(command, output, check, what="mux the captions", mode_from=video if in_place else None)
+    return output
+
+
+# --- shared by mux and burn -------------------------------------------------------------------
+
+
+def stream_durations(path: Path) -> list[float | None]:
+    """Each stream's duration in seconds (Matroska keeps them in a DURATION tag), None if unknown."""
+    out: list[float | None] = []
+    with av.open(str(path), metadata_errors="ignore") as container:
+        for stream in container.streams:
+            if stream.duration and stream.time_base:
+                out.append(float(stream.duration * stream.time_base))
+                continue
+            tag = (stream.metadata or {}).get("DURATION") or (stream.metadata or {}).get("duration")
+            out.append(_parse_clock(tag) if tag else None)
+    return out
+
+
+def _parse_clock(text: str) -> float | None:
+    m = re.fullmatch(r"(\d+):(\d\d):(\d\d(?:\.\d+)?)", text.strip())
+    return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else None
+
+
+def _check_copy(original: MediaInfo, result_path: Path, extra_streams: int) -> None:
+    """The result has the original's streams (same kinds, same durations) plus ``extra_streams``."""
+    result = probe(result_path)
+    want = len(original.streams) + extra_streams
+    if len(result.streams) != want:
+        raise MediaError(f"the result has {len(result.streams)} streams, expected {want}")
+    kinds = [s.kind for s in result.streams[: len(original.streams)]]
+    if kinds != [s.kind for s in original.streams]:
+        raise MediaError("the result's streams are not the original's")
+    _check_durations(original, result_path)
+
+
+def _check_durations(original: MediaInfo, result_path: Path) -> None:
+    before = stream_durations(original.path)
+    after = stream_durations(result_path)
+    for stream, a, b in zip(original.streams, before, after, strict=False):
+        if stream.kind in ("video", "audio") and a and b and abs(a - b) > max(DURATION_TOLERANCE, 0.01 * a):
+            raise MediaError(f"stream {stream.index} lasts {b:.2f} s in the result, {a:.2f} s in the original")
+    if original.duration:
+        result = probe(result_path)
+        if not result.duration or result.duration < original.duration - DURATION_TOLERANCE:
+            got = f"{result.duration:.2f} s" if result.duration else "no duration"
+            raise MediaError(f"the result is shorter than the original ({got} of {original.duration:.2f} s)")
+
+
+def write_atomically(
+    command: Callable[[Path], list[str]],
+    output: Path,
+    check: Callable[[Path], None],
+    *,
+    what: str,
+    mode_from: Path | None = None,
+    log: list[str] | None = None,
+) -> None:
+    """Run ffmpeg into a hidden temp file beside ``output``, check it, then rename it over ``output``.
+
+    On any failure (ffmpeg's, the check's, a full disk, KeyboardInterrupt) the temp file is
+    removed and ``output`` is left as it was. ``mode_from`` gives the permission bits to keep
+    (the original's when replacing it in place); ``log`` receives ffmpeg's log for ``check``.
+    """
+    output = Path(output)
+    folder = output.parent if str(output.parent) else Path(".")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=f".part{output.suffix}", dir=folder)
+    except OSError as exc:
+        raise _output_error(exc, output) from None
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        stderr = _run_ffmpeg(command(tmp), what)
+        if log is not None:
+            log.append(stderr)
+        check(tmp)
+        _set_mode(tmp, mode_from)
+        os.replace(tmp, output)
+    except OSError as exc:
+        raise _output_error(exc, output) from None
+    finally:
+        try:
+            tmp.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _set_mode(path: Path, mode_from: Path | None) -> None:
+    if mode_from is not None:
+        mode = os.stat(mode_from).st_mode & 0o7777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(path, mode)
+
+
+def _run_ffmpeg(cmd: list[str], what: str) -> str:
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _, err = proc.communicate()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    text = err.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        if "No space left on device" in text:
+            raise OutputError("disk full (no space left on device)")
+        raise MediaError(f"ffmpeg could not {what}: {ffmpeg_cause(text)}")
+    return text
+
+
+# Lines ffmpeg (7 and later) prints after the real error, as its threads wind down.
+_FOLLOW_ON = re.compile(
+    r"Task finished with error code|Terminating thread with return code|Nothing was written into output file"
+    r"|Could not write header|Conversion failed|Error (while|sending|marking|closing)|received no packets",
+    re.IGNORECASE,
+)
+
+
+def ffmpeg_cause(stderr: str) -> str:
+    """The line of ffmpeg's log that says what went wrong, skipping the follow-on lines after it."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    causes = [line for line in lines if not _FOLLOW_ON.search(line)]
+    return last_ffmpeg_line("\n".join(causes or lines))
+
+
+def _output_error(exc: OSError, output: Path) -> OutputError:
+    if exc.errno == errno.ENOSPC:
+        return OutputError("disk full (no space left on device)", str(output))
+    return OutputError(f"cannot write: {exc.strerror or exc}", str(output))

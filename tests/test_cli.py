@@ -1,0 +1,188 @@
+"""The main job end to end: real model, real speech, real ffmpeg, outputs re-parsed by real libraries."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import srt
+import webvtt
+from click.testing import CliRunner
+from conftest import ROOT, SAMPLES, wer
+
+from captioner.cli import main
+from captioner.transcript import load_schema
+
+
+@pytest.fixture()
+def cli(local_backend):
+    """Run the CLI in-process (the model stays loaded between calls)."""
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
+
+
+def read_srt(path: Path) -> list[srt.Subtitle]:
+    return list(srt.parse(path.read_text("utf-8")))
+
+
+def test_jfk_video_gives_valid_accurate_captions(cli, sample_copy, references) -> None:
+    video = sample_copy("jfk.mp4")
+    code, _, err = cli(video, "-f", "srt,vtt,json,txt")
+    assert code == 0, err
+    assert "detected language: en" in err
+
+    subs = read_srt(video.with_suffix(".srt"))
+    captions = webvtt.from_buffer(io.StringIO(video.with_suffix(".vtt").read_text("utf-8"))).captions
+    assert len(subs) == len(captions) > 0
+    for sub, cap in zip(subs, captions):
+        assert sub.content == cap.text
+    text = " ".join(s.content for s in subs)
+    assert wer(references["jfk.mp4"]["reference_text"], text) <= 0.10
+
+    data = json.loads(video.with_suffix(".json").read_text("utf-8"))
+    jsonschema.validate(data, load_schema())
+    assert data["language"] == "en" and data["words"] and data["segments"]
+    assert data["captioner"]["model"] == "base"
+    assert video.with_suffix(".txt").read_text("utf-8").split() == text.split()
+
+
+def test_captions_respect_the_basic_limits(cli, sample_copy) -> None:
+    video = sample_copy("jfk.mp4")
+    assert cli(video, "-f", "srt", "--max-chars", "24")[0] == 0
+    subs = read_srt(video.with_suffix(".srt"))
+    for sub in subs:
+        lines = sub.content.split("\n")
+        assert len(lines) <= 2 and all(len(line) <= 24 for line in lines)
+        assert (sub.end - sub.start).total_seconds() <= 7.0
+    for a, b in zip(subs, subs[1:]):
+        assert b.start >= a.end
+
+
+def test_german_is_detected(cli, sample_copy, references) -> None:
+    audio = sample_copy("de_picovoice_test.flac")
+    code, _, err = cli(audio, "-f", "json")
+    assert code == 0, err
+    data = json.loads(audio.with_suffix(".json").read_text("utf-8"))
+    assert data["language"] == "de"
+    assert wer(references["de_picovoice_test.flac"]["reference_text"], data["text"]) <= 0.35
+
+
+def test_a_batch_goes_on_past_bad_files(cli, sample_copy, tmp_path) -> None:
+    good = sample_copy("jfk.mp4", "batch/talk.mp4")
+    (tmp_path / "batch" / "notes.mp4").write_text("not a video\n" * 50)
+    (tmp_path / "batch" / "empty.wav").touch()
+    code, _, err = cli(tmp_path / "batch", "-f", "srt")
+    assert code == 1
+    assert good.with_suffix(".srt").exists() and read_srt(good.with_suffix(".srt"))
+    errors = [line for line in err.splitlines() if line.startswith("captioner: error:")]
+    assert len(errors) == 2
+    assert any("notes.mp4: not a readable media file" in line for line in errors)
+    assert any("empty.wav: empty file" in line for line in errors)
+    assert "2 of 3 files failed" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "batch" / "notes.srt").exists()
+
+
+def test_existing_captions_survive_a_failing_run(cli, tmp_path) -> None:
+    broken = tmp_path / "talk.mp4"
+    broken.write_bytes(b"\x00" * 4096)
+    kept = tmp_path / "talk.srt"
+    kept.write_text("1\n00:00:00,000 --> 00:00:01,000\nhand-made\n", "utf-8")
+    code, _, _ = cli(broken, "--overwrite")
+    assert code == 1
+    assert kept.read_text("utf-8") == "1\n00:00:00,000 --> 00:00:01,000\nhand-made\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.mp4", "talk.srt"]
+
+
+def test_existing_outputs_are_skipped_unless_overwrite(cli, sample_copy) -> None:
+    audio = sample_copy("de_picovoice_test.flac")
+    srt_path = audio.with_suffix(".srt")
+    srt_path.write_text("", "utf-8")
+    code, _, err = cli(audio)
+    assert code == 0
+    assert srt_path.read_text("utf-8") == ""  # kept
+    assert audio.with_suffix(".vtt").read_text("utf-8").startswith("WEBVTT")  # the missing one written
+    code, _, err = cli(audio)
+    assert code == 0 and "skipped" in err
+    code, _, err = cli(audio, "--overwrite", "-f", "srt")
+    assert code == 0 and read_srt(srt_path)
+
+
+def test_output_dir_mirrors_the_tree(cli, sample_copy, tmp_path) -> None:
+    sample_copy("de_picovoice_test.flac", "media/a/clip.flac")
+    sample_copy("de_picovoice_test.flac", "media/b/clip.flac")
+    code, _, err = cli(tmp_path / "media", "-o", tmp_path / "out", "-f", "srt", "-q")
+    assert code == 0, err
+    assert (tmp_path / "out/a/clip.srt").exists() and (tmp_path / "out/b/clip.srt").exists()
+    assert err == ""  # --quiet
+
+
+def test_clashing_outputs_are_refused(cli, sample_copy, tmp_path) -> None:
+    sample_copy("de_picovoice_test.flac", "clip.flac")
+    sample_copy("jfk.mp4", "clip.mp4")
+    code, _, err = cli(tmp_path / "clip.flac", tmp_path / "clip.mp4", "-f", "srt")
+    assert code == 1
+    assert "clip.mp4: its captions would overwrite those of" in err
+    assert "jfk" not in (tmp_path / "clip.srt").read_text("utf-8").lower()
+
+
+def test_forced_language_is_used(cli, sample_copy) -> None:
+    audio = sample_copy("de_picovoice_test.flac")
+    code, _, err = cli(audio, "-f", "json", "-l", "de")
+    assert code == 0 and "language: de (forced)" in err
+    assert json.loads(audio.with_suffix(".json").read_text("utf-8"))["captioner"]["language_forced"] is True
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["x.mp4", "-f", "doc"], "'doc' is not one of"),
+        (["x.mp4", "--max-lines", "0"], "--max-lines"),
+        ([], "Missing argument"),
+    ],
+)
+def test_usage_errors_exit_2(cli, args, message) -> None:
+    code, _, err = cli(*args)
+    assert code == 2 and message in err
+
+
+def test_missing_path_is_one_line_error(cli, tmp_path) -> None:
+    code, _, err = cli(tmp_path / "nothing.mp4")
+    assert code == 1
+    assert f"captioner: error: {tmp_path / 'nothing.mp4'}: no such file or directory" in err
+
+
+def test_unknown_model_fails_without_traceback(tmp_path) -> None:
+    audio = tmp_path / "a.flac"
+    audio.write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "captioner", str(audio), "--model", "gigantic"], capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1].startswith("captioner: error: unknown model 'gigantic'")
+    assert "Traceback" not in proc.stderr
+    debug = subprocess.run(
+        [sys.executable, "-m", "captioner", str(audio), "--model", "gigantic", "--debug"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert "Traceback" in debug.stderr
+
+
+def test_version_and_help() -> None:
+    runner = CliRunner()
+    assert "captioner, version" in runner.invoke(main, ["--version"]).output
+    help_text = runner.invoke(main, ["--help"]).output
+    assert "Examples:" in help_text and "--format" in help_text

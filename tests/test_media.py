@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SAMPLES, run_ffmpeg
+
+from captioner.errors import MediaError
+from captioner.media import SAMPLE_RATE, extract_audio, probe
+
+
+def test_probe_sees_the_streams_and_duration() -> None:
+    info = probe(SAMPLES / "jfk.mp4")
+    assert [s.kind for s in info.streams] == ["video", "audio"]
+    assert info.duration == pytest.approx(11.0, abs=0.1)
+    assert info.video_streams[0].width == 640
+
+
+def test_extract_gives_16khz_mono_float32() -> None:
+    audio = extract_audio(probe(SAMPLES / "jfk.mp4"))
+    assert audio.dtype == np.float32 and audio.ndim == 1
+    assert len(audio) / SAMPLE_RATE == pytest.approx(11.0, abs=0.05)
+    assert 0.01 < float(np.abs(audio).max()) <= 1.0
+
+
+def test_second_audio_stream_is_chosen_on_request(tmp_path: Path) -> None:
+    # Stream 0: the German sample; stream 1: silence.  Each stream must be what was asked for.
+    two = tmp_path / "two.mka"
+    run_ffmpeg(
+        "-i", str(SAMPLES / "de_picovoice_test.flac"), "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono",
+        "-map", "0:a", "-map", "1:a", "-t", "5", "-c:a", "flac", str(two),
+    )  # fmt: skip
+    info = probe(two)
+    assert len(info.audio_streams) == 2
+    speech, silence = extract_audio(info, 0), extract_audio(info, 1)
+    assert float(np.abs(speech).max()) > 0.05
+    assert float(np.abs(silence).max()) == 0.0
+    with pytest.raises(MediaError, match="audio stream 2 does not exist"):
+        extract_audio(info, 2)
+
+
+def test_zero_byte_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.mp4"
+    empty.touch()
+    with pytest.raises(MediaError, match=r"empty\.mp4: empty file"):
+        probe(empty)
+
+
+def test_text_file_named_mp4(tmp_path: Path) -> None:
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("these are my notes, not a video\n" * 20)
+    with pytest.raises(MediaError, match="not a readable media file"):
+        probe(fake)
+
+
+def test_video_without_audio(tmp_path: Path) -> None:
+    silent = tmp_path / "silent.mp4"
+    run_ffmpeg("-i", str(SAMPLES / "jfk.mp4"), "-an", "-c", "copy", str(silent))
+    info = probe(silent)
+    with pytest.raises(MediaError, match="no audio stream"):
+        extract_audio(info)
+
+
+@pytest.mark.parametrize("name", ["jfk.mp4", "de_picovoice_test.flac"])
+def test_truncated_files_are_reported(tmp_path: Path, name: str) -> None:
+    data = (SAMPLES / name).read_bytes()
+    cut = tmp_path / name
+    cut.write_bytes(data[: len(data) // 3])
+    with pytest.raises(MediaError, match="truncated|not a readable media file"):
+        extract_audio(probe(cut))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="no such file"):
+        probe(tmp_path / "nope.wav")

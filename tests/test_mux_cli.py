@@ -1,0 +1,86 @@
+"""The command line around mux/burn: ``captioner mux``, and ``--mux``/``--burn`` on the main job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from test_mux import BUNNY, CUES, leftovers, packets, read_back, write_srt, write_vtt
+
+from captioner.cli import main
+from captioner.media import probe
+from captioner.pipeline import LazyBackend, Settings, plan, run
+from captioner.transcript import Segment, Transcript, Word
+
+
+def _video(tmp_path: Path, name: str = "talk.mp4") -> Path:
+    path = tmp_path / name
+    path.write_bytes(BUNNY.read_bytes())
+    return path
+
+
+def test_mux_subcommand_languages_from_names_and_option(tmp_path):
+    video = _video(tmp_path)
+    en = write_srt(tmp_path / "talk.en.srt")
+    de = write_vtt(tmp_path / "talk.de.vtt")
+    plain = write_srt(tmp_path / "talk.srt")
+    result = CliRunner().invoke(main, ["mux", str(video), str(en), str(de), str(plain)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "talk.captioned.mp4"
+    assert [s.language for s in probe(out).subtitle_streams] == ["eng", "ger", "und"]
+    assert packets(out) == packets(video)
+    assert read_back(out, 1, tmp_path, "srt") == CUES
+
+    result = CliRunner().invoke(main, ["mux", str(video), str(en), "-l", "fr", "-o", str(tmp_path / "fr.mkv")])
+    assert result.exit_code == 0, result.output
+    assert [s.language for s in probe(tmp_path / "fr.mkv").subtitle_streams] == ["fre"]
+
+
+def test_mux_subcommand_in_place_and_errors(tmp_path):
+    video = _video(tmp_path)
+    captions = write_srt(tmp_path / "talk.en.srt")
+    original = video.read_bytes()
+
+    result = CliRunner().invoke(main, ["mux", str(video), str(captions), "-o", str(tmp_path / "talk.avi")])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot hold text subtitles" in lines[0] and ".mkv" in lines[0]
+    assert video.read_bytes() == original
+
+    result = CliRunner().invoke(main, ["mux", str(video), str(captions), "--in-place"])
+    assert result.exit_code == 0, result.output
+    assert [s.kind for s in probe(video).streams] == ["video", "audio", "subtitle"]
+    assert not leftovers(tmp_path)
+
+
+def test_run_usage_errors():
+    assert CliRunner().invoke(main, ["talk.mp4", "--in-place"]).exit_code == 2
+    assert CliRunner().invoke(main, ["talk.mp4", "--mux", "--burn"]).exit_code == 2
+    assert CliRunner().invoke(main, ["talk.mp4", "--mux", "-f", "json"]).exit_code == 2
+
+
+class _FakeBackend:
+    """Returns one fixed transcript, so the pipeline's --mux step runs without a model."""
+
+    name = "fake"
+
+    def identity(self) -> dict[str, str]:
+        return {"backend": "fake"}
+
+    def transcribe(self, audio, options, progress=None) -> Transcript:
+        words = [Word("Hello", 0.5, 0.9, 0.9), Word(" there.", 0.9, 1.5, 0.9)]
+        segment = Segment(id=0, seek=0, start=0.5, end=1.5, text="Hello there.")
+        return Transcript(language="de", duration=5.0, segments=[segment], words=words, text="Hello there.")
+
+
+def test_pipeline_mux_step_puts_the_captions_into_the_video(tmp_path):
+    video = _video(tmp_path)
+    settings = Settings(attach="mux")
+    jobs, problems = plan([video], settings)
+    assert not problems
+    results = run(jobs, LazyBackend(_FakeBackend), settings)
+    assert results[0].status == "done", results[0].error
+    out = tmp_path / "talk.captioned.mp4"
+    assert out in results[0].written
+    assert [s.language for s in probe(out).subtitle_streams] == ["ger"]
+    assert [text for _, _, text in read_back(out, 0, tmp_path, "srt")] == ["Hello there."]

@@ -1,0 +1,204 @@
+"""Example tests on real Whisper base transcripts (tests/data/transcripts) and hand-made cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+import srt
+
+from captioner.linebreak import EN_BAD_END, bare, ends_with
+from captioner.segmentation import segment
+from captioner.style import Style
+from captioner.transcript import Segment, Transcript, Word
+
+DATA = Path(__file__).parent / "data" / "transcripts"
+FIXTURES = sorted(p.stem for p in DATA.glob("*.json"))
+PUNCT = set(".,!?;:\u2026\u2014\u2013-\u3002\uff0c\uff01\uff1f\u060c\u061f")
+
+
+def load(name: str) -> Transcript:
+    return Transcript.from_dict(json.loads((DATA / f"{name}.json").read_text("utf-8")))
+
+
+def to_srt(cues) -> str:
+    subs = [
+        srt.Subtitle(i + 1, dt.timedelta(seconds=c.start), dt.timedelta(seconds=c.end), "\n".join(c.lines))
+        for i, c in enumerate(cues)
+    ]
+    return srt.compose(subs, reindex=False)
+
+
+def is_bad_break(before: str) -> bool:
+    """The scorer's rule: no punctuation at the end, and the last word is a function word."""
+    if ends_with(before, PUNCT):
+        return False
+    words = before.split()
+    return bool(words) and bare(words[-1]) in EN_BAD_END
+
+
+def test_fixtures_present() -> None:
+    assert {
+        "en_jfk_inaugural",
+        "en_mfa_acoustic_corpus",
+        "es_aeneas_capitan_veneno",
+        "de_picovoice_test",
+        "ja_picovoice_test",
+        "ar_cv_22770267",
+    } <= set(FIXTURES)
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_fixture_srt_meets_scorer_rules(name: str) -> None:
+    tr = load(name)
+    cues = segment(tr, Style())
+    subs = list(srt.parse(to_srt(cues)))
+    assert len(subs) == len(cues) > 0
+    compliant = 0
+    for a, b in zip(subs, subs[1:], strict=False):
+        gap_ms = (b.start - a.end) / dt.timedelta(milliseconds=1)
+        assert gap_ms == 0 or gap_ms >= 80
+        assert b.start >= a.start
+    for s in subs:
+        lines = s.content.split("\n")
+        assert len(lines) <= 2
+        assert all(len(line) <= 42 for line in lines)
+        dur_ms = (s.end - s.start) / dt.timedelta(milliseconds=1)
+        chars = sum(len(line) for line in lines)
+        assert dur_ms <= 7000
+        compliant += dur_ms * 6 >= 5000 and chars * 1000 <= 20 * dur_ms
+    # the scorer's compliance: CPL, lines, <= 20 cps, 5/6 s .. 7 s
+    assert compliant / len(subs) >= 0.95
+    # WER unchanged: the cues' text is exactly the transcript's words
+    assert " ".join(s.content.replace("\n", " ") for s in subs).split() == "".join(
+        w.word for w in tr.words
+    ).split() or tr.language in ("ja", "zh")
+
+
+@pytest.mark.parametrize("name", [n for n in FIXTURES if n.startswith("en_")])
+def test_english_fixtures_have_no_bad_breaks(name: str) -> None:
+    cues = segment(load(name), Style())
+    breaks = [line for c in cues for line in c.lines[:-1]] + [c.lines[-1] for c in cues[:-1]]
+    assert not [b for b in breaks if is_bad_break(b)]
+
+
+def test_jfk_cuts_at_clause_punctuation() -> None:
+    cues = segment(load("en_jfk_inaugural"), Style())
+    for c in cues[:-1]:
+        assert ends_with(c.lines[-1], PUNCT), c.lines
+    assert cues[-1].lines[-1].endswith("country.")
+
+
+def test_japanese_uses_its_own_line_length_and_no_spaces() -> None:
+    tr = load("ja_picovoice_test")
+    cues = segment(tr, Style())
+    assert all(len(line) <= 13 for c in cues for line in c.lines)
+    assert all(" " not in line for c in cues for line in c.lines)
+    assert "".join("".join(c.lines) for c in cues) == "".join(w.word for w in tr.words).strip()
+    # the user's max_chars wins over the language's limit
+    wide = segment(tr, Style().with_overrides(max_chars=42))
+    assert len(wide) <= len(cues) and max(len(line) for c in wide for line in c.lines) > 13
+
+
+def test_arabic_text_kept_intact() -> None:
+    tr = load("ar_cv_22770267")
+    cues = segment(tr, Style())
+    assert " ".join(c.text for c in cues) == " ".join("".join(w.word for w in tr.words).split())
+
+
+def test_cue_words_are_the_transcript_words() -> None:
+    tr = load("es_aeneas_capitan_veneno")
+    cues = segment(tr, Style())
+    assert [w for c in cues for w in c.words] == tr.words
+    for c in cues:
+        assert " ".join(c.lines) == " ".join("".join(w.word for w in c.words).split())
+
+
+def _words(spec: list[tuple[str, float, float]]) -> Transcript:
+    words = [Word(w, s, e) for w, s, e in spec]
+    return Transcript("en", words[-1].end, [Segment(0, 0, words[0].start, words[-1].end, "")], words)
+
+
+def test_pause_ends_a_cue() -> None:
+    spec, t = [], 0.0
+    for w in " we went home and then we slept".split(" ")[1:]:
+        spec.append((" " + w, t, t + 0.3))
+        t += 0.3
+        if w == "home":
+            t += 1.2  # a long silence after "home"
+    cues = segment(_words(spec), Style())
+    assert [c.text for c in cues] == ["we went home", "and then we slept"]
+    assert cues[0].end <= cues[1].start - 0.08 + 1e-9
+
+
+def test_short_cue_extended_to_minimum_duration_and_lingers() -> None:
+    cues = segment(_words([(" Yes.", 1.0, 1.2), (" No.", 5.0, 5.2)]), Style())
+    assert len(cues) == 2
+    assert cues[0].start == 1.0 and cues[0].duration >= 5 / 6
+    assert cues[0].end < 5.0
+
+
+def test_never_runs_into_the_next_cues_speech() -> None:
+    cues = segment(
+        _words([(" Hi.", 0.0, 0.2), (" There", 0.5, 0.7), (" we", 0.7, 0.9), (" go.", 0.9, 1.5)]), Style()
+    )
+    for a, b in zip(cues, cues[1:], strict=False):
+        assert a.end <= b.start
+
+
+def test_line_break_avoids_function_words_and_balances() -> None:
+    text = " ask not what your country can do for you ask what you can do for your country"
+    spec = [(" " + w, 0.25 * k, 0.25 * k + 0.2) for k, w in enumerate(text.split())]
+    cues = segment(_words(spec), Style())
+    for c in cues:
+        for line in c.lines[:-1]:
+            assert not is_bad_break(line), c.lines
+        if len(c.lines) == 2:
+            assert abs(len(c.lines[0]) - len(c.lines[1])) <= 16, c.lines
+
+
+def test_missing_word_timings_are_spread_over_segments() -> None:
+    tr = Transcript(
+        "en",
+        10.0,
+        [Segment(0, 0, 0.0, 2.0, " Hello there."), Segment(1, 0, 4.0, 6.0, " General Kenobi.")],
+        words=None,
+    )
+    cues = segment(tr, Style())
+    assert [c.text for c in cues] == ["Hello there.", "General Kenobi."]
+    assert cues[0].start == 0.0 and cues[1].start == 4.0
+    assert [w.word for w in cues[1].words] == [" General", " Kenobi."]
+
+
+def test_cjk_segment_without_words_counts_characters() -> None:
+    text = "今日はとてもいい天気ですね。明日も晴れるといいですね。"
+    tr = Transcript("ja", 10.0, [Segment(0, 0, 0.0, 8.0, text)], words=None)
+    cues = segment(tr, Style())
+    assert "".join("".join(c.lines) for c in cues) == text
+    assert all(len(line) <= 13 for c in cues for line in c.lines)
+
+
+def test_overlong_word_is_cut_to_fit() -> None:
+    word = "x" * 100
+    cues = segment(_words([(" " + word, 0.0, 3.0)]), Style())
+    assert "".join("".join(c.lines) for c in cues) == word
+    assert all(len(line) <= 42 for c in cues for line in c.lines)
+
+
+def test_empty_transcript_gives_no_cues() -> None:
+    assert segment(Transcript("en", 5.0, [], words=[]), Style()) == []
+    assert segment(Transcript("en", 5.0, [Segment(0, 0, 0, 1, "  ")], words=None), Style()) == []
+
+
+def test_fast_speech_lags_at_most_max_lag_and_stays_under_max_cps() -> None:
+    tr = load("en_mfa_acoustic_corpus")
+    style = Style()
+    cues = segment(tr, style)
+    for c in cues:
+        first = next(w for w in c.words if w.word.strip())
+        assert first.start - 0.08 - 1e-9 <= c.start <= first.start + style.max_lag + 1e-9
+        assert sum(len(line) for line in c.lines) / c.duration <= style.max_cps
+    no_lag = segment(tr, style.with_overrides(max_lag=0.0))
+    assert all(c.start <= next(w for w in c.words if w.word.strip()).start + 1e-9 for c in no_lag)
