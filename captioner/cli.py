@@ -81,6 +81,23 @@ def main() -> None:
 @click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True)
 @click.option("-m", "--model", default="base", show_default=True, help="Whisper size, or a model directory.")
 @click.option("--backend", type=click.Choice(["local", "aixplain"]), default="local", show_default=True)
+@click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path), help="aiXplain API key file.")
+@click.option("--aixplain-model", metavar="ID", help="aiXplain model id.  [default: Whisper Large on Groq]")
+@click.option(
+    "--aixplain-timeout",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest wait for one aiXplain run.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Pieces of a long file sent to aiXplain at once.",
+)
 @click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True, help="Audio stream, 0-based.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
 @click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True)
@@ -98,6 +115,7 @@ def main() -> None:
 @click.option("--burn", is_flag=True, help="Also write VIDEO.burned.EXT with the captions drawn into the picture.")
 @click.option("--in-place", is_flag=True, help="With --mux or --burn: replace the original video instead.")
 @click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
+@click.option("-v", "--verbose", is_flag=True, help="Log per-file details (aiXplain credits and run time).")
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
 def run_command(paths: tuple[Path, ...], **opts: Any) -> None:
     """Write captions (.srt and .vtt by default) beside each video or audio file.
@@ -106,7 +124,7 @@ def run_command(paths: tuple[Path, ...], **opts: Any) -> None:
     searched recursively.  Existing caption files are kept unless --overwrite is given.
     Exit status: 0 when every file succeeded, 1 when any failed, 2 for usage errors.
     """
-    _configure_logging(opts["debug"])
+    _configure_logging(opts["debug"], opts["verbose"])
     settings = settings_from_options(opts)
     backend = backend_from_options(opts)
     jobs, problems = plan(paths, settings)
@@ -152,17 +170,27 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
 def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
     """The backend the options ask for, created (model loaded) only when first needed."""
     if opts["backend"] == "aixplain":
-        raise click.UsageError("the aixplain backend is not available yet; use --backend local")
+        from captioner.backends.aixplain import AixplainBackend, aixplain_identity
+
+        def make_aixplain() -> Backend:
+            return AixplainBackend(
+                api_key_file=opts["api_key_file"],
+                model_id=opts["aixplain_model"],
+                timeout=opts["aixplain_timeout"],
+                jobs=opts["jobs"],
+            )
+
+        return LazyBackend(make_aixplain, aixplain_identity(opts["aixplain_model"]))
     from captioner.backends.local import local_identity
 
     model, threads = opts["model"], opts["threads"]
 
-    def make_backend() -> Backend:
+    def make_local() -> Backend:
         from captioner.backends.local import LocalBackend
 
         return LocalBackend(model, threads=threads)
 
-    return LazyBackend(make_backend, local_identity(model))
+    return LazyBackend(make_local, local_identity(model))
 
 
 def run_jobs(jobs: list[Job], backend: LazyBackend, settings: Settings, opts: dict[str, Any]) -> list[FileResult]:
@@ -222,12 +250,14 @@ def mux_command(
     click.echo(f"{video}: wrote {written}", err=True)
 
 
-def _configure_logging(debug: bool) -> None:
+def _configure_logging(debug: bool, verbose: bool = False) -> None:
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if verbose and not debug:
+        logging.getLogger("captioner").setLevel(logging.INFO)
     if not debug:
         logging.getLogger("faster_whisper").setLevel(logging.ERROR)
 
