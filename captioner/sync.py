@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from captioner.backends import TranscribeOptions
+from captioner.cache import TranscriptCache
 from captioner.errors import CaptionerError
 from captioner.hashing import HASH_SCHEME, file_sha256
 from captioner.lockfile import Lock, LockEntry, read_lock, write_lock
@@ -112,6 +113,7 @@ def sync(
     adopt: bool = False,
     prune: bool = False,
     make_reporter: Callable[[int], Reporter] | None = None,
+    cache: TranscriptCache | None = None,
 ) -> SyncResult:
     """Caption what is missing or stale under ``scope`` and update the lock (see the module doc).
 
@@ -186,7 +188,7 @@ def sync(
                 style=config.style,
                 options=TranscribeOptions(language=language, task=TASK, beam_size=BEAM_SIZE),
             )
-            run(jobs, backend, settings, wrapped)
+            run(jobs, backend, settings, wrapped, cache)
     finally:
         if hasattr(inner, "close"):
             inner.close()

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from faster_whisper import WhisperModel
 
 from captioner.backends import ProgressCallback, TranscribeOptions
 from captioner.errors import BackendError, ModelError
 from captioner.media import SAMPLE_RATE
 from captioner.models import EMBEDDED_MODEL, resolve_model
 from captioner.transcript import Segment, Transcript, Word
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+DEFAULT_COMPUTE_TYPE = "int8"
 
 
 def default_threads() -> int:
@@ -26,7 +31,14 @@ def default_threads() -> int:
 @lru_cache(maxsize=2)
 def load_whisper(model_ref: str, device: str, compute_type: str, threads: int) -> WhisperModel:
     """One loaded model per process and settings (a library user or a test run reuses it)."""
+    from faster_whisper import WhisperModel
+
     return WhisperModel(model_ref, device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True)
+
+
+def local_identity(model: str | None, compute_type: str = DEFAULT_COMPUTE_TYPE) -> dict[str, str]:
+    """The local engine's name for caches and metadata, known without loading the model."""
+    return {"backend": "local", "model": str(model) if model else EMBEDDED_MODEL, "compute_type": compute_type}
 
 
 class LocalBackend:
@@ -39,7 +51,7 @@ class LocalBackend:
         model: str | None = None,
         *,
         threads: int | None = None,
-        compute_type: str = "int8",
+        compute_type: str = DEFAULT_COMPUTE_TYPE,
         device: str = "cpu",
     ) -> None:
         self.model_name = str(model) if model else EMBEDDED_MODEL
@@ -53,7 +65,7 @@ class LocalBackend:
             raise ModelError(f"cannot load model {self.model_name!r}: {exc}") from None
 
     def identity(self) -> dict[str, str]:
-        return {"backend": self.name, "model": self.model_name, "compute_type": self.compute_type}
+        return local_identity(self.model_name, self.compute_type)
 
     def transcribe(
         self,
