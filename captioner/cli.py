@@ -443,6 +443,27 @@ def sync_command(
     sys.exit(EXIT_FAILED if result.failed or not result.final.ok else EXIT_OK)
 
 
+@main.group(name="cache")
+def cache_group() -> None:
+    """The transcript cache: transcripts kept per media content, backend, model and decoding options."""
+
+
+@cache_group.command(name="info")
+def cache_info() -> None:
+    """Where the cache is, how many transcripts it holds and their size."""
+    stats = TranscriptCache().stats()
+    click.echo(f"folder: {stats.folder}")
+    click.echo(f"transcripts: {stats.entries}")
+    click.echo(f"size: {stats.bytes / 1e6:.1f} MB")
+
+
+@cache_group.command(name="clear")
+def cache_clear() -> None:
+    """Delete every cached transcript (the model is kept)."""
+    removed = TranscriptCache().clear()
+    click.echo(f"removed {removed} cached transcripts")
+
+
 def _configure_logging(debug: bool, verbose: bool = False) -> None:
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
