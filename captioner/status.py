@@ -99,6 +99,7 @@ class StatCache:
         self.path = cache_dir() / "check" / f"{key}.json"
         self._data: dict[str, list] = {}
         self._dirty = False
+        self._seen: set[str] = set()
         self._now = time.time()
         if enabled:
             try:
@@ -116,6 +117,7 @@ class StatCache:
         st = path.stat()
         stamp = self._stamp(st)
         key = f"{kind}:{rel}"
+        self._seen.add(key)
         if self.enabled:
             hit = self._data.get(key)
             if hit is not None and hit[:4] == stamp:
@@ -126,7 +128,13 @@ class StatCache:
             self._dirty = True
         return digest
 
-    def save(self) -> None:
+    def save(self, prune: bool = False) -> None:
+        """Write the cache if it changed; ``prune`` (after a whole-tree scan) drops unseen files."""
+        if prune and self.enabled:
+            stale = set(self._data) - self._seen
+            for key in stale:
+                del self._data[key]
+            self._dirty = self._dirty or bool(stale)
         if not self.enabled or not self._dirty:
             return
         try:
@@ -193,7 +201,7 @@ class Scanner:
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             statuses = list(pool.map(lambda rel: self._status(rel, lock, present), media))
         statuses.extend(self._orphans(lock, files, all_media, set(media), scope_prefixes, shard))
-        self.cache.save()
+        self.cache.save(prune=not scope and shard is None)
         statuses.sort(key=lambda s: s.path)
         return Report(root=self.root, lock_path=self.lock_path, files=statuses, strict=strict)
 

@@ -288,6 +288,12 @@ def test_stat_cache_skips_unchanged_media_and_sees_changes(tree: Path, monkeypat
     calls.clear()
     Scanner(tree, config, use_cache=False).scan()
     assert sorted(calls) == ["de.flac", "ja.flac"]
+    # A whole-tree scan drops the cache entries of files that are gone.
+    scanner = Scanner(tree, config)
+    assert any("talks/de.flac" in key for key in json.loads(scanner.cache.path.read_text())["entries"])
+    shutil.rmtree(tree / "talks")
+    scanner.scan()
+    assert not any("talks/" in key for key in json.loads(scanner.cache.path.read_text())["entries"])
 
 
 def test_lock_format_is_sorted_toml_and_round_trips() -> None:
