@@ -7,6 +7,7 @@ transcribed.  A failing file is reported and the batch goes on.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -103,8 +104,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], lis
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            candidates = [(p, path) for p in sorted(path.rglob("*")) if p.is_file() and is_media_file(p)]
-            candidates = [(p, r) for p, r in candidates if not any(part.startswith(".") for part in p.parts[-1:])]
+            candidates = [(p, path) for p in media_in_folder(path)]
         elif path.exists() or path.is_symlink():
             candidates = [(path, None)]
         else:
@@ -116,6 +116,24 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], lis
                 seen.add(key)
                 found.append((media, root))
     return found, errors
+
+
+# Videos captioner itself writes with --mux/--burn: captioning them again would only duplicate work.
+_DERIVED_SUFFIXES = (".captioned", ".burned")
+
+
+def media_in_folder(folder: Path) -> list[Path]:
+    """Media files under ``folder``, recursively and sorted, skipping hidden files and folders
+    (``.git``, ``.venv``, ...) and the videos captioner derives with --mux/--burn."""
+    found = []
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            path = Path(current, name)
+            if name.startswith(".") or not is_media_file(path) or path.stem.endswith(_DERIVED_SUFFIXES):
+                continue
+            found.append(path)
+    return sorted(found)
 
 
 def output_paths(media: Path, root: Path | None, settings: Settings) -> dict[str, Path]:

@@ -186,3 +186,12 @@ def test_version_and_help() -> None:
     assert "captioner, version" in runner.invoke(main, ["--version"]).output
     help_text = runner.invoke(main, ["--help"]).output
     assert "Examples:" in help_text and "--format" in help_text
+
+
+def test_folders_skip_hidden_and_derived_files(tmp_path) -> None:
+    from captioner.pipeline import media_in_folder
+
+    for name in ["a.mp4", "sub/b.flac", ".git/c.mp4", "sub/.d.wav", "a.captioned.mp4", "a.burned.mkv", "notes.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    assert [p.relative_to(tmp_path).as_posix() for p in media_in_folder(tmp_path)] == ["a.mp4", "sub/b.flac"]

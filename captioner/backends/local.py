@@ -15,7 +15,7 @@ from captioner.models import EMBEDDED_MODEL, resolve_model
 from captioner.transcript import Segment, Transcript, Word
 
 if TYPE_CHECKING:
-    from faster_whisper import WhisperModel
+    from captioner.backends.whisper_model import ReusingWhisperModel
 
 DEFAULT_COMPUTE_TYPE = "int8"
 
@@ -29,11 +29,13 @@ def default_threads() -> int:
 
 
 @lru_cache(maxsize=2)
-def load_whisper(model_ref: str, device: str, compute_type: str, threads: int) -> WhisperModel:
+def load_whisper(model_ref: str, device: str, compute_type: str, threads: int) -> ReusingWhisperModel:
     """One loaded model per process and settings (a library user or a test run reuses it)."""
-    from faster_whisper import WhisperModel
+    from captioner.backends.whisper_model import ReusingWhisperModel
 
-    return WhisperModel(model_ref, device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True)
+    return ReusingWhisperModel(
+        model_ref, device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True
+    )
 
 
 def local_identity(model: str | None, compute_type: str = DEFAULT_COMPUTE_TYPE) -> dict[str, str]:
@@ -108,6 +110,8 @@ class LocalBackend:
                     progress(float(seg.end))
         except ValueError as exc:  # e.g. a --language Whisper does not know
             raise BackendError(str(exc)) from None
+        finally:
+            self._model.forget()
         duration = len(audio) / SAMPLE_RATE
         return Transcript(
             language=info.language,
