@@ -14,7 +14,10 @@ Filters, in order (each removal is counted in :class:`CleanReport`):
                  below ``logprob_threshold`` (Whisper's own silence rule, for backends that do
                  not apply it while decoding);
 ``outside_speech`` segments none of whose words (or, without words, whose span) overlaps a
-                 speech region widened by ``speech_margin``;
+                 speech region widened by ``speech_margin``, when the decoder doubted them too
+                 (``no_speech_prob`` >= ``outside_no_speech`` or ``avg_logprob`` <
+                 ``outside_logprob``): the VAD alone misses quiet or hoarse voices and mixed-down
+                 stereo talkers, so it never removes confidently decoded words by itself;
 ``phrase``       segments that are only a stock phrase Whisper is known to invent ("Thank you
                  for watching", "Subtitles by ...", "Music") when the decoder doubted them
                  (``no_speech_prob`` >= ``phrase_no_speech``) or no speech region was near;
@@ -83,6 +86,8 @@ class FilterSettings:
     logprob_threshold: float = -1.0
     phrase_no_speech: float = 0.2
     speech_margin: float = 0.3
+    outside_no_speech: float = 0.2
+    outside_logprob: float = -0.6
     max_ngram: int = 8
     max_repeats: int = 3
 
@@ -222,7 +227,10 @@ def _drop_reason(
     if speech is not None:
         spans = [(w.start, w.end) for w in words if has_content(w.word)] or [(seg.start, seg.end)]
         near_speech = any(overlaps_speech(a, b, speech, st.speech_margin) for a, b in spans)
-        if not near_speech:
+        doubted = (seg.no_speech_prob is not None and seg.no_speech_prob >= st.outside_no_speech) or (
+            seg.avg_logprob is not None and seg.avg_logprob < st.outside_logprob
+        )
+        if not near_speech and doubted:
             return "outside_speech"
     if is_stock_phrase(text):
         doubted = seg.no_speech_prob is not None and seg.no_speech_prob >= st.phrase_no_speech

@@ -64,18 +64,30 @@ def test_confident_thank_you_inside_speech_is_kept():
     assert texts(out) == ["Thank you."]
 
 
-def test_text_outside_every_speech_region_is_removed():
-    tr = transcript((4.7, 6.1, "Music", 0.05, -0.3), (10.0, 12.0, "Speech in the music.", 0.05, -0.3))
+def test_doubted_text_outside_every_speech_region_is_removed():
+    tr = transcript(
+        (4.7, 6.1, "Music", 0.05, -0.3),
+        (10.0, 12.0, "Speech in the music.", 0.05, -0.3),
+        (20.0, 22.0, "I'm going to go to the store.", 0.3, -0.5),
+    )
     out, report = clean(tr, speech=[(9.8, 12.5)])
     assert texts(out) == ["Speech in the music."]
-    assert report.segments == {"outside_speech": 1}
+    assert report.segments == {"phrase": 1, "outside_speech": 1}
 
 
-def test_no_speech_region_at_all_removes_everything():
-    tr = transcript((1.0, 3.0, "I'm going to go to the store.", 0.1, -0.4))
+def test_no_speech_region_at_all_removes_doubted_text():
+    tr = transcript((1.0, 3.0, "I'm going to go to the store.", 0.1, -0.7))
     out, report = clean(tr, speech=[])
     assert out.segments == [] and out.words == []
     assert report.removed_words == 7
+
+
+def test_confident_words_the_vad_missed_are_kept():
+    """Silero misses hoarse or quiet voices: a confident decode outside its regions stays."""
+    tr = transcript((25.0, 30.0, "So this is the sick corpus.", 0.07, -0.23))
+    out, report = clean(tr, speech=[(0.9, 17.3)])
+    assert texts(out) == ["So this is the sick corpus."]
+    assert report.removed_words == 0
 
 
 def test_whisper_silence_rule_for_backends_that_do_not_apply_it():
