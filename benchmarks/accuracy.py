@@ -7,7 +7,7 @@ captioner's captions and of a plain faster-whisper run with the same model and b
 segments as cues, as ``benchmarks/plain_faster_whisper.py`` writes them), per item and per
 language; cue counts on the non-speech items; cue start/end errors against the forced-aligned
 word timings in ``corpus/timing`` (scored by ``tools/caption_score.py`` with ``--ref-timings``).
-``--vad-compare`` also runs captioner without the VAD (wall time and WER side by side).
+``--vad-compare`` also runs captioner with faster-whisper's VAD filter (wall time and WER side by side).
 Transcripts are cached in ``--cache`` (a temp folder by default) so filters can be iterated on.
 """
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--only", nargs="*")
-    ap.add_argument("--vad-compare", action="store_true", help="also run without the VAD")
+    ap.add_argument("--vad-compare", action="store_true", help="also run with the VAD filter")
     ap.add_argument("--no-refine", action="store_true", help="captioner without filters and retiming")
     args = ap.parse_args(argv)
 
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     if args.no_refine:
         settings = replace(settings, filters=None, retime=False)
-    variants = ["vad", "novad"] if args.vad_compare else ["vad"]
+    variants = ["novad", "vad"] if args.vad_compare else ["novad"]
     rows = []
     for item in items:
         path = args.corpus / item["file"]
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(rows: list[dict], variants: list[str]) -> None:
-    name = {"vad": "captioner", "novad": "capt. no VAD"}
+    name = {"novad": "captioner", "vad": "capt. +VAD"}
     head = f"{'item':38} {'lang':4} {'dur s':>6} {'plain':>7} " + " ".join(f"{name[v]:>12}" for v in variants)
     print("WER per item (CER for ja); non-speech: cue count")
     print(head)

@@ -50,8 +50,9 @@ class Settings:
 
 # Whisper base's word times are early against forced alignment (developer corpus, see
 # benchmarks/accuracy.py); these shifts remove most of that bias.
-WORD_START_SHIFT = 0.0
-WORD_END_SHIFT = 0.0
+WORD_START_SHIFT = 0.05
+WORD_END_SHIFT = 0.05
+WORD_FINAL_EXTENSION = 0.2
 
 
 def refine(transcript: Transcript, audio: np.ndarray | None, settings: Settings) -> Transcript:
@@ -67,7 +68,13 @@ def refine(transcript: Transcript, audio: np.ndarray | None, settings: Settings)
         transcript, report = clean(transcript, speech, settings.filters)
         transcript.meta["filtered"] = report.to_dict()
     if settings.retime:
-        transcript = retime(transcript, speech, start_shift=WORD_START_SHIFT, end_shift=WORD_END_SHIFT)
+        transcript = retime(
+            transcript,
+            speech,
+            start_shift=WORD_START_SHIFT,
+            end_shift=WORD_END_SHIFT,
+            final_extension=WORD_FINAL_EXTENSION,
+        )
     if speech is not None:
         transcript.meta["speech_seconds"] = round(sum(b - a for a, b in speech), 2)
     return transcript

@@ -8,6 +8,7 @@ times.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -72,33 +73,46 @@ def retime(
     *,
     start_shift: float = 0.0,
     end_shift: float = 0.0,
+    final_extension: float = 0.0,
+    pause: float = 0.25,
 ) -> Transcript:
-    """Word times moved towards the speech they belong to.
+    """Word times moved onto the speech they belong to.
 
     Every word's start moves by ``start_shift`` and its end by ``end_shift`` (Whisper's word
-    times are early), never past its neighbours.  With VAD ``speech`` regions, a word that starts
-    in a pause before the region its end lies in starts at that region's onset instead (Whisper
-    likes to start the first word at 0.0 s or at the end of the previous one).
+    times are early).  The last word before a pause of at least ``pause`` s (or of the file)
+    ends up to ``final_extension`` later, not into the pause beyond the VAD's speech region:
+    Whisper cuts the final word of an utterance short.  With VAD ``speech`` regions, a word that
+    starts in a pause before the region its end lies in starts at that region's onset instead
+    (Whisper likes to start the first word at 0.0 s, or right at the end of the previous one).
+    Words never overlap their neighbours and stay inside the file.
     """
     if not transcript.words:
         return transcript
     words = list(transcript.words)
-    out: list[Word] = []
+    duration = transcript.duration or math.inf
+    starts: list[float] = []
+    ends: list[float] = []
     for k, w in enumerate(words):
         start, end = w.start + start_shift, w.end + end_shift
-        if speech:
-            region = _region_of(w.end, speech)
-            if region is not None and w.start < region[0] and start < region[0]:
-                start = min(region[0], w.end - 0.05) if w.end - 0.05 > start else start
-        nxt = words[k + 1].start + start_shift if k + 1 < len(words) else transcript.duration
-        end = min(end, max(nxt, w.end)) if transcript.duration else end
+        region = _region_of(w.end, speech) if speech else None
+        if region is not None and start < region[0] < w.end:
+            start = region[0]
+        nxt = words[k + 1].start if k + 1 < len(words) else duration
+        if final_extension and nxt - w.end >= pause:
+            limit = region[1] if region is not None else math.inf
+            end = max(end, min(w.end + final_extension, limit))
+        starts.append(start)
+        ends.append(end)
+    out: list[Word] = []
+    for k, w in enumerate(words):
+        start = max(0.0, starts[k], out[-1].end if out and out[-1].end <= starts[k] else 0.0)
         if out:
             start = max(start, out[-1].start + 0.01)
-        start = max(0.0, start)
-        end = max(end, start + 0.01)
-        if transcript.duration:
-            end = min(end, transcript.duration)
-            start = min(start, end - 0.01) if end > 0.01 else start
+        end = ends[k]
+        if k + 1 < len(words):
+            end = min(end, max(starts[k + 1], w.end))
+        end = min(max(end, start + 0.01), duration)
+        start = min(start, max(0.0, end - 0.01))
         out.append(replace(w, start=round(start, 3), end=round(end, 3)))
     return replace(transcript, words=out)
 

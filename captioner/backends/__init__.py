@@ -21,7 +21,7 @@ class TranscribeOptions:
     language: str | None = None  # None: detect
     task: str = "transcribe"  # or "translate"
     beam_size: int = 5
-    vad: bool = True  # decode only what the Silero VAD calls speech (faster-whisper's vad_filter)
+    vad: bool = False  # decode only what the Silero VAD calls speech (faster-whisper's vad_filter)
     initial_prompt: str | None = None
     repair_holes: bool = True  # decode again stretches where the VAD hears speech but no word came out
 
