@@ -13,8 +13,10 @@ import click
 from captioner import __version__
 from captioner.backends import Backend, TranscribeOptions
 from captioner.errors import CaptionerError
+from captioner.hallucination import FilterSettings
 from captioner.pipeline import LazyBackend, Settings, plan, run
 from captioner.progress import ConsoleReporter, error_line
+from captioner.review import ReviewThresholds
 from captioner.style import PRESETS, get_style
 from captioner.writers import DEFAULT_FORMATS, FORMATS
 
@@ -93,6 +95,16 @@ def main() -> None:
 @click.option("--mux", is_flag=True, help="Also write VIDEO.captioned.EXT with the captions as a subtitle track.")
 @click.option("--burn", is_flag=True, help="Also write VIDEO.burned.EXT with the captions drawn into the picture.")
 @click.option("--in-place", is_flag=True, help="With --mux or --burn: replace the original video instead.")
+@click.option("--vad", is_flag=True, help="Decode only what the voice activity detector calls speech (faster).")
+@click.option("--keep-all", is_flag=True, help="Keep every decoded word (no hallucination filters).")
+@click.option("--review", is_flag=True, help="Also write STEM.review.txt listing doubtful cues (a warning).")
+@click.option(
+    "--min-word-prob", type=click.FloatRange(0, 1), default=ReviewThresholds.word_probability, show_default=True
+)
+@click.option("--min-logprob", type=float, default=ReviewThresholds.avg_logprob, show_default=True)
+@click.option(
+    "--max-no-speech", type=click.FloatRange(0, 1), default=ReviewThresholds.no_speech_prob, show_default=True
+)
 @click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
 def run_command(
@@ -118,6 +130,12 @@ def run_command(
     mux: bool,
     burn: bool,
     in_place: bool,
+    vad: bool,
+    keep_all: bool,
+    review: bool,
+    min_word_prob: float,
+    min_logprob: float,
+    max_no_speech: float,
     quiet: bool,
     debug: bool,
 ) -> None:
@@ -149,11 +167,15 @@ def run_command(
         output_dir=output_dir,
         overwrite=overwrite,
         style=chosen_style,
-        options=TranscribeOptions(language=language.lower() if language else None, task=task, beam_size=beam_size),
+        options=TranscribeOptions(
+            language=language.lower() if language else None, task=task, beam_size=beam_size, vad=vad
+        ),
         audio_stream=audio_stream,
         highlight_words=highlight_words,
         attach="mux" if mux else "burn" if burn else None,
         in_place=in_place,
+        filters=None if keep_all else FilterSettings(),
+        review=ReviewThresholds(min_word_prob, min_logprob, max_no_speech) if review else None,
     )
 
     def make_backend() -> Backend:
@@ -223,6 +245,45 @@ def mux_command(
         _fail(exc.with_path(str(video)), debug)
         sys.exit(EXIT_FAILED)
     click.echo(f"{video}: wrote {written}", err=True)
+
+
+@main.command(name="review")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--min-word-prob", type=click.FloatRange(0, 1), default=ReviewThresholds.word_probability, show_default=True
+)
+@click.option("--min-logprob", type=float, default=ReviewThresholds.avg_logprob, show_default=True)
+@click.option(
+    "--max-no-speech", type=click.FloatRange(0, 1), default=ReviewThresholds.no_speech_prob, show_default=True
+)
+@click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
+def review_command(
+    files: tuple[Path, ...], min_word_prob: float, min_logprob: float, max_no_speech: float, style: str
+) -> None:
+    """List the cues whose words fall below the confidence thresholds, with their times.
+
+    FILES are transcripts written by -f json, or media files whose .json sits beside them.
+    Doubtful cues are a warning for a person to check: the exit status is 0 unless a file
+    cannot be read.
+    """
+    from captioner.review import format_report, review
+    from captioner.segmentation import segment
+    from captioner.transcript import Transcript
+
+    thresholds = ReviewThresholds(min_word_prob, min_logprob, max_no_speech)
+    failed = 0
+    for path in files:
+        source = path if path.suffix.lower() == ".json" else path.with_suffix(".json")
+        try:
+            transcript = Transcript.from_json(source.read_text("utf-8"))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            click.echo(error_line(f"{path}: cannot read the transcript {source.name}: {exc}"), err=True)
+            failed += 1
+            continue
+        cues = segment(transcript, get_style(style))
+        click.echo(format_report(str(path), review(transcript, cues, thresholds), len(cues)), nl=False)
+    if failed:
+        sys.exit(EXIT_FAILED)
 
 
 def _configure_logging(debug: bool) -> None:
