@@ -68,9 +68,7 @@ def transcribe(media: Path, language: str | None, cache: Path) -> Transcript:
     if _MODEL is None:
         from faster_whisper import WhisperModel
 
-        _MODEL = WhisperModel(
-            str(embedded_model_dir(cache)), device="cpu", compute_type="int8", cpu_threads=2
-        )
+        _MODEL = WhisperModel(str(embedded_model_dir(cache)), device="cpu", compute_type="int8", cpu_threads=2)
     segs_iter, info = _MODEL.transcribe(str(media), beam_size=5, word_timestamps=True, language=language)
     segments, words = [], []
     for s in segs_iter:
@@ -117,9 +115,7 @@ def _load_scorer(path: Path):
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument(
-        "--corpus", type=Path, default=DEFAULT_SHARED, help="the shared directory (corpus/, tools/)"
-    )
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_SHARED, help="the shared directory (corpus/, tools/)")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="transcript and model cache")
     ap.add_argument("--out", type=Path, default=None, help="keep the .srt files here")
     ap.add_argument("--only", nargs="*", default=None)
@@ -135,9 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     items = [
         it
         for it in manifest["items"]
-        if it.get("kind") == "speech"
-        and it.get("reference_text")
-        and (not args.only or it["id"] in args.only)
+        if it.get("kind") == "speech" and it.get("reference_text") and (not args.only or it["id"] in args.only)
     ]
     rows = []
     for it in items:

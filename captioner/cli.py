@@ -7,19 +7,22 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
 from captioner import __version__
 from captioner.backends import Backend, TranscribeOptions
+from captioner.cache import TranscriptCache
 from captioner.errors import CaptionerError
 from captioner.hallucination import FilterSettings
-from captioner.pipeline import LazyBackend, Settings, plan, run
+from captioner.pipeline import FileResult, Job, LazyBackend, Settings, plan, run
 from captioner.progress import ConsoleReporter, error_line
 from captioner.review import ReviewThresholds
 from captioner.style import PRESETS, get_style
 from captioner.writers import DEFAULT_FORMATS, FORMATS
 
+STYLE_OPTIONS = ("max_chars", "max_lines", "max_cps", "min_duration", "max_duration", "min_gap")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 EXAMPLES = """\b
@@ -80,6 +83,23 @@ def main() -> None:
 @click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True)
 @click.option("-m", "--model", default="base", show_default=True, help="Whisper size, or a model directory.")
 @click.option("--backend", type=click.Choice(["local", "aixplain"]), default="local", show_default=True)
+@click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path), help="aiXplain API key file.")
+@click.option("--aixplain-model", metavar="ID", help="aiXplain model id.  [default: Whisper Large on Groq]")
+@click.option(
+    "--aixplain-timeout",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest wait for one aiXplain run.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Pieces of a long file sent to aiXplain at once.",
+)
 @click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True, help="Audio stream, 0-based.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
 @click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True)
@@ -91,6 +111,7 @@ def main() -> None:
 @click.option("--max-duration", type=click.FloatRange(min=0.5), help="Longest cue, seconds.")
 @click.option("--min-gap", type=click.FloatRange(min=0), help="Smallest gap between unchained cues, s.")
 @click.option("--highlight-words", is_flag=True, help="Word timing tags in the VTT (karaoke style).")
+@click.option("--no-cache", is_flag=True, help="Transcribe again even when the transcript cache has the file.")
 @click.option("--overwrite", is_flag=True, help="Replace existing caption files.  [default: skip them]")
 @click.option("--mux", is_flag=True, help="Also write VIDEO.captioned.EXT with the captions as a subtitle track.")
 @click.option("--burn", is_flag=True, help="Also write VIDEO.burned.EXT with the captions drawn into the picture.")
@@ -106,110 +127,113 @@ def main() -> None:
     "--max-no-speech", type=click.FloatRange(0, 1), default=ReviewThresholds.no_speech_prob, show_default=True
 )
 @click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
+@click.option("-v", "--verbose", is_flag=True, help="Log per-file details (aiXplain credits and run time).")
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
-def run_command(
-    paths: tuple[Path, ...],
-    formats: tuple[str, ...],
-    output_dir: Path | None,
-    language: str | None,
-    task: str,
-    model: str,
-    backend: str,
-    audio_stream: int,
-    threads: int | None,
-    beam_size: int,
-    style: str,
-    max_chars: int | None,
-    max_lines: int | None,
-    max_cps: float | None,
-    min_duration: float | None,
-    max_duration: float | None,
-    min_gap: float | None,
-    highlight_words: bool,
-    overwrite: bool,
-    mux: bool,
-    burn: bool,
-    in_place: bool,
-    vad: bool,
-    keep_all: bool,
-    review: bool,
-    min_word_prob: float,
-    min_logprob: float,
-    max_no_speech: float,
-    quiet: bool,
-    debug: bool,
-) -> None:
+def run_command(paths: tuple[Path, ...], **opts: Any) -> None:
     """Write captions (.srt and .vtt by default) beside each video or audio file.
 
     PATHS are media files (mp4, mkv, mov, webm, m4a, mp3, flac, ogg, wav, ...) or folders,
     searched recursively.  Existing caption files are kept unless --overwrite is given.
     Exit status: 0 when every file succeeded, 1 when any failed, 2 for usage errors.
     """
-    _configure_logging(debug)
-    if backend == "aixplain":
-        raise click.UsageError("the aixplain backend is not available yet; use --backend local")
+    _configure_logging(opts["debug"], opts["verbose"])
+    settings = settings_from_options(opts)
+    backend = backend_from_options(opts)
+    jobs, problems = plan(paths, settings)
+    for problem in problems:
+        click.echo(error_line(str(problem)), err=True)
+    results = run_jobs(jobs, backend, settings, opts)
+    failed = [r for r in results if r.status == "failed"]
+    total_failed = len(failed) + len(problems)
+    if total_failed:
+        total = len(results) + len(problems)
+        click.echo(f"captioner: {total_failed} of {total} files failed", err=True)
+        sys.exit(EXIT_FAILED)
+    if not results and not opts["quiet"]:
+        click.echo("captioner: no media files found", err=True)
+
+
+def settings_from_options(opts: dict[str, Any]) -> Settings:
+    """The run's Settings from the main command's options (usage errors raised as such)."""
+    mux, burn, in_place, formats = opts["mux"], opts["burn"], opts["in_place"], opts["formats"]
     if mux and burn:
         raise click.UsageError("choose one of --mux and --burn")
     if in_place and not (mux or burn):
         raise click.UsageError("--in-place goes with --mux or --burn")
     if (mux or burn) and not {"srt", "vtt"} & set(formats):
         raise click.UsageError("--mux and --burn need srt or vtt among the formats (-f)")
-    chosen_style = get_style(style).with_overrides(
-        max_chars=max_chars,
-        max_lines=max_lines,
-        max_cps=max_cps,
-        min_duration=min_duration,
-        max_duration=max_duration,
-        min_gap=min_gap,
-    )
-    settings = Settings(
+    style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in STYLE_OPTIONS})
+    language = opts["language"]
+    return Settings(
         formats=formats,
-        output_dir=output_dir,
-        overwrite=overwrite,
-        style=chosen_style,
+        output_dir=opts["output_dir"],
+        overwrite=opts["overwrite"],
+        style=style,
         options=TranscribeOptions(
-            language=language.lower() if language else None, task=task, beam_size=beam_size, vad=vad
+            language=language.lower() if language else None,
+            task=opts["task"],
+            beam_size=opts["beam_size"],
+            vad=opts["vad"],
         ),
-        audio_stream=audio_stream,
-        highlight_words=highlight_words,
+        audio_stream=opts["audio_stream"],
+        highlight_words=opts["highlight_words"],
         attach="mux" if mux else "burn" if burn else None,
         in_place=in_place,
-        filters=None if keep_all else FilterSettings(),
-        review=ReviewThresholds(min_word_prob, min_logprob, max_no_speech) if review else None,
+        filters=None if opts["keep_all"] else FilterSettings(),
+        review=(
+            ReviewThresholds(opts["min_word_prob"], opts["min_logprob"], opts["max_no_speech"])
+            if opts["review"]
+            else None
+        ),
     )
 
-    def make_backend() -> Backend:
+
+def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
+    """The backend the options ask for, created (model loaded) only when first needed."""
+    if opts["backend"] == "aixplain":
+        from captioner.backends.aixplain import AixplainBackend, aixplain_identity
+
+        def make_aixplain() -> Backend:
+            return AixplainBackend(
+                api_key_file=opts["api_key_file"],
+                model_id=opts["aixplain_model"],
+                timeout=opts["aixplain_timeout"],
+                jobs=opts["jobs"],
+            )
+
+        return LazyBackend(make_aixplain, aixplain_identity(opts["aixplain_model"]))
+    from captioner.backends.local import local_identity
+
+    model, threads = opts["model"], opts["threads"]
+
+    def make_local() -> Backend:
         from captioner.backends.local import LocalBackend
 
         return LocalBackend(model, threads=threads)
 
-    jobs, problems = plan(paths, settings)
-    for problem in problems:
-        click.echo(error_line(str(problem)), err=True)
-    reporter = ConsoleReporter(len(jobs), quiet=quiet)
+    return LazyBackend(make_local, local_identity(model))
+
+
+def run_jobs(jobs: list[Job], backend: LazyBackend, settings: Settings, opts: dict[str, Any]) -> list[FileResult]:
+    """Run the pipeline with progress on the terminal; exits on interruption and run-wide failures."""
+    reporter = ConsoleReporter(len(jobs), quiet=opts["quiet"])
+    cache = None if opts["no_cache"] else TranscriptCache()
     try:
-        results = run(jobs, LazyBackend(make_backend), settings, reporter)
+        results = run(jobs, backend, settings, reporter, cache)
     except KeyboardInterrupt:
         reporter.close()
         click.echo("captioner: interrupted; no partial files were left", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except CaptionerError as exc:
         reporter.close()
-        _fail(exc, debug)
+        _fail(exc, opts["debug"])
         sys.exit(EXIT_FAILED)
     reporter.close()
-    failed = [r for r in results if r.status == "failed"]
-    if debug:
-        for result in failed:
+    if opts["debug"]:
+        for result in results:
             if result.error is not None and result.error.__cause__ is not None:
                 traceback.print_exception(result.error.__cause__, file=sys.stderr)
-    total_failed = len(failed) + len(problems)
-    if total_failed:
-        total = len(results) + len(problems)
-        click.echo(f"captioner: {total_failed} of {total} files failed", err=True)
-        sys.exit(EXIT_FAILED)
-    if not results and not quiet:
-        click.echo("captioner: no media files found", err=True)
+    return results
 
 
 @main.command(name="mux")
@@ -286,12 +310,35 @@ def review_command(
         sys.exit(EXIT_FAILED)
 
 
-def _configure_logging(debug: bool) -> None:
+@main.group(name="cache")
+def cache_group() -> None:
+    """The transcript cache: transcripts kept per media content, backend, model and decoding options."""
+
+
+@cache_group.command(name="info")
+def cache_info() -> None:
+    """Where the cache is, how many transcripts it holds and their size."""
+    stats = TranscriptCache().stats()
+    click.echo(f"folder: {stats.folder}")
+    click.echo(f"transcripts: {stats.entries}")
+    click.echo(f"size: {stats.bytes / 1e6:.1f} MB")
+
+
+@cache_group.command(name="clear")
+def cache_clear() -> None:
+    """Delete every cached transcript (the model is kept)."""
+    removed = TranscriptCache().clear()
+    click.echo(f"removed {removed} cached transcripts")
+
+
+def _configure_logging(debug: bool, verbose: bool = False) -> None:
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if verbose and not debug:
+        logging.getLogger("captioner").setLevel(logging.INFO)
     if not debug:
         logging.getLogger("faster_whisper").setLevel(logging.ERROR)
 

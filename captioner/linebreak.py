@@ -306,11 +306,7 @@ _OTHER_BAD_END: dict[str, set[str]] = {
 
 def bare(token: str) -> str:
     """A word without the quotes/brackets/punctuation around it, lower-cased."""
-    return (
-        token.casefold()
-        .replace("\u2019", "'")
-        .strip("\"'\u201c\u201d\u00ab\u00bb()[]{}.,!?;:\u2026-\u2014\u2013*")
-    )
+    return token.casefold().replace("\u2019", "'").strip("\"'\u201c\u201d\u00ab\u00bb()[]{}.,!?;:\u2026-\u2014\u2013*")
 
 
 def ends_with(text: str, chars: set[str]) -> bool:
@@ -353,9 +349,7 @@ def join_units(units: list[Unit] | tuple[Unit, ...]) -> str:
     return out
 
 
-def layout(
-    units: list[Unit], max_chars: int, max_lines: int, language: str
-) -> tuple[float, tuple[str, ...]] | None:
+def layout(units: list[Unit], max_chars: int, max_lines: int, language: str) -> tuple[float, tuple[str, ...]] | None:
     """The best lines for a cue's units, or None when they cannot fit.
 
     Uses as few lines as fit (one when it fits, per Netflix), then picks the break points with the

@@ -18,10 +18,12 @@ import numpy as np
 
 from captioner.attach import caption_video
 from captioner.backends import Backend, TranscribeOptions
+from captioner.cache import TranscriptCache, cache_key
 from captioner.errors import CaptionerError, MediaError
 from captioner.fsutil import atomic_write_text
 from captioner.hallucination import FilterSettings, clean
-from captioner.media import MediaInfo, extract_audio, is_media_file, probe
+from captioner.hashing import audio_hash
+from captioner.media import MediaInfo, extract_audio, is_media_file, probe, select_audio_stream
 from captioner.review import ReviewThresholds, format_report, review
 from captioner.segmentation import segment
 from captioner.speech import detect_speech, retime
@@ -58,12 +60,18 @@ WORD_FINAL_EXTENSION = 0.2
 def refine(transcript: Transcript, audio: np.ndarray | None, settings: Settings) -> Transcript:
     """Any backend's transcript without invented text, with word times on the speech.
 
-    The VAD runs on ``audio`` (when given) to find the speech the filters and timing rely on.
-    What was removed is recorded in ``meta["filtered"]``.
+    The VAD runs on ``audio`` (when given; else the regions saved in ``meta["speech"]`` at
+    transcription time are used) to find the speech the filters and timing rely on.  What was
+    removed is recorded in ``meta["filtered"]``.
     """
     if settings.filters is None and not settings.retime:
         return transcript
-    speech = detect_speech(audio) if audio is not None else None
+    if audio is not None:
+        speech: list[tuple[float, float]] | None = detect_speech(audio)
+    elif transcript.meta.get("speech") is not None:
+        speech = [(float(a), float(b)) for a, b in transcript.meta["speech"]]
+    else:
+        speech = None
     if settings.filters is not None:
         transcript, report = clean(transcript, speech, settings.filters)
         transcript.meta["filtered"] = report.to_dict()
@@ -102,6 +110,7 @@ class FileResult:
     kept: list[Path] = field(default_factory=list)  # existing outputs left alone
     error: CaptionerError | None = None
     transcript: Transcript | None = None
+    from_cache: bool = False
     audio_seconds: float = 0.0
     wall_seconds: float = 0.0
 
@@ -193,11 +202,16 @@ BackendFactory = Callable[[], Backend]
 
 
 class LazyBackend:
-    """Creates the backend (loads the model) on first use, once for the whole run."""
+    """Creates the backend (loads the model) on first use, once for the whole run.
 
-    def __init__(self, factory: BackendFactory) -> None:
+    ``identity`` names the backend and model without creating it (no model load), so that a run
+    whose transcripts all come from the cache never loads a model.  None disables the cache.
+    """
+
+    def __init__(self, factory: BackendFactory, identity: dict[str, str] | None = None) -> None:
         self._factory = factory
         self._backend: Backend | None = None
+        self.identity = identity
 
     def get(self) -> Backend:
         if self._backend is None:
@@ -206,14 +220,25 @@ class LazyBackend:
 
 
 @dataclass
-class _Decoded:
+class _Prepared:
+    """A job made ready for transcription: its transcript from the cache, or its decoded audio."""
+
     info: MediaInfo
-    audio: np.ndarray
+    cache_key: str | None = None
+    transcript: Transcript | None = None
+    audio: np.ndarray | None = None
 
 
-def _decode(media: Path, audio_stream: int) -> _Decoded:
-    info = probe(media)
-    return _Decoded(info=info, audio=extract_audio(info, audio_stream))
+def _prepare(job: Job, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None) -> _Prepared:
+    info = probe(job.media)
+    key = None
+    if cache is not None and identity is not None:
+        select_audio_stream(info, settings.audio_stream)
+        key = cache_key(audio_hash(job.media, settings.audio_stream), settings.audio_stream, identity, settings.options)
+        cached = cache.get(key)
+        if cached is not None:
+            return _Prepared(info=info, cache_key=key, transcript=cached)
+    return _Prepared(info=info, cache_key=key, audio=extract_audio(info, settings.audio_stream))
 
 
 def review_path(job: Job) -> Path:
@@ -250,8 +275,13 @@ def run(
     backend: LazyBackend,
     settings: Settings,
     reporter: Reporter | None = None,
+    cache: TranscriptCache | None = None,
 ) -> list[FileResult]:
     """Caption every job; a failing file is reported in its result and the others go on.
+
+    With a ``cache``, transcripts are looked up before any audio is decoded and stored after
+    transcription.  The next job is prepared (probed, looked up, decoded) in a worker thread
+    while the current one is transcribed.
 
     A failure to create the backend (model or credentials) concerns every file and is raised.
     """
@@ -268,30 +298,38 @@ def run(
         else:
             todo.append((job, pending))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="captioner-decode") as pool:
-        futures: list[Future[_Decoded]] = []
+        futures: list[Future[_Prepared] | None] = []
+
+        def submit(job: Job) -> None:
+            futures.append(pool.submit(_prepare, job, settings, backend.identity, cache))
+
         try:
             if todo:
-                futures.append(pool.submit(_decode, todo[0][0].media, settings.audio_stream))
+                submit(todo[0][0])
             for index, (job, pending) in enumerate(todo):
                 if index + 1 < len(todo):
-                    futures.append(pool.submit(_decode, todo[index + 1][0].media, settings.audio_stream))
-                result = _run_one(job, pending, futures[index], backend, settings, reporter)
+                    submit(todo[index + 1][0])
+                future, futures[index] = futures[index], None  # drop the decoded audio once used
+                assert future is not None
+                result = _run_one(job, pending, future, backend, settings, reporter, cache)
                 result = _attach(job, result, settings)
                 reporter.finish_file(result)
                 results.append(result)
         finally:
-            for future in futures:
-                future.cancel()
+            for pending_future in futures:
+                if pending_future is not None:
+                    pending_future.cancel()
     return results
 
 
 def _run_one(
     job: Job,
     pending: list[str],
-    decoded: Future[_Decoded],
+    prepared: Future[_Prepared],
     backend: LazyBackend,
     settings: Settings,
     reporter: Reporter,
+    cache: TranscriptCache | None,
 ) -> FileResult:
     started = time.monotonic()
     kept = [p for f, p in job.outputs.items() if f not in pending]
@@ -300,14 +338,24 @@ def _run_one(
         return FileResult(media=job.media, status="failed", kept=kept, error=exc.with_path(str(job.media)))
 
     try:
-        data = decoded.result()
+        data = prepared.result()
     except CaptionerError as exc:
         return failed(exc)
-    engine = backend.get()  # a model or credential failure concerns the whole run: raised
+    transcript = data.transcript
+    if transcript is None:
+        engine = backend.get()  # a model or credential failure concerns the whole run: raised
     try:
-        reporter.start_file(job.media, data.info.duration)
-        transcript = engine.transcribe(data.audio, settings.options, progress=reporter.advance)
-        transcript = refine(transcript, data.audio, settings)
+        if transcript is None:
+            assert data.audio is not None
+            reporter.start_file(job.media, data.info.duration)
+            transcript = engine.transcribe(data.audio, settings.options, progress=reporter.advance)
+            transcript.meta["speech"] = [[round(a, 3), round(b, 3)] for a, b in detect_speech(data.audio)]
+            data.audio = None  # free the samples before formatting
+            if cache is not None and data.cache_key is not None:
+                cache.put(data.cache_key, transcript)
+        else:
+            reporter.info(job.media, "transcript from the cache (--no-cache transcribes again)")
+        transcript = refine(transcript, None, settings)
         if has_words(transcript):
             _describe_language(job.media, transcript, reporter)
         else:
@@ -325,6 +373,7 @@ def _run_one(
         written=written,
         kept=kept,
         transcript=transcript,
+        from_cache=data.transcript is not None,
         audio_seconds=transcript.duration,
         wall_seconds=time.monotonic() - started,
     )

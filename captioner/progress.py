@@ -7,6 +7,7 @@ logs (stderr not a TTY): no bars, one line per finished file.  ``--quiet``: erro
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -29,9 +30,17 @@ class ConsoleReporter:
         self._overall: tqdm | None = None
         self._file: tqdm | None = None
         self._done_seconds = 0.0
+        self._ncols, self._nrows = _terminal_size(self.stream)
         if self.bars and total_files > 1:
             self._overall = tqdm(
-                total=total_files, desc="all files", unit="file", position=0, file=self.stream, leave=True
+                total=total_files,
+                desc="all files",
+                unit="file",
+                position=0,
+                file=self.stream,
+                leave=True,
+                ncols=self._ncols,
+                nrows=self._nrows,
             )
 
     def _write(self, line: str) -> None:
@@ -52,6 +61,8 @@ class ConsoleReporter:
             position=1 if self._overall is not None else 0,
             leave=False,
             file=self.stream,
+            ncols=self._ncols,
+            nrows=self._nrows,
             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}, {postfix}]",
         )
 
@@ -85,6 +96,16 @@ class ConsoleReporter:
             self._file.close()
         if self._overall is not None:
             self._overall.close()
+
+
+def _terminal_size(stream: TextIO) -> tuple[int, int]:
+    """The terminal's columns and rows; 100 x 24 where it reports none (a new pty says 0 x 0)."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+        columns, rows = size.columns, size.lines
+    except (OSError, ValueError, AttributeError):
+        columns, rows = 0, 0
+    return columns or 100, rows or 24
 
 
 def describe(result: FileResult) -> str:

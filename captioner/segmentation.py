@@ -165,9 +165,7 @@ def _lag_fast_runs(plans: list[_Plan], starts: list[float], ends: list[float], s
             continue
         starts[k + 1] = ends[k] = new_next
         limit = starts[k + 2] if k + 2 < len(plans) else math.inf
-        ends[k + 1] = max(
-            ends[k + 1], min(new_next + style.min_duration, limit, new_next + style.max_duration)
-        )
+        ends[k + 1] = max(ends[k + 1], min(new_next + style.min_duration, limit, new_next + style.max_duration))
 
 
 def _settle_ms(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> list[Cue]:

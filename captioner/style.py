@@ -55,7 +55,11 @@ class Style:
             return self
         max_chars, target_cps, max_cps = limits
         return replace(
-            self, name=f"{self.name}-{lang}", max_chars=max_chars, target_cps=target_cps, max_cps=max_cps,
+            self,
+            name=f"{self.name}-{lang}",
+            max_chars=max_chars,
+            target_cps=target_cps,
+            max_cps=max_cps,
             per_language=False,
         )
 
@@ -79,9 +83,7 @@ PRESETS: dict[str, Style] = {
     # BBC broadcast: 37 chars, 160-180 wpm (about 15-17 cps), run cues together or leave >= 1 s.
     "bbc": Style(name="bbc", max_chars=37, max_cps=17.0, target_cps=15.0, min_duration=1.2, max_duration=7.0),
     # DCMP: 32 chars, 2 lines, 2 s minimum, 150-160 wpm.
-    "dcmp": Style(
-        name="dcmp", max_chars=32, max_cps=15.0, target_cps=13.0, min_duration=2.0, max_duration=7.0
-    ),
+    "dcmp": Style(name="dcmp", max_chars=32, max_cps=15.0, target_cps=13.0, min_duration=2.0, max_duration=7.0),
     # TED: 42 chars, 2 lines, 21 cps, 1 s .. 7 s.
     "ted": Style(name="ted", max_chars=42, max_cps=21.0, target_cps=17.0, min_duration=1.0, max_duration=7.0),
 }

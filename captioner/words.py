@@ -118,9 +118,7 @@ def split_long_word(word: Word, max_chars: int) -> list[Word]:
     for k, chunk in enumerate(chunks):
         s = word.start + span * pos / len(text)
         pos += len(chunk)
-        out.append(
-            Word((lead if k == 0 else "") + chunk, s, word.start + span * pos / len(text), word.probability)
-        )
+        out.append(Word((lead if k == 0 else "") + chunk, s, word.start + span * pos / len(text), word.probability))
     return out
 
 

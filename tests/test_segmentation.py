@@ -141,9 +141,7 @@ def test_short_cue_extended_to_minimum_duration_and_lingers() -> None:
 
 
 def test_never_runs_into_the_next_cues_speech() -> None:
-    cues = segment(
-        _words([(" Hi.", 0.0, 0.2), (" There", 0.5, 0.7), (" we", 0.7, 0.9), (" go.", 0.9, 1.5)]), Style()
-    )
+    cues = segment(_words([(" Hi.", 0.0, 0.2), (" There", 0.5, 0.7), (" we", 0.7, 0.9), (" go.", 0.9, 1.5)]), Style())
     for a, b in zip(cues, cues[1:], strict=False):
         assert a.end <= b.start
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from faster_whisper import WhisperModel
 
 from captioner.backends import ProgressCallback, TranscribeOptions
 from captioner.errors import BackendError, ModelError
@@ -15,6 +15,11 @@ from captioner.media import SAMPLE_RATE
 from captioner.models import EMBEDDED_MODEL, resolve_model
 from captioner.speech import detect_speech, find_holes
 from captioner.transcript import Segment, Transcript, Word
+
+if TYPE_CHECKING:
+    from captioner.backends.whisper_model import ReusingWhisperModel
+
+DEFAULT_COMPUTE_TYPE = "int8"
 
 HOLE_MIN_SECONDS = 1.0  # a speech stretch at least this long without a word is decoded again
 HOLE_CONTEXT = 0.5  # seconds of audio either side of a hole given to the decoder
@@ -29,9 +34,18 @@ def default_threads() -> int:
 
 
 @lru_cache(maxsize=2)
-def load_whisper(model_ref: str, device: str, compute_type: str, threads: int) -> WhisperModel:
+def load_whisper(model_ref: str, device: str, compute_type: str, threads: int) -> ReusingWhisperModel:
     """One loaded model per process and settings (a library user or a test run reuses it)."""
-    return WhisperModel(model_ref, device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True)
+    from captioner.backends.whisper_model import ReusingWhisperModel
+
+    return ReusingWhisperModel(
+        model_ref, device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True
+    )
+
+
+def local_identity(model: str | None, compute_type: str = DEFAULT_COMPUTE_TYPE) -> dict[str, str]:
+    """The local engine's name for caches and metadata, known without loading the model."""
+    return {"backend": "local", "model": str(model) if model else EMBEDDED_MODEL, "compute_type": compute_type}
 
 
 class LocalBackend:
@@ -44,7 +58,7 @@ class LocalBackend:
         model: str | None = None,
         *,
         threads: int | None = None,
-        compute_type: str = "int8",
+        compute_type: str = DEFAULT_COMPUTE_TYPE,
         device: str = "cpu",
     ) -> None:
         self.model_name = str(model) if model else EMBEDDED_MODEL
@@ -58,7 +72,7 @@ class LocalBackend:
             raise ModelError(f"cannot load model {self.model_name!r}: {exc}") from None
 
     def identity(self) -> dict[str, str]:
-        return {"backend": self.name, "model": self.model_name, "compute_type": self.compute_type}
+        return local_identity(self.model_name, self.compute_type)
 
     def transcribe(
         self,
@@ -75,6 +89,8 @@ class LocalBackend:
                 meta_extra["redecoded"] = repaired
         except ValueError as exc:  # e.g. a --language Whisper does not know
             raise BackendError(str(exc)) from None
+        finally:
+            self._model.forget()
         duration = len(audio) / SAMPLE_RATE
         segments = [replace(s, id=i) for i, s in enumerate(segments)]
         return Transcript(

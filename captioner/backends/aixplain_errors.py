@@ -1,0 +1,212 @@
+"""Classify what the aiXplain SDK raises, and word it as one line that says what to do.
+
+The SDK surfaces failures as ``aixplain.v2.exceptions`` (``APIError`` with a status code that is
+0 once a poll failed, ``FileUploadError`` wrapping a ``requests`` error, ``TimeoutError``), as bare
+``requests`` exceptions (``RetryError``, ``ReadTimeout``, ``ConnectionError``), or as ``ValueError``
+for URL policy and parameter problems.  :func:`classify` maps all of them onto the kinds of the
+protocol reference (section 7); :func:`describe` turns a kind into the message a user reads.
+Every text that leaves this module goes through :class:`Scrubber` first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+import requests
+
+
+class Kind(Enum):
+    BAD_KEY = "bad key"
+    NO_CREDITS = "no credits"
+    RATE_LIMIT = "rate limit"
+    TRANSIENT = "platform trouble"
+    UNFETCHABLE = "audio not fetchable"
+    FAILED_RUN = "failed run"
+    TIMEOUT = "timeout"
+    NOT_FOUND = "not found"
+    INVALID = "invalid request"
+    CONFIG = "configuration"
+    OTHER = "other"
+
+
+RETRYABLE = frozenset({Kind.RATE_LIMIT, Kind.TRANSIENT})
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: Kind
+    status: int | None  # HTTP status when known
+    detail: str  # the service's or the SDK's own words (scrubbed by the caller)
+
+
+class Scrubber:
+    """Replaces a secret wherever it occurs in a text."""
+
+    def __init__(self, *secrets: str | None) -> None:
+        self.secrets = tuple(s for s in secrets if s and len(s) >= 4)
+
+    def __call__(self, text: object) -> str:
+        out = str(text)
+        for secret in self.secrets:
+            out = out.replace(secret, "***")
+        return out
+
+
+_STATUS_IN_TEXT = re.compile(r"\b([1-5]\d\d) (?:Client|Server) Error\b")
+_TOO_MANY = re.compile(r"too many (\d{3}) error responses")
+_UNFETCHABLE_CODE = "err.invalid_input_data_or_input_url"
+
+
+def _kind_for_status(status: int) -> Kind | None:
+    if status in (401, 403):
+        return Kind.BAD_KEY
+    if status == 402 or 470 <= status <= 479:
+        return Kind.NO_CREDITS
+    if status in (429, 497):
+        return Kind.RATE_LIMIT
+    if status == 492:
+        return Kind.UNFETCHABLE
+    if status == 404:
+        return Kind.NOT_FOUND
+    if status >= 500 or status == 408:
+        return Kind.TRANSIENT
+    if 480 <= status <= 489:
+        return Kind.FAILED_RUN
+    if status == 400 or 460 <= status <= 499:
+        return Kind.INVALID
+    return None
+
+
+def _kind_for_text(text: str) -> Kind | None:
+    low = text.lower()
+    if _UNFETCHABLE_CODE in low:
+        return Kind.UNFETCHABLE
+    if "invalid api key" in low or "err.invalid_api_key" in low or "unauthorized" in low:
+        return Kind.BAD_KEY
+    if "not_enough_balance" in low or "insufficient credits" in low or "payment required" in low:
+        return Kind.NO_CREDITS
+    if "rate limit" in low or "rate_limit" in low or "too many requests" in low:
+        return Kind.RATE_LIMIT
+    return None
+
+
+def _status_from_chain(exc: BaseException) -> int | None:
+    """An HTTP status found on ``exc`` or the exceptions it wraps (``FileUploadError`` hides it there)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        response = getattr(current, "response", None)
+        if isinstance(response, requests.Response) and response.status_code:
+            return response.status_code
+        match = _STATUS_IN_TEXT.search(str(current)) or _TOO_MANY.search(str(current))
+        if match:
+            return int(match.group(1))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def classify(exc: BaseException) -> Failure:
+    """The failure kind of an exception raised by the SDK or ``requests``."""
+    from aixplain.utils.url_safety import UnsafeURLError
+    from aixplain.v2 import exceptions as aix
+
+    text = str(getattr(exc, "message", None) or exc)
+    if isinstance(exc, aix.TimeoutError):
+        return Failure(Kind.TIMEOUT, None, text)
+    if isinstance(exc, (aix.UntrustedURLError, UnsafeURLError)):
+        return Failure(Kind.CONFIG, None, text)
+    if isinstance(exc, aix.APIError):
+        status = exc.status_code or None
+        code = str(exc.error or "")
+        if _UNFETCHABLE_CODE in code or _UNFETCHABLE_CODE in text:
+            return Failure(Kind.UNFETCHABLE, status, text)
+        if text.startswith("Operation failed"):
+            by_text = _kind_for_text(text)
+            return Failure(by_text or Kind.FAILED_RUN, status, text.removeprefix("Operation failed: "))
+        if status is None:  # "Polling failed: ..." lost the status; look for it in the words
+            status = _status_from_chain(exc)
+        kind = (_kind_for_status(status) if status else None) or _kind_for_text(text)
+        if kind is None and text.startswith("Polling failed"):
+            kind = Kind.TRANSIENT
+        return Failure(kind or Kind.OTHER, status, text)
+    if isinstance(exc, aix.FileUploadError):
+        status = _status_from_chain(exc)
+        kind = (_kind_for_status(status) if status else None) or _kind_for_text(text)
+        if kind is None and _is_transport(exc):
+            kind = Kind.TRANSIENT
+        return Failure(kind or Kind.OTHER, status, text)
+    if isinstance(exc, requests.exceptions.RetryError):
+        status = _status_from_chain(exc)
+        kind = _kind_for_status(status) if status else Kind.TRANSIENT
+        return Failure(kind or Kind.TRANSIENT, status, text)
+    if isinstance(exc, requests.exceptions.HTTPError):
+        status = _status_from_chain(exc)
+        return Failure((_kind_for_status(status) if status else None) or Kind.OTHER, status, text)
+    if isinstance(exc, (requests.exceptions.Timeout, requests.exceptions.ConnectionError)):
+        return Failure(Kind.TRANSIENT, None, type(exc).__name__ + ": " + text)
+    if isinstance(exc, requests.exceptions.RequestException):
+        return Failure(Kind.TRANSIENT, None, text)
+    if isinstance(exc, ValueError) and "Parameter validation failed" in text:
+        return Failure(Kind.INVALID, None, text)
+    if isinstance(exc, (AssertionError, ValueError)) and "api key" in text.lower():
+        return Failure(Kind.BAD_KEY, None, text)
+    return Failure(Kind.OTHER, None, f"{type(exc).__name__}: {text}")
+
+
+def _is_transport(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _short(text: str, limit: int = 200) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 3] + "..."
+
+
+def describe(failure: Failure, where: str = "", timeout: float | None = None, attempts: int | None = None) -> str:
+    """One line naming the cause and what to do.  ``where``: e.g. ``"chunk 2/5 (10:00-20:00)"``."""
+    prefix = f"aiXplain ({where}): " if where else "aiXplain: "
+    detail = _short(failure.detail)
+    status = f"HTTP {failure.status}, " if failure.status else ""
+    tries = f" after {attempts} attempts" if attempts and attempts > 1 else ""
+    kind = failure.kind
+    if kind is Kind.BAD_KEY:
+        return prefix + (
+            f"the API key was refused ({status}{detail}); check AIXPLAIN_API_KEY / --api-key-file "
+            "(a team key of the workspace that owns the credits)"
+        )
+    if kind is Kind.NO_CREDITS:
+        return prefix + f"not enough credits ({status}{detail}); add credits to the aiXplain workspace, then rerun"
+    if kind is Kind.RATE_LIMIT:
+        return prefix + f"rate limit still exceeded{tries} ({status}{detail}); lower --jobs or wait a minute and rerun"
+    if kind is Kind.TRANSIENT and "ReadTimeout" in failure.detail:
+        limit = f" within {timeout:g} s" if timeout else ""
+        return prefix + f"no answer{limit}{tries}; raise --aixplain-timeout or try again later"
+    if kind is Kind.TRANSIENT:
+        return prefix + f"service unavailable{tries} ({status}{detail}); try again later"
+    if kind is Kind.UNFETCHABLE:
+        return prefix + (
+            f"the service could not fetch the uploaded audio, even after uploading it again ({status}{detail}); "
+            "try again later"
+        )
+    if kind is Kind.FAILED_RUN:
+        return prefix + f"the transcription failed at the provider: {detail}; check the audio, or use --backend local"
+    if kind is Kind.TIMEOUT:
+        limit = f" within {timeout:g} s" if timeout else ""
+        return prefix + f"no transcript{limit} ({detail}); raise --aixplain-timeout or try again later"
+    if kind is Kind.NOT_FOUND:
+        return prefix + f"not found ({status}{detail}); check --aixplain-model and BACKEND_URL"
+    if kind is Kind.INVALID:
+        return prefix + f"the request was rejected ({status}{detail}); check --language and --aixplain-model"
+    if kind is Kind.CONFIG:
+        return prefix + f"endpoint refused by the SDK's URL policy ({detail}); check BACKEND_URL / MODELS_RUN_URL"
+    return prefix + f"unexpected failure ({status}{detail}); rerun with --debug and report it"

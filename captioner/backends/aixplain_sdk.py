@@ -1,0 +1,150 @@
+"""Importing and configuring the aiXplain SDK without side effects captioner does not want.
+
+``import aixplain`` calls ``logging.basicConfig`` (a root handler on stderr at INFO) and, with
+``SENTRY_DSN`` set, starts Sentry with ``send_default_pii=True``; ``Aixplain(api_key=K)`` writes
+``K`` into ``os.environ`` for the whole process.  The helpers here prevent all three, keep the
+``Retry-After`` of the last answer (the SDK drops response headers from its errors), and install
+a log-record filter that masks registered secrets in every log line and traceback text.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from captioner.errors import BackendError
+
+_secrets: set[str] = set()
+_factory_lock = threading.Lock()
+_factory_installed = False
+_local = threading.local()
+
+
+def mask(text: str) -> str:
+    for secret in _secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def register_secret(secret: str) -> None:
+    """Mask ``secret`` in every log record created from now on (any logger, any library)."""
+    global _factory_installed
+    if not secret or len(secret) < 4:
+        return
+    _secrets.add(secret)
+    with _factory_lock:
+        if _factory_installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            if _secrets:
+                _scrub_record(record)
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _factory_installed = True
+
+
+def _scrub_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed record; leave it to logging's own error path
+        return
+    clean = mask(message)
+    if clean != message:
+        record.msg, record.args = clean, ()
+    if record.exc_info:
+        text = logging.Formatter().formatException(record.exc_info)
+        record.exc_text, record.exc_info = mask(text), None
+    if record.stack_info:
+        record.stack_info = mask(record.stack_info)
+
+
+def import_sdk() -> Any:
+    """``aixplain``'s v2 entry point, imported without touching logging or starting Sentry."""
+    if "aixplain" in sys.modules:
+        from aixplain import Aixplain
+
+        return Aixplain
+    root = logging.getLogger()
+    guard = None
+    if not root.handlers:  # makes the SDK's logging.basicConfig() a no-op
+        guard = logging.NullHandler()
+        root.addHandler(guard)
+    sentry = os.environ.pop("SENTRY_DSN", None)
+    try:
+        from aixplain import Aixplain
+    except ImportError as exc:
+        raise BackendError(
+            f"the aiXplain SDK is not installed ({exc.name or exc}); install it with: pip install 'captioner[aixplain]'"
+        ) from None
+    except Exception as exc:  # e.g. "Conflicting API keys" when TEAM_API_KEY and AIXPLAIN_API_KEY differ
+        raise BackendError(f"the aiXplain SDK failed to start: {mask(str(exc))}") from None
+    finally:
+        if guard is not None:
+            root.removeHandler(guard)
+        if sentry is not None:
+            os.environ["SENTRY_DSN"] = sentry
+    return Aixplain
+
+
+@contextmanager
+def environment_kept(*names: str) -> Iterator[None]:
+    """Undo what the block writes to ``os.environ[name]`` (and the SDK config module's copies)."""
+    saved = {name: os.environ.get(name) for name in names}
+    config = sys.modules.get("aixplain.utils.config")
+    saved_config = {name: getattr(config, name, None) for name in names} if config else {}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        for name, value in saved_config.items():
+            setattr(config, name, value)
+
+
+def remember_retry_after(response: Any, *args: Any, **kwargs: Any) -> None:
+    """A ``requests`` response hook: keep this thread's last ``Retry-After`` header."""
+    _local.retry_after = response.headers.get("Retry-After")
+
+
+def reset_retry_after() -> None:
+    _local.retry_after = None
+
+
+def last_retry_after() -> float | None:
+    """Seconds from the last ``Retry-After`` this thread received (delta-seconds form), if any."""
+    value = getattr(_local, "retry_after", None)
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            import time
+
+            return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
+        except (TypeError, ValueError):
+            return None
+
+
+def hook_sessions(client: Any) -> None:
+    """Attach :func:`remember_retry_after` to the SDK client's session and to the uploader's."""
+    from aixplain.v2.upload_utils import RequestManager
+
+    for session in (client.session, RequestManager.create_session()):
+        hooks = session.hooks.setdefault("response", [])
+        if remember_retry_after not in hooks:
+            hooks.append(remember_retry_after)

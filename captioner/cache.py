@@ -1,0 +1,80 @@
+"""The transcript cache: transcribe once, re-format as often as you like.
+
+An entry is one transcript (the schema's JSON), stored under a key made of the media's audio
+content hash, the audio stream, the backend and model, and every decoding option that changes the
+words.  Style, formats and output paths are not in the key: changing them re-formats from the
+cache.  Entries are written atomically (temp file, then rename), so concurrent runs never see a
+half-written entry; an entry that does not parse is deleted and rebuilt.  Nothing secret is
+stored: keys and transcripts hold no credentials.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from captioner.backends import TranscribeOptions
+from captioner.fsutil import atomic_write_text, cache_dir
+from captioner.transcript import Transcript
+
+CACHE_VERSION = 1
+
+
+def cache_key(media_hash: str, audio_stream: int, identity: dict[str, str], options: TranscribeOptions) -> str:
+    material = {
+        "version": CACHE_VERSION,
+        "media": media_hash,
+        "audio_stream": audio_stream,
+        "backend": identity,
+        "options": asdict(options),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    folder: Path
+    entries: int
+    bytes: int
+
+
+class TranscriptCache:
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or cache_dir() / "transcripts"
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Transcript | None:
+        path = self._path(key)
+        try:
+            data: Any = json.loads(path.read_text("utf-8"))
+            if not isinstance(data, dict) or "segments" not in data:
+                raise ValueError("not a transcript")
+            return Transcript.from_dict(data)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            path.unlink(missing_ok=True)  # corrupt or truncated: rebuilt by the caller
+            return None
+
+    def put(self, key: str, transcript: Transcript) -> None:
+        atomic_write_text(self._path(key), transcript.to_json())
+
+    def stats(self) -> CacheStats:
+        files = list(self.folder.glob("*/*.json")) if self.folder.is_dir() else []
+        return CacheStats(self.folder, len(files), sum(f.stat().st_size for f in files))
+
+    def clear(self) -> int:
+        removed = 0
+        if self.folder.is_dir():
+            for entry in self.folder.glob("*/*"):
+                entry.unlink(missing_ok=True)
+                removed += entry.suffix == ".json"
+            for sub in self.folder.iterdir():
+                if sub.is_dir():
+                    sub.rmdir()
+        return removed

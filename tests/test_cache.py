@@ -1,0 +1,147 @@
+"""The transcript cache: hits, misses, damaged entries, concurrent writers, no secrets."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+import srt
+from click.testing import CliRunner
+from conftest import AIX_KEY, SAMPLES
+
+from captioner.backends import TranscribeOptions
+from captioner.cache import TranscriptCache, cache_key
+from captioner.cli import main
+from captioner.pipeline import LazyBackend, Settings, plan, run
+from captioner.transcript import Segment, Transcript, Word
+
+
+def invoke(*args: object) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return result.exit_code, result.stderr
+
+
+def entries(cache_root: Path) -> list[Path]:
+    return sorted(cache_root.glob("transcripts/*/*.json"))
+
+
+@pytest.fixture()
+def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("CAPTIONER_CACHE_DIR", str(root))
+    return root
+
+
+def test_style_change_reformats_from_cache_without_a_model(local_backend, sample_copy, cache_root) -> None:
+    audio = sample_copy("de_picovoice_test.flac")
+    code, err = invoke(audio, "-f", "srt,json")
+    assert code == 0 and "from the cache" not in err
+    assert len(entries(cache_root)) == 1
+    first = json.loads(audio.with_suffix(".json").read_text("utf-8"))
+
+    # A style change hits the cache: prove no backend is even created.
+    settings = Settings(formats=("srt", "json"), overwrite=True, style=Settings().style.with_overrides(max_chars=20))
+    jobs, _ = plan([audio], settings)
+
+    def no_model():
+        raise AssertionError("the model must not be loaded on a cache hit")
+
+    results = run(jobs, LazyBackend(no_model, local_backend.identity()), settings, cache=TranscriptCache())
+    assert results[0].status == "done" and results[0].from_cache
+    assert json.loads(audio.with_suffix(".json").read_text("utf-8"))["segments"] == first["segments"]
+    subs = list(srt.parse(audio.with_suffix(".srt").read_text("utf-8")))
+    assert subs and all(len(line) <= 20 for sub in subs for line in sub.content.splitlines())
+
+
+def test_options_that_change_words_miss(local_backend, sample_copy, cache_root) -> None:
+    audio = sample_copy("de_picovoice_test.flac")
+    assert invoke(audio, "-f", "srt")[0] == 0
+    code, err = invoke(audio, "-f", "srt", "--overwrite", "--max-chars", "30")
+    assert code == 0 and "from the cache" in err
+    code, err = invoke(audio, "-f", "srt", "--overwrite", "--beam-size", "1")
+    assert code == 0 and "from the cache" not in err
+    code, err = invoke(audio, "-f", "srt", "--overwrite", "--language", "de")
+    assert code == 0 and "from the cache" not in err
+    assert len(entries(cache_root)) == 3
+    code, err = invoke(audio, "-f", "srt", "--overwrite", "--no-cache")
+    assert code == 0 and "from the cache" not in err
+
+
+def test_a_damaged_entry_is_rebuilt(local_backend, sample_copy, cache_root) -> None:
+    audio = sample_copy("de_picovoice_test.flac")
+    assert invoke(audio, "-f", "json")[0] == 0
+    (entry,) = entries(cache_root)
+    good = entry.read_text("utf-8")
+    entry.write_text(good[: len(good) // 2], "utf-8")  # truncated
+    code, err = invoke(audio, "-f", "json", "--overwrite")
+    assert code == 0 and "from the cache" not in err
+    assert json.loads(entry.read_text("utf-8"))["segments"] == json.loads(good)["segments"]
+
+
+def test_remuxed_media_hits_the_same_entry(local_backend, sample_copy, cache_root, tmp_path) -> None:
+    from conftest import run_ffmpeg
+
+    audio = sample_copy("de_picovoice_test.flac")
+    assert invoke(audio, "-f", "srt")[0] == 0
+    tagged = tmp_path / "tagged.flac"
+    run_ffmpeg("-i", str(audio), "-c", "copy", "-metadata", "title=Renamed", str(tagged))
+    assert tagged.read_bytes() != audio.read_bytes()
+    code, err = invoke(tagged, "-f", "srt")
+    assert code == 0 and "from the cache" in err
+
+
+def test_concurrent_writers_never_leave_a_broken_entry(tmp_path: Path) -> None:
+    cache = TranscriptCache(tmp_path)
+    key = cache_key("0" * 64, 0, {"backend": "local"}, TranscribeOptions())
+    words = [Word(f" w{i}", i * 0.1, i * 0.1 + 0.05, 0.9) for i in range(3000)]
+    versions = [Transcript("en", 300.0, [Segment(0, 0, 0.0, 300.0, f" version {n}")], words=words) for n in range(4)]
+    seen: list[str | None] = []
+    stop = threading.Event()
+
+    def writer(transcript: Transcript) -> None:
+        for _ in range(15):
+            cache.put(key, transcript)
+
+    def reader() -> None:
+        while not stop.is_set():
+            got = cache.get(key)
+            seen.append(None if got is None else got.segments[0].text)
+
+    threads = [threading.Thread(target=writer, args=(v,)) for v in versions]
+    watcher = threading.Thread(target=reader)
+    watcher.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    watcher.join()
+    final = cache.get(key)
+    assert final is not None and final.segments[0].text in {v.segments[0].text for v in versions}
+    assert all(s is None or s.startswith(" version") for s in seen)
+    assert len([s for s in seen if s is not None]) > 0
+    assert not list(tmp_path.glob("*/.*.tmp")), "no temporary files left"
+
+
+def test_cache_commands(local_backend, sample_copy, cache_root) -> None:
+    audio = sample_copy("de_picovoice_test.flac")
+    assert invoke(audio, "-f", "srt")[0] == 0
+    info = CliRunner().invoke(main, ["cache", "info"]).output
+    assert "transcripts: 1" in info and str(cache_root) in info
+    assert "removed 1" in CliRunner().invoke(main, ["cache", "clear"]).output
+    assert entries(cache_root) == []
+
+
+def test_no_secret_reaches_the_cache(fake, cache_root, tmp_path) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text(AIX_KEY)
+    args = [SAMPLES / "jfk.mp4", "--backend", "aixplain", "--api-key-file", key_file, "-o", tmp_path / "out"]
+    code, err = invoke(*args, "-f", "json", "--aixplain-timeout", "30")
+    assert code == 0, err
+    stored = entries(cache_root)
+    assert len(stored) == 1
+    assert AIX_KEY not in stored[0].read_text("utf-8")
+    code, err = invoke(*args, "-f", "json", "--overwrite", "--aixplain-timeout", "30")
+    assert code == 0 and "from the cache" in err

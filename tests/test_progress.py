@@ -1,0 +1,107 @@
+"""What a run shows: bars on a terminal, plain lines in logs; Ctrl-C leaves nothing partial."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import srt
+import webvtt
+from conftest import ROOT, SAMPLES
+
+
+def captioner_cmd(*args: object) -> list[str]:
+    return [sys.executable, "-m", "captioner", *[str(a) for a in args]]
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+
+
+def batch(tmp_path: Path, count: int) -> Path:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"clip{i}.flac").write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
+    return folder
+
+
+def test_no_bars_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    folder = batch(tmp_path, 2)
+    proc = subprocess.run(captioner_cmd(folder, "-f", "srt", "--no-cache"), capture_output=True, text=True, env=env())
+    assert proc.returncode == 0, proc.stderr
+    assert "\r" not in proc.stderr and "%|" not in proc.stderr
+    wrote = [line for line in proc.stderr.splitlines() if ": wrote " in line]
+    assert len(wrote) == 2  # one line per finished file
+
+
+def test_bars_on_a_terminal(tmp_path: Path) -> None:
+    folder = batch(tmp_path, 2)
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        captioner_cmd(folder, "-f", "srt", "--no-cache"),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+        env=env(),
+    )
+    os.close(follower)
+    output = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 120)
+        if not ready:
+            break
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert proc.wait(timeout=60) == 0
+    os.close(leader)
+    text = output.decode("utf-8", "replace")
+    assert "all files" in text  # the overall bar of a batch
+    assert "clip0.flac" in text and "%|" in text  # a bar per file
+    assert "x real time" in text
+
+
+def test_quiet_prints_nothing_on_success(tmp_path: Path) -> None:
+    folder = batch(tmp_path, 1)
+    proc = subprocess.run(captioner_cmd(folder, "-q", "--no-cache"), capture_output=True, text=True, env=env())
+    assert proc.returncode == 0 and proc.stderr == ""
+
+
+def test_ctrl_c_leaves_no_partial_files(tmp_path: Path) -> None:
+    folder = batch(tmp_path, 6)
+    (folder / "clip5.srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nkept\n", "utf-8")
+    proc = subprocess.Popen(
+        captioner_cmd(folder, "--overwrite", "--no-cache"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+    )
+    deadline = time.monotonic() + 120
+    while not (folder / "clip0.vtt").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    names = sorted(p.name for p in folder.iterdir())
+    assert not [n for n in names if n.endswith(".tmp") or n.startswith(".")], names
+    done = [p for p in folder.glob("*.srt") if p.name != "clip5.srt"]
+    assert len(done) < 5, "the run was interrupted before the end"
+    for path in done:
+        assert list(srt.parse(path.read_text("utf-8")))
+        vtt = path.with_suffix(".vtt")
+        if vtt.exists():
+            assert webvtt.read(str(vtt)).captions
+    assert (folder / "clip5.srt").read_text("utf-8").endswith("kept\n")
