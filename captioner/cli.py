@@ -15,8 +15,10 @@ from captioner import __version__
 from captioner.backends import Backend, TranscribeOptions
 from captioner.cache import TranscriptCache
 from captioner.errors import CaptionerError
+from captioner.hallucination import FilterSettings
 from captioner.pipeline import FileResult, Job, LazyBackend, Settings, plan, run
 from captioner.progress import ConsoleReporter, error_line
+from captioner.review import ReviewThresholds
 from captioner.style import PRESETS, get_style
 from captioner.writers import DEFAULT_FORMATS, FORMATS
 
@@ -116,6 +118,16 @@ def main() -> None:
 @click.option("--mux", is_flag=True, help="Also write VIDEO.captioned.EXT with the captions as a subtitle track.")
 @click.option("--burn", is_flag=True, help="Also write VIDEO.burned.EXT with the captions drawn into the picture.")
 @click.option("--in-place", is_flag=True, help="With --mux or --burn: replace the original video instead.")
+@click.option("--vad", is_flag=True, help="Decode only what the voice activity detector calls speech (faster).")
+@click.option("--keep-all", is_flag=True, help="Keep every decoded word (no hallucination filters).")
+@click.option("--review", is_flag=True, help="Also write STEM.review.txt listing doubtful cues (a warning).")
+@click.option(
+    "--min-word-prob", type=click.FloatRange(0, 1), default=ReviewThresholds.word_probability, show_default=True
+)
+@click.option("--min-logprob", type=float, default=ReviewThresholds.avg_logprob, show_default=True)
+@click.option(
+    "--max-no-speech", type=click.FloatRange(0, 1), default=ReviewThresholds.no_speech_prob, show_default=True
+)
 @click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
 @click.option("-v", "--verbose", is_flag=True, help="Log per-file details (aiXplain credits and run time).")
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
@@ -160,12 +172,21 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         overwrite=opts["overwrite"],
         style=style,
         options=TranscribeOptions(
-            language=language.lower() if language else None, task=opts["task"], beam_size=opts["beam_size"]
+            language=language.lower() if language else None,
+            task=opts["task"],
+            beam_size=opts["beam_size"],
+            vad=opts["vad"],
         ),
         audio_stream=opts["audio_stream"],
         highlight_words=opts["highlight_words"],
         attach="mux" if mux else "burn" if burn else None,
         in_place=in_place,
+        filters=None if opts["keep_all"] else FilterSettings(),
+        review=(
+            ReviewThresholds(opts["min_word_prob"], opts["min_logprob"], opts["max_no_speech"])
+            if opts["review"]
+            else None
+        ),
     )
 
 
@@ -278,10 +299,18 @@ def _tree_options(func):
     """Options shared by ``check`` and ``sync``: the tree, its settings and the report."""
     options = [
         click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path)),
-        click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
-                     help="The tree's root (lock file, captioner.toml).  [default: found upwards]"),
-        click.option("-f", "--format", "formats", multiple=True,
-                     help="Caption formats, comma-separated or repeated.  [default: from config, else srt,vtt]"),
+        click.option(
+            "--root",
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            help="The tree's root (lock file, captioner.toml).  [default: found upwards]",
+        ),
+        click.option(
+            "-f",
+            "--format",
+            "formats",
+            multiple=True,
+            help="Caption formats, comma-separated or repeated.  [default: from config, else srt,vtt]",
+        ),
         click.option("-l", "--language", help="Spoken language for every file, or auto.  [default: from config]"),
         click.option("--style", type=click.Choice(sorted(PRESETS)), help="Style preset (replaces the config's style)."),
         click.option("--max-chars", type=click.IntRange(min=8), help="Characters per line."),
@@ -296,12 +325,20 @@ def _tree_options(func):
         click.option("--exclude", multiple=True, help="Glob to leave out (added to the config's).  Repeatable."),
         click.option("--shard", callback=_shard, metavar="K/N", help="Only shard K of N (stable per path)."),
         click.option("--strict", is_flag=True, help="Captions edited by hand fail too."),
-        click.option("--output-format", type=click.Choice(["text", "github", "json"]), default="text",
-                     show_default=True),
-        click.option("--report", "junit", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Also write a JUnit XML report there."),
-        click.option("--no-cache", is_flag=True,
-                     help="Hash every file again (sync: also transcribe again, ignoring cached transcripts)."),
+        click.option(
+            "--output-format", type=click.Choice(["text", "github", "json"]), default="text", show_default=True
+        ),
+        click.option(
+            "--report",
+            "junit",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Also write a JUnit XML report there.",
+        ),
+        click.option(
+            "--no-cache",
+            is_flag=True,
+            help="Hash every file again (sync: also transcribe again, ignoring cached transcripts).",
+        ),
         click.option("-v", "--verbose", is_flag=True, help="List up-to-date files too."),
     ]
     for option in reversed(options):
@@ -378,8 +415,23 @@ def check_command(paths, root, formats, strict, output_format, junit, no_cache, 
 @click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
 def sync_command(
-    paths, root, formats, strict, output_format, junit, no_cache, verbose, shard,
-    force, adopt, prune, threads, api_key_file, quiet, debug, **overrides,
+    paths,
+    root,
+    formats,
+    strict,
+    output_format,
+    junit,
+    no_cache,
+    verbose,
+    shard,
+    force,
+    adopt,
+    prune,
+    threads,
+    api_key_file,
+    quiet,
+    debug,
+    **overrides,
 ) -> None:
     """Caption media whose captions are missing or stale and update the lock file.
 
@@ -441,6 +493,45 @@ def sync_command(
     result.final.strict = strict
     _emit(result.final, output_format, junit, verbose)
     sys.exit(EXIT_FAILED if result.failed or not result.final.ok else EXIT_OK)
+
+
+@main.command(name="review")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--min-word-prob", type=click.FloatRange(0, 1), default=ReviewThresholds.word_probability, show_default=True
+)
+@click.option("--min-logprob", type=float, default=ReviewThresholds.avg_logprob, show_default=True)
+@click.option(
+    "--max-no-speech", type=click.FloatRange(0, 1), default=ReviewThresholds.no_speech_prob, show_default=True
+)
+@click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
+def review_command(
+    files: tuple[Path, ...], min_word_prob: float, min_logprob: float, max_no_speech: float, style: str
+) -> None:
+    """List the cues whose words fall below the confidence thresholds, with their times.
+
+    FILES are transcripts written by -f json, or media files whose .json sits beside them.
+    Doubtful cues are a warning for a person to check: the exit status is 0 unless a file
+    cannot be read.
+    """
+    from captioner.review import format_report, review
+    from captioner.segmentation import segment
+    from captioner.transcript import Transcript
+
+    thresholds = ReviewThresholds(min_word_prob, min_logprob, max_no_speech)
+    failed = 0
+    for path in files:
+        source = path if path.suffix.lower() == ".json" else path.with_suffix(".json")
+        try:
+            transcript = Transcript.from_json(source.read_text("utf-8"))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            click.echo(error_line(f"{path}: cannot read the transcript {source.name}: {exc}"), err=True)
+            failed += 1
+            continue
+        cues = segment(transcript, get_style(style))
+        click.echo(format_report(str(path), review(transcript, cues, thresholds), len(cues)), nl=False)
+    if failed:
+        sys.exit(EXIT_FAILED)
 
 
 @main.group(name="cache")

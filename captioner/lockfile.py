@@ -87,8 +87,10 @@ def loads(text: str) -> Lock:
     media_hash = data.pop("media-hash", HASH_SCHEME)
     entries: dict[str, LockEntry] = {}
     for path, table in data.items():
-        if not isinstance(table, dict) or not isinstance(table.get("audio"), str) or not isinstance(
-            table.get("settings"), str
+        if (
+            not isinstance(table, dict)
+            or not isinstance(table.get("audio"), str)
+            or not isinstance(table.get("settings"), str)
         ):
             raise LockError(f"entry {path!r} needs audio and settings strings")
         captions = {k: v for k, v in table.items() if k in FORMATS and isinstance(v, str)}

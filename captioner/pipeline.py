@@ -22,9 +22,12 @@ from captioner.backends import Backend, TranscribeOptions
 from captioner.cache import TranscriptCache, cache_key
 from captioner.errors import CaptionerError, MediaError
 from captioner.fsutil import atomic_write_text
+from captioner.hallucination import FilterSettings, clean
 from captioner.hashing import audio_hash
 from captioner.media import MediaInfo, extract_audio, is_media_file, probe, select_audio_stream
+from captioner.review import ReviewThresholds, format_report, review
 from captioner.segmentation import segment
+from captioner.speech import detect_speech, retime
 from captioner.style import Style
 from captioner.transcript import Transcript
 from captioner.writers import DEFAULT_FORMATS, render
@@ -43,6 +46,53 @@ class Settings:
     highlight_words: bool = False
     attach: str | None = None  # "mux" or "burn": put the captions into the video too
     in_place: bool = False  # ... replacing the original video
+    filters: FilterSettings | None = field(default_factory=FilterSettings)  # None: keep every word
+    retime: bool = True  # move Whisper's early word times onto the speech
+    review: ReviewThresholds | None = None  # write <stem>.review.txt listing doubtful cues
+
+
+# Whisper base's word times are early against forced alignment (developer corpus, see
+# benchmarks/accuracy.py); these shifts remove most of that bias.
+WORD_START_SHIFT = 0.05
+WORD_END_SHIFT = 0.05
+WORD_FINAL_EXTENSION = 0.2
+
+
+def refine(transcript: Transcript, audio: np.ndarray | None, settings: Settings) -> Transcript:
+    """Any backend's transcript without invented text, with word times on the speech.
+
+    The VAD runs on ``audio`` (when given; else the regions saved in ``meta["speech"]`` at
+    transcription time are used) to find the speech the filters and timing rely on.  What was
+    removed is recorded in ``meta["filtered"]``.
+    """
+    if settings.filters is None and not settings.retime:
+        return transcript
+    if audio is not None:
+        speech: list[tuple[float, float]] | None = detect_speech(audio)
+    elif transcript.meta.get("speech") is not None:
+        speech = [(float(a), float(b)) for a, b in transcript.meta["speech"]]
+    else:
+        speech = None
+    if settings.filters is not None:
+        transcript, report = clean(transcript, speech, settings.filters)
+        transcript.meta["filtered"] = report.to_dict()
+    if settings.retime:
+        transcript = retime(
+            transcript,
+            speech,
+            start_shift=WORD_START_SHIFT,
+            end_shift=WORD_END_SHIFT,
+            final_extension=WORD_FINAL_EXTENSION,
+        )
+    if speech is not None:
+        transcript.meta["speech_seconds"] = round(sum(b - a for a, b in speech), 2)
+    return transcript
+
+
+def has_words(transcript: Transcript) -> bool:
+    if transcript.words is not None:
+        return any(w.text for w in transcript.words)
+    return any(s.text.strip() for s in transcript.segments)
 
 
 @dataclass(frozen=True)
@@ -209,14 +259,32 @@ def _prepare(job: Job, settings: Settings, identity: dict[str, str] | None, cach
     return _Prepared(info=info, cache_key=key, audio=extract_audio(info, settings.audio_stream))
 
 
-def format_outputs(job: Job, transcript: Transcript, settings: Settings, formats: Sequence[str]) -> list[Path]:
-    """Segment the transcript into cues and write the requested formats atomically."""
+def review_path(job: Job) -> Path:
+    first = next(iter(job.outputs.values()))
+    return first.with_name(f"{job.media.stem}.review.txt")
+
+
+def format_outputs(
+    job: Job, transcript: Transcript, settings: Settings, formats: Sequence[str], reporter: Reporter | None = None
+) -> list[Path]:
+    """Segment the transcript into cues and write the requested formats atomically.
+
+    With ``settings.review``, also ``<stem>.review.txt`` listing the doubtful cues (and a
+    warning line naming it); doubt never fails a file.
+    """
     cues = segment(transcript, settings.style)
     written = []
     for fmt in formats:
         text = render(fmt, cues, transcript, highlight_words=settings.highlight_words)
         atomic_write_text(job.outputs[fmt], text)
         written.append(job.outputs[fmt])
+    if settings.review is not None:
+        doubtful = review(transcript, cues, settings.review)
+        path = review_path(job)
+        atomic_write_text(path, format_report(job.media.name, doubtful, len(cues)))
+        written.append(path)
+        if doubtful and reporter is not None:
+            reporter.info(job.media, f"warning: {len(doubtful)} of {len(cues)} cues need a check, see {path}")
     return written
 
 
@@ -299,13 +367,18 @@ def _run_one(
             assert data.audio is not None
             reporter.start_file(job.media, data.info.duration)
             transcript = engine.transcribe(data.audio, settings.options, progress=reporter.advance)
+            transcript.meta["speech"] = [[round(a, 3), round(b, 3)] for a, b in detect_speech(data.audio)]
             data.audio = None  # free the samples before formatting
             if cache is not None and data.cache_key is not None:
                 cache.put(data.cache_key, transcript)
         else:
             reporter.info(job.media, "transcript from the cache (--no-cache transcribes again)")
-        _describe_language(job.media, transcript, reporter)
-        written = format_outputs(job, transcript, settings, pending)
+        transcript = refine(transcript, None, settings)
+        if has_words(transcript):
+            _describe_language(job.media, transcript, reporter)
+        else:
+            reporter.info(job.media, "no speech found; the caption files are empty")
+        written = format_outputs(job, transcript, settings, pending, reporter)
     except CaptionerError as exc:
         return failed(exc)
     except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback

@@ -271,8 +271,10 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         include = _str_list(cli.get("include", table.get("include", ["**/*"])), "include")
         exclude = _str_list(table.get("exclude", []), "exclude") + _str_list(cli.get("exclude", []), "exclude")
         formats = _formats(_str_list(cli.get("formats", table.get("formats", list(DEFAULT_FORMATS))), "formats"))
-        language = _language(cli["language"], "language") if "language" in cli else (
-            _language(table["language"], "language") if "language" in table else None
+        language = (
+            _language(cli["language"], "language")
+            if "language" in cli
+            else (_language(table["language"], "language") if "language" in table else None)
         )
         languages_table = table.get("languages", {})
         if not isinstance(languages_table, dict):

@@ -136,9 +136,11 @@ def sync(
 
     for f in adopt_list:
         try:
-            lock.entries[f.path] = entry_for(f.path, scanner.audio_hash(f.path), [
-                fmt for fmt, cap in caption_paths(f.path, config.formats).items() if (root / cap).is_file()
-            ])
+            lock.entries[f.path] = entry_for(
+                f.path,
+                scanner.audio_hash(f.path),
+                [fmt for fmt, cap in caption_paths(f.path, config.formats).items() if (root / cap).is_file()],
+            )
             result.adopted.append(f.path)
             changed = True
         except (CaptionerError, OSError) as exc:

@@ -115,8 +115,17 @@ def test_stale_after_re_encode_but_not_after_metadata_remux(tree: Path) -> None:
     assert set(states(tree).values()) == {"ok"}
     de, ja = tree / "talks" / "de.flac", tree / "ja.flac"
     before = de.read_bytes()
-    run_ffmpeg("-i", str(de), "-c", "copy", "-metadata", "title=Retitled", "-metadata", "artist=Someone",
-               str(tree / "remux.flac"))
+    run_ffmpeg(
+        "-i",
+        str(de),
+        "-c",
+        "copy",
+        "-metadata",
+        "title=Retitled",
+        "-metadata",
+        "artist=Someone",
+        str(tree / "remux.flac"),
+    )
     os.replace(tree / "remux.flac", de)
     assert de.read_bytes() != before
     run_ffmpeg("-i", str(ja), "-af", "volume=0.8", "-c:a", "flac", str(tree / "enc.flac"))

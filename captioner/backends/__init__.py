@@ -21,8 +21,9 @@ class TranscribeOptions:
     language: str | None = None  # None: detect
     task: str = "transcribe"  # or "translate"
     beam_size: int = 5
-    vad: bool = False
+    vad: bool = False  # decode only what the Silero VAD calls speech (faster-whisper's vad_filter)
     initial_prompt: str | None = None
+    repair_holes: bool = True  # decode again stretches where the VAD hears speech but no word came out
 
 
 class Backend(Protocol):

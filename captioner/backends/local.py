@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -12,12 +13,16 @@ from captioner.backends import ProgressCallback, TranscribeOptions
 from captioner.errors import BackendError, ModelError
 from captioner.media import SAMPLE_RATE
 from captioner.models import EMBEDDED_MODEL, resolve_model
+from captioner.speech import detect_speech, find_holes
 from captioner.transcript import Segment, Transcript, Word
 
 if TYPE_CHECKING:
     from captioner.backends.whisper_model import ReusingWhisperModel
 
 DEFAULT_COMPUTE_TYPE = "int8"
+
+HOLE_MIN_SECONDS = 1.0  # a speech stretch at least this long without a word is decoded again
+HOLE_CONTEXT = 0.5  # seconds of audio either side of a hole given to the decoder
 
 
 def default_threads() -> int:
@@ -76,43 +81,18 @@ class LocalBackend:
         progress: ProgressCallback | None = None,
     ) -> Transcript:
         try:
-            segments_iter, info = self._model.transcribe(
-                audio,
-                language=options.language,
-                task=options.task,
-                beam_size=options.beam_size,
-                word_timestamps=True,
-                vad_filter=options.vad,
-                initial_prompt=options.initial_prompt,
-            )
-            segments: list[Segment] = []
-            words: list[Word] = []
-            for seg in segments_iter:
-                segments.append(
-                    Segment(
-                        id=len(segments),
-                        seek=int(seg.seek),
-                        start=float(seg.start),
-                        end=float(seg.end),
-                        text=seg.text,
-                        tokens=tuple(int(t) for t in seg.tokens),
-                        temperature=_opt(seg.temperature),
-                        avg_logprob=_opt(seg.avg_logprob),
-                        compression_ratio=_opt(seg.compression_ratio),
-                        no_speech_prob=_opt(seg.no_speech_prob),
-                    )
-                )
-                words.extend(
-                    Word(word=w.word, start=float(w.start), end=float(w.end), probability=float(w.probability))
-                    for w in seg.words or ()
-                )
-                if progress is not None:
-                    progress(float(seg.end))
+            segments, words, info = self._decode(audio, options, progress)
+            meta_extra: dict[str, object] = {}
+            if options.repair_holes and len(audio):
+                language = options.language or info.language
+                segments, words, repaired = self._repair_holes(audio, options, language, segments, words)
+                meta_extra["redecoded"] = repaired
         except ValueError as exc:  # e.g. a --language Whisper does not know
             raise BackendError(str(exc)) from None
         finally:
             self._model.forget()
         duration = len(audio) / SAMPLE_RATE
+        segments = [replace(s, id=i) for i, s in enumerate(segments)]
         return Transcript(
             language=info.language,
             duration=duration,
@@ -123,8 +103,98 @@ class LocalBackend:
                 **self.identity(),
                 "language_probability": round(float(info.language_probability), 4),
                 "language_forced": options.language is not None,
+                "vad": options.vad,
+                **meta_extra,
             },
         )
+
+    def _decode(
+        self,
+        audio: np.ndarray,
+        options: TranscribeOptions,
+        progress: ProgressCallback | None = None,
+        *,
+        language: str | None = None,
+        offset: float = 0.0,
+        vad: bool | None = None,
+    ) -> tuple[list[Segment], list[Word], object]:
+        """One faster-whisper pass; times shifted by ``offset`` seconds."""
+        segments_iter, info = self._model.transcribe(
+            audio,
+            language=language or options.language,
+            task=options.task,
+            beam_size=options.beam_size,
+            word_timestamps=True,
+            vad_filter=options.vad if vad is None else vad,
+            initial_prompt=options.initial_prompt,
+            condition_on_previous_text=offset == 0.0,
+        )
+        segments: list[Segment] = []
+        words: list[Word] = []
+        for seg in segments_iter:
+            segments.append(
+                Segment(
+                    id=len(segments),
+                    seek=int(seg.seek + round(offset * 100)),
+                    start=float(seg.start) + offset,
+                    end=float(seg.end) + offset,
+                    text=seg.text,
+                    tokens=tuple(int(t) for t in seg.tokens),
+                    temperature=_opt(seg.temperature),
+                    avg_logprob=_opt(seg.avg_logprob),
+                    compression_ratio=_opt(seg.compression_ratio),
+                    no_speech_prob=_opt(seg.no_speech_prob),
+                )
+            )
+            words.extend(
+                Word(
+                    word=w.word,
+                    start=float(w.start) + offset,
+                    end=float(w.end) + offset,
+                    probability=float(w.probability),
+                )
+                for w in seg.words or ()
+            )
+            if progress is not None:
+                progress(float(seg.end) + offset)
+        return segments, words, info
+
+    def _repair_holes(
+        self,
+        audio: np.ndarray,
+        options: TranscribeOptions,
+        language: str,
+        segments: list[Segment],
+        words: list[Word],
+    ) -> tuple[list[Segment], list[Word], dict[str, int]]:
+        """Decode again, on their own, the stretches where the VAD hears speech but no word came out.
+
+        Whisper's sequential 30 s windows sometimes jump over a passage at a window boundary;
+        decoded alone (with a little context either side) the passage comes back.
+        """
+        holes = find_holes(words, detect_speech(audio), min_length=HOLE_MIN_SECONDS)
+        found = {"holes": len(holes), "words": 0}
+        for start, end in holes:
+            a = max(0.0, start - HOLE_CONTEXT)
+            b = min(len(audio) / SAMPLE_RATE, end + HOLE_CONTEXT)
+            clip = audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]
+            new_segments, new_words, _ = self._decode(clip, options, language=language, offset=a, vad=False)
+            # keep only what falls in the hole: the context either side was decoded already
+            new_words = [w for w in new_words if start - 0.2 <= (w.start + w.end) / 2 <= end + 0.2]
+            if not new_words:
+                continue
+            lo, hi = new_words[0].start, new_words[-1].end
+            new_segments = [s for s in new_segments if s.end > lo and s.start < hi]
+            new_segments = [
+                replace(
+                    s, text="".join(w.word for w in new_words if s.start <= w.start < s.end + 1e-6) or s.text, tokens=()
+                )
+                for s in new_segments
+            ]
+            segments = sorted([*segments, *new_segments], key=lambda s: s.start)
+            words = sorted([*words, *new_words], key=lambda w: w.start)
+            found["words"] += len(new_words)
+        return segments, words, found
 
 
 def _opt(value: float | None) -> float | None:

@@ -1,0 +1,124 @@
+"""Where people speak: voice activity detection, holes in a transcript, and word times.
+
+``detect_speech`` runs the Silero VAD bundled with faster-whisper (onnxruntime, offline) over
+16 kHz audio.  The rest is pure: ``find_holes`` lists the stretches where the VAD hears speech
+but the transcript has no word, and ``retime`` corrects Whisper's systematically early word
+times.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from captioner.transcript import Transcript, Word
+
+SpeechRegions = list[tuple[float, float]]
+SAMPLE_RATE = 16_000
+
+
+def detect_speech(
+    audio: np.ndarray,
+    *,
+    threshold: float = 0.5,
+    min_silence: float = 0.3,
+    pad: float = 0.1,
+    min_speech: float = 0.1,
+) -> SpeechRegions:
+    """Speech regions (start, end) in seconds of float32 16 kHz mono ``audio``."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    if len(audio) == 0:
+        return []
+    options = VadOptions(
+        threshold=threshold,
+        min_silence_duration_ms=round(min_silence * 1000),
+        speech_pad_ms=round(pad * 1000),
+        min_speech_duration_ms=round(min_speech * 1000),
+    )
+    return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE) for c in get_speech_timestamps(audio, options)]
+
+
+def find_holes(
+    words: Sequence[Word], speech: Sequence[tuple[float, float]], *, min_length: float = 1.0, margin: float = 0.3
+) -> SpeechRegions:
+    """Stretches of at least ``min_length`` s of detected speech that no word covers.
+
+    Words are widened by ``margin`` (Whisper's word edges are loose); the stretches returned are
+    the uncovered parts of the speech regions.
+    """
+    covered = sorted((w.start - margin, w.end + margin) for w in words if w.word.strip())
+    holes: SpeechRegions = []
+    for s_start, s_end in speech:
+        cursor = s_start
+        for c_start, c_end in covered:
+            if c_end <= cursor:
+                continue
+            if c_start >= s_end:
+                break
+            if c_start - cursor >= min_length:
+                holes.append((cursor, c_start))
+            cursor = max(cursor, c_end)
+        if s_end - cursor >= min_length:
+            holes.append((cursor, s_end))
+    return holes
+
+
+def retime(
+    transcript: Transcript,
+    speech: Sequence[tuple[float, float]] | None,
+    *,
+    start_shift: float = 0.0,
+    end_shift: float = 0.0,
+    final_extension: float = 0.0,
+    pause: float = 0.25,
+) -> Transcript:
+    """Word times moved onto the speech they belong to.
+
+    Every word's start moves by ``start_shift`` and its end by ``end_shift`` (Whisper's word
+    times are early).  The last word before a pause of at least ``pause`` s (or of the file)
+    ends up to ``final_extension`` later, not into the pause beyond the VAD's speech region:
+    Whisper cuts the final word of an utterance short.  With VAD ``speech`` regions, a word that
+    starts in a pause before the region its end lies in starts at that region's onset instead
+    (Whisper likes to start the first word at 0.0 s, or right at the end of the previous one).
+    Words never overlap their neighbours and stay inside the file.
+    """
+    if not transcript.words:
+        return transcript
+    words = list(transcript.words)
+    duration = transcript.duration or math.inf
+    starts: list[float] = []
+    ends: list[float] = []
+    for k, w in enumerate(words):
+        start, end = w.start + start_shift, w.end + end_shift
+        region = _region_of(w.end, speech) if speech else None
+        if region is not None and start < region[0] < w.end:
+            start = region[0]
+        nxt = words[k + 1].start if k + 1 < len(words) else duration
+        if final_extension and nxt - w.end >= pause:
+            limit = region[1] if region is not None else math.inf
+            end = max(end, min(w.end + final_extension, limit))
+        starts.append(start)
+        ends.append(end)
+    out: list[Word] = []
+    for k, w in enumerate(words):
+        start = max(0.0, starts[k], out[-1].end if out and out[-1].end <= starts[k] else 0.0)
+        if out:
+            start = max(start, out[-1].start + 0.01)
+        end = ends[k]
+        if k + 1 < len(words):
+            end = min(end, max(starts[k + 1], w.end))
+        end = min(max(end, start + 0.01), duration)
+        start = min(start, max(0.0, end - 0.01))
+        out.append(replace(w, start=round(start, 3), end=round(end, 3)))
+    return replace(transcript, words=out)
+
+
+def _region_of(t: float, speech: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
+    for region in speech:
+        if region[0] <= t <= region[1]:
+            return region
+    return None

@@ -1,0 +1,50 @@
+"""Holes (speech without words) and word retiming, on synthetic data."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from captioner.speech import detect_speech, find_holes, retime
+from captioner.transcript import Segment, Transcript, Word
+
+
+def w(text: str, start: float, end: float) -> Word:
+    return Word(" " + text, start, end, 0.9)
+
+
+def test_a_speech_stretch_without_words_is_a_hole() -> None:
+    words = [w("a", 1.0, 1.5), w("b", 1.5, 2.0), w("c", 9.0, 9.5)]
+    assert find_holes(words, [(0.9, 10.0)]) == [(2.3, 8.7)]
+    assert find_holes(words, [(0.9, 2.2), (8.8, 9.6)]) == []
+
+
+def test_short_gaps_are_not_holes() -> None:
+    words = [w("a", 1.0, 1.5), w("b", 2.6, 3.0)]
+    assert find_holes(words, [(1.0, 3.0)], min_length=1.0) == []
+
+
+def transcript(words: list[Word], duration: float = 30.0) -> Transcript:
+    return Transcript("en", duration, [Segment(0, 0, 0.0, duration, "".join(x.word for x in words))], words)
+
+
+def test_first_word_does_not_start_at_zero_when_speech_starts_later() -> None:
+    tr = transcript([w("Mister", 0.0, 0.74), w("Quilter", 0.8, 1.2)])
+    out = retime(tr, [(0.5, 1.4)])
+    assert out.words[0].start == 0.5
+    assert out.words[1].start == 0.8
+
+
+def test_shifts_and_final_extension_keep_words_ordered_and_inside() -> None:
+    tr = transcript([w("a", 1.0, 1.4), w("b", 1.42, 2.0), w("end", 5.0, 5.9)], duration=6.0)
+    out = retime(tr, [(0.9, 2.3), (4.9, 6.0)], start_shift=0.05, end_shift=0.05, final_extension=0.2)
+    s = [(x.start, x.end) for x in out.words]
+    assert s[0] == (1.05, 1.45)  # the next word starts at 1.47: no overlap
+    assert s[1] == (1.47, 2.2)  # before a pause: extended by 0.2, inside the speech region
+    assert s[2] == (5.05, 5.95)  # the file ends 0.1 s later: no pause to extend into
+    for (a, b), (c, _) in zip(s, s[1:]):
+        assert a < b <= c
+
+
+def test_silence_has_no_speech_regions() -> None:
+    assert detect_speech(np.zeros(16000 * 3, dtype=np.float32)) == []
+    assert detect_speech(np.zeros(0, dtype=np.float32)) == []
