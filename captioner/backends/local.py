@@ -23,6 +23,10 @@ DEFAULT_COMPUTE_TYPE = "int8"
 
 HOLE_MIN_SECONDS = 1.0  # a speech stretch at least this long without a word is decoded again
 HOLE_CONTEXT = 0.5  # seconds of audio either side of a hole given to the decoder
+# What a hole's decode must reach to be kept: a passage the windows skipped decodes confidently
+# when heard alone, while music or noise the VAD took for speech gives a few doubtful words.
+HOLE_MIN_MEAN_PROBABILITY = 0.6
+HOLE_MIN_SINGLE_WORD_PROBABILITY = 0.8
 
 
 def default_threads() -> int:
@@ -181,7 +185,7 @@ class LocalBackend:
             new_segments, new_words, _ = self._decode(clip, options, language=language, offset=a, vad=False)
             # keep only what falls in the hole: the context either side was decoded already
             new_words = [w for w in new_words if start - 0.2 <= (w.start + w.end) / 2 <= end + 0.2]
-            if not new_words:
+            if not _confident(new_words):
                 continue
             lo, hi = new_words[0].start, new_words[-1].end
             new_segments = [s for s in new_segments if s.end > lo and s.start < hi]
@@ -195,6 +199,15 @@ class LocalBackend:
             words = sorted([*words, *new_words], key=lambda w: w.start)
             found["words"] += len(new_words)
         return segments, words, found
+
+
+def _confident(words: list[Word]) -> bool:
+    """Whether a hole's re-decoded words are sure enough to be speech (see HOLE_MIN_*)."""
+    scored = [w.probability for w in words if w.text.strip(".,!?;:-") and w.probability is not None]
+    if not scored:
+        return False
+    mean = sum(scored) / len(scored)
+    return mean >= (HOLE_MIN_SINGLE_WORD_PROBABILITY if len(scored) == 1 else HOLE_MIN_MEAN_PROBABILITY)
 
 
 def _opt(value: float | None) -> float | None:
