@@ -38,6 +38,16 @@ Examples:
   captioner mux talk.mp4 talk.de.srt      add existing caption files as subtitle tracks
   captioner check                         CI: fail when captions are missing or stale
   captioner sync                          caption what is missing or stale (captions.lock)
+  captioner talk.mp4 --review             also talk.review.txt: cues a person should check
+  captioner --backend aixplain talk.mp4   Whisper Large on aiXplain (AIXPLAIN_API_KEY)
+
+\b
+Other commands (captioner COMMAND --help):
+  mux     put existing caption files into a video as subtitle tracks
+  check   list media whose captions are missing or stale (no transcription)
+  sync    caption what check lists and update captions.lock
+  review  list doubtful cues of a transcript (.json)
+  cache   info | clear: the transcript cache
 """
 
 
