@@ -28,6 +28,7 @@ def caption_video(
     in_place: bool = False,
     output_dir: Path | None = None,
     overwrite: bool = False,
+    burn_options: BurnOptions | None = None,
 ) -> tuple[Path, bool]:
     """Mux (or burn) the captions just written into ``video``: the output, and whether it was written.
 
@@ -41,7 +42,7 @@ def caption_video(
     if not in_place and output.exists() and not overwrite:
         return output, False
     if burn_in:
-        return burn(video, caption_file, output, BurnOptions(), in_place=in_place), True
+        return burn(video, caption_file, output, burn_options or BurnOptions(), in_place=in_place), True
     try:
         iso639_2(language)
     except ValueError:

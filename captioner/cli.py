@@ -13,6 +13,7 @@ import click
 
 from captioner import __version__
 from captioner.backends import Backend, TranscribeOptions
+from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache
 from captioner.errors import CaptionerError
 from captioner.hallucination import FilterSettings
@@ -44,11 +45,50 @@ Examples:
 \b
 Other commands (captioner COMMAND --help):
   mux     put existing caption files into a video as subtitle tracks
+  burn    draw an existing caption file into a video's picture
   check   list media whose captions are missing or stale (no transcription)
   sync    caption what check lists and update captions.lock
   review  list doubtful cues of a transcript (.json)
   cache   info | clear: the transcript cache
 """
+
+
+def _burn_look_options(func: Any) -> Any:
+    """How burnt-in captions look (``--burn`` and ``captioner burn``)."""
+    options = [
+        click.option("--font", "burn_font", help="Font family for burnt-in captions.  [default: Noto Sans]"),
+        click.option(
+            "--font-size", "burn_font_size", type=click.FloatRange(0.01, 0.3), default=0.065, show_default=True,
+            help="Burnt-in font size as a fraction of the frame height.",
+        ),
+        click.option("--box", "burn_box", is_flag=True, help="Burn captions on a translucent box, not outlined."),
+        click.option("--text-colour", "burn_colour", default="#FFFFFF", show_default=True, help="Text colour."),
+        click.option(
+            "--margin", "burn_margin", type=click.FloatRange(0, 0.4), default=0.06, show_default=True,
+            help="Bottom margin as a fraction of the frame height.",
+        ),
+        click.option(
+            "--crf", "burn_crf", type=click.IntRange(0, 51), default=20, show_default=True,
+            help="H.264 quality of the re-encoded video (18 near lossless .. 28 small).",
+        ),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def burn_options_from(opts: dict[str, Any]) -> BurnOptions:
+    try:
+        return BurnOptions(
+            font=opts["burn_font"],
+            font_size=opts["burn_font_size"],
+            box=opts["burn_box"],
+            colour=opts["burn_colour"].upper(),
+            margin=opts["burn_margin"],
+            crf=opts["burn_crf"],
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 class CaptionerGroup(click.Group):
@@ -128,6 +168,7 @@ def main() -> None:
 @click.option("--mux", is_flag=True, help="Also write VIDEO.captioned.EXT with the captions as a subtitle track.")
 @click.option("--burn", is_flag=True, help="Also write VIDEO.burned.EXT with the captions drawn into the picture.")
 @click.option("--in-place", is_flag=True, help="With --mux or --burn: replace the original video instead.")
+@_burn_look_options
 @click.option("--vad", is_flag=True, help="Decode only what the voice activity detector calls speech (faster).")
 @click.option("--keep-all", is_flag=True, help="Keep every decoded word (no hallucination filters).")
 @click.option("--review", is_flag=True, help="Also write STEM.review.txt listing doubtful cues (a warning).")
@@ -191,6 +232,7 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         highlight_words=opts["highlight_words"],
         attach="mux" if mux else "burn" if burn else None,
         in_place=in_place,
+        burn_options=burn_options_from(opts),
         filters=None if opts["keep_all"] else FilterSettings(),
         review=(
             ReviewThresholds(opts["min_word_prob"], opts["min_logprob"], opts["max_no_speech"])
@@ -274,6 +316,36 @@ def mux_command(
         written = mux(video, tracks, output or default_output(video, burn=False), in_place=in_place)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("captioner: interrupted; no partial files were left", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except CaptionerError as exc:
+        _fail(exc.with_path(str(video)), debug)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"{video}: wrote {written}", err=True)
+
+
+@main.command(name="burn")
+@click.argument("video", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("captions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="[default: VIDEO.burned.EXT]")
+@click.option("--in-place", is_flag=True, help="Replace VIDEO itself (only once the new file is checked).")
+@_burn_look_options
+@click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
+def burn_command(video: Path, captions: Path, output: Path | None, in_place: bool, debug: bool, **look: Any) -> None:
+    """Draw an existing .srt/.vtt file into VIDEO's picture, without transcribing.
+
+    The video is re-encoded as H.264 (--crf); audio and other streams are copied.
+    """
+    from captioner.burn import burn
+    from captioner.mux import default_output
+
+    _configure_logging(debug)
+    if in_place and output is not None:
+        raise click.UsageError("choose one of --output and --in-place")
+    options = burn_options_from(look)
+    try:
+        written = burn(video, captions, output or default_output(video, burn=True), options, in_place=in_place)
     except KeyboardInterrupt:
         click.echo("captioner: interrupted; no partial files were left", err=True)
         sys.exit(EXIT_INTERRUPTED)

@@ -19,6 +19,7 @@ import numpy as np
 
 from captioner.attach import caption_video
 from captioner.backends import Backend, TranscribeOptions
+from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache, cache_key
 from captioner.errors import CaptionerError, MediaError
 from captioner.fsutil import atomic_write_text
@@ -46,6 +47,7 @@ class Settings:
     highlight_words: bool = False
     attach: str | None = None  # "mux" or "burn": put the captions into the video too
     in_place: bool = False  # ... replacing the original video
+    burn_options: BurnOptions = field(default_factory=BurnOptions)  # how --burn draws the captions
     filters: FilterSettings | None = field(default_factory=FilterSettings)  # None: keep every word
     retime: bool = True  # move Whisper's early word times onto the speech
     review: ReviewThresholds | None = None  # write <stem>.review.txt listing doubtful cues
@@ -409,6 +411,7 @@ def _attach(job: Job, result: FileResult, settings: Settings) -> FileResult:
             captions,
             language,
             burn_in=settings.attach == "burn",
+            burn_options=settings.burn_options,
             in_place=settings.in_place,
             output_dir=next(iter(captions.values())).parent if captions else None,
             overwrite=settings.overwrite,

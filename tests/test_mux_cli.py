@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+import av
+import numpy as np
+import srt as srt_lib
 from click.testing import CliRunner
+from conftest import SAMPLES
 from test_mux import BUNNY, CUES, leftovers, packets, read_back, write_srt, write_vtt
 
 from captioner.cli import main
@@ -84,3 +89,34 @@ def test_pipeline_mux_step_puts_the_captions_into_the_video(tmp_path):
     assert out in results[0].written
     assert [s.language for s in probe(out).subtitle_streams] == ["ger"]
     assert [text for _, _, text in read_back(out, 0, tmp_path, "srt")] == ["Hello there."]
+
+
+def test_burn_command_draws_existing_captions_with_chosen_look(tmp_path) -> None:
+    video = tmp_path / "talk.mp4"
+    video.write_bytes((SAMPLES / "jfk.mp4").read_bytes())
+    captions = tmp_path / "talk.srt"
+    captions.write_text(
+        srt_lib.compose([srt_lib.Subtitle(1, timedelta(seconds=2), timedelta(seconds=5), "Ask not what")]), "utf-8"
+    )
+    result = CliRunner().invoke(main, ["burn", str(video), str(captions), "--box", "--font-size", "0.1"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "talk.burned.mp4"
+
+    def frame_at(path, seconds):
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            for frame in container.decode(stream):
+                if frame.time is not None and frame.time >= seconds:
+                    return frame.to_ndarray(format="gray").astype(int)
+        raise AssertionError("no frame")
+
+    band = slice(int(360 * 0.6), 360)
+    inside = np.abs(frame_at(out, 3.0)[band] - frame_at(video, 3.0)[band]).mean()
+    outside = np.abs(frame_at(out, 8.0)[band] - frame_at(video, 8.0)[band]).mean()
+    assert inside > 5 * max(outside, 0.2)
+    plain = tmp_path / "plain.mp4"
+    assert CliRunner().invoke(main, ["burn", str(video), str(captions), "-o", str(plain)]).exit_code == 0
+    plain_inside = np.abs(frame_at(plain, 3.0)[band] - frame_at(video, 3.0)[band]).mean()
+    assert inside > 1.5 * plain_inside  # the bigger text on a box changes more of the picture
+    bad = CliRunner().invoke(main, ["burn", str(video), str(captions), "--text-colour", "white"])
+    assert bad.exit_code == 2 and "colour" in bad.output
