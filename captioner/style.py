@@ -81,7 +81,7 @@ PRESETS: dict[str, Style] = {
     # Netflix English children: 17 cps ceiling.
     "netflix-children": Style(name="netflix-children", max_cps=17.0, target_cps=15.0),
     # BBC broadcast: 37 chars, 160-180 wpm (about 15-17 cps), run cues together or leave >= 1 s.
-    "bbc": Style(name="bbc", max_chars=37, max_cps=17.0, target_cps=15.0, min_duration=1.2, max_duration=7.0),
+    "bbc": Style(name="bbc", max_chars=37, max_cps=17.0, target_cps=15.0, min_duration=1.2, min_gap=0.0, chain_gap=1.0),
     # DCMP: 32 chars, 2 lines, 2 s minimum, 150-160 wpm.
     "dcmp": Style(name="dcmp", max_chars=32, max_cps=15.0, target_cps=13.0, min_duration=2.0, max_duration=7.0),
     # TED: 42 chars, 2 lines, 21 cps, 1 s .. 7 s.
