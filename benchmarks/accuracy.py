@@ -96,7 +96,19 @@ def score(scorer, srt_text: str, item: dict, ref_words: list[dict] | None, work:
     path = work / f"{item['id']}.{name}.srt"
     path.write_text(srt_text, "utf-8")
     rules = scorer.Rules()
-    return scorer.score_file(str(path), rules, item.get("reference_text"), ref_words)
+    result = scorer.score_file(str(path), rules, item.get("reference_text"), ref_words)
+    if item.get("language") in CER_LANGUAGES and result.get("wer") and item.get("reference_text"):
+        # CJK is written without spaces: the scorer joins cue lines with one, which would count
+        # every line and cue break as an inserted character; the CER here ignores spaces
+        import jiwer
+
+        cues = scorer.parse_srt(srt_text, [])
+        for c in cues:
+            c.lines = scorer.plain_lines(c.raw_lines)
+        hyp = "".join(scorer.normalise_text(scorer.hypothesis_text(cues)[0]).split())
+        ref = "".join(scorer.normalise_text(item["reference_text"]).split())
+        result["wer"]["cer"] = round(jiwer.cer(ref, hyp), 4)
+    return result
 
 
 def ref_word_timings(corpus: Path, item: dict) -> list[dict] | None:
