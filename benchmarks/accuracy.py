@@ -30,12 +30,14 @@ from captioner.backends import TranscribeOptions  # noqa: E402
 from captioner.media import extract_audio, probe  # noqa: E402
 from captioner.pipeline import Settings, refine  # noqa: E402
 from captioner.segmentation import segment  # noqa: E402
+from captioner.speech import detect_speech, find_holes  # noqa: E402
 from captioner.transcript import Transcript  # noqa: E402
 from captioner.writers import render  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "captioner-accuracy-cache"
 CER_LANGUAGES = {"ja", "zh"}
+LONG_ITEM_SECONDS = 30.0  # items at least this long get the hole report
 
 
 def load_scorer(corpus: Path):
@@ -94,7 +96,19 @@ def score(scorer, srt_text: str, item: dict, ref_words: list[dict] | None, work:
     path = work / f"{item['id']}.{name}.srt"
     path.write_text(srt_text, "utf-8")
     rules = scorer.Rules()
-    return scorer.score_file(str(path), rules, item.get("reference_text"), ref_words)
+    result = scorer.score_file(str(path), rules, item.get("reference_text"), ref_words)
+    if item.get("language") in CER_LANGUAGES and result.get("wer") and item.get("reference_text"):
+        # CJK is written without spaces: the scorer joins cue lines with one, which would count
+        # every line and cue break as an inserted character; the CER here ignores spaces
+        import jiwer
+
+        cues = scorer.parse_srt(srt_text, [])
+        for c in cues:
+            c.lines = scorer.plain_lines(c.raw_lines)
+        hyp = "".join(scorer.normalise_text(scorer.hypothesis_text(cues)[0]).split())
+        ref = "".join(scorer.normalise_text(item["reference_text"]).split())
+        result["wer"]["cer"] = round(jiwer.cer(ref, hyp), 4)
+    return result
 
 
 def ref_word_timings(corpus: Path, item: dict) -> list[dict] | None:
@@ -143,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
             if ref_words and variant == variants[0]:  # cue times at the words: no linger, no reading-speed stretch
                 tight = segment(tr, replace(settings.style, linger=0.0, target_cps=1000.0, min_duration=0.0))
                 row["words"] = score(scorer, render("srt", tight, tr), item, ref_words, work, "words")
+            if variant == variants[0] and item.get("duration_s", 0) >= LONG_ITEM_SECONDS:
+                holes = find_holes(tr.words or [], detect_speech(audio), min_length=0.0, margin=0.0)
+                row["holes"] = {
+                    "longest_hole": max((b - a for a, b in holes), default=0.0),
+                    "longest_cue": max((c.end - c.start for c in cues), default=0.0),
+                    "speech": tr.meta.get("speech_seconds"),
+                }
             row[f"{variant}_wall"] = raw.meta.get("wall_seconds")
             row[f"{variant}_meta"] = tr.meta
         rows.append(row)
@@ -232,6 +253,14 @@ def report(rows: list[dict], variants: list[str]) -> None:
                 f"{(name.get(key) or key):14} start {sum(t['start']) / n:.3f} "
                 f"(signed {sum(t['start_signed']) / n:+.3f})"
                 f"  end {sum(t['end']) / n:.3f} (signed {sum(t['end_signed']) / n:+.3f})  items {n}"
+            )
+    print(f"\nlong items (>= {LONG_ITEM_SECONDS:.0f} s): longest stretch of VAD speech with no word, longest cue (s)")
+    for row in rows:
+        if "holes" in row:
+            h = row["holes"]
+            print(
+                f"{row['item']['id'][:38]:38} speech {h['speech'] or 0:7.1f}  longest hole {h['longest_hole']:5.2f}"
+                f"  longest cue {h['longest_cue']:5.2f}"
             )
     print("\nwall time of transcription, all items (s): " + ", ".join(f"{k} {v:.1f}" for k, v in walls.items()))
 

@@ -28,7 +28,7 @@ from captioner.hashing import audio_hash
 from captioner.media import MediaInfo, extract_audio, is_media_file, probe, select_audio_stream
 from captioner.review import ReviewThresholds, format_report, review
 from captioner.segmentation import segment
-from captioner.speech import detect_speech, retime
+from captioner.speech import detect_speech, detect_utterances, retime
 from captioner.style import Style
 from captioner.transcript import Transcript
 from captioner.writers import DEFAULT_FORMATS, render
@@ -55,9 +55,10 @@ class Settings:
 
 # Whisper base's word times are early against forced alignment (developer corpus, see
 # benchmarks/accuracy.py); these shifts remove most of that bias.
-WORD_START_SHIFT = 0.05
+WORD_START_SHIFT = 0.1
 WORD_END_SHIFT = 0.05
-WORD_FINAL_EXTENSION = 0.2
+WORD_FINAL_EXTENSION = 0.2  # without utterance regions (a transcript cached before they were saved)
+WORD_MAX_FINAL_EXTENSION = 0.4  # with them: the last word of an utterance ends where it ends
 
 
 def refine(transcript: Transcript, audio: np.ndarray | None, settings: Settings) -> Transcript:
@@ -69,12 +70,17 @@ def refine(transcript: Transcript, audio: np.ndarray | None, settings: Settings)
     """
     if settings.filters is None and not settings.retime:
         return transcript
+    utterances: list[tuple[float, float]] | None = None
     if audio is not None:
         speech: list[tuple[float, float]] | None = detect_speech(audio)
+        if settings.retime:
+            utterances = detect_utterances(audio)
     elif transcript.meta.get("speech") is not None:
         speech = [(float(a), float(b)) for a, b in transcript.meta["speech"]]
     else:
         speech = None
+    if audio is None and transcript.meta.get("utterances") is not None:
+        utterances = [(float(a), float(b)) for a, b in transcript.meta["utterances"]]
     if settings.filters is not None:
         transcript, report = clean(transcript, speech, settings.filters)
         transcript.meta["filtered"] = report.to_dict()
@@ -85,6 +91,8 @@ def refine(transcript: Transcript, audio: np.ndarray | None, settings: Settings)
             start_shift=WORD_START_SHIFT,
             end_shift=WORD_END_SHIFT,
             final_extension=WORD_FINAL_EXTENSION,
+            utterances=utterances,
+            max_final_extension=WORD_MAX_FINAL_EXTENSION,
         )
     if speech is not None:
         transcript.meta["speech_seconds"] = round(sum(b - a for a, b in speech), 2)
@@ -370,6 +378,7 @@ def _run_one(
             reporter.start_file(job.media, data.info.duration)
             transcript = engine.transcribe(data.audio, settings.options, progress=reporter.advance)
             transcript.meta["speech"] = [[round(a, 3), round(b, 3)] for a, b in detect_speech(data.audio)]
+            transcript.meta["utterances"] = [[round(a, 3), round(b, 3)] for a, b in detect_utterances(data.audio)]
             data.audio = None  # free the samples before formatting
             if cache is not None and data.cache_key is not None:
                 cache.put(data.cache_key, transcript)

@@ -138,17 +138,34 @@ def _time_cues(plans: list[_Plan], units: list[Unit], style: Style, duration: fl
     for k, p in enumerate(plans):
         start, speech_end = starts[k], max(u.end for u in p.units)
         nxt = starts[k + 1] if k + 1 < len(plans) else math.inf
-        need = max(style.min_duration, _chars(p.lines) / style.target_cps)
+        chars = _chars(p.lines)
+        need = max(style.min_duration, chars / style.target_cps + 0.001)  # + 1 ms: rounding keeps it
         want = min(max(speech_end + style.linger, start + need), start + style.max_duration)
         end = min(want, nxt - style.min_gap)
-        if nxt - end < style.chain_gap:  # close a small gap to exactly min_gap (or chain)
+        if nxt - end < style.chain_gap:  # close a small gap to exactly min_gap (style option)
             end = nxt - style.min_gap
-            # chain (gap 0) when the two frames are needed for the minimum duration or reading speed
-            if end - start < style.min_duration or _chars(p.lines) / (end - start) > style.target_cps:
-                end = nxt
+        if nxt - end < style.min_gap + 1e-9 and (
+            end - start < style.min_duration or chars / max(end - start, 1e-9) > style.target_cps
+        ):
+            end = nxt  # chain (gap 0) when the two frames are needed for the minimum duration or reading speed
         ends.append(min(end, start + style.max_duration))
+    _lead_fast_cues(plans, starts, ends, style)
     _lag_fast_runs(plans, starts, ends, style)
     return _settle_ms(plans, starts, ends, style)
+
+
+def _lead_fast_cues(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> None:
+    """Show a cue still over ``max_cps`` up to ``max_lead`` before its first word, taking the time
+    from the silence before it (never closer to the previous cue than ``min_gap``) (in place)."""
+    for k, p in enumerate(plans):
+        s, e = starts[k], ends[k]
+        chars = _chars(p.lines)
+        if e - s <= 0 or chars / (e - s) <= style.max_cps:
+            continue
+        floor = ends[k - 1] + style.min_gap if k else 0.0
+        new = max(e - chars / style.max_cps - 0.002, s - style.max_lead, floor, e - style.max_duration)
+        if new < s:
+            starts[k] = new
 
 
 def _lag_fast_runs(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> None:

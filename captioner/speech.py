@@ -67,6 +67,16 @@ def find_holes(
     return holes
 
 
+def detect_utterances(audio: np.ndarray) -> SpeechRegions:
+    """Speech regions cut at every pause of 0.1 s or more, unpadded: where utterances start and
+    end, to time the first and last words (``detect_speech``'s padded regions, which bridge pauses
+    under 0.3 s, are for finding speech, not its edges)."""
+    return detect_speech(audio, min_silence=UTTERANCE_MIN_SILENCE, pad=0.0, min_speech=0.05)
+
+
+UTTERANCE_MIN_SILENCE = 0.1
+
+
 def retime(
     transcript: Transcript,
     speech: Sequence[tuple[float, float]] | None,
@@ -75,6 +85,9 @@ def retime(
     end_shift: float = 0.0,
     final_extension: float = 0.0,
     pause: float = 0.25,
+    utterances: Sequence[tuple[float, float]] | None = None,
+    onset_shift: float = 0.0,
+    max_final_extension: float = 0.0,
 ) -> Transcript:
     """Word times moved onto the speech they belong to.
 
@@ -84,24 +97,40 @@ def retime(
     Whisper cuts the final word of an utterance short.  With VAD ``speech`` regions, a word that
     starts in a pause before the region its end lies in starts at that region's onset instead
     (Whisper likes to start the first word at 0.0 s, or right at the end of the previous one).
+
+    ``utterances`` (unpadded regions cut at short pauses, :func:`detect_utterances`) time the
+    edges of utterances more precisely than ``speech``: a word that starts in a pause before the
+    utterance its end lies in starts at the utterance's onset plus ``onset_shift``; the last word of
+    an utterance (the next word starts in a later one) ends where the utterance ends, up to
+    ``max_final_extension`` after Whisper's end (Whisper cuts drawn-out final words short).
     Words never overlap their neighbours and stay inside the file.
     """
     if not transcript.words:
         return transcript
     words = list(transcript.words)
     duration = transcript.duration or math.inf
+    edges = utterances if utterances is not None else speech
     starts: list[float] = []
     ends: list[float] = []
+    regions: list[tuple[float, float] | None] = []
+    for w in words:
+        start = w.start + start_shift
+        region = _region_of(w.end, edges) if edges else None
+        if region is not None and w.start < region[0] < w.end:
+            start = region[0] + (onset_shift if utterances is not None else 0.0)
+        starts.append(start)
+        regions.append(region)
     for k, w in enumerate(words):
-        start, end = w.start + start_shift, w.end + end_shift
-        region = _region_of(w.end, speech) if speech else None
-        if region is not None and start < region[0] < w.end:
-            start = region[0]
+        end = w.end + end_shift
         nxt = words[k + 1].start if k + 1 < len(words) else duration
-        if final_extension and nxt - w.end >= pause:
+        region = regions[k]
+        if utterances is not None and max_final_extension:
+            next_start = starts[k + 1] if k + 1 < len(words) else math.inf
+            if region is not None and next_start >= region[1]:
+                end = max(end, min(region[1], w.end + max_final_extension))
+        elif final_extension and nxt - w.end >= pause:
             limit = region[1] if region is not None else math.inf
             end = max(end, min(w.end + final_extension, limit))
-        starts.append(start)
         ends.append(end)
     out: list[Word] = []
     for k, w in enumerate(words):

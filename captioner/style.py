@@ -22,12 +22,17 @@ class Style:
     min_duration: float = 5 / 6
     max_duration: float = 7.0
     min_gap: float = 0.08  # 2 frames at 25 fps; gaps are either this or 0 (chained)
-    chain_gap: float = 0.5  # gaps shorter than this are closed to ``min_gap``
-    linger: float = 0.5  # how long a cue may stay after its last word
+    # Gaps shorter than this are closed to ``min_gap`` (0: a cue ends with its speech; gaps are only
+    # closed, or cues chained, when a cue needs the time for ``min_duration`` or ``target_cps``).
+    chain_gap: float = 0.0
+    linger: float = 0.0  # how long a cue stays after its last word when it does not need the time
     pause_split: float = 0.5  # a silence this long between words ends a cue
     # Fast continuous speech: a cue may appear up to this long after its first word when that is
     # the only way to keep the cue before it under ``max_cps`` (BBC allows up to 2 s lag).
     max_lag: float = 0.3
+    # ... and may appear up to this long before its first word, in the silence before it, when it is
+    # still over ``max_cps`` (a fast speaker after a pause).
+    max_lead: float = 0.5
     # Whether :meth:`for_language` may swap in a language's own line length and reading speeds
     # (CJK).  Cleared when the user sets ``max_chars`` and once the swap has been made.
     per_language: bool = True

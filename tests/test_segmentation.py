@@ -196,7 +196,56 @@ def test_fast_speech_lags_at_most_max_lag_and_stays_under_max_cps() -> None:
     cues = segment(tr, style)
     for c in cues:
         first = next(w for w in c.words if w.word.strip())
-        assert first.start - 0.08 - 1e-9 <= c.start <= first.start + style.max_lag + 1e-9
+        assert first.start - style.max_lead - 1e-9 <= c.start <= first.start + style.max_lag + 1e-9
         assert sum(len(line) for line in c.lines) / c.duration <= style.max_cps
-    no_lag = segment(tr, style.with_overrides(max_lag=0.0))
+    no_lag = segment(tr, style.with_overrides(max_lag=0.0, max_lead=0.0))
     assert all(c.start <= next(w for w in c.words if w.word.strip()).start + 1e-9 for c in no_lag)
+
+
+def test_cue_ends_with_its_speech_when_it_needs_no_more_time() -> None:
+    spec = [(" Hello", 1.0, 1.4), (" there,", 1.4, 1.9), (" my", 1.9, 2.1), (" friend.", 2.1, 2.5)]
+    spec += [(" Next", 3.0, 3.5), (" one.", 3.5, 4.4)]
+    cues = segment(_words(spec), Style())
+    assert [c.text for c in cues] == ["Hello there, my friend.", "Next one."]
+    assert cues[0].end == 2.5  # no linger, and the 0.5 s gap is left open
+    assert cues[1].start == 3.0
+
+
+def test_extension_is_as_little_as_needed() -> None:
+    # 5/6 s minimum duration: one word of 0.2 s is shown for exactly 834 ms (whole ms, >= 5/6 s)
+    cues = segment(_words([(" Yes.", 1.0, 1.2), (" No.", 5.0, 5.2)]), Style())
+    assert cues[0].end == 1.834
+    # reading speed: 42 characters said in 1.5 s are shown for 42/17 s (the target), not longer
+    text = " Quickly said words make a long line here."
+    spec = [(" " + t, 1.0 + 0.1875 * k, 1.0 + 0.1875 * (k + 1)) for k, t in enumerate(text.split())]
+    spec.append((" Later.", 9.0, 9.5))
+    cues = segment(_words(spec), Style())
+    chars = len(cues[0].text)
+    assert chars / cues[0].duration <= 17.0
+    assert cues[0].duration <= chars / 17.0 + 0.003
+
+
+def test_cues_meet_where_speech_runs_on() -> None:
+    # the next cue's first word starts 30 ms after this cue's last word ends: the cue ends at the
+    # nearest legal boundary (2 frames before the next cue, or chained to it), not later
+    spec = [(" This", 0.0, 0.4), (" is", 0.4, 0.6), (" the", 0.6, 0.8), (" first", 0.8, 1.2), (" sentence.", 1.2, 2.0)]
+    spec += [(" And", 2.03, 2.3), (" this", 2.3, 2.6), (" one", 2.6, 2.9), (" follows", 2.9, 3.4), (" it.", 3.4, 4.0)]
+    cues = segment(_words(spec), Style().with_overrides(max_chars=30, max_lines=1))
+    assert [c.text for c in cues] == ["This is the first sentence.", "And this one follows it."]
+    assert cues[1].start == 2.03
+    assert cues[0].end in (1.95, 2.03)
+
+
+def test_fast_cue_after_a_pause_starts_early_only_as_needed() -> None:
+    # a 42-character line said in 1.55 s (27 cps) after 2.5 s of silence, the next cue right after
+    # it: shown from up to max_lead before its first word, no earlier than needed for max_cps
+    spec = [(" Hi.", 0.0, 0.5), (" " + "x" * 42, 3.0, 4.55), (" " + "y" * 42, 4.55, 7.0)]
+    style = Style()
+    cues = segment(_words(spec), style)
+    assert [len(c.text) for c in cues] == [3, 42, 42]
+    fast = cues[1]
+    assert fast.start == 3.0 - style.max_lead  # all the lead it may take (the rest is lag)
+    assert 42 / fast.duration <= style.max_cps
+    assert cues[0].end <= fast.start - style.min_gap
+    plain = segment(_words(spec), style.with_overrides(max_lead=0.0))
+    assert plain[1].start >= 3.0

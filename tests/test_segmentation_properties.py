@@ -120,15 +120,20 @@ def test_without_word_timings_uses_segments(tr: Transcript) -> None:
     assert_hard_limits(cues, style.for_language(tr.language))
     assert _squash("".join(c.text for c in cues)) == _squash(text)
     if cues:
-        assert cues[0].start >= 1.0 - 1e-9
+        assert cues[0].start >= 1.0 - style.max_lead - 1e-9
         assert all(c.words for c in cues)
 
 
 @settings(max_examples=100, deadline=None)
 @given(transcripts())
 def test_cues_follow_speech(tr: Transcript) -> None:
-    """A cue never starts more than a few tens of ms before its first word (sanitised)."""
-    cues = segment(tr, Style())
+    """A cue never starts more than ``max_lead`` before its first word (sanitised), and only a
+    cue that would otherwise be over ``max_cps`` starts more than a few tens of ms early."""
+    style = Style()
+    cues = segment(tr, style)
     for c in cues:
+        first = next(w for w in c.words if w.word.strip())
+        assert c.start >= first.start - style.max_lead - 1e-3  # times are whole ms
+    for c in segment(tr, style.with_overrides(max_lead=0.0)):
         first = next(w for w in c.words if w.word.strip())
         assert c.start >= first.start - 0.08 - 1e-9

@@ -48,3 +48,21 @@ def test_shifts_and_final_extension_keep_words_ordered_and_inside() -> None:
 def test_silence_has_no_speech_regions() -> None:
     assert detect_speech(np.zeros(16000 * 3, dtype=np.float32)) == []
     assert detect_speech(np.zeros(0, dtype=np.float32)) == []
+
+
+def test_utterance_edges_time_the_first_and_last_words() -> None:
+    # "lower" is glued to "slightly" by Whisper across a 0.35 s pause; "words" ends 0.5 s early
+    tr = transcript(
+        [w("slightly", 11.08, 11.56), w("lower", 11.56, 12.68), w("words", 16.04, 16.54), w("and", 18.4, 18.7)],
+        duration=20.0,
+    )
+    utterances = [(8.0, 11.9), (12.19, 14.3), (14.53, 17.25), (18.43, 18.91)]
+    out = retime(tr, [(8.0, 17.35), (18.33, 19.01)], utterances=utterances, max_final_extension=0.4)
+    times = [(x.start, x.end) for x in out.words]
+    assert times[1][0] == 12.19  # starts where its utterance starts, not in the pause
+    assert times[0][1] == 11.9  # the last word of its utterance ends where the utterance ends ...
+    assert times[2][1] == 16.94  # ... "words" is extended towards its utterance's end, by at most 0.4 s
+    assert times[3] == (18.43, 18.91)  # onset of its utterance; the last word of the file: extended
+    # without utterance regions the old rule applies: at most 0.2 s after a pause
+    old = retime(tr, [(8.0, 17.35), (18.33, 19.01)], final_extension=0.2)
+    assert old.words[1].start == 11.56 and old.words[2].end == 16.74
