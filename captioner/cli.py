@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -313,9 +313,17 @@ def mux_command(
         raise click.UsageError("choose one of --output and --in-place")
     try:
         tracks = tracks_for(captions, language.lower() if language else None)
-        written = mux(video, tracks, output or default_output(video, burn=False), in_place=in_place)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    _write_video(
+        video, debug, lambda: mux(video, tracks, output or default_output(video, burn=False), in_place=in_place)
+    )
+
+
+def _write_video(video: Path, debug: bool, write: Callable[[], Path]) -> None:
+    """Run a mux or burn of ``video`` with the CLI's error handling, and say what was written."""
+    try:
+        written = write()
     except KeyboardInterrupt:
         click.echo("captioner: interrupted; no partial files were left", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -344,15 +352,11 @@ def burn_command(video: Path, captions: Path, output: Path | None, in_place: boo
     if in_place and output is not None:
         raise click.UsageError("choose one of --output and --in-place")
     options = burn_options_from(look)
-    try:
-        written = burn(video, captions, output or default_output(video, burn=True), options, in_place=in_place)
-    except KeyboardInterrupt:
-        click.echo("captioner: interrupted; no partial files were left", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except CaptionerError as exc:
-        _fail(exc.with_path(str(video)), debug)
-        sys.exit(EXIT_FAILED)
-    click.echo(f"{video}: wrote {written}", err=True)
+    _write_video(
+        video,
+        debug,
+        lambda: burn(video, captions, output or default_output(video, burn=True), options, in_place=in_place),
+    )
 
 
 CI_EXAMPLES = """\b
