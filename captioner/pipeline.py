@@ -20,7 +20,7 @@ import numpy as np
 
 from captioner.attach import caption_video
 from captioner.backends import Backend, TranscribeOptions
-from captioner.backends.chunking import plan_chunks
+from captioner.backends.chunking import speech_regions
 from captioner.cache import TranscriptCache, cache_key
 from captioner.errors import CaptionerError, MediaError
 from captioner.fsutil import atomic_write_text
@@ -29,7 +29,7 @@ from captioner.hashing import audio_hash
 from captioner.media import MediaInfo, extract_audio, is_media_file, probe, select_audio_stream
 from captioner.review import ReviewThresholds, format_report, review
 from captioner.segmentation import segment
-from captioner.speech import detect_speech, retime
+from captioner.speech import retime
 from captioner.style import Style
 from captioner.transcript import Transcript
 from captioner.writers import DEFAULT_FORMATS, render
@@ -89,18 +89,6 @@ def refine(transcript: Transcript, audio: np.ndarray | None, settings: Settings)
     if speech is not None:
         transcript.meta["speech_seconds"] = round(sum(b - a for a, b in speech), 2)
     return transcript
-
-
-# The VAD runs over long audio in pieces this long (its batched model holds a whole input at once).
-VAD_PIECE_SECONDS = 600.0
-
-
-def speech_regions(audio: np.ndarray) -> list[tuple[float, float]]:
-    """The VAD's speech regions in ``audio``, found piece by piece (cut at silences) for long audio."""
-    regions: list[tuple[float, float]] = []
-    for chunk in plan_chunks(audio, VAD_PIECE_SECONDS):
-        regions.extend((a + chunk.offset, b + chunk.offset) for a, b in detect_speech(audio[chunk.start : chunk.end]))
-    return regions
 
 
 def has_words(transcript: Transcript) -> bool:

@@ -73,3 +73,26 @@ def test_the_next_piece_is_prompted_with_the_text_since_the_last_reset() -> None
     assert _prompt_tokens([seg((1, 2), 0.0), seg((3,), 0.8), seg((4,), 0.0)]) == [4]
     assert _prompt_tokens([seg(tuple(range(300)), 0.0)]) == list(range(77, 300))
     assert _prompt_tokens([seg((1,), 1.0)]) == []
+
+
+def test_audio_longer_than_a_window_is_decoded_in_batches(local_backend, jfk_three_times, references, monkeypatch):
+    backend = LocalBackend(batched=True)
+    sequential_calls: list[float] = []
+    original = backend._model.transcribe
+
+    def spy(audio, **kwargs):
+        sequential_calls.append(len(audio) / SAMPLE_RATE)
+        return original(audio, **kwargs)
+
+    monkeypatch.setattr(backend._model, "transcribe", spy)
+    tr = backend.transcribe(jfk_three_times, TranscribeOptions())
+    assert sequential_calls == []  # the batched pipeline decoded both windows
+    assert tr.language == "en"
+    reference = " ".join([references["jfk.mp4"]["reference_text"]] * 3)
+    assert wer(reference, _words(tr)) <= 0.05
+    assert [s.id for s in tr.segments] == list(range(len(tr.segments))) and len(tr.segments) >= 2
+    starts = [w.start for w in tr.words]
+    assert starts == sorted(starts) and tr.words[-1].end <= tr.duration + 0.01
+    assert all(s.start <= s.end for s in tr.segments)
+    short = backend.transcribe(jfk_three_times[: 20 * SAMPLE_RATE], TranscribeOptions())
+    assert len(sequential_calls) == 1 and short.words  # one window: the usual decoding

@@ -65,6 +65,20 @@ def plan_chunks(audio: np.ndarray, max_seconds: float, search_seconds: float | N
     return chunks
 
 
+VAD_PIECE_SECONDS = 60.0
+
+
+def speech_regions(audio: np.ndarray, piece_seconds: float = VAD_PIECE_SECONDS) -> list[tuple[float, float]]:
+    """The VAD's speech regions in ``audio``, found in pieces of at most ``piece_seconds`` cut at
+    the quietest spots: the Silero model runs a whole input (up to 5 min) as one batch, 240 MB."""
+    from captioner.speech import detect_speech
+
+    regions: list[tuple[float, float]] = []
+    for chunk in plan_chunks(audio, piece_seconds):
+        regions.extend((a + chunk.offset, b + chunk.offset) for a, b in detect_speech(audio[chunk.start : chunk.end]))
+    return regions
+
+
 def _quietest(audio: np.ndarray, lo: int, hi: int) -> int:
     """The sample in [lo, hi) at the centre of the quietest 200 ms stretch."""
     frames = (hi - lo) // _FRAME
