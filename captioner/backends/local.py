@@ -46,9 +46,9 @@ PIECE_SECONDS = 300.0
 BATCHED_MIN_SECONDS = 30.0
 BATCH_SIZE = 8
 # The encoder's attention over a batch takes about 60 MB a window: for long files (whose samples
-# the pipeline already holds, 230 MB an hour) the batch is halved to stay under 1 GB in all.
+# the pipeline already holds, 230 MB an hour) the batch is cut to 2 to stay under 1 GB in all.
 LONG_FILE_SECONDS = 900.0
-LONG_FILE_BATCH_SIZE = 4
+LONG_FILE_BATCH_SIZE = 2
 PROMPT_TOKENS = 223  # what faster-whisper keeps of the previous text (n_text_ctx // 2 - 1)
 PROMPT_RESET_TEMPERATURE = 0.5  # faster-whisper's prompt_reset_on_temperature
 
