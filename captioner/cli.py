@@ -150,7 +150,7 @@ def main() -> None:
     type=click.IntRange(min=1),
     default=2,
     show_default=True,
-    help="Pieces of a long file sent to aiXplain at once.",
+    help="Requests sent to aiXplain at once: files side by side, and pieces of a long file.",
 )
 @click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True, help="Audio stream, 0-based.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
@@ -255,7 +255,7 @@ def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
                 jobs=opts["jobs"],
             )
 
-        return LazyBackend(make_aixplain, aixplain_identity(opts["aixplain_model"]))
+        return LazyBackend(make_aixplain, aixplain_identity(opts["aixplain_model"]), concurrent_files=opts["jobs"])
     from captioner.backends.local import local_identity
 
     model, threads = opts["model"], opts["threads"]

@@ -8,6 +8,7 @@ transcribed.  A failing file is reported and the batch goes on.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +20,7 @@ import numpy as np
 
 from captioner.attach import caption_video
 from captioner.backends import Backend, TranscribeOptions
+from captioner.backends.chunking import speech_regions
 from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache, cache_key
 from captioner.errors import CaptionerError, MediaError
@@ -28,7 +30,7 @@ from captioner.hashing import audio_hash
 from captioner.media import MediaInfo, extract_audio, is_media_file, probe, select_audio_stream
 from captioner.review import ReviewThresholds, format_report, review
 from captioner.segmentation import segment
-from captioner.speech import detect_speech, detect_utterances, retime
+from captioner.speech import detect_utterances, retime
 from captioner.style import Style
 from captioner.transcript import Transcript
 from captioner.writers import DEFAULT_FORMATS, render
@@ -72,9 +74,9 @@ def refine(transcript: Transcript, audio: np.ndarray | None, settings: Settings)
         return transcript
     utterances: list[tuple[float, float]] | None = None
     if audio is not None:
-        speech: list[tuple[float, float]] | None = detect_speech(audio)
+        speech: list[tuple[float, float]] | None = speech_regions(audio)
         if settings.retime:
-            utterances = detect_utterances(audio)
+            utterances = speech_regions(audio, detect=detect_utterances)
     elif transcript.meta.get("speech") is not None:
         speech = [(float(a), float(b)) for a, b in transcript.meta["speech"]]
     else:
@@ -236,15 +238,22 @@ class LazyBackend:
     whose transcripts all come from the cache never loads a model.  None disables the cache.
     """
 
-    def __init__(self, factory: BackendFactory, identity: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, factory: BackendFactory, identity: dict[str, str] | None = None, concurrent_files: int = 1
+    ) -> None:
         self._factory = factory
         self._backend: Backend | None = None
         self.identity = identity
+        # Files transcribed at the same time: more than 1 only for a remote backend (waiting on a
+        # service, not on this machine's cores), declared here so no backend need be created.
+        self.concurrent_files = max(1, int(concurrent_files))
+        self._lock = threading.Lock()
 
     def get(self) -> Backend:
-        if self._backend is None:
-            self._backend = self._factory()
-        return self._backend
+        with self._lock:
+            if self._backend is None:
+                self._backend = self._factory()
+            return self._backend
 
 
 @dataclass
@@ -325,6 +334,9 @@ def run(
             results.append(result)
         else:
             todo.append((job, pending))
+    if backend.concurrent_files > 1 and len(todo) > 1:
+        results.extend(_run_concurrently(todo, backend, settings, reporter, cache))
+        return results
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="captioner-decode") as pool:
         futures: list[Future[_Prepared] | None] = []
 
@@ -347,6 +359,63 @@ def run(
             for pending_future in futures:
                 if pending_future is not None:
                     pending_future.cancel()
+    return results
+
+
+class _HeldReporter:
+    """A file's messages, held while it runs beside others and replayed in job order."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[Path | None, str]] = []
+
+    def start_file(self, media: Path, duration: float | None) -> None:
+        pass
+
+    def advance(self, seconds: float) -> None:
+        pass
+
+    def info(self, media: Path | None, message: str) -> None:
+        self.messages.append((media, message))
+
+    def finish_file(self, result: FileResult) -> None:
+        pass
+
+
+def _run_concurrently(
+    todo: list[tuple[Job, list[str]]],
+    backend: LazyBackend,
+    settings: Settings,
+    reporter: Reporter,
+    cache: TranscriptCache | None,
+) -> list[FileResult]:
+    """Up to ``backend.concurrent_files`` files at once, each prepared, transcribed and written by
+    its own worker.  Results, messages and the overall progress come in job order; per-file bars
+    are not drawn (the files advance together)."""
+
+    def work(job: Job, pending: list[str]) -> tuple[FileResult, _HeldReporter]:
+        held = _HeldReporter()
+        prepared: Future[_Prepared] = Future()
+        try:
+            prepared.set_result(_prepare(job, settings, backend.identity, cache))
+        except BaseException as exc:  # handed to _run_one, which reports a CaptionerError as the file's
+            prepared.set_exception(exc)
+        result = _run_one(job, pending, prepared, backend, settings, held, cache)
+        return _attach(job, result, settings), held
+
+    results: list[FileResult] = []
+    pool = ThreadPoolExecutor(max_workers=min(backend.concurrent_files, len(todo)), thread_name_prefix="captioner-file")
+    futures = [pool.submit(work, job, pending) for job, pending in todo]
+    try:
+        for future in futures:
+            result, held = future.result()  # a run-wide failure (the backend's creation) is raised
+            for media, message in held.messages:
+                reporter.info(media, message)
+            reporter.finish_file(result)
+            results.append(result)
+    finally:
+        for future in futures:
+            future.cancel()
+        pool.shutdown(wait=False, cancel_futures=True)
     return results
 
 
@@ -377,8 +446,11 @@ def _run_one(
             assert data.audio is not None
             reporter.start_file(job.media, data.info.duration)
             transcript = engine.transcribe(data.audio, settings.options, progress=reporter.advance)
-            transcript.meta["speech"] = [[round(a, 3), round(b, 3)] for a, b in detect_speech(data.audio)]
-            transcript.meta["utterances"] = [[round(a, 3), round(b, 3)] for a, b in detect_utterances(data.audio)]
+            if transcript.meta.get("speech") is None:  # the local engine ran the VAD already
+                transcript.meta["speech"] = [[round(a, 3), round(b, 3)] for a, b in speech_regions(data.audio)]
+            transcript.meta["utterances"] = [
+                [round(a, 3), round(b, 3)] for a, b in speech_regions(data.audio, detect=detect_utterances)
+            ]
             data.audio = None  # free the samples before formatting
             if cache is not None and data.cache_key is not None:
                 cache.put(data.cache_key, transcript)

@@ -33,3 +33,57 @@ def test_hole_words_are_kept_only_when_confident() -> None:
     assert not _confident(words(0.7))  # one word needs more
     assert _confident(words(0.95))
     assert not _confident([])
+
+
+def test_hole_decodes_drop_what_whisper_would_decode_again() -> None:
+    from captioner.backends.local import _plausible
+    from captioner.transcript import Segment
+
+    def seg(ratio: float, logprob: float) -> Segment:
+        return Segment(id=0, seek=0, start=0, end=1, text="x", compression_ratio=ratio, avg_logprob=logprob)
+
+    assert _plausible(seg(1.4, -0.3))
+    assert not _plausible(seg(3.1, -0.3))  # a repetition loop
+    assert not _plausible(seg(1.4, -1.4))  # unsure: music or noise
+
+
+def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkeypatch) -> None:
+    import numpy as np
+
+    audio = extract_audio(probe(SAMPLES / "jfk.mp4"))
+    calls: list[dict] = []
+    original = local_backend._model.transcribe
+
+    def spy(clip, **kwargs):
+        calls.append(kwargs)
+        return original(clip, **kwargs)
+
+    monkeypatch.setattr(local_backend._model, "transcribe", spy)
+    # the VAD claims speech over a stretch the decoder left without words (the 2 s of silence)
+    padded = np.concatenate([audio, np.zeros(16000 * 3, dtype=np.float32)])
+    tr = local_backend.transcribe(padded, TranscribeOptions(language="en"))
+    speech = [(0.3, 11.0), (11.5, 13.5)]
+    _, words, found = local_backend._repair_holes(padded, TranscribeOptions(), "en", tr.segments, tr.words, speech)
+    assert found == {"holes": 1, "words": 0}  # silence: nothing kept
+    hole_call = calls[-1]
+    assert hole_call["temperature"] == 0.0 and hole_call["condition_on_previous_text"] is False
+    assert len(words) == len(tr.words)
+
+
+def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, monkeypatch) -> None:
+    from captioner import pipeline
+
+    real = pipeline.speech_regions
+
+    def no_second_vad(audio, *args, detect=None, **kwargs):
+        if detect is None:  # the speech regions; utterance edges are another detector's job
+            raise AssertionError("the VAD ran a second time")
+        return real(audio, *args, detect=detect, **kwargs)
+
+    monkeypatch.setattr(pipeline, "speech_regions", no_second_vad)
+    media = sample_copy("jfk.mp4")
+    settings = pipeline.Settings(formats=("srt",))
+    jobs, _ = pipeline.plan([media], settings)
+    (result,) = pipeline.run(jobs, pipeline.LazyBackend(lambda: local_backend, None), settings)
+    assert result.status == "done", result.error
+    assert result.transcript.meta["speech"] and result.transcript.meta["speech_seconds"] > 5

@@ -106,7 +106,8 @@ class AixplainBackend:
     """Transcribes with a Whisper model hosted on aiXplain.
 
     ``timeout``: seconds one run may take (the wait for a synchronous answer, and the polling
-    budget of an asynchronous one).  ``jobs``: pieces of one long file sent at the same time.
+    budget of an asynchronous one).  ``jobs``: requests in flight at the same time, pieces of one
+    long file or of several files (the pipeline runs ``concurrent_files`` files at once).
     ``backend_url`` / ``models_url`` default to the SDK's ``BACKEND_URL`` / ``MODELS_RUN_URL``.
     """
 
@@ -136,6 +137,8 @@ class AixplainBackend:
         self.model_id = model_id or DEFAULT_MODEL_ID
         self.timeout = float(timeout)
         self.jobs = max(1, int(jobs))
+        self.concurrent_files = self.jobs  # a remote backend: files may be transcribed side by side
+        self._slots = threading.BoundedSemaphore(self.jobs)  # requests in flight, across files
         self.audio_format = audio_format
         self.max_chunk_bytes = min(int(max_chunk_bytes), PROVIDER_MAX_BYTES)
         limit = max_chunk_seconds(audio_format, self.max_chunk_bytes)
@@ -295,7 +298,8 @@ class AixplainBackend:
         def one(chunk: Chunk, workdir: Path) -> None:
             where = _where(chunk, len(chunks))
             path = workdir / f"audio{chunk.index:04d}{EXTENSIONS[self.audio_format]}"
-            body = self._run_piece(audio[chunk.start : chunk.end], options.language, where, path)
+            with self._slots:
+                body = self._run_piece(audio[chunk.start : chunk.end], options.language, where, path)
             try:
                 piece = parse_verbose(body.get("rawData"), fallback_language=options.language)
             except ResponseShapeError as exc:

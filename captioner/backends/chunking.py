@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +64,26 @@ def plan_chunks(audio: np.ndarray, max_seconds: float, search_seconds: float | N
         start = cut
     chunks.append(Chunk(len(chunks), start, total))
     return chunks
+
+
+VAD_PIECE_SECONDS = 60.0
+
+
+def speech_regions(
+    audio: np.ndarray,
+    piece_seconds: float = VAD_PIECE_SECONDS,
+    detect: Callable[[np.ndarray], list[tuple[float, float]]] | None = None,
+) -> list[tuple[float, float]]:
+    """The VAD's regions in ``audio`` (``detect``: :func:`captioner.speech.detect_speech` by
+    default), found in pieces of at most ``piece_seconds`` cut at the quietest spots: the Silero
+    model runs a whole input (up to 5 min) as one batch, 240 MB."""
+    if detect is None:
+        from captioner.speech import detect_speech as detect
+
+    regions: list[tuple[float, float]] = []
+    for chunk in plan_chunks(audio, piece_seconds):
+        regions.extend((a + chunk.offset, b + chunk.offset) for a, b in detect(audio[chunk.start : chunk.end]))
+    return regions
 
 
 def _quietest(audio: np.ndarray, lo: int, hi: int) -> int:

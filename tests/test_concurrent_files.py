@@ -1,0 +1,118 @@
+"""--jobs N with a remote backend: N files transcribed at once, results and messages in order."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import AIX_KEY, SAMPLES
+
+from captioner.cli import main
+from captioner.fake_aixplain import Scenario
+from captioner.pipeline import LazyBackend, Settings, plan, run
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+
+    def start_file(self, media: Path, duration: float | None) -> None:
+        self.events.append(("start", media.name))
+
+    def advance(self, seconds: float) -> None:
+        pass
+
+    def info(self, media: Path | None, message: str) -> None:
+        self.events.append(("info", media.name if media else ""))
+
+    def finish_file(self, result) -> None:
+        self.events.append(("finish", result.media.name))
+
+
+def _track_overlap(fake) -> dict[str, int]:
+    """Make every run take 0.3 s and record how many were in flight at once."""
+    seen = {"active": 0, "peak": 0}
+    lock = threading.Lock()
+    original = fake.run_job
+
+    def tracked(source, number):
+        with lock:
+            seen["active"] += 1
+            seen["peak"] = max(seen["peak"], seen["active"])
+        try:
+            time.sleep(0.3)
+            return original(source, number)
+        finally:
+            with lock:
+                seen["active"] -= 1
+
+    fake.run_job = tracked
+    return seen
+
+
+def _files(tmp_path: Path, names: list[str]) -> Path:
+    folder = tmp_path / "media"
+    folder.mkdir()
+    for name in names:
+        if name.startswith("broken"):
+            (folder / name).write_bytes(b"not a video at all")
+        else:
+            (folder / name).write_bytes((SAMPLES / "jfk.mp4").read_bytes())
+    return folder
+
+
+def test_files_run_side_by_side_in_order_and_a_failure_stops_no_other(fake, make_backend, tmp_path) -> None:
+    seen = _track_overlap(fake)
+    fake.scenario = Scenario(fail_supplier="Groq: decoding failed", fail_on_run=3)
+    names = ["a.mp4", "b.mp4", "broken.mp4", "c.mp4", "d.mp4", "e.mp4"]
+    folder = _files(tmp_path, names)
+    settings = Settings(formats=("srt",), output_dir=tmp_path / "out")
+    jobs, problems = plan([folder], settings)
+    assert not problems and [j.media.name for j in jobs] == names
+    backend = make_backend(jobs=3)
+    assert backend.concurrent_files == 3
+    reporter = Recorder()
+    results = run(jobs, LazyBackend(lambda: backend, None, concurrent_files=3), settings, reporter)
+
+    assert [r.media.name for r in results] == names  # the order of the jobs, whatever finished first
+    assert seen["peak"] == 3, "three files' requests were in flight at once"
+    assert len(fake.execute_calls) == 5
+    statuses = {r.media.name: r.status for r in results}
+    assert statuses["broken.mp4"] == "failed"
+    failed = [r for r in results if r.status == "failed" and r.media.name != "broken.mp4"]
+    assert len(failed) == 1 and "decoding failed" in str(failed[0].error)  # the 3rd run, whichever file
+    assert sum(s == "done" for s in statuses.values()) == 4
+    for r in results:
+        if r.status == "done":
+            assert "fellow Americans" in r.written[0].read_text()
+    finishes = [name for kind, name in reporter.events if kind == "finish"]
+    assert finishes == names
+    # each file's messages come just before its result, never interleaved with another file's
+    order = [name for kind, name in reporter.events if kind in ("info", "finish")]
+    assert order == sorted(order, key=names.index)
+
+
+def test_jobs_bound_the_requests_in_flight_across_files(fake, make_backend, tmp_path) -> None:
+    seen = _track_overlap(fake)
+    folder = _files(tmp_path, ["a.mp4", "b.mp4", "c.mp4", "d.mp4"])
+    settings = Settings(formats=("srt",), output_dir=tmp_path / "out")
+    jobs, _ = plan([folder], settings)
+    backend = make_backend(jobs=2, chunk_seconds=4.0)  # 3 pieces a file, 2 files: 6 wanted at once
+    results = run(jobs, LazyBackend(lambda: backend, None, concurrent_files=2), settings)
+    assert [r.status for r in results] == ["done"] * 4
+    assert seen["peak"] == 2
+
+
+def test_cli_jobs_runs_files_at_once(fake, tmp_path) -> None:
+    seen = _track_overlap(fake)
+    folder = _files(tmp_path, ["a.mp4", "b.mp4", "c.mp4"])
+    key_file = tmp_path / "aixplain.key"
+    key_file.write_text(AIX_KEY + "\n")
+    args = ["run", str(folder), "--backend", "aixplain", "--api-key-file", str(key_file), "--no-cache"]
+    result = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "out"), "-f", "srt", "--jobs", "3"])
+    assert result.exit_code == 0, result.output
+    assert seen["peak"] == 3
+    wrote = [line for line in result.output.splitlines() if ": wrote " in line]
+    assert [Path(line.split(":")[0]).name for line in wrote] == ["a.mp4", "b.mp4", "c.mp4"]
