@@ -34,7 +34,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="captioner-bench-"))
     media = work / args.media.name
     shutil.copyfile(args.media, media)
-    captioner = [python(), "-m", "captioner", str(media), "-f", "srt,vtt", "--overwrite", "-q"]
+    captioner = [python(), "-m", "captioner", str(media), "-f", "srt,vtt", "--overwrite", "--no-cache", "-q"]
     plain = [python(), str(ROOT / "benchmarks" / "plain_faster_whisper.py"), model_dir, str(media)]
     env = {"PYTHONPATH": str(ROOT)}
     rows = {}

@@ -87,3 +87,30 @@ def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, 
     (result,) = pipeline.run(jobs, pipeline.LazyBackend(lambda: local_backend, None), settings)
     assert result.status == "done", result.error
     assert result.transcript.meta["speech"] and result.transcript.meta["speech_seconds"] > 5
+
+
+def test_a_batch_is_encoded_one_window_at_a_time(local_backend, monkeypatch) -> None:
+    import numpy as np
+    from faster_whisper import WhisperModel
+
+    model = local_backend._model
+    audio = extract_audio(probe(SAMPLES / "jfk.mp4"))
+    one = model.feature_extractor(audio)[..., :3000]
+    two = model.feature_extractor(audio[::-1].copy())[..., :3000]
+    one = np.pad(one, ((0, 0), (0, 3000 - one.shape[-1])))
+    two = np.pad(two, ((0, 0), (0, 3000 - two.shape[-1])))
+    shapes: list[tuple[int, ...]] = []
+    original = WhisperModel.encode
+
+    def spy(self, features, *args, **kwargs):
+        shapes.append(tuple(np.shape(features)))
+        return original(self, features, *args, **kwargs)
+
+    monkeypatch.setattr(WhisperModel, "encode", spy)
+    model.forget()
+    batch = np.asarray(model.encode(np.stack([one, two])))
+    model.forget()
+    alone = np.asarray(model.encode(two))
+    model.forget()
+    assert shapes[:2] == [(1, 80, 3000), (1, 80, 3000)]  # never the whole batch at once (memory)
+    assert batch.shape[0] == 2 and np.allclose(batch[1], alone[0], atol=1e-4)

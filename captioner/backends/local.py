@@ -40,15 +40,13 @@ HOLE_MIN_AVG_LOGPROB = -1.0
 # as faster-whisper conditions a window on the windows before it.
 PIECE_SECONDS = 300.0
 # Audio longer than one window goes through faster-whisper's batched pipeline: its 30 s windows
-# (cut at the quietest spot, covering all the audio) are encoded and decoded BATCH_SIZE at a time,
-# each on its own (no previous text, no temperature fallback).  On the developer corpus' long
-# items this was about 25% faster with the same WER (see README, Performance).
+# (cut at the quietest spot, covering all the audio) are encoded one by one and decoded
+# BATCH_SIZE at a time, each on its own (no previous text, no temperature fallback).  On the
+# developer corpus' long items this gave the same WER in about 0.6x the time (README, Performance).
 BATCHED_MIN_SECONDS = 30.0
-BATCH_SIZE = 8
-# The encoder's attention over a batch takes about 60 MB a window: for long files (whose samples
-# the pipeline already holds, 230 MB an hour) the batch is cut to 2 to stay under 1 GB in all.
-LONG_FILE_SECONDS = 900.0
-LONG_FILE_BATCH_SIZE = 2
+# Windows decoded at a time: each adds ~35 MB (the beams' cross-attention); 3 keeps a long file's
+# peak memory within 100 MB of a plain faster-whisper script's while beam search runs ~1.5x faster.
+BATCH_SIZE = 3
 PROMPT_TOKENS = 223  # what faster-whisper keeps of the previous text (n_text_ctx // 2 - 1)
 PROMPT_RESET_TEMPERATURE = 0.5  # faster-whisper's prompt_reset_on_temperature
 
@@ -126,7 +124,6 @@ class LocalBackend:
             for chunk in chunks:
                 piece = audio[chunk.start : chunk.end]
                 batched = self.batched and not options.vad and chunk.duration > BATCHED_MIN_SECONDS
-                batch_size = LONG_FILE_BATCH_SIZE if len(audio) > LONG_FILE_SECONDS * SAMPLE_RATE else BATCH_SIZE
                 piece_segments, piece_words, info = self._decode(
                     piece,
                     options,
@@ -134,7 +131,7 @@ class LocalBackend:
                     language=language,
                     offset=chunk.offset,
                     prompt=options.initial_prompt if batched else prompt,
-                    batch_size=batch_size if batched else 0,
+                    batch_size=BATCH_SIZE if batched else 0,
                 )
                 self._model.forget()
                 if detected is None:

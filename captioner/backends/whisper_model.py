@@ -28,7 +28,18 @@ class ReusingWhisperModel(WhisperModel):
         key += repr(features.shape).encode()
         if self._memo is not None and self._memo[0] == key:
             return self._memo[1]
-        output = super().encode(features)
+        if features.ndim == 3 and features.shape[0] > 1:
+            # A batch is encoded one window at a time: the encoder's attention takes ~150 MB a
+            # window, and batching gains little there (the decoder's beam search is what batching
+            # speeds up).  The outputs are joined into the batch's (3 MB a window).
+            import ctranslate2
+
+            parts = [
+                np.asarray(super(ReusingWhisperModel, self).encode(features[i : i + 1])) for i in range(len(features))
+            ]
+            output = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.concatenate(parts)))
+        else:
+            output = super().encode(features)
         self.encoder_calls += 1
         self._memo = (key, output)
         return output
