@@ -446,11 +446,7 @@ def _run_one(
             assert data.audio is not None
             reporter.start_file(job.media, data.info.duration)
             transcript = engine.transcribe(data.audio, settings.options, progress=reporter.advance)
-            if transcript.meta.get("speech") is None:  # the local engine ran the VAD already
-                transcript.meta["speech"] = [[round(a, 3), round(b, 3)] for a, b in speech_regions(data.audio)]
-            transcript.meta["utterances"] = [
-                [round(a, 3), round(b, 3)] for a, b in speech_regions(data.audio, detect=detect_utterances)
-            ]
+            _store_regions(transcript, data.audio)
             data.audio = None  # free the samples before formatting
             if cache is not None and data.cache_key is not None:
                 cache.put(data.cache_key, transcript)
@@ -478,6 +474,19 @@ def _run_one(
         audio_seconds=transcript.duration,
         wall_seconds=time.monotonic() - started,
     )
+
+
+def _store_regions(transcript: Transcript, audio: np.ndarray) -> None:
+    """Keep the VAD's speech and utterance regions with the transcript (and so in the cache), so
+    that filtering and retiming never need the audio again.  The local engine found the speech
+    regions already; other backends get them here."""
+
+    def rounded(regions: list[tuple[float, float]]) -> list[list[float]]:
+        return [[round(a, 3), round(b, 3)] for a, b in regions]
+
+    if transcript.meta.get("speech") is None:
+        transcript.meta["speech"] = rounded(speech_regions(audio))
+    transcript.meta["utterances"] = rounded(speech_regions(audio, detect=detect_utterances))
 
 
 def _attach(job: Job, result: FileResult, settings: Settings) -> FileResult:
