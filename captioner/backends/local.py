@@ -60,12 +60,19 @@ def default_threads() -> int:
 
 
 @lru_cache(maxsize=2)
-def load_whisper(model_ref: str, device: str, compute_type: str, threads: int) -> ReusingWhisperModel:
-    """One loaded model per process and settings (a library user or a test run reuses it)."""
+def load_whisper(model_ref: str, device: str, compute_type: str, threads: int, workers: int = 1) -> ReusingWhisperModel:
+    """One loaded model per process and settings (a library user or a test run reuses it).
+
+    ``workers``: calls CTranslate2 runs at once (from as many threads), each on ``threads``."""
     from captioner.backends.whisper_model import ReusingWhisperModel
 
     return ReusingWhisperModel(
-        model_ref, device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True
+        model_ref,
+        device=device,
+        compute_type=compute_type,
+        cpu_threads=threads,
+        num_workers=workers,
+        local_files_only=True,
     )
 
 
@@ -88,14 +95,20 @@ class LocalBackend:
         device: str = "cpu",
         piece_seconds: float = PIECE_SECONDS,
         batched: bool = True,
+        workers: int = 1,
     ) -> None:
+        """``threads``: CPU threads in all (default: every core); ``workers``: files that may be
+        transcribed at once, from as many threads, each on ``threads // workers`` of them."""
         self.piece_seconds = piece_seconds
         self.batched = batched
         self.model_name = str(model) if model else EMBEDDED_MODEL
         self.compute_type = compute_type
         self.threads = threads or default_threads()
+        self.workers = max(1, int(workers))
         try:
-            self._model = load_whisper(resolve_model(model), device, compute_type, self.threads)
+            self._model = load_whisper(
+                resolve_model(model), device, compute_type, max(1, self.threads // self.workers), self.workers
+            )
         except ModelError:
             raise
         except Exception as exc:

@@ -6,11 +6,15 @@ third of the work for a short clip).  This subclass remembers the last encoder o
 a digest of its input features, and detects the language on exactly the frames that decoding
 will use (faster-whisper decodes up to the last frame but one), so the second encode is a hit.
 The memo compares whole inputs: where they differ nothing is reused and nothing changes.
+
+Loaded with ``num_workers`` > 1, CTranslate2 runs that many calls at once from as many Python
+threads (it releases the GIL): each thread has its own memo, so no thread sees another's file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from typing import Any
 
 import numpy as np
@@ -20,8 +24,18 @@ from faster_whisper import WhisperModel
 class ReusingWhisperModel(WhisperModel):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._memo: tuple[bytes, Any] | None = None
-        self.encoder_calls = 0  # encoder passes actually run (for tests and benchmarks)
+        self._local = threading.local()  # the calling thread's memo: (key, encoder output)
+        self._count_lock = threading.Lock()
+        self.encoder_calls = 0  # encoder passes actually run, all threads (for tests and benchmarks)
+
+    @property
+    def _memo(self) -> tuple[bytes, Any] | None:
+        """The calling thread's remembered encoder output."""
+        return getattr(self._local, "memo", None)
+
+    @_memo.setter
+    def _memo(self, value: tuple[bytes, Any] | None) -> None:
+        self._local.memo = value
 
     def encode(self, features: np.ndarray) -> Any:
         key = hashlib.blake2b(np.ascontiguousarray(features).view(np.uint8), digest_size=16).digest()
@@ -40,7 +54,8 @@ class ReusingWhisperModel(WhisperModel):
             output = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.concatenate(parts)))
         else:
             output = super().encode(features)
-        self.encoder_calls += 1
+        with self._count_lock:
+            self.encoder_calls += 1
         self._memo = (key, output)
         return output
 
@@ -52,5 +67,5 @@ class ReusingWhisperModel(WhisperModel):
         return super().detect_language(audio, features, *args, **kwargs)
 
     def forget(self) -> None:
-        """Drop the remembered encoder output (it holds memory between files)."""
+        """Drop the calling thread's remembered encoder output (it holds memory between files)."""
         self._memo = None
