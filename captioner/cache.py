@@ -61,6 +61,10 @@ class TranscriptCache:
             path.unlink(missing_ok=True)  # corrupt or truncated: rebuilt by the caller
             return None
 
+    def has(self, key: str) -> bool:
+        """Whether an entry is stored under ``key`` (not read: ``get`` may still find it damaged)."""
+        return self._path(key).is_file()
+
     def put(self, key: str, transcript: Transcript) -> None:
         atomic_write_text(self._path(key), transcript.to_json())
 

@@ -129,7 +129,12 @@ class FileResult:
 
 
 class Reporter(Protocol):
-    """What the pipeline tells the user interface (progress bars, messages)."""
+    """What the pipeline tells the user interface (progress bars, messages).
+
+    ``start_file`` and ``advance`` come from the thread transcribing the file (``advance`` is
+    about that thread's file): with files side by side, from several threads at once.  ``info``
+    and ``finish_file`` come from the caller's thread, in job order.
+    """
 
     def start_file(self, media: Path, duration: float | None) -> None: ...
 
@@ -229,6 +234,8 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
 
 
 BackendFactory = Callable[[], Backend]
+# Called with the number of files the run transcribes at once (see LazyBackend.plan).
+SizedBackendFactory = Callable[[int], Backend]
 
 
 class LazyBackend:
@@ -236,23 +243,49 @@ class LazyBackend:
 
     ``identity`` names the backend and model without creating it (no model load), so that a run
     whose transcripts all come from the cache never loads a model.  None disables the cache.
+
+    Files transcribed at the same time are either fixed, ``concurrent_files`` (a remote backend:
+    the files wait on a service, not on this machine's cores; ``factory()`` takes no argument),
+    or, with ``max_concurrent_files``, planned by :meth:`plan` before the backend is created: as
+    many as there are files to transcribe, at most ``max_concurrent_files``, and ``factory(n)``
+    makes a backend for ``n`` at once (the local engine shares the cores among them).
     """
 
     def __init__(
-        self, factory: BackendFactory, identity: dict[str, str] | None = None, concurrent_files: int = 1
+        self,
+        factory: BackendFactory | SizedBackendFactory,
+        identity: dict[str, str] | None = None,
+        concurrent_files: int = 1,
+        *,
+        max_concurrent_files: int | None = None,
     ) -> None:
         self._factory = factory
         self._backend: Backend | None = None
         self.identity = identity
-        # Files transcribed at the same time: more than 1 only for a remote backend (waiting on a
-        # service, not on this machine's cores), declared here so no backend need be created.
-        self.concurrent_files = max(1, int(concurrent_files))
+        self.max_concurrent_files = None if max_concurrent_files is None else max(1, int(max_concurrent_files))
+        self.concurrent_files = 1 if self.max_concurrent_files is not None else max(1, int(concurrent_files))
         self._lock = threading.Lock()
+
+    @property
+    def planned(self) -> bool:
+        """Whether :meth:`plan` can still choose the files at once (planned, not yet created)."""
+        return self.max_concurrent_files is not None and self._backend is None
+
+    def plan(self, files: int) -> int:
+        """Fix the files transcribed at once for ``files`` files to transcribe, unless that is fixed
+        already (a fixed count, or a backend created by an earlier run); returns the count."""
+        with self._lock:
+            if self.max_concurrent_files is not None and self._backend is None:
+                self.concurrent_files = max(1, min(self.max_concurrent_files, files))
+            return self.concurrent_files
 
     def get(self) -> Backend:
         with self._lock:
             if self._backend is None:
-                self._backend = self._factory()
+                if self.max_concurrent_files is not None:
+                    self._backend = self._factory(self.concurrent_files)  # type: ignore[call-arg]
+                else:
+                    self._backend = self._factory()  # type: ignore[call-arg]
             return self._backend
 
 
@@ -266,16 +299,56 @@ class _Prepared:
     audio: np.ndarray | None = None
 
 
-def _prepare(job: Job, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None) -> _Prepared:
+def _prepare(
+    job: Job,
+    settings: Settings,
+    identity: dict[str, str] | None,
+    cache: TranscriptCache | None,
+    known_key: str | None = None,
+) -> _Prepared:
     info = probe(job.media)
     key = None
     if cache is not None and identity is not None:
         select_audio_stream(info, settings.audio_stream)
-        key = cache_key(audio_hash(job.media, settings.audio_stream), settings.audio_stream, identity, settings.options)
+        key = known_key or _cache_key(job, settings, identity)
         cached = cache.get(key)
         if cached is not None:
             return _Prepared(info=info, cache_key=key, transcript=cached)
     return _Prepared(info=info, cache_key=key, audio=extract_audio(info, settings.audio_stream))
+
+
+def _cache_key(job: Job, settings: Settings, identity: dict[str, str]) -> str:
+    return cache_key(audio_hash(job.media, settings.audio_stream), settings.audio_stream, identity, settings.options)
+
+
+def _plan_files_at_once(
+    todo: list[tuple[Job, list[str]]], backend: LazyBackend, settings: Settings, cache: TranscriptCache | None
+) -> dict[Path, str]:
+    """Let the backend plan its files at once from the files that need transcribing.
+
+    With a cache, the jobs' cache keys are computed (and returned, so no audio is hashed twice)
+    until enough files miss the cache to fill the plan: a run whose other files come from the
+    cache keeps every core on the one file it transcribes.
+    """
+    keys: dict[Path, str] = {}
+    if not backend.planned:
+        return keys
+    if cache is None or backend.identity is None:
+        backend.plan(len(todo))
+        return keys
+    wanted = backend.max_concurrent_files or 1
+    missing = 0
+    for job, _ in todo:
+        try:
+            key = keys[job.media] = _cache_key(job, settings, backend.identity)
+        except CaptionerError:
+            continue  # the file fails when its turn comes
+        if not cache.has(key):
+            missing += 1
+            if missing >= wanted:
+                break
+    backend.plan(missing)
+    return keys
 
 
 def review_path(job: Job) -> Path:
@@ -317,8 +390,9 @@ def run(
     """Caption every job; a failing file is reported in its result and the others go on.
 
     With a ``cache``, transcripts are looked up before any audio is decoded and stored after
-    transcription.  The next job is prepared (probed, looked up, decoded) in a worker thread
-    while the current one is transcribed.
+    transcription.  One file at a time, the next job is prepared (probed, looked up, decoded) in
+    a worker thread while the current one is transcribed; with ``backend.concurrent_files`` > 1
+    (see :meth:`LazyBackend.plan`, done here) that many files go side by side.
 
     A failure to create the backend (model or credentials) concerns every file and is raised.
     """
@@ -334,14 +408,15 @@ def run(
             results.append(result)
         else:
             todo.append((job, pending))
+    keys = _plan_files_at_once(todo, backend, settings, cache)
     if backend.concurrent_files > 1 and len(todo) > 1:
-        results.extend(_run_concurrently(todo, backend, settings, reporter, cache))
+        results.extend(_run_concurrently(todo, backend, settings, reporter, cache, keys))
         return results
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="captioner-decode") as pool:
         futures: list[Future[_Prepared] | None] = []
 
         def submit(job: Job) -> None:
-            futures.append(pool.submit(_prepare, job, settings, backend.identity, cache))
+            futures.append(pool.submit(_prepare, job, settings, backend.identity, cache, keys.get(job.media)))
 
         try:
             if todo:
@@ -362,17 +437,20 @@ def run(
     return results
 
 
-class _HeldReporter:
-    """A file's messages, held while it runs beside others and replayed in job order."""
+class _FileReporter:
+    """One file's view of the reporter while it runs beside others: its bar is drawn as it goes
+    (``start_file`` and ``advance`` from the thread transcribing it), its messages are held and
+    replayed, with its result, in job order."""
 
-    def __init__(self) -> None:
+    def __init__(self, reporter: Reporter) -> None:
+        self._reporter = reporter
         self.messages: list[tuple[Path | None, str]] = []
 
     def start_file(self, media: Path, duration: float | None) -> None:
-        pass
+        self._reporter.start_file(media, duration)
 
     def advance(self, seconds: float) -> None:
-        pass
+        self._reporter.advance(seconds)
 
     def info(self, media: Path | None, message: str) -> None:
         self.messages.append((media, message))
@@ -387,28 +465,30 @@ def _run_concurrently(
     settings: Settings,
     reporter: Reporter,
     cache: TranscriptCache | None,
+    keys: dict[Path, str] | None = None,
 ) -> list[FileResult]:
     """Up to ``backend.concurrent_files`` files at once, each prepared, transcribed and written by
-    its own worker.  Results, messages and the overall progress come in job order; per-file bars
-    are not drawn (the files advance together)."""
+    its own worker thread.  Each file's progress is reported from its worker as it goes; results,
+    messages and the overall progress come in job order."""
+    keys = keys or {}
 
-    def work(job: Job, pending: list[str]) -> tuple[FileResult, _HeldReporter]:
-        held = _HeldReporter()
+    def work(job: Job, pending: list[str]) -> tuple[FileResult, _FileReporter]:
+        view = _FileReporter(reporter)
         prepared: Future[_Prepared] = Future()
         try:
-            prepared.set_result(_prepare(job, settings, backend.identity, cache))
+            prepared.set_result(_prepare(job, settings, backend.identity, cache, keys.get(job.media)))
         except BaseException as exc:  # handed to _run_one, which reports a CaptionerError as the file's
             prepared.set_exception(exc)
-        result = _run_one(job, pending, prepared, backend, settings, held, cache)
-        return _attach(job, result, settings), held
+        result = _run_one(job, pending, prepared, backend, settings, view, cache)
+        return _attach(job, result, settings), view
 
     results: list[FileResult] = []
     pool = ThreadPoolExecutor(max_workers=min(backend.concurrent_files, len(todo)), thread_name_prefix="captioner-file")
     futures = [pool.submit(work, job, pending) for job, pending in todo]
     try:
         for future in futures:
-            result, held = future.result()  # a run-wide failure (the backend's creation) is raised
-            for media, message in held.messages:
+            result, view = future.result()  # a run-wide failure (the backend's creation) is raised
+            for media, message in view.messages:
                 reporter.info(media, message)
             reporter.finish_file(result)
             results.append(result)
