@@ -25,6 +25,7 @@ from captioner.writers import DEFAULT_FORMATS, FORMATS
 
 STYLE_OPTIONS = ("max_chars", "max_lines", "max_cps", "min_duration", "max_duration", "min_gap")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+AIXPLAIN_JOBS = 2  # requests in flight on aiXplain by default
 
 EXAMPLES = """\b
 Examples:
@@ -148,9 +149,9 @@ def main() -> None:
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="Requests sent to aiXplain at once: files side by side, and pieces of a long file.",
+    help="Files transcribed at once.  Local engine: they share --threads (a lone file gets them all)  "
+    "[default: one per thread, at most the files to transcribe].  aiXplain: requests in flight, files and "
+    "pieces of a long file  [default: 2].",
 )
 @click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True, help="Audio stream, 0-based.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
@@ -247,25 +248,30 @@ def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
     if opts["backend"] == "aixplain":
         from captioner.backends.aixplain import AixplainBackend, aixplain_identity
 
+        jobs = opts["jobs"] or AIXPLAIN_JOBS
+
         def make_aixplain() -> Backend:
             return AixplainBackend(
                 api_key_file=opts["api_key_file"],
                 model_id=opts["aixplain_model"],
                 timeout=opts["aixplain_timeout"],
-                jobs=opts["jobs"],
+                jobs=jobs,
             )
 
-        return LazyBackend(make_aixplain, aixplain_identity(opts["aixplain_model"]), concurrent_files=opts["jobs"])
-    from captioner.backends.local import local_identity
+        return LazyBackend(make_aixplain, aixplain_identity(opts["aixplain_model"]), concurrent_files=jobs)
+    from captioner.backends.local import default_threads, local_identity
 
-    model, threads = opts["model"], opts["threads"]
+    model, threads = opts["model"], opts["threads"] or default_threads()
 
-    def make_local() -> Backend:
+    def make_local(files_at_once: int) -> Backend:
         from captioner.backends.local import LocalBackend
 
-        return LocalBackend(model, threads=threads)
+        return LocalBackend(model, threads=threads, workers=files_at_once)
 
-    return LazyBackend(make_local, local_identity(model))
+    # The run picks the files at once (LazyBackend.plan): by default a batch on N threads runs N
+    # files of one thread each (20 short clips on 2 cores: 24.8 s, against 42.6 s one at a time
+    # on both), while a lone file keeps every thread.
+    return LazyBackend(make_local, local_identity(model), max_concurrent_files=opts["jobs"] or threads)
 
 
 def run_jobs(jobs: list[Job], backend: LazyBackend, settings: Settings, opts: dict[str, Any]) -> list[FileResult]:
@@ -539,7 +545,7 @@ def sync_command(
             "api_key_file": api_key_file,
             "aixplain_model": None if config.model == "base" else config.model,
             "aixplain_timeout": 600,
-            "jobs": 2,
+            "jobs": None,
         }
     )
     transcripts = None if no_cache else TranscriptCache()
