@@ -80,7 +80,7 @@ class ConsoleReporter:
                 file=self.stream,
                 ncols=self._ncols,
                 nrows=self._nrows,
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}, {postfix}]",
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}{postfix}]",
             )
             self._files[media] = _FileBar(bar, position)
 

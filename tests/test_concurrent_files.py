@@ -1,4 +1,4 @@
-"""--jobs N with a remote backend: N files transcribed at once, results and messages in order."""
+"""--jobs N: N files transcribed at once, results and messages in order; how many is planned per run."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from conftest import AIX_KEY, SAMPLES
 from captioner.cli import main
 from captioner.fake_aixplain import Scenario
 from captioner.pipeline import LazyBackend, Settings, plan, run
+from captioner.transcript import Segment, Transcript, Word
 
 
 class Recorder:
@@ -116,3 +117,87 @@ def test_cli_jobs_runs_files_at_once(fake, tmp_path) -> None:
     assert seen["peak"] == 3
     wrote = [line for line in result.output.splitlines() if ": wrote " in line]
     assert [Path(line.split(":")[0]).name for line in wrote] == ["a.mp4", "b.mp4", "c.mp4"]
+
+
+# -- files at once planned per run (the local engine's way) -----------------------------------------
+
+
+class _Fixed:
+    """A backend without a model: one fixed transcript, and the threads it was called from."""
+
+    name = "fixed"
+
+    def __init__(self) -> None:
+        self.threads: set[str] = set()
+
+    def identity(self) -> dict[str, str]:
+        return {"backend": "fixed"}
+
+    def transcribe(self, audio, options, progress=None) -> Transcript:
+        self.threads.add(threading.current_thread().name)
+        time.sleep(0.2)
+        words = [Word(" Hello", 0.5, 0.9, 0.9), Word(" there.", 0.9, 1.5, 0.9)]
+        segment = Segment(id=0, seek=0, start=0.5, end=1.5, text=" Hello there.")
+        return Transcript(language="en", duration=len(audio) / 16000, segments=[segment], words=words)
+
+
+def test_plan_picks_the_files_at_once_until_the_backend_exists() -> None:
+    made: list[int] = []
+    lazy = LazyBackend(lambda n: made.append(n) or _Fixed(), max_concurrent_files=4)
+    assert lazy.concurrent_files == 1  # nothing planned yet
+    assert lazy.plan(9) == 4
+    assert lazy.plan(3) == 3
+    assert lazy.plan(0) == 1
+    assert lazy.plan(2) == 2
+    lazy.get()
+    assert made == [2]
+    assert lazy.plan(9) == 2  # the backend exists: its files at once stay
+    fixed = LazyBackend(_Fixed, concurrent_files=3)
+    assert fixed.plan(1) == 3 and fixed.plan(9) == 3  # a remote backend's count is fixed
+
+
+def test_files_at_once_count_only_files_the_cache_misses(tmp_path) -> None:
+    from captioner.cache import TranscriptCache
+
+    folder = tmp_path / "media"
+    folder.mkdir()
+    for name in ("jfk.mp4", "de_picovoice_test.flac", "ja_picovoice_test.flac"):
+        (folder / name).write_bytes((SAMPLES / name).read_bytes())
+    cache = TranscriptCache(tmp_path / "cache")
+    settings = Settings(formats=("srt",), overwrite=True)
+    jobs, _ = plan([folder], settings)
+
+    def runs(selected, cache=cache) -> tuple[list[int], _Fixed]:
+        made: list[int] = []
+        backend = _Fixed()
+
+        def factory(n: int) -> _Fixed:
+            made.append(n)
+            return backend
+
+        results = run(
+            selected, LazyBackend(factory, {"backend": "fixed"}, max_concurrent_files=2), settings, cache=cache
+        )
+        assert [r.status for r in results] == ["done"] * len(selected)
+        return made, backend
+
+    made, backend = runs(jobs[:2])  # two files to transcribe: side by side
+    assert made == [2] and len(backend.threads) == 2
+    made, backend = runs(jobs)  # two from the cache, one to transcribe: it gets every thread
+    assert made == [1] and len(backend.threads) == 1
+    made, _ = runs(jobs)  # all from the cache: no backend at all
+    assert made == []
+    made, backend = runs(jobs, cache=None)  # no cache: every file is to transcribe
+    assert made == [2] and len(backend.threads) == 2
+
+
+def test_cli_jobs_default_per_backend() -> None:
+    from captioner.cli import backend_from_options
+
+    opts = {"backend": "local", "model": "base", "threads": 3, "jobs": None}
+    assert backend_from_options(opts).max_concurrent_files == 3  # one file per thread
+    assert backend_from_options({**opts, "jobs": 2}).max_concurrent_files == 2
+    aix = {"backend": "aixplain", "api_key_file": None, "aixplain_model": None, "aixplain_timeout": 600, "jobs": None}
+    lazy = backend_from_options(aix)
+    assert lazy.max_concurrent_files is None and lazy.concurrent_files == 2
+    assert backend_from_options({**aix, "jobs": 5}).concurrent_files == 5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import signal
 import subprocess
@@ -41,15 +42,11 @@ def test_no_bars_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
     assert len(wrote) == 2  # one line per finished file
 
 
-def test_bars_on_a_terminal(tmp_path: Path) -> None:
-    folder = batch(tmp_path, 2)
+def on_a_terminal(*args: object) -> str:
+    """What the command writes to stderr when stderr is a terminal (a pty)."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
-        captioner_cmd(folder, "-f", "srt", "--no-cache"),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=follower,
-        env=env(),
+        captioner_cmd(*args), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower, env=env()
     )
     os.close(follower)
     output = b""
@@ -66,10 +63,27 @@ def test_bars_on_a_terminal(tmp_path: Path) -> None:
         output += chunk
     assert proc.wait(timeout=60) == 0
     os.close(leader)
-    text = output.decode("utf-8", "replace")
+    return output.decode("utf-8", "replace")
+
+
+def test_bars_on_a_terminal(tmp_path: Path) -> None:
+    text = on_a_terminal(batch(tmp_path, 2), "-f", "srt", "--no-cache", "--jobs", "1")
     assert "all files" in text  # the overall bar of a batch
     assert "clip0.flac" in text and "%|" in text  # a bar per file
     assert "x real time" in text
+
+
+def test_a_bar_per_file_in_flight(tmp_path: Path) -> None:
+    text = on_a_terminal(batch(tmp_path, 2), "-f", "srt", "--no-cache", "--jobs", "2", "--threads", "2")
+    assert "all files" in text
+    # Each file's bar, and one of them two lines below the overall bar (tqdm moves down to draw it
+    # and back up): both files were in flight with their own bars.
+    assert re.search(r"clip0\.flac: +\d+%\|", text) and re.search(r"clip1\.flac: +\d+%\|", text)
+    assert re.search(r"\n\r\n\rclip[01]\.flac: +\d+%\|[^\n]*\x1b\[A\x1b\[A", text), repr(text)
+    assert "x real time" in text
+    # messages and results in job order, outside the bars
+    said = re.findall(r"(clip[01]\.flac): (detected language|wrote)", text)
+    assert said == [(f"clip{i}.flac", what) for i in (0, 1) for what in ("detected language", "wrote")], said
 
 
 def test_quiet_prints_nothing_on_success(tmp_path: Path) -> None:
