@@ -437,19 +437,32 @@ def run(
     return results
 
 
+class _Stopped(BaseException):
+    """Raised in a file's worker once the run has stopped (Ctrl-C, a run-wide failure): not an
+    Exception, so that it ends the worker instead of being reported as the file's failure."""
+
+
 class _FileReporter:
     """One file's view of the reporter while it runs beside others: its bar is drawn as it goes
     (``start_file`` and ``advance`` from the thread transcribing it), its messages are held and
-    replayed, with its result, in job order."""
+    replayed, with its result, in job order.  Once ``stopped`` is set, its next progress report
+    ends the transcription (the process would otherwise wait for it before exiting)."""
 
-    def __init__(self, reporter: Reporter) -> None:
+    def __init__(self, reporter: Reporter, stopped: threading.Event) -> None:
         self._reporter = reporter
+        self._stopped = stopped
         self.messages: list[tuple[Path | None, str]] = []
 
+    def check(self) -> None:
+        if self._stopped.is_set():
+            raise _Stopped
+
     def start_file(self, media: Path, duration: float | None) -> None:
+        self.check()
         self._reporter.start_file(media, duration)
 
     def advance(self, seconds: float) -> None:
+        self.check()
         self._reporter.advance(seconds)
 
     def info(self, media: Path | None, message: str) -> None:
@@ -471,9 +484,11 @@ def _run_concurrently(
     its own worker thread.  Each file's progress is reported from its worker as it goes; results,
     messages and the overall progress come in job order."""
     keys = keys or {}
+    stopped = threading.Event()
 
     def work(job: Job, pending: list[str]) -> tuple[FileResult, _FileReporter]:
-        view = _FileReporter(reporter)
+        view = _FileReporter(reporter, stopped)
+        view.check()
         prepared: Future[_Prepared] = Future()
         try:
             prepared.set_result(_prepare(job, settings, backend.identity, cache, keys.get(job.media)))
@@ -493,6 +508,7 @@ def _run_concurrently(
             reporter.finish_file(result)
             results.append(result)
     finally:
+        stopped.set()
         for future in futures:
             future.cancel()
         pool.shutdown(wait=False, cancel_futures=True)

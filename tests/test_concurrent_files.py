@@ -6,6 +6,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import AIX_KEY, SAMPLES
 
@@ -201,3 +202,39 @@ def test_cli_jobs_default_per_backend() -> None:
     lazy = backend_from_options(aix)
     assert lazy.max_concurrent_files is None and lazy.concurrent_files == 2
     assert backend_from_options({**aix, "jobs": 5}).concurrent_files == 5
+
+
+def test_an_interrupted_run_stops_the_files_in_flight(tmp_path) -> None:
+    """Ctrl-C while files run side by side: the workers stop at their next progress report, so
+    the process need not wait for their transcriptions to end."""
+    folder = tmp_path / "media"
+    folder.mkdir()
+    (folder / "a.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes())  # 11 s: transcribed at once
+    (folder / "b.flac").write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())  # 5 s: slowly
+    ended = threading.Event()
+    steps: list[int] = []
+
+    class Slow(_Fixed):
+        def transcribe(self, audio, options, progress=None) -> Transcript:
+            if len(audio) > 8 * 16000:
+                return super().transcribe(audio, options, progress)
+            try:
+                for step in range(300):  # 30 s unless stopped
+                    steps.append(step)
+                    time.sleep(0.1)
+                    progress(step * 0.01)
+                return super().transcribe(audio, options, progress)
+            finally:
+                ended.set()
+
+    class Interrupting(Recorder):
+        def finish_file(self, result) -> None:
+            raise KeyboardInterrupt
+
+    settings = Settings(formats=("srt",))
+    jobs, _ = plan([folder], settings)
+    with pytest.raises(KeyboardInterrupt):
+        run(jobs, LazyBackend(lambda n: Slow(), max_concurrent_files=2), settings, Interrupting())
+    assert ended.wait(5), "the file in flight went on after the run stopped"
+    assert len(steps) < 100
+    assert not (folder / "b.srt").exists()
