@@ -39,11 +39,13 @@ HOLE_MIN_AVG_LOGPROB = -1.0
 # is decoded in the language found on the first and prompted with the previous piece's last text,
 # as faster-whisper conditions a window on the windows before it.
 PIECE_SECONDS = 300.0
-# Audio longer than one window goes through faster-whisper's batched pipeline: its 30 s windows
+# Audio longer than this goes through faster-whisper's batched pipeline: its 30 s windows
 # (cut at the quietest spot, covering all the audio) are encoded one by one and decoded
 # BATCH_SIZE at a time, each on its own (no previous text, no temperature fallback).  On the
-# developer corpus' long items this gave the same WER in about 0.6x the time (README, Performance).
-BATCHED_MIN_SECONDS = 30.0
+# developer corpus' long reading this gave the same WER in about 0.6x the time (README,
+# Performance).  Below a minute the gain is one window at most, and the items of 34 s and 52 s
+# lost 1-2 words each to the missing context, so those are decoded sequentially like Whisper does.
+BATCHED_MIN_SECONDS = 60.0
 # Windows decoded at a time: each adds ~35 MB (the beams' cross-attention); 3 keeps a long file's
 # peak memory within 100 MB of a plain faster-whisper script's while beam search runs ~1.5x faster.
 BATCH_SIZE = 3
