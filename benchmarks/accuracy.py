@@ -203,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
                 }
             row[f"{variant}_wall"] = raw.meta.get("wall_seconds")
             row[f"{variant}_meta"] = tr.meta
-            if variant == variants[0] and args.repeats > 1 and (sampled(raw) or any(plain.get("temperatures", [1]))):
+            noisy = sampled(raw) or any(plain.get("temperatures", [1]))
+            if variant == variants[0] and args.repeats > 1 and item["kind"] == "speech" and noisy:
                 average_repeats(row, item, args.repeats, scorer, work, runner, path, audio, settings, variant)
         rows.append(row)
         print(f"done {item['id']}", file=sys.stderr, flush=True)
