@@ -21,7 +21,7 @@ from captioner.fsutil import atomic_write_text, cache_dir
 from captioner.transcript import Transcript
 
 # Raised when transcripts made before would differ from what the current code makes from the same
-# media (2: audio decoded as 16-bit samples, like Whisper's own loaders; the batched pipeline above 60 s).
+# media (2: audio decoded as 16-bit samples, like Whisper's own loaders; the batched pipeline above 2 min).
 CACHE_VERSION = 2
 
 

@@ -98,7 +98,7 @@ def test_audio_longer_than_a_window_is_decoded_in_batches(local_backend, jfk_thr
     assert len(sequential_calls) == 1 and short.words  # one window: the usual decoding
 
 
-def test_audio_under_a_minute_is_decoded_sequentially(local_backend, jfk_three_times, monkeypatch):
+def test_audio_under_two_minutes_is_decoded_sequentially(local_backend, jfk_three_times, monkeypatch):
     sequential_calls: list[float] = []
     original = local_backend._model.transcribe
 
