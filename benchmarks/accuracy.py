@@ -1,6 +1,6 @@
 """Accuracy and trust: captioner against a plain faster-whisper run on the developer corpus.
 
-    python benchmarks/accuracy.py [--corpus DIR] [--cache DIR] [--only ID ...] [--vad-compare]
+    python benchmarks/accuracy.py [--corpus DIR] [--cache DIR] [--only ID ...] [--vad-compare] [--repeats 5]
 
 For every speech item of the corpus manifest with a reference text: WER (CER for Japanese) of
 captioner's captions and of a plain faster-whisper run with the same model and beam size (its
@@ -9,6 +9,9 @@ language; cue counts on the non-speech items; cue start/end errors against the f
 word timings in ``corpus/timing`` (scored by ``tools/caption_score.py`` with ``--ref-timings``).
 ``--vad-compare`` also runs captioner with faster-whisper's VAD filter (wall time and WER side by side).
 Transcripts are cached in ``--cache`` (a temp folder by default) so filters can be iterated on.
+Where Whisper falls back to sampling (temperature > 0, short disfluent clips) its words change from
+run to run, on both sides alike (even with a fixed seed), so there both sides are run
+``--repeats`` times and their mean WER is compared.
 """
 
 from __future__ import annotations
@@ -63,8 +66,8 @@ class Runner:
             self._backend = LocalBackend()
         return self._backend
 
-    def captioner(self, item: dict, path: Path, audio, vad: bool) -> Transcript:
-        cached = self.cache / f"{item['id']}.{'vad' if vad else 'novad'}.json"
+    def captioner(self, item: dict, path: Path, audio, vad: bool, repeat: int = 0) -> Transcript:
+        cached = self.cache / f"{item['id']}.{'vad' if vad else 'novad'}{f'.r{repeat}' if repeat else ''}.json"
         if cached.exists():
             return Transcript.from_json(cached.read_text("utf-8"))
         started = time.perf_counter()
@@ -73,15 +76,20 @@ class Runner:
         cached.write_text(tr.to_json(), "utf-8")
         return tr
 
-    def plain(self, item: dict, path: Path) -> dict:
+    def plain(self, item: dict, path: Path, repeat: int = 0) -> dict:
         """The plain script's call on the file, its segments as cues."""
-        cached = self.cache / f"{item['id']}.plain.json"
+        cached = self.cache / f"{item['id']}.plain{f'.r{repeat}' if repeat else ''}.json"
         if cached.exists():
             return json.loads(cached.read_text("utf-8"))
         started = time.perf_counter()
         segments, _ = self.backend._model.transcribe(str(path), beam_size=5, word_timestamps=True)
+        segments = list(segments)
         cues = [(s.start, s.end, s.text.strip()) for s in segments]
-        out = {"cues": cues, "wall_seconds": round(time.perf_counter() - started, 2)}
+        out = {
+            "cues": cues,
+            "temperatures": [s.temperature for s in segments],
+            "wall_seconds": round(time.perf_counter() - started, 2),
+        }
         cached.write_text(json.dumps(out), "utf-8")
         return out
 
@@ -118,6 +126,29 @@ def ref_word_timings(corpus: Path, item: dict) -> list[dict] | None:
     return data.get("words") or None
 
 
+def sampled(transcript: Transcript) -> bool:
+    """Whether Whisper fell back to sampling (temperature > 0) on some window: such decodes
+    differ from run to run, on both sides, so one run of each says little."""
+    return any((s.temperature or 0.0) > 0 for s in transcript.segments)
+
+
+def average_repeats(row, item, repeats, scorer, work, runner, path, audio, settings, variant) -> None:
+    """Replace the WER (CER) of both sides by its mean over ``repeats`` runs each."""
+    metric = "cer" if item.get("language") in CER_LANGUAGES else "wer"
+    plain = [row["plain"]["wer"][metric]]
+    ours = [row[variant]["wer"][metric]]
+    for r in range(1, repeats):
+        cues = runner.plain(item, path, repeat=r)["cues"]
+        plain.append(score(scorer, srt_of(cues), item, None, work, f"plain.r{r}")["wer"][metric])
+        raw = runner.captioner(item, path, audio, vad=variant == "vad", repeat=r)
+        tr = refine(raw, audio, settings)
+        srt = render("srt", segment(tr, settings.style), tr)
+        ours.append(score(scorer, srt, item, None, work, f"{variant}.r{r}")["wer"][metric])
+    row["plain"]["wer"][metric] = sum(plain) / len(plain)
+    row[variant]["wer"][metric] = sum(ours) / len(ours)
+    row["repeats"] = {"plain": plain, variant: ours}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -125,6 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--vad-compare", action="store_true", help="also run with the VAD filter")
     ap.add_argument("--no-refine", action="store_true", help="captioner without filters and retiming")
+    ap.add_argument(
+        "--repeats",
+        type=int,
+        default=5,
+        help="runs of each side averaged on items whose decoding sampled (temperature fallback)",
+    )
     args = ap.parse_args(argv)
 
     scorer = load_scorer(args.corpus)
@@ -166,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
                 }
             row[f"{variant}_wall"] = raw.meta.get("wall_seconds")
             row[f"{variant}_meta"] = tr.meta
+            noisy = sampled(raw) or any(plain.get("temperatures", [1]))
+            if variant == variants[0] and args.repeats > 1 and item["kind"] == "speech" and noisy:
+                average_repeats(row, item, args.repeats, scorer, work, runner, path, audio, settings, variant)
         rows.append(row)
         print(f"done {item['id']}", file=sys.stderr, flush=True)
     report(rows, variants)
@@ -213,6 +253,7 @@ def report(rows: list[dict], variants: list[str]) -> None:
         print(
             f"{item['id'][:38]:38} {lang:4} {item['duration_s']:6.1f} "
             + " ".join(f"{c:>{7 if k == 0 else 12}.3f}" for k, c in enumerate(cells))
+            + (f"  (mean of {len(row['repeats']['plain'])} runs each: sampled)" if "repeats" in row else "")
         )
     print("\nper language (WER; CER for ja), weighted by reference length")
     print(f"{'lang':6} " + f"{'plain':>7} " + " ".join(f"{name[v]:>12}" for v in variants))

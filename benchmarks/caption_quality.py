@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         res = json.loads(proc.stdout[: proc.stdout.rindex("\nSUMMARY")])["files"][0]
         raw_text = "".join(w.word for w in tr.words) if tr.words else tr.full_text
         raw_wer = scorer.score_wer([_PlainCue(raw_text)], it["reference_text"]).get("wer")
+        res["same_words"] = _same_words(scorer, srt_path, raw_text)
         rows.append((it["id"], res, raw_wer))
         if args.verbose and res["breaks"]["bad_examples"]:
             for ex in res["breaks"]["bad_examples"]:
@@ -99,6 +100,17 @@ def main(argv: list[str] | None = None) -> int:
     _report(rows)
     print(f"\nsrt files in {out_dir}")
     return 0
+
+
+def _same_words(scorer, srt_path: Path, raw_text: str) -> bool:
+    """Whether the captions hold exactly the transcript's words, in order (normalised as the
+    scorer does; spaces ignored, so that Chinese and Japanese, written without them, are compared
+    by their characters: the scorer's WER joins cue lines with a space, which splits their "words")."""
+    cues = scorer.parse_srt(srt_path.read_text("utf-8"), [])
+    for c in cues:
+        c.lines = scorer.plain_lines(c.raw_lines)
+    captions = "".join(scorer.normalise_text(scorer.hypothesis_text(cues)[0]).split())
+    return captions == "".join(scorer.normalise_text(raw_text).split())
 
 
 class _PlainCue:
@@ -133,10 +145,18 @@ def _report(rows) -> None:
         bad=0,
         brk=0,
     )
-    wer_same = 0
+    wer_same = same = empty = syntax = 0
     for name, r, raw_wer in rows:
         n = r["cue_count"]
         wer = r["wer"].get("wer") if r.get("wer") else None
+        if not n:
+            blank = "n/a: no cues (no speech kept)"
+            print(f"{name[:40]:40} {n:>4} {blank:>44} {_num(wer):>26.3f} {_num(raw_wer):>6.3f}")
+            empty += 1
+            wer_same += wer == raw_wer
+            same += r["same_words"]
+            syntax += r["syntax"]["error_count"]
+            continue
         print(
             f"{name[:40]:40} {n:>4} {r['compliance_pct'] or 0:>6.1f} {r['cpl']['pct_ok'] or 0:>5.1f} "
             f"{r['lines']['pct_ok'] or 0:>6.1f} {r['cps']['pct_le_17'] or 0:>6.1f} "
@@ -165,16 +185,18 @@ def _report(rows) -> None:
         tot["bad"] += r["breaks"]["bad"]
         tot["brk"] += r["breaks"]["total"]
         wer_same += wer == raw_wer
+        same += r["same_words"]
+        syntax += r["syntax"]["error_count"]
     n = tot["cues"] or 1
-    worst = min((r["compliance_pct"] or 0 for _, r, _ in rows), default=0)
+    worst = min((r["compliance_pct"] or 0 for _, r, _ in rows if r["cue_count"]), default=0)
     print(
         f"\nAGGREGATE files={len(rows)} cues={tot['cues']} compliance={100 * tot['compl'] / n:.1f}% "
-        f"(worst file {worst:.1f}%) cpl_ok={100 * tot['cpl'] / n:.1f}% "
+        f"(worst file with cues {worst:.1f}%; files without cues {empty}) cpl_ok={100 * tot['cpl'] / n:.1f}% "
         f"lines_ok={100 * tot['lines'] / n:.1f}% cps17={100 * tot['c17'] / n:.1f}% "
         f"cps20={100 * tot['c20'] / n:.1f}% dur_ok={100 * tot['dur'] / n:.1f}% "
         f"gap_ok={100 * tot['gapok'] / max(tot['pairs'], 1):.1f}% overlaps={tot['ovl']} "
         f"bad_breaks={tot['bad']}/{tot['brk']} ({100 * tot['bad'] / max(tot['brk'], 1):.1f}%) "
-        f"wer_identical={wer_same}/{len(rows)}"
+        f"wer_identical={wer_same}/{len(rows)} same_words={same}/{len(rows)} syntax_errors={syntax}"
     )
 
 

@@ -20,7 +20,9 @@ from captioner.backends import TranscribeOptions
 from captioner.fsutil import atomic_write_text, cache_dir
 from captioner.transcript import Transcript
 
-CACHE_VERSION = 1
+# Raised when transcripts made before would differ from what the current code makes from the same
+# media (2: audio decoded as 16-bit samples, like Whisper's own loaders; the batched pipeline above 2 min).
+CACHE_VERSION = 2
 
 
 def cache_key(media_hash: str, audio_stream: int, identity: dict[str, str], options: TranscribeOptions) -> str:

@@ -23,8 +23,12 @@ Filters, in order (each removal is counted in :class:`CleanReport`):
                  (``no_speech_prob`` >= ``phrase_no_speech``) or no speech region was near;
 ``repetition``   a phrase of 1-``max_ngram`` words repeated back to back more than it plausibly is
                  in speech (``max_repeats`` times; 2 extra for single words) keeps its first
-                 occurrence; a segment whose text repeats the previous ones more than
-                 ``max_repeats`` times is dropped.
+                 occurrence, unless the copies were heard: word timings put every copy on
+                 speech the VAD found, the decoder was sure of them (mean word probability
+                 >= ``loop_min_probability``) and the segment is not a decoding loop by Whisper's
+                 own test (compression ratio <= ``loop_max_compression``); people do say "word,
+                 word, word, word, word".  A segment whose text repeats the previous ones more
+                 than ``max_repeats`` times is dropped.
 """
 
 from __future__ import annotations
@@ -90,6 +94,8 @@ class FilterSettings:
     outside_logprob: float = -0.6
     max_ngram: int = 8
     max_repeats: int = 3
+    loop_min_probability: float = 0.6
+    loop_max_compression: float = 2.4
 
 
 @dataclass
@@ -193,7 +199,7 @@ def clean(
             continue
         seg, words, dropped = _strip_punctuation_words(seg, words)
         report.add("punctuation", 0, dropped)
-        seg, words, dropped = _collapse_repeats(seg, words, settings, work.has_words)
+        seg, words, dropped = _collapse_repeats(seg, words, settings, work.has_words, speech)
         report.add("repetition", 0, dropped)
         kept.append((seg, words))
     kept = _drop_repeated_segments(kept, settings, report)
@@ -257,11 +263,17 @@ def _tokens(seg: Segment, words: list[Word], has_words: bool) -> list[str]:
 
 
 def _collapse_repeats(
-    seg: Segment, words: list[Word], st: FilterSettings, has_words: bool
+    seg: Segment, words: list[Word], st: FilterSettings, has_words: bool, speech: SpeechRegions | None
 ) -> tuple[Segment, list[Word], int]:
-    """Keep the first occurrence of a phrase repeated back to back too often."""
+    """Keep the first occurrence of a phrase repeated back to back too often (unless heard)."""
     toks = _tokens(seg, words, has_words)
-    keep = repetition_mask(toks, st.max_ngram, st.max_repeats)
+    keep = [True] * len(toks)
+    for start, n, count in repetition_runs(toks, st.max_ngram, st.max_repeats):
+        copies = range(start + n, start + count * n)
+        if has_words and _heard(seg, [words[j] for j in copies], speech, st):
+            continue
+        for j in copies:
+            keep[j] = False
     dropped = keep.count(False)
     if not dropped:
         return seg, words, 0
@@ -273,14 +285,37 @@ def _collapse_repeats(
     return seg, words, dropped
 
 
+def _heard(seg: Segment, copies: list[Word], speech: SpeechRegions | None, st: FilterSettings) -> bool:
+    """Whether the copies of a repeated phrase are speech rather than a decoding loop."""
+    if seg.compression_ratio is not None and seg.compression_ratio > st.loop_max_compression:
+        return False
+    scores = [w.probability for w in copies]
+    if not scores or any(p is None for p in scores):
+        return False
+    if sum(scores) / len(scores) < st.loop_min_probability:  # type: ignore[arg-type]
+        return False
+    if speech is not None and not all(overlaps_speech(w.start, w.end, speech, 0.0) for w in copies):
+        return False
+    return True
+
+
 def repetition_mask(tokens: Sequence[str], max_ngram: int = 8, max_repeats: int = 3) -> list[bool]:
-    """Which tokens to keep: False for the 2nd, 3rd ... copies of a looping phrase.
+    """Which tokens to keep: False for the 2nd, 3rd ... copies of a looping phrase."""
+    keep = [True] * len(tokens)
+    for start, n, count in repetition_runs(tokens, max_ngram, max_repeats):
+        for j in range(start + n, start + count * n):
+            keep[j] = False
+    return keep
+
+
+def repetition_runs(tokens: Sequence[str], max_ngram: int = 8, max_repeats: int = 3) -> list[tuple[int, int, int]]:
+    """Phrases repeated back to back too often, as (first token, phrase length, copies).
 
     A phrase of ``n`` >= 2 tokens repeated back to back at least ``max_repeats`` times, or a
     single token at least ``max_repeats + 2`` times, is a loop ("no, no, no" is speech).
     """
     norm = [normalise(t) for t in tokens]
-    keep = [True] * len(tokens)
+    runs: list[tuple[int, int, int]] = []
     i = 0
     while i < len(norm):
         best = None
@@ -300,10 +335,9 @@ def repetition_mask(tokens: Sequence[str], max_ngram: int = 8, max_repeats: int 
             i += 1
             continue
         count, n = best
-        for j in range(i + n, i + count * n):
-            keep[j] = False
+        runs.append((i, n, count))
         i += count * n
-    return keep
+    return runs
 
 
 def _drop_repeated_segments(

@@ -170,7 +170,12 @@ def _lead_fast_cues(plans: list[_Plan], starts: list[float], ends: list[float], 
 
 def _lag_fast_runs(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> None:
     """Give a cue that is chained to the next and still over ``max_cps`` some of the next cue's
-    time, by showing the next cue up to ``max_lag`` after its first word (in place)."""
+    time, by showing the next cue up to ``max_lag`` after its first word (in place).
+
+    The next cue keeps the time its own reading speed needs by ending later in turn, into the
+    pause after it or, chained, into the cue after it, which then lags too: a fast speaker's run
+    of cues drifts behind the speech and catches up at the next pause.
+    """
     for k in range(len(plans) - 1):
         s, e = starts[k], ends[k]
         chars = _chars(plans[k].lines)
@@ -182,7 +187,8 @@ def _lag_fast_runs(plans: list[_Plan], starts: list[float], ends: list[float], s
             continue
         starts[k + 1] = ends[k] = new_next
         limit = starts[k + 2] if k + 2 < len(plans) else math.inf
-        ends[k + 1] = max(ends[k + 1], min(new_next + style.min_duration, limit, new_next + style.max_duration))
+        need = max(style.min_duration, _chars(plans[k + 1].lines) / style.max_cps + 0.002)
+        ends[k + 1] = max(ends[k + 1], min(new_next + need, limit, new_next + style.max_duration))
 
 
 def _settle_ms(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> list[Cue]:

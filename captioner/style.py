@@ -28,8 +28,10 @@ class Style:
     linger: float = 0.0  # how long a cue stays after its last word when it does not need the time
     pause_split: float = 0.5  # a silence this long between words ends a cue
     # Fast continuous speech: a cue may appear up to this long after its first word when that is
-    # the only way to keep the cue before it under ``max_cps`` (BBC allows up to 2 s lag).
-    max_lag: float = 0.3
+    # the only way to keep the cue before it under ``max_cps``; a fast speaker's run of cues drifts
+    # behind and catches up at the next pause (BBC: never lag speech by more than 2 s).  1.5 s
+    # keeps every cue of the corpus' fastest speaker (French, ~20 cps for 20 s) under 20 cps.
+    max_lag: float = 1.5
     # ... and may appear up to this long before its first word, in the silence before it, when it is
     # still over ``max_cps`` (a fast speaker after a pause).
     max_lead: float = 0.5

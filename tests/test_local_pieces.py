@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import SAMPLES, wer
 
-from captioner.backends import TranscribeOptions
+from captioner.backends import TranscribeOptions, local
 from captioner.backends.local import LocalBackend, _prompt_tokens
 from captioner.media import SAMPLE_RATE
 from captioner.transcript import Segment, Transcript
@@ -75,6 +75,7 @@ def test_the_next_piece_is_prompted_with_the_text_since_the_last_reset() -> None
 
 
 def test_audio_longer_than_a_window_is_decoded_in_batches(local_backend, jfk_three_times, references, monkeypatch):
+    monkeypatch.setattr(local, "BATCHED_MIN_SECONDS", 30.0)  # the 33 s sample stands in for a long file
     backend = LocalBackend(batched=True)
     sequential_calls: list[float] = []
     original = backend._model.transcribe
@@ -95,3 +96,17 @@ def test_audio_longer_than_a_window_is_decoded_in_batches(local_backend, jfk_thr
     assert all(s.start <= s.end for s in tr.segments)
     short = backend.transcribe(jfk_three_times[: 20 * SAMPLE_RATE], TranscribeOptions())
     assert len(sequential_calls) == 1 and short.words  # one window: the usual decoding
+
+
+def test_audio_under_two_minutes_is_decoded_sequentially(local_backend, jfk_three_times, monkeypatch):
+    sequential_calls: list[float] = []
+    original = local_backend._model.transcribe
+
+    def spy(audio, **kwargs):
+        sequential_calls.append(len(audio) / SAMPLE_RATE)
+        return original(audio, **kwargs)
+
+    monkeypatch.setattr(local_backend._model, "transcribe", spy)
+    tr = local_backend.transcribe(jfk_three_times, TranscribeOptions(repair_holes=False))
+    assert sequential_calls == [pytest.approx(len(jfk_three_times) / SAMPLE_RATE)]
+    assert len(tr.words) > 60

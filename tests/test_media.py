@@ -24,6 +24,37 @@ def test_extract_gives_16khz_mono_float32() -> None:
     assert 0.01 < float(np.abs(audio).max()) <= 1.0
 
 
+@pytest.mark.parametrize("name", ["video_big_buck_bunny_clip.mp4", "nonspeech_music_vibe_ace.ogg"])
+def test_samples_are_those_whispers_own_loader_gives(name: str, tmp_path: Path) -> None:
+    # faster-whisper's decode_audio (and openai-whisper's load_audio) hand the model 16-bit
+    # samples / 32768: captioner's words must not differ from theirs because of the decoding.
+    # (Not jfk.mp4: ffmpeg honours its AAC edit list and PyAV does not, 100 samples apart.)
+    from faster_whisper.audio import decode_audio
+
+    expected = decode_audio(str(SAMPLES / name))
+    got = extract_audio(probe(SAMPLES / name))
+    assert got.dtype == np.float32 and len(got) == len(expected)
+    assert np.array_equal(got, expected)
+
+
+def test_a_long_stream_is_read_past_the_size_announced(tmp_path: Path) -> None:
+    from captioner.media import _read_samples
+
+    class Pipe:
+        def __init__(self, data: bytes) -> None:
+            self.data, self.pos = data, 0
+
+        def readinto(self, view: memoryview) -> int:
+            n = min(len(view), 3, len(self.data) - self.pos)  # odd sizes split samples between reads
+            view[:n] = self.data[self.pos : self.pos + n]
+            self.pos += n
+            return n
+
+    values = np.array([0, 1, -1, 32767, -32768, 1234] * 50, dtype="<i2")
+    got = _read_samples(Pipe(values.tobytes()), 7)
+    assert np.array_equal(got, values.astype(np.float32) / 32768)
+
+
 def test_second_audio_stream_is_chosen_on_request(tmp_path: Path) -> None:
     # Stream 0: the German sample; stream 1: silence.  Each stream must be what was asked for.
     two = tmp_path / "two.mka"

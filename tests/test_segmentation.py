@@ -202,6 +202,29 @@ def test_fast_speech_lags_at_most_max_lag_and_stays_under_max_cps() -> None:
     assert all(c.start <= next(w for w in c.words if w.word.strip()).start + 1e-9 for c in no_lag)
 
 
+def test_a_fast_speakers_run_drifts_behind_and_catches_up_at_the_pause() -> None:
+    # 12 s of unbroken speech at ~22 characters a second, then a 3 s pause and one more sentence
+    text = "the committee met again on tuesday and agreed that the budget would be reviewed"
+    spec, t = [], 0.5
+    for w in (text + " " + text + " " + text).split():
+        step = (len(w) + 1) / 22.0
+        spec.append((" " + w, t, t + step))
+        t += step
+    spec += [(" Later,", t + 3.0, t + 3.4), (" yes.", t + 3.4, t + 3.8)]
+    style = Style()
+    cues = segment(_words(spec), style)
+    lags = []
+    for c in cues:
+        first = next(w for w in c.words if w.word.strip())
+        lags.append(c.start - first.start)
+        assert -style.max_lead - 1e-9 <= lags[-1] <= style.max_lag + 1e-9
+        assert sum(len(line) for line in c.lines) / c.duration <= style.max_cps + 1e-9
+    assert max(lags) > 0.3  # the run needed more than one cue's worth of lag
+    assert cues[-1].start == pytest.approx(t + 3.0, abs=0.001)  # caught up after the pause (whole ms)
+    tight = segment(_words(spec), style.with_overrides(max_lag=0.3))
+    assert any(sum(len(line) for line in c.lines) / c.duration > style.max_cps for c in tight)
+
+
 def test_cue_ends_with_its_speech_when_it_needs_no_more_time() -> None:
     spec = [(" Hello", 1.0, 1.4), (" there,", 1.4, 1.9), (" my", 1.9, 2.1), (" friend.", 2.1, 2.5)]
     spec += [(" Next", 3.0, 3.5), (" one.", 3.5, 4.4)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import jsonschema
 import pytest
 
@@ -160,3 +162,20 @@ def test_thresholds_are_configurable(nsp: float):
     tr = transcript((0.0, 2.0, "Thank you.", nsp, -0.3))
     out, _ = clean(tr, settings=FilterSettings(phrase_no_speech=0.05))
     assert bool(out.segments) == (nsp < 0.05)
+
+
+def test_a_repeated_word_the_speaker_said_is_kept_and_a_doubtful_loop_is_not():
+    # "here's some more word, word, word, word, word, word" (corpus item en_mfa_disfluency_mfa_words)
+    said = transcript((3.5, 6.0, "here's some more word, word, word, word, word, word."))
+    out, report = clean(said, speech=[(3.4, 6.1)])
+    assert texts(out) == texts(said) and report.removed_words == 0
+    # the same words where the VAD heard nothing, or decoded unsure, or by a looping decoder
+    _, report = clean(said, speech=[(0.0, 4.2)])
+    assert report.words == {"repetition": 5}
+    unsure = transcript((3.5, 6.0, "here's some more word, word, word, word, word, word."))
+    unsure = replace(unsure, words=[replace(w, probability=0.3) for w in unsure.words])
+    _, report = clean(unsure, speech=[(3.4, 6.1)])
+    assert report.words == {"repetition": 5}
+    looping = transcript((3.5, 6.0, "here's some more word, word, word, word, word, word.", 0.01, -0.2, 2.6))
+    _, report = clean(looping, speech=[(3.4, 6.1)])
+    assert report.words == {"repetition": 5}
