@@ -179,3 +179,23 @@ def test_a_repeated_word_the_speaker_said_is_kept_and_a_doubtful_loop_is_not():
     looping = transcript((3.5, 6.0, "here's some more word, word, word, word, word, word.", 0.01, -0.2, 2.6))
     _, report = clean(looping, speech=[(3.4, 6.1)])
     assert report.words == {"repetition": 5}
+
+
+def test_words_whisper_gave_almost_no_chance_are_dropped_even_on_vad_speech():
+    # "la ... la" on a stretch of music the VAD took for a voice, after every temperature failed
+    def la(prob: float, temperature: float = 1.0, lp: float = -1.3) -> Transcript:
+        tr = transcript((0.0, 2.0, "la la", 0.3, lp), (8.6, 9.9, "la", 0.3, lp))
+        segments = [replace(s, temperature=temperature) for s in tr.segments]
+        return replace(tr, segments=segments, words=[replace(w, probability=prob) for w in tr.words])
+
+    speech = [(0.38, 1.54), (8.6, 8.93)]
+    out, report = clean(la(0.05), speech=speech)
+    assert out.segments == [] and report.segments == {"unsure": 2}
+    out, _ = clean(la(0.12), speech=speech)  # a failed decode a little surer: still doubtful
+    assert out.segments == []
+    out, _ = clean(la(0.2), speech=speech)  # garbled speech decodes about this sure, and stays
+    assert texts(out) == ["la la", "la"]
+    out, _ = clean(la(0.12, temperature=0.0, lp=-0.6), speech=speech)  # decoded at once: kept down to 0.1
+    assert texts(out) == ["la la", "la"]
+    out, report = clean(la(0.05, temperature=0.0, lp=-0.6), speech=speech)
+    assert out.segments == [] and report.segments == {"unsure": 2}
