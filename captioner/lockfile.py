@@ -17,7 +17,9 @@ one file's captions is a change to a few lines of the diff::
 
 Paths are relative to the root with ``/`` separators; each caption file is ``<stem>.<format>``
 beside its media.  ``media-hash`` names the media hashing scheme: when captioner changes it, every
-entry reads as stale.
+entry reads as stale.  The top-level keys' names (:data:`RESERVED`) cannot be media paths (TOML
+would read a table of that name as a second definition); a media file always has an extension, so
+no real path is one of them.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 LOCK_VERSION = 1
+RESERVED = frozenset({"version", "media-hash"})
 HEADER = "# captions.lock: written by `captioner sync`, read by `captioner check`; commit it.\n"
 
 
@@ -66,6 +69,8 @@ def _string(text: str) -> str:
 def dumps(lock: Lock) -> str:
     out = [HEADER, f"version = {LOCK_VERSION}\n", f"media-hash = {_string(lock.media_hash)}\n"]
     for path in sorted(lock.entries):
+        if path in RESERVED:
+            raise LockError(f"{path!r} cannot be a media path in the lock file (a reserved name)")
         entry = lock.entries[path]
         out.append(f"\n[{_string(path)}]\n")
         out.append(f"audio = {_string(entry.audio)}\n")
