@@ -19,11 +19,9 @@ Filters, in order (each removal is counted in :class:`CleanReport`):
                  ``outside_logprob``): the VAD alone misses quiet or hoarse voices and mixed-down
                  stereo talkers, so it never removes confidently decoded words by itself;
 ``unsure``       segments whose words Whisper itself gave almost no chance (mean word probability
-                 below ``unsure_probability``), or, decoded by sampling after every temperature
-                 failed (``temperature`` >= ``failed_temperature`` and ``avg_logprob`` below
-                 ``logprob_threshold``), below ``failed_probability``: "la la" or "Music" on a
-                 stretch of music the VAD took for a voice (on the developer corpus no segment of
-                 real speech comes below 0.13, nor below 0.19 after a failed decode);
+                 below ``unsure_probability``): "Music", "You" or "la" on a stretch of music the
+                 VAD took for a voice (0.001-0.044 on the developer corpus' music, where real
+                 speech, garbled or decoded after every temperature failed, never came below 0.10);
 ``phrase``       segments that are only a stock phrase Whisper is known to invent ("Thank you
                  for watching", "Subtitles by ...", "Music") when the decoder doubted them
                  (``no_speech_prob`` >= ``phrase_no_speech``) or no speech region was near;
@@ -101,9 +99,7 @@ class FilterSettings:
     max_ngram: int = 8
     max_repeats: int = 3
     loop_min_probability: float = 0.6
-    unsure_probability: float = 0.1
-    failed_temperature: float = 1.0
-    failed_probability: float = 0.15
+    unsure_probability: float = 0.06
     loop_max_compression: float = 2.4
 
 
@@ -260,14 +256,7 @@ def _unsure(seg: Segment, words: list[Word], st: FilterSettings) -> bool:
     scores = [w.probability for w in words if has_content(w.word)]
     if not scores or any(p is None for p in scores):
         return False
-    mean = sum(scores) / len(scores)  # type: ignore[arg-type]
-    failed = (
-        seg.temperature is not None
-        and seg.temperature >= st.failed_temperature
-        and seg.avg_logprob is not None
-        and seg.avg_logprob < st.logprob_threshold
-    )
-    return mean < (st.failed_probability if failed else st.unsure_probability)
+    return sum(scores) / len(scores) < st.unsure_probability  # type: ignore[arg-type]
 
 
 def _strip_punctuation_words(seg: Segment, words: list[Word]) -> tuple[Segment, list[Word], int]:
