@@ -252,11 +252,17 @@ def _drop_reason(
     return None
 
 
-def _unsure(seg: Segment, words: list[Word], st: FilterSettings) -> bool:
-    scores = [w.probability for w in words if has_content(w.word)]
+def _mean_probability(words: Sequence[Word]) -> float | None:
+    """The words' mean probability; None without words or when a backend gave no scores."""
+    scores = [w.probability for w in words]
     if not scores or any(p is None for p in scores):
-        return False
-    return sum(scores) / len(scores) < st.unsure_probability  # type: ignore[arg-type]
+        return None
+    return sum(scores) / len(scores)  # type: ignore[arg-type]
+
+
+def _unsure(seg: Segment, words: list[Word], st: FilterSettings) -> bool:
+    mean = _mean_probability([w for w in words if has_content(w.word)])
+    return mean is not None and mean < st.unsure_probability
 
 
 def _strip_punctuation_words(seg: Segment, words: list[Word]) -> tuple[Segment, list[Word], int]:
@@ -303,10 +309,8 @@ def _heard(seg: Segment, copies: list[Word], speech: SpeechRegions | None, st: F
     """Whether the copies of a repeated phrase are speech rather than a decoding loop."""
     if seg.compression_ratio is not None and seg.compression_ratio > st.loop_max_compression:
         return False
-    scores = [w.probability for w in copies]
-    if not scores or any(p is None for p in scores):
-        return False
-    if sum(scores) / len(scores) < st.loop_min_probability:  # type: ignore[arg-type]
+    mean = _mean_probability(copies)
+    if mean is None or mean < st.loop_min_probability:
         return False
     if speech is not None and not all(overlaps_speech(w.start, w.end, speech, 0.0) for w in copies):
         return False

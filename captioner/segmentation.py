@@ -154,13 +154,17 @@ def _time_cues(plans: list[_Plan], units: list[Unit], style: Style, duration: fl
     return _settle_ms(plans, starts, ends, style)
 
 
+def _over_max_cps(chars: int, start: float, end: float, style: Style) -> bool:
+    return end > start and chars / (end - start) > style.max_cps
+
+
 def _lead_fast_cues(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> None:
     """Show a cue still over ``max_cps`` up to ``max_lead`` before its first word, taking the time
     from the silence before it (never closer to the previous cue than ``min_gap``) (in place)."""
     for k, p in enumerate(plans):
         s, e = starts[k], ends[k]
         chars = _chars(p.lines)
-        if e - s <= 0 or chars / (e - s) <= style.max_cps:
+        if not _over_max_cps(chars, s, e, style):
             continue
         floor = ends[k - 1] + style.min_gap if k else 0.0
         new = max(e - chars / style.max_cps - 0.002, s - style.max_lead, floor, e - style.max_duration)
@@ -179,7 +183,7 @@ def _lag_fast_runs(plans: list[_Plan], starts: list[float], ends: list[float], s
     for k in range(len(plans) - 1):
         s, e = starts[k], ends[k]
         chars = _chars(plans[k].lines)
-        if e - s <= 0 or chars / (e - s) <= style.max_cps or e < starts[k + 1] - 1e-9:
+        if not _over_max_cps(chars, s, e, style) or e < starts[k + 1] - 1e-9:
             continue
         want = min(s + chars / style.max_cps + 0.002, s + style.max_duration)
         new_next = min(want, plans[k + 1].units[0].start + style.max_lag)

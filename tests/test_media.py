@@ -25,7 +25,7 @@ def test_extract_gives_16khz_mono_float32() -> None:
 
 
 @pytest.mark.parametrize("name", ["video_big_buck_bunny_clip.mp4", "nonspeech_music_vibe_ace.ogg"])
-def test_samples_are_those_whispers_own_loader_gives(name: str, tmp_path: Path) -> None:
+def test_samples_are_those_whispers_own_loader_gives(name: str) -> None:
     # faster-whisper's decode_audio (and openai-whisper's load_audio) hand the model 16-bit
     # samples / 32768: captioner's words must not differ from theirs because of the decoding.
     # (Not jfk.mp4: ffmpeg honours its AAC edit list and PyAV does not, 100 samples apart.)
@@ -37,7 +37,7 @@ def test_samples_are_those_whispers_own_loader_gives(name: str, tmp_path: Path) 
     assert np.array_equal(got, expected)
 
 
-def test_a_long_stream_is_read_past_the_size_announced(tmp_path: Path) -> None:
+def test_a_long_stream_is_read_past_the_size_announced() -> None:
     from captioner.media import _read_samples
 
     class Pipe:
