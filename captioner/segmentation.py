@@ -11,7 +11,9 @@
 3. timing: each cue starts at its first word and ends at its last, is extended into the
    following silence for the minimum duration and the reading speed, small gaps are closed to
    the minimum gap, and a final pass in whole milliseconds guarantees no overlaps, gaps of 0 or
-   >= ``min_gap``, and durations <= ``max_duration``.
+   >= ``min_gap``, and durations <= ``max_duration``.  No cue runs past the end of the media (the
+   transcript's duration, when known): a short last cue takes its minimum duration from the
+   silence before it instead.
 
 Hard limits hold for every cue: at most ``max_lines`` lines of at most ``max_chars`` characters.
 A single word longer than a line is the one exception the guides do not cover: it is cut into
@@ -55,21 +57,21 @@ def segment(transcript: Transcript, style: Style) -> list[Cue]:
     units = build_units(words, style.max_chars)
     if not units:
         return []
-    plans = _choose_cues(units, style, lang, transcript.duration)
-    return _time_cues(plans, units, style, transcript.duration)
+    end_of_media = transcript.duration if transcript.duration and transcript.duration > 0 else math.inf
+    plans = _choose_cues(units, style, lang, end_of_media)
+    return _time_cues(plans, style, end_of_media)
 
 
 def _chars(lines: tuple[str, ...]) -> int:
     return sum(len(line) for line in lines)
 
 
-def _choose_cues(units: list[Unit], style: Style, lang: str, duration: float) -> list[_Plan]:
+def _choose_cues(units: list[Unit], style: Style, lang: str, end_of_media: float) -> list[_Plan]:
     n = len(units)
     max_cue_chars = style.max_chars * style.max_lines
     best = [math.inf] * (n + 1)
     back: list[tuple[int, tuple[str, ...]]] = [(0, ())] * (n + 1)
     best[0] = 0.0
-    end_of_media = duration if duration and duration > 0 else math.inf
     for i in range(n):
         if best[i] == math.inf:
             continue
@@ -93,7 +95,10 @@ def _choose_cues(units: list[Unit], style: Style, lang: str, duration: float) ->
                 break
             line_cost, lines = laid
             cost = CUE_COST + line_cost + pauses
-            nxt = units[j].start if j < n else max(end_of_media, speech_end + style.max_duration)
+            if j < n:
+                nxt = units[j].start
+            else:  # the last cue: until the end of the media (plus what it may take before its start)
+                nxt = speech_end + style.max_duration if end_of_media == math.inf else end_of_media + style.max_lead
             avail = min(nxt - start, style.max_duration)
             cost += _speed_cost(_chars(lines), avail, style)
             if j < n:
@@ -131,7 +136,7 @@ def _speed_cost(chars: int, avail: float, style: Style) -> float:
     return cost
 
 
-def _time_cues(plans: list[_Plan], units: list[Unit], style: Style, duration: float) -> list[Cue]:
+def _time_cues(plans: list[_Plan], style: Style, end_of_media: float) -> list[Cue]:
     """Display times for the chosen cues (see the module docstring, step 3)."""
     starts = [p.units[0].start for p in plans]
     ends: list[float] = []
@@ -140,7 +145,7 @@ def _time_cues(plans: list[_Plan], units: list[Unit], style: Style, duration: fl
         nxt = starts[k + 1] if k + 1 < len(plans) else math.inf
         chars = _chars(p.lines)
         need = max(style.min_duration, chars / style.target_cps + 0.001)  # + 1 ms: rounding keeps it
-        want = min(max(speech_end + style.linger, start + need), start + style.max_duration)
+        want = min(max(speech_end + style.linger, start + need), start + style.max_duration, end_of_media)
         end = min(want, nxt - style.min_gap)
         if nxt - end < style.chain_gap:  # close a small gap to exactly min_gap (style option)
             end = nxt - style.min_gap
@@ -150,8 +155,9 @@ def _time_cues(plans: list[_Plan], units: list[Unit], style: Style, duration: fl
             end = nxt  # chain (gap 0) when the two frames are needed for the minimum duration or reading speed
         ends.append(min(end, start + style.max_duration))
     _lead_fast_cues(plans, starts, ends, style)
-    _lag_fast_runs(plans, starts, ends, style)
-    return _settle_ms(plans, starts, ends, style)
+    _lag_fast_runs(plans, starts, ends, style, end_of_media)
+    _lead_last_cue(plans, starts, ends, style, end_of_media)
+    return _settle_ms(plans, starts, ends, style, end_of_media)
 
 
 def _over_max_cps(chars: int, start: float, end: float, style: Style) -> bool:
@@ -172,7 +178,9 @@ def _lead_fast_cues(plans: list[_Plan], starts: list[float], ends: list[float], 
             starts[k] = new
 
 
-def _lag_fast_runs(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> None:
+def _lag_fast_runs(
+    plans: list[_Plan], starts: list[float], ends: list[float], style: Style, end_of_media: float
+) -> None:
     """Give a cue that is chained to the next and still over ``max_cps`` some of the next cue's
     time, by showing the next cue up to ``max_lag`` after its first word (in place).
 
@@ -190,21 +198,63 @@ def _lag_fast_runs(plans: list[_Plan], starts: list[float], ends: list[float], s
         if new_next <= starts[k + 1]:
             continue
         starts[k + 1] = ends[k] = new_next
-        limit = starts[k + 2] if k + 2 < len(plans) else math.inf
+        limit = starts[k + 2] if k + 2 < len(plans) else end_of_media
         need = max(style.min_duration, _chars(plans[k + 1].lines) / style.max_cps + 0.002)
         ends[k + 1] = max(ends[k + 1], min(new_next + need, limit, new_next + style.max_duration))
 
 
-def _settle_ms(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> list[Cue]:
-    """Round to whole milliseconds and enforce the hard timing rules on the rounded values."""
+def _lead_last_cue(
+    plans: list[_Plan], starts: list[float], ends: list[float], style: Style, end_of_media: float
+) -> None:
+    """Give the last cue, which cannot run past the end of the media, the time it needs from before
+    it, showing it up to ``max_lead`` before its first word (in place).
+
+    From the silence before it (never closer to the cue before than ``min_gap``) for its minimum
+    duration and reading speed; and when it is chained to the cue before and still over
+    ``max_cps``, from that cue, which in turn starts earlier, up to the first cue with a silence
+    before it: a fast speaker whom the media cuts off is caught up with from behind.
+    """
+    if not plans or end_of_media == math.inf:
+        return
+    k = len(plans) - 1
+    chars = _chars(plans[k].lines)
+    need = max(style.min_duration, chars / style.target_cps) + 0.001
+    if ends[k] - starts[k] < need - 0.001 - 1e-9 and not _chained(starts, ends, k):
+        floor = ends[k - 1] + style.min_gap if k else 0.0
+        starts[k] = min(starts[k], max(ends[k] - need, plans[k].units[0].start - style.max_lead, floor))
+    while k >= 0 and _over_max_cps(_chars(plans[k].lines), starts[k], ends[k], style):
+        earliest = plans[k].units[0].start - style.max_lead
+        want = ends[k] - _chars(plans[k].lines) / style.max_cps - 0.002
+        if not _chained(starts, ends, k):
+            floor = ends[k - 1] + style.min_gap if k else 0.0
+            starts[k] = min(starts[k], max(want, earliest, floor))
+            return
+        new = max(want, earliest, starts[k - 1] + style.min_duration)
+        if new >= starts[k]:
+            return
+        starts[k] = ends[k - 1] = new
+        k -= 1
+
+
+def _chained(starts: list[float], ends: list[float], k: int) -> bool:
+    """Whether cue ``k`` starts where the cue before it ends."""
+    return k > 0 and starts[k] <= ends[k - 1] + 1e-9
+
+
+def _settle_ms(
+    plans: list[_Plan], starts: list[float], ends: list[float], style: Style, end_of_media: float
+) -> list[Cue]:
+    """Round to whole milliseconds and enforce the hard timing rules on the rounded values, and no
+    cue past the end of the media."""
     gap = math.ceil(style.min_gap * 1000 - 1e-6)
     min_dur = math.ceil(style.min_duration * 1000 - 1e-6)
     max_dur = max(math.floor(style.max_duration * 1000 + 1e-6), 1)
+    media_ms = round(end_of_media * 1000) if end_of_media != math.inf else math.inf
     s_ms = [round(s * 1000) for s in starts]
     e_ms = [round(e * 1000) for e in ends]
-    cues: list[Cue] = []
+    final: list[tuple[int, int]] = []
     prev_end: int | None = None
-    for k, p in enumerate(plans):
+    for k in range(len(plans)):
         s = s_ms[k]
         if prev_end is not None and s < prev_end + gap:
             s = prev_end  # chain (only ever moves a start by less than min_gap, or pushes it later)
@@ -217,9 +267,25 @@ def _settle_ms(plans: list[_Plan], starts: list[float], ends: list[float], style
                 e = ns  # never into the next cue's speech: chain
             elif 0 < ns - e < gap:
                 e = ns - gap if (ns - gap - s >= min_dur or ns - s > max_dur) and ns - gap > s else ns
-        cues.append(Cue(s / 1000, e / 1000, p.lines, tuple(w for u in p.units for w in u.words)))
+        final.append((s, e))
         prev_end = e
-    return cues
+    # Back from the end of the media: cues that minimum durations or lags pushed past it end there,
+    # chained (at least 1 ms each; only words crowded into the last milliseconds come to that).
+    limit = media_ms
+    for k in range(len(final) - 1, -1, -1):
+        s, e = final[k]
+        if e <= limit:
+            break
+        e = max(limit, 1)
+        s = max(0, min(s, e - 1))
+        if k and 0 < s - final[k - 1][1] < gap:
+            s = final[k - 1][1]  # chain rather than leave a gap under min_gap
+        final[k] = (s, e)
+        limit = s
+    return [
+        Cue(s / 1000, e / 1000, p.lines, tuple(w for u in p.units for w in u.words))
+        for (s, e), p in zip(final, plans, strict=True)
+    ]
 
 
 __all__ = ["segment"]

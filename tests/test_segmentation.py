@@ -116,9 +116,11 @@ def test_cue_words_are_the_transcript_words() -> None:
         assert " ".join(c.lines) == " ".join("".join(w.word for w in c.words).split())
 
 
-def _words(spec: list[tuple[str, float, float]]) -> Transcript:
+def _words(spec: list[tuple[str, float, float]], duration: float | None = None) -> Transcript:
+    """A transcript of these words; the media ends ``duration`` s in (default: 10 s after them)."""
     words = [Word(w, s, e) for w, s, e in spec]
-    return Transcript("en", words[-1].end, [Segment(0, 0, words[0].start, words[-1].end, "")], words)
+    end = words[-1].end + 10.0 if duration is None else duration
+    return Transcript("en", end, [Segment(0, 0, words[0].start, words[-1].end, "")], words)
 
 
 def test_pause_ends_a_cue() -> None:
@@ -223,6 +225,38 @@ def test_a_fast_speakers_run_drifts_behind_and_catches_up_at_the_pause() -> None
     assert cues[-1].start == pytest.approx(t + 3.0, abs=0.001)  # caught up after the pause (whole ms)
     tight = segment(_words(spec), style.with_overrides(max_lag=0.3))
     assert any(sum(len(line) for line in c.lines) / c.duration > style.max_cps for c in tight)
+
+
+def test_no_cue_runs_past_the_end_of_the_media() -> None:
+    # a fast last sentence ending 0.1 s before the media does: its reading-speed hold stops at the
+    # end of the media; a last word right at the end takes time from before it (up to max_lead)
+    text = " And that should be all for today, thank you all very much."
+    spec = [(" " + t, 20.0 + 0.15 * k, 20.0 + 0.15 * (k + 1)) for k, t in enumerate(text.split())]
+    end = spec[-1][2] + 0.1
+    cues = segment(_words(spec, duration=end), Style())
+    assert cues[-1].end == pytest.approx(end, abs=0.001)
+    assert segment(_words(spec), Style())[-1].end > end + 0.5  # with the media running on, it would stay
+    cues = segment(_words([(" Intro.", 1.0, 2.0), (" Bye.", 9.6, 9.9)], duration=9.9), Style())
+    assert (cues[-1].start, cues[-1].end) == (9.1, 9.9)
+    cues = segment(_words([(" Intro.", 1.0, 2.0), (" Bye.", 9.6, 9.9)], duration=9.9), Style(max_lead=0.2))
+    assert (cues[-1].start, cues[-1].end) == (9.4, 9.9)
+
+
+def test_a_fast_speaker_cut_off_by_the_end_of_the_media_is_caught_up_with_from_behind() -> None:
+    # 21 characters a second to the last millisecond of the media, after 0.4 s of silence: the
+    # last cue takes time from the cue before it, which starts earlier, into the silence
+    text = "he began a confused complaint against the wizard who had vanished behind the curtain on the left"
+    spec, t = [], 0.4
+    for w in text.split():
+        step = (len(w) + 1) / 21.0
+        spec.append((" " + w, t, t + step))
+        t += step
+    cues = segment(_words(spec, duration=t), Style())
+    assert len(cues) >= 2 and cues[-1].end == pytest.approx(t, abs=0.001)
+    for c in cues:
+        assert sum(len(line) for line in c.lines) / c.duration <= 20.0 + 1e-9, c
+        assert c.start >= c.words[0].start - 0.5 - 1e-3
+    assert cues[0].start < 0.4  # the time came from the silence before the first word
 
 
 def test_cue_ends_with_its_speech_when_it_needs_no_more_time() -> None:
