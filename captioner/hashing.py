@@ -14,6 +14,7 @@ from pathlib import Path
 import av
 
 from captioner.errors import MediaError
+from captioner.media import ffmpeg_path
 
 _CHUNK = 1 << 20
 HASH_SCHEME = "audio-packets-sha256/1"
@@ -32,7 +33,7 @@ def audio_hash(path: Path, audio_stream: int = 0) -> str:
     """sha256 of one audio stream's codec parameters and packets (see the module docstring)."""
     digest = hashlib.sha256(HASH_SCHEME.encode())
     try:
-        with av.open(str(path), mode="r", metadata_errors="ignore") as container:
+        with av.open(ffmpeg_path(path), mode="r", metadata_errors="ignore") as container:
             streams = container.streams.audio
             if not 0 <= audio_stream < len(streams):
                 raise MediaError(f"no audio stream {audio_stream}", str(path))

@@ -85,6 +85,12 @@ def ffmpeg_exe() -> str:
         raise MediaError(f"no ffmpeg found on PATH and imageio-ffmpeg has none ({exc})") from exc
 
 
+def ffmpeg_path(path: Path | str) -> str:
+    """``path`` as ffmpeg and PyAV must get it: absolute, so that no relative name is read as a URL
+    (``10:30 standup.mp4`` as the protocol ``10:``, ``-`` as stdin)."""
+    return os.fspath(Path(path).absolute())
+
+
 def is_media_file(path: Path) -> bool:
     return path.suffix.lower() in MEDIA_EXTENSIONS
 
@@ -103,7 +109,7 @@ def probe(path: Path) -> MediaInfo:
     if size == 0:
         raise MediaError("empty file (0 bytes)", str(path))
     try:
-        with av.open(str(path), mode="r", metadata_errors="ignore") as container:
+        with av.open(ffmpeg_path(path), mode="r", metadata_errors="ignore") as container:
             streams = tuple(_stream_info(s) for s in container.streams)
             duration = container.duration / av.time_base if container.duration else None
             format_name = container.format.name
@@ -174,7 +180,7 @@ def extract_audio(info: MediaInfo, audio_stream: int = 0) -> np.ndarray:
     stream = select_audio_stream(info, audio_stream)
     expected = stream.duration or info.duration
     cmd = (
-        ffmpeg.input(str(info.path))
+        ffmpeg.input(ffmpeg_path(info.path))
         .output("pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=SAMPLE_RATE, map=f"0:a:{audio_stream}")
         .global_args("-nostdin", "-hide_banner", "-v", "error")
         .compile(cmd=ffmpeg_exe())

@@ -105,3 +105,16 @@ def test_truncated_files_are_reported(tmp_path: Path, name: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="no such file"):
         probe(tmp_path / "nope.wav")
+
+
+def test_relative_names_with_a_colon_are_files_not_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # "10:30 standup.flac" given as a relative path: ffmpeg and PyAV read "10:" as a protocol
+    # ("Protocol not found") unless the path is handed over in a form that cannot be a URL.
+    from captioner.hashing import audio_hash
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "10:30 standup.flac").write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
+    relative = Path("10:30 standup.flac")
+    info = probe(relative)
+    assert len(extract_audio(info)) > SAMPLE_RATE
+    assert audio_hash(relative) == audio_hash(tmp_path / relative)
