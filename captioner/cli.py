@@ -203,8 +203,6 @@ def run_command(paths: tuple[Path, ...], **opts: Any) -> None:
         total = len(results) + len(problems)
         click.echo(f"captioner: {total_failed} of {total} files failed", err=True)
         sys.exit(EXIT_FAILED)
-    if not results and not opts["quiet"]:
-        click.echo("captioner: no media files found", err=True)
 
 
 def settings_from_options(opts: dict[str, Any]) -> Settings:

@@ -25,8 +25,15 @@ from captioner.errors import MediaError
 
 SAMPLE_RATE = 16000
 
-AUDIO_EXTENSIONS = frozenset({".m4a", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".wav", ".aac", ".wma", ".aiff"})
-VIDEO_EXTENSIONS = frozenset({".mp4", ".mkv", ".mov", ".webm", ".m4v", ".avi", ".mpg", ".mpeg", ".ts", ".wmv"})
+# What a folder is searched for (a file named on the command line is tried whatever its name).
+AUDIO_EXTENSIONS = frozenset(
+    {".m4a", ".m4b", ".mp3", ".mp2", ".flac", ".ogg", ".oga", ".opus", ".spx", ".weba", ".wav", ".aac", ".ac3",
+     ".eac3", ".wma", ".aiff", ".aif", ".aifc", ".caf", ".mka", ".wv", ".ape", ".amr", ".au"}
+)  # fmt: skip
+VIDEO_EXTENSIONS = frozenset(
+    {".mp4", ".mkv", ".mov", ".webm", ".m4v", ".avi", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts", ".wmv", ".asf",
+     ".3gp", ".3g2", ".flv", ".f4v", ".ogv", ".vob", ".mxf", ".dv"}
+)  # fmt: skip
 MEDIA_EXTENSIONS = AUDIO_EXTENSIONS | VIDEO_EXTENSIONS
 
 # A decode that yields less than this share of the container's duration is a truncated file.

@@ -163,7 +163,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], lis
     """Media files named or found (recursively, sorted) under the given paths.
 
     Returns ``(media, root)`` pairs (``root`` is the directory argument a file was found under,
-    so ``--output-dir`` can mirror the tree) and the errors for paths that do not exist.
+    so ``--output-dir`` can mirror the tree) and the errors for paths that do not exist and
+    folders without media.
     """
     found: list[tuple[Path, Path | None]] = []
     errors: list[CaptionerError] = []
@@ -172,6 +173,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], lis
         path = Path(path)
         if path.is_dir():
             candidates = [(p, path) for p in media_in_folder(path)]
+            if not candidates:
+                errors.append(MediaError("no media files in this folder (name a file to try it anyway)", str(path)))
         elif path.exists() or path.is_symlink():
             candidates = [(path, None)]
         else:

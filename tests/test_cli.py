@@ -195,3 +195,37 @@ def test_folders_skip_hidden_and_derived_files(tmp_path) -> None:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
     assert [p.relative_to(tmp_path).as_posix() for p in media_in_folder(tmp_path)] == ["a.mp4", "sub/b.flac"]
+
+
+def test_folders_find_every_common_media_type(tmp_path) -> None:
+    # Camcorder (.MTS), phone (.3gp), audiobook (.m4b), Matroska audio (.mka), AIFF (.aif) and
+    # browser audio (.weba): a folder of them used to give "no media files found" and exit 0.
+    from conftest import run_ffmpeg
+
+    from captioner.media import extract_audio, probe
+    from captioner.pipeline import media_in_folder
+
+    bunny = SAMPLES / "video_big_buck_bunny_clip.mp4"
+    made = {
+        "cam.MTS": ["-c:v", "copy", "-c:a", "ac3", "-f", "mpegts"],
+        "phone.3gp": ["-c:v", "copy", "-c:a", "aac", "-f", "3gp"],
+        "book.m4b": ["-vn", "-c:a", "aac", "-f", "ipod"],
+        "track.mka": ["-vn", "-c:a", "flac"],
+        "take.aif": ["-vn", "-c:a", "pcm_s16be", "-f", "aiff"],
+        "call.weba": ["-vn", "-c:a", "libopus", "-f", "webm"],
+    }
+    for name, args in made.items():
+        run_ffmpeg("-i", str(bunny), "-t", "1", *args, str(tmp_path / name))
+    found = media_in_folder(tmp_path)
+    assert sorted(p.name for p in found) == sorted(made)
+    for path in found:
+        assert len(extract_audio(probe(path))) > 8000
+
+
+def test_a_folder_without_media_is_an_error(tmp_path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("no media here\n")
+    result = CliRunner().invoke(main, [str(tmp_path / "empty"), "-q"])
+    assert result.exit_code == 1
+    assert f"captioner: error: {tmp_path / 'empty'}: no media files in this folder" in result.stderr
+    assert "Traceback" not in result.stderr
