@@ -118,3 +118,23 @@ def test_relative_names_with_a_colon_are_files_not_urls(tmp_path: Path, monkeypa
     info = probe(relative)
     assert len(extract_audio(info)) > SAMPLE_RATE
     assert audio_hash(relative) == audio_hash(tmp_path / relative)
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".webm"])
+def test_audio_shorter_than_the_video_is_no_truncation(tmp_path: Path, suffix: str) -> None:
+    # Matroska keeps no per-stream duration in its header, only the file's (the video's here): a
+    # recording whose audio stops before the picture was refused as "truncated or damaged".
+    clip = tmp_path / f"screen{suffix}"
+    codecs = ["-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus"] if suffix == ".webm" else ["-c:a", "flac"]
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "testsrc=s=160x120:r=10:d=8", "-i", str(SAMPLES / "de_picovoice_test.flac"),
+        "-t", "8", "-af", "atrim=0:3", "-map", "0:v", "-map", "1:a", *codecs, str(clip),
+    )  # fmt: skip
+    info = probe(clip)
+    assert info.duration == pytest.approx(8.0, abs=0.1)
+    assert len(extract_audio(info)) / SAMPLE_RATE == pytest.approx(3.0, abs=0.05)
+    # ... while a Matroska file cut short, which ffmpeg complains about, still is one.
+    cut = tmp_path / f"cut{suffix}"
+    cut.write_bytes(clip.read_bytes()[: clip.stat().st_size // 4])
+    with pytest.raises(MediaError, match="truncated or damaged"):
+        extract_audio(probe(cut))
