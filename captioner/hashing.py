@@ -14,7 +14,7 @@ from pathlib import Path
 import av
 
 from captioner.errors import MediaError
-from captioner.media import ffmpeg_path
+from captioner.media import audio_lead, ffmpeg_path, stream_info
 
 _CHUNK = 1 << 20
 HASH_SCHEME = "audio-packets-sha256/1"
@@ -40,6 +40,10 @@ def audio_hash(path: Path, audio_stream: int = 0) -> str:
             stream = streams[audio_stream]
             ctx = stream.codec_context
             header = f"{ctx.name}|{ctx.sample_rate}|{ctx.channels}|{stream.time_base}|"
+            infos = [stream_info(s) for s in container.streams]
+            lead = audio_lead(infos, infos[stream.index])
+            if lead:  # the audio starts after the video: captions made before this was honoured are stale
+                header += f"lead={lead}|"
             digest.update(header.encode())
             digest.update(bytes(ctx.extradata or b""))
             for packet in container.demux(stream):

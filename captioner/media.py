@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -52,6 +53,8 @@ class StreamInfo:
     width: int | None = None
     height: int | None = None
     duration: float | None = None
+    start: float | None = None  # seconds, on the container's clock
+    attached_pic: bool = False  # cover art: a still picture, not a video track
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ def probe(path: Path) -> MediaInfo:
         raise MediaError("empty file (0 bytes)", str(path))
     try:
         with av.open(ffmpeg_path(path), mode="r", metadata_errors="ignore") as container:
-            streams = tuple(_stream_info(s) for s in container.streams)
+            streams = tuple(stream_info(s) for s in container.streams)
             duration = container.duration / av.time_base if container.duration else None
             format_name = container.format.name
     except PermissionError:
@@ -132,10 +135,11 @@ def probe(path: Path) -> MediaInfo:
     return MediaInfo(path=path, format_name=format_name, duration=duration, streams=streams)
 
 
-def _stream_info(stream: av.stream.Stream) -> StreamInfo:
+def stream_info(stream: av.stream.Stream) -> StreamInfo:
     meta = stream.metadata or {}
     codec = stream.codec_context.name if stream.codec_context is not None else None
     duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
+    start = float(stream.start_time * stream.time_base) if stream.start_time is not None and stream.time_base else None
     info = StreamInfo(
         index=stream.index,
         kind=stream.type,
@@ -143,6 +147,8 @@ def _stream_info(stream: av.stream.Stream) -> StreamInfo:
         language=meta.get("language"),
         title=meta.get("title"),
         duration=duration,
+        start=start,
+        attached_pic=bool(stream.disposition & av.stream.Disposition.attached_pic),
     )
     if stream.type == "audio":
         ctx = stream.codec_context
@@ -178,14 +184,30 @@ def select_audio_stream(info: MediaInfo, audio_stream: int = 0) -> StreamInfo:
     return audio[audio_stream]
 
 
+def audio_lead(streams: Sequence[StreamInfo], audio: StreamInfo) -> int:
+    """Samples of silence (at 16 kHz) the ``audio`` stream needs in front to start where it plays:
+    how long after the file's earliest audio or video track it starts (cover art aside), so that
+    caption times are on the video's clock when the sound starts late."""
+    starts = [
+        s.start
+        for s in streams
+        if s.start is not None and (s.kind == "audio" or (s.kind == "video" and not s.attached_pic))
+    ]
+    if audio.start is None or not starts:
+        return 0
+    return max(0, round((audio.start - min(starts)) * SAMPLE_RATE))
+
+
 def extract_audio(info: MediaInfo, audio_stream: int = 0) -> np.ndarray:
-    """Decode one audio stream to float32 mono samples at 16 kHz.
+    """Decode one audio stream to float32 mono samples at 16 kHz, from the start of the file's
+    timeline (silence first when the audio starts after the video, see :func:`audio_lead`).
 
     Raises :class:`MediaError` when ffmpeg fails or decodes clearly less than the container
     announces (a truncated file).
     """
     stream = select_audio_stream(info, audio_stream)
     expected = stream.duration or info.duration
+    lead = audio_lead(info.streams, stream)
     cmd = (
         ffmpeg.input(ffmpeg_path(info.path))
         .output("pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=SAMPLE_RATE, map=f"0:a:{audio_stream}")
@@ -197,7 +219,8 @@ def extract_audio(info: MediaInfo, audio_stream: int = 0) -> np.ndarray:
     drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
     drain.start()
     try:
-        samples = _read_samples(proc.stdout, int((expected or 60.0) * SAMPLE_RATE * 1.02) + 16384)  # type: ignore[arg-type]
+        size_hint = lead + int((expected or 60.0) * SAMPLE_RATE * 1.02) + 16384
+        samples = _read_samples(proc.stdout, size_hint, lead)  # type: ignore[arg-type]
         proc.wait()
         drain.join()
     except BaseException:
@@ -207,7 +230,7 @@ def extract_audio(info: MediaInfo, audio_stream: int = 0) -> np.ndarray:
     err = b"".join(errors)
     if proc.returncode != 0:
         raise MediaError(f"ffmpeg could not decode the audio: {last_ffmpeg_line(err)}", str(info.path))
-    decoded = len(samples) / SAMPLE_RATE
+    decoded = (len(samples) - lead) / SAMPLE_RATE
     detail = last_ffmpeg_line(err)
     # Without the stream's own duration (Matroska keeps none in its header) the file's may be the
     # video's, longer than the audio: then only a decode ffmpeg complained about is a truncation.
@@ -226,16 +249,17 @@ def extract_audio(info: MediaInfo, audio_stream: int = 0) -> np.ndarray:
 READ_CHUNK = 1 << 20  # bytes of 16-bit samples read from ffmpeg at a time
 
 
-def _read_samples(stream: BinaryIO, size_hint: int) -> np.ndarray:
-    """All the 16-bit samples of ``stream`` as float32 in [-1, 1), converted a chunk at a time
-    into one array grown as needed (an hour of samples is 230 MB; no second copy of it).
+def _read_samples(stream: BinaryIO, size_hint: int, lead: int = 0) -> np.ndarray:
+    """``lead`` zeros, then all the 16-bit samples of ``stream`` as float32 in [-1, 1), converted a
+    chunk at a time into one array grown as needed (an hour of samples is 230 MB; no second copy).
 
     16-bit samples scaled by 1/32768 are what openai-whisper's and faster-whisper's own loaders
     give the model: decoded this way captioner sees exactly the samples they do (float output
     from ffmpeg differs in the last bit, and clips stereo downmixes differently).
     """
-    out = np.empty(size_hint, dtype=np.float32)
-    filled = 0
+    out = np.empty(max(size_hint, lead), dtype=np.float32)
+    out[:lead] = 0.0
+    filled = lead
     chunk = bytearray(READ_CHUNK)
     view = memoryview(chunk)
     pending = b""

@@ -229,3 +229,19 @@ def test_a_folder_without_media_is_an_error(tmp_path) -> None:
     assert result.exit_code == 1
     assert f"captioner: error: {tmp_path / 'empty'}: no media files in this folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_captions_follow_the_picture_when_the_audio_starts_late(cli, tmp_path) -> None:
+    from conftest import run_ffmpeg
+
+    video = tmp_path / "late.mp4"
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "testsrc=s=160x120:r=10:d=15", "-itsoffset", "3", "-i", str(SAMPLES / "jfk.mp4"),
+        "-map", "0:v", "-map", "1:a", "-t", "15", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
+        str(video),
+    )  # fmt: skip
+    code, _, err = cli(video, "-f", "srt", "--no-cache")
+    assert code == 0, err
+    subs = read_srt(video.with_suffix(".srt"))
+    assert subs[0].content.startswith("And so my fellow Americans")
+    assert 3.2 <= subs[0].start.total_seconds() <= 3.6  # 0.32 s into the speech, which starts at 3 s

@@ -138,3 +138,36 @@ def test_audio_shorter_than_the_video_is_no_truncation(tmp_path: Path, suffix: s
     cut.write_bytes(clip.read_bytes()[: clip.stat().st_size // 4])
     with pytest.raises(MediaError, match="truncated or damaged"):
         extract_audio(probe(cut))
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_audio_that_starts_after_the_picture_keeps_its_place(tmp_path: Path, suffix: str) -> None:
+    # The audio track begins 3 s into the video (a recording whose sound came late): the samples
+    # must start at the video's start, or every caption is 3 s early against the picture.
+    late = tmp_path / f"late{suffix}"
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "testsrc=s=160x120:r=10:d=10", "-itsoffset", "3",
+        "-i", str(SAMPLES / "de_picovoice_test.flac"), "-map", "0:v", "-map", "1:a", "-t", "10",
+        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(late),
+    )  # fmt: skip
+    audio = extract_audio(probe(late))
+    lead = round(3.0 * SAMPLE_RATE)
+    assert not np.any(audio[: lead - 800])  # silence up to the audio's start (AAC priming aside)
+    assert float(np.abs(audio[lead : lead + 2 * SAMPLE_RATE]).max()) > 0.05
+    speech = len(extract_audio(probe(SAMPLES / "de_picovoice_test.flac"))) / SAMPLE_RATE
+    assert len(audio) / SAMPLE_RATE == pytest.approx(3.0 + speech, abs=0.1)
+
+
+def test_cover_art_does_not_delay_the_audio(tmp_path: Path) -> None:
+    # An MP3 with a cover picture: the picture is no timeline, the audio starts at once.
+    mp3 = tmp_path / "song.mp3"
+    run_ffmpeg(
+        "-i", str(SAMPLES / "de_picovoice_test.flac"), "-f", "lavfi", "-i", "color=red:s=64x64:d=1",
+        "-map", "0:a", "-map", "1:v", "-frames:v", "1", "-c:v", "mjpeg", "-disposition:v", "attached_pic",
+        "-c:a", "libmp3lame", str(mp3),
+    )  # fmt: skip
+    info = probe(mp3)
+    assert [s.kind for s in info.streams] == ["audio", "video"]
+    from faster_whisper.audio import decode_audio
+
+    assert np.array_equal(extract_audio(info), decode_audio(str(mp3)))
