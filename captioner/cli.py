@@ -122,7 +122,8 @@ def main() -> None:
 
 
 @main.command(name="run", epilog=EXAMPLES)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+# Not click's readable check: an unreadable file is that file's failure, not a usage error that stops the batch.
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "-f",
     "--format",

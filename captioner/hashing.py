@@ -14,7 +14,7 @@ from pathlib import Path
 import av
 
 from captioner.errors import MediaError
-from captioner.media import audio_lead, ffmpeg_path, stream_info
+from captioner.media import audio_lead, check_file, ffmpeg_path, stream_info
 
 _CHUNK = 1 << 20
 HASH_SCHEME = "audio-packets-sha256/1"
@@ -32,6 +32,7 @@ def file_sha256(path: Path) -> str:
 def audio_hash(path: Path, audio_stream: int = 0) -> str:
     """sha256 of one audio stream's codec parameters and packets (see the module docstring)."""
     digest = hashlib.sha256(HASH_SCHEME.encode())
+    check_file(path)
     try:
         with av.open(ffmpeg_path(path), mode="r", metadata_errors="ignore") as container:
             streams = container.streams.audio

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 import threading
 from collections.abc import Sequence
@@ -105,19 +106,27 @@ def is_media_file(path: Path) -> bool:
     return path.suffix.lower() in MEDIA_EXTENSIONS
 
 
-def probe(path: Path) -> MediaInfo:
-    """Read the container's streams and duration, or raise :class:`MediaError` naming the cause."""
-    path = Path(path)
+def check_file(path: Path) -> None:
+    """Raise :class:`MediaError` unless ``path`` is a regular, non-empty file (a named pipe or a
+    device would block ffmpeg forever)."""
     try:
-        size = path.stat().st_size
+        info = os.stat(path)
     except FileNotFoundError:
         raise MediaError("no such file", str(path)) from None
     except OSError as exc:
         raise MediaError(f"cannot read: {exc.strerror or exc}", str(path)) from None
-    if path.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         raise MediaError("is a directory", str(path))
-    if size == 0:
+    if not stat.S_ISREG(info.st_mode):
+        raise MediaError("not a regular file (a pipe, socket or device)", str(path))
+    if info.st_size == 0:
         raise MediaError("empty file (0 bytes)", str(path))
+
+
+def probe(path: Path) -> MediaInfo:
+    """Read the container's streams and duration, or raise :class:`MediaError` naming the cause."""
+    path = Path(path)
+    check_file(path)
     try:
         with av.open(ffmpeg_path(path), mode="r", metadata_errors="ignore") as container:
             streams = tuple(stream_info(s) for s in container.streams)

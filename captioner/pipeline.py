@@ -172,8 +172,10 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], lis
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            candidates = [(p, path) for p in media_in_folder(path)]
-            if not candidates:
+            unreadable: list[CaptionerError] = []
+            candidates = [(p, path) for p in media_in_folder(path, unreadable)]
+            errors.extend(unreadable)
+            if not candidates and not unreadable:
                 errors.append(MediaError("no media files in this folder (name a file to try it anyway)", str(path)))
         elif path.exists() or path.is_symlink():
             candidates = [(path, None)]
@@ -192,11 +194,17 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], lis
 _DERIVED_SUFFIXES = (".captioned", ".burned")
 
 
-def media_in_folder(folder: Path) -> list[Path]:
+def media_in_folder(folder: Path, unreadable: list[CaptionerError] | None = None) -> list[Path]:
     """Media files under ``folder``, recursively and sorted, skipping hidden files and folders
-    (``.git``, ``.venv``, ...) and the videos captioner derives with --mux/--burn."""
+    (``.git``, ``.venv``, ...) and the videos captioner derives with --mux/--burn.  Folders that
+    cannot be listed are added to ``unreadable``."""
+
+    def note(exc: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append(MediaError(f"cannot read this folder: {exc.strerror or exc}", exc.filename))
+
     found = []
-    for current, dirs, files in os.walk(folder):
+    for current, dirs, files in os.walk(folder, onerror=note):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
             path = Path(current, name)

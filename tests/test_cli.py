@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -245,3 +246,42 @@ def test_captions_follow_the_picture_when_the_audio_starts_late(cli, tmp_path) -
     subs = read_srt(video.with_suffix(".srt"))
     assert subs[0].content.startswith("And so my fellow Americans")
     assert 3.2 <= subs[0].start.total_seconds() <= 3.6  # 0.32 s into the speech, which starts at 3 s
+
+
+def _unprivileged() -> list[str]:
+    """A command prefix under which file permissions bite (root ignores them): none for a normal
+    user, setpriv without the capabilities that bypass them for root."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: permissions would not bite")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+
+
+def test_unreadable_files_and_folders_fail_alone(tmp_path) -> None:
+    good = tmp_path / "good.flac"
+    good.write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
+    locked = tmp_path / "locked.flac"
+    locked.write_bytes(good.read_bytes())
+    locked.chmod(0)
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "talk.flac").write_bytes(good.read_bytes())
+    (tmp_path / "private").chmod(0)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    try:
+        proc = subprocess.run(
+            [*_unprivileged(), sys.executable, "-m", "captioner", str(locked), str(good), str(tmp_path / "private")],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+    finally:
+        (tmp_path / "private").chmod(0o755)
+    assert proc.returncode == 1, proc.stderr
+    assert read_srt(good.with_suffix(".srt"))  # the readable file is captioned all the same
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("captioner: error:")]
+    assert errors == [
+        f"captioner: error: {tmp_path / 'private'}: cannot read this folder: Permission denied",
+        f"captioner: error: {locked}: permission denied",
+    ]
+    assert "Traceback" not in proc.stderr

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -171,3 +172,28 @@ def test_cover_art_does_not_delay_the_audio(tmp_path: Path) -> None:
     from faster_whisper.audio import decode_audio
 
     assert np.array_equal(extract_audio(info), decode_audio(str(mp3)))
+
+
+def test_a_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    # ffmpeg opens a FIFO and waits for a writer forever: "captioner folder/" hung without a word.
+    import threading
+
+    from captioner.hashing import audio_hash
+
+    fifo = tmp_path / "stream.wav"
+    os.mkfifo(fifo)
+    outcome: list[BaseException | None] = []
+
+    def attempt() -> None:
+        for call in (probe, audio_hash):
+            try:
+                call(fifo)
+                outcome.append(None)
+            except MediaError as exc:
+                outcome.append(exc)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert len(outcome) == 2, "blocked on the pipe"
+    assert all(isinstance(e, MediaError) and "not a regular file" in str(e) for e in outcome)
