@@ -23,7 +23,7 @@ from captioner.backends import Backend, TranscribeOptions
 from captioner.backends.chunking import speech_regions
 from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache, cache_key
-from captioner.errors import CaptionerError, MediaError
+from captioner.errors import CaptionerError, MediaError, OutputError
 from captioner.fsutil import atomic_write_text
 from captioner.hallucination import FilterSettings, clean
 from captioner.hashing import audio_hash
@@ -545,6 +545,8 @@ def _run_one(
         data = prepared.result()
     except CaptionerError as exc:
         return failed(exc)
+    except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
+        return failed(_internal_error(exc))
     transcript = data.transcript
     if transcript is None:
         engine = backend.get()  # a model or credential failure concerns the whole run: raised
@@ -556,7 +558,10 @@ def _run_one(
             _store_regions(transcript, data.audio)
             data.audio = None  # free the samples before formatting
             if cache is not None and data.cache_key is not None:
-                cache.put(data.cache_key, transcript)
+                try:
+                    cache.put(data.cache_key, transcript)
+                except OutputError as exc:  # the captions matter, the cache is only a saving
+                    reporter.info(job.media, f"warning: the transcript was not cached: {exc}")
         else:
             reporter.info(job.media, "transcript from the cache (--no-cache transcribes again)")
         transcript = refine(transcript, None, settings)
@@ -568,9 +573,7 @@ def _run_one(
     except CaptionerError as exc:
         return failed(exc)
     except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
-        error = CaptionerError(f"internal error: {type(exc).__name__}: {exc}")
-        error.__cause__ = exc
-        return failed(error)
+        return failed(_internal_error(exc))
     return FileResult(
         media=job.media,
         status="done",
@@ -581,6 +584,12 @@ def _run_one(
         audio_seconds=transcript.duration,
         wall_seconds=time.monotonic() - started,
     )
+
+
+def _internal_error(exc: Exception) -> CaptionerError:
+    error = CaptionerError(f"internal error: {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 def _store_regions(transcript: Transcript, audio: np.ndarray) -> None:

@@ -285,3 +285,18 @@ def test_unreadable_files_and_folders_fail_alone(tmp_path) -> None:
         f"captioner: error: {locked}: permission denied",
     ]
     assert "Traceback" not in proc.stderr
+
+
+def test_a_cache_that_cannot_be_written_does_not_fail_the_file(cli, sample_copy, tmp_path, monkeypatch) -> None:
+    # A read-only or full cache folder (a read-only home in a container, say) lost the captions of
+    # a file transcribed without fault: the cache's write error failed the file.
+    from captioner.cache import TranscriptCache
+
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be\n")  # no folder can be made under it, even by root
+    monkeypatch.setattr("captioner.cli.TranscriptCache", lambda: TranscriptCache(blocked / "transcripts"))
+    audio = sample_copy("de_picovoice_test.flac")
+    code, _, err = cli(audio, "-f", "srt")
+    assert code == 0, err
+    assert read_srt(audio.with_suffix(".srt"))
+    assert "warning: the transcript was not cached" in err
