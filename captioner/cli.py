@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -119,6 +121,18 @@ def _formats(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -
 @click.version_option(__version__, "--version", prog_name="captioner")
 def main() -> None:
     """captioner: readable captions for video and audio."""
+    _stop_on_sigterm()
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (``kill``, ``timeout``, a cancelled CI job) stops a run as Ctrl-C does, so that temporary
+    files are removed and ffmpeg is stopped instead of Python dying on the spot."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 @main.command(name="run", epilog=EXAMPLES)
