@@ -232,6 +232,9 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
     owners: dict[Path, Path] = {}
     for media, root in found:
         outputs = output_paths(media, root, settings)
+        if media.resolve() in {p.resolve() for p in outputs.values()}:
+            errors.append(MediaError("its captions would overwrite the media itself (use --output-dir)", str(media)))
+            continue
         clash = next((owners[p] for p in outputs.values() if p.resolve() in owners), None)
         if clash is not None:
             errors.append(

@@ -300,3 +300,14 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_file(cli, sample_copy,
     assert code == 0, err
     assert read_srt(audio.with_suffix(".srt"))
     assert "warning: the transcript was not cached" in err
+
+
+def test_captions_never_replace_the_media_itself(tmp_path) -> None:
+    # A recording saved as "talk.txt" captioned with -f txt --overwrite was replaced by its transcript.
+    media = tmp_path / "talk.txt"
+    media.write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
+    result = CliRunner().invoke(main, [str(media), "-f", "srt,txt", "--overwrite"])
+    assert result.exit_code == 1
+    assert f"captioner: error: {media}: its captions would overwrite the media itself" in result.stderr
+    assert media.read_bytes() == (SAMPLES / "de_picovoice_test.flac").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.txt"]
