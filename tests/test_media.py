@@ -161,14 +161,15 @@ def test_audio_that_starts_after_the_picture_keeps_its_place(tmp_path: Path, suf
 
 def test_cover_art_does_not_delay_the_audio(tmp_path: Path) -> None:
     # An MP3 with a cover picture: the picture is no timeline, the audio starts at once.
-    mp3 = tmp_path / "song.mp3"
+    mp3, cover = tmp_path / "song.mp3", tmp_path / "cover.jpg"
+    run_ffmpeg("-f", "lavfi", "-i", "color=red:s=64x64", "-frames:v", "1", str(cover))
     run_ffmpeg(
-        "-i", str(SAMPLES / "de_picovoice_test.flac"), "-f", "lavfi", "-i", "color=red:s=64x64:d=1",
-        "-map", "0:a", "-map", "1:v", "-frames:v", "1", "-c:v", "mjpeg", "-disposition:v", "attached_pic",
-        "-c:a", "libmp3lame", str(mp3),
+        "-i", str(SAMPLES / "de_picovoice_test.flac"), "-i", str(cover), "-map", "0:a", "-map", "1:v",
+        "-c:v", "copy", "-disposition:v", "attached_pic", "-c:a", "libmp3lame", str(mp3),
     )  # fmt: skip
     info = probe(mp3)
-    assert [s.kind for s in info.streams] == ["audio", "video"]
+    assert [s.kind for s in info.streams] == ["audio", "video"] and info.video_streams[0].attached_pic
+    assert info.duration > 3.0
     from faster_whisper.audio import decode_audio
 
     assert np.array_equal(extract_audio(info), decode_audio(str(mp3)))
