@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from captioner.errors import MediaError, OutputError
-from captioner.media import ffmpeg_exe, probe
+from captioner.media import ffmpeg_exe, ffmpeg_path, probe
 from captioner.mux import _check_copy, require_video, write_atomically
 
 DEFAULT_FONT = "Noto Sans"
@@ -156,7 +156,7 @@ def subtitles_filter(captions: Path, options: BurnOptions, width: int, height: i
             "no font to draw captions with: install the fontpkg-noto-sans package "
             "(pip) or a system font (Debian: apt-get install fonts-dejavu-core)"
         )
-    args = [("filename", str(captions)), ("original_size", f"{width}x{height}")]
+    args = [("filename", ffmpeg_path(captions)), ("original_size", f"{width}x{height}")]
     if fonts_dir is not None:
         args.append(("fontsdir", str(fonts_dir)))
     if captions.suffix.lower() not in (".ass", ".ssa"):
@@ -190,10 +190,10 @@ def burn(
 
     def command(tmp: Path) -> list[str]:
         return [
-            ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "warning", "-y", "-i", str(video),
+            ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "warning", "-y", "-i", ffmpeg_path(video),
             "-map", "0", "-c", "copy", "-map_metadata", "0", "-map_chapters", "0",
             "-filter:v:0", vf, "-c:v:0", "libx264", "-crf", str(options.crf), "-preset", options.preset,
-            str(tmp),
+            ffmpeg_path(tmp),
         ]  # fmt: skip
 
     def check(tmp: Path) -> None:

@@ -10,6 +10,7 @@ stored: keys and transcripts hold no credentials.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import asdict, dataclass
@@ -60,7 +61,8 @@ class TranscriptCache:
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError):
-            path.unlink(missing_ok=True)  # corrupt or truncated: rebuilt by the caller
+            with contextlib.suppress(OSError):  # corrupt or truncated: rebuilt by the caller
+                path.unlink(missing_ok=True)
             return None
 
     def has(self, key: str) -> bool:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -119,10 +121,23 @@ def _formats(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -
 @click.version_option(__version__, "--version", prog_name="captioner")
 def main() -> None:
     """captioner: readable captions for video and audio."""
+    _stop_on_sigterm()
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (``kill``, ``timeout``, a cancelled CI job) stops a run as Ctrl-C does, so that temporary
+    files are removed and ffmpeg is stopped instead of Python dying on the spot."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 @main.command(name="run", epilog=EXAMPLES)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+# Not click's readable check: an unreadable file is that file's failure, not a usage error that stops the batch.
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "-f",
     "--format",
@@ -203,8 +218,6 @@ def run_command(paths: tuple[Path, ...], **opts: Any) -> None:
         total = len(results) + len(problems)
         click.echo(f"captioner: {total_failed} of {total} files failed", err=True)
         sys.exit(EXIT_FAILED)
-    if not results and not opts["quiet"]:
-        click.echo("captioner: no media files found", err=True)
 
 
 def settings_from_options(opts: dict[str, Any]) -> Settings:

@@ -14,6 +14,7 @@ from pathlib import Path
 import av
 
 from captioner.errors import MediaError
+from captioner.media import audio_lead, check_file, ffmpeg_path, stream_info
 
 _CHUNK = 1 << 20
 HASH_SCHEME = "audio-packets-sha256/1"
@@ -31,14 +32,19 @@ def file_sha256(path: Path) -> str:
 def audio_hash(path: Path, audio_stream: int = 0) -> str:
     """sha256 of one audio stream's codec parameters and packets (see the module docstring)."""
     digest = hashlib.sha256(HASH_SCHEME.encode())
+    check_file(path)
     try:
-        with av.open(str(path), mode="r", metadata_errors="ignore") as container:
+        with av.open(ffmpeg_path(path), mode="r", metadata_errors="ignore") as container:
             streams = container.streams.audio
             if not 0 <= audio_stream < len(streams):
                 raise MediaError(f"no audio stream {audio_stream}", str(path))
             stream = streams[audio_stream]
             ctx = stream.codec_context
             header = f"{ctx.name}|{ctx.sample_rate}|{ctx.channels}|{stream.time_base}|"
+            infos = [stream_info(s) for s in container.streams]
+            lead = audio_lead(infos, infos[stream.index])
+            if lead:  # the audio starts after the video: captions made before this was honoured are stale
+                header += f"lead={lead}|"
             digest.update(header.encode())
             digest.update(bytes(ctx.extradata or b""))
             for packet in container.demux(stream):

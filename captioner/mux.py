@@ -23,7 +23,7 @@ from pathlib import Path
 import av
 
 from captioner.errors import MediaError, OutputError
-from captioner.media import MediaInfo, ffmpeg_exe, last_ffmpeg_line, probe
+from captioner.media import MediaInfo, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, probe
 
 # ISO 639-1 (as Whisper reports languages) -> ISO 639-2/B, the three-letter tag Matroska and
 # ffmpeg's MP4 muxer store. Whisper's "jw" (Javanese) and "haw"/"yue" (no two-letter code) included.
@@ -157,9 +157,9 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
     mp4_like = output.suffix.lower() in _MP4_LIKE
 
     def command(tmp: Path) -> list[str]:
-        cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", str(video)]
+        cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", ffmpeg_path(video)]
         for track in tracks:
-            cmd += ["-i", str(track.path)]
+            cmd += ["-i", ffmpeg_path(track.path)]
         cmd += ["-map", "0"]
         for i in range(len(tracks)):
             cmd += ["-map", f"{i + 1}:0"]
@@ -173,7 +173,7 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
                     cmd += [f"-metadata:s:s:{k}", f"handler_name={track.title}"]
         if mp4_like:
             cmd += ["-movflags", "+faststart"]
-        return cmd + [str(tmp)]
+        return cmd + [ffmpeg_path(tmp)]
 
     def check(tmp: Path) -> None:
         _check_copy(info, tmp, extra_streams=len(tracks))
@@ -193,7 +193,7 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
 def stream_durations(path: Path) -> list[float | None]:
     """Each stream's duration in seconds (Matroska keeps them in a DURATION tag), None if unknown."""
     out: list[float | None] = []
-    with av.open(str(path), metadata_errors="ignore") as container:
+    with av.open(ffmpeg_path(path), metadata_errors="ignore") as container:
         for stream in container.streams:
             if stream.duration and stream.time_base:
                 out.append(float(stream.duration * stream.time_base))

@@ -23,7 +23,7 @@ from captioner.backends import Backend, TranscribeOptions
 from captioner.backends.chunking import speech_regions
 from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache, cache_key
-from captioner.errors import CaptionerError, MediaError
+from captioner.errors import CaptionerError, MediaError, OutputError
 from captioner.fsutil import atomic_write_text
 from captioner.hallucination import FilterSettings, clean
 from captioner.hashing import audio_hash
@@ -163,7 +163,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], lis
     """Media files named or found (recursively, sorted) under the given paths.
 
     Returns ``(media, root)`` pairs (``root`` is the directory argument a file was found under,
-    so ``--output-dir`` can mirror the tree) and the errors for paths that do not exist.
+    so ``--output-dir`` can mirror the tree) and the errors for paths that do not exist and
+    folders without media.
     """
     found: list[tuple[Path, Path | None]] = []
     errors: list[CaptionerError] = []
@@ -171,7 +172,11 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], lis
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            candidates = [(p, path) for p in media_in_folder(path)]
+            unreadable: list[CaptionerError] = []
+            candidates = [(p, path) for p in media_in_folder(path, unreadable)]
+            errors.extend(unreadable)
+            if not candidates and not unreadable:
+                errors.append(MediaError("no media files in this folder (name a file to try it anyway)", str(path)))
         elif path.exists() or path.is_symlink():
             candidates = [(path, None)]
         else:
@@ -189,11 +194,17 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], lis
 _DERIVED_SUFFIXES = (".captioned", ".burned")
 
 
-def media_in_folder(folder: Path) -> list[Path]:
+def media_in_folder(folder: Path, unreadable: list[CaptionerError] | None = None) -> list[Path]:
     """Media files under ``folder``, recursively and sorted, skipping hidden files and folders
-    (``.git``, ``.venv``, ...) and the videos captioner derives with --mux/--burn."""
+    (``.git``, ``.venv``, ...) and the videos captioner derives with --mux/--burn.  Folders that
+    cannot be listed are added to ``unreadable``."""
+
+    def note(exc: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append(MediaError(f"cannot read this folder: {exc.strerror or exc}", exc.filename))
+
     found = []
-    for current, dirs, files in os.walk(folder):
+    for current, dirs, files in os.walk(folder, onerror=note):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
             path = Path(current, name)
@@ -221,6 +232,9 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
     owners: dict[Path, Path] = {}
     for media, root in found:
         outputs = output_paths(media, root, settings)
+        if media.resolve() in {p.resolve() for p in outputs.values()}:
+            errors.append(MediaError("its captions would overwrite the media itself (use --output-dir)", str(media)))
+            continue
         clash = next((owners[p] for p in outputs.values() if p.resolve() in owners), None)
         if clash is not None:
             errors.append(
@@ -534,6 +548,8 @@ def _run_one(
         data = prepared.result()
     except CaptionerError as exc:
         return failed(exc)
+    except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
+        return failed(_internal_error(exc))
     transcript = data.transcript
     if transcript is None:
         engine = backend.get()  # a model or credential failure concerns the whole run: raised
@@ -545,7 +561,10 @@ def _run_one(
             _store_regions(transcript, data.audio)
             data.audio = None  # free the samples before formatting
             if cache is not None and data.cache_key is not None:
-                cache.put(data.cache_key, transcript)
+                try:
+                    cache.put(data.cache_key, transcript)
+                except OutputError as exc:  # the captions matter, the cache is only a saving
+                    reporter.info(job.media, f"warning: the transcript was not cached: {exc}")
         else:
             reporter.info(job.media, "transcript from the cache (--no-cache transcribes again)")
         transcript = refine(transcript, None, settings)
@@ -557,9 +576,7 @@ def _run_one(
     except CaptionerError as exc:
         return failed(exc)
     except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
-        error = CaptionerError(f"internal error: {type(exc).__name__}: {exc}")
-        error.__cause__ = exc
-        return failed(error)
+        return failed(_internal_error(exc))
     return FileResult(
         media=job.media,
         status="done",
@@ -570,6 +587,12 @@ def _run_one(
         audio_seconds=transcript.duration,
         wall_seconds=time.monotonic() - started,
     )
+
+
+def _internal_error(exc: Exception) -> CaptionerError:
+    error = CaptionerError(f"internal error: {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 def _store_regions(transcript: Transcript, audio: np.ndarray) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -195,3 +196,118 @@ def test_folders_skip_hidden_and_derived_files(tmp_path) -> None:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
     assert [p.relative_to(tmp_path).as_posix() for p in media_in_folder(tmp_path)] == ["a.mp4", "sub/b.flac"]
+
+
+def test_folders_find_every_common_media_type(tmp_path) -> None:
+    # Camcorder (.MTS), phone (.3gp), audiobook (.m4b), Matroska audio (.mka), AIFF (.aif) and
+    # browser audio (.weba): a folder of them used to give "no media files found" and exit 0.
+    from conftest import run_ffmpeg
+
+    from captioner.media import extract_audio, probe
+    from captioner.pipeline import media_in_folder
+
+    bunny = SAMPLES / "video_big_buck_bunny_clip.mp4"
+    made = {
+        "cam.MTS": ["-c:v", "copy", "-c:a", "ac3", "-f", "mpegts"],
+        "phone.3gp": ["-c:v", "copy", "-c:a", "aac", "-f", "3gp"],
+        "book.m4b": ["-vn", "-c:a", "aac", "-f", "ipod"],
+        "track.mka": ["-vn", "-c:a", "flac"],
+        "take.aif": ["-vn", "-c:a", "pcm_s16be", "-f", "aiff"],
+        "call.weba": ["-vn", "-c:a", "libopus", "-f", "webm"],
+    }
+    for name, args in made.items():
+        run_ffmpeg("-i", str(bunny), "-t", "1", *args, str(tmp_path / name))
+    found = media_in_folder(tmp_path)
+    assert sorted(p.name for p in found) == sorted(made)
+    for path in found:
+        assert len(extract_audio(probe(path))) > 8000
+
+
+def test_a_folder_without_media_is_an_error(tmp_path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("no media here\n")
+    result = CliRunner().invoke(main, [str(tmp_path / "empty"), "-q"])
+    assert result.exit_code == 1
+    assert f"captioner: error: {tmp_path / 'empty'}: no media files in this folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_captions_follow_the_picture_when_the_audio_starts_late(cli, tmp_path) -> None:
+    from conftest import run_ffmpeg
+
+    video = tmp_path / "late.mp4"
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "testsrc=s=160x120:r=10:d=15", "-itsoffset", "3", "-i", str(SAMPLES / "jfk.mp4"),
+        "-map", "0:v", "-map", "1:a", "-t", "15", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
+        str(video),
+    )  # fmt: skip
+    code, _, err = cli(video, "-f", "srt", "--no-cache")
+    assert code == 0, err
+    subs = read_srt(video.with_suffix(".srt"))
+    assert subs[0].content.startswith("And so my fellow Americans")
+    assert 3.2 <= subs[0].start.total_seconds() <= 3.6  # 0.32 s into the speech, which starts at 3 s
+
+
+def _unprivileged() -> list[str]:
+    """A command prefix under which file permissions bite (root ignores them): none for a normal
+    user, setpriv without the capabilities that bypass them for root."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: permissions would not bite")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+
+
+def test_unreadable_files_and_folders_fail_alone(tmp_path) -> None:
+    good = tmp_path / "good.flac"
+    good.write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
+    locked = tmp_path / "locked.flac"
+    locked.write_bytes(good.read_bytes())
+    locked.chmod(0)
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "talk.flac").write_bytes(good.read_bytes())
+    (tmp_path / "private").chmod(0)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    try:
+        proc = subprocess.run(
+            [*_unprivileged(), sys.executable, "-m", "captioner", str(locked), str(good), str(tmp_path / "private")],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+    finally:
+        (tmp_path / "private").chmod(0o755)
+    assert proc.returncode == 1, proc.stderr
+    assert read_srt(good.with_suffix(".srt"))  # the readable file is captioned all the same
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("captioner: error:")]
+    assert errors == [
+        f"captioner: error: {tmp_path / 'private'}: cannot read this folder: Permission denied",
+        f"captioner: error: {locked}: permission denied",
+    ]
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_cache_that_cannot_be_written_does_not_fail_the_file(cli, sample_copy, tmp_path, monkeypatch) -> None:
+    # A read-only or full cache folder (a read-only home in a container, say) lost the captions of
+    # a file transcribed without fault: the cache's write error failed the file.
+    from captioner.cache import TranscriptCache
+
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be\n")  # no folder can be made under it, even by root
+    monkeypatch.setattr("captioner.cli.TranscriptCache", lambda: TranscriptCache(blocked / "transcripts"))
+    audio = sample_copy("de_picovoice_test.flac")
+    code, _, err = cli(audio, "-f", "srt")
+    assert code == 0, err
+    assert read_srt(audio.with_suffix(".srt"))
+    assert "warning: the transcript was not cached" in err
+
+
+def test_captions_never_replace_the_media_itself(tmp_path) -> None:
+    # A recording saved as "talk.txt" captioned with -f txt --overwrite was replaced by its transcript.
+    media = tmp_path / "talk.txt"
+    media.write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
+    result = CliRunner().invoke(main, [str(media), "-f", "srt,txt", "--overwrite"])
+    assert result.exit_code == 1
+    assert f"captioner: error: {media}: its captions would overwrite the media itself" in result.stderr
+    assert media.read_bytes() == (SAMPLES / "de_picovoice_test.flac").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.txt"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -105,3 +106,95 @@ def test_truncated_files_are_reported(tmp_path: Path, name: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="no such file"):
         probe(tmp_path / "nope.wav")
+
+
+def test_relative_names_with_a_colon_are_files_not_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # "10:30 standup.flac" given as a relative path: ffmpeg and PyAV read "10:" as a protocol
+    # ("Protocol not found") unless the path is handed over in a form that cannot be a URL.
+    from captioner.hashing import audio_hash
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "10:30 standup.flac").write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
+    relative = Path("10:30 standup.flac")
+    info = probe(relative)
+    assert len(extract_audio(info)) > SAMPLE_RATE
+    assert audio_hash(relative) == audio_hash(tmp_path / relative)
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".webm"])
+def test_audio_shorter_than_the_video_is_no_truncation(tmp_path: Path, suffix: str) -> None:
+    # Matroska keeps no per-stream duration in its header, only the file's (the video's here): a
+    # recording whose audio stops before the picture was refused as "truncated or damaged".
+    clip = tmp_path / f"screen{suffix}"
+    codecs = ["-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus"] if suffix == ".webm" else ["-c:a", "flac"]
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "testsrc=s=160x120:r=10:d=8", "-i", str(SAMPLES / "de_picovoice_test.flac"),
+        "-t", "8", "-af", "atrim=0:3", "-map", "0:v", "-map", "1:a", *codecs, str(clip),
+    )  # fmt: skip
+    info = probe(clip)
+    assert info.duration == pytest.approx(8.0, abs=0.1)
+    assert len(extract_audio(info)) / SAMPLE_RATE == pytest.approx(3.0, abs=0.05)
+    # ... while a Matroska file cut short, which ffmpeg complains about, still is one.
+    cut = tmp_path / f"cut{suffix}"
+    cut.write_bytes(clip.read_bytes()[: clip.stat().st_size // 4])
+    with pytest.raises(MediaError, match="truncated or damaged"):
+        extract_audio(probe(cut))
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_audio_that_starts_after_the_picture_keeps_its_place(tmp_path: Path, suffix: str) -> None:
+    # The audio track begins 3 s into the video (a recording whose sound came late): the samples
+    # must start at the video's start, or every caption is 3 s early against the picture.
+    late = tmp_path / f"late{suffix}"
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "testsrc=s=160x120:r=10:d=10", "-itsoffset", "3",
+        "-i", str(SAMPLES / "de_picovoice_test.flac"), "-map", "0:v", "-map", "1:a", "-t", "10",
+        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(late),
+    )  # fmt: skip
+    audio = extract_audio(probe(late))
+    lead = round(3.0 * SAMPLE_RATE)
+    assert not np.any(audio[: lead - 800])  # silence up to the audio's start (AAC priming aside)
+    assert float(np.abs(audio[lead : lead + 2 * SAMPLE_RATE]).max()) > 0.05
+    speech = len(extract_audio(probe(SAMPLES / "de_picovoice_test.flac"))) / SAMPLE_RATE
+    assert len(audio) / SAMPLE_RATE == pytest.approx(3.0 + speech, abs=0.1)
+
+
+def test_cover_art_does_not_delay_the_audio(tmp_path: Path) -> None:
+    # An MP3 with a cover picture: the picture is no timeline, the audio starts at once.
+    mp3, cover = tmp_path / "song.mp3", tmp_path / "cover.jpg"
+    run_ffmpeg("-f", "lavfi", "-i", "color=red:s=64x64", "-frames:v", "1", str(cover))
+    run_ffmpeg(
+        "-i", str(SAMPLES / "de_picovoice_test.flac"), "-i", str(cover), "-map", "0:a", "-map", "1:v",
+        "-c:v", "copy", "-disposition:v", "attached_pic", "-c:a", "libmp3lame", str(mp3),
+    )  # fmt: skip
+    info = probe(mp3)
+    assert [s.kind for s in info.streams] == ["audio", "video"] and info.video_streams[0].attached_pic
+    assert info.duration > 3.0
+    from faster_whisper.audio import decode_audio
+
+    assert np.array_equal(extract_audio(info), decode_audio(str(mp3)))
+
+
+def test_a_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    # ffmpeg opens a FIFO and waits for a writer forever: "captioner folder/" hung without a word.
+    import threading
+
+    from captioner.hashing import audio_hash
+
+    fifo = tmp_path / "stream.wav"
+    os.mkfifo(fifo)
+    outcome: list[BaseException | None] = []
+
+    def attempt() -> None:
+        for call in (probe, audio_hash):
+            try:
+                call(fifo)
+                outcome.append(None)
+            except MediaError as exc:
+                outcome.append(exc)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert len(outcome) == 2, "blocked on the pipe"
+    assert all(isinstance(e, MediaError) and "not a regular file" in str(e) for e in outcome)

@@ -384,3 +384,16 @@ def test_burn_without_system_fonts(video, tmp_path, monkeypatch):
     (_, a), (_, b) = frames(video)[30], frames(out)[30]
     band = np.abs(a[int(a.shape[0] * 0.7) :] - b[int(a.shape[0] * 0.7) :])
     assert (band > 40).mean() > 0.01
+
+
+def test_mux_and_burn_relative_names_with_a_colon(video, tmp_path, monkeypatch):
+    # Relative names like "part1:intro.mp4" must not be read as the URL protocol "part1:".
+    monkeypatch.chdir(tmp_path)
+    odd = Path("part1:intro.mp4")
+    video.rename(odd)
+    captions = write_srt(Path("part1:intro.srt"))
+    muxed = mux(odd, [SubtitleTrack(captions, "en")], default_output(odd))
+    assert read_back(tmp_path / muxed, 0, tmp_path, "srt")[0][2] == "Hello there."
+    burned = burn(odd, captions, default_output(odd, burn=True), BurnOptions(preset="ultrafast"))
+    assert probe(tmp_path / burned).video_streams
+    assert not leftovers(tmp_path)

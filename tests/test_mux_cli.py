@@ -120,3 +120,47 @@ def test_burn_command_draws_existing_captions_with_chosen_look(tmp_path) -> None
     assert inside > 1.5 * plain_inside  # the bigger text on a box changes more of the picture
     bad = CliRunner().invoke(main, ["burn", str(video), str(captions), "--text-colour", "white"])
     assert bad.exit_code == 2 and "colour" in bad.output
+
+
+def test_sigterm_during_a_burn_leaves_no_partial_file(tmp_path):
+    # `timeout`, a CI job cancelled, `kill PID`: SIGTERM killed Python at once, leaving the hidden
+    # .part video beside the original and ffmpeg still writing it.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT, run_ffmpeg
+
+    video = tmp_path / "long.mp4"
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "testsrc=s=1280x720:r=30:d=40", "-f", "lavfi", "-i", "sine=d=40",
+        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(video),
+    )  # fmt: skip
+    captions = write_srt(tmp_path / "long.srt")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "captioner", "burn", str(video), str(captions)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not leftovers(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert leftovers(tmp_path), "the burn never started"
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)  # to Python alone, as `kill PID` does
+        _, err = proc.communicate(timeout=30)
+        time.sleep(0.5)
+        assert proc.returncode != 0
+        assert "interrupted" in err and "Traceback" not in err
+        assert not leftovers(tmp_path)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["long.mp4", "long.srt"]
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # an orphaned ffmpeg, without the fix
+        except ProcessLookupError:
+            pass
