@@ -589,6 +589,10 @@ def _attach(job: Job, result: FileResult, settings: Settings) -> FileResult:
     """With --mux/--burn, put the file's captions into its video (a failure fails the file)."""
     if settings.attach is None or result.status == "failed":
         return result
+    if settings.in_place and result.status == "skipped":
+        # Captions kept from an earlier run went into the video then: again in place would add a
+        # second track (or draw them twice). --overwrite makes new ones; `captioner mux` adds kept ones.
+        return result
     captions = {fmt: path for fmt, path in job.outputs.items() if fmt in ("srt", "vtt")}
     language = result.transcript.language if result.transcript else settings.options.language
     try:
