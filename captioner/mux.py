@@ -112,6 +112,24 @@ def default_output(video: Path, burn: bool = False) -> Path:
     return video.with_name(f"{video.stem}.{'burned' if burn else 'captioned'}{suffix}")
 
 
+def has_cues(path: Path) -> bool:
+    """Whether an .srt/.vtt file holds a cue (the captions of a file without speech hold none, and
+    ffmpeg cannot read an empty SubRip file).  Other files, or one that cannot be read, count as having cues."""
+    path = Path(path)
+    if path.suffix.lower() not in CAPTION_SUFFIXES:
+        return True
+    try:
+        return "-->" in path.read_text("utf-8", errors="replace")
+    except OSError:
+        return True
+
+
+def require_cues(path: Path) -> None:
+    """Raise :class:`MediaError` for a caption file without any cue."""
+    if not has_cues(path):
+        raise MediaError(f"{Path(path).name} holds no cues (no speech?): nothing to put into the video")
+
+
 def require_video(info: MediaInfo) -> None:
     """Raise :class:`MediaError` unless the file has a picture to put subtitles on."""
     if not info.video_streams:
@@ -151,6 +169,7 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
     for track in tracks:
         if not Path(track.path).is_file():
             raise MediaError(f"caption file not found: {track.path}")
+        require_cues(track.path)
     tags = [track.language_tag for track in tracks]
 
     existing_subs = len(info.subtitle_streams)

@@ -552,7 +552,8 @@ def _run_one(
         if has_words(transcript):
             _describe_language(job.media, transcript, reporter)
         else:
-            reporter.info(job.media, "no speech found; the caption files are empty")
+            video = "; nothing to put into the video" if settings.attach else ""
+            reporter.info(job.media, f"no speech found; the caption files are empty{video}")
         written = format_outputs(job, transcript, settings, pending, reporter)
     except CaptionerError as exc:
         return failed(exc)
@@ -609,10 +610,10 @@ def _attach(job: Job, result: FileResult, settings: Settings) -> FileResult:
     except CaptionerError as exc:
         result.status, result.error = "failed", exc.with_path(str(job.media))
         return result
-    if written:
+    if written and video is not None:
         result.written.append(video)
         result.status = "done"
-    else:
+    elif video is not None:
         result.kept.append(video)
     return result
 

@@ -109,6 +109,30 @@ def test_a_second_in_place_run_leaves_the_video_alone(tmp_path, attach):
         assert [s.language for s in probe(video).subtitle_streams] == ["ger"]
 
 
+class _SilentBackend(_FakeBackend):
+    def transcribe(self, audio, options, progress=None) -> Transcript:
+        return Transcript(language="en", duration=5.0, segments=[], words=[], text="")
+
+
+@pytest.mark.parametrize(("attach", "in_place"), [("mux", False), ("burn", False), ("mux", True)])
+def test_a_video_without_speech_keeps_its_empty_captions_and_its_picture(tmp_path, attach, in_place):
+    # Found with `captioner bunny.mp4 --mux` on a clip without speech: the empty .srt (valid, written
+    # as documented) made ffmpeg fail, "Invalid data found when processing input", and the file failed.
+    video = _video(tmp_path)
+    before = video.read_bytes()
+    settings = Settings(attach=attach, in_place=in_place)
+    jobs, _ = plan([video], settings)
+    (result,) = run(jobs, LazyBackend(_SilentBackend), settings)
+    assert result.status == "done", result.error
+    assert result.written == [tmp_path / "talk.srt", tmp_path / "talk.vtt"]
+    assert video.read_bytes() == before
+    assert not list(tmp_path.glob("talk.captioned.*")) and not list(tmp_path.glob("talk.burned.*"))
+    result = CliRunner().invoke(main, [attach, str(video), str(tmp_path / "talk.srt")])
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line == f"captioner: error: {video}: talk.srt holds no cues (no speech?): nothing to put into the video"
+
+
 def test_burn_command_draws_existing_captions_with_chosen_look(tmp_path) -> None:
     video = tmp_path / "talk.mp4"
     video.write_bytes((SAMPLES / "jfk.mp4").read_bytes())
