@@ -7,7 +7,7 @@ from pathlib import Path
 
 from captioner.burn import BurnOptions, burn
 from captioner.errors import MediaError
-from captioner.mux import SubtitleTrack, default_output, iso639_2, language_from_filename, mux
+from captioner.mux import SubtitleTrack, default_output, has_cues, iso639_2, language_from_filename, mux
 
 
 def pick_caption_file(captions: Mapping[str, Path], video: Path) -> Path:
@@ -29,16 +29,19 @@ def caption_video(
     output_dir: Path | None = None,
     overwrite: bool = False,
     burn_options: BurnOptions | None = None,
-) -> tuple[Path, bool]:
+) -> tuple[Path | None, bool]:
     """Mux (or burn) the captions just written into ``video``: the output, and whether it was written.
 
     The new video goes beside the captions (``talk.captioned.mp4`` / ``talk.burned.mp4``), or
-    replaces ``video`` with ``in_place``. An existing output is kept unless ``overwrite``.
+    replaces ``video`` with ``in_place``. An existing output is kept unless ``overwrite``. Captions
+    without any cue (no speech) are not put into the video: nothing is written (None).
     """
     caption_file = pick_caption_file(captions, video)
     output = default_output(video, burn=burn_in)
     if output_dir is not None:
         output = output_dir / output.name
+    if not has_cues(caption_file):
+        return None, False  # no speech: nothing to put into the video, which is left alone
     if not in_place and output.exists() and not overwrite:
         return output, False
     if burn_in:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from captioner.errors import MediaError, OutputError
 from captioner.media import ffmpeg_exe, ffmpeg_path, probe
-from captioner.mux import _check_copy, require_video, write_atomically
+from captioner.mux import _check_copy, require_cues, require_video, write_atomically
 
 DEFAULT_FONT = "Noto Sans"
 BURN_CAPTION_SUFFIXES = (".srt", ".vtt", ".ass", ".ssa")
@@ -180,6 +180,7 @@ def burn(
         raise MediaError(f"cannot burn a {captions.suffix or 'suffix-less'} caption file: use .srt, .vtt or .ass")
     if not captions.is_file():
         raise MediaError(f"caption file not found: {captions}")
+    require_cues(captions)
     info = probe(video)
     require_video(info)
     picture = info.video_streams[0]

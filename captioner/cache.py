@@ -13,17 +13,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from captioner.backends import TranscribeOptions
+from captioner.errors import OutputError
 from captioner.fsutil import atomic_write_text, cache_dir
 from captioner.transcript import Transcript
 
 # Raised when transcripts made before would differ from what the current code makes from the same
 # media (2: audio decoded as 16-bit samples, like Whisper's own loaders; the batched pipeline above 2 min).
 CACHE_VERSION = 2
+
+log = logging.getLogger(__name__)
 
 
 def cache_key(media_hash: str, audio_stream: int, identity: dict[str, str], options: TranscribeOptions) -> str:
@@ -47,6 +51,7 @@ class CacheStats:
 class TranscriptCache:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or cache_dir() / "transcripts"
+        self._warned = False
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
@@ -60,7 +65,10 @@ class TranscriptCache:
             return Transcript.from_dict(data)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError):
+        except OSError as exc:  # an unusable cache folder is a miss: the cache is advisory
+            self._warn(f"cannot read {path}: {exc.strerror or exc}")
+            return None
+        except (ValueError, KeyError, TypeError):
             with contextlib.suppress(OSError):  # corrupt or truncated: rebuilt by the caller
                 path.unlink(missing_ok=True)
             return None
@@ -70,7 +78,16 @@ class TranscriptCache:
         return self._path(key).is_file()
 
     def put(self, key: str, transcript: Transcript) -> None:
-        atomic_write_text(self._path(key), transcript.to_json())
+        """Store a transcript; a folder that cannot be written costs the cache, not the file."""
+        try:
+            atomic_write_text(self._path(key), transcript.to_json())
+        except OutputError as exc:
+            self._warn(str(exc))
+
+    def _warn(self, message: str) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning("transcript cache not used: %s (set CAPTIONER_CACHE_DIR to a writable folder)", message)
 
     def stats(self) -> CacheStats:
         files = list(self.folder.glob("*/*.json")) if self.folder.is_dir() else []

@@ -94,6 +94,18 @@ def burn_options_from(opts: dict[str, Any]) -> BurnOptions:
         raise click.UsageError(str(exc)) from None
 
 
+class OneLineError(click.ClickException):
+    """An error about a file (configuration, lock file, report): ``captioner: error: <path>: <cause>``,
+    without click's usage lines (a CI log shows one line per problem)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(error_line(self.format_message()), err=True)
+
+
 class CaptionerGroup(click.Group):
     """``captioner PATH...`` runs the main job; ``captioner COMMAND ...`` runs a subcommand."""
 
@@ -475,7 +487,7 @@ def _open_tree(paths: tuple[Path, ...], root: Path | None, overrides: dict, no_c
         scanner = Scanner(root, config, use_cache=not no_cache)
         read_lock(scanner.lock_path)  # a damaged lock is a usage error, before any work
     except (ConfigError, LockError) as exc:
-        raise click.UsageError(str(exc)) from None
+        raise OneLineError(str(exc)) from None
     return scanner, paths
 
 
@@ -487,7 +499,7 @@ def _emit(report, output_format: str, junit: Path | None, verbose: bool) -> None
         try:
             write_junit(report, junit)
         except CaptionerError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise OneLineError(str(exc), EXIT_FAILED) from None
 
 
 @main.command(name="check", epilog=CI_EXAMPLES)
@@ -505,7 +517,7 @@ def check_command(paths, root, formats, strict, output_format, junit, no_cache, 
     try:
         report = scanner.scan(paths, shard, strict=strict)
     except CaptionerError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise OneLineError(str(exc)) from None
     _emit(report, output_format, junit, verbose)
     sys.exit(EXIT_FAILED if not report.ok else EXIT_OK)
 

@@ -53,6 +53,6 @@ def audio_hash(path: Path, audio_stream: int = 0) -> str:
                     digest.update(bytes(packet))
     except MediaError:
         raise
-    except (av.error.FFmpegError, OSError) as exc:
-        raise MediaError(f"cannot read media: {exc}", str(path)) from None
+    except (av.error.FFmpegError, OSError) as exc:  # strerror: without the errno and the path again
+        raise MediaError(f"cannot read media: {exc.strerror or exc}", str(path)) from None
     return digest.hexdigest()

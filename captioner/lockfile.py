@@ -87,6 +87,11 @@ def loads(text: str) -> Lock:
     except tomllib.TOMLDecodeError as exc:
         raise LockError(f"not valid TOML: {exc}") from None
     version = data.pop("version", None)
+    if isinstance(version, int) and not isinstance(version, bool) and version > LOCK_VERSION:
+        raise LockError(
+            f"lock version {version} was written by a newer captioner "
+            f"(this one reads {LOCK_VERSION}): upgrade captioner"
+        )
     if version != LOCK_VERSION:
         raise LockError(f"unsupported lock version {version!r} (this captioner writes {LOCK_VERSION})")
     media_hash = data.pop("media-hash", HASH_SCHEME)

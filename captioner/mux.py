@@ -52,6 +52,15 @@ _SUBTITLE_CODECS: dict[str, dict[str, str]] = {
     ".mkv": {".srt": "srt", ".vtt": "webvtt"},
     ".webm": {".srt": "webvtt", ".vtt": "webvtt"},
 }
+# The video's own text subtitle tracks, copied as they are unless the output container cannot hold
+# their codec (a re-mux into another container with -o): then converted to the container's codec.
+_TEXT_CODECS = frozenset({"srt", "subrip", "mov_text", "webvtt", "ass", "ssa", "text"})
+_CONTAINER_TEXT_CODEC = {**{ext: "mov_text" for ext in _MP4_LIKE}, ".mkv": "srt", ".webm": "webvtt"}
+_CONTAINER_HOLDS = {
+    **{ext: {"mov_text"} for ext in _MP4_LIKE},
+    ".mkv": _TEXT_CODECS - {"mov_text"},
+    ".webm": {"webvtt"},
+}
 CAPTION_SUFFIXES = (".srt", ".vtt")
 TEXT_SUBTITLE_CONTAINERS = tuple(_SUBTITLE_CODECS)
 
@@ -112,6 +121,24 @@ def default_output(video: Path, burn: bool = False) -> Path:
     return video.with_name(f"{video.stem}.{'burned' if burn else 'captioned'}{suffix}")
 
 
+def has_cues(path: Path) -> bool:
+    """Whether an .srt/.vtt file holds a cue (the captions of a file without speech hold none, and
+    ffmpeg cannot read an empty SubRip file).  Other files, or one that cannot be read, count as having cues."""
+    path = Path(path)
+    if path.suffix.lower() not in CAPTION_SUFFIXES:
+        return True
+    try:
+        return "-->" in path.read_text("utf-8", errors="replace")
+    except OSError:
+        return True
+
+
+def require_cues(path: Path) -> None:
+    """Raise :class:`MediaError` for a caption file without any cue."""
+    if not has_cues(path):
+        raise MediaError(f"{Path(path).name} holds no cues (no speech?): nothing to put into the video")
+
+
 def require_video(info: MediaInfo) -> None:
     """Raise :class:`MediaError` unless the file has a picture to put subtitles on."""
     if not info.video_streams:
@@ -151,10 +178,12 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
     for track in tracks:
         if not Path(track.path).is_file():
             raise MediaError(f"caption file not found: {track.path}")
+        require_cues(track.path)
     tags = [track.language_tag for track in tracks]
 
     existing_subs = len(info.subtitle_streams)
-    mp4_like = output.suffix.lower() in _MP4_LIKE
+    container = output.suffix.lower()
+    mp4_like = container in _MP4_LIKE
 
     def command(tmp: Path) -> list[str]:
         cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", ffmpeg_path(video)]
@@ -164,6 +193,9 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
         for i in range(len(tracks)):
             cmd += ["-map", f"{i + 1}:0"]
         cmd += ["-c", "copy", "-map_metadata", "0", "-map_chapters", "0"]
+        for k, stream in enumerate(info.subtitle_streams):
+            if stream.codec in _TEXT_CODECS and stream.codec not in _CONTAINER_HOLDS[container]:
+                cmd += [f"-c:s:{k}", _CONTAINER_TEXT_CODEC[container]]
         for i, (track, codec, tag) in enumerate(zip(tracks, codecs, tags, strict=True)):
             k = existing_subs + i
             cmd += [f"-c:s:{k}", codec, f"-metadata:s:s:{k}", f"language={tag}"]

@@ -23,7 +23,7 @@ from captioner.backends import Backend, TranscribeOptions
 from captioner.backends.chunking import speech_regions
 from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache, cache_key
-from captioner.errors import CaptionerError, MediaError, OutputError
+from captioner.errors import CaptionerError, MediaError
 from captioner.fsutil import atomic_write_text
 from captioner.hallucination import FilterSettings, clean
 from captioner.hashing import audio_hash
@@ -561,17 +561,15 @@ def _run_one(
             _store_regions(transcript, data.audio)
             data.audio = None  # free the samples before formatting
             if cache is not None and data.cache_key is not None:
-                try:
-                    cache.put(data.cache_key, transcript)
-                except OutputError as exc:  # the captions matter, the cache is only a saving
-                    reporter.info(job.media, f"warning: the transcript was not cached: {exc}")
+                cache.put(data.cache_key, transcript)  # a failure is one warning: the cache is only a saving
         else:
             reporter.info(job.media, "transcript from the cache (--no-cache transcribes again)")
         transcript = refine(transcript, None, settings)
         if has_words(transcript):
             _describe_language(job.media, transcript, reporter)
         else:
-            reporter.info(job.media, "no speech found; the caption files are empty")
+            video = "; nothing to put into the video" if settings.attach else ""
+            reporter.info(job.media, f"no speech found; the caption files are empty{video}")
         written = format_outputs(job, transcript, settings, pending, reporter)
     except CaptionerError as exc:
         return failed(exc)
@@ -612,6 +610,10 @@ def _attach(job: Job, result: FileResult, settings: Settings) -> FileResult:
     """With --mux/--burn, put the file's captions into its video (a failure fails the file)."""
     if settings.attach is None or result.status == "failed":
         return result
+    if settings.in_place and result.status == "skipped":
+        # Captions kept from an earlier run went into the video then: again in place would add a
+        # second track (or draw them twice). --overwrite makes new ones; `captioner mux` adds kept ones.
+        return result
     captions = {fmt: path for fmt, path in job.outputs.items() if fmt in ("srt", "vtt")}
     language = result.transcript.language if result.transcript else settings.options.language
     try:
@@ -628,10 +630,10 @@ def _attach(job: Job, result: FileResult, settings: Settings) -> FileResult:
     except CaptionerError as exc:
         result.status, result.error = "failed", exc.with_path(str(job.media))
         return result
-    if written:
+    if written and video is not None:
         result.written.append(video)
         result.status = "done"
-    else:
+    elif video is not None:
         result.kept.append(video)
     return result
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -42,6 +43,16 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def annotation_path(report: Report, relpath: str) -> str:
+    """A file's path for GitHub, which resolves ``file=`` against the checkout (``$GITHUB_WORKSPACE``,
+    else the current folder): the tree's root may be a folder of it (``media/captioner.toml``)."""
+    base = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
+    try:
+        return (Path(report.root).resolve() / relpath).relative_to(base).as_posix()
+    except ValueError:
+        return relpath
+
+
 def render_github(report: Report) -> str:
     """GitHub Actions workflow commands: ``::error`` per failing file, ``::warning`` per edited one."""
     lines = []
@@ -52,8 +63,9 @@ def render_github(report: Report) -> str:
             level = "warning"
         else:
             continue
+        file = _escape_property(annotation_path(report, f.path))
         lines.append(
-            f"::{level} file={_escape_property(f.path)},title={_escape_property(TITLES[f.state])}::"
+            f"::{level} file={file},title={_escape_property(TITLES[f.state])}::"
             f"{_escape_data(f'{f.path}: {f.state}: {f.detail}')}"
         )
     lines.append(summary_line(report))

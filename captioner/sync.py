@@ -144,7 +144,7 @@ def sync(
             result.adopted.append(f.path)
             changed = True
         except (CaptionerError, OSError) as exc:
-            result.failed.append((f.path, str(exc)))
+            result.failed.append((f.path, exc.cause if isinstance(exc, CaptionerError) else str(exc)))
     for f in prune_list:
         old = lock.entries.pop(f.path, None)
         changed = True

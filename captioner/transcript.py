@@ -113,7 +113,21 @@ class Transcript:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Transcript:
-        """Read the schema's JSON object (as written by :meth:`to_dict` or a Whisper API)."""
+        """Read the schema's JSON object (as written by :meth:`to_dict` or a Whisper API).
+
+        Anything else (other JSON, fields of the wrong type) is a ValueError.
+        """
+        if not isinstance(data, dict):
+            raise ValueError(f"not a transcript: a JSON {type(data).__name__}, not an object")
+        try:
+            return cls._from_dict(data)
+        except KeyError as exc:
+            raise ValueError(f"not a transcript: a segment or word without {exc}") from None
+        except (AttributeError, TypeError) as exc:
+            raise ValueError(f"not a transcript: {exc}") from None
+
+    @classmethod
+    def _from_dict(cls, data: dict[str, Any]) -> Transcript:
         segments = [
             Segment(
                 id=int(s.get("id", i)),

@@ -145,3 +145,45 @@ def test_no_secret_reaches_the_cache(fake, cache_root, tmp_path) -> None:
     assert AIX_KEY not in stored[0].read_text("utf-8")
     code, err = invoke(*args, "-f", "json", "--overwrite", "--aixplain-timeout", "30")
     assert code == 0 and "from the cache" in err
+
+
+class _OneLineBackend:
+    """A fixed transcript, so the pipeline runs without a model."""
+
+    name = "fake"
+
+    def identity(self) -> dict[str, str]:
+        return {"backend": "fake"}
+
+    def transcribe(self, audio, options, progress=None) -> Transcript:
+        words = [Word(" Hello", 0.5, 0.9, 0.9), Word(" there.", 0.9, 1.5, 0.9)]
+        return Transcript("en", 5.0, [Segment(0, 0, 0.5, 1.5, " Hello there.")], words=words)
+
+
+def test_an_unusable_cache_folder_costs_the_cache_not_the_file(sample_copy, tmp_path: Path, caplog) -> None:
+    # Found with CAPTIONER_CACHE_DIR naming a file: every run ended in a NotADirectoryError traceback.
+    audio = sample_copy("de_picovoice_test.flac")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", "utf-8")
+    cache = TranscriptCache(blocker / "transcripts")
+    assert cache.get("ab" * 32) is None
+    cache.put("ab" * 32, _OneLineBackend().transcribe(None, None))  # no error: the cache is advisory
+    settings = Settings(formats=("srt",))
+    jobs, _ = plan([audio], settings)
+    backend = _OneLineBackend()
+    results = run(jobs, LazyBackend(lambda: backend, backend.identity()), settings, cache=cache)
+    assert results[0].status == "done", results[0].error
+    assert "Hello there." in audio.with_suffix(".srt").read_text("utf-8")
+    assert "transcript cache" in caplog.text
+
+
+@pytest.mark.parametrize("damage", ['{"segments": ["x"]}', "[1, 2]", '{"segments": [], "words": [3]}'])
+def test_an_entry_of_the_wrong_shape_is_a_miss(tmp_path: Path, damage: str) -> None:
+    # Valid JSON that is no transcript raised AttributeError out of the run (a traceback).
+    cache = TranscriptCache(tmp_path)
+    key = cache_key("0" * 64, 0, {"backend": "local"}, TranscribeOptions())
+    cache.put(key, _OneLineBackend().transcribe(None, None))
+    (entry,) = tmp_path.glob("*/*.json")
+    entry.write_text(damage, "utf-8")
+    assert cache.get(key) is None
+    assert not entry.exists()

@@ -199,12 +199,26 @@ def test_bad_config_is_a_usage_error(tree: Path, text: str, message: str) -> Non
     result = CliRunner().invoke(main, ["check", "--root", str(tree)])
     assert result.exit_code == 2
     assert message in result.stderr
+    assert result.stderr.splitlines() == [f"captioner: error: {result.stderr.split(': ', 2)[2].rstrip()}"]
 
 
-def test_damaged_lock_is_a_usage_error(tree: Path) -> None:
-    (tree / "captions.lock").write_text("version = 99\n", "utf-8")
-    result = CliRunner().invoke(main, ["check", "--root", str(tree)])
-    assert result.exit_code == 2 and "unsupported lock version" in result.stderr
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("version = 99\n", "lock version 99 was written by a newer captioner"),
+        ("version = 'one'\n", "unsupported lock version 'one'"),
+        ("version = 1\n[broken\n", "not valid TOML"),
+        ('version = 1\n["a.mp4"]\naudio = 1\n', "'a.mp4' needs audio and settings strings"),
+    ],
+)
+def test_damaged_lock_is_one_line_and_exit_2(tree: Path, text: str, message: str) -> None:
+    # Found in a CI log: click's "Usage: ... Try --help ... Error:" block, four lines for a bad lock.
+    (tree / "captions.lock").write_text(text, "utf-8")
+    for command in ("check", "sync"):
+        result = CliRunner().invoke(main, [command, "--root", str(tree)])
+        assert result.exit_code == 2
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"captioner: error: {tree / 'captions.lock'}: ") and message in line
 
 
 def test_junit_report_has_one_case_per_file_with_failures(tree: Path) -> None:

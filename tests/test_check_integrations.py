@@ -110,3 +110,16 @@ def test_github_action_runs_check_with_annotations(tmp_path: Path) -> None:
     assert [GITHUB.match(line)[2] for line in only_a.stdout.splitlines()[:-1]] == ["a/one.flac"]
     bad = run_action(tmp_path, workspace, "rm -rf", ".", "")
     assert bad.returncode == 2 and "::error" in bad.stdout
+
+
+def test_github_annotations_name_files_from_the_checkout_when_the_tree_is_a_folder_of_it(tmp_path: Path) -> None:
+    # Found with media/captioner.toml in a checkout: the annotations said file=talks/one.flac, a file
+    # GitHub looks for at the checkout's top, so they were attached to nothing.
+    workspace = tmp_path / "ws"
+    (workspace / "media" / "talks").mkdir(parents=True)
+    (workspace / ".git").mkdir()
+    (workspace / "media" / "captioner.toml").write_text("", "utf-8")
+    shutil.copyfile(SAMPLES / "ja_picovoice_test.flac", workspace / "media" / "talks" / "one.flac")
+    result = run_action(tmp_path, workspace, "check", "media", "")
+    assert result.returncode == 1, result.stderr
+    assert [GITHUB.match(line)[2] for line in result.stdout.splitlines()[:-1]] == ["media/talks/one.flac"]

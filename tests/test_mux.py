@@ -231,6 +231,24 @@ def test_mux_keeps_existing_subtitles_and_audio_tracks(media, tmp_path):
         assert abs(before - after) <= 0.1
 
 
+def test_mux_into_another_container_converts_the_existing_text_tracks(media, tmp_path):
+    # Found with `captioner mux talk.captioned.mkv talk.de.srt -o talk.mp4`: the kept SubRip track was
+    # copied as it was, which MP4 cannot hold ("Could not find tag for codec subrip"); back to MKV,
+    # a mov_text track failed the same way.
+    captions = write_srt(tmp_path / "multi.en.srt")
+    as_mp4 = mux(media["multi"], [SubtitleTrack(captions, "en")], tmp_path / "multi.mp4")
+    info = probe(as_mp4)
+    assert [(s.codec, s.language) for s in info.subtitle_streams] == [("mov_text", "spa"), ("mov_text", "eng")]
+    assert read_back(as_mp4, 0, tmp_path, "srt") == [(0.2, 1.0, "Existing track.")]
+    back = mux(as_mp4, [SubtitleTrack(captions, "de")], tmp_path / "back.mkv")
+    assert [(s.codec, s.language) for s in probe(back).subtitle_streams] == [
+        ("srt", "spa"),
+        ("srt", "eng"),
+        ("srt", "ger"),
+    ]
+    assert read_back(back, 1, tmp_path, "srt") == CUES
+
+
 def test_mux_in_place_replaces_the_original(video, tmp_path):
     video.chmod(0o640)
     captions = write_srt(tmp_path / "talk.srt")

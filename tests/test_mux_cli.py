@@ -7,6 +7,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 import srt as srt_lib
 from click.testing import CliRunner
 from conftest import SAMPLES
@@ -89,6 +90,47 @@ def test_pipeline_mux_step_puts_the_captions_into_the_video(tmp_path):
     assert out in results[0].written
     assert [s.language for s in probe(out).subtitle_streams] == ["ger"]
     assert [text for _, _, text in read_back(out, 0, tmp_path, "srt")] == ["Hello there."]
+
+
+@pytest.mark.parametrize("attach", ["mux", "burn"])
+def test_a_second_in_place_run_leaves_the_video_alone(tmp_path, attach):
+    # Found running `captioner talk.mp4 --mux --in-place` twice: the second run, whose captions were
+    # kept, muxed them in again (a second, und-tagged track); with --burn they were drawn twice.
+    video = _video(tmp_path)
+    settings = Settings(attach=attach, in_place=True)
+    jobs, _ = plan([video], settings)
+    first = run(jobs, LazyBackend(_FakeBackend), settings)
+    assert first[0].status == "done", first[0].error
+    after_first = video.read_bytes()
+    second = run(jobs, LazyBackend(_FakeBackend), settings)
+    assert second[0].status == "skipped", second[0].error
+    assert video.read_bytes() == after_first
+    if attach == "mux":
+        assert [s.language for s in probe(video).subtitle_streams] == ["ger"]
+
+
+class _SilentBackend(_FakeBackend):
+    def transcribe(self, audio, options, progress=None) -> Transcript:
+        return Transcript(language="en", duration=5.0, segments=[], words=[], text="")
+
+
+@pytest.mark.parametrize(("attach", "in_place"), [("mux", False), ("burn", False), ("mux", True)])
+def test_a_video_without_speech_keeps_its_empty_captions_and_its_picture(tmp_path, attach, in_place):
+    # Found with `captioner bunny.mp4 --mux` on a clip without speech: the empty .srt (valid, written
+    # as documented) made ffmpeg fail, "Invalid data found when processing input", and the file failed.
+    video = _video(tmp_path)
+    before = video.read_bytes()
+    settings = Settings(attach=attach, in_place=in_place)
+    jobs, _ = plan([video], settings)
+    (result,) = run(jobs, LazyBackend(_SilentBackend), settings)
+    assert result.status == "done", result.error
+    assert result.written == [tmp_path / "talk.srt", tmp_path / "talk.vtt"]
+    assert video.read_bytes() == before
+    assert not list(tmp_path.glob("talk.captioned.*")) and not list(tmp_path.glob("talk.burned.*"))
+    result = CliRunner().invoke(main, [attach, str(video), str(tmp_path / "talk.srt")])
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line == f"captioner: error: {video}: talk.srt holds no cues (no speech?): nothing to put into the video"
 
 
 def test_burn_command_draws_existing_captions_with_chosen_look(tmp_path) -> None:

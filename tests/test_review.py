@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from captioner.cli import main
@@ -83,3 +84,15 @@ def test_review_command_fails_on_unreadable_transcript(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{not json", "utf-8")
     result = CliRunner().invoke(main, ["review", str(tmp_path / "bad.json")])
     assert result.exit_code == 1 and "cannot read" in result.stderr
+
+
+@pytest.mark.parametrize("text", ['{"segments": ["x"]}', "[1, 2]", '{"segments": [{"end": 1}]}'])
+def test_review_command_on_json_that_is_no_transcript(tmp_path: Path, text: str) -> None:
+    # Found with `captioner review bad.json`: a JSON of another shape ended in an AttributeError traceback.
+    (tmp_path / "other.json").write_text(text, "utf-8")
+    (tmp_path / "good.json").write_text(make_transcript().to_json(), "utf-8")
+    result = CliRunner().invoke(main, ["review", str(tmp_path / "other.json"), str(tmp_path / "good.json")])
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("captioner: error: ") and "other.json" in line and "not a transcript" in line
+    assert "cues to check" in result.stdout  # the good file is still reviewed

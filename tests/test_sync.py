@@ -127,6 +127,20 @@ def test_captions_without_lock_entry_are_kept_adopted_or_forced(cli, tmp_path: P
     assert states(cli, root) == {"talk.flac": "ok"}
 
 
+def test_unreadable_media_is_one_plain_line(tmp_path: Path) -> None:
+    """Without a model.  Found with `sync --adopt` on a truncated mp4: 'sub/broken.mp4: /abs/sub/broken.mp4:
+    cannot read media: [Errno 1094995529] Invalid data ...: '/abs/sub/broken.mp4'', the path three times."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "broken.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes()[:5000])
+    for fmt in ("srt", "vtt"):
+        (root / f"broken.{fmt}").write_text("x\n", "utf-8")
+    result = CliRunner().invoke(main, ["sync", "--root", str(root), "-q", "--adopt"])
+    assert result.exit_code == 1
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("captioner: error:")]
+    assert line == "captioner: error: broken.mp4: cannot read media: Invalid data found when processing input"
+
+
 def test_sync_shard_updates_only_its_own_entries(tmp_path: Path) -> None:
     """Without a model: the shard holding no file to caption leaves the lock as it is."""
     from captioner.project import Shard, shard_of
