@@ -1,0 +1,119 @@
+"""Conformance with the protocol reference, one documented quirk or failure per test: the fake
+exhibits it over real HTTP, the real SDK carries it, and the backend must handle it as described."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SAMPLES
+
+from captioner.backends import TranscribeOptions
+from captioner.errors import BackendError
+from captioner.fake_aixplain import Fault, Scenario
+
+OPTS = TranscribeOptions(language="en")
+
+
+@pytest.fixture
+def jfk(load_audio):
+    return load_audio(SAMPLES / "jfk.mp4")
+
+
+def _fails(fake, make_backend, jfk, **scenario) -> str:
+    fake.scenario = Scenario(**scenario)
+    with pytest.raises(BackendError) as err:
+        make_backend().transcribe(jfk, OPTS)
+    message = str(err.value)
+    assert "\n" not in message
+    return message
+
+
+# -- 3.3 / 4: what the answer holds ------------------------------------------------------------------
+
+
+def test_raw_data_only_when_asked_for(fake, make_backend, jfk):
+    """rawData comes only with options.includeRawData (the fake honours it); a service that drops
+    it anyway gets a one-line error, and the run is not resubmitted (it was billed)."""
+    message = _fails(fake, make_backend, jfk, ignore_include_raw=True)
+    assert "no rawData with segments" in message and "includeRawData" in message
+    assert len(fake.execute_calls) == 1
+
+
+def test_unreadable_raw_data_segments(fake, make_backend, jfk):
+    def no_times(body):
+        body["rawData"]["segments"] = [{"id": 0, "text": " hello"}]
+        return body
+
+    message = _fails(fake, make_backend, jfk, mangle=no_times)
+    assert "unreadable rawData" in message and "'start'" in message
+
+
+def test_in_progress_marked_completed_is_still_polled(fake, make_backend, jfk):
+    """Some SDK tests show "completed": true on an IN_PROGRESS answer: decide on status, then on data."""
+    fake.scenario = Scenario(answer="async", in_progress_completed=True, polls_before_done=1)
+    t = make_backend().transcribe(jfk, OPTS)
+    assert t.segments and len(fake.calls("GET", "/api/v1/data/")) == 2
+
+
+def test_poll_url_on_v2_data_path(fake, make_backend, jfk):
+    """A sync-only model's SDK path does not follow /api/v2/data/ URLs; the backend polls them itself."""
+    fake.scenario = Scenario(answer="async", poll_path="/api/v2/data/", polls_before_done=1)
+    t = make_backend().transcribe(jfk, OPTS)
+    assert t.segments and len(fake.calls("GET", "/api/v2/data/")) == 2
+    assert len(fake.execute_calls) == 1
+
+
+def test_presign_answering_201(fake, make_backend, jfk):
+    fake.scenario = Scenario(presign_status=201)
+    assert make_backend().transcribe(jfk, OPTS).segments
+
+
+def test_required_param_of_the_record_is_reported_before_any_run(fake, make_backend, jfk):
+    extra = {"name": "diarize", "required": True, "isFixed": False, "dataType": "label", "dataSubType": "label"}
+    extra |= {"multipleValues": False, "values": [], "defaultValues": [], "availableOptions": []}
+    message = _fails(fake, make_backend, jfk, extra_params=(extra,))
+    assert "Required parameter 'diarize' is missing" in message
+    assert fake.execute_calls == []
+
+
+# -- 7: failures ---------------------------------------------------------------------------------------
+
+
+def test_failed_run_with_credits_code_in_data(fake, make_backend, jfk):
+    """err.not_enough_balance was seen inside a failed run's data.error."""
+    failed = {"status": "FAILED", "completed": True, "data": {"error": "err.not_enough_balance"}}
+    message = _fails(fake, make_backend, jfk, mangle=lambda body: failed)
+    assert "not enough credits" in message
+    assert len(fake.execute_calls) == 1
+
+
+def test_unfetchable_as_failed_body_uploads_again(fake, make_backend, jfk):
+    """The unfetchable-URL code may come in a 200 FAILED body instead of a 492."""
+    runs = iter([True, False])
+
+    def first_fails(body):
+        if next(runs):
+            return {"status": "FAILED", "completed": True, "error": "err.invalid_input_data_or_input_url"}
+        return body
+
+    fake.scenario = Scenario(mangle=first_fails)
+    assert make_backend().transcribe(jfk, OPTS).segments
+    assert len(fake.calls("PUT")) == 2 and len(fake.execute_calls) == 2
+
+
+def test_refused_poll_is_a_bad_key(fake, make_backend, jfk):
+    message = _fails(fake, make_backend, jfk, answer="async", faults=[Fault("poll", 401)])
+    assert "API key was refused" in message
+    assert len(fake.execute_calls) == 1
+
+
+def test_rate_limited_model_record_get(fake, make_backend, jfk):
+    """The SDK retries a 429 on GET itself, honouring Retry-After."""
+    fake.scenario = Scenario(faults=[Fault("record", 429, count=2, headers={"Retry-After": "0"})])
+    assert make_backend().transcribe(jfk, OPTS).segments
+    assert len(fake.calls("GET", "/v2/models/")) == 3
+
+
+def test_refused_presign_is_a_bad_key(fake, make_backend, jfk):
+    message = _fails(fake, make_backend, jfk, faults=[Fault("presign", 401)])
+    assert "API key was refused" in message
+    assert len(fake.calls("POST", "/sdk/file/upload/temp-url")) == 1 and not fake.calls("PUT")
