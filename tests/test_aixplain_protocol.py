@@ -117,3 +117,24 @@ def test_refused_presign_is_a_bad_key(fake, make_backend, jfk):
     message = _fails(fake, make_backend, jfk, faults=[Fault("presign", 401)])
     assert "API key was refused" in message
     assert len(fake.calls("POST", "/sdk/file/upload/temp-url")) == 1 and not fake.calls("PUT")
+
+
+@pytest.mark.parametrize(
+    "status,words",
+    [
+        (401, "API key was refused"),
+        (403, "API key was refused"),
+        (402, "not enough credits"),
+        (475, "not enough credits"),
+        (463, "subscription does not allow"),
+        (483, "failed at the provider"),
+        (400, "request was rejected"),
+        (494, "request was rejected"),
+        (404, "not found"),
+    ],
+)
+def test_documented_statuses_on_execute(fake, make_backend, jfk, status, words):
+    """Section 7.1's table: each class of status gets its own cause, and none is resubmitted."""
+    message = _fails(fake, make_backend, jfk, faults=[Fault("execute", status, count=9)])
+    assert words in message and f"HTTP {status}" in message
+    assert len(fake.execute_calls) == 1

@@ -20,6 +20,7 @@ import requests
 class Kind(Enum):
     BAD_KEY = "bad key"
     NO_CREDITS = "no credits"
+    SUBSCRIPTION = "subscription problem"
     RATE_LIMIT = "rate limit"
     TRANSIENT = "platform trouble"
     UNFETCHABLE = "audio not fetchable"
@@ -72,9 +73,11 @@ def _kind_for_status(status: int) -> Kind | None:
         return Kind.NOT_FOUND
     if status >= 500 or status == 408:
         return Kind.TRANSIENT
+    if 460 <= status <= 469:
+        return Kind.SUBSCRIPTION
     if 480 <= status <= 489:
         return Kind.FAILED_RUN
-    if status == 400 or 460 <= status <= 499:
+    if status == 400 or 490 <= status <= 499:
         return Kind.INVALID
     return None
 
@@ -186,6 +189,11 @@ def describe(failure: Failure, where: str = "", timeout: float | None = None, at
         )
     if kind is Kind.NO_CREDITS:
         return prefix + f"not enough credits ({status}{detail}); add credits to the aiXplain workspace, then rerun"
+    if kind is Kind.SUBSCRIPTION:
+        return prefix + (
+            f"the workspace's subscription does not allow this run ({status}{detail}); "
+            "check the aiXplain plan of the workspace that owns the key"
+        )
     if kind is Kind.RATE_LIMIT:
         return prefix + f"rate limit still exceeded{tries} ({status}{detail}); lower --jobs or wait a minute and rerun"
     if kind is Kind.TRANSIENT and "ReadTimeout" in failure.detail:
@@ -199,7 +207,11 @@ def describe(failure: Failure, where: str = "", timeout: float | None = None, at
             "try again later"
         )
     if kind is Kind.FAILED_RUN:
-        return prefix + f"the transcription failed at the provider: {detail}; check the audio, or use --backend local"
+        status = f" (HTTP {failure.status})" if failure.status else ""
+        return (
+            prefix
+            + f"the transcription failed at the provider{status}: {detail}; check the audio, or use --backend local"
+        )
     if kind is Kind.TIMEOUT:
         limit = f" within {timeout:g} s" if timeout else ""
         return prefix + f"no transcript{limit} ({detail}); raise --aixplain-timeout or try again later"
