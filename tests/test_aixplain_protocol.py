@@ -138,3 +138,26 @@ def test_documented_statuses_on_execute(fake, make_backend, jfk, status, words):
     message = _fails(fake, make_backend, jfk, faults=[Fault("execute", status, count=9)])
     assert words in message and f"HTTP {status}" in message
     assert len(fake.execute_calls) == 1
+
+
+def test_failed_poll_is_resumed_not_resubmitted(fake, make_backend, jfk):
+    """Six 503s on one poll exhaust the SDK's transport retries ("Polling failed", status 0): the
+    job is still running, so the backend polls the same URL again instead of billing a new run."""
+    fake.scenario = Scenario(answer="async", polls_before_done=1, faults=[Fault("poll", 503, count=6)])
+    t = make_backend().transcribe(jfk, OPTS)
+    assert t.segments
+    assert len(fake.execute_calls) == 1
+    assert len(fake.calls("GET", "/api/v1/data/")) == 6 + 2
+
+
+def test_poll_of_an_unknown_run_submits_again(fake, make_backend, jfk):
+    fake.scenario = Scenario(answer="async", polls_before_done=0, faults=[Fault("poll", 404)])
+    assert make_backend().transcribe(jfk, OPTS).segments
+    assert len(fake.execute_calls) == 2
+
+
+def test_refused_poll_with_other_words_is_still_a_bad_key(fake, make_backend, jfk):
+    """The poll's 401 is lost in "Polling failed" (status 0): it is read from the chained error."""
+    message = _fails(fake, make_backend, jfk, answer="async", faults=[Fault("poll", 401, body={"message": "Nope"})])
+    assert "API key was refused (HTTP 401" in message
+    assert len(fake.execute_calls) == 1

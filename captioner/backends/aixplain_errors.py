@@ -104,6 +104,9 @@ def _status_from_chain(exc: BaseException) -> int | None:
         response = getattr(current, "response", None)
         if isinstance(response, requests.Response) and response.status_code:
             return response.status_code
+        status = getattr(current, "status_code", None)  # an APIError chained by "Polling failed"
+        if isinstance(status, int) and 100 <= status <= 599:
+            return status
         match = _STATUS_IN_TEXT.search(str(current)) or _TOO_MANY.search(str(current))
         if match:
             return int(match.group(1))
@@ -129,11 +132,15 @@ def classify(exc: BaseException) -> Failure:
         if text.startswith("Operation failed"):
             by_text = _kind_for_text(text)
             return Failure(by_text or Kind.FAILED_RUN, status, text.removeprefix("Operation failed: "))
-        if status is None:  # "Polling failed: ..." lost the status; look for it in the words
+        if text.startswith("Polling failed"):  # status 0: the poll's own status is on the chained error
+            status = _status_from_chain(exc.__context__) if exc.__context__ is not None else None
+            if status == 404:  # the service no longer knows the run: submit it again
+                return Failure(Kind.TRANSIENT, status, text + " (the run is unknown to the service)")
+            kind = (_kind_for_status(status) if status else None) or _kind_for_text(text)
+            return Failure(kind or Kind.TRANSIENT, status, text)
+        if status is None:
             status = _status_from_chain(exc)
         kind = (_kind_for_status(status) if status else None) or _kind_for_text(text)
-        if kind is None and text.startswith("Polling failed"):
-            kind = Kind.TRANSIENT
         return Failure(kind or Kind.OTHER, status, text)
     if isinstance(exc, aix.FileUploadError):
         status = _status_from_chain(exc)
