@@ -161,3 +161,63 @@ def test_refused_poll_with_other_words_is_still_a_bad_key(fake, make_backend, jf
     message = _fails(fake, make_backend, jfk, answer="async", faults=[Fault("poll", 401, body={"message": "Nope"})])
     assert "API key was refused (HTTP 401" in message
     assert len(fake.execute_calls) == 1
+
+
+# -- malformed and partial answers -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body,words",
+    [
+        (b"<html><body>Please wait while we check your browser</body></html>", "the answer is not JSON"),
+        ([{"text": "hello"}], "'list' object has no attribute 'get'"),
+        ({"status": "SUCCESS", "data": "hello"}, "KeyError: 'completed'"),
+        ({"status": "IN_PROGRESS", "completed": False}, "neither completed nor given a poll URL"),
+    ],
+    ids=["not-json", "list", "no-completed", "in-progress-without-url"],
+)
+def test_malformed_run_answer(fake, make_backend, jfk, body, words):
+    """A 2xx answer of the wrong shape is reported as such, once: resubmitting would bill again."""
+    message = _fails(fake, make_backend, jfk, answer_body=body)
+    assert "answer could not be read (HTTP 200" in message and words in message
+    assert len(fake.execute_calls) == 1
+
+
+def test_error_body_that_is_a_list(fake, make_backend, jfk):
+    """Section 7.1: a list error body occurs (the SDK cannot word it); the HTTP status still decides."""
+    message = _fails(fake, make_backend, jfk, faults=[Fault("execute", 402, body="list")])
+    assert "not enough credits (HTTP 402" in message
+
+
+def test_html_error_page_is_summarised(fake, make_backend, jfk):
+    message = _fails(fake, make_backend, jfk, faults=[Fault("execute", 502, count=9, body="html")])
+    assert "service unavailable after 3 attempts (HTTP 502, an HTML page: 502 Bad Gateway)" in message
+    assert "<" not in message
+
+
+def test_presign_answer_without_upload_url(fake, make_backend, jfk):
+    message = _fails(fake, make_backend, jfk, presign_answer={"uploadUrl": None})
+    assert "answer could not be read" in message and "uploadUrl" in message
+    assert not fake.calls("PUT")
+
+
+@pytest.mark.parametrize("status", [403, 500])
+def test_storage_put_refused_is_uploaded_again(fake, make_backend, jfk, status):
+    """Only 200 counts for the PUT; the SDK drops the status.  A fresh presigned URL is asked for."""
+    fake.scenario = Scenario(faults=[Fault("put", status, body=b"<Error><Code>AccessDenied</Code></Error>")])
+    assert make_backend().transcribe(jfk, OPTS).segments
+    assert len(fake.calls("POST", "/sdk/file/upload/temp-url")) == 2 and len(fake.calls("PUT")) == 2
+
+
+def test_storage_put_refused_for_good(fake, make_backend, jfk):
+    message = _fails(fake, make_backend, jfk, faults=[Fault("put", 403, count=9)])
+    assert "upload to storage was refused (HTTP 403)" in message
+    assert fake.execute_calls == []
+
+
+def test_signed_url_stays_out_of_messages(fake, make_backend, jfk):
+    """A storage URL that cannot be reached: the error names it, without its signature."""
+    signed = "http://127.0.0.1:9/storage/x.flac?X-Amz-Credential=AKIAFAKE&X-Amz-Signature=s3cr3tsig"
+    message = _fails(fake, make_backend, jfk, presign_answer={"uploadUrl": signed})
+    assert "service unavailable" in message
+    assert "s3cr3tsig" not in message and "AKIAFAKE" not in message

@@ -30,7 +30,7 @@ import numpy as np
 
 from captioner.backends import ProgressCallback, TranscribeOptions
 from captioner.backends import aixplain_sdk as sdk
-from captioner.backends.aixplain_errors import Failure, Kind, classify, describe
+from captioner.backends.aixplain_errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
 from captioner.backends.chunking import EXTENSIONS, Chunk, encode, max_chunk_seconds, plan_chunks
 from captioner.backends.whisper_json import ResponseShapeError, merge, parse_verbose
 from captioner.errors import BackendError
@@ -160,7 +160,7 @@ class AixplainBackend:
 
     # -- SDK plumbing ----------------------------------------------------------------------------
     def _scrub(self, text: object) -> str:
-        return str(text).replace(self._key, "***")
+        return redact_urls(str(text).replace(self._key, "***"))
 
     def _connect(self) -> Any:
         """The SDK client (created once; no network traffic)."""
@@ -212,7 +212,7 @@ class AixplainBackend:
             except BackendError:
                 raise
             except Exception as exc:
-                raw = classify(exc)
+                raw = classify(exc, sdk.last_status())
                 failure = Failure(raw.kind, raw.status, self._scrub(raw.detail))
                 retry_after = sdk.last_retry_after()
             what = where or "request"
@@ -285,9 +285,8 @@ class AixplainBackend:
                 raise
             pending["poll"] = None
             if not result.completed:
-                from aixplain.v2.exceptions import TimeoutError as SdkTimeout
-
-                raise SdkTimeout("the run did not complete")
+                status = getattr(result, "status", None)
+                raise MalformedAnswer(f"the run is neither completed nor given a poll URL (status {status!r})")
             return result
 
         try:

@@ -29,6 +29,7 @@ class Kind(Enum):
     NOT_FOUND = "not found"
     INVALID = "invalid request"
     CONFIG = "configuration"
+    MALFORMED = "malformed answer"
     OTHER = "other"
 
 
@@ -40,6 +41,10 @@ class Failure:
     kind: Kind
     status: int | None  # HTTP status when known
     detail: str  # the service's or the SDK's own words (scrubbed by the caller)
+
+
+class MalformedAnswer(Exception):
+    """A 2xx answer that the protocol does not allow (raised by the backend itself)."""
 
 
 class Scrubber:
@@ -114,12 +119,39 @@ def _status_from_chain(exc: BaseException) -> int | None:
     return None
 
 
-def classify(exc: BaseException) -> Failure:
-    """The failure kind of an exception raised by the SDK or ``requests``."""
+def _in_chain(exc: BaseException, *types: type[BaseException]) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, types):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def classify(exc: BaseException, last_status: int | None = None) -> Failure:
+    """The failure kind of an exception raised by the SDK or ``requests``.
+
+    ``last_status``: the HTTP status of the last answer received, for the SDK paths that lose it
+    (a storage PUT that is not 200, an error body the SDK cannot turn into a message)."""
+    import json
+
     from aixplain.utils.url_safety import UnsafeURLError
     from aixplain.v2 import exceptions as aix
 
     text = str(getattr(exc, "message", None) or exc)
+    if isinstance(exc, MalformedAnswer):
+        return Failure(Kind.MALFORMED, last_status, text)
+    if _in_chain(exc, json.JSONDecodeError):  # a 2xx answer that is not JSON (requests' error is one too)
+        return Failure(Kind.MALFORMED, last_status, "the answer is not JSON")
+    if isinstance(exc, (TypeError, KeyError, AttributeError, IndexError)):
+        # The SDK tripped over a body of an unexpected shape: a list error body, a run answer
+        # without "completed", a presign answer without "uploadUrl", a list for an object.
+        detail = f"unexpected answer ({type(exc).__name__}: {text})"
+        if last_status is not None and last_status >= 400:
+            return Failure(_kind_for_status(last_status) or Kind.OTHER, last_status, detail)
+        return Failure(Kind.MALFORMED, last_status, detail)
     if isinstance(exc, aix.TimeoutError):
         return Failure(Kind.TIMEOUT, None, text)
     if isinstance(exc, (aix.UntrustedURLError, UnsafeURLError)):
@@ -142,6 +174,11 @@ def classify(exc: BaseException) -> Failure:
             status = _status_from_chain(exc)
         kind = (_kind_for_status(status) if status else None) or _kind_for_text(text)
         return Failure(kind or Kind.OTHER, status, text)
+    if isinstance(exc, aix.FileUploadError) and "Failure on Uploading to S3" in text:
+        # The storage PUT answered something other than 200; the SDK drops the status.
+        status = last_status if last_status and last_status != 200 else None
+        detail = "the upload to storage was refused" + (f" (HTTP {status})" if status else "")
+        return Failure(Kind.TRANSIENT, status, detail)
     if isinstance(exc, aix.FileUploadError):
         status = _status_from_chain(exc)
         kind = (_kind_for_status(status) if status else None) or _kind_for_text(text)
@@ -177,7 +214,23 @@ def _is_transport(exc: BaseException) -> bool:
     return False
 
 
+_HTML = re.compile(r"<(?:!doctype|html)\b.*", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_SIGNED_QUERY = re.compile(r"\?[^\s'\"]*(?:Signature|X-Amz-)[^\s'\")]*")
+
+
+def redact_urls(text: str) -> str:
+    """Drop the query string of signed (presigned storage) URLs: the signature is a credential."""
+    return _SIGNED_QUERY.sub("?<signed query>", text)
+
+
+def _html_summary(match: re.Match[str]) -> str:
+    title = _TITLE.search(match.group(0))
+    return f"an HTML page: {' '.join(title.group(1).split())}" if title else "an HTML page"
+
+
 def _short(text: str, limit: int = 200) -> str:
+    text = _HTML.sub(_html_summary, text)  # a proxy's error page instead of the service's JSON
     one_line = " ".join(text.split())
     return one_line if len(one_line) <= limit else one_line[: limit - 3] + "..."
 
@@ -226,6 +279,11 @@ def describe(failure: Failure, where: str = "", timeout: float | None = None, at
         return prefix + f"not found ({status}{detail}); check --aixplain-model and BACKEND_URL"
     if kind is Kind.INVALID:
         return prefix + f"the request was rejected ({status}{detail}); check --language and --aixplain-model"
+    if kind is Kind.MALFORMED:
+        return prefix + (
+            f"the service's answer could not be read ({status}{detail}); check that BACKEND_URL / MODELS_RUN_URL "
+            "point at aiXplain, or try again later"
+        )
     if kind is Kind.CONFIG:
         return prefix + f"endpoint refused by the SDK's URL policy ({detail}); check BACKEND_URL / MODELS_RUN_URL"
     return prefix + f"unexpected failure ({status}{detail}); rerun with --debug and report it"
