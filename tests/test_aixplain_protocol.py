@@ -221,3 +221,36 @@ def test_signed_url_stays_out_of_messages(fake, make_backend, jfk):
     message = _fails(fake, make_backend, jfk, presign_answer={"uploadUrl": signed})
     assert "service unavailable" in message
     assert "s3cr3tsig" not in message and "AKIAFAKE" not in message
+
+
+# -- section 9: URL policy and endpoints -----------------------------------------------------------
+
+
+def test_poll_url_on_an_untrusted_origin(fake, make_backend, jfk):
+    """localhost and 127.0.0.1 are different origins: the SDK refuses to send the key there."""
+    message = _fails(fake, make_backend, jfk, answer="async", poll_host=f"localhost:{fake.port}")
+    assert f"http://localhost:{fake.port}" in message and "AIXPLAIN_TRUSTED_HOSTS" in message
+    assert not fake.calls("GET", "/api/v1/data/"), "the key never went to the untrusted origin"
+
+
+def test_upload_host_not_allowed(fake, make_backend, jfk, monkeypatch):
+    monkeypatch.delenv("AIXPLAIN_UPLOAD_HOST_ALLOWLIST")
+    message = _fails(fake, make_backend, jfk)
+    assert "'127.0.0.1'" in message and "AIXPLAIN_UPLOAD_HOST_ALLOWLIST" in message
+    assert "BACKEND_URL" not in message, "the endpoints are fine; the storage host is not allowed"
+    assert not fake.calls("PUT")
+
+
+def test_plain_http_endpoint_refused(fake, make_backend, jfk, monkeypatch):
+    monkeypatch.delenv("AIXPLAIN_ALLOW_INSECURE_URLS")
+    message = _fails(fake, make_backend, jfk)
+    assert "use https" in message and "AIXPLAIN_ALLOW_INSECURE_URLS" in message
+    assert fake.requests == []
+
+
+def test_service_not_listening(fake, make_backend, jfk):
+    """Connection refused (retried by the SDK for every method, then by the backend)."""
+    backend = make_backend(backend_url="http://127.0.0.1:9/", models_url="http://127.0.0.1:9/api/v2/execute")
+    with pytest.raises(BackendError) as err:
+        backend.transcribe(jfk, OPTS)
+    assert "service unavailable after 3 attempts (cannot connect to 127.0.0.1:9)" in str(err.value)

@@ -63,6 +63,9 @@ class Scrubber:
 _STATUS_IN_TEXT = re.compile(r"\b([1-5]\d\d) (?:Client|Server) Error\b")
 _TOO_MANY = re.compile(r"too many (\d{3}) error responses")
 _UNFETCHABLE_CODE = "err.invalid_input_data_or_input_url"
+_HOST_PORT = re.compile(r"host='([^']+)', port=(\d+)")
+_UNTRUSTED = re.compile(r"untrusted URL '([a-z]+://[^/']+)")
+_UPLOAD_HOST = re.compile(r"unexpected host '([^']+)'")
 
 
 def _kind_for_status(status: int) -> Kind | None:
@@ -193,6 +196,10 @@ def classify(exc: BaseException, last_status: int | None = None) -> Failure:
         status = _status_from_chain(exc)
         return Failure((_kind_for_status(status) if status else None) or Kind.OTHER, status, text)
     if isinstance(exc, (requests.exceptions.Timeout, requests.exceptions.ConnectionError)):
+        where = _HOST_PORT.search(text)
+        if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(exc, requests.exceptions.Timeout):
+            if where and ("NewConnectionError" in text or "Connection refused" in text):
+                return Failure(Kind.TRANSIENT, None, f"cannot connect to {where.group(1)}:{where.group(2)}")
         return Failure(Kind.TRANSIENT, None, type(exc).__name__ + ": " + text)
     if isinstance(exc, requests.exceptions.RequestException):
         return Failure(Kind.TRANSIENT, None, text)
@@ -285,5 +292,27 @@ def describe(failure: Failure, where: str = "", timeout: float | None = None, at
             "point at aiXplain, or try again later"
         )
     if kind is Kind.CONFIG:
-        return prefix + f"endpoint refused by the SDK's URL policy ({detail}); check BACKEND_URL / MODELS_RUN_URL"
+        return prefix + _config_advice(failure.detail)
     return prefix + f"unexpected failure ({status}{detail}); rerun with --debug and report it"
+
+
+def _config_advice(detail: str) -> str:
+    """The SDK's URL policy refused a URL (protocol reference, section 9): say which variable decides."""
+    untrusted = _UNTRUSTED.search(detail)
+    if untrusted:
+        return (
+            f"the service answered with a URL on {untrusted.group(1)}, outside the origins the key may be "
+            "sent to; if that host is aiXplain's, add it to AIXPLAIN_TRUSTED_HOSTS"
+        )
+    upload = _UPLOAD_HOST.search(detail)
+    if upload:
+        return (
+            f"the SDK refused to upload to the storage host {upload.group(1)!r}; if it is trusted, add it to "
+            "AIXPLAIN_UPLOAD_HOST_ALLOWLIST"
+        )
+    if "must use https" in detail:
+        return (
+            f"endpoint refused by the SDK's URL policy ({_short(detail, 120)}); use https in BACKEND_URL / "
+            "MODELS_RUN_URL (AIXPLAIN_ALLOW_INSECURE_URLS=1 is for a local test server only)"
+        )
+    return f"endpoint refused by the SDK's URL policy ({_short(detail)}); check BACKEND_URL / MODELS_RUN_URL"
