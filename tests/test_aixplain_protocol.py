@@ -3,6 +3,9 @@ exhibits it over real HTTP, the real SDK carries it, and the backend must handle
 
 from __future__ import annotations
 
+import time
+from email.utils import formatdate
+
 import pytest
 from conftest import SAMPLES
 
@@ -254,3 +257,13 @@ def test_service_not_listening(fake, make_backend, jfk):
     with pytest.raises(BackendError) as err:
         backend.transcribe(jfk, OPTS)
     assert "service unavailable after 3 attempts (cannot connect to 127.0.0.1:9)" in str(err.value)
+
+
+def test_retry_after_as_an_http_date(fake, make_backend, jfk):
+    """Retry-After may be an HTTP date instead of seconds."""
+    fake.scenario = Scenario(rate_limit_count=1, retry_after=formatdate(time.time() + 30, usegmt=True))
+    backend = make_backend()
+    slept: list[float] = []
+    backend.sleep = slept.append
+    assert backend.transcribe(jfk, OPTS).segments
+    assert len(slept) == 1 and 27 <= slept[0] <= 31
