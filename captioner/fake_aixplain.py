@@ -339,12 +339,12 @@ class FakeAixplain:
                     return fault
         return None
 
-    def run_job(self, source: str, number: int, include_raw: bool = True) -> Any:
+    def run_job(self, source: str, number: int) -> Any:
         """Fetch ``source`` from the fake's storage and transcribe it: the final answer body."""
-        body = self._run_job(source, number, include_raw)
+        body = self._run_job(source, number)
         return self.scenario.mangle(body) if self.scenario.mangle else body
 
-    def _run_job(self, source: str, number: int, include_raw: bool) -> dict[str, Any]:
+    def _run_job(self, source: str, number: int) -> dict[str, Any]:
         sc = self.scenario
         key = _storage_key(source)
         data = self.storage.get(key) if key else None
@@ -381,7 +381,7 @@ class FakeAixplain:
             "data": str(raw.get("text", "")).strip(),
             "requestId": request_id,
         }
-        if include_raw and not sc.ignore_include_raw:  # rawData only when asked for (section 3.3)
+        if not sc.ignore_include_raw:
             body["rawData"] = raw
         if sc.include_usage:
             body["runTime"] = round(time.monotonic() - started + 0.05, 3)
@@ -621,7 +621,9 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
                 self._error(rec, "url")
                 return
             options = body.get("options") if isinstance(body.get("options"), dict) else {}
-            result = fake.run_job(source, number, include_raw=options.get("includeRawData") is True)
+            result = fake.run_job(source, number)
+            if options.get("includeRawData") is not True and isinstance(result, dict):
+                result.pop("rawData", None)  # rawData only when asked for (section 3.3)
             if sc.answer == "async" or legacy:
                 request_id = result.get("requestId") if isinstance(result, dict) else None
                 request_id = str(request_id or uuid.uuid4())

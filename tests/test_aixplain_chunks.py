@@ -69,7 +69,7 @@ def test_chunks_are_sent_with_bounded_concurrency(fake, make_backend, monkeypatc
     lock = threading.Lock()
     original = fake.run_job
 
-    def tracked(source, number, **kwargs):
+    def tracked(source, number):
         nonlocal active, peak
         with lock:
             active += 1
@@ -78,7 +78,7 @@ def test_chunks_are_sent_with_bounded_concurrency(fake, make_backend, monkeypatc
             import time
 
             time.sleep(0.2)
-            return original(source, number, **kwargs)
+            return original(source, number)
         finally:
             with lock:
                 active -= 1
