@@ -103,6 +103,42 @@ ERRORS: dict[str, tuple[int, str, str]] = {
     "unavailable": (503, "err.service_unavailable", "Service temporarily unavailable"),
 }
 
+# Bodies for an injected error status (section 7.1 of the protocol reference); other statuses get a generic one.
+STATUS_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("err.validation_error", "Bad request"),
+    401: ERRORS["key"][1:],
+    402: ERRORS["credits"][1:],
+    403: ("err.forbidden", "Forbidden"),
+    404: ("err.not_found", "Model not found"),
+    429: ERRORS["rate"][1:],
+    492: ERRORS["url"][1:],
+    497: ("err.rate_limit_exceeded", "Rate limit exceeded"),
+    500: ("err.internal_error", "Internal server error"),
+    502: ("err.bad_gateway", "Bad gateway"),
+    503: ERRORS["unavailable"][1:],
+    504: ("err.gateway_timeout", "Gateway timeout"),
+}
+ROUTES = ("record", "presign", "put", "execute", "poll")
+
+
+@dataclass
+class Fault:
+    """The next ``count`` requests on ``route`` (one of :data:`ROUTES`) answer ``status``.
+
+    ``body``: ``None`` for the JSON error body of section 7.1, ``"html"`` for a proxy's HTML page,
+    ``"list"`` for a list body, or any JSON value / ``bytes`` sent as is.
+    """
+
+    route: str
+    status: int
+    count: int = 1
+    body: Any = None
+    headers: dict[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.route not in ROUTES:
+            raise ValueError(f"unknown route {self.route!r}; one of {ROUTES}")
+
 
 @dataclass
 class Scenario:
@@ -127,6 +163,16 @@ class Scenario:
     language_style: str = "name"  # "name" ("English"), "lower" ("english") or "code" ("en")
     include_usage: bool = True  # runTime and usedCredits in the answer
     echo_key: bool = False  # error messages quote the key they received (to test scrubbing)
+    faults: list[Fault] | None = None  # injected error answers per route, consumed in order
+    in_progress_completed: bool = False  # IN_PROGRESS answers say "completed": true (seen in SDK tests)
+    poll_path: str = "/api/v1/data/"  # where poll URLs point ("/api/v2/data/" exists too, section 2)
+    poll_host: str | None = None  # host:port of poll URLs (default: the request's Host header)
+    ignore_include_raw: bool = False  # answer without rawData even when includeRawData was asked for
+    answer_body: Any = None  # a 2xx execute/final-poll answer sent instead of the result (bytes: as is)
+    mangle: Callable[[dict[str, Any]], Any] | None = None  # rewrites each final result body
+    presign_status: int = 200  # the presign answer's 2xx status (201 is [UNKNOWN] but possible)
+    presign_answer: dict[str, Any] | None = None  # overrides fields of the presign answer (None values drop)
+    extra_params: tuple[dict[str, Any], ...] = ()  # more entries for the record's params (e.g. required)
 
 
 @dataclass
@@ -284,8 +330,21 @@ class FakeAixplain:
         return [r for r in self.requests if r.method == "POST" and "/execute/" in r.path]
 
     # -- behaviour -------------------------------------------------------------------------------
-    def run_job(self, source: str, number: int) -> dict[str, Any]:
+    def take_fault(self, route: str) -> Fault | None:
+        """The fault the next request on ``route`` answers with, if any (consumes one count)."""
+        with self._lock:
+            for fault in self.scenario.faults or ():
+                if fault.route == route and fault.count > 0:
+                    fault.count -= 1
+                    return fault
+        return None
+
+    def run_job(self, source: str, number: int) -> Any:
         """Fetch ``source`` from the fake's storage and transcribe it: the final answer body."""
+        body = self._run_job(source, number)
+        return self.scenario.mangle(body) if self.scenario.mangle else body
+
+    def _run_job(self, source: str, number: int) -> dict[str, Any]:
         sc = self.scenario
         key = _storage_key(source)
         data = self.storage.get(key) if key else None
@@ -321,8 +380,9 @@ class FakeAixplain:
             "completed": True,
             "data": str(raw.get("text", "")).strip(),
             "requestId": request_id,
-            "rawData": raw,
         }
+        if not sc.ignore_include_raw:
+            body["rawData"] = raw
         if sc.include_usage:
             body["runTime"] = round(time.monotonic() - started + 0.05, 3)
             body["usedCredits"] = round(duration / 60 * PRICE_PER_MINUTE, 8)
@@ -398,6 +458,35 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
                 message = f"{message} (key {self._sent_key})"
             self._send(rec, code, {"statusCode": code, "error": err, "message": message}, headers)
 
+        def _fault(self, rec: Recorded, route: str) -> bool:
+            """Answer with the scenario's next fault on ``route``; False when there is none."""
+            fault = fake.take_fault(route)
+            if fault is None:
+                return False
+            body = fault.body
+            if body is None:
+                err, message = STATUS_ERRORS.get(fault.status, ("err.unknown", f"Error {fault.status}"))
+                if fake.scenario.echo_key and self._sent_key:
+                    message = f"{message} (key {self._sent_key})"
+                body = {"statusCode": fault.status, "error": err, "message": message}
+            elif body == "html":
+                title = f"{fault.status} {self.responses.get(fault.status, ('Error',))[0]}"
+                body = f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1>"
+                body = (body + "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n").encode()
+            elif body == "list":
+                body = [{"statusCode": fault.status, "message": "Request failed", "error": "err.unknown"}]
+            self._send(rec, fault.status, body, fault.headers)
+            return True
+
+        def _answer(self, rec: Recorded, result: Any) -> None:
+            """A final (2xx) answer: the result, or the scenario's replacement body."""
+            body = fake.scenario.answer_body if fake.scenario.answer_body is not None else result
+            self._send(rec, 200, body)
+
+        def _poll_url(self, request_id: str) -> str:
+            host = fake.scenario.poll_host or self.headers.get("Host") or f"127.0.0.1:{fake.port}"
+            return f"http://{host}{fake.scenario.poll_path}{request_id}"
+
         def _authorised(self, rec: Recorded) -> bool:
             if fake.scenario.bad_key or rec.key != "ok":
                 self._error(rec, "key")
@@ -421,11 +510,14 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
             if not self._authorised(rec):
                 return
             if path.startswith(("/v2/models/", "/sdk/models/")):
+                if self._fault(rec, "record"):
+                    return
                 model_id = unquote(path.rstrip("/").rsplit("/", 1)[-1])
                 if model_id != fake.model_id:
                     self._send(rec, 404, {"statusCode": 404, "message": "Model not found"})
                     return
                 record = dict(MODEL_RECORD, id=fake.model_id, connectionType=list(fake.scenario.connection_type))
+                record["params"] = [*MODEL_RECORD["params"], *fake.scenario.extra_params]
                 self._send(rec, 200, record)
                 return
             if path.startswith(("/api/v1/data/", "/api/v2/data/")):
@@ -434,6 +526,8 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
             self._send(rec, 404, {"statusCode": 404, "message": f"no route {path}"})
 
         def _poll(self, rec: Recorded, request_id: str) -> None:
+            if self._fault(rec, "poll"):
+                return
             job = fake.jobs.get(request_id)
             if job is None:
                 self._send(rec, 404, {"statusCode": 404, "error": "err.request_not_found", "message": "Not found"})
@@ -442,7 +536,7 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
             if fake.scenario.never_complete or job["polls"] <= fake.scenario.polls_before_done:
                 self._send(rec, 200, {"completed": False})
                 return
-            self._send(rec, 200, job["result"])
+            self._answer(rec, job["result"])
 
         def do_PUT(self) -> None:
             path = urlparse(self.path).path
@@ -450,6 +544,8 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
             rec = self._record(len(data))
             if not path.startswith("/storage/"):
                 self._send(rec, 404, {"message": "no route"})
+                return
+            if self._fault(rec, "put"):
                 return
             fake.storage[unquote(path[len("/storage/") :])] = data
             self._send(rec, 200, b"")
@@ -469,18 +565,22 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
             if not self._authorised(rec):
                 return
             if path in ("/sdk/file/upload/temp-url", "/sdk/file/upload-url"):
+                if self._fault(rec, "presign"):
+                    return
                 name = (body or {}).get("originalName") or "upload.bin"
                 key = f"temp/{uuid.uuid4()}/{name.rsplit('/', 1)[-1]}"
                 store = f"{self._base()}/storage/{quote(key, safe='')}"
-                self._send(
-                    rec,
-                    200,
-                    {
-                        "key": key,
-                        "uploadUrl": store + "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=fakeput",
-                        "downloadUrl": store + "?X-Amz-Expires=3600&X-Amz-Signature=fakeget",
-                    },
-                )
+                answer = {
+                    "key": key,
+                    "uploadUrl": store + "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=fakeput",
+                    "downloadUrl": store + "?X-Amz-Expires=3600&X-Amz-Signature=fakeget",
+                }
+                for k, v in (fake.scenario.presign_answer or {}).items():
+                    if v is None:
+                        answer.pop(k, None)
+                    else:
+                        answer[k] = v
+                self._send(rec, fake.scenario.presign_status, answer)
                 return
             for prefix in ("/api/v2/execute/", "/api/v1/execute/"):
                 if path.startswith(prefix):
@@ -504,6 +604,8 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
                     sc.unfetchable_count -= 1
             if sc.run_delay:
                 time.sleep(sc.run_delay)
+            if self._fault(rec, "execute"):
+                return
             if rate:
                 headers = {"Retry-After": sc.retry_after} if sc.retry_after is not None else None
                 self._error(rec, "rate", sc.rate_limit_status, headers)
@@ -518,22 +620,26 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
             if unfetchable or not isinstance(source, str) or _storage_key(source) not in fake.storage:
                 self._error(rec, "url")
                 return
+            options = body.get("options") if isinstance(body.get("options"), dict) else {}
             result = fake.run_job(source, number)
+            if options.get("includeRawData") is not True and isinstance(result, dict):
+                result.pop("rawData", None)  # rawData only when asked for (section 3.3)
             if sc.answer == "async" or legacy:
-                request_id = result["requestId"]
+                request_id = result.get("requestId") if isinstance(result, dict) else None
+                request_id = str(request_id or uuid.uuid4())
                 fake.jobs[request_id] = {"result": result, "polls": 0}
                 self._send(
                     rec,
                     200,
                     {
                         "status": "IN_PROGRESS",
-                        "completed": False,
-                        "data": f"{self._base()}/api/v1/data/{request_id}",
+                        "completed": sc.in_progress_completed,
+                        "data": self._poll_url(request_id),
                         "requestId": request_id,
                     },
                 )
                 return
-            self._send(rec, 200, result)
+            self._answer(rec, result)
 
     return Handler
 

@@ -11,7 +11,7 @@ from conftest import AIX_KEY, SAMPLES
 from captioner.backends import TranscribeOptions
 from captioner.backends.aixplain_sdk import register_secret
 from captioner.errors import BackendError
-from captioner.fake_aixplain import Scenario
+from captioner.fake_aixplain import Fault, Scenario
 
 FAILURES = {
     "bad key": dict(bad_key=True),
@@ -23,6 +23,11 @@ FAILURES = {
     "unfetchable": dict(unfetchable_count=99),
     "never completes": dict(answer="async", never_complete=True),
     "slow": dict(run_delay=1.5),
+    "refused poll": dict(answer="async", faults=[Fault("poll", 401)]),
+    "refused presign": dict(faults=[Fault("presign", 401)]),
+    "subscription": dict(faults=[Fault("execute", 463)]),
+    "malformed": dict(answer_body={"status": "SUCCESS", "data": "no completed"}),
+    "storage refused": dict(faults=[Fault("put", 403, count=9)]),
 }
 
 

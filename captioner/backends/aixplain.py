@@ -30,7 +30,7 @@ import numpy as np
 
 from captioner.backends import ProgressCallback, TranscribeOptions
 from captioner.backends import aixplain_sdk as sdk
-from captioner.backends.aixplain_errors import Failure, Kind, classify, describe
+from captioner.backends.aixplain_errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
 from captioner.backends.chunking import EXTENSIONS, Chunk, encode, max_chunk_seconds, plan_chunks
 from captioner.backends.whisper_json import ResponseShapeError, merge, parse_verbose
 from captioner.errors import BackendError
@@ -160,7 +160,7 @@ class AixplainBackend:
 
     # -- SDK plumbing ----------------------------------------------------------------------------
     def _scrub(self, text: object) -> str:
-        return str(text).replace(self._key, "***")
+        return redact_urls(str(text).replace(self._key, "***"))
 
     def _connect(self) -> Any:
         """The SDK client (created once; no network traffic)."""
@@ -212,7 +212,7 @@ class AixplainBackend:
             except BackendError:
                 raise
             except Exception as exc:
-                raw = classify(exc)
+                raw = classify(exc, sdk.last_status())
                 failure = Failure(raw.kind, raw.status, self._scrub(raw.detail))
                 retry_after = sdk.last_retry_after()
             what = where or "request"
@@ -251,20 +251,42 @@ class AixplainBackend:
         def reupload() -> None:
             link[0] = self._retrying(lambda: self._upload(path), where)
 
-        def run() -> Any:
-            result = model.run(
-                source_audio=link[0],
-                sourcelanguage=language or "en",
-                options={"includeRawData": True},
-                timeout=self.timeout,
-                wait_time=self.retry.poll_wait,
-            )
-            if not result.completed and result.url:  # a poll URL the SDK would not follow by itself
-                result = model.sync_poll(result.url, timeout=self.timeout, wait_time=self.retry.poll_wait)
-            if not result.completed:
+        # A poll that failed after the run was accepted is resumed, not resubmitted: a submission
+        # is billed again (protocol reference 7.2/7.3; the SDK's "Polling failed" error keeps the URL).
+        pending: dict[str, Any] = {"poll": None, "deadline": 0.0}
+
+        def poll(url: str) -> Any:
+            remaining = pending["deadline"] - time.monotonic()
+            if remaining <= 0:
                 from aixplain.v2.exceptions import TimeoutError as SdkTimeout
 
-                raise SdkTimeout("the run did not complete")
+                raise SdkTimeout(f"Operation timed out after {self.timeout:g} seconds")
+            pending["poll"] = url
+            return model.sync_poll(url, timeout=remaining, wait_time=self.retry.poll_wait)
+
+        def run() -> Any:
+            try:
+                if pending["poll"]:
+                    log.info("aiXplain %s: polling the run again", where or "request")
+                    result = poll(pending["poll"])
+                else:
+                    pending["deadline"] = time.monotonic() + self.timeout
+                    result = model.run(
+                        source_audio=link[0],
+                        sourcelanguage=language or "en",
+                        options={"includeRawData": True},
+                        timeout=self.timeout,
+                        wait_time=self.retry.poll_wait,
+                    )
+                if not result.completed and result.url:  # a poll URL the SDK would not follow by itself
+                    result = poll(result.url)
+            except Exception as exc:
+                pending["poll"] = _failed_poll_url(exc)
+                raise
+            pending["poll"] = None
+            if not result.completed:
+                status = getattr(result, "status", None)
+                raise MalformedAnswer(f"the run is neither completed nor given a poll URL (status {status!r})")
             return result
 
         try:
@@ -357,6 +379,21 @@ class AixplainBackend:
             error = future.exception()
             if error is not None:
                 raise _without_context(error)
+
+
+def _failed_poll_url(exc: BaseException) -> str | None:
+    """The URL of a poll that failed for a reason worth polling again (the job may still run).
+
+    The SDK wraps every poll failure as ``APIError("Polling failed: ...", 0, {"poll_url": url})``
+    and chains the original error.  A job the service no longer knows (404) is submitted again.
+    """
+    if not str(getattr(exc, "message", None) or exc).startswith("Polling failed"):
+        return None
+    url = (getattr(exc, "response_data", None) or {}).get("poll_url")
+    inner = exc.__context__
+    if getattr(inner, "status_code", None) == 404:
+        return None
+    return url if isinstance(url, str) else None
 
 
 def _without_context(error: BaseException) -> BaseException:

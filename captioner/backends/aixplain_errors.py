@@ -20,6 +20,7 @@ import requests
 class Kind(Enum):
     BAD_KEY = "bad key"
     NO_CREDITS = "no credits"
+    SUBSCRIPTION = "subscription problem"
     RATE_LIMIT = "rate limit"
     TRANSIENT = "platform trouble"
     UNFETCHABLE = "audio not fetchable"
@@ -28,6 +29,7 @@ class Kind(Enum):
     NOT_FOUND = "not found"
     INVALID = "invalid request"
     CONFIG = "configuration"
+    MALFORMED = "malformed answer"
     OTHER = "other"
 
 
@@ -39,6 +41,10 @@ class Failure:
     kind: Kind
     status: int | None  # HTTP status when known
     detail: str  # the service's or the SDK's own words (scrubbed by the caller)
+
+
+class MalformedAnswer(Exception):
+    """A 2xx answer that the protocol does not allow (raised by the backend itself)."""
 
 
 class Scrubber:
@@ -57,6 +63,9 @@ class Scrubber:
 _STATUS_IN_TEXT = re.compile(r"\b([1-5]\d\d) (?:Client|Server) Error\b")
 _TOO_MANY = re.compile(r"too many (\d{3}) error responses")
 _UNFETCHABLE_CODE = "err.invalid_input_data_or_input_url"
+_HOST_PORT = re.compile(r"host='([^']+)', port=(\d+)")
+_UNTRUSTED = re.compile(r"untrusted URL '([a-z]+://[^/']+)")
+_UPLOAD_HOST = re.compile(r"unexpected host '([^']+)'")
 
 
 def _kind_for_status(status: int) -> Kind | None:
@@ -72,9 +81,11 @@ def _kind_for_status(status: int) -> Kind | None:
         return Kind.NOT_FOUND
     if status >= 500 or status == 408:
         return Kind.TRANSIENT
+    if 460 <= status <= 469:
+        return Kind.SUBSCRIPTION
     if 480 <= status <= 489:
         return Kind.FAILED_RUN
-    if status == 400 or 460 <= status <= 499:
+    if status == 400 or 490 <= status <= 499:
         return Kind.INVALID
     return None
 
@@ -101,6 +112,9 @@ def _status_from_chain(exc: BaseException) -> int | None:
         response = getattr(current, "response", None)
         if isinstance(response, requests.Response) and response.status_code:
             return response.status_code
+        status = getattr(current, "status_code", None)  # an APIError chained by "Polling failed"
+        if isinstance(status, int) and 100 <= status <= 599:
+            return status
         match = _STATUS_IN_TEXT.search(str(current)) or _TOO_MANY.search(str(current))
         if match:
             return int(match.group(1))
@@ -108,12 +122,39 @@ def _status_from_chain(exc: BaseException) -> int | None:
     return None
 
 
-def classify(exc: BaseException) -> Failure:
-    """The failure kind of an exception raised by the SDK or ``requests``."""
+def _in_chain(exc: BaseException, *types: type[BaseException]) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, types):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def classify(exc: BaseException, last_status: int | None = None) -> Failure:
+    """The failure kind of an exception raised by the SDK or ``requests``.
+
+    ``last_status``: the HTTP status of the last answer received, for the SDK paths that lose it
+    (a storage PUT that is not 200, an error body the SDK cannot turn into a message)."""
+    import json
+
     from aixplain.utils.url_safety import UnsafeURLError
     from aixplain.v2 import exceptions as aix
 
     text = str(getattr(exc, "message", None) or exc)
+    if isinstance(exc, MalformedAnswer):
+        return Failure(Kind.MALFORMED, last_status, text)
+    if _in_chain(exc, json.JSONDecodeError):  # a 2xx answer that is not JSON (requests' error is one too)
+        return Failure(Kind.MALFORMED, last_status, "the answer is not JSON")
+    if isinstance(exc, (TypeError, KeyError, AttributeError, IndexError)):
+        # The SDK tripped over a body of an unexpected shape: a list error body, a run answer
+        # without "completed", a presign answer without "uploadUrl", a list for an object.
+        detail = f"unexpected answer ({type(exc).__name__}: {text})"
+        if last_status is not None and last_status >= 400:
+            return Failure(_kind_for_status(last_status) or Kind.OTHER, last_status, detail)
+        return Failure(Kind.MALFORMED, last_status, detail)
     if isinstance(exc, aix.TimeoutError):
         return Failure(Kind.TIMEOUT, None, text)
     if isinstance(exc, (aix.UntrustedURLError, UnsafeURLError)):
@@ -126,12 +167,21 @@ def classify(exc: BaseException) -> Failure:
         if text.startswith("Operation failed"):
             by_text = _kind_for_text(text)
             return Failure(by_text or Kind.FAILED_RUN, status, text.removeprefix("Operation failed: "))
-        if status is None:  # "Polling failed: ..." lost the status; look for it in the words
+        if text.startswith("Polling failed"):  # status 0: the poll's own status is on the chained error
+            status = _status_from_chain(exc.__context__) if exc.__context__ is not None else None
+            if status == 404:  # the service no longer knows the run: submit it again
+                return Failure(Kind.TRANSIENT, status, text + " (the run is unknown to the service)")
+            kind = (_kind_for_status(status) if status else None) or _kind_for_text(text)
+            return Failure(kind or Kind.TRANSIENT, status, text)
+        if status is None:
             status = _status_from_chain(exc)
         kind = (_kind_for_status(status) if status else None) or _kind_for_text(text)
-        if kind is None and text.startswith("Polling failed"):
-            kind = Kind.TRANSIENT
         return Failure(kind or Kind.OTHER, status, text)
+    if isinstance(exc, aix.FileUploadError) and "Failure on Uploading to S3" in text:
+        # The storage PUT answered something other than 200; the SDK drops the status.
+        status = last_status if last_status and last_status != 200 else None
+        detail = "the upload to storage was refused" + (f" (HTTP {status})" if status else "")
+        return Failure(Kind.TRANSIENT, status, detail)
     if isinstance(exc, aix.FileUploadError):
         status = _status_from_chain(exc)
         kind = (_kind_for_status(status) if status else None) or _kind_for_text(text)
@@ -146,6 +196,10 @@ def classify(exc: BaseException) -> Failure:
         status = _status_from_chain(exc)
         return Failure((_kind_for_status(status) if status else None) or Kind.OTHER, status, text)
     if isinstance(exc, (requests.exceptions.Timeout, requests.exceptions.ConnectionError)):
+        where = _HOST_PORT.search(text)
+        if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(exc, requests.exceptions.Timeout):
+            if where and ("NewConnectionError" in text or "Connection refused" in text):
+                return Failure(Kind.TRANSIENT, None, f"cannot connect to {where.group(1)}:{where.group(2)}")
         return Failure(Kind.TRANSIENT, None, type(exc).__name__ + ": " + text)
     if isinstance(exc, requests.exceptions.RequestException):
         return Failure(Kind.TRANSIENT, None, text)
@@ -167,7 +221,23 @@ def _is_transport(exc: BaseException) -> bool:
     return False
 
 
+_HTML = re.compile(r"<(?:!doctype|html)\b.*", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_SIGNED_QUERY = re.compile(r"\?[^\s'\"]*(?:Signature|X-Amz-)[^\s'\")]*")
+
+
+def redact_urls(text: str) -> str:
+    """Drop the query string of signed (presigned storage) URLs: the signature is a credential."""
+    return _SIGNED_QUERY.sub("?<signed query>", text)
+
+
+def _html_summary(match: re.Match[str]) -> str:
+    title = _TITLE.search(match.group(0))
+    return f"an HTML page: {' '.join(title.group(1).split())}" if title else "an HTML page"
+
+
 def _short(text: str, limit: int = 200) -> str:
+    text = _HTML.sub(_html_summary, text)  # a proxy's error page instead of the service's JSON
     one_line = " ".join(text.split())
     return one_line if len(one_line) <= limit else one_line[: limit - 3] + "..."
 
@@ -186,6 +256,11 @@ def describe(failure: Failure, where: str = "", timeout: float | None = None, at
         )
     if kind is Kind.NO_CREDITS:
         return prefix + f"not enough credits ({status}{detail}); add credits to the aiXplain workspace, then rerun"
+    if kind is Kind.SUBSCRIPTION:
+        return prefix + (
+            f"the workspace's subscription does not allow this run ({status}{detail}); "
+            "check the aiXplain plan of the workspace that owns the key"
+        )
     if kind is Kind.RATE_LIMIT:
         return prefix + f"rate limit still exceeded{tries} ({status}{detail}); lower --jobs or wait a minute and rerun"
     if kind is Kind.TRANSIENT and "ReadTimeout" in failure.detail:
@@ -199,7 +274,11 @@ def describe(failure: Failure, where: str = "", timeout: float | None = None, at
             "try again later"
         )
     if kind is Kind.FAILED_RUN:
-        return prefix + f"the transcription failed at the provider: {detail}; check the audio, or use --backend local"
+        status = f" (HTTP {failure.status})" if failure.status else ""
+        return (
+            prefix
+            + f"the transcription failed at the provider{status}: {detail}; check the audio, or use --backend local"
+        )
     if kind is Kind.TIMEOUT:
         limit = f" within {timeout:g} s" if timeout else ""
         return prefix + f"no transcript{limit} ({detail}); raise --aixplain-timeout or try again later"
@@ -207,6 +286,33 @@ def describe(failure: Failure, where: str = "", timeout: float | None = None, at
         return prefix + f"not found ({status}{detail}); check --aixplain-model and BACKEND_URL"
     if kind is Kind.INVALID:
         return prefix + f"the request was rejected ({status}{detail}); check --language and --aixplain-model"
+    if kind is Kind.MALFORMED:
+        return prefix + (
+            f"the service's answer could not be read ({status}{detail}); check that BACKEND_URL / MODELS_RUN_URL "
+            "point at aiXplain, or try again later"
+        )
     if kind is Kind.CONFIG:
-        return prefix + f"endpoint refused by the SDK's URL policy ({detail}); check BACKEND_URL / MODELS_RUN_URL"
+        return prefix + _config_advice(failure.detail)
     return prefix + f"unexpected failure ({status}{detail}); rerun with --debug and report it"
+
+
+def _config_advice(detail: str) -> str:
+    """The SDK's URL policy refused a URL (protocol reference, section 9): say which variable decides."""
+    untrusted = _UNTRUSTED.search(detail)
+    if untrusted:
+        return (
+            f"the service answered with a URL on {untrusted.group(1)}, outside the origins the key may be "
+            "sent to; if that host is aiXplain's, add it to AIXPLAIN_TRUSTED_HOSTS"
+        )
+    upload = _UPLOAD_HOST.search(detail)
+    if upload:
+        return (
+            f"the SDK refused to upload to the storage host {upload.group(1)!r}; if it is trusted, add it to "
+            "AIXPLAIN_UPLOAD_HOST_ALLOWLIST"
+        )
+    if "must use https" in detail:
+        return (
+            f"endpoint refused by the SDK's URL policy ({_short(detail, 120)}); use https in BACKEND_URL / "
+            "MODELS_RUN_URL (AIXPLAIN_ALLOW_INSECURE_URLS=1 is for a local test server only)"
+        )
+    return f"endpoint refused by the SDK's URL policy ({_short(detail)}); check BACKEND_URL / MODELS_RUN_URL"

@@ -114,12 +114,19 @@ def environment_kept(*names: str) -> Iterator[None]:
 
 
 def remember_retry_after(response: Any, *args: Any, **kwargs: Any) -> None:
-    """A ``requests`` response hook: keep this thread's last ``Retry-After`` header."""
+    """A ``requests`` response hook: keep this thread's last ``Retry-After`` header and status."""
     _local.retry_after = response.headers.get("Retry-After")
+    _local.status = response.status_code
 
 
 def reset_retry_after() -> None:
     _local.retry_after = None
+    _local.status = None
+
+
+def last_status() -> int | None:
+    """The HTTP status of the last answer this thread received (the SDK loses it on some paths)."""
+    return getattr(_local, "status", None)
 
 
 def last_retry_after() -> float | None:
