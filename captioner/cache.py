@@ -24,8 +24,9 @@ from captioner.fsutil import atomic_write_text, cache_dir
 from captioner.transcript import Transcript
 
 # Raised when transcripts made before would differ from what the current code makes from the same
-# media (2: audio decoded as 16-bit samples, like Whisper's own loaders; the batched pipeline above 2 min).
-CACHE_VERSION = 2
+# media (2: audio decoded as 16-bit samples, like Whisper's own loaders; the batched pipeline above 2 min;
+# 3: every window's language detected, see captioner.backends.language_gate).
+CACHE_VERSION = 3
 
 log = logging.getLogger(__name__)
 

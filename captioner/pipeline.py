@@ -643,6 +643,8 @@ def _describe_language(media: Path, transcript: Transcript, reporter: Reporter) 
     if transcript.meta.get("language_forced"):
         reporter.info(media, f"language: {transcript.language} (forced)")
     elif probability is not None:
-        reporter.info(media, f"detected language: {transcript.language} (probability {probability:.2f})")
+        others = [code for code in transcript.meta.get("languages") or () if code != transcript.language]
+        heard = f"; also heard: {', '.join(others)}" if others else ""
+        reporter.info(media, f"detected language: {transcript.language} (probability {probability:.2f}){heard}")
     else:
         reporter.info(media, f"language: {transcript.language}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -137,6 +138,8 @@ class LocalBackend:
         detected: tuple[str, float] | None = None
         prompt: str | list[int] | None = options.initial_prompt
         chunks = plan_chunks(audio, self.piece_seconds)
+        gate = self._model.language_gate
+        gate.begin(options.language)
         try:
             for chunk in chunks:
                 piece = audio[chunk.start : chunk.end]
@@ -169,6 +172,10 @@ class LocalBackend:
         finally:
             self._model.forget()
         assert detected is not None
+        heard = Counter(language for language, _ in gate.heard())
+        surer = gate.language()
+        if options.language is None and surer and surer != detected[0]:  # an unsure start (music, say)
+            detected = (surer, max(p for language, p in gate.heard() if language == surer))
         duration = len(audio) / SAMPLE_RATE
         segments = [replace(s, id=i) for i, s in enumerate(segments)]
         meta_extra: dict[str, object] = {}
@@ -176,6 +183,8 @@ class LocalBackend:
             meta_extra["redecoded"] = repaired
         if len(chunks) > 1:
             meta_extra["pieces"] = len(chunks)
+        if len(heard) > 1:  # windows decoded in each language
+            meta_extra["languages"] = dict(heard.most_common())
         return Transcript(
             language=detected[0],
             duration=duration,
@@ -227,6 +236,7 @@ class LocalBackend:
             engine = self._model
         segments_iter, info = engine.transcribe(
             audio,
+            multilingual=options.language is None,  # each window's language, gated: see LanguageGate
             language=language or options.language,
             task=options.task,
             beam_size=options.beam_size,

@@ -1,0 +1,77 @@
+"""Files that change language: every window's language detected, switching only on clear evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import SAMPLES, run_ffmpeg
+
+from captioner.backends import TranscribeOptions
+from captioner.backends.language_gate import SWITCH_MIN_PROBABILITY, LanguageGate
+from captioner.media import extract_audio, probe
+
+
+class _Detector:
+    """A CTranslate2 model stand-in answering ``detect_language`` from a script."""
+
+    def __init__(self, answers: list[list[tuple[str, float]]]) -> None:
+        self.answers = answers
+        self.is_multilingual = True
+
+    def detect_language(self, features):
+        return [self.answers.pop(0)]
+
+
+def _top(gate: LanguageGate) -> str:
+    return gate.detect_language(None)[0][0][0][2:-2]
+
+
+def test_the_gate_switches_only_on_a_sure_detection() -> None:
+    sure, unsure = SWITCH_MIN_PROBABILITY + 0.05, SWITCH_MIN_PROBABILITY - 0.3
+    answers = [
+        [("<|en|>", 0.97), ("<|de|>", 0.01)],  # the file's first window
+        [("<|sn|>", unsure), ("<|en|>", 0.2)],  # music: stays English
+        [("<|de|>", sure), ("<|en|>", 0.05)],  # a German passage: German
+        [("<|en|>", 0.9), ("<|de|>", 0.05)],  # English again
+    ]
+    gate = LanguageGate(_Detector(answers))
+    gate.begin()
+    assert [_top(gate) for _ in range(4)] == ["en", "en", "de", "en"]
+    assert gate.language() == "en"
+    assert [language for language, _ in gate.heard()] == ["en", "en", "de", "en"]
+    assert gate.heard()[1] == ("en", 0.2)  # the probability of the language decoded in
+    assert gate.is_multilingual  # everything else is the model's
+
+
+def test_an_unsure_first_window_gives_way_to_the_first_sure_one() -> None:
+    answers = [[("<|sn|>", 0.46), ("<|te|>", 0.09)], [("<|en|>", 0.95)], [("<|cy|>", 0.5), ("<|en|>", 0.3)]]
+    gate = LanguageGate(_Detector(answers))
+    gate.begin()
+    assert [_top(gate) for _ in range(3)] == ["sn", "en", "en"]
+    assert gate.language() == "en"
+
+
+def _english_then_german(tmp: Path) -> Path:
+    """JFK (11 s), 20 s of silence, then a German sentence: the German is in a window of its own."""
+    out = tmp / "en_then_de.flac"
+    run_ffmpeg(
+        "-i", str(SAMPLES / "jfk.mp4"), "-i", str(SAMPLES / "de_picovoice_test.flac"),
+        "-filter_complex",
+        "[0:a]aresample=16000,aformat=channel_layouts=mono,apad=pad_dur=20[a];"
+        "[1:a]aresample=16000,aformat=channel_layouts=mono[b];[a][b]concat=n=2:v=0:a=1",
+        str(out),
+    )  # fmt: skip
+    return out
+
+
+def test_a_file_that_turns_to_german_is_captioned_in_german(local_backend, tmp_path: Path) -> None:
+    audio = extract_audio(probe(_english_then_german(tmp_path)))
+    detected = local_backend.transcribe(audio, TranscribeOptions())
+    text = "".join(w.word for w in detected.words)
+    assert detected.language == "en"
+    assert "country" in text  # JFK, in English
+    assert "Raum" in text and "Portal" in text, text  # the German sentence, in German
+    assert set(detected.meta["languages"]) == {"en", "de"}
+    forced = local_backend.transcribe(audio, TranscribeOptions(language="en"))  # a forced language holds
+    assert "Raum" not in "".join(w.word for w in forced.words)
+    assert "languages" not in forced.meta
