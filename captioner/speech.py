@@ -76,6 +76,42 @@ def detect_utterances(audio: np.ndarray) -> SpeechRegions:
 
 UTTERANCE_MIN_SILENCE = 0.1
 
+# Digital silence: every 20 ms frame below -70 dBFS RMS, which no voice reaches, not even whispered
+# into a quiet microphone (room tone is -60 to -50 dBFS).  On it Whisper loops through every
+# temperature (10 s of zeros take 25 s to decode into nothing), so it is not decoded at all.
+SILENCE_RMS = 10 ** (-70 / 20)
+SILENCE_MIN_SECONDS = 2.0
+SILENCE_MARGIN = 0.2  # seconds of a silent stretch left at either end of the sound around it
+_SILENCE_FRAME = SAMPLE_RATE // 50
+
+
+def sounding_clips(audio: np.ndarray) -> SpeechRegions | None:
+    """The stretches of ``audio`` that are not digital silence (see SILENCE_RMS), or None when it
+    has no silent stretch of SILENCE_MIN_SECONDS: then the whole audio is to be decoded."""
+    frames = len(audio) // _SILENCE_FRAME
+    if frames == 0:
+        return None
+    power = np.square(audio[: frames * _SILENCE_FRAME].astype(np.float64)).reshape(frames, _SILENCE_FRAME)
+    silent = np.sqrt(power.mean(axis=1)) < SILENCE_RMS
+    step = _SILENCE_FRAME / SAMPLE_RATE
+    duration = len(audio) / SAMPLE_RATE
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], silent.astype(np.int8), [0]))))
+    gaps = [(float(a * step), float(b * step)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    gaps = [(a, duration if b >= frames * step else b) for a, b in gaps]
+    gaps = [(a, b) for a, b in gaps if b - a >= SILENCE_MIN_SECONDS]
+    if not gaps:
+        return None
+    clips: SpeechRegions = []
+    cursor = 0.0
+    for a, b in gaps:
+        start, end = cursor, a + SILENCE_MARGIN if a > 0 else 0.0
+        if end > start:
+            clips.append((round(start, 3), round(end, 3)))
+        cursor = b - SILENCE_MARGIN if b < duration else duration
+    if duration > cursor:
+        clips.append((round(cursor, 3), round(duration, 3)))
+    return clips
+
 
 def retime(
     transcript: Transcript,

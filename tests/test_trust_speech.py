@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import SAMPLES
 
+from captioner.backends import TranscribeOptions
 from captioner.speech import detect_speech, find_holes, retime
 from captioner.transcript import Segment, Transcript, Word
 
@@ -66,3 +68,37 @@ def test_utterance_edges_time_the_first_and_last_words() -> None:
     # without utterance regions the old rule applies: at most 0.2 s after a pause
     old = retime(tr, [(8.0, 17.35), (18.33, 19.01)], final_extension=0.2)
     assert old.words[1].start == 11.56 and old.words[2].end == 16.74
+
+
+def test_digital_silence_is_found_and_room_tone_is_not() -> None:
+    from captioner.speech import SILENCE_MARGIN, sounding_clips
+
+    rate = 16_000
+    rng = np.random.default_rng(0)
+
+    def noise(seconds: float, dbfs: float) -> np.ndarray:
+        return (rng.standard_normal(int(seconds * rate)) * 10 ** (dbfs / 20)).astype(np.float32)
+
+    zeros = np.zeros(5 * rate, dtype=np.float32)
+    assert sounding_clips(noise(10, -20)) is None  # no silence: decode it all
+    assert sounding_clips(noise(10, -60)) is None  # a quiet room is not silence
+    assert sounding_clips(np.concatenate([noise(3, -20), np.zeros(rate, dtype=np.float32), noise(3, -20)])) is None
+    assert sounding_clips(np.zeros(10 * rate, dtype=np.float32)) == []
+    clips = sounding_clips(np.concatenate([noise(3, -20), zeros, noise(2, -20)]))
+    assert clips == [(0.0, 3.0 + SILENCE_MARGIN), (8.0 - SILENCE_MARGIN, 10.0)]
+    assert sounding_clips(np.concatenate([zeros, noise(2, -20)])) == [(5.0 - SILENCE_MARGIN, 7.0)]
+
+
+def test_digital_silence_is_not_decoded_and_costs_no_words(local_backend, load_audio) -> None:
+    from captioner.speech import SILENCE_MARGIN
+
+    jfk = load_audio(SAMPLES / "jfk.mp4")
+    audio = np.concatenate([np.zeros(5 * 16_000, dtype=np.float32), jfk, np.zeros(20 * 16_000, dtype=np.float32), jfk])
+    tr = local_backend.transcribe(audio, TranscribeOptions(language="en"))
+    first = [w for w in tr.words if w.start < 5 + 11 + 10]
+    second = [w for w in tr.words if w.start >= 5 + 11 + 10]
+    assert [w.word for w in first] == [w.word for w in second] and "country" in "".join(w.word for w in first)
+    assert all(w.start >= 5.0 - SILENCE_MARGIN for w in first)  # nothing timed in the silence before
+    assert tr.meta["silence_skipped"] >= 24.0
+    silent = local_backend.transcribe(np.zeros(10 * 16_000, dtype=np.float32), TranscribeOptions())
+    assert silent.segments == [] and silent.meta["silence_skipped"] == 10.0

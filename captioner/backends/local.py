@@ -6,6 +6,7 @@ import os
 from collections import Counter
 from dataclasses import replace
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from captioner.backends.chunking import plan_chunks, speech_regions
 from captioner.errors import BackendError, ModelError
 from captioner.media import SAMPLE_RATE
 from captioner.models import EMBEDDED_MODEL, resolve_model
-from captioner.speech import SpeechRegions, find_holes
+from captioner.speech import SpeechRegions, find_holes, sounding_clips
 from captioner.transcript import Segment, Transcript, Word
 
 if TYPE_CHECKING:
@@ -140,10 +141,14 @@ class LocalBackend:
         chunks = plan_chunks(audio, self.piece_seconds)
         gate = self._model.language_gate
         gate.begin(options.language)
+        silence = 0.0
         try:
             for chunk in chunks:
                 piece = audio[chunk.start : chunk.end]
                 batched = self.batched and not options.vad and chunk.duration > BATCHED_MIN_SECONDS
+                sound = None if options.vad else sounding_clips(piece)  # --vad skips silence itself
+                if sound is not None:
+                    silence += chunk.duration - sum(b - a for a, b in sound)
                 piece_segments, piece_words, info = self._decode(
                     piece,
                     options,
@@ -152,6 +157,7 @@ class LocalBackend:
                     offset=chunk.offset,
                     prompt=options.initial_prompt if batched else prompt,
                     batch_size=BATCH_SIZE if batched else 0,
+                    sound=sound,
                 )
                 self._model.forget()
                 if detected is None:
@@ -183,6 +189,8 @@ class LocalBackend:
             meta_extra["redecoded"] = repaired
         if len(chunks) > 1:
             meta_extra["pieces"] = len(chunks)
+        if silence >= 1.0:
+            meta_extra["silence_skipped"] = round(silence, 1)  # digital silence, not decoded
         if len(heard) > 1:  # windows decoded in each language
             meta_extra["languages"] = dict(heard.most_common())
         return Transcript(
@@ -214,13 +222,16 @@ class LocalBackend:
         condition: bool = True,
         temperature: float | tuple[float, ...] | None = None,
         batch_size: int = 0,
+        sound: SpeechRegions | None = None,
     ) -> tuple[list[Segment], list[Word], Any]:
         """One faster-whisper pass; times shifted by ``offset`` seconds.
 
         ``prompt``: the text (or tokens) before the audio; ``condition``: prompt each window with
         the text decoded before it; ``temperature``: None for faster-whisper's fallback ladder;
         ``batch_size``: windows at a time through faster-whisper's batched pipeline (see
-        BATCHED_MIN_SECONDS), 0 for its sequential decoding.
+        BATCHED_MIN_SECONDS), 0 for its sequential decoding; ``sound``: the stretches that are not
+        digital silence (:func:`captioner.speech.sounding_clips`; None: all of it), the only ones
+        decoded.
         """
         extra: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
         if batch_size:
@@ -229,11 +240,18 @@ class LocalBackend:
             # Windows cut at the quietest spot before each 30 s mark (the whole audio, no VAD), each
             # decoded on its own, BATCH_SIZE at a time; one segment a window, timed by its words.
             clips = [{"start": c.start / SAMPLE_RATE, "end": c.end / SAMPLE_RATE} for c in plan_chunks(audio, 30.0)]
+            if sound is not None:
+                clips = [c for c in clips if any(a < c["end"] and b > c["start"] for a, b in sound)]
+                sound = sound if clips else []
             extra.update(clip_timestamps=clips, batch_size=batch_size, without_timestamps=True, vad_filter=False)
             engine: Any = BatchedInferencePipeline(self._model)
         else:
             extra.update(vad_filter=options.vad if vad is None else vad, condition_on_previous_text=condition)
+            if sound:
+                extra["clip_timestamps"] = [t for clip in sound for t in clip]
             engine = self._model
+        if sound == []:  # nothing but digital silence: only the language, if it is not known yet
+            return [], [], self._silent_info(audio, language or options.language)
         segments_iter, info = engine.transcribe(
             audio,
             multilingual=options.language is None,  # each window's language, gated: see LanguageGate
@@ -273,6 +291,13 @@ class LocalBackend:
             if progress is not None:
                 progress(float(seg.end) + offset)
         return segments, words, info
+
+    def _silent_info(self, audio: np.ndarray, language: str | None) -> SimpleNamespace:
+        """What faster-whisper's transcribe would report on ``audio`` without decoding it."""
+        if language is not None:
+            return SimpleNamespace(language=language, language_probability=1.0)
+        detected, probability, _ = self._model.detect_language(audio)
+        return SimpleNamespace(language=detected, language_probability=probability)
 
     def _repair_holes(
         self,
