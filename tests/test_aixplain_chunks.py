@@ -124,3 +124,10 @@ def test_merge_shifts_and_renumbers():
     assert merged.language == "en"
     no_words = parse_verbose({k: v for k, v in JFK_RAW.items() if k != "words"})
     assert merge([(0.0, a), (11.0, no_words)], 22.0).words is None
+
+
+def test_a_language_nobody_knows_is_undetermined():
+    # the schema wants a 2-3 letter code: a provider's "Klingon" became "" and broke it
+    assert parse_verbose({**JFK_RAW, "language": "Klingon"}).language == "und"
+    assert parse_verbose({**JFK_RAW, "language": "Klingon"}, fallback_language="de").language == "de"
+    assert parse_verbose({**JFK_RAW, "language": "English"}).language == "en"

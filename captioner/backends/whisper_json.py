@@ -24,7 +24,9 @@ def parse_verbose(raw: Any, fallback_language: str | None = None) -> Transcript:
     if not isinstance(raw, dict) or not isinstance(raw.get("segments"), list):
         raise ResponseShapeError("the answer holds no rawData with segments (was includeRawData honoured?)")
     data = dict(raw)
-    language = to_code(str(data.get("language") or "")) or fallback_language or ""
+    # A language neither code nor known name ("Klingon") is undetermined, ISO 639-2 "und" (the
+    # schema wants a 2-3 letter code).
+    language = to_code(str(data.get("language") or "")) or fallback_language or "und"
     try:
         transcript = Transcript.from_dict({**data, "language": language, "captioner": None})
     except (KeyError, TypeError, ValueError) as exc:
