@@ -72,7 +72,7 @@ class MediaInfo:
     @property
     def video_streams(self) -> list[StreamInfo]:
         """Video streams that are real pictures (cover art attached to audio files excluded)."""
-        return [s for s in self.streams if s.kind == "video"]
+        return [s for s in self.streams if s.kind == "video" and not s.attached_pic]
 
     @property
     def subtitle_streams(self) -> list[StreamInfo]:
