@@ -144,6 +144,12 @@ def probe(path: Path) -> MediaInfo:
     return MediaInfo(path=path, format_name=format_name, duration=duration, streams=streams)
 
 
+def _title(meta: dict[str, str]) -> str | None:
+    """A stream's title; MP4 keeps a track's name as its handler name ("SoundHandler" when none)."""
+    handler = meta.get("handler_name", "")
+    return meta.get("title") or (handler if handler and not handler.endswith("Handler") else None)
+
+
 def stream_info(stream: av.stream.Stream) -> StreamInfo:
     meta = stream.metadata or {}
     codec = stream.codec_context.name if stream.codec_context is not None else None
@@ -154,7 +160,7 @@ def stream_info(stream: av.stream.Stream) -> StreamInfo:
         kind=stream.type,
         codec=codec,
         language=meta.get("language"),
-        title=meta.get("title"),
+        title=_title(meta),
         duration=duration,
         start=start,
         attached_pic=bool(stream.disposition & av.stream.Disposition.attached_pic),

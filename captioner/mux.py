@@ -23,7 +23,7 @@ from pathlib import Path
 import av
 
 from captioner.errors import MediaError, OutputError
-from captioner.media import MediaInfo, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, probe
+from captioner.media import MediaInfo, StreamInfo, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, probe
 
 # ISO 639-1 (as Whisper reports languages) -> ISO 639-2/B, the three-letter tag Matroska and
 # ffmpeg's MP4 muxer store. Whisper's "jw" (Javanese) and "haw"/"yue" (no two-letter code) included.
@@ -181,7 +181,19 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
         require_cues(track.path)
     tags = [track.language_tag for track in tracks]
 
-    existing_subs = len(info.subtitle_streams)
+    # A track with the title and language of one being added is an earlier version of it (a
+    # second run of --mux --in-place --overwrite): replaced, not kept beside the new one.
+    replaced = [
+        k
+        for k, stream in enumerate(info.subtitle_streams)
+        if any(
+            t.title and stream.title == t.title and (stream.language or UNDETERMINED) == tag
+            for t, tag in zip(tracks, tags, strict=True)
+        )
+    ]
+    kept_subs = [s for k, s in enumerate(info.subtitle_streams) if k not in replaced]
+    dropped = {info.subtitle_streams[k].index for k in replaced}
+    existing_subs = len(kept_subs)
     container = output.suffix.lower()
     mp4_like = container in _MP4_LIKE
 
@@ -190,10 +202,12 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
         for track in tracks:
             cmd += ["-i", ffmpeg_path(track.path)]
         cmd += ["-map", "0"]
+        for k in replaced:
+            cmd += ["-map", f"-0:s:{k}"]
         for i in range(len(tracks)):
             cmd += ["-map", f"{i + 1}:0"]
         cmd += ["-c", "copy", "-map_metadata", "0", "-map_chapters", "0"]
-        for k, stream in enumerate(info.subtitle_streams):
+        for k, stream in enumerate(kept_subs):
             if stream.codec in _TEXT_CODECS and stream.codec not in _CONTAINER_HOLDS[container]:
                 cmd += [f"-c:s:{k}", _CONTAINER_TEXT_CODEC[container]]
         for i, (track, codec, tag) in enumerate(zip(tracks, codecs, tags, strict=True)):
@@ -208,7 +222,7 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
         return cmd + [ffmpeg_path(tmp)]
 
     def check(tmp: Path) -> None:
-        _check_copy(info, tmp, extra_streams=len(tracks))
+        _check_copy(info, tmp, extra_streams=len(tracks), dropped=dropped)
         result = probe(tmp)
         new_subs = result.subtitle_streams[existing_subs:]
         got = [s.language or UNDETERMINED for s in new_subs]
@@ -240,22 +254,24 @@ def _parse_clock(text: str) -> float | None:
     return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else None
 
 
-def _check_copy(original: MediaInfo, result_path: Path, extra_streams: int) -> None:
-    """The result has the original's streams (same kinds, same durations) plus ``extra_streams``."""
+def _check_copy(original: MediaInfo, result_path: Path, extra_streams: int, dropped: set[int] | None = None) -> None:
+    """The result has the original's streams but those ``dropped`` (indexes), same kinds and
+    durations, plus ``extra_streams``."""
     result = probe(result_path)
-    want = len(original.streams) + extra_streams
+    kept = [s for s in original.streams if s.index not in (dropped or set())]
+    want = len(kept) + extra_streams
     if len(result.streams) != want:
         raise MediaError(f"the result has {len(result.streams)} streams, expected {want}")
-    kinds = [s.kind for s in result.streams[: len(original.streams)]]
-    if kinds != [s.kind for s in original.streams]:
+    if [s.kind for s in result.streams[: len(kept)]] != [s.kind for s in kept]:
         raise MediaError("the result's streams are not the original's")
-    _check_durations(original, result_path)
+    _check_durations(original, kept, result_path)
 
 
-def _check_durations(original: MediaInfo, result_path: Path) -> None:
+def _check_durations(original: MediaInfo, kept: list[StreamInfo], result_path: Path) -> None:
     before = stream_durations(original.path)
     after = stream_durations(result_path)
-    for stream, a, b in zip(original.streams, before, after, strict=False):
+    for stream, b in zip(kept, after, strict=False):
+        a = before[stream.index] if stream.index < len(before) else None
         if stream.kind in ("video", "audio") and a and b and abs(a - b) > max(DURATION_TOLERANCE, 0.01 * a):
             raise MediaError(f"stream {stream.index} lasts {b:.2f} s in the result, {a:.2f} s in the original")
     if original.duration:

@@ -109,6 +109,24 @@ def test_a_second_in_place_run_leaves_the_video_alone(tmp_path, attach):
         assert [s.language for s in probe(video).subtitle_streams] == ["ger"]
 
 
+def test_an_overwriting_in_place_run_replaces_its_earlier_track(tmp_path):
+    # `--mux --in-place --overwrite` run twice added a second "Captions (de)" track each time; a
+    # track of another title or language (the user's own) is kept
+    video = _video(tmp_path)
+    own = write_srt(tmp_path / "own.srt")
+    assert CliRunner().invoke(main, ["mux", str(video), str(own), "-l", "fr", "--in-place"]).exit_code == 0
+    settings = Settings(attach="mux", in_place=True, overwrite=True)
+    jobs, _ = plan([video], settings)
+    for _ in range(2):
+        result = run(jobs, LazyBackend(_FakeBackend), settings)[0]
+        assert result.status == "done", result.error
+    subs = probe(video).subtitle_streams
+    assert [(s.language, s.title) for s in subs] == [("fre", "Captions (fr)"), ("ger", "Captions (de)")]
+    assert read_back(video, 0, tmp_path, "srt") == CUES
+    assert [text for _, _, text in read_back(video, 1, tmp_path, "srt")] == ["Hello there."]
+    assert packets(video) == packets(BUNNY)
+
+
 class _SilentBackend(_FakeBackend):
     def transcribe(self, audio, options, progress=None) -> Transcript:
         return Transcript(language="en", duration=5.0, segments=[], words=[], text="")
