@@ -162,9 +162,11 @@ def test_poll_never_completes_times_out(fake, make_backend, jfk):
 
 
 def test_slow_sync_answer_times_out(fake, make_backend, jfk):
+    # the run request went out and may be running: it is not sent again (a second run is billed again)
     fake.scenario = Scenario(run_delay=2.5)
-    with pytest.raises(BackendError, match=r"no answer within 1 s after 3 attempts.*--aixplain-timeout"):
+    with pytest.raises(BackendError, match=r"no answer within 1 s; raise --aixplain-timeout.*may still be billed"):
         make_backend(timeout=1.0).transcribe(jfk, OPTS)
+    assert len(fake.execute_calls) == 1
 
 
 def test_transcript_without_words(fake, make_backend, jfk):

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+import requests
 
 from captioner.backends import ProgressCallback, TranscribeOptions
 from captioner.backends import aixplain_sdk as sdk
@@ -271,13 +272,22 @@ class AixplainBackend:
                     result = poll(pending["poll"])
                 else:
                     pending["deadline"] = time.monotonic() + self.timeout
-                    result = model.run(
-                        source_audio=link[0],
-                        sourcelanguage=language or "en",
-                        options={"includeRawData": True},
-                        timeout=self.timeout,
-                        wait_time=self.retry.poll_wait,
-                    )
+                    result = None
+                    try:
+                        result = model.run(
+                            source_audio=link[0],
+                            sourcelanguage=language or "en",
+                            options={"includeRawData": True},
+                            timeout=self.timeout,
+                            wait_time=self.retry.poll_wait,
+                        )
+                    except requests.exceptions.ReadTimeout:
+                        pass  # raised below, outside this handler: no chained exception holds the request
+                    if result is None:
+                        # The request went out and may be running: sent again it would be billed
+                        # again (protocol reference 7.3), so this one is not retried.
+                        failure = Failure(Kind.TRANSIENT, None, "ReadTimeout: the run request got no answer")
+                        raise BackendError(describe(failure, where, self.timeout, 1) + " (the run may still be billed)")
                 if not result.completed and result.url:  # a poll URL the SDK would not follow by itself
                     result = poll(result.url)
             except Exception as exc:
