@@ -56,6 +56,24 @@ def atomic_writer(path: Path, *, binary: bool = False, encoding: str = "utf-8") 
         raise
 
 
+def cannot_write_in(folder: Path) -> str | None:
+    """Why no file can be made in ``folder`` (or, if it does not exist yet, in its nearest existing
+    parent), or None when one can: tried with a temporary file, which is what the writes do
+    (permission bits alone say nothing to root, or on a read-only mount)."""
+    probe = Path(folder)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is not a folder"
+    try:
+        fd, name = tempfile.mkstemp(dir=probe, prefix=".captioner-probe.", suffix=".tmp")
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(fd)
+    Path(name).unlink(missing_ok=True)
+    return None
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     with atomic_writer(path) as handle:
         handle.write(text)

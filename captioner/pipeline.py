@@ -23,8 +23,8 @@ from captioner.backends import Backend, TranscribeOptions
 from captioner.backends.chunking import speech_regions
 from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache, cache_key
-from captioner.errors import CaptionerError, MediaError
-from captioner.fsutil import atomic_write_text
+from captioner.errors import CaptionerError, MediaError, OutputError
+from captioner.fsutil import atomic_write_text, cannot_write_in
 from captioner.hallucination import FilterSettings, clean
 from captioner.hashing import audio_hash
 from captioner.media import MediaInfo, extract_audio, is_media_file, probe, select_audio_stream
@@ -230,6 +230,7 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
     found, errors = discover(paths)
     jobs: list[Job] = []
     owners: dict[Path, Path] = {}
+    unwritable: dict[Path, str | None] = {}  # each output folder tried once
     for media, root in found:
         outputs = output_paths(media, root, settings)
         if media.resolve() in {p.resolve() for p in outputs.values()}:
@@ -241,10 +242,23 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
                 MediaError(f"its captions would overwrite those of {clash} (use --output-dir or rename)", str(media))
             )
             continue
+        # Found now, not after the file was transcribed (files whose captions exist are skipped
+        # without --overwrite: they write nothing).
+        folders = {p.parent for p in outputs.values() if settings.overwrite or not p.exists()}
+        why = next((w for f in sorted(folders) if (w := _cannot_write(f, unwritable)) is not None), None)
+        if why is not None:
+            errors.append(OutputError(f"cannot write its captions: {why}", str(media)))
+            continue
         for p in outputs.values():
             owners[p.resolve()] = media
         jobs.append(Job(media=media, outputs=outputs))
     return jobs, errors
+
+
+def _cannot_write(folder: Path, known: dict[Path, str | None]) -> str | None:
+    if folder not in known:
+        known[folder] = cannot_write_in(folder)
+    return known[folder]
 
 
 BackendFactory = Callable[[], Backend]

@@ -311,3 +311,40 @@ def test_captions_never_replace_the_media_itself(tmp_path) -> None:
     assert f"captioner: error: {media}: its captions would overwrite the media itself" in result.stderr
     assert media.read_bytes() == (SAMPLES / "de_picovoice_test.flac").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.txt"]
+
+
+def test_an_output_folder_that_cannot_be_written_fails_before_transcription(cli, sample_copy, tmp_path) -> None:
+    # The file was transcribed first and failed only when its captions were written.
+    audio = sample_copy("de_picovoice_test.flac")
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the output folder should be\n")  # bites root too
+    code, _, err = cli(audio, "-o", str(blocked / "captions"))
+    assert code == 1
+    assert f"captioner: error: {audio}: cannot write its captions: {blocked} is not a folder" in err
+    assert "detected language" not in err  # nothing was transcribed
+
+
+def test_a_read_only_folder_whose_captions_exist_is_skipped_not_failed(tmp_path) -> None:
+    folder = tmp_path / "published"
+    folder.mkdir()
+    (folder / "talk.flac").write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
+    (folder / "talk.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nHallo.\n\n", "utf-8")
+    folder.chmod(0o555)
+    try:
+        proc = subprocess.run(
+            [*_unprivileged(), sys.executable, "-m", "captioner", str(folder), "-f", "srt"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        denied = subprocess.run(
+            [*_unprivileged(), sys.executable, "-m", "captioner", str(folder), "-f", "srt", "--overwrite"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    finally:
+        folder.chmod(0o755)
+    assert proc.returncode == 0, proc.stderr
+    assert denied.returncode == 1
+    assert f"captioner: error: {folder / 'talk.flac'}: cannot write its captions: Permission denied" in denied.stderr
