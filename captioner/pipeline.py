@@ -7,6 +7,7 @@ transcribed.  A failing file is reported and the batch goes on.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -132,7 +133,8 @@ class Reporter(Protocol):
     """What the pipeline tells the user interface (progress bars, messages).
 
     ``start_file`` and ``advance`` come from the thread transcribing the file (``advance`` is
-    about that thread's file): with files side by side, from several threads at once.  ``info``
+    about that thread's file; ``math.inf`` when its transcription is done): with files side by
+    side, from several threads at once.  ``info``
     and ``finish_file`` come from the caller's thread, in job order.
     """
 
@@ -572,6 +574,7 @@ def _run_one(
             assert data.audio is not None
             reporter.start_file(job.media, data.info.duration)
             transcript = engine.transcribe(data.audio, settings.options, progress=reporter.advance)
+            reporter.advance(math.inf)  # done: the bar full, though the last words end before the media
             _store_regions(transcript, data.audio)
             data.audio = None  # free the samples before formatting
             if cache is not None and data.cache_key is not None:

@@ -9,6 +9,7 @@ logs (stderr not a TTY): no bars, one line per finished file.  ``--quiet``: erro
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import sys
 import threading
@@ -91,12 +92,16 @@ class ConsoleReporter:
             if file is None:
                 return
             bar = file.bar
+            if not bar.total and seconds == math.inf:
+                return
             step = max(0.0, min(seconds, bar.total or seconds) - file.done)
             file.done += step
             elapsed = bar.format_dict.get("elapsed") or 0.0
             if elapsed > 0:
                 bar.set_postfix_str(f"{file.done / elapsed:.1f}x real time", refresh=False)
             bar.update(step)
+            if step and bar.total and file.done >= bar.total:
+                bar.refresh()  # tqdm skips draws within 0.1 s of the last: the end must show
 
     def info(self, media: Path | None, message: str) -> None:
         if not self.quiet:

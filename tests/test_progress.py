@@ -71,6 +71,7 @@ def test_bars_on_a_terminal(tmp_path: Path) -> None:
     assert "all files" in text  # the overall bar of a batch
     assert "clip0.flac" in text and "%|" in text  # a bar per file
     assert "x real time" in text
+    assert re.search(r"clip0\.flac: +100%\|", text)  # complete, though the speech ends before the file
 
 
 def test_a_bar_per_file_in_flight(tmp_path: Path) -> None:
