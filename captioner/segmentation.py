@@ -97,8 +97,8 @@ def _choose_cues(units: list[Unit], style: Style, lang: str, end_of_media: float
             cost = CUE_COST + line_cost + pauses
             if j < n:
                 nxt = units[j].start
-            else:  # the last cue: until the end of the media (plus what it may take before its start)
-                nxt = speech_end + style.max_duration if end_of_media == math.inf else end_of_media + style.max_lead
+            else:  # the last cue: until the end of the media
+                nxt = speech_end + style.max_duration if end_of_media == math.inf else end_of_media
             avail = min(nxt - start, style.max_duration)
             cost += _speed_cost(_chars(lines), avail, style)
             if j < n:
@@ -150,9 +150,11 @@ def _time_cues(plans: list[_Plan], style: Style, end_of_media: float) -> list[Cu
         if nxt - end < style.chain_gap:  # close a small gap to exactly min_gap (style option)
             end = nxt - style.min_gap
         if nxt - end < style.min_gap + 1e-9 and (
-            end - start < style.min_duration or chars / max(end - start, 1e-9) > style.target_cps
+            end - start < style.min_duration
+            or chars / max(end - start, 1e-9) > style.target_cps
+            or end < speech_end  # the next cue's speech follows within min_gap: no cue ends before its words
         ):
-            end = nxt  # chain (gap 0) when the two frames are needed for the minimum duration or reading speed
+            end = nxt  # chain (gap 0) when the two frames are needed for the words, minimum duration or reading speed
         ends.append(min(end, start + style.max_duration))
     _lead_fast_cues(plans, starts, ends, style)
     _lag_fast_runs(plans, starts, ends, style, end_of_media)
@@ -229,7 +231,7 @@ def _lead_last_cue(
             floor = ends[k - 1] + style.min_gap if k else 0.0
             starts[k] = min(starts[k], max(want, earliest, floor))
             return
-        new = max(want, earliest, starts[k - 1] + style.min_duration)
+        new = max(want, earliest, starts[k - 1] + style.min_duration, max(u.end for u in plans[k - 1].units))
         if new >= starts[k]:
             return
         starts[k] = ends[k - 1] = new
@@ -265,8 +267,10 @@ def _settle_ms(
                 pass  # the next cue is pushed after this one
             elif e > ns:
                 e = ns  # never into the next cue's speech: chain
-            elif 0 < ns - e < gap:
-                e = ns - gap if (ns - gap - s >= min_dur or ns - s > max_dur) and ns - gap > s else ns
+            elif 0 < ns - e < gap:  # a gap under min_gap: widened to it, or closed (chained)
+                speech_end = round(max(u.end for u in plans[k].units) * 1000)
+                wide = ns - gap >= speech_end and ns - gap > s  # not before the last word is over
+                e = ns - gap if wide and (ns - gap - s >= min_dur or ns - s > max_dur) else ns
         final.append((s, e))
         prev_end = e
     # Back from the end of the media: cues that minimum durations or lags pushed past it end there,
@@ -276,8 +280,8 @@ def _settle_ms(
         s, e = final[k]
         if e <= limit:
             break
-        e = max(limit, 1)
-        s = max(0, min(s, e - 1))
+        e = max(limit, k + 1)  # the cues before need 1 ms each
+        s = max(k, min(s, e - 1))
         if k and 0 < s - final[k - 1][1] < gap:
             s = final[k - 1][1]  # chain rather than leave a gap under min_gap
         final[k] = (s, e)
