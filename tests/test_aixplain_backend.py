@@ -219,8 +219,12 @@ def test_key_sources(fake, make_backend, jfk, tmp_path, monkeypatch):
     AixplainBackend(retry=make_backend().retry).transcribe(jfk, OPTS)
     assert all(r.key == "ok" for r in fake.requests if r.key)
     monkeypatch.delenv("TEAM_API_KEY")
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(BackendError, match="no aiXplain API key"):
         AixplainBackend()
+    # a .env in the working directory, where aiXplain's own docs keep the key (the SDK loads it)
+    (tmp_path / ".env").write_text(f"# aiXplain\nexport TEAM_API_KEY='{AIX_KEY}'  # team key\n")
+    AixplainBackend(retry=make_backend().retry).transcribe(jfk, OPTS)
     with pytest.raises(BackendError, match="cannot read the aiXplain API key file"):
         AixplainBackend(api_key_file=tmp_path / "missing")
 

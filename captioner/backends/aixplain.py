@@ -81,16 +81,35 @@ def read_key_file(path: str | os.PathLike[str]) -> str:
 
 
 def resolve_key(api_key: str | None = None, api_key_file: str | os.PathLike[str] | None = None) -> str:
-    """The key: given, else from the file, else ``AIXPLAIN_API_KEY``, else ``TEAM_API_KEY``."""
+    """The key: given, else from the file, else ``AIXPLAIN_API_KEY``, else ``TEAM_API_KEY``, from
+    the environment, else from a ``.env`` file in the working directory (which the SDK loads too)."""
     if api_key:
         return api_key.strip()
     if api_key_file:
         return read_key_file(api_key_file)
+    dotenv = _dotenv_keys(Path.cwd() / ".env")
     for name in KEY_ENV_VARS:
-        value = os.environ.get(name, "").strip()
+        value = os.environ.get(name, "").strip() or dotenv.get(name, "")
         if value:
             return value
-    raise BackendError("no aiXplain API key: set AIXPLAIN_API_KEY (or TEAM_API_KEY), or pass --api-key-file PATH")
+    raise BackendError(
+        "no aiXplain API key: set AIXPLAIN_API_KEY (or TEAM_API_KEY) in the environment or a .env file, "
+        "or pass --api-key-file PATH"
+    )
+
+
+def _dotenv_keys(path: Path) -> dict[str, str]:
+    """The key variables a ``.env`` file sets (``NAME=value``, ``export`` and quotes allowed)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        name, sep, value = line.strip().removeprefix("export ").partition("=")
+        if sep and name.strip() in KEY_ENV_VARS and name.strip() not in found:
+            found[name.strip()] = value.split(" #")[0].strip().strip("'\"")
+    return {k: v for k, v in found.items() if v}
 
 
 def _with_slash(url: str) -> str:
