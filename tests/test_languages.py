@@ -33,6 +33,7 @@ def test_the_gate_switches_only_on_a_sure_detection() -> None:
         [("<|sn|>", unsure), ("<|en|>", 0.2)],  # music: stays English
         [("<|de|>", sure), ("<|en|>", 0.05)],  # a German passage: German
         [("<|en|>", 0.9), ("<|de|>", 0.05)],  # English again
+        [("<|sn|>", unsure), ("<|en|>", 0.2)],
     ]
     gate = LanguageGate(_Detector(answers))
     gate.begin()
@@ -41,6 +42,8 @@ def test_the_gate_switches_only_on_a_sure_detection() -> None:
     assert [language for language, _ in gate.heard()] == ["en", "en", "de", "en"]
     assert gate.heard()[1] == ("en", 0.2)  # the probability of the language decoded in
     assert gate.is_multilingual  # everything else is the model's
+    gate.end()  # outside a file (faster-whisper used directly), detections pass through
+    assert gate.detect_language(None) == [[("<|sn|>", unsure), ("<|en|>", 0.2)]]  # not made English
 
 
 def test_an_unsure_first_window_gives_way_to_the_first_sure_one() -> None:

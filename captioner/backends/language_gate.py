@@ -33,10 +33,16 @@ class LanguageGate:
         return getattr(self._model, name)
 
     def begin(self, language: str | None = None) -> None:
-        """Start a file on the calling thread; ``language``: its language if already known."""
+        """Start a file on the calling thread; ``language``: its language if already known.  Until
+        then, and after :meth:`end`, the thread's detections pass through ungated."""
+        self._local.active = True
         self._local.language = language
         self._local.sure = language is not None
         self._local.windows = []
+
+    def end(self) -> None:
+        """Stop gating the calling thread's detections (what :meth:`heard` says stays)."""
+        self._local.active = False
 
     def language(self) -> str | None:
         """The calling thread's file language: its first detection, or the first sure one after
@@ -50,6 +56,8 @@ class LanguageGate:
 
     def detect_language(self, *args: Any, **kwargs: Any) -> list[list[tuple[str, float]]]:
         results = self._model.detect_language(*args, **kwargs)
+        if not getattr(self._local, "active", False):
+            return results
         return [self._gate(list(result)) for result in results]
 
     def _gate(self, result: list[tuple[str, float]]) -> list[tuple[str, float]]:
@@ -66,7 +74,5 @@ class LanguageGate:
             token = f"<|{current}|>"
             chosen = token if any(t == token for t, _ in result) else top
             result.sort(key=lambda item: item[0] != chosen)  # stable: the rest keep their order
-        if not hasattr(self._local, "windows"):
-            self._local.windows = []
         self._local.windows.append((chosen[2:-2], next(p for t, p in result if t == chosen)))
         return result

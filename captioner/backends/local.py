@@ -177,6 +177,7 @@ class LocalBackend:
             raise BackendError(str(exc)) from None
         finally:
             self._model.forget()
+            gate.end()
         assert detected is not None
         heard = Counter(language for language, _ in gate.heard())
         surer = gate.language()
