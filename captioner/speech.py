@@ -83,6 +83,7 @@ SILENCE_RMS = 10 ** (-70 / 20)
 SILENCE_MIN_SECONDS = 2.0
 SILENCE_MARGIN = 0.2  # seconds of a silent stretch left at either end of the sound around it
 _SILENCE_FRAME = SAMPLE_RATE // 50
+_SILENCE_BLOCK = 50 * 60  # frames
 
 
 def sounding_clips(audio: np.ndarray) -> SpeechRegions | None:
@@ -91,8 +92,11 @@ def sounding_clips(audio: np.ndarray) -> SpeechRegions | None:
     frames = len(audio) // _SILENCE_FRAME
     if frames == 0:
         return None
-    power = np.square(audio[: frames * _SILENCE_FRAME].astype(np.float64)).reshape(frames, _SILENCE_FRAME)
-    silent = np.sqrt(power.mean(axis=1)) < SILENCE_RMS
+    silent = np.empty(frames, dtype=bool)
+    for first in range(0, frames, _SILENCE_BLOCK):  # a minute at a time: no copy of the whole audio
+        last = min(frames, first + _SILENCE_BLOCK)
+        block = audio[first * _SILENCE_FRAME : last * _SILENCE_FRAME].reshape(last - first, _SILENCE_FRAME)
+        silent[first:last] = np.sqrt(np.mean(np.square(block, dtype=np.float32), axis=1)) < SILENCE_RMS
     step = _SILENCE_FRAME / SAMPLE_RATE
     duration = len(audio) / SAMPLE_RATE
     edges = np.flatnonzero(np.diff(np.concatenate(([0], silent.astype(np.int8), [0]))))
