@@ -78,3 +78,18 @@ def test_a_file_that_turns_to_german_is_captioned_in_german(local_backend, tmp_p
     forced = local_backend.transcribe(audio, TranscribeOptions(language="en"))  # a forced language holds
     assert "Raum" not in "".join(w.word for w in forced.words)
     assert "languages" not in forced.meta
+
+
+def test_a_file_opening_on_music_reports_the_language_of_its_speech(local_backend, tmp_path: Path) -> None:
+    # the first window (music) gave the file's language and its probability (0.58 here)
+    out = tmp_path / "music_then_jfk.flac"
+    run_ffmpeg(
+        "-i", str(SAMPLES / "nonspeech_music_vibe_ace.ogg"), "-i", str(SAMPLES / "jfk.mp4"),
+        "-filter_complex",
+        "[0:a]atrim=0:30,aresample=16000,aformat=channel_layouts=mono[a];"
+        "[1:a]aresample=16000,aformat=channel_layouts=mono[b];[a][b]concat=n=2:v=0:a=1",
+        str(out),
+    )  # fmt: skip
+    detected = local_backend.transcribe(extract_audio(probe(out)), TranscribeOptions())
+    assert "country" in "".join(w.word for w in detected.words)
+    assert detected.language == "en" and detected.meta["language_probability"] >= SWITCH_MIN_PROBABILITY

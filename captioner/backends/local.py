@@ -181,8 +181,9 @@ class LocalBackend:
         assert detected is not None
         heard = Counter(language for language, _ in gate.heard())
         surer = gate.language()
-        if options.language is None and surer and surer != detected[0]:  # an unsure start (music, say)
-            detected = (surer, max(p for language, p in gate.heard() if language == surer))
+        if options.language is None and surer:  # after an unsure start (music, say): the sure detection
+            sure = [p for language, p in gate.heard() if language == surer]
+            detected = (surer, max([*sure, detected[1] if detected[0] == surer else 0.0]))
         duration = len(audio) / SAMPLE_RATE
         segments = [replace(s, id=i) for i, s in enumerate(segments)]
         meta_extra: dict[str, object] = {}
