@@ -528,6 +528,11 @@ def check_command(paths, root, formats, strict, output_format, junit, no_cache, 
 @click.option("--adopt", is_flag=True, help="Record existing captions without a lock entry as they are.")
 @click.option("--prune", is_flag=True, help="Drop lock entries of gone media (and delete their unedited captions).")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Files transcribed at once (as for the main command).  [default: one per thread; aiXplain: 2]",
+)
 @click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path), help="aiXplain API key file.")
 @click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
@@ -545,6 +550,7 @@ def sync_command(
     adopt,
     prune,
     threads,
+    jobs,
     api_key_file,
     quiet,
     debug,
@@ -570,7 +576,7 @@ def sync_command(
             "api_key_file": api_key_file,
             "aixplain_model": None if config.model == "base" else config.model,
             "aixplain_timeout": 600,
-            "jobs": None,
+            "jobs": jobs,
         }
     )
     transcripts = None if no_cache else TranscriptCache()

@@ -153,3 +153,22 @@ def test_sync_shard_updates_only_its_own_entries(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["sync", "--root", str(root), "-q", "--shard", f"{other}/2"])
     assert result.exit_code == 0, result.stderr
     assert not (root / "captions.lock").exists() and not (root / "a.srt").exists()
+
+
+def test_sync_takes_jobs_as_the_main_command_does(cli, tmp_path: Path, monkeypatch) -> None:
+    import captioner.cli as cli_module
+
+    seen: list[object] = []
+    original = cli_module.backend_from_options
+
+    def spy(opts):
+        seen.append(opts["jobs"])
+        return original(opts)
+
+    monkeypatch.setattr(cli_module, "backend_from_options", spy)
+    root = tmp_path / "repo"
+    root.mkdir()
+    shutil.copyfile(SAMPLES / "de_picovoice_test.flac", root / "talk.flac")
+    code, _, err = cli("sync", "--root", root, "-q", "--jobs", "1")
+    assert code == 0, err
+    assert seen == [1] and (root / "talk.srt").exists()
