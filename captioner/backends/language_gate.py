@@ -10,8 +10,8 @@ on the corpus' non-speech controls, against 0.84-1.00 on every speech window).
 detection of a file sets its language, and a later window is decoded in another language only
 when that one comes out on top with at least ``SWITCH_MIN_PROBABILITY``; otherwise the file's
 language is put first.  A first detection below that (a file opening on music) holds only until
-a window is detected with it.  It keeps, per calling thread (files decoded side by side each have theirs), the
-language every window was decoded in.
+a window is detected with it.  It keeps, per calling thread (files decoded side by side each
+have theirs), the language every window was decoded in.
 """
 
 from __future__ import annotations
