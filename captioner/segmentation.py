@@ -48,6 +48,10 @@ class _Plan:
     units: tuple[Unit, ...]
     lines: tuple[str, ...]
 
+    @property
+    def speech_end(self) -> float:
+        return max(u.end for u in self.units)
+
 
 def segment(transcript: Transcript, style: Style) -> list[Cue]:
     """Cues for ``transcript`` following ``style`` (adjusted to the transcript's language)."""
@@ -141,7 +145,7 @@ def _time_cues(plans: list[_Plan], style: Style, end_of_media: float) -> list[Cu
     starts = [p.units[0].start for p in plans]
     ends: list[float] = []
     for k, p in enumerate(plans):
-        start, speech_end = starts[k], max(u.end for u in p.units)
+        start, speech_end = starts[k], p.speech_end
         nxt = starts[k + 1] if k + 1 < len(plans) else math.inf
         chars = _chars(p.lines)
         need = max(style.min_duration, chars / style.target_cps + 0.001)  # + 1 ms: rounding keeps it
@@ -174,8 +178,7 @@ def _lead_fast_cues(plans: list[_Plan], starts: list[float], ends: list[float], 
         chars = _chars(p.lines)
         if not _over_max_cps(chars, s, e, style):
             continue
-        floor = ends[k - 1] + style.min_gap if k else 0.0
-        new = max(e - chars / style.max_cps - 0.002, s - style.max_lead, floor, e - style.max_duration)
+        new = max(e - chars / style.max_cps - 0.002, s - style.max_lead, _floor(ends, k, style), e - style.max_duration)
         if new < s:
             starts[k] = new
 
@@ -193,7 +196,7 @@ def _lag_fast_runs(
     for k in range(len(plans) - 1):
         s, e = starts[k], ends[k]
         chars = _chars(plans[k].lines)
-        if not _over_max_cps(chars, s, e, style) or e < starts[k + 1] - 1e-9:
+        if not _over_max_cps(chars, s, e, style) or not _chained(starts, ends, k + 1):
             continue
         want = min(s + chars / style.max_cps + 0.002, s + style.max_duration)
         new_next = min(want, plans[k + 1].units[0].start + style.max_lag)
@@ -219,23 +222,25 @@ def _lead_last_cue(
     if not plans or end_of_media == math.inf:
         return
     k = len(plans) - 1
-    chars = _chars(plans[k].lines)
-    need = max(style.min_duration, chars / style.target_cps) + 0.001
-    if ends[k] - starts[k] < need - 0.001 - 1e-9 and not _chained(starts, ends, k):
-        floor = ends[k - 1] + style.min_gap if k else 0.0
-        starts[k] = min(starts[k], max(ends[k] - need, plans[k].units[0].start - style.max_lead, floor))
-    while k >= 0 and _over_max_cps(_chars(plans[k].lines), starts[k], ends[k], style):
-        earliest = plans[k].units[0].start - style.max_lead
-        want = ends[k] - _chars(plans[k].lines) / style.max_cps - 0.002
+    need = max(style.min_duration, _chars(plans[k].lines) / style.target_cps)
+    if ends[k] - starts[k] < need - 1e-9 and not _chained(starts, ends, k):
+        new = max(ends[k] - need - 0.001, plans[k].units[0].start - style.max_lead, _floor(ends, k, style))
+        starts[k] = min(starts[k], new)
+    while k >= 0 and _over_max_cps(chars := _chars(plans[k].lines), starts[k], ends[k], style):
+        new = max(ends[k] - chars / style.max_cps - 0.002, plans[k].units[0].start - style.max_lead)
         if not _chained(starts, ends, k):
-            floor = ends[k - 1] + style.min_gap if k else 0.0
-            starts[k] = min(starts[k], max(want, earliest, floor))
+            starts[k] = min(starts[k], max(new, _floor(ends, k, style)))
             return
-        new = max(want, earliest, starts[k - 1] + style.min_duration, max(u.end for u in plans[k - 1].units))
+        new = max(new, starts[k - 1] + style.min_duration, plans[k - 1].speech_end)
         if new >= starts[k]:
             return
         starts[k] = ends[k - 1] = new
         k -= 1
+
+
+def _floor(ends: list[float], k: int, style: Style) -> float:
+    """The earliest cue ``k`` may start when it takes time from the silence before it."""
+    return ends[k - 1] + style.min_gap if k else 0.0
 
 
 def _chained(starts: list[float], ends: list[float], k: int) -> bool:
@@ -268,7 +273,7 @@ def _settle_ms(
             elif e > ns:
                 e = ns  # never into the next cue's speech: chain
             elif 0 < ns - e < gap:  # a gap under min_gap: widened to it, or closed (chained)
-                speech_end = round(max(u.end for u in plans[k].units) * 1000)
+                speech_end = round(plans[k].speech_end * 1000)
                 wide = ns - gap >= speech_end and ns - gap > s  # not before the last word is over
                 e = ns - gap if wide and (ns - gap - s >= min_dur or ns - s > max_dur) else ns
         final.append((s, e))
