@@ -47,6 +47,16 @@ def test_the_gate_switches_only_on_a_sure_detection() -> None:
     assert gate.detect_language(None) == [[("<|sn|>", unsure), ("<|en|>", 0.2)]]  # not made English
 
 
+def test_the_same_encoding_detected_twice_counts_once() -> None:
+    # faster-whisper detects the file's language on its first window's encoding, then that window's
+    gate = LanguageGate(_Detector([[("<|en|>", 0.9)], [("<|en|>", 0.9)], [("<|de|>", 0.95)]]))
+    gate.begin()
+    first = object()
+    assert gate.detect_language(first) == gate.detect_language(first) == [[("<|en|>", 0.9)]]
+    gate.detect_language(object())
+    assert [language for language, _ in gate.heard()] == ["en", "de"]
+
+
 def test_an_unsure_first_window_gives_way_to_the_first_sure_one() -> None:
     answers = [[("<|sn|>", 0.46), ("<|te|>", 0.09)], [("<|en|>", 0.95)], [("<|cy|>", 0.5), ("<|en|>", 0.3)]]
     gate = LanguageGate(_Detector(answers))

@@ -39,10 +39,12 @@ class LanguageGate:
         self._local.language = language
         self._local.sure = language is not None
         self._local.windows = []
+        self._local.last = (None, [])
 
     def end(self) -> None:
         """Stop gating the calling thread's detections (what :meth:`heard` says stays)."""
         self._local.active = False
+        self._local.last = (None, [])  # no encoder output kept alive
 
     def language(self) -> str | None:
         """The calling thread's file language: its first detection, or the first sure one after
@@ -50,15 +52,20 @@ class LanguageGate:
         return getattr(self._local, "language", None)
 
     def heard(self) -> list[tuple[str, float]]:
-        """(language chosen, its probability) for every detection gated since ``begin`` (the file's
-        first window is detected twice: once for the file, once as the first window)."""
+        """(language chosen, its probability) for every window detected since ``begin`` (the same
+        encoding detected twice, for the file and as its first window, counts once)."""
         return list(getattr(self._local, "windows", []))
 
-    def detect_language(self, *args: Any, **kwargs: Any) -> list[list[tuple[str, float]]]:
-        results = self._model.detect_language(*args, **kwargs)
+    def detect_language(self, features: Any, *args: Any, **kwargs: Any) -> list[list[tuple[str, float]]]:
+        results = self._model.detect_language(features, *args, **kwargs)
         if not getattr(self._local, "active", False):
             return results
-        return [self._gate(list(result)) for result in results]
+        last, gated = getattr(self._local, "last", (None, []))
+        if features is not None and features is last:
+            return gated  # the same encoding again (the file's, then its first window's)
+        gated = [self._gate(list(result)) for result in results]
+        self._local.last = (features, gated)
+        return gated
 
     def _gate(self, result: list[tuple[str, float]]) -> list[tuple[str, float]]:
         if not result:
