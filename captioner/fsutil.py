@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +19,25 @@ def cache_dir() -> Path:
     """The per-user cache folder ($CAPTIONER_CACHE_DIR overrides it)."""
     configured = os.environ.get("CAPTIONER_CACHE_DIR")
     return Path(configured) if configured else Path(platformdirs.user_cache_dir("captioner"))
+
+
+def real_path(path: Path) -> Path:
+    """``path`` with its symbolic links resolved; a symbolic link loop (which names no file) made
+    absolute instead (``Path.resolve`` raises RuntimeError on one before Python 3.13)."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def symlink_loop(path: Path) -> str | None:
+    """The system's words for it when ``path`` is (or goes through) a symbolic link loop, else None."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return exc.strerror or os.strerror(errno.ELOOP)
+    return None
 
 
 def _umask() -> int:

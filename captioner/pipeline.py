@@ -25,7 +25,7 @@ from captioner.backends.chunking import speech_regions
 from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache, cache_key
 from captioner.errors import CaptionerError, MediaError, OutputError
-from captioner.fsutil import atomic_write_text, cannot_write_in
+from captioner.fsutil import atomic_write_text, cannot_write_in, real_path, symlink_loop
 from captioner.hallucination import FilterSettings, clean
 from captioner.hashing import audio_hash
 from captioner.media import MediaInfo, extract_audio, is_media_file, probe, select_audio_stream
@@ -185,7 +185,10 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], lis
             errors.append(MediaError("no such file or directory", str(path)))
             continue
         for media, root in candidates:
-            key = media.resolve()
+            if (loop := symlink_loop(media)) is not None:
+                errors.append(MediaError(f"cannot read: {loop}", str(media)))
+                continue
+            key = real_path(media)
             if key not in seen:
                 seen.add(key)
                 found.append((media, root))
@@ -235,10 +238,10 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
     unwritable: dict[Path, str | None] = {}  # each output folder tried once
     for media, root in found:
         outputs = output_paths(media, root, settings)
-        if media.resolve() in {p.resolve() for p in outputs.values()}:
+        if real_path(media) in {real_path(p) for p in outputs.values()}:
             errors.append(MediaError("its captions would overwrite the media itself (use --output-dir)", str(media)))
             continue
-        clash = next((owners[p] for p in outputs.values() if p.resolve() in owners), None)
+        clash = next((owners[real] for p in outputs.values() if (real := real_path(p)) in owners), None)
         if clash is not None:
             errors.append(
                 MediaError(f"its captions would overwrite those of {clash} (use --output-dir or rename)", str(media))
@@ -252,7 +255,7 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
             errors.append(OutputError(f"cannot write its captions: {why}", str(media)))
             continue
         for p in outputs.values():
-            owners[p.resolve()] = media
+            owners[real_path(p)] = media
         jobs.append(Job(media=media, outputs=outputs))
     return jobs, errors
 
