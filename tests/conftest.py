@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -60,6 +61,16 @@ def sample_copy(tmp_path: Path):
 
 def run_ffmpeg(*args: str) -> None:
     subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", *args], check=True)
+
+
+def unprivileged() -> list[str]:
+    """A command prefix under which file permissions bite (root ignores them): none for a normal
+    user, setpriv without the capabilities that bypass them for root."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: permissions would not bite")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
 
 
 def normalise(text: str) -> str:
