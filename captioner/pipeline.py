@@ -14,12 +14,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from captioner.attach import caption_video
+from captioner.attach import caption_video, has_caption_track, video_output
 from captioner.backends import Backend, TranscribeOptions
 from captioner.backends.chunking import speech_regions
 from captioner.burn import BurnOptions
@@ -436,7 +437,8 @@ def run(
         pending = [f for f, p in job.outputs.items() if settings.overwrite or not p.exists()]
         if not pending:
             result = FileResult(media=job.media, status="skipped", kept=list(job.outputs.values()))
-            result = _attach(job, result, settings)
+            language = partial(_kept_language, job, settings, backend.identity, cache)
+            result = _attach(job, result, settings, language)
             reporter.finish_file(result)
             results.append(result)
         else:
@@ -626,25 +628,40 @@ def _store_regions(transcript: Transcript, audio: np.ndarray) -> None:
     transcript.meta["utterances"] = rounded(speech_regions(audio, detect=detect_utterances))
 
 
-def _attach(job: Job, result: FileResult, settings: Settings) -> FileResult:
-    """With --mux/--burn, put the file's captions into its video (a failure fails the file)."""
+def _attach(
+    job: Job, result: FileResult, settings: Settings, kept_language: Callable[[], str | None] | None = None
+) -> FileResult:
+    """With --mux/--burn, put the file's captions into its video (a failure fails the file).
+
+    Captions kept from an earlier run go in only when that run's video step did not finish (it
+    failed or was interrupted after the captions were written): their language is then
+    ``-l``'s, else ``kept_language()``'s (the cached transcript's).
+    """
     if settings.attach is None or result.status == "failed":
         return result
-    if settings.in_place and result.status == "skipped":
-        # Captions kept from an earlier run went into the video then: again in place would add a
-        # second track (or draw them twice). --overwrite makes new ones; `captioner mux` adds kept ones.
-        return result
     captions = {fmt: path for fmt, path in job.outputs.items() if fmt in ("srt", "vtt")}
+    output_dir = next(iter(captions.values())).parent if captions else None
+    burn_in = settings.attach == "burn"
     language = result.transcript.language if result.transcript else settings.options.language
     try:
+        if result.status == "skipped":
+            if settings.in_place:
+                # The kept captions went into the video if the earlier run finished: again would add
+                # a second track. Burnt-in ones cannot be told from the picture: --overwrite burns anew.
+                if burn_in or has_caption_track(job.media):
+                    return result
+            elif video_output(job.media, burn_in=burn_in, output_dir=output_dir).exists():
+                kept_language = None  # kept as it is: no language needed
+            if language is None and kept_language is not None:
+                language = kept_language()
         video, written = caption_video(
             job.media,
             captions,
             language,
-            burn_in=settings.attach == "burn",
+            burn_in=burn_in,
             burn_options=settings.burn_options,
             in_place=settings.in_place,
-            output_dir=next(iter(captions.values())).parent if captions else None,
+            output_dir=output_dir,
             overwrite=settings.overwrite,
         )
     except CaptionerError as exc:
@@ -656,6 +673,19 @@ def _attach(job: Job, result: FileResult, settings: Settings) -> FileResult:
     elif video is not None:
         result.kept.append(video)
     return result
+
+
+def _kept_language(
+    job: Job, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
+) -> str | None:
+    """The language of the file's cached transcript, if the cache has it (kept captions do not say)."""
+    if cache is None or identity is None:
+        return None
+    try:
+        transcript = cache.get(_cache_key(job, settings, identity))
+    except CaptionerError:
+        return None
+    return transcript.language if transcript is not None else None
 
 
 def _describe_language(media: Path, transcript: Transcript, reporter: Reporter) -> None:

@@ -12,7 +12,11 @@ import pytest
 import srt
 from click.testing import CliRunner
 
+from captioner.cache import TranscriptCache
 from captioner.cli import main
+from captioner.errors import MediaError
+from captioner.media import probe
+from captioner.pipeline import LazyBackend, Settings, plan, run
 
 LOOP = os.strerror(errno.ELOOP)
 
@@ -69,3 +73,47 @@ def test_check_and_sync_report_a_symlink_loop_as_unreadable(tmp_path: Path) -> N
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr and str(root) not in result.stderr
     assert not (root / "captions.lock").exists()
+
+
+@pytest.mark.parametrize("in_place", [True, False], ids=["in-place", "beside"])
+@pytest.mark.parametrize(
+    "stop", [KeyboardInterrupt, MediaError("ffmpeg could not mux the captions: killed")], ids=["interrupted", "failed"]
+)
+def test_a_rerun_finishes_a_mux_that_failed_or_was_interrupted(tmp_path: Path, monkeypatch, in_place, stop) -> None:
+    # The captions are written before the mux: a rerun said "skipped, captions exist" (exit 0) and
+    # the video never got its track without --overwrite; without --in-place the rerun's
+    # talk.captioned.mp4 had an "und" track, the language being unknown to a skipped file.
+    from test_mux import BUNNY, packets
+    from test_mux_cli import _FakeBackend, _video
+
+    video = _video(tmp_path)
+    cache = TranscriptCache(tmp_path / "cache")
+    settings = Settings(attach="mux", in_place=in_place)
+    jobs, _ = plan([video], settings)
+    identity = _FakeBackend().identity()
+
+    def stopped(*args, **kwargs):
+        raise stop  # Ctrl-C, or ffmpeg failing, while the captions go into the video
+
+    monkeypatch.setattr("captioner.attach.mux", stopped)
+    if stop is KeyboardInterrupt:
+        with pytest.raises(KeyboardInterrupt):
+            run(jobs, LazyBackend(_FakeBackend, identity), settings, cache=cache)
+    else:
+        assert run(jobs, LazyBackend(_FakeBackend, identity), settings, cache=cache)[0].status == "failed"
+    monkeypatch.undo()
+    assert video.with_suffix(".srt").exists() and video.with_suffix(".vtt").exists()
+    assert video.read_bytes() == BUNNY.read_bytes()
+
+    def no_model():
+        raise AssertionError("the captions are kept: nothing to transcribe")
+
+    (result,) = run(jobs, LazyBackend(no_model, identity), settings, cache=cache)
+    out = video if in_place else tmp_path / "talk.captioned.mp4"
+    assert result.status == "done", result.error
+    assert result.written == [out]
+    assert [(s.language, s.title) for s in probe(out).subtitle_streams] == [("ger", "Captions (de)")]
+    assert packets(out) == packets(BUNNY)
+    finished = out.read_bytes()
+    (again,) = run(jobs, LazyBackend(no_model, identity), settings, cache=cache)
+    assert again.status == "skipped" and out.read_bytes() == finished
