@@ -26,7 +26,7 @@ from captioner.backends.chunking import speech_regions
 from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache, cache_key
 from captioner.errors import CaptionerError, MediaError, OutputError
-from captioner.fsutil import atomic_write_text, cannot_write_in, real_path, symlink_loop
+from captioner.fsutil import atomic_write_text, cannot_write_in, name_too_long, real_path, symlink_loop
 from captioner.hallucination import FilterSettings, clean
 from captioner.hashing import audio_hash
 from captioner.media import MediaInfo, extract_audio, is_media_file, probe, select_audio_stream
@@ -252,6 +252,9 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
         # without --overwrite: they write nothing).
         folders = {p.parent for p in outputs.values() if settings.overwrite or not p.exists()}
         why = next((w for f in sorted(folders) if (w := _cannot_write(f, unwritable)) is not None), None)
+        if why is None:  # the names too: stem + ".captioned.mp4" may pass the 255-byte limit
+            too_long = (name_too_long(p) for p in _files_written(media, outputs, settings))
+            why = next((w for w in too_long if w is not None), None)
         if why is not None:
             errors.append(OutputError(f"cannot write its captions: {why}", str(media)))
             continue
@@ -259,6 +262,16 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
             owners[real_path(p)] = media
         jobs.append(Job(media=media, outputs=outputs))
     return jobs, errors
+
+
+def _files_written(media: Path, outputs: dict[str, Path], settings: Settings) -> list[Path]:
+    """Every file a job may write: its captions, its review report, the video --mux/--burn makes."""
+    files = list(outputs.values())
+    if settings.review is not None:
+        files.append(review_path(Job(media=media, outputs=outputs)))
+    if settings.attach is not None and not settings.in_place:
+        files.append(video_output(media, burn_in=settings.attach == "burn", output_dir=files[0].parent))
+    return files
 
 
 def _cannot_write(folder: Path, known: dict[Path, str | None]) -> str | None:

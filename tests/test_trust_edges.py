@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import srt
 from click.testing import CliRunner
+from conftest import SAMPLES
 
 from captioner.cache import TranscriptCache
 from captioner.cli import main
@@ -117,3 +118,43 @@ def test_a_rerun_finishes_a_mux_that_failed_or_was_interrupted(tmp_path: Path, m
     finished = out.read_bytes()
     (again,) = run(jobs, LazyBackend(no_model, identity), settings, cache=cache)
     assert again.status == "skipped" and out.read_bytes() == finished
+
+
+def _named(tmp_path: Path, sample: str, stem_bytes: int) -> Path:
+    """A copy of ``sample`` whose stem takes ``stem_bytes`` bytes, mostly two-byte characters."""
+    stem = "é" * (stem_bytes // 2) + "x" * (stem_bytes % 2)
+    path = tmp_path / f"{stem}{Path(sample).suffix}"
+    path.write_bytes((SAMPLES / sample).read_bytes())
+    return path
+
+
+def test_names_near_the_length_limit_are_written(cli, tmp_path: Path) -> None:
+    # The temporary file .<name>.XXXXXXXX.tmp is 14 bytes longer than its final name: a 255-byte
+    # talk.json failed with "File name too long" once the file was transcribed.
+    audio = _named(tmp_path, "de_picovoice_test.flac", 250)  # 255 bytes, and so is its .json
+    code, _, err = cli(audio, "-f", "srt,vtt,json,txt")
+    assert code == 0, err
+    assert len(os.fsencode(audio.with_suffix(".json").name)) == 255
+    assert list(srt.parse(audio.with_suffix(".srt").read_text("utf-8")))
+    assert json.loads(audio.with_suffix(".json").read_text("utf-8"))["language"] == "de"
+    video = _named(tmp_path, "jfk.mp4", 241)  # talk.captioned.mp4: 255 bytes (its temporary file was 270)
+    code, _, err = cli(video, "--mux")
+    assert code == 0, err
+    muxed = video.with_name(f"{video.stem}.captioned.mp4")
+    assert len(os.fsencode(muxed.name)) == 255
+    assert [s.language for s in probe(muxed).subtitle_streams] == ["eng"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.parametrize(("option", "size"), [("--mux", 259), ("--review", 256)])
+def test_a_name_too_long_fails_before_transcription(cli, tmp_path: Path, option: str, size: int) -> None:
+    # talk.captioned.mp4 (or talk.review.txt) over 255 bytes failed once the file was transcribed and
+    # its captions written.
+    video = _named(tmp_path, "jfk.mp4", 245)
+    code, _, err = cli(video, option, "--no-cache")
+    assert code == 1
+    (line,) = errors(err)
+    assert line.startswith(f"captioner: error: {video}: cannot write its captions: ")
+    assert line.endswith(f": {os.strerror(errno.ENAMETOOLONG)} ({size} bytes, at most 255)")
+    assert "detected language" not in err  # nothing was transcribed
+    assert sorted(p.name for p in tmp_path.iterdir()) == [video.name]
