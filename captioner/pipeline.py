@@ -688,16 +688,24 @@ def _attach(
     return result
 
 
-def _kept_language(
-    job: Job, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
-) -> str | None:
-    """The language of the file's cached transcript, if the cache has it (kept captions do not say)."""
+def cached_transcript(
+    media: Path, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
+) -> Transcript | None:
+    """``media``'s transcript from the cache, as a run with these settings and this backend
+    stored it (not refined), or None: not cached, or the media cannot be read."""
     if cache is None or identity is None:
         return None
     try:
-        transcript = cache.get(_cache_key(job, settings, identity))
+        return cache.get(_cache_key(Job(media=media, outputs={}), settings, identity))
     except CaptionerError:
         return None
+
+
+def _kept_language(
+    job: Job, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
+) -> str | None:
+    """The language of the file's cached transcript (captions kept from an earlier run do not say)."""
+    transcript = cached_transcript(job.media, settings, identity, cache)
     return transcript.language if transcript is not None else None
 
 
