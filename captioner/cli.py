@@ -243,18 +243,12 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
     if (mux or burn) and not {"srt", "vtt"} & set(formats):
         raise click.UsageError("--mux and --burn need srt or vtt among the formats (-f)")
     style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in STYLE_OPTIONS})
-    language = opts["language"]
     return Settings(
         formats=formats,
         output_dir=opts["output_dir"],
         overwrite=opts["overwrite"],
         style=style,
-        options=TranscribeOptions(
-            language=language.lower() if language else None,
-            task=opts["task"],
-            beam_size=opts["beam_size"],
-            vad=opts["vad"],
-        ),
+        options=transcribe_options_from(opts),
         audio_stream=opts["audio_stream"],
         highlight_words=opts["highlight_words"],
         attach="mux" if mux else "burn" if burn else None,
@@ -266,6 +260,17 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
             if opts["review"]
             else None
         ),
+    )
+
+
+def transcribe_options_from(opts: dict[str, Any]) -> TranscribeOptions:
+    """The decoding options (-l, --task, --beam-size, --vad): what keys the transcript cache."""
+    language = opts["language"]
+    return TranscribeOptions(
+        language=language.lower() if language else None,
+        task=opts["task"],
+        beam_size=opts["beam_size"],
+        vad=opts["vad"],
     )
 
 
@@ -677,16 +682,8 @@ def _transcript_to_review(path: Path, captioned_with: dict[str, Any]) -> Transcr
 
     source = path if path.suffix.lower() == ".json" else path.with_suffix(".json")
     if source != path and not source.exists():
-        language = captioned_with["language"]
-        settings = Settings(
-            options=TranscribeOptions(
-                language=language.lower() if language else None,
-                task=captioned_with["task"],
-                beam_size=captioned_with["beam_size"],
-                vad=captioned_with["vad"],
-            ),
-            audio_stream=captioned_with["audio_stream"],
-        )
+        options = transcribe_options_from(captioned_with)
+        settings = Settings(options=options, audio_stream=captioned_with["audio_stream"])
         if captioned_with["backend"] == "aixplain":
             from captioner.backends.aixplain import aixplain_identity
 

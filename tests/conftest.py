@@ -47,6 +47,20 @@ def local_backend(_session_cache: Path):
 
 
 @pytest.fixture()
+def cli(local_backend):
+    """Run the CLI in-process (the model stays loaded between calls): (exit code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from captioner.cli import main
+
+    def invoke(*args: object) -> tuple[int, str, str]:
+        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
+
+
+@pytest.fixture()
 def sample_copy(tmp_path: Path):
     """Copy a sample into a fresh folder (tests never write beside the repo's samples)."""
 

@@ -20,17 +20,6 @@ from captioner.cli import main
 from captioner.transcript import load_schema
 
 
-@pytest.fixture()
-def cli(local_backend):
-    """Run the CLI in-process (the model stays loaded between calls)."""
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
-
-
 def read_srt(path: Path) -> list[srt.Subtitle]:
     return list(srt.parse(path.read_text("utf-8")))
 

@@ -22,17 +22,6 @@ from captioner.pipeline import LazyBackend, Settings, plan, run
 LOOP = os.strerror(errno.ELOOP)
 
 
-@pytest.fixture()
-def cli(local_backend):
-    """Run the CLI in-process (the model stays loaded between calls)."""
-
-    def invoke(*args: object) -> tuple[int, str, str]:
-        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
-
-
 def errors(stderr: str) -> list[str]:
     return sorted(line for line in stderr.splitlines() if line.startswith("captioner: error:"))
 
