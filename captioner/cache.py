@@ -6,8 +6,7 @@ words.  Style, formats and output paths are not in the key: changing them re-for
 cache.  Entries are written atomically (temp file, then rename), so concurrent runs never see a
 half-written entry; an entry that does not parse, or holds what no transcription makes (NaN or
 reversed times, a speech region that is no pair: see :mod:`captioner.transcript_check`), is
-deleted and rebuilt.  Nothing secret is
-stored: keys and transcripts hold no credentials.
+deleted and rebuilt.  Nothing secret is stored: keys and transcripts hold no credentials.
 """
 
 from __future__ import annotations
