@@ -23,6 +23,7 @@ from captioner.pipeline import FileResult, Job, LazyBackend, Settings, plan, run
 from captioner.progress import ConsoleReporter, error_line
 from captioner.review import ReviewThresholds
 from captioner.style import PRESETS, get_style
+from captioner.transcript import Transcript
 from captioner.writers import DEFAULT_FORMATS, FORMATS
 
 STYLE_OPTIONS = ("max_chars", "max_lines", "max_cps", "min_duration", "max_duration", "min_gap")
@@ -242,18 +243,12 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
     if (mux or burn) and not {"srt", "vtt"} & set(formats):
         raise click.UsageError("--mux and --burn need srt or vtt among the formats (-f)")
     style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in STYLE_OPTIONS})
-    language = opts["language"]
     return Settings(
         formats=formats,
         output_dir=opts["output_dir"],
         overwrite=opts["overwrite"],
         style=style,
-        options=TranscribeOptions(
-            language=language.lower() if language else None,
-            task=opts["task"],
-            beam_size=opts["beam_size"],
-            vad=opts["vad"],
-        ),
+        options=transcribe_options_from(opts),
         audio_stream=opts["audio_stream"],
         highlight_words=opts["highlight_words"],
         attach="mux" if mux else "burn" if burn else None,
@@ -265,6 +260,17 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
             if opts["review"]
             else None
         ),
+    )
+
+
+def transcribe_options_from(opts: dict[str, Any]) -> TranscribeOptions:
+    """The decoding options (-l, --task, --beam-size, --vad): what keys the transcript cache."""
+    language = opts["language"]
+    return TranscribeOptions(
+        language=language.lower() if language else None,
+        task=opts["task"],
+        beam_size=opts["beam_size"],
+        vad=opts["vad"],
     )
 
 
@@ -628,33 +634,75 @@ def sync_command(
     "--max-no-speech", type=click.FloatRange(0, 1), default=ReviewThresholds.no_speech_prob, show_default=True
 )
 @click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
+@click.option("-l", "--language", help="As the file was captioned with (finds its cached transcript).")
+@click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True)
+@click.option("-m", "--model", default="base", show_default=True, help="As the file was captioned with.")
+@click.option("--backend", type=click.Choice(["local", "aixplain"]), default="local", show_default=True)
+@click.option("--aixplain-model", metavar="ID", help="As the file was captioned with.")
+@click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--vad", is_flag=True, help="The file was captioned with --vad.")
+@click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True)
 def review_command(
-    files: tuple[Path, ...], min_word_prob: float, min_logprob: float, max_no_speech: float, style: str
+    files: tuple[Path, ...],
+    min_word_prob: float,
+    min_logprob: float,
+    max_no_speech: float,
+    style: str,
+    **captioned_with: Any,
 ) -> None:
     """List the cues whose words fall below the confidence thresholds, with their times.
 
-    FILES are transcripts written by -f json, or media files whose .json sits beside them.
-    Doubtful cues are a warning for a person to check: the exit status is 0 unless a file
-    cannot be read.
+    FILES are transcripts written by -f json, or media files: their .json beside them, else
+    their transcript in the cache (found with the options the file was captioned with: -l,
+    -m, --backend, ...).  Doubtful cues are a warning for a person to check: the exit status
+    is 0 unless a file's transcript cannot be read or found.
     """
     from captioner.review import format_report, review
     from captioner.segmentation import segment
-    from captioner.transcript import Transcript
 
     thresholds = ReviewThresholds(min_word_prob, min_logprob, max_no_speech)
     failed = 0
     for path in files:
-        source = path if path.suffix.lower() == ".json" else path.with_suffix(".json")
         try:
-            transcript = Transcript.from_json(source.read_text("utf-8"))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            click.echo(error_line(f"{path}: cannot read the transcript {source.name}: {exc}"), err=True)
+            transcript = _transcript_to_review(path, captioned_with)
+        except CaptionerError as exc:
+            click.echo(error_line(str(exc.with_path(str(path)))), err=True)
             failed += 1
             continue
         cues = segment(transcript, get_style(style))
         click.echo(format_report(str(path), review(transcript, cues, thresholds), len(cues)), nl=False)
     if failed:
         sys.exit(EXIT_FAILED)
+
+
+def _transcript_to_review(path: Path, captioned_with: dict[str, Any]) -> Transcript:
+    """A .json transcript as it is; for a media file, the .json beside it, else its cached
+    transcript refined as the run that captioned it refined it."""
+    from captioner.pipeline import cached_transcript, refine
+
+    source = path if path.suffix.lower() == ".json" else path.with_suffix(".json")
+    if source != path and not source.exists():
+        options = transcribe_options_from(captioned_with)
+        settings = Settings(options=options, audio_stream=captioned_with["audio_stream"])
+        if captioned_with["backend"] == "aixplain":
+            from captioner.backends.aixplain import aixplain_identity
+
+            identity = aixplain_identity(captioned_with["aixplain_model"])
+        else:
+            from captioner.backends.local import local_identity
+
+            identity = local_identity(captioned_with["model"])
+        cached = cached_transcript(path, settings, identity, TranscriptCache())
+        if cached is None:
+            raise CaptionerError(
+                f"no transcript: no {source.name} beside it, and none in the transcript cache for these options "
+                "(-f json writes one; -l, -m, --backend, ... as the file was captioned with)"
+            )
+        return refine(cached, None, settings)
+    try:
+        return Transcript.from_json(source.read_text("utf-8"))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CaptionerError(f"cannot read the transcript {source.name}: {exc}") from None
 
 
 @main.group(name="cache")

@@ -23,6 +23,7 @@ from pathlib import Path
 import av
 
 from captioner.errors import MediaError, OutputError
+from captioner.fsutil import temp_affixes
 from captioner.media import MediaInfo, StreamInfo, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, probe
 
 # ISO 639-1 (as Whisper reports languages) -> ISO 639-2/B, the three-letter tag Matroska and
@@ -299,7 +300,8 @@ def write_atomically(
     output = Path(output)
     folder = output.parent if str(output.parent) else Path(".")
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=f".part{output.suffix}", dir=folder)
+        prefix, suffix = temp_affixes(output.stem, f".part{output.suffix}")  # no longer than output's name
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
     except OSError as exc:
         raise _output_error(exc, output) from None
     os.close(fd)

@@ -14,18 +14,19 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from captioner.attach import caption_video
+from captioner.attach import caption_video, has_caption_track, video_output
 from captioner.backends import Backend, TranscribeOptions
 from captioner.backends.chunking import speech_regions
 from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache, cache_key
 from captioner.errors import CaptionerError, MediaError, OutputError
-from captioner.fsutil import atomic_write_text, cannot_write_in
+from captioner.fsutil import atomic_write_text, cannot_write_in, name_too_long, real_path, symlink_loop
 from captioner.hallucination import FilterSettings, clean
 from captioner.hashing import audio_hash
 from captioner.media import MediaInfo, extract_audio, is_media_file, probe, select_audio_stream
@@ -185,7 +186,10 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], lis
             errors.append(MediaError("no such file or directory", str(path)))
             continue
         for media, root in candidates:
-            key = media.resolve()
+            if (loop := symlink_loop(media)) is not None:
+                errors.append(MediaError(f"cannot read: {loop}", str(media)))
+                continue
+            key = real_path(media)
             if key not in seen:
                 seen.add(key)
                 found.append((media, root))
@@ -235,10 +239,10 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
     unwritable: dict[Path, str | None] = {}  # each output folder tried once
     for media, root in found:
         outputs = output_paths(media, root, settings)
-        if media.resolve() in {p.resolve() for p in outputs.values()}:
+        if real_path(media) in {real_path(p) for p in outputs.values()}:
             errors.append(MediaError("its captions would overwrite the media itself (use --output-dir)", str(media)))
             continue
-        clash = next((owners[p] for p in outputs.values() if p.resolve() in owners), None)
+        clash = next((owners[real] for p in outputs.values() if (real := real_path(p)) in owners), None)
         if clash is not None:
             errors.append(
                 MediaError(f"its captions would overwrite those of {clash} (use --output-dir or rename)", str(media))
@@ -248,13 +252,26 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
         # without --overwrite: they write nothing).
         folders = {p.parent for p in outputs.values() if settings.overwrite or not p.exists()}
         why = next((w for f in sorted(folders) if (w := _cannot_write(f, unwritable)) is not None), None)
+        if why is None:  # the names too: stem + ".captioned.mp4" may pass the 255-byte limit
+            too_long = (name_too_long(p) for p in _files_written(media, outputs, settings))
+            why = next((w for w in too_long if w is not None), None)
         if why is not None:
             errors.append(OutputError(f"cannot write its captions: {why}", str(media)))
             continue
         for p in outputs.values():
-            owners[p.resolve()] = media
+            owners[real_path(p)] = media
         jobs.append(Job(media=media, outputs=outputs))
     return jobs, errors
+
+
+def _files_written(media: Path, outputs: dict[str, Path], settings: Settings) -> list[Path]:
+    """Every file a job may write: its captions, its review report, the video --mux/--burn makes."""
+    files = list(outputs.values())
+    if settings.review is not None:
+        files.append(review_path(Job(media=media, outputs=outputs)))
+    if settings.attach is not None and not settings.in_place:
+        files.append(video_output(media, burn_in=settings.attach == "burn", output_dir=files[0].parent))
+    return files
 
 
 def _cannot_write(folder: Path, known: dict[Path, str | None]) -> str | None:
@@ -433,7 +450,8 @@ def run(
         pending = [f for f, p in job.outputs.items() if settings.overwrite or not p.exists()]
         if not pending:
             result = FileResult(media=job.media, status="skipped", kept=list(job.outputs.values()))
-            result = _attach(job, result, settings)
+            language = partial(_kept_language, job, settings, backend.identity, cache)
+            result = _attach(job, result, settings, language)
             reporter.finish_file(result)
             results.append(result)
         else:
@@ -623,25 +641,40 @@ def _store_regions(transcript: Transcript, audio: np.ndarray) -> None:
     transcript.meta["utterances"] = rounded(speech_regions(audio, detect=detect_utterances))
 
 
-def _attach(job: Job, result: FileResult, settings: Settings) -> FileResult:
-    """With --mux/--burn, put the file's captions into its video (a failure fails the file)."""
+def _attach(
+    job: Job, result: FileResult, settings: Settings, kept_language: Callable[[], str | None] | None = None
+) -> FileResult:
+    """With --mux/--burn, put the file's captions into its video (a failure fails the file).
+
+    Captions kept from an earlier run go in only when that run's video step did not finish (it
+    failed or was interrupted after the captions were written): their language is then
+    ``-l``'s, else ``kept_language()``'s (the cached transcript's).
+    """
     if settings.attach is None or result.status == "failed":
         return result
-    if settings.in_place and result.status == "skipped":
-        # Captions kept from an earlier run went into the video then: again in place would add a
-        # second track (or draw them twice). --overwrite makes new ones; `captioner mux` adds kept ones.
-        return result
     captions = {fmt: path for fmt, path in job.outputs.items() if fmt in ("srt", "vtt")}
+    output_dir = next(iter(captions.values())).parent if captions else None
+    burn_in = settings.attach == "burn"
     language = result.transcript.language if result.transcript else settings.options.language
     try:
+        if result.status == "skipped":
+            if settings.in_place:
+                # The kept captions went into the video if the earlier run finished: again would add
+                # a second track. Burnt-in ones cannot be told from the picture: --overwrite burns anew.
+                if burn_in or has_caption_track(job.media):
+                    return result
+            elif video_output(job.media, burn_in=burn_in, output_dir=output_dir).exists():
+                kept_language = None  # kept as it is: no language needed
+            if language is None and kept_language is not None:
+                language = kept_language()
         video, written = caption_video(
             job.media,
             captions,
             language,
-            burn_in=settings.attach == "burn",
+            burn_in=burn_in,
             burn_options=settings.burn_options,
             in_place=settings.in_place,
-            output_dir=next(iter(captions.values())).parent if captions else None,
+            output_dir=output_dir,
             overwrite=settings.overwrite,
         )
     except CaptionerError as exc:
@@ -653,6 +686,27 @@ def _attach(job: Job, result: FileResult, settings: Settings) -> FileResult:
     elif video is not None:
         result.kept.append(video)
     return result
+
+
+def cached_transcript(
+    media: Path, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
+) -> Transcript | None:
+    """``media``'s transcript from the cache, as a run with these settings and this backend
+    stored it (not refined), or None: not cached, or the media cannot be read."""
+    if cache is None or identity is None:
+        return None
+    try:
+        return cache.get(_cache_key(Job(media=media, outputs={}), settings, identity))
+    except CaptionerError:
+        return None
+
+
+def _kept_language(
+    job: Job, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
+) -> str | None:
+    """The language of the file's cached transcript (captions kept from an earlier run do not say)."""
+    transcript = cached_transcript(job.media, settings, identity, cache)
+    return transcript.language if transcript is not None else None
 
 
 def _describe_language(media: Path, transcript: Transcript, reporter: Reporter) -> None:

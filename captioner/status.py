@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from captioner.errors import CaptionerError
-from captioner.fsutil import atomic_write_text, cache_dir
+from captioner.fsutil import atomic_write_text, cache_dir, symlink_loop
 from captioner.hashing import HASH_SCHEME, audio_hash, file_sha256
 from captioner.lockfile import Lock, read_lock
 from captioner.media import is_media_file
@@ -214,6 +214,9 @@ class Scanner:
         wanted = caption_paths(rel, self.config.formats)
         existing = [p for p in wanted.values() if p in present or (self.root / p).is_file()]
         status = FileStatus(path=rel, state=OK, captions=existing, has_entry=entry is not None)
+        if (loop := symlink_loop(self.root / rel)) is not None:  # not "missing": sync could not caption it
+            status.state, status.detail = ERROR, f"cannot read: {loop}"
+            return status
         if entry is None:
             if existing:
                 status.state = LOCK_ENTRY_MISSING

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -46,6 +47,20 @@ def local_backend(_session_cache: Path):
 
 
 @pytest.fixture()
+def cli(local_backend):
+    """Run the CLI in-process (the model stays loaded between calls): (exit code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from captioner.cli import main
+
+    def invoke(*args: object) -> tuple[int, str, str]:
+        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
+
+
+@pytest.fixture()
 def sample_copy(tmp_path: Path):
     """Copy a sample into a fresh folder (tests never write beside the repo's samples)."""
 
@@ -60,6 +75,16 @@ def sample_copy(tmp_path: Path):
 
 def run_ffmpeg(*args: str) -> None:
     subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", *args], check=True)
+
+
+def unprivileged() -> list[str]:
+    """A command prefix under which file permissions bite (root ignores them): none for a normal
+    user, setpriv without the capabilities that bypass them for root."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: permissions would not bite")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
 
 
 def normalise(text: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,21 +14,10 @@ import pytest
 import srt
 import webvtt
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLES, wer
+from conftest import ROOT, SAMPLES, unprivileged, wer
 
 from captioner.cli import main
 from captioner.transcript import load_schema
-
-
-@pytest.fixture()
-def cli(local_backend):
-    """Run the CLI in-process (the model stays loaded between calls)."""
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
 
 
 def read_srt(path: Path) -> list[srt.Subtitle]:
@@ -248,16 +236,6 @@ def test_captions_follow_the_picture_when_the_audio_starts_late(cli, tmp_path) -
     assert 3.2 <= subs[0].start.total_seconds() <= 3.6  # 0.32 s into the speech, which starts at 3 s
 
 
-def _unprivileged() -> list[str]:
-    """A command prefix under which file permissions bite (root ignores them): none for a normal
-    user, setpriv without the capabilities that bypass them for root."""
-    if os.geteuid() != 0:
-        return []
-    if shutil.which("setpriv") is None:
-        pytest.skip("running as root without setpriv: permissions would not bite")
-    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
-
-
 def test_unreadable_files_and_folders_fail_alone(tmp_path) -> None:
     good = tmp_path / "good.flac"
     good.write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
@@ -270,7 +248,7 @@ def test_unreadable_files_and_folders_fail_alone(tmp_path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     try:
         proc = subprocess.run(
-            [*_unprivileged(), sys.executable, "-m", "captioner", str(locked), str(good), str(tmp_path / "private")],
+            [*unprivileged(), sys.executable, "-m", "captioner", str(locked), str(good), str(tmp_path / "private")],
             capture_output=True,
             text=True,
             env=env,
@@ -332,13 +310,13 @@ def test_a_read_only_folder_whose_captions_exist_is_skipped_not_failed(tmp_path)
     folder.chmod(0o555)
     try:
         proc = subprocess.run(
-            [*_unprivileged(), sys.executable, "-m", "captioner", str(folder), "-f", "srt"],
+            [*unprivileged(), sys.executable, "-m", "captioner", str(folder), "-f", "srt"],
             capture_output=True,
             text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         denied = subprocess.run(
-            [*_unprivileged(), sys.executable, "-m", "captioner", str(folder), "-f", "srt", "--overwrite"],
+            [*unprivileged(), sys.executable, "-m", "captioner", str(folder), "-f", "srt", "--overwrite"],
             capture_output=True,
             text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
