@@ -470,7 +470,7 @@ def _tree_options(func):
 
 
 def _open_tree(paths: tuple[Path, ...], root: Path | None, overrides: dict, no_cache: bool):
-    from captioner.lockfile import LockError, read_lock
+    from captioner.lockfile import LockError
     from captioner.project import ConfigError, find_root, load_config
     from captioner.status import Scanner
 
@@ -491,7 +491,7 @@ def _open_tree(paths: tuple[Path, ...], root: Path | None, overrides: dict, no_c
     try:
         config = load_config(root, overrides)
         scanner = Scanner(root, config, use_cache=not no_cache)
-        read_lock(scanner.lock_path)  # a damaged lock is a usage error, before any work
+        scanner.read_lock()  # a damaged lock, or one reaching outside the tree, is a usage error before any work
     except (ConfigError, LockError) as exc:
         raise OneLineError(str(exc)) from None
     return scanner, paths

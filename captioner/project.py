@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -53,6 +54,65 @@ BEAM_SIZE = 5
 
 class ConfigError(ValueError):
     """The repository's configuration (or an option) is not valid."""
+
+
+def unsafe_relpath(rel: str) -> str | None:
+    """Why ``rel`` is not a plain root-relative path (``a/b.mp4``), or None when it is: absolute
+    paths, ``..`` (and empty or ``.``) parts and NUL characters are refused."""
+    if not rel:
+        return "an empty path"
+    if "\x00" in rel:
+        return "a NUL character in the path"
+    if rel.startswith("/"):
+        return "an absolute path"
+    parts = rel.split("/")
+    if ".." in parts:
+        return "a '..' in the path"
+    if "" in parts or "." in parts:
+        return "an empty or '.' part in the path"
+    return None
+
+
+class TreeGuard:
+    """Whether root-relative paths stay inside the tree at ``root``: for paths read from a lock
+    file or a configuration (they arrive in pull requests, and CI acts on them), and for files CI
+    would read.  Each folder is resolved once; a file costs one ``lstat``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self._prefix = os.path.join(self.root, "")
+        self._folders: dict[str, bool] = {}  # root-relative folder -> resolves inside the tree
+
+    def _inside(self, path: Path) -> bool:
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            return False
+        return resolved == self.root or self.root in resolved.parents
+
+    def outside(self, rel: str) -> str | None:
+        """Why ``rel`` does not stay inside the tree (:func:`unsafe_relpath`, or a symbolic link
+        leading out of it, in a folder or the file itself), or None when it does."""
+        why = unsafe_relpath(rel)
+        if why:
+            return why
+        folder = rel.rpartition("/")[0]
+        inside = self._folders.get(folder)
+        if inside is None:
+            inside = self._folders[folder] = self._inside(self.root / folder)
+        path = f"{self._prefix}{rel}"  # a string: this runs for every file a check reads
+        try:
+            link = stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:
+            link = False  # nothing there (or not readable): nothing to follow
+        if not inside or (link and not self._inside(Path(path))):
+            return "a symbolic link leading out of the tree"
+        return None
+
+
+def outside_tree(root: Path, rel: str) -> str | None:
+    """Why the root-relative path ``rel`` does not stay inside the tree at ``root``, or None."""
+    return TreeGuard(root).outside(rel)
 
 
 @lru_cache(maxsize=512)
@@ -200,13 +260,21 @@ def read_config_table(root: Path) -> tuple[dict[str, Any], str | None]:
     """The raw configuration table of a root and where it came from (empty when there is none)."""
     own = root / CONFIG_FILE
     if own.is_file():
+        _refuse_outside(root, CONFIG_FILE)
         return _read_toml(own), CONFIG_FILE
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
+        _refuse_outside(root, "pyproject.toml")
         table = _read_toml(pyproject).get("tool", {}).get("captioner")
         if table is not None:
             return table, "pyproject.toml [tool.captioner]"
     return {}, None
+
+
+def _refuse_outside(root: Path, name: str) -> None:
+    why = outside_tree(root, name)
+    if why:
+        raise ConfigError(f"{root / name}: not read: {why}")
 
 
 def _str_list(value: Any, key: str) -> tuple[str, ...]:
@@ -295,7 +363,10 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         if backend not in BACKENDS:
             raise ConfigError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
         model = str(cli.get("model", table.get("model", "base")))
-        lock = str(table.get("lock", DEFAULT_LOCK))
+        lock = table.get("lock", DEFAULT_LOCK)
+        why = outside_tree(root, lock) if isinstance(lock, str) else "not a string"
+        if why:
+            raise ConfigError(f"lock {lock!r} must be a file inside the tree: {why}")
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}" if source else str(exc)) from None
     return Config(

@@ -19,7 +19,7 @@ from captioner.backends import TranscribeOptions
 from captioner.cache import TranscriptCache
 from captioner.errors import CaptionerError
 from captioner.hashing import HASH_SCHEME, file_sha256
-from captioner.lockfile import Lock, LockEntry, read_lock, write_lock
+from captioner.lockfile import Lock, LockEntry, write_lock
 from captioner.pipeline import FileResult, Job, LazyBackend, NullReporter, Reporter, Settings, run
 from captioner.project import BEAM_SIZE, TASK, Shard
 from captioner.status import (
@@ -121,7 +121,7 @@ def sync(
     holds what was finished before.
     """
     root, config = scanner.root, scanner.config
-    lock = read_lock(scanner.lock_path)
+    lock = scanner.read_lock()
     report = scanner.scan(scope, shard, lock=lock)
     todo, adopt_list, prune_list, left = plan_sync(report, force=force, adopt=adopt, prune=prune)
     result = SyncResult(left=left)
@@ -129,7 +129,7 @@ def sync(
     changed = False
 
     def entry_for(rel: str, audio: str, formats: Iterable[str]) -> LockEntry:
-        captions = {fmt: file_sha256(root / cap) for fmt, cap in caption_paths(rel, formats).items()}
+        captions = {fmt: file_sha256(scanner.inside(cap)) for fmt, cap in caption_paths(rel, formats).items()}
         return LockEntry(
             audio=audio, settings=config.settings_hash(rel), summary=config.summary_for(rel), captions=captions
         )
@@ -152,7 +152,7 @@ def sync(
         if old is None or (root / f.path).exists():
             continue  # the media is there (no longer included): its captions stay
         for fmt, cap in caption_paths(f.path, old.captions).items():
-            target = root / cap
+            target = scanner.inside(cap)
             if target.is_file() and file_sha256(target) == old.captions[fmt]:
                 target.unlink()
                 result.deleted.append(cap)
