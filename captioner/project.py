@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from captioner.style import PRESETS, Style, get_style
+from captioner.style import LIMITS, PRESETS, Style, get_style
 from captioner.writers import DEFAULT_FORMATS, FORMATS
 
 if sys.version_info >= (3, 11):
@@ -44,7 +44,7 @@ else:  # pragma: no cover - Python 3.10
 CONFIG_FILE = "captioner.toml"
 DEFAULT_LOCK = "captions.lock"
 BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
-STYLE_FIELDS = ("max_chars", "max_lines", "max_cps", "min_duration", "max_duration", "min_gap")
+STYLE_FIELDS = tuple(LIMITS)
 _KEYS = {"include", "exclude", "formats", "language", "languages", "style", "backend", "model", "lock"}
 BACKENDS = ("local", "aixplain")
 # Decoding options sync uses; they shape the words, so they are part of the settings hash.
@@ -317,9 +317,10 @@ def _style(value: Any) -> tuple[str, dict[str, Any]]:
     if unknown:
         allowed = ", ".join(("preset", *STYLE_FIELDS))
         raise ConfigError(f"unknown style keys: {', '.join(sorted(unknown))} (allowed: {allowed})")
-    for name, number in overrides.items():
-        if isinstance(number, bool) or not isinstance(number, (int, float)):
-            raise ConfigError(f"style.{name} must be a number")
+    for name in sorted(overrides):
+        problem = LIMITS[name].problem(overrides[name])
+        if problem:
+            raise ConfigError(f"style.{name} {problem}")
     return preset, overrides
 
 

@@ -1,23 +1,33 @@
-"""Trust at the edges of ``check`` and ``sync`` (issue #14, point 1).
+"""Trust at the edges of ``check`` and ``sync`` (issue #14, points 1-2).
 
 A lock file or a configuration arrives in a pull request and CI runs it: nothing in them may reach
-outside the tree.
+outside the tree.  A style out of range is refused as the command line refuses it, and no run
+replaces captions with empty ones while there was speech.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_check import SRT, VTT, lock_up
+from test_segmentation_properties import transcripts
 
 from captioner.cli import main
+from captioner.errors import CaptionerError
 from captioner.hashing import HASH_SCHEME, file_sha256
 from captioner.lockfile import read_lock
+from captioner.pipeline import Job, Settings, format_outputs
+from captioner.segmentation import segment
+from captioner.style import LIMITS, PRESETS, Style
+from captioner.transcript import Segment, Transcript, Word
 
 
 def invoke(*args: object) -> tuple[int, str, str]:
@@ -139,3 +149,106 @@ def test_media_and_captions_linked_from_outside_are_never_read(tmp_path: Path) -
     assert "captioner: error: song.flac: not read: a symbolic link leading out of the tree" in err.splitlines()
     assert sorted(read_lock(root / "captions.lock").entries) == ["annexed.flac"]
     assert not (root / "song.srt").exists()
+
+
+# -- 2. Style values: one range for the command line and the configuration; never empty captions ------
+
+
+@pytest.mark.parametrize(
+    ("style", "message"),
+    [
+        ('{ preset = "bbc", max_chars = -3 }', "style.max_chars must be a whole number from 8 to 200, not -3"),
+        ('{ preset = "bbc", max_lines = 0 }', "style.max_lines must be a whole number from 1 to 10, not 0"),
+        ('{ preset = "bbc", max_chars = 0 }', "style.max_chars must be a whole number from 8 to 200, not 0"),
+        ('{ preset = "bbc", max_cps = 0 }', "style.max_cps must be a number from 1 to 100, not 0"),
+        ('{ preset = "bbc", max_duration = 1e308 }', "style.max_duration must be a number from 0.5 to 60, not 1e+308"),
+        ("{ max_cps = nan }", "style.max_cps must be a number from 1 to 100, not nan"),
+        ("{ max_chars = 30.5 }", "style.max_chars must be a whole number from 8 to 200, not 30.5"),
+        ("{ min_duration = 9, max_duration = 2 }", "min_duration (9) must not exceed max_duration (2)"),
+    ],
+)
+def test_a_style_out_of_range_in_the_config_is_refused(tmp_path: Path, style: str, message: str) -> None:
+    # Found: max_chars = -3 (or max_lines = 0) made sync rewrite every caption file empty, exit 0,
+    # and check said "all good"; max_chars = 0, max_cps = 0, max_duration = 1e308 an internal error.
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in ("de_picovoice_test.flac", "ja_picovoice_test.flac"):
+        shutil.copyfile(SAMPLES / name, root / name)
+        lock_up(root, name)
+    before = {p.name: p.read_bytes() for p in root.iterdir()}
+    (root / "captioner.toml").write_text(f"style = {style}\n", "utf-8")
+    for command in ("sync", "check"):
+        code, _, err = invoke(command, "--root", root)
+        assert code == 2, err
+        assert one_error_line(err) == f"captioner: error: captioner.toml: {message}"
+    assert {p.name: p.read_bytes() for p in root.iterdir() if p.name != "captioner.toml"} == before
+
+
+def _edges(name: str) -> list[float]:
+    limit = LIMITS[name]
+    step = 1 if limit.kind is int else 0.01
+    values = [limit.low, limit.high, limit.low - step, limit.high + step, math.nan, math.inf]
+    return [int(v) if limit.kind is int and math.isfinite(v) else v for v in values]
+
+
+@pytest.mark.parametrize("name", list(LIMITS))
+def test_the_command_line_and_the_config_take_the_same_style_values(tmp_path: Path, name: str) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    option = "--" + name.replace("_", "-")
+    # min_duration may not exceed max_duration: the other one out of the way
+    room = {"min_duration": {"max_duration": 60}, "max_duration": {"min_duration": 0}}.get(name, {})
+    for value in _edges(name):
+        text = "nan" if value != value else ("inf" if value == math.inf else repr(value))
+        table = ", ".join(f"{k} = {v}" for k, v in {name: text, **room}.items())
+        (root / "captioner.toml").write_text(f"style = {{ {table} }}\n", "utf-8")
+        from_config = invoke("check", "--root", root)[0]
+        (root / "captioner.toml").write_text("", "utf-8")
+        extra = [f"--{k.replace('_', '-')}={v}" for k, v in room.items()]
+        from_cli = invoke("check", "--root", root, f"{option}={text}", *extra)[0]
+        valid = math.isfinite(value) and LIMITS[name].low <= value <= LIMITS[name].high
+        assert from_config == from_cli == (0 if valid else 2), (name, value)
+
+
+@st.composite
+def styles_in_range(draw) -> Style:
+    values = {}
+    for name, limit in LIMITS.items():
+        if limit.kind is int:
+            values[name] = draw(st.integers(int(limit.low), int(limit.high)))
+        else:
+            values[name] = draw(st.sampled_from([limit.low, limit.high]) | st.floats(limit.low, limit.high))
+    low, high = sorted((values["min_duration"], values["max_duration"]))
+    values["min_duration"], values["max_duration"] = low, max(high, LIMITS["max_duration"].low)
+    return draw(st.sampled_from(list(PRESETS.values()))).with_overrides(**values)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(transcripts(), styles_in_range())
+def test_any_style_in_range_keeps_every_word(tr: Transcript, style: Style) -> None:
+    """The ranges are safe: no internal error and no lost words, whatever the values in them."""
+    cues = segment(tr, style)
+    used = style.for_language(tr.language)
+    for cue in cues:
+        assert 1 <= len(cue.lines) <= used.max_lines and all(0 < len(line) <= used.max_chars for line in cue.lines)
+        assert cue.end > cue.start >= 0
+    if any(w.word.strip() for w in tr.words):
+        assert "".join(w.word for c in cues for w in c.words) == "".join(w.word for w in tr.words)
+
+
+def test_captions_are_never_replaced_by_empty_ones_while_there_was_speech(tmp_path: Path) -> None:
+    # The guard behind the ranges: a formatter defect (here a style that bypassed them) fails the file.
+    words = [Word(" Hallo", 0.5, 0.9, 0.9), Word(" Welt.", 1.0, 1.4, 0.9)]
+    speech = Transcript(language="de", duration=2.0, segments=[Segment(0, 0, 0.5, 1.4, " Hallo Welt.")], words=words)
+    outputs = {"srt": tmp_path / "talk.srt", "vtt": tmp_path / "talk.vtt"}
+    outputs["srt"].write_text(SRT, "utf-8")
+    outputs["vtt"].write_text(VTT, "utf-8")
+    job = Job(media=tmp_path / "talk.flac", outputs=outputs)
+    broken = Settings(style=Style(max_chars=-3), overwrite=True)
+    with pytest.raises(CaptionerError, match="no cue came out of a transcript with words"):
+        format_outputs(job, speech, broken, ["srt", "vtt"])
+    assert outputs["srt"].read_text("utf-8") == SRT and outputs["vtt"].read_text("utf-8") == VTT
+    # Silence still gives empty caption files (the audio really has no speech).
+    silence = Transcript(language="de", duration=2.0, segments=[], words=[])
+    format_outputs(job, silence, broken, ["srt", "vtt"])
+    assert outputs["srt"].read_text("utf-8") == "" and outputs["vtt"].read_text("utf-8").strip() == "WEBVTT"
