@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from captioner.fsutil import atomic_write_text
+from captioner.fsutil import atomic_write_text, exclusive_lock
 from captioner.hashing import HASH_SCHEME
 from captioner.project import unsafe_relpath
 from captioner.writers import FORMATS
@@ -136,3 +137,28 @@ def read_lock(path: Path) -> Lock:
 def write_lock(path: Path, lock: Lock) -> None:
     """Write the lock atomically (an interrupted write leaves the old one)."""
     atomic_write_text(Path(path), dumps(lock))
+
+
+def guard_path(path: Path) -> Path:
+    """The file :func:`update_lock` holds an exclusive lock on (a dot-file beside the lock file,
+    removed after each update)."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.lck")
+
+
+def update_lock(path: Path, put: Mapping[str, LockEntry] | None = None, drop: Iterable[str] = ()) -> Lock:
+    """Merge one run's changes into the lock file: under an exclusive lock, read the file as it is
+    now, set ``put``'s entries, remove ``drop``'s, and write it atomically (with this captioner's
+    media-hash scheme, as every entry it writes uses).
+
+    Two syncs on different parts of one tree compose: each re-reads what the other wrote (a
+    read at the start and a write at the end kept only the last writer's entries).
+    """
+    with exclusive_lock(guard_path(path)):
+        lock = read_lock(path)
+        for rel in drop:
+            lock.entries.pop(rel, None)
+        lock.entries.update(put or {})
+        lock.media_hash = HASH_SCHEME
+        write_lock(path, lock)
+    return lock

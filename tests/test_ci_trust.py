@@ -1,20 +1,24 @@
-"""Trust at the edges of ``check`` and ``sync`` (issue #14, points 1-2).
+"""Trust at the edges of ``check`` and ``sync`` (issue #14, points 1-3).
 
 A lock file or a configuration arrives in a pull request and CI runs it: nothing in them may reach
 outside the tree.  A style out of range is refused as the command line refuses it, and no run
-replaces captions with empty ones while there was speech.
+replaces captions with empty ones while there was speech.  Two syncs at once on parts of one tree
+keep each other's lock entries.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES
+from conftest import ROOT, SAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_check import SRT, VTT, lock_up
@@ -23,11 +27,13 @@ from test_segmentation_properties import transcripts
 from captioner.cli import main
 from captioner.errors import CaptionerError
 from captioner.hashing import HASH_SCHEME, file_sha256
-from captioner.lockfile import read_lock
+from captioner.lockfile import LockEntry, read_lock, update_lock
 from captioner.pipeline import Job, Settings, format_outputs
 from captioner.segmentation import segment
 from captioner.style import LIMITS, PRESETS, Style
 from captioner.transcript import Segment, Transcript, Word
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def invoke(*args: object) -> tuple[int, str, str]:
@@ -252,3 +258,51 @@ def test_captions_are_never_replaced_by_empty_ones_while_there_was_speech(tmp_pa
     silence = Transcript(language="de", duration=2.0, segments=[], words=[])
     format_outputs(job, silence, broken, ["srt", "vtt"])
     assert outputs["srt"].read_text("utf-8") == "" and outputs["vtt"].read_text("utf-8").strip() == "WEBVTT"
+
+
+# -- 3. Syncs at once on parts of one tree keep each other's entries ----------------------------------
+
+
+def test_two_syncs_at_once_on_parts_of_one_tree_keep_both_sides(local_backend, tmp_path: Path) -> None:
+    # Found: `captioner sync a & captioner sync b & wait`: both exit 0, the lock kept one side's
+    # entries, and check then failed with lock-entry-missing.
+    root = tmp_path / "repo"
+    for part, sample in (("a", "de_picovoice_test.flac"), ("b", "ja_picovoice_test.flac")):
+        (root / part).mkdir(parents=True)
+        for i in range(3):
+            shutil.copyfile(SAMPLES / sample, root / part / f"talk{i}.flac")
+    # Fill the transcript cache (the session's model), then start again without captions or lock.
+    code, _, err = invoke("sync", "--root", root, "-q")
+    assert code == 0, err
+    for path in [*root.rglob("*.srt"), *root.rglob("*.vtt"), root / "captions.lock"]:
+        path.unlink()
+    command = [sys.executable, "-m", "captioner", "sync", "-q", "--root", str(root)]
+    procs = [
+        subprocess.Popen([*command, str(root / part)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+        for part in ("a", "b")
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+    assert sorted(read_lock(root / "captions.lock").entries) == [f"{p}/talk{i}.flac" for p in "ab" for i in range(3)]
+    assert invoke("check", "--root", root)[0] == 0
+    assert sorted(p.name for p in root.iterdir()) == ["a", "b", "captions.lock"]  # no lock file left behind
+
+
+ADD_ENTRIES = """
+import sys
+from captioner.lockfile import LockEntry, update_lock
+worker = sys.argv[2]
+for i in range(25):
+    update_lock(sys.argv[1], {f"w{worker}/f{i}.flac": LockEntry("1" * 64, "2" * 16, f"worker {worker}")})
+"""
+
+
+def test_lock_updates_from_many_processes_all_land(tmp_path: Path) -> None:
+    lock = tmp_path / "captions.lock"
+    update_lock(lock, {"gone.flac": LockEntry("1" * 64, "2" * 16)})
+    workers = [subprocess.Popen([sys.executable, "-c", ADD_ENTRIES, str(lock), str(w)], env=ENV) for w in range(4)]
+    update_lock(lock, drop=["gone.flac"])
+    assert [worker.wait(60) for worker in workers] == [0] * 4
+    assert sorted(read_lock(lock).entries) == sorted(f"w{w}/f{i}.flac" for w in range(4) for i in range(25))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["captions.lock"]  # the lock's own file is gone
