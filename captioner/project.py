@@ -390,9 +390,21 @@ def relative(path: Path, root: Path) -> str:
     return Path(path).resolve().relative_to(root).as_posix()
 
 
-def walk(root: Path, scope: Iterable[Path] | None = None) -> Iterator[str]:
+def walk(
+    root: Path, scope: Iterable[Path] | None = None, unreadable: list[tuple[str, str]] | None = None
+) -> Iterator[str]:
     """Root-relative POSIX paths of every file under ``scope`` (default: the whole root),
-    skipping dot-folders and dot-files, in sorted order."""
+    skipping dot-folders and dot-files, in sorted order.
+
+    Folders that cannot be listed are added to ``unreadable`` as (root-relative path, cause): a
+    CI gate must fail on them, not pass on the files it could see.
+    """
+
+    def note(exc: OSError) -> None:
+        if unreadable is not None and exc.filename is not None:
+            folder = Path(exc.filename).relative_to(root).as_posix()
+            unreadable.append((folder, exc.strerror or str(exc)))
+
     folders = [root] if not scope else [Path(p).resolve() for p in scope]
     seen: set[str] = set()
     for top in folders:
@@ -402,7 +414,7 @@ def walk(root: Path, scope: Iterable[Path] | None = None) -> Iterator[str]:
                 seen.add(rel)
                 yield rel
             continue
-        for dirpath, dirnames, filenames in os.walk(top):
+        for dirpath, dirnames, filenames in os.walk(top, onerror=note):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             prefix = Path(dirpath).relative_to(root).as_posix()
             prefix = "" if prefix == "." else prefix + "/"

@@ -15,7 +15,7 @@ States (``FAILING`` fail ``captioner check``; ``edited`` fails only with ``--str
   ``sync`` leaves it alone unless ``--force``.
 - ``orphan``: caption files, or a lock entry, whose media is gone (or no longer included).
 - ``lock-entry-missing``: captions exist but the lock has no entry for the media.
-- ``error``: the media cannot be read.
+- ``error``: the media cannot be read, or a folder cannot be listed.
 
 Nothing outside the tree is ever read: the lock's paths must stay inside it (else the lock is
 refused), and a media or caption file that is a symbolic link leading out of the tree is an error.
@@ -215,14 +215,22 @@ class Scanner:
     ) -> Report:
         lock = lock if lock is not None else self.read_lock()
         scope = list(scope or [])
-        files = list(walk(self.root, scope))
+        unreadable: list[tuple[str, str]] = []
+        files = list(walk(self.root, scope, unreadable))
         scope_prefixes = [self._rel_prefix(p) for p in scope]
         all_media = [f for f in files if is_media_file(PurePosixPath(f))]
         media = [f for f in all_media if self.config.is_included(f) and (shard is None or f in shard)]
         present = set(files)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             statuses = list(pool.map(lambda rel: self._status(rel, lock, present), media))
-        statuses.extend(self._orphans(lock, files, all_media, set(media), scope_prefixes, shard))
+        # A folder that cannot be listed fails (whatever shard): its files are unknown, and its
+        # lock entries are not orphans.
+        statuses.extend(
+            FileStatus(path=folder or ".", state=ERROR, detail=f"cannot read this folder: {cause}")
+            for folder, cause in unreadable
+        )
+        hidden = [folder for folder, _ in unreadable]
+        statuses.extend(self._orphans(lock, files, all_media, set(media), scope_prefixes, shard, hidden))
         self.cache.save(prune=not scope and shard is None)
         statuses.sort(key=lambda s: s.path)
         return Report(root=self.root, lock_path=self.lock_path, files=statuses, strict=strict)
@@ -284,9 +292,12 @@ class Scanner:
         included: set[str],
         scope_prefixes: list[str],
         shard: Shard | None,
+        unreadable: list[str],
     ) -> list[FileStatus]:
         def in_scope(rel: str) -> bool:
             if shard is not None and rel not in shard:
+                return False
+            if any(not folder or rel.startswith(folder + "/") for folder in unreadable):
                 return False
             if not scope_prefixes:
                 return True

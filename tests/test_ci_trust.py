@@ -1,9 +1,9 @@
-"""Trust at the edges of ``check`` and ``sync`` (issue #14, points 1-3).
+"""Trust at the edges of ``check`` and ``sync`` (issue #14, points 1-4).
 
 A lock file or a configuration arrives in a pull request and CI runs it: nothing in them may reach
 outside the tree.  A style out of range is refused as the command line refuses it, and no run
 replaces captions with empty ones while there was speech.  Two syncs at once on parts of one tree
-keep each other's lock entries.
+keep each other's lock entries.  A folder the gate cannot read fails it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, unprivileged
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_check import SRT, VTT, lock_up
@@ -39,6 +39,12 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 def invoke(*args: object) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
+
+
+def captioner(*args: object, prefix: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``captioner ARGS`` in a process of its own (under ``prefix``, e.g. :func:`unprivileged`)."""
+    command = [*(prefix or []), sys.executable, "-m", "captioner", *[str(a) for a in args]]
+    return subprocess.run(command, capture_output=True, text=True, env=ENV)
 
 
 def crafted_lock(entries: dict[str, Path]) -> str:
@@ -306,3 +312,44 @@ def test_lock_updates_from_many_processes_all_land(tmp_path: Path) -> None:
     assert [worker.wait(60) for worker in workers] == [0] * 4
     assert sorted(read_lock(lock).entries) == sorted(f"w{w}/f{i}.flac" for w in range(4) for i in range(25))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["captions.lock"]  # the lock's own file is gone
+
+
+# -- 4. A folder the gate cannot read fails it ----------------------------------------------------------
+
+
+def test_check_and_sync_fail_on_a_folder_they_cannot_read(tmp_path: Path) -> None:
+    # Found: a folder with mode 000 holding an uncaptioned file: "1 file: 1 ok; all good", exit 0.
+    root = tmp_path / "repo"
+    (root / "private").mkdir(parents=True)
+    shutil.copyfile(SAMPLES / "ja_picovoice_test.flac", root / "ok.flac")
+    lock_up(root, "ok.flac")
+    shutil.copyfile(SAMPLES / "de_picovoice_test.flac", root / "private" / "talk.flac")
+    (root / "private").chmod(0)
+    try:
+        check = captioner("check", "--root", root, prefix=unprivileged())
+        sync = captioner("sync", "-q", "--root", root, prefix=unprivileged())
+    finally:
+        (root / "private").chmod(0o755)
+    for run in (check, sync):
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert "FAIL error" in run.stdout and "private  (cannot read this folder: Permission denied)" in run.stdout
+    assert "private/talk.flac" not in read_lock(root / "captions.lock").entries
+
+
+def test_lock_entries_in_an_unreadable_folder_are_not_pruned(tmp_path: Path) -> None:
+    # Their media could not be seen, which is not "gone": sync --prune dropped their entries.
+    root = tmp_path / "repo"
+    (root / "kept").mkdir(parents=True)
+    shutil.copyfile(SAMPLES / "de_picovoice_test.flac", root / "kept" / "talk.flac")
+    lock_up(root, "kept/talk.flac")
+    before = (root / "captions.lock").read_text("utf-8")
+    (root / "kept").chmod(0)
+    try:
+        sync = captioner("sync", "-q", "--prune", "--root", root, prefix=unprivileged())
+    finally:
+        (root / "kept").chmod(0o755)
+    assert sync.returncode == 1, sync.stdout + sync.stderr
+    assert "kept  (cannot read this folder: Permission denied)" in sync.stdout
+    assert "orphan" not in sync.stdout
+    assert (root / "captions.lock").read_text("utf-8") == before
+    assert (root / "kept" / "talk.srt").exists()
