@@ -33,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from captioner.fsutil import real_path
 from captioner.style import LIMITS, PRESETS, Style, get_style
 from captioner.writers import DEFAULT_FORMATS, FORMATS
 
@@ -84,10 +85,7 @@ class TreeGuard:
         self._folders: dict[str, bool] = {}  # root-relative folder -> resolves inside the tree
 
     def _inside(self, path: Path) -> bool:
-        try:
-            resolved = path.resolve()
-        except (OSError, RuntimeError):  # a symlink loop
-            return False
+        resolved = real_path(path)  # a symlink loop names no file: nothing is read through it
         return resolved == self.root or self.root in resolved.parents
 
     def outside(self, rel: str) -> str | None:
