@@ -22,11 +22,10 @@ from captioner.hallucination import FilterSettings
 from captioner.pipeline import FileResult, Job, LazyBackend, Settings, plan, run
 from captioner.progress import ConsoleReporter, error_line
 from captioner.review import ReviewThresholds
-from captioner.style import PRESETS, get_style
+from captioner.style import LIMITS, PRESETS, get_style
 from captioner.transcript import Transcript
 from captioner.writers import DEFAULT_FORMATS, FORMATS
 
-STYLE_OPTIONS = ("max_chars", "max_lines", "max_cps", "min_duration", "max_duration", "min_gap")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 AIXPLAIN_JOBS = 2  # requests in flight on aiXplain by default
 
@@ -78,6 +77,27 @@ def _burn_look_options(func: Any) -> Any:
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
+    return func
+
+
+def _check_limit(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    problem = None if value is None else LIMITS[param.name].problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
+def _style_limit_options(func: Any) -> Any:
+    """--max-chars, --max-lines, ...: one option per field of :data:`captioner.style.LIMITS`, checked
+    against the same range as the configuration's ``style`` table."""
+    for name, limit in reversed(LIMITS.items()):
+        func = click.option(
+            f"--{name.replace('_', '-')}",
+            name,
+            type=click.INT if limit.kind is int else click.FLOAT,
+            callback=_check_limit,
+            help=f"{limit.help}  [{limit.low:g}<=x<={limit.high:g}]",
+        )(func)
     return func
 
 
@@ -185,12 +205,7 @@ def _stop_on_sigterm() -> None:
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
 @click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
-@click.option("--max-chars", type=click.IntRange(min=8), help="Characters per line.")
-@click.option("--max-lines", type=click.IntRange(min=1), help="Lines per cue.")
-@click.option("--max-cps", type=click.FloatRange(min=1), help="Reading speed ceiling, characters per second.")
-@click.option("--min-duration", type=click.FloatRange(min=0), help="Shortest cue, seconds.")
-@click.option("--max-duration", type=click.FloatRange(min=0.5), help="Longest cue, seconds.")
-@click.option("--min-gap", type=click.FloatRange(min=0), help="Smallest gap between unchained cues, s.")
+@_style_limit_options
 @click.option("--highlight-words", is_flag=True, help="Word timing tags in the VTT (karaoke style).")
 @click.option("--no-cache", is_flag=True, help="Transcribe again even when the transcript cache has the file.")
 @click.option("--overwrite", is_flag=True, help="Replace existing caption files.  [default: skip them]")
@@ -242,7 +257,10 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         raise click.UsageError("--in-place goes with --mux or --burn")
     if (mux or burn) and not {"srt", "vtt"} & set(formats):
         raise click.UsageError("--mux and --burn need srt or vtt among the formats (-f)")
-    style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in STYLE_OPTIONS})
+    try:
+        style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in LIMITS})
+    except ValueError as exc:  # min_duration above max_duration
+        raise click.UsageError(str(exc)) from None
     return Settings(
         formats=formats,
         output_dir=opts["output_dir"],
@@ -436,12 +454,7 @@ def _tree_options(func):
         ),
         click.option("-l", "--language", help="Spoken language for every file, or auto.  [default: from config]"),
         click.option("--style", type=click.Choice(sorted(PRESETS)), help="Style preset (replaces the config's style)."),
-        click.option("--max-chars", type=click.IntRange(min=8), help="Characters per line."),
-        click.option("--max-lines", type=click.IntRange(min=1), help="Lines per cue."),
-        click.option("--max-cps", type=click.FloatRange(min=1), help="Reading speed ceiling, characters per second."),
-        click.option("--min-duration", type=click.FloatRange(min=0), help="Shortest cue, seconds."),
-        click.option("--max-duration", type=click.FloatRange(min=0.5), help="Longest cue, seconds."),
-        click.option("--min-gap", type=click.FloatRange(min=0), help="Smallest gap between unchained cues, s."),
+        _style_limit_options,
         click.option("-m", "--model", help="Whisper model.  [default: from config, else base]"),
         click.option("--backend", type=click.Choice(["local", "aixplain"]), help="[default: from config, else local]"),
         click.option("--include", multiple=True, help="Glob of media to include (replaces the config's).  Repeatable."),
@@ -470,7 +483,7 @@ def _tree_options(func):
 
 
 def _open_tree(paths: tuple[Path, ...], root: Path | None, overrides: dict, no_cache: bool):
-    from captioner.lockfile import LockError, read_lock
+    from captioner.lockfile import LockError
     from captioner.project import ConfigError, find_root, load_config
     from captioner.status import Scanner
 
@@ -491,7 +504,7 @@ def _open_tree(paths: tuple[Path, ...], root: Path | None, overrides: dict, no_c
     try:
         config = load_config(root, overrides)
         scanner = Scanner(root, config, use_cache=not no_cache)
-        read_lock(scanner.lock_path)  # a damaged lock is a usage error, before any work
+        scanner.read_lock()  # a damaged lock, or one reaching outside the tree, is a usage error before any work
     except (ConfigError, LockError) as exc:
         raise OneLineError(str(exc)) from None
     return scanner, paths

@@ -1,4 +1,4 @@
-"""File-system helpers: atomic writes and the per-user cache folder."""
+"""File-system helpers: atomic writes, an exclusive lock between processes, the per-user cache folder."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ from typing import IO, Any
 import platformdirs
 
 from captioner.errors import OutputError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 
 def cache_dir() -> Path:
@@ -128,3 +133,41 @@ def cannot_write_in(folder: Path) -> str | None:
 def atomic_write_text(path: Path, text: str) -> None:
     with atomic_writer(path) as handle:
         handle.write(text)
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock between processes for the block: ``fcntl.flock`` on the file ``path``,
+    made for it and removed again on release (nothing is left in the user's tree).
+
+    A waiter may get the lock on a file its holder has just removed; it then sees that ``path``
+    is no longer that file and starts again.  Without fcntl (Windows) there is no lock.
+    """
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    path = Path(path)
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise OutputError(f"cannot make a lock file: {exc.strerror or exc}", str(path)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            held = os.fstat(fd)
+            try:
+                current = os.stat(path)
+            except FileNotFoundError:
+                current = None
+        except BaseException:
+            os.close(fd)
+            raise
+        if current is not None and (current.st_dev, current.st_ino) == (held.st_dev, held.st_ino):
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        os.close(fd)  # releases the lock, after the file is gone

@@ -406,12 +406,20 @@ def review_path(job: Job) -> Path:
 def format_outputs(
     job: Job, transcript: Transcript, settings: Settings, formats: Sequence[str], reporter: Reporter | None = None
 ) -> list[Path]:
-    """Segment the transcript into cues and write the requested formats atomically.
+    """Segment the transcript into cues and write the requested formats atomically (never empty
+    ones from a transcript with words).
 
     With ``settings.review``, also ``<stem>.review.txt`` listing the doubtful cues (and a
     warning line naming it); doubt never fails a file.
     """
     cues = segment(transcript, settings.style)
+    if has_words(transcript) and not any(c.text.strip() for c in cues):
+        # Never replace captions with empty ones when there was speech: a formatter defect (a
+        # style out of its range once made every cue vanish) fails the file instead.
+        raise CaptionerError(
+            f"no cue came out of a transcript with words (style {settings.style.name}); "
+            "the caption files were not written"
+        )
     written = []
     for fmt in formats:
         text = render(fmt, cues, transcript, highlight_words=settings.highlight_words)
