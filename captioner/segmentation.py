@@ -274,7 +274,8 @@ def _settle_ms(
                 e = ns  # never into the next cue's speech: chain
             elif 0 < ns - e < gap:  # a gap under min_gap: widened to it, or closed (chained)
                 speech_end = round(plans[k].speech_end * 1000)
-                wide = ns - gap >= speech_end and ns - gap > s  # not before the last word is over
+                # not before the last word is over, unless chaining would exceed max_duration
+                wide = (ns - gap >= speech_end or ns - s > max_dur) and ns - gap > s
                 e = ns - gap if wide and (ns - gap - s >= min_dur or ns - s > max_dur) else ns
         final.append((s, e))
         prev_end = e
