@@ -6,19 +6,16 @@ from __future__ import annotations
 import json
 
 import srt
-from click.testing import CliRunner
-
-from captioner.cli import main
 
 # The Japanese style guides' kinsoku rules (JIS X 4051, W3C jlreq, Netflix Japanese).
 NO_START = set("ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶー、。，．！？」』）】〕")
 NO_END = set("「『（【〔")
 
 
-def test_japanese_speech_breaks_between_phrases(local_backend, sample_copy) -> None:
+def test_japanese_speech_breaks_between_phrases(cli, sample_copy) -> None:
     audio = sample_copy("ja_picovoice_test.flac")
-    result = CliRunner().invoke(main, [str(audio), "-f", "srt,json"], catch_exceptions=False)
-    assert result.exit_code == 0, result.stderr
+    code, _, err = cli(audio, "-f", "srt,json")
+    assert code == 0, err
     data = json.loads(audio.with_suffix(".json").read_text("utf-8"))
     assert data["language"] == "ja"
     said = "".join(w["word"] for w in data["words"]).strip()
