@@ -265,10 +265,11 @@ def _phrases(
         pos += len(g.text)
     out: list[tuple[list[_Group], float]] = []
     for phrase in phrases:
+        first = run[0].cost if phrase[0] is run[0] else 0.0  # the run may start with a cut word's piece
         if fits(phrase):
-            out.append((phrase, 0.0))
+            out.append((phrase, first))
             continue
-        out.append(([phrase[0]], 0.0))
+        out.append(([phrase[0]], first))
         for a, b in zip(phrase, phrase[1:]):
             out.append(([b], inner_break_cost(a.text, b.text)))
     return out

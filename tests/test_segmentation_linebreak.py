@@ -81,6 +81,9 @@ def test_kinsoku_where_phrases_do_not_fit_a_line() -> None:
     assert [u.text for u in units] == ["コー", "ヒー」。"]
     assert [w.word for u in units for w in u.words] == ["コー", "ヒー", "」。"]
     assert units[1].cut_cost > 12
+    # a word longer than a line: cut (a costly break), its last piece goes on with its phrase
+    units = build_units([Word("ア" * 15, 0, 1), Word("は", 1, 2), Word("今日", 2, 3)], 13, "ja")
+    assert [(u.text, u.cut_cost > 12) for u in units] == [("ア" * 13, False), ("アアは", True), ("今日", False)]
 
 
 def test_breaks_inside_a_long_phrase_avoid_words() -> None:
