@@ -36,6 +36,7 @@ def _words(transcript):
     return [(w.text.lower().strip(".,!?"), w.start, w.end) for w in transcript.words or []]
 
 
+@pytest.mark.ffmpeg  # ffmpeg joins the file and encodes each chunk
 def test_long_file_chunked_and_merged_matches_local_engine(fake_whisper, make_backend, long_audio, whisper_model):
     backend = make_backend(chunk_seconds=8.0, jobs=2)
     progress: list[float] = []
