@@ -155,7 +155,7 @@ def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> No
         return
     from captioner.ffmpeg_tool import find_ffmpeg
 
-    click.echo(f"captioner {__version__}")
+    click.echo(f"captioner, version {__version__}")
     try:
         click.echo(find_ffmpeg().describe())
     except CaptionerError as exc:

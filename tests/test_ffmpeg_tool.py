@@ -13,9 +13,9 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, kill_and_wait, process_running
 
-from captioner import ffmpeg_tool
+from captioner import __version__, ffmpeg_tool
 from captioner.cli import main
 from captioner.errors import MediaError
 from captioner.ffmpeg_tool import find_ffmpeg, parse_version
@@ -62,7 +62,9 @@ def test_captioner_ffmpeg_names_another(fresh_lookup, tmp_path):
     assert (found.path, found.version, found.source) == (str(script), "7.1.1", "$CAPTIONER_FFMPEG")
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
-    assert result.output.splitlines()[1] == f"ffmpeg 7.1.1 ($CAPTIONER_FFMPEG: {script})"
+    version, ffmpeg = result.output.splitlines()
+    assert version == f"captioner, version {__version__}"
+    assert ffmpeg == f"ffmpeg 7.1.1 ($CAPTIONER_FFMPEG: {script})"
 
 
 @pytest.mark.parametrize("command", ["run", "mux", "burn"])
@@ -128,25 +130,10 @@ def test_ffmpeg_dies_with_its_parent(tmp_path):
             assert time.monotonic() < deadline, "ffmpeg never started"
             time.sleep(0.05)
         child = int(pid_file.read_text())
-        assert _running(child)
-        parent.send_signal(signal.SIGKILL)
-        parent.wait()
-        deadline = time.monotonic() + 5
-        while _running(child) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _running(child), "ffmpeg outlived its parent"
+        assert process_running(child)
+        assert kill_and_wait(parent, child), "ffmpeg outlived its parent"
     finally:
         try:
             os.killpg(parent.pid, signal.SIGKILL)  # an orphaned ffmpeg, without the fix
         except ProcessLookupError:
             pass
-
-
-def _running(pid: int) -> bool:
-    """Whether ``pid`` is a live process (a zombie awaiting its reaper is dead)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    state = next(line for line in status.splitlines() if line.startswith("State:"))
-    return "Z" not in state.split()[1]

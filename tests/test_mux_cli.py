@@ -248,14 +248,6 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _running(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "Z" not in next(line for line in status.splitlines() if line.startswith("State:")).split()[1]
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc (Linux)")
 def test_kill_9_during_a_burn_stops_ffmpeg_and_the_next_run_removes_its_part(tmp_path, long_video):
     # kill -9 left a full-size hidden .part file that no later run removed, and ffmpeg encoding on.
@@ -265,7 +257,7 @@ def test_kill_9_during_a_burn_stops_ffmpeg_and_the_next_run_removes_its_part(tmp
     import sys
     import time
 
-    from conftest import ROOT
+    from conftest import ROOT, kill_and_wait
 
     video = tmp_path / "long.mp4"
     video.write_bytes(long_video.read_bytes())
@@ -280,12 +272,7 @@ def test_kill_9_during_a_burn_stops_ffmpeg_and_the_next_run_removes_its_part(tmp
             time.sleep(0.05)
         (ffmpeg,) = _children(proc.pid)
         time.sleep(0.5)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        deadline = time.monotonic() + 5
-        while _running(ffmpeg) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _running(ffmpeg), "ffmpeg went on encoding after captioner was killed"
+        assert kill_and_wait(proc, ffmpeg), "ffmpeg went on encoding after captioner was killed"
         (part,) = leftovers(tmp_path)
         assert part.startswith(".long.burned.")
 
