@@ -300,13 +300,15 @@ def test_kept_captions_go_in_with_their_language(tmp_path):
 
     cache = TranscriptCache(tmp_path / "cache")
     backend = LazyBackend(_FakeBackend, identity={"backend": "fake"})
+    # Known from the cache, or (no cache at all) from the .json written beside the captions.
     for name, first in [("cached.mp4", Settings()), ("beside.mp4", Settings(formats=("srt", "vtt", "json")))]:
+        used = cache if name == "cached.mp4" else None
         video = _video(tmp_path, name)
         jobs, _ = plan([video], first)
-        assert run(jobs, backend, first, cache=cache if name == "cached.mp4" else None)[0].status == "done"
+        assert run(jobs, backend, first, cache=used)[0].status == "done"
         again = Settings(attach="mux")
         jobs, _ = plan([video], again)
-        (result,) = run(jobs, backend, again, cache=cache)
+        (result,) = run(jobs, backend, again, cache=used)
         assert result.status == "done", result.error
         assert result.kept == [tmp_path / f"{video.stem}.srt", tmp_path / f"{video.stem}.vtt"]
         out = tmp_path / f"{video.stem}.captioned.mp4"
