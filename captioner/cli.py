@@ -150,8 +150,35 @@ def _formats(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -
     return tuple(chosen)
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from captioner.ffmpeg_tool import find_ffmpeg
+
+    click.echo(f"captioner, version {__version__}")
+    try:
+        click.echo(find_ffmpeg().describe())
+    except CaptionerError as exc:
+        click.echo(f"ffmpeg: {exc}")
+    ctx.exit()
+
+
+def require_ffmpeg() -> None:
+    """Stop with one line (exit 1) unless a usable ffmpeg is there, before any work is done."""
+    from captioner.ffmpeg_tool import find_ffmpeg
+
+    try:
+        found = find_ffmpeg()
+    except CaptionerError as exc:
+        raise OneLineError(str(exc), EXIT_FAILED) from None
+    logging.getLogger("captioner").info("%s", found.describe())
+
+
 @click.group(cls=CaptionerGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="captioner")
+@click.option(
+    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+    help="Show captioner's version and the ffmpeg it runs, and exit.",
+)  # fmt: skip
 def main() -> None:
     """captioner: readable captions for video and audio."""
     _stop_on_sigterm()
@@ -235,6 +262,7 @@ def run_command(paths: tuple[Path, ...], **opts: Any) -> None:
     """
     _configure_logging(opts["debug"], opts["verbose"])
     settings = settings_from_options(opts)
+    require_ffmpeg()
     backend = backend_from_options(opts)
     jobs, problems = plan(paths, settings)
     for problem in problems:
@@ -366,6 +394,7 @@ def mux_command(
     _configure_logging(debug)
     if in_place and output is not None:
         raise click.UsageError("choose one of --output and --in-place")
+    require_ffmpeg()
     try:
         tracks = tracks_for(captions, language.lower() if language else None)
     except ValueError as exc:
@@ -407,6 +436,7 @@ def burn_command(video: Path, captions: Path, output: Path | None, in_place: boo
     if in_place and output is not None:
         raise click.UsageError("choose one of --output and --in-place")
     options = burn_options_from(look)
+    require_ffmpeg()
     _write_video(
         video,
         debug,
@@ -586,6 +616,7 @@ def sync_command(
 
     _configure_logging(debug)
     scanner, paths = _open_tree(paths, root, {"formats": formats, **overrides}, no_cache)
+    require_ffmpeg()
     config = scanner.config
     backend = backend_from_options(
         {

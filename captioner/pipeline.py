@@ -30,6 +30,7 @@ from captioner.fsutil import atomic_write_text, cannot_write_in, name_too_long, 
 from captioner.hallucination import FilterSettings, clean
 from captioner.hashing import audio_hash
 from captioner.media import MediaInfo, extract_audio, is_media_file, probe, select_audio_stream
+from captioner.mux import NoVideoError
 from captioner.review import ReviewThresholds, format_report, review
 from captioner.segmentation import segment
 from captioner.speech import detect_utterances, retime
@@ -115,6 +116,7 @@ class Job:
 
     media: Path
     outputs: dict[str, Path]
+    in_folder: bool = False  # found in a folder named on the command line (not named itself)
 
 
 @dataclass
@@ -260,7 +262,7 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
             continue
         for p in outputs.values():
             owners[real_path(p)] = media
-        jobs.append(Job(media=media, outputs=outputs))
+        jobs.append(Job(media=media, outputs=outputs, in_folder=root is not None))
     return jobs, errors
 
 
@@ -459,7 +461,7 @@ def run(
         if not pending:
             result = FileResult(media=job.media, status="skipped", kept=list(job.outputs.values()))
             language = partial(_kept_language, job, settings, backend.identity, cache)
-            result = _attach(job, result, settings, language)
+            result = _attach(job, result, settings, reporter, language)
             reporter.finish_file(result)
             results.append(result)
         else:
@@ -483,7 +485,7 @@ def run(
                 future, futures[index] = futures[index], None  # drop the decoded audio once used
                 assert future is not None
                 result = _run_one(job, pending, future, backend, settings, reporter, cache)
-                result = _attach(job, result, settings)
+                result = _attach(job, result, settings, reporter)
                 reporter.finish_file(result)
                 results.append(result)
         finally:
@@ -551,7 +553,7 @@ def _run_concurrently(
         except BaseException as exc:  # handed to _run_one, which reports a CaptionerError as the file's
             prepared.set_exception(exc)
         result = _run_one(job, pending, prepared, backend, settings, view, cache)
-        return _attach(job, result, settings), view
+        return _attach(job, result, settings, view), view
 
     results: list[FileResult] = []
     pool = ThreadPoolExecutor(max_workers=min(backend.concurrent_files, len(todo)), thread_name_prefix="captioner-file")
@@ -650,20 +652,30 @@ def _store_regions(transcript: Transcript, audio: np.ndarray) -> None:
 
 
 def _attach(
-    job: Job, result: FileResult, settings: Settings, kept_language: Callable[[], str | None] | None = None
+    job: Job,
+    result: FileResult,
+    settings: Settings,
+    reporter: Reporter,
+    kept_language: Callable[[], str | None] | None = None,
 ) -> FileResult:
     """With --mux/--burn, put the file's captions into its video (a failure fails the file).
 
     Captions kept from an earlier run go in only when that run's video step did not finish (it
     failed or was interrupted after the captions were written): their language is then
-    ``-l``'s, else ``kept_language()``'s (the cached transcript's).
+    ``-l``'s, else ``kept_language()``'s (the .json beside them, or the cached transcript).
+    An audio file found in a folder gets its captions and a note; one named on the command line
+    fails (it was asked for explicitly).
     """
     if settings.attach is None or result.status == "failed":
         return result
     captions = {fmt: path for fmt, path in job.outputs.items() if fmt in ("srt", "vtt")}
     output_dir = next(iter(captions.values())).parent if captions else None
     burn_in = settings.attach == "burn"
-    language = result.transcript.language if result.transcript else settings.options.language
+    if result.transcript is not None:
+        language: str | None = captions_language(result.transcript)
+    else:
+        language = "en" if settings.options.task == "translate" else settings.options.language
+    verb = "burned in" if burn_in else "muxed"
     try:
         if result.status == "skipped":
             if settings.in_place:
@@ -685,6 +697,13 @@ def _attach(
             output_dir=output_dir,
             overwrite=settings.overwrite,
         )
+    except NoVideoError:
+        if job.in_folder:
+            reporter.info(job.media, f"audio only, captions not {verb}")
+            return result
+        cause = f"audio only (no video stream): its captions were written, but cannot be {verb}"
+        result.status, result.error = "failed", MediaError(cause, str(job.media))
+        return result
     except CaptionerError as exc:
         result.status, result.error = "failed", exc.with_path(str(job.media))
         return result
@@ -709,12 +728,23 @@ def cached_transcript(
         return None
 
 
+def captions_language(transcript: Transcript) -> str:
+    """The language the captions of ``transcript`` are in: English for a translation."""
+    return "en" if transcript.task == "translate" else transcript.language
+
+
 def _kept_language(
     job: Job, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
 ) -> str | None:
-    """The language of the file's cached transcript (captions kept from an earlier run do not say)."""
+    """The language of captions kept from an earlier run (they do not say): that of the
+    transcript written beside them (``-f json``), else of the cached one; None when unknown."""
+    beside = next(iter(job.outputs.values())).with_name(f"{job.media.stem}.json")
+    try:
+        return captions_language(Transcript.from_json(beside.read_text("utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     transcript = cached_transcript(job.media, settings, identity, cache)
-    return transcript.language if transcript is not None else None
+    return captions_language(transcript) if transcript is not None else None
 
 
 def _describe_language(media: Path, transcript: Transcript, reporter: Reporter) -> None:

@@ -7,7 +7,9 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,6 +87,26 @@ def unprivileged() -> list[str]:
     if shutil.which("setpriv") is None:
         pytest.skip("running as root without setpriv: permissions would not bite")
     return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+
+
+def process_running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (Linux's /proc; a zombie awaiting its reaper is dead)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    state = next(line for line in status.splitlines() if line.startswith("State:"))
+    return "Z" not in state.split()[1]
+
+
+def kill_and_wait(parent: subprocess.Popen, child: int, seconds: float = 5.0) -> bool:
+    """SIGKILL ``parent``, then whether its ``child`` process dies within ``seconds``."""
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + seconds
+    while process_running(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not process_running(child)
 
 
 def normalise(text: str) -> str:

@@ -24,6 +24,7 @@ def read_srt(path: Path) -> list[srt.Subtitle]:
     return list(srt.parse(path.read_text("utf-8")))
 
 
+@pytest.mark.ffmpeg
 def test_jfk_video_gives_valid_accurate_captions(cli, sample_copy, references) -> None:
     video = sample_copy("jfk.mp4")
     code, _, err = cli(video, "-f", "srt,vtt,json,txt")
@@ -186,6 +187,7 @@ def test_folders_skip_hidden_and_derived_files(tmp_path) -> None:
     assert [p.relative_to(tmp_path).as_posix() for p in media_in_folder(tmp_path)] == ["a.mp4", "sub/b.flac"]
 
 
+@pytest.mark.ffmpeg
 def test_folders_find_every_common_media_type(tmp_path) -> None:
     # Camcorder (.MTS), phone (.3gp), audiobook (.m4b), Matroska audio (.mka), AIFF (.aif) and
     # browser audio (.weba): a folder of them used to give "no media files found" and exit 0.
@@ -220,6 +222,7 @@ def test_a_folder_without_media_is_an_error(tmp_path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.ffmpeg
 def test_captions_follow_the_picture_when_the_audio_starts_late(cli, tmp_path) -> None:
     from conftest import run_ffmpeg
 
