@@ -219,7 +219,7 @@ def _stop_on_sigterm() -> None:
     default=600,
     show_default=True,
     metavar="SECONDS",
-    help="Longest wait for one aiXplain run.",
+    help="Longest time one piece of audio may take on aiXplain: upload, run and every retry.",
 )
 @click.option(
     "--jobs",
