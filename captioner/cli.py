@@ -323,6 +323,11 @@ def transcribe_options_from(opts: dict[str, Any]) -> TranscribeOptions:
 def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
     """The backend the options ask for, created (model loaded) only when first needed."""
     if opts["backend"] == "aixplain":
+        from captioner.backends.aixplain_sdk import missing_sdk
+
+        problem = missing_sdk()  # the extra is optional: say how to install it, before any work
+        if problem is not None:
+            raise OneLineError(problem, EXIT_FAILED)
         from captioner.backends.aixplain import AixplainBackend, aixplain_identity
 
         jobs = opts["jobs"] or AIXPLAIN_JOBS
