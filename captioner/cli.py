@@ -19,6 +19,7 @@ from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache
 from captioner.errors import CaptionerError
 from captioner.hallucination import FilterSettings
+from captioner.languages import parse_language
 from captioner.pipeline import FileResult, Job, LazyBackend, Settings, plan, run
 from captioner.progress import ConsoleReporter, error_line
 from captioner.review import ReviewThresholds
@@ -174,6 +175,16 @@ def require_ffmpeg() -> None:
     logging.getLogger("captioner").info("%s", found.describe())
 
 
+def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A language code (``German`` -> ``de``), or ``auto``; a usage error for one Whisper does not know."""
+    if value is None:
+        return None
+    try:
+        return parse_language(value) or "auto"
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.group(cls=CaptionerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
@@ -207,7 +218,9 @@ def _stop_on_sigterm() -> None:
     help="Output formats, comma-separated or repeated: srt, vtt, json, txt.  [default: srt,vtt]",
 )
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), help="Write captions here.")
-@click.option("-l", "--language", help="Spoken language (ISO 639-1, e.g. en).  [default: detect]")
+@click.option(
+    "-l", "--language", callback=_language, help="Spoken language (ISO 639-1, e.g. en), or auto.  [default: auto]"
+)
 @click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True)
 @click.option("-m", "--model", default="base", show_default=True, help="Whisper size, or a model directory.")
 @click.option("--backend", type=click.Choice(["local", "aixplain"]), default="local", show_default=True)
@@ -313,7 +326,7 @@ def transcribe_options_from(opts: dict[str, Any]) -> TranscribeOptions:
     """The decoding options (-l, --task, --beam-size, --vad): what keys the transcript cache."""
     language = opts["language"]
     return TranscribeOptions(
-        language=language.lower() if language else None,
+        language=None if language == "auto" else language,
         task=opts["task"],
         beam_size=opts["beam_size"],
         vad=opts["vad"],
@@ -487,7 +500,12 @@ def _tree_options(func):
             multiple=True,
             help="Caption formats, comma-separated or repeated.  [default: from config, else srt,vtt]",
         ),
-        click.option("-l", "--language", help="Spoken language for every file, or auto.  [default: from config]"),
+        click.option(
+            "-l",
+            "--language",
+            callback=_language,
+            help="Spoken language for every file, or auto.  [default: from config]",
+        ),
         click.option("--style", type=click.Choice(sorted(PRESETS)), help="Style preset (replaces the config's style)."),
         _style_limit_options,
         click.option("-m", "--model", help="Whisper model.  [default: from config, else base]"),

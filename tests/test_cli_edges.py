@@ -8,7 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import ROOT, SAMPLES
+
+from captioner.cli import main, settings_from_options
+from captioner.languages import parse_language
 
 # Makes `import aixplain` and `import requests` fail as on a machine without the aixplain extra
 # (requests comes with the SDK; faster-whisper's huggingface_hub uses httpx).
@@ -57,3 +61,41 @@ def test_aixplain_without_the_extra_is_one_line_naming_the_install(tmp_path, com
         "pip install 'captioner[aixplain]'"
     ]
     assert sorted(p.name for p in tree.iterdir()) == sorted(["jfk.mp4", *(["captioner.toml"] * (command == "sync"))])
+
+
+@pytest.mark.parametrize("command", [[], ["check"], ["sync"]])
+def test_an_unknown_language_is_a_usage_error_naming_it(tmp_path, monkeypatch, command) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "jfk.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes())
+    result = CliRunner().invoke(main, [*command, "-l", "xx", *(["jfk.mp4"] if not command else [])])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '-l' / '--language': 'xx' is not a language Whisper knows" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jfk.mp4"], "nothing was transcribed or written"
+
+
+def test_an_unknown_language_in_the_config_is_one_line(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "captioner.toml").write_text('language = "english please"\n', "utf-8")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        "captioner: error: captioner.toml: language: 'english please' is not a language Whisper knows; "
+        "use a code such as en or de, a name such as German, or auto"
+    ]
+
+
+def test_languages_are_given_as_codes_names_or_tags() -> None:
+    assert [parse_language(v) for v in ("de", " German ", "de-AT", "EN", "auto", "Mandarin")] == [
+        "de", "de", "de", "en", None, "zh",
+    ]  # fmt: skip
+    settings = settings_from_options(_run_options("-l", "German"))
+    assert settings.options.language == "de"
+    assert settings_from_options(_run_options("-l", "auto")).options.language is None
+    assert settings_from_options(_run_options()).options.language is None
+
+
+def _run_options(*args: str) -> dict:
+    """The main command's options, parsed from ``args`` as the command line would."""
+    command = main.commands["run"]
+    with command.make_context("captioner", ["x.mp4", *args]) as ctx:
+        return dict(ctx.params)
