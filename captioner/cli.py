@@ -129,12 +129,26 @@ class OneLineError(click.ClickException):
 
 
 class CaptionerGroup(click.Group):
-    """``captioner PATH...`` runs the main job; ``captioner COMMAND ...`` runs a subcommand."""
+    """``captioner PATH...`` runs the main job (the hidden ``run`` command); ``captioner COMMAND ...``
+    runs a subcommand."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in ("--version",)):
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+
+class _MainContext(click.Context):
+    """The main job's context: its usage lines, help and hints name ``captioner``, as it is typed,
+    not the ``run`` command it is (documented nowhere)."""
+
+    @property
+    def command_path(self) -> str:
+        return self.parent.command_path if self.parent is not None else super().command_path
+
+
+class MainCommand(click.Command):
+    context_class = _MainContext
 
 
 def _formats(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...]:
@@ -206,7 +220,7 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, interrupt)
 
 
-@main.command(name="run", epilog=EXAMPLES)
+@main.command(name="run", cls=MainCommand, epilog=EXAMPLES)
 # Not click's readable check: an unreadable file is that file's failure, not a usage error that stops the batch.
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option(

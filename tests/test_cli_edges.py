@@ -99,3 +99,17 @@ def _run_options(*args: str) -> dict:
     command = main.commands["run"]
     with command.make_context("captioner", ["x.mp4", *args]) as ctx:
         return dict(ctx.params)
+
+
+@pytest.mark.parametrize("args", [["--style", "foo", "x.mp4"], [], ["x.mp4", "-l", "xx"]])
+def test_usage_errors_show_the_command_as_typed(args) -> None:
+    """The main job is the hidden `run` command; its usage lines say `captioner`, as it is typed."""
+    result = CliRunner().invoke(main, args, prog_name="captioner")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage: captioner [OPTIONS] PATHS...\nTry 'captioner --help' for help.\n")
+    assert "captioner run" not in result.stderr
+    help_text = CliRunner().invoke(main, ["--help"], prog_name="captioner").output
+    assert help_text.startswith("Usage: captioner [OPTIONS] PATHS...") and "captioner run" not in help_text
+    # the subcommands keep their names
+    check = CliRunner().invoke(main, ["check", "--bogus"], prog_name="captioner")
+    assert check.exit_code == 2 and "Usage: captioner check [OPTIONS] [PATHS]..." in check.stderr
