@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from captioner import __version__
+from captioner import __version__, interrupt
 from captioner.backends import Backend, TranscribeOptions
 from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache
@@ -136,6 +136,15 @@ class CaptionerGroup(click.Group):
         if not args or (args[0] not in self.commands and args[0] not in ("--version",)):
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """A Ctrl-C that no command handled (while it looks for files, say): exit 130, as the
+        commands do, not click's 'Aborted!' and exit 1."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("captioner: interrupted", err=True)
+            interrupt.finish(EXIT_INTERRUPTED)
 
 
 class _MainContext(click.Context):
@@ -392,7 +401,7 @@ def run_jobs(jobs: list[Job], backend: LazyBackend, settings: Settings, opts: di
     except KeyboardInterrupt:
         reporter.close()
         click.echo("captioner: interrupted; no partial files were left", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        interrupt.finish(EXIT_INTERRUPTED)
     except CaptionerError as exc:
         reporter.close()
         _fail(exc, opts["debug"])
@@ -442,7 +451,7 @@ def _write_video(video: Path, debug: bool, write: Callable[[], Path]) -> None:
         written = write()
     except KeyboardInterrupt:
         click.echo("captioner: interrupted; no partial files were left", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        interrupt.finish(EXIT_INTERRUPTED)
     except CaptionerError as exc:
         _fail(exc.with_path(str(video)), debug)
         sys.exit(EXIT_FAILED)
@@ -682,7 +691,7 @@ def sync_command(
         )
     except KeyboardInterrupt:
         click.echo("captioner: interrupted; the lock file holds the files finished so far", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        interrupt.finish(EXIT_INTERRUPTED)
     except CaptionerError as exc:
         _fail(exc, debug)
         sys.exit(EXIT_FAILED)

@@ -432,12 +432,14 @@ class AixplainBackend:
 
     def _run_parallel(self, chunks: list[Chunk], work: Callable[[Chunk], None]) -> None:
         """Run ``work`` on every chunk, ``jobs`` at a time; the first failure (in chunk order) wins."""
-        with ThreadPoolExecutor(max_workers=min(self.jobs, len(chunks)), thread_name_prefix="aixplain") as pool:
+        pool = ThreadPoolExecutor(max_workers=min(self.jobs, len(chunks)), thread_name_prefix="aixplain")
+        try:
             futures = [pool.submit(work, chunk) for chunk in chunks]
-            finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            if any(f.exception() for f in finished):
-                for f in futures:
-                    f.cancel()
+            wait(futures, return_when=FIRST_EXCEPTION)
+        except BaseException:  # Ctrl-C: the requests in flight are not waited for
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True, cancel_futures=True)  # after a failure: the chunks not started are dropped
         for future in futures:
             if future.cancelled():
                 continue
