@@ -4,11 +4,12 @@ Python runs signal handlers in the main thread, between bytecodes: while the mai
 one CTranslate2 or onnxruntime call (loading the model, the beam search of a 30 s window: 3-6 s on
 two cores, the VAD of a 5-minute piece: 2 s) a Ctrl-C waits for the call to return.  :func:`call`
 runs such a call in a helper thread while the caller waits in a way a signal interrupts: the
-KeyboardInterrupt is raised in the caller at once, and the call, whose effects stay in memory (no
-file is written in one), is abandoned to its daemon thread.
+KeyboardInterrupt is raised in the caller at once, and the call, which leaves nothing behind (it
+writes no file), is abandoned to its daemon thread.
 
-Other threads are not interrupted by signals: once :func:`stop` was called (the run is ending),
-their calls raise :class:`Stopped` within ``POLL`` seconds instead of waiting for the result.
+Other threads are not interrupted by signals, nor are their blocking reads: once :func:`stop` was
+called (the run is ending), their calls raise :class:`Stopped` within ``POLL`` seconds instead of
+waiting for the result, so that they too clean up (an aiXplain request that gets no answer, say).
 
 A process that abandoned a call must not finalise the interpreter while the call runs (it would
 free what the call uses): :func:`finish` gives the other threads ``GRACE`` seconds to clean up,
@@ -47,7 +48,8 @@ def stop() -> None:
 def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)``, run in a helper thread so that the caller can be interrupted.
 
-    For native calls that write no file: an interrupted caller leaves the call running."""
+    For calls that write no file (native computations, requests): an interrupted caller leaves
+    the call running."""
     if getattr(_local, "helper", False):
         return fn(*args, **kwargs)
     main = threading.current_thread() is threading.main_thread()

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLES, run_ffmpeg
+from conftest import AIX_KEY, ROOT, SAMPLES, run_ffmpeg
 
 from captioner.cli import main, settings_from_options
+from captioner.fake_aixplain import NEVER, Fault, Scenario
 from captioner.languages import parse_language
 
 # Makes `import aixplain` and `import requests` fail as on a machine without the aixplain extra
@@ -140,3 +141,33 @@ def test_ctrl_c_stops_within_a_second_at_any_point(tmp_path) -> None:
         assert waited < 3.0, f"Ctrl-C {delay} s into the run took {waited:.1f} s to stop it"
         assert not out.exists() or not list(out.iterdir())
         assert not [p for p in cache.rglob("*") if p.name.endswith(".tmp")], "no partial file in the cache"
+
+
+@pytest.mark.parametrize("files", [1, 2])
+def test_ctrl_c_does_not_wait_for_aixplain_requests(fake, tmp_path, files) -> None:
+    """Requests the service never answers, from the main thread (one file) or from a thread per
+    file (two): the command stops at once and its temporary files go with it."""
+    fake.scenario = Scenario(faults=[Fault("record", 503, count=99, delay=NEVER)])
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    media = []
+    for index in range(files):
+        media.append(tmp_path / f"talk{index}.mp4")
+        media[-1].write_bytes((SAMPLES / "jfk.mp4").read_bytes())
+    env = {**os.environ, **fake.env(), "AIXPLAIN_API_KEY": AIX_KEY, "TMPDIR": str(temp), "PYTHONPATH": str(ROOT)}
+    env["CAPTIONER_CACHE_DIR"] = str(tmp_path / "cache")
+    env.pop("TEAM_API_KEY", None)
+    command = [sys.executable, "-m", "captioner", *map(str, media), "--backend", "aixplain", "--jobs", "2"]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not fake.calls("GET", "/v2/models/") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - sent < 3.0
+    assert "interrupted" in err and "Traceback" not in err
+    assert list(temp.iterdir()) == [], "the encoded audio went with the run"
+    assert sorted(p.name for p in tmp_path.glob("talk*")) == sorted(p.name for p in media), "no captions"

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 import numpy as np
 import requests
 
+from captioner import interrupt
 from captioner.backends import ProgressCallback, TranscribeOptions
 from captioner.backends import aixplain_sdk as sdk
 from captioner.backends.aixplain_errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
@@ -295,8 +296,8 @@ class AixplainBackend:
         if size > PROVIDER_MAX_BYTES:
             raise BackendError(f"aiXplain ({where}): the encoded audio is {size} bytes, over the 25 MB limit")
         try:
-            with sdk.deadline(self.timeout):
-                result = self._send_piece(path, language, where)
+            # In a helper thread (captioner.interrupt): Ctrl-C need not wait for a request to end.
+            result = interrupt.call(self._send_piece, path, language, where)
         finally:
             path.unlink(missing_ok=True)
         body = dict(getattr(result, "_raw_data", None) or {})
@@ -305,6 +306,10 @@ class AixplainBackend:
         return body
 
     def _send_piece(self, path: Path, language: str | None, where: str) -> Any:
+        with sdk.deadline(self.timeout):
+            return self._send_piece_by(path, language, where)
+
+    def _send_piece_by(self, path: Path, language: str | None, where: str) -> Any:
         model = self._get_model()
         link = [self._upload(path, where)]
 
