@@ -356,14 +356,19 @@ def transcribe_options_from(opts: dict[str, Any]) -> TranscribeOptions:
     )
 
 
+def _require_aixplain() -> None:
+    """The aiXplain extra is optional: without it, one line saying how to install it, before any work."""
+    from captioner.backends.aixplain_sdk import missing_sdk
+
+    problem = missing_sdk()
+    if problem is not None:
+        raise OneLineError(problem, EXIT_FAILED)
+
+
 def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
     """The backend the options ask for, created (model loaded) only when first needed."""
     if opts["backend"] == "aixplain":
-        from captioner.backends.aixplain_sdk import missing_sdk
-
-        problem = missing_sdk()  # the extra is optional: say how to install it, before any work
-        if problem is not None:
-            raise OneLineError(problem, EXIT_FAILED)
+        _require_aixplain()
         from captioner.backends.aixplain import AixplainBackend, aixplain_identity
 
         jobs = opts["jobs"] or AIXPLAIN_JOBS
@@ -724,7 +729,9 @@ def sync_command(
     "--max-no-speech", type=click.FloatRange(0, 1), default=ReviewThresholds.no_speech_prob, show_default=True
 )
 @click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
-@click.option("-l", "--language", help="As the file was captioned with (finds its cached transcript).")
+@click.option(
+    "-l", "--language", callback=_language, help="As the file was captioned with (finds its cached transcript)."
+)
 @click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True)
 @click.option("-m", "--model", default="base", show_default=True, help="As the file was captioned with.")
 @click.option("--backend", type=click.Choice(["local", "aixplain"]), default="local", show_default=True)
@@ -775,6 +782,7 @@ def _transcript_to_review(path: Path, captioned_with: dict[str, Any]) -> Transcr
         options = transcribe_options_from(captioned_with)
         settings = Settings(options=options, audio_stream=captioned_with["audio_stream"])
         if captioned_with["backend"] == "aixplain":
+            _require_aixplain()
             from captioner.backends.aixplain import aixplain_identity
 
             identity = aixplain_identity(captioned_with["aixplain_model"])

@@ -43,7 +43,7 @@ def captioner(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | 
     )
 
 
-@pytest.mark.parametrize("command", ["run", "sync"])
+@pytest.mark.parametrize("command", ["run", "sync", "review"])
 def test_aixplain_without_the_extra_is_one_line_naming_the_install(tmp_path, command) -> None:
     blocker = tmp_path / "blocker"
     blocker.mkdir()
@@ -54,6 +54,8 @@ def test_aixplain_without_the_extra_is_one_line_naming_the_install(tmp_path, com
     env = {"PYTHONPATH": os.pathsep.join([str(blocker), str(ROOT)]), "AIXPLAIN_API_KEY": "k"}
     if command == "run":
         proc = captioner(tree / "jfk.mp4", "--backend", "aixplain", env=env)
+    elif command == "review":  # the cached transcript of a file captioned on aiXplain
+        proc = captioner("review", tree / "jfk.mp4", "--backend", "aixplain", env=env)
     else:
         (tree / "captioner.toml").write_text('backend = "aixplain"\n', "utf-8")
         proc = captioner("sync", env=env, cwd=tree)
@@ -66,11 +68,11 @@ def test_aixplain_without_the_extra_is_one_line_naming_the_install(tmp_path, com
     assert sorted(p.name for p in tree.iterdir()) == sorted(["jfk.mp4", *(["captioner.toml"] * (command == "sync"))])
 
 
-@pytest.mark.parametrize("command", [[], ["check"], ["sync"]])
+@pytest.mark.parametrize("command", [["jfk.mp4"], ["check"], ["sync"], ["review", "jfk.mp4"]])
 def test_an_unknown_language_is_a_usage_error_naming_it(tmp_path, monkeypatch, command) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "jfk.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes())
-    result = CliRunner().invoke(main, [*command, "-l", "xx", *(["jfk.mp4"] if not command else [])])
+    result = CliRunner().invoke(main, [*command, "-l", "xx"])
     assert result.exit_code == 2, result.output
     assert "Invalid value for '-l' / '--language': 'xx' is not a language Whisper knows" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["jfk.mp4"], "nothing was transcribed or written"
