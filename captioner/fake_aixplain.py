@@ -288,6 +288,8 @@ class FakeAixplain:
         self.executes = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()  # wakes the requests a Fault holds
+        self._transcribing = 0  # jobs in run_job: stop() waits for them (native code at exit aborts)
+        self._idle = threading.Condition(self._lock)
         self._server = _Server((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
@@ -319,6 +321,8 @@ class FakeAixplain:
     def stop(self) -> None:
         self._stopping.set()
         self._server.shutdown()
+        with self._idle:  # a transcription a client gave up on still runs in its handler's thread
+            self._idle.wait_for(lambda: self._transcribing == 0, timeout=120)
         self._server.server_close()
 
     def __enter__(self) -> FakeAixplain:
@@ -348,7 +352,14 @@ class FakeAixplain:
 
     def run_job(self, source: str, number: int) -> Any:
         """Fetch ``source`` from the fake's storage and transcribe it: the final answer body."""
-        body = self._run_job(source, number)
+        with self._idle:
+            self._transcribing += 1
+        try:
+            body = self._run_job(source, number)
+        finally:
+            with self._idle:
+                self._transcribing -= 1
+                self._idle.notify_all()
         return self.scenario.mangle(body) if self.scenario.mangle else body
 
     def _run_job(self, source: str, number: int) -> dict[str, Any]:
@@ -615,7 +626,7 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
                 if unfetchable:
                     sc.unfetchable_count -= 1
             if sc.run_delay:
-                time.sleep(sc.run_delay)
+                fake._stopping.wait(sc.run_delay)
             if self._fault(rec, "execute", sc):  # a delayed answer keeps to the scenario it came under
                 return
             if rate:
