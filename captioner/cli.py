@@ -222,11 +222,11 @@ def _stop_on_sigterm() -> None:
     """SIGTERM (``kill``, ``timeout``, a cancelled CI job) stops a run as Ctrl-C does, so that temporary
     files are removed and ffmpeg is stopped instead of Python dying on the spot."""
 
-    def interrupt(signum: int, frame: object) -> None:
+    def on_sigterm(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, interrupt)
+        signal.signal(signal.SIGTERM, on_sigterm)
 
 
 @main.command(name="run", cls=MainCommand, epilog=EXAMPLES)

@@ -13,11 +13,12 @@ waiting for the result, so that they too clean up (an aiXplain request that gets
 
 A process that abandoned a call must not finalise the interpreter while the call runs (it would
 free what the call uses): :func:`finish` gives the other threads ``GRACE`` seconds to clean up,
-then exits with ``os._exit`` if anything is still running.
+then, if anything is still running, runs the exit handlers (``atexit``) and exits with ``os._exit``.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import threading
@@ -123,6 +124,7 @@ def finish(code: int, grace: float = GRACE) -> NoReturn:
         clean = False
     if clean:
         sys.exit(code)
+    atexit._run_exitfuncs()  # what the interpreter's exit would run: temporary folders removed, logs flushed
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

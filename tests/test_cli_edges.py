@@ -145,6 +145,29 @@ def test_ctrl_c_stops_within_a_second_at_any_point(tmp_path) -> None:
         assert not [p for p in cache.rglob("*") if p.name.endswith(".tmp")], "no partial file in the cache"
 
 
+def test_ctrl_c_removes_the_models_temporary_folder(tmp_path) -> None:
+    """A cache that cannot hold the model: it is joined in a temporary folder removed at exit,
+    also when Ctrl-C ends the process in the middle of a native call."""
+    media = tmp_path / "talk.flac"
+    run_ffmpeg("-stream_loop", "26", "-i", str(SAMPLES / "jfk.mp4"), "-vn", "-c:a", "flac", str(media))  # 297 s
+    (tmp_path / "not-a-folder").write_text("", "utf-8")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CAPTIONER_CACHE_DIR": str(tmp_path / "not-a-folder")}
+    env["TMPDIR"] = str(temp)
+    command = [sys.executable, "-m", "captioner", str(media), "-o", str(tmp_path / "out"), "--beam-size", "30"]
+    proc = subprocess.Popen([*command, "--threads", "1"], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(temp.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(4.0)  # the model loaded, windows being encoded or searched
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err
+    assert "joined in a temporary folder" in err
+    assert list(temp.iterdir()) == []
+
+
 @pytest.mark.parametrize("files", [1, 2])
 def test_ctrl_c_does_not_wait_for_aixplain_requests(fake, tmp_path, files) -> None:
     """Requests the service never answers, from the main thread (one file) or from a thread per
