@@ -13,12 +13,13 @@ from typing import Any
 
 import click
 
-from captioner import __version__
+from captioner import __version__, interrupt
 from captioner.backends import Backend, TranscribeOptions
 from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache
 from captioner.errors import CaptionerError
 from captioner.hallucination import FilterSettings
+from captioner.languages import parse_language
 from captioner.pipeline import FileResult, Job, LazyBackend, Settings, plan, run
 from captioner.progress import ConsoleReporter, error_line
 from captioner.review import ReviewThresholds
@@ -128,12 +129,35 @@ class OneLineError(click.ClickException):
 
 
 class CaptionerGroup(click.Group):
-    """``captioner PATH...`` runs the main job; ``captioner COMMAND ...`` runs a subcommand."""
+    """``captioner PATH...`` runs the main job (the hidden ``run`` command); ``captioner COMMAND ...``
+    runs a subcommand."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in ("--version",)):
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """A Ctrl-C that no command handled (while it looks for files, say): exit 130, as the
+        commands do, not click's 'Aborted!' and exit 1."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("captioner: interrupted", err=True)
+            interrupt.finish(EXIT_INTERRUPTED)
+
+
+class _MainContext(click.Context):
+    """The main job's context: its usage lines, help and hints name ``captioner``, as it is typed,
+    not the ``run`` command it is (documented nowhere)."""
+
+    @property
+    def command_path(self) -> str:
+        return self.parent.command_path if self.parent is not None else super().command_path
+
+
+class MainCommand(click.Command):
+    context_class = _MainContext
 
 
 def _formats(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...]:
@@ -174,6 +198,16 @@ def require_ffmpeg() -> None:
     logging.getLogger("captioner").info("%s", found.describe())
 
 
+def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A language code (``German`` -> ``de``), or ``auto``; a usage error for one Whisper does not know."""
+    if value is None:
+        return None
+    try:
+        return parse_language(value) or "auto"
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.group(cls=CaptionerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
@@ -188,14 +222,14 @@ def _stop_on_sigterm() -> None:
     """SIGTERM (``kill``, ``timeout``, a cancelled CI job) stops a run as Ctrl-C does, so that temporary
     files are removed and ffmpeg is stopped instead of Python dying on the spot."""
 
-    def interrupt(signum: int, frame: object) -> None:
+    def on_sigterm(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, interrupt)
+        signal.signal(signal.SIGTERM, on_sigterm)
 
 
-@main.command(name="run", epilog=EXAMPLES)
+@main.command(name="run", cls=MainCommand, epilog=EXAMPLES)
 # Not click's readable check: an unreadable file is that file's failure, not a usage error that stops the batch.
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option(
@@ -207,7 +241,9 @@ def _stop_on_sigterm() -> None:
     help="Output formats, comma-separated or repeated: srt, vtt, json, txt.  [default: srt,vtt]",
 )
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), help="Write captions here.")
-@click.option("-l", "--language", help="Spoken language (ISO 639-1, e.g. en).  [default: detect]")
+@click.option(
+    "-l", "--language", callback=_language, help="Spoken language (ISO 639-1, e.g. en), or auto.  [default: auto]"
+)
 @click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True)
 @click.option("-m", "--model", default="base", show_default=True, help="Whisper size, or a model directory.")
 @click.option("--backend", type=click.Choice(["local", "aixplain"]), default="local", show_default=True)
@@ -219,7 +255,7 @@ def _stop_on_sigterm() -> None:
     default=600,
     show_default=True,
     metavar="SECONDS",
-    help="Longest wait for one aiXplain run.",
+    help="Longest time one piece of audio may take on aiXplain: upload, run and every retry.",
 )
 @click.option(
     "--jobs",
@@ -313,16 +349,26 @@ def transcribe_options_from(opts: dict[str, Any]) -> TranscribeOptions:
     """The decoding options (-l, --task, --beam-size, --vad): what keys the transcript cache."""
     language = opts["language"]
     return TranscribeOptions(
-        language=language.lower() if language else None,
+        language=None if language == "auto" else language,
         task=opts["task"],
         beam_size=opts["beam_size"],
         vad=opts["vad"],
     )
 
 
+def _require_aixplain() -> None:
+    """The aiXplain extra is optional: without it, one line saying how to install it, before any work."""
+    from captioner.backends.aixplain_sdk import missing_sdk
+
+    problem = missing_sdk()
+    if problem is not None:
+        raise OneLineError(problem, EXIT_FAILED)
+
+
 def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
     """The backend the options ask for, created (model loaded) only when first needed."""
     if opts["backend"] == "aixplain":
+        _require_aixplain()
         from captioner.backends.aixplain import AixplainBackend, aixplain_identity
 
         jobs = opts["jobs"] or AIXPLAIN_JOBS
@@ -360,7 +406,7 @@ def run_jobs(jobs: list[Job], backend: LazyBackend, settings: Settings, opts: di
     except KeyboardInterrupt:
         reporter.close()
         click.echo("captioner: interrupted; no partial files were left", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        interrupt.finish(EXIT_INTERRUPTED)
     except CaptionerError as exc:
         reporter.close()
         _fail(exc, opts["debug"])
@@ -410,7 +456,7 @@ def _write_video(video: Path, debug: bool, write: Callable[[], Path]) -> None:
         written = write()
     except KeyboardInterrupt:
         click.echo("captioner: interrupted; no partial files were left", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        interrupt.finish(EXIT_INTERRUPTED)
     except CaptionerError as exc:
         _fail(exc.with_path(str(video)), debug)
         sys.exit(EXIT_FAILED)
@@ -482,7 +528,12 @@ def _tree_options(func):
             multiple=True,
             help="Caption formats, comma-separated or repeated.  [default: from config, else srt,vtt]",
         ),
-        click.option("-l", "--language", help="Spoken language for every file, or auto.  [default: from config]"),
+        click.option(
+            "-l",
+            "--language",
+            callback=_language,
+            help="Spoken language for every file, or auto.  [default: from config]",
+        ),
         click.option("--style", type=click.Choice(sorted(PRESETS)), help="Style preset (replaces the config's style)."),
         _style_limit_options,
         click.option("-m", "--model", help="Whisper model.  [default: from config, else base]"),
@@ -645,7 +696,7 @@ def sync_command(
         )
     except KeyboardInterrupt:
         click.echo("captioner: interrupted; the lock file holds the files finished so far", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        interrupt.finish(EXIT_INTERRUPTED)
     except CaptionerError as exc:
         _fail(exc, debug)
         sys.exit(EXIT_FAILED)
@@ -678,7 +729,9 @@ def sync_command(
     "--max-no-speech", type=click.FloatRange(0, 1), default=ReviewThresholds.no_speech_prob, show_default=True
 )
 @click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
-@click.option("-l", "--language", help="As the file was captioned with (finds its cached transcript).")
+@click.option(
+    "-l", "--language", callback=_language, help="As the file was captioned with (finds its cached transcript)."
+)
 @click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True)
 @click.option("-m", "--model", default="base", show_default=True, help="As the file was captioned with.")
 @click.option("--backend", type=click.Choice(["local", "aixplain"]), default="local", show_default=True)
@@ -729,6 +782,7 @@ def _transcript_to_review(path: Path, captioned_with: dict[str, Any]) -> Transcr
         options = transcribe_options_from(captioned_with)
         settings = Settings(options=options, audio_stream=captioned_with["audio_stream"])
         if captioned_with["backend"] == "aixplain":
+            _require_aixplain()
             from captioner.backends.aixplain import aixplain_identity
 
             identity = aixplain_identity(captioned_with["aixplain_model"])

@@ -25,6 +25,7 @@ import argparse
 import copy
 import io
 import json
+import math
 import threading
 import time
 import uuid
@@ -119,6 +120,7 @@ STATUS_ERRORS: dict[int, tuple[str, str]] = {
     504: ("err.gateway_timeout", "Gateway timeout"),
 }
 ROUTES = ("record", "presign", "put", "execute", "poll")
+NEVER = math.inf  # a Fault's delay: the request is held, unanswered, until the client gives up
 
 
 @dataclass
@@ -126,7 +128,8 @@ class Fault:
     """The next ``count`` requests on ``route`` (one of :data:`ROUTES`) answer ``status``.
 
     ``body``: ``None`` for the JSON error body of section 7.1, ``"html"`` for a proxy's HTML page,
-    ``"list"`` for a list body, or any JSON value / ``bytes`` sent as is.
+    ``"list"`` for a list body, or any JSON value / ``bytes`` sent as is.  ``delay``: seconds the
+    answer waits (:data:`NEVER`: none comes, the connection stays open until the fake stops).
     """
 
     route: str
@@ -134,6 +137,7 @@ class Fault:
     count: int = 1
     body: Any = None
     headers: dict[str, str] | None = None
+    delay: float = 0.0
 
     def __post_init__(self) -> None:
         if self.route not in ROUTES:
@@ -283,6 +287,9 @@ class FakeAixplain:
         self.jobs: dict[str, dict[str, Any]] = {}
         self.executes = 0
         self._lock = threading.Lock()
+        self._stopping = threading.Event()  # wakes the requests a Fault holds
+        self._transcribing = 0  # jobs in run_job: stop() waits for them (native code at exit aborts)
+        self._idle = threading.Condition(self._lock)
         self._server = _Server((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
@@ -312,7 +319,10 @@ class FakeAixplain:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.shutdown()
+        with self._idle:  # a transcription a client gave up on still runs in its handler's thread
+            self._idle.wait_for(lambda: self._transcribing == 0, timeout=120)
         self._server.server_close()
 
     def __enter__(self) -> FakeAixplain:
@@ -330,10 +340,11 @@ class FakeAixplain:
         return [r for r in self.requests if r.method == "POST" and "/execute/" in r.path]
 
     # -- behaviour -------------------------------------------------------------------------------
-    def take_fault(self, route: str) -> Fault | None:
-        """The fault the next request on ``route`` answers with, if any (consumes one count)."""
+    def take_fault(self, route: str, scenario: Scenario | None = None) -> Fault | None:
+        """The fault the next request on ``route`` answers with, if any (consumes one count);
+        ``scenario``: the one the request arrived under (default: the current one)."""
         with self._lock:
-            for fault in self.scenario.faults or ():
+            for fault in (scenario or self.scenario).faults or ():
                 if fault.route == route and fault.count > 0:
                     fault.count -= 1
                     return fault
@@ -341,7 +352,14 @@ class FakeAixplain:
 
     def run_job(self, source: str, number: int) -> Any:
         """Fetch ``source`` from the fake's storage and transcribe it: the final answer body."""
-        body = self._run_job(source, number)
+        with self._idle:
+            self._transcribing += 1
+        try:
+            body = self._run_job(source, number)
+        finally:
+            with self._idle:
+                self._transcribing -= 1
+                self._idle.notify_all()
         return self.scenario.mangle(body) if self.scenario.mangle else body
 
     def _run_job(self, source: str, number: int) -> dict[str, Any]:
@@ -458,11 +476,16 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
                 message = f"{message} (key {self._sent_key})"
             self._send(rec, code, {"statusCode": code, "error": err, "message": message}, headers)
 
-        def _fault(self, rec: Recorded, route: str) -> bool:
+        def _fault(self, rec: Recorded, route: str, scenario: Scenario | None = None) -> bool:
             """Answer with the scenario's next fault on ``route``; False when there is none."""
-            fault = fake.take_fault(route)
+            fault = fake.take_fault(route, scenario)
             if fault is None:
                 return False
+            if fault.delay:
+                fake._stopping.wait(None if fault.delay == NEVER else fault.delay)
+                if fault.delay == NEVER:
+                    self.close_connection = True
+                    return True
             body = fault.body
             if body is None:
                 err, message = STATUS_ERRORS.get(fault.status, ("err.unknown", f"Error {fault.status}"))
@@ -603,8 +626,8 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
                 if unfetchable:
                     sc.unfetchable_count -= 1
             if sc.run_delay:
-                time.sleep(sc.run_delay)
-            if self._fault(rec, "execute"):
+                fake._stopping.wait(sc.run_delay)
+            if self._fault(rec, "execute", sc):  # a delayed answer keeps to the scenario it came under
                 return
             if rate:
                 headers = {"Retry-After": sc.retry_after} if sc.retry_after is not None else None

@@ -53,6 +53,22 @@ def to_code(language: str | None) -> str | None:
     return _ALIASES.get(base)
 
 
+def parse_language(value: str) -> str | None:
+    """A language a user gave (``-l``, ``captioner.toml``): its code, or None for ``auto`` (detect).
+
+    Codes, names and tags Whisper knows are accepted (``de``, ``German``, ``de-AT``); anything else
+    is a ValueError naming the value, before any file is read."""
+    text = value.strip()
+    if text.lower() == "auto":
+        return None
+    code = to_code(text)
+    if code is None:
+        raise ValueError(
+            f"{value!r} is not a language Whisper knows; use a code such as en or de, a name such as German, or auto"
+        )
+    return code
+
+
 def to_name(code: str) -> str:
     """``"en"`` -> ``"English"`` (the form Groq's verbose JSON uses); unknown codes are returned as given."""
     name = LANGUAGE_NAMES.get(code)

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -470,7 +471,9 @@ def run(
     if backend.concurrent_files > 1 and len(todo) > 1:
         results.extend(_run_concurrently(todo, backend, settings, reporter, cache, keys))
         return results
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="captioner-decode") as pool:
+    with ExitStack() as stack:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="captioner-decode")
+        stack.callback(pool.shutdown, wait=False)  # Ctrl-C does not wait for the next file's decoding
         futures: list[Future[_Prepared] | None] = []
 
         def submit(job: Job) -> None:

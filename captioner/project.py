@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from captioner.fsutil import real_path
+from captioner.languages import parse_language
 from captioner.style import LIMITS, PRESETS, Style, get_style
 from captioner.writers import DEFAULT_FORMATS, FORMATS
 
@@ -300,8 +301,10 @@ def _formats(value: Iterable[str]) -> tuple[str, ...]:
 def _language(value: Any, key: str) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{key} must be a language code (e.g. en) or auto")
-    value = value.strip().lower()
-    return None if value == "auto" else value
+    try:
+        return parse_language(value)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
 
 
 def _style(value: Any) -> tuple[str, dict[str, Any]]:

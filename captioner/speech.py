@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from captioner import interrupt
 from captioner.transcript import Transcript, Word
 
 SpeechRegions = list[tuple[float, float]]
@@ -39,7 +40,8 @@ def detect_speech(
         speech_pad_ms=round(pad * 1000),
         min_speech_duration_ms=round(min_speech * 1000),
     )
-    return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE) for c in get_speech_timestamps(audio, options)]
+    chunks = interrupt.call(get_speech_timestamps, audio, options)  # onnxruntime: 2 s for 5 minutes
+    return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE) for c in chunks]
 
 
 def find_holes(

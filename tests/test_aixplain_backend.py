@@ -186,7 +186,8 @@ def test_language_name_or_code(fake, make_backend, jfk, style):
 
 def test_german_name_from_real_transcription(fake_whisper, make_backend, load_audio):
     audio = load_audio(SAMPLES / "de_picovoice_test.flac")
-    t = make_backend().transcribe(audio, TranscribeOptions(language="de"))
+    # The fake's Whisper transcribes in the request: seconds on a busy machine, the first time.
+    t = make_backend(timeout=60.0).transcribe(audio, TranscribeOptions(language="de"))
     assert t.language == "de"
     assert t.words and all(w.probability is None for w in t.words)
     assert fake_whisper.execute_calls[0].body["sourcelanguage"] == "de"

@@ -37,7 +37,8 @@ def _words(transcript):
 
 
 def test_long_file_chunked_and_merged_matches_local_engine(fake_whisper, make_backend, long_audio, whisper_model):
-    backend = make_backend(chunk_seconds=8.0, jobs=2)
+    # Each piece waits for the fake's Whisper to transcribe the one before: seconds on a busy machine.
+    backend = make_backend(chunk_seconds=8.0, jobs=2, timeout=60.0)
     progress: list[float] = []
     t = backend.transcribe(long_audio, TranscribeOptions(language="en"), progress.append)
     duration = len(long_audio) / SAMPLE_RATE

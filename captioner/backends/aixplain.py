@@ -2,8 +2,9 @@
 
 Flow per file: cut the 16 kHz mono audio into pieces under the provider's 25 MB limit (at
 silences), encode each small (FLAC, or MP3), upload it as a temporary file with a download link,
-run the model on the link with ``includeRawData`` (sync or async answer: the SDK polls, bounded by
-``timeout``), normalise the verbose ``rawData`` and merge the pieces back onto one time line.
+run the model on the link with ``includeRawData`` (sync or async answer: the SDK polls), all of
+it, retries included, within ``timeout`` seconds a piece; normalise the verbose ``rawData`` and
+merge the pieces back onto one time line.
 
 Failures are classified (see :mod:`captioner.backends.aixplain_errors`): a bad key is never
 retried, rate limits wait (honouring ``Retry-After``) and resubmit, platform trouble is retried
@@ -29,6 +30,7 @@ from typing import Any, TypeVar
 import numpy as np
 import requests
 
+from captioner import interrupt
 from captioner.backends import ProgressCallback, TranscribeOptions
 from captioner.backends import aixplain_sdk as sdk
 from captioner.backends.aixplain_errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
@@ -52,7 +54,9 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try.  Tests shrink the delays."""
+    """How hard to try: the only retries there are (the SDK's sessions send each request once,
+    see :func:`aixplain_sdk.configure_sessions`), all within the piece's deadline.  Tests shrink
+    the delays."""
 
     attempts: int = 4  # tries when the platform is in trouble (5xx, connection errors, read timeouts)
     rate_limit_attempts: int = 6  # tries when rate limited (429/497)
@@ -125,9 +129,10 @@ def aixplain_identity(model_id: str | None = None, models_url: str | None = None
 class AixplainBackend:
     """Transcribes with a Whisper model hosted on aiXplain.
 
-    ``timeout``: seconds one run may take (the wait for a synchronous answer, and the polling
-    budget of an asynchronous one).  ``jobs``: requests in flight at the same time, pieces of one
-    long file or of several files (the pipeline runs ``concurrent_files`` files at once).
+    ``timeout``: seconds one piece of audio may take from its first request to its transcript:
+    upload, run, polls, and every retry and wait between them.  ``jobs``: requests in flight at
+    the same time, pieces of one long file or of several files (the pipeline runs
+    ``concurrent_files`` files at once).
     ``backend_url`` / ``models_url`` default to the SDK's ``BACKEND_URL`` / ``MODELS_RUN_URL``.
     """
 
@@ -200,7 +205,7 @@ class AixplainBackend:
                 if error is not None:
                     raise error
                 client.client.timeout = (self.connect_timeout, self.timeout)
-                sdk.hook_sessions(client.client)
+                sdk.configure_sessions(client.client)
                 self._client = client
             return self._client
 
@@ -212,14 +217,33 @@ class AixplainBackend:
                 self._model = model
         return self._model
 
-    def _upload(self, path: Path) -> str:
-        from aixplain.v2.upload_utils import FileUploader
+    def _upload(self, path: Path, where: str) -> str:
+        """Upload ``path`` as a temporary file; its download link.
 
-        uploader = FileUploader(backend_url=self.backend_url, api_key=self._key)
-        link = uploader.upload(str(path), is_temp=True, return_download_link=True)
-        if not link:
+        The steps of the SDK's ``FileUploader.upload``, taken one by one so that each request has
+        its own retries: the presign request (``POST sdk/file/upload/temp-url``), then the storage
+        PUT.  A PUT tried again goes to a fresh presigned URL (the refused one may have expired).
+        """
+        from aixplain.v2.upload_utils import MimeTypeDetector, PresignedUrlManager, S3Uploader
+
+        content_type = MimeTypeDetector.detect_mime_type(str(path)) or "text/csv"
+        url = PresignedUrlManager.get_temp_upload_url(self.backend_url)
+        payload = PresignedUrlManager.build_temp_payload(content_type, path.name)
+        urls: dict[str, str] = {}
+
+        def presign() -> None:
+            answer = PresignedUrlManager.request_presigned_url(url, payload, self._key)
+            urls["upload"], urls["download"] = answer["uploadUrl"], answer.get("downloadUrl") or ""
+
+        def put() -> None:
+            if "upload" not in urls:
+                self._retrying(presign, where)
+            S3Uploader.upload_file(str(path), urls.pop("upload"), content_type)
+
+        self._retrying(put, where)
+        if not urls.get("download"):
             raise BackendError("aiXplain: the upload answered without a download link; try again later")
-        return link
+        return urls["download"]
 
     def _retrying(self, op: Callable[[], T], where: str, reupload: Callable[[], None] | None = None) -> T:
         """``op()``, retried as its failures allow; any other failure becomes a :class:`BackendError`."""
@@ -237,52 +261,77 @@ class AixplainBackend:
                 retry_after = sdk.last_retry_after()
             what = where or "request"
             log.debug("aiXplain %s: %s (%s)", what, failure.kind.value, failure.detail)
-            if failure.kind is Kind.UNFETCHABLE and reupload is not None and not reuploaded:
+            left = sdk.remaining()  # the piece's deadline: no retry starts, no wait ends, after it
+            if failure.kind is Kind.UNFETCHABLE and reupload is not None and not reuploaded and _fits(0.0, left):
                 reuploaded = True
                 log.info("aiXplain %s: the service could not fetch the audio; uploading it again", what)
                 reupload()
                 continue
             if failure.kind is Kind.RATE_LIMIT and rate + 1 < self.retry.rate_limit_attempts:
-                rate += 1
-                delay = retry_after if retry_after is not None else self.retry.delay(rate)
+                delay = retry_after if retry_after is not None else self.retry.delay(rate + 1)
                 delay = min(delay, self.retry.retry_after_max)
-                log.info("aiXplain %s: rate limited; retrying in %.1f s", what, delay)
-                self.sleep(delay)
-                continue
+                if _fits(delay, left):
+                    rate += 1
+                    log.info("aiXplain %s: rate limited; retrying in %.1f s", what, delay)
+                    self.sleep(delay)
+                    continue
             if failure.kind is Kind.TRANSIENT and transient + 1 < self.retry.attempts:
-                transient += 1
-                delay = self.retry.delay(transient)
-                log.info("aiXplain %s: %s; retrying in %.1f s", what, failure.detail[:120], delay)
-                self.sleep(delay)
-                continue
+                delay = self.retry.delay(transient + 1)
+                if _fits(delay, left):
+                    transient += 1
+                    log.info("aiXplain %s: %s; retrying in %.1f s", what, failure.detail[:120], delay)
+                    self.sleep(delay)
+                    continue
             attempts = rate + 1 if failure.kind is Kind.RATE_LIMIT else transient + 1
             raise BackendError(self._scrub(describe(failure, where, self.timeout, attempts)))
 
     # -- one piece -------------------------------------------------------------------------------
     def _run_piece(self, samples: np.ndarray, language: str | None, where: str, path: Path) -> dict[str, Any]:
-        """Encode (to ``path``), upload and transcribe one piece; the final answer body."""
+        """Encode (to ``path``), upload and transcribe one piece; the final answer body.
+
+        Everything sent for the piece, retries and their waits included, ends within
+        ``self.timeout`` seconds of its first request (:func:`aixplain_sdk.deadline`)."""
         encode(samples, path, self.audio_format)
         size = path.stat().st_size
         if size > PROVIDER_MAX_BYTES:
             raise BackendError(f"aiXplain ({where}): the encoded audio is {size} bytes, over the 25 MB limit")
+        try:
+            # In a helper thread (captioner.interrupt): Ctrl-C need not wait for a request to end.
+            result = interrupt.call(self._send_piece, path, language, where)
+        finally:
+            path.unlink(missing_ok=True)
+        body = dict(getattr(result, "_raw_data", None) or {})
+        body.setdefault("runTime", result.run_time)
+        body.setdefault("usedCredits", result.used_credits)
+        return body
+
+    def _send_piece(self, path: Path, language: str | None, where: str) -> Any:
+        with sdk.deadline(self.timeout):
+            return self._send_piece_by(path, language, where)
+
+    def _send_piece_by(self, path: Path, language: str | None, where: str) -> Any:
         model = self._get_model()
-        link = [self._retrying(lambda: self._upload(path), where)]
+        link = [self._upload(path, where)]
 
         def reupload() -> None:
-            link[0] = self._retrying(lambda: self._upload(path), where)
+            link[0] = self._upload(path, where)
 
         # A poll that failed after the run was accepted is resumed, not resubmitted: a submission
         # is billed again (protocol reference 7.2/7.3; the SDK's "Polling failed" error keeps the URL).
-        pending: dict[str, Any] = {"poll": None, "deadline": 0.0}
+        pending: dict[str, Any] = {"poll": None}
 
-        def poll(url: str) -> Any:
-            remaining = pending["deadline"] - time.monotonic()
-            if remaining <= 0:
+        def left() -> float:
+            seconds = sdk.remaining() or 0.0
+            if seconds <= 0:
                 from aixplain.v2.exceptions import TimeoutError as SdkTimeout
 
                 raise SdkTimeout(f"Operation timed out after {self.timeout:g} seconds")
+            return seconds
+
+        def poll(url: str) -> Any:
+            budget = left()
             pending["poll"] = url
-            return model.sync_poll(url, timeout=remaining, wait_time=self.retry.poll_wait)
+            return model.sync_poll(url, timeout=budget, wait_time=self.retry.poll_wait)
 
         def run() -> Any:
             try:
@@ -290,14 +339,13 @@ class AixplainBackend:
                     log.info("aiXplain %s: polling the run again", where or "request")
                     result = poll(pending["poll"])
                 else:
-                    pending["deadline"] = time.monotonic() + self.timeout
                     result = None
                     try:
                         result = model.run(
                             source_audio=link[0],
                             sourcelanguage=language or "en",
                             options={"includeRawData": True},
-                            timeout=self.timeout,
+                            timeout=left(),
                             wait_time=self.retry.poll_wait,
                         )
                     except requests.exceptions.ReadTimeout:
@@ -318,14 +366,7 @@ class AixplainBackend:
                 raise MalformedAnswer(f"the run is neither completed nor given a poll URL (status {status!r})")
             return result
 
-        try:
-            result = self._retrying(run, where, reupload=reupload)
-        finally:
-            path.unlink(missing_ok=True)
-        body = dict(getattr(result, "_raw_data", None) or {})
-        body.setdefault("runTime", result.run_time)
-        body.setdefault("usedCredits", result.used_credits)
-        return body
+        return self._retrying(run, where, reupload=reupload)
 
     # -- Backend protocol ------------------------------------------------------------------------
     def transcribe(
@@ -396,18 +437,25 @@ class AixplainBackend:
 
     def _run_parallel(self, chunks: list[Chunk], work: Callable[[Chunk], None]) -> None:
         """Run ``work`` on every chunk, ``jobs`` at a time; the first failure (in chunk order) wins."""
-        with ThreadPoolExecutor(max_workers=min(self.jobs, len(chunks)), thread_name_prefix="aixplain") as pool:
+        pool = ThreadPoolExecutor(max_workers=min(self.jobs, len(chunks)), thread_name_prefix="aixplain")
+        try:
             futures = [pool.submit(work, chunk) for chunk in chunks]
-            finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            if any(f.exception() for f in finished):
-                for f in futures:
-                    f.cancel()
+            wait(futures, return_when=FIRST_EXCEPTION)
+        except BaseException:  # Ctrl-C: the requests in flight are not waited for
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True, cancel_futures=True)  # after a failure: the chunks not started are dropped
         for future in futures:
             if future.cancelled():
                 continue
             error = future.exception()
             if error is not None:
                 raise _without_context(error)
+
+
+def _fits(delay: float, left: float | None) -> bool:
+    """Whether a retry after ``delay`` seconds starts before the deadline (``left``: None, none)."""
+    return left is None or delay < left
 
 
 def _failed_poll_url(exc: BaseException) -> str | None:

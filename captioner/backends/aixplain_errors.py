@@ -185,6 +185,8 @@ def classify(exc: BaseException, last_status: int | None = None) -> Failure:
     if isinstance(exc, aix.FileUploadError):
         status = _status_from_chain(exc)
         kind = (_kind_for_status(status) if status else None) or _kind_for_text(text)
+        if kind is None and _in_chain(exc, requests.exceptions.ReadTimeout):
+            return Failure(Kind.TRANSIENT, None, "ReadTimeout: " + text)
         if kind is None and _is_transport(exc):
             kind = Kind.TRANSIENT
         return Failure(kind or Kind.OTHER, status, text)
@@ -263,7 +265,7 @@ def describe(failure: Failure, where: str = "", timeout: float | None = None, at
         )
     if kind is Kind.RATE_LIMIT:
         return prefix + f"rate limit still exceeded{tries} ({status}{detail}); lower --jobs or wait a minute and rerun"
-    if kind is Kind.TRANSIENT and "ReadTimeout" in failure.detail:
+    if kind is Kind.TRANSIENT and ("ReadTimeout" in failure.detail or "deadline passed" in failure.detail):
         limit = f" within {timeout:g} s" if timeout else ""
         return prefix + f"no answer{limit}{tries}; raise --aixplain-timeout or try again later"
     if kind is Kind.TRANSIENT:

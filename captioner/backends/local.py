@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from captioner import interrupt
 from captioner.backends import ProgressCallback, TranscribeOptions
 from captioner.backends.chunking import plan_chunks, speech_regions
 from captioner.errors import BackendError, ModelError
@@ -69,10 +70,12 @@ def default_threads() -> int:
 def load_whisper(model_ref: str, device: str, compute_type: str, threads: int, workers: int = 1) -> ReusingWhisperModel:
     """One loaded model per process and settings (a library user or a test run reuses it).
 
-    ``workers``: calls CTranslate2 runs at once (from as many threads), each on ``threads``."""
+    ``workers``: calls CTranslate2 runs at once (from as many threads), each on ``threads``.
+    Loaded through :func:`captioner.interrupt.call`: a Ctrl-C during the load takes effect at once."""
     from captioner.backends.whisper_model import ReusingWhisperModel
 
-    return ReusingWhisperModel(
+    return interrupt.call(
+        ReusingWhisperModel,
         model_ref,
         device=device,
         compute_type=compute_type,

@@ -8,7 +8,8 @@ will use (faster-whisper decodes up to the last frame but one), so the second en
 The memo compares whole inputs: where they differ nothing is reused and nothing changes.
 
 Its CTranslate2 model sits behind a :class:`LanguageGate`, so that ``multilingual`` decoding
-switches language only on clear evidence.
+switches language only on clear evidence, and each of its calls runs through
+:func:`captioner.interrupt.call`, so that Ctrl-C need not wait for a window's beam search.
 
 Loaded with ``num_workers`` > 1, CTranslate2 runs that many calls at once from as many Python
 threads (it releases the GIL): each thread has its own memo, so no thread sees another's file.
@@ -24,12 +25,14 @@ import numpy as np
 from faster_whisper import WhisperModel
 
 from captioner.backends.language_gate import LanguageGate
+from captioner.interrupt import NativeCalls
 
 
 class ReusingWhisperModel(WhisperModel):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.model = self.language_gate = LanguageGate(self.model)  # see captioner.backends.language_gate
+        # see captioner.backends.language_gate and captioner.interrupt
+        self.model = self.language_gate = LanguageGate(NativeCalls(self.model))
         self._local = threading.local()  # the calling thread's memo: (key, encoder output)
         self._count_lock = threading.Lock()
         self.encoder_calls = 0  # encoder passes actually run, all threads (for tests and benchmarks)

@@ -1,0 +1,198 @@
+"""The command line at its edges: a missing extra, a bad language, usage lines, Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import AIX_KEY, ROOT, SAMPLES, run_ffmpeg
+
+from captioner.cli import main, settings_from_options
+from captioner.fake_aixplain import NEVER, Fault, Scenario
+from captioner.languages import parse_language
+
+# Makes `import aixplain` and `import requests` fail as on a machine without the aixplain extra
+# (requests comes with the SDK; faster-whisper's huggingface_hub uses httpx).
+BLOCKER = """
+import sys
+
+class _NotInstalled:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("aixplain", "requests"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, _NotInstalled())
+"""
+
+
+def captioner(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "captioner", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize("command", ["run", "sync", "review"])
+def test_aixplain_without_the_extra_is_one_line_naming_the_install(tmp_path, command) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(BLOCKER, "utf-8")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "jfk.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes())
+    env = {"PYTHONPATH": os.pathsep.join([str(blocker), str(ROOT)]), "AIXPLAIN_API_KEY": "k"}
+    if command == "run":
+        proc = captioner(tree / "jfk.mp4", "--backend", "aixplain", env=env)
+    elif command == "review":  # the cached transcript of a file captioned on aiXplain
+        proc = captioner("review", tree / "jfk.mp4", "--backend", "aixplain", env=env)
+    else:
+        (tree / "captioner.toml").write_text('backend = "aixplain"\n', "utf-8")
+        proc = captioner("sync", env=env, cwd=tree)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "captioner: error: the aiXplain backend needs the aiXplain SDK (aixplain is not installed): "
+        "pip install 'captioner[aixplain]'"
+    ]
+    assert sorted(p.name for p in tree.iterdir()) == sorted(["jfk.mp4", *(["captioner.toml"] * (command == "sync"))])
+
+
+@pytest.mark.parametrize("command", [["jfk.mp4"], ["check"], ["sync"], ["review", "jfk.mp4"]])
+def test_an_unknown_language_is_a_usage_error_naming_it(tmp_path, monkeypatch, command) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "jfk.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes())
+    result = CliRunner().invoke(main, [*command, "-l", "xx"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '-l' / '--language': 'xx' is not a language Whisper knows" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jfk.mp4"], "nothing was transcribed or written"
+
+
+def test_an_unknown_language_in_the_config_is_one_line(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "captioner.toml").write_text('language = "english please"\n', "utf-8")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        "captioner: error: captioner.toml: language: 'english please' is not a language Whisper knows; "
+        "use a code such as en or de, a name such as German, or auto"
+    ]
+
+
+def test_languages_are_given_as_codes_names_or_tags() -> None:
+    assert [parse_language(v) for v in ("de", " German ", "de-AT", "EN", "auto", "Mandarin")] == [
+        "de", "de", "de", "en", None, "zh",
+    ]  # fmt: skip
+    settings = settings_from_options(_run_options("-l", "German"))
+    assert settings.options.language == "de"
+    assert settings_from_options(_run_options("-l", "auto")).options.language is None
+    assert settings_from_options(_run_options()).options.language is None
+
+
+def _run_options(*args: str) -> dict:
+    """The main command's options, parsed from ``args`` as the command line would."""
+    command = main.commands["run"]
+    with command.make_context("captioner", ["x.mp4", *args]) as ctx:
+        return dict(ctx.params)
+
+
+@pytest.mark.parametrize("args", [["--style", "foo", "x.mp4"], [], ["x.mp4", "-l", "xx"]])
+def test_usage_errors_show_the_command_as_typed(args) -> None:
+    """The main job is the hidden `run` command; its usage lines say `captioner`, as it is typed."""
+    result = CliRunner().invoke(main, args, prog_name="captioner")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage: captioner [OPTIONS] PATHS...\nTry 'captioner --help' for help.\n")
+    assert "captioner run" not in result.stderr
+    help_text = CliRunner().invoke(main, ["--help"], prog_name="captioner").output
+    assert help_text.startswith("Usage: captioner [OPTIONS] PATHS...") and "captioner run" not in help_text
+    # the subcommands keep their names
+    check = CliRunner().invoke(main, ["check", "--bogus"], prog_name="captioner")
+    assert check.exit_code == 2 and "Usage: captioner check [OPTIONS] [PATHS]..." in check.stderr
+
+
+def test_ctrl_c_stops_within_a_second_at_any_point(tmp_path) -> None:
+    """Ctrl-C while the embedded model is joined and loaded, windows encoded, beams searched: the
+    native calls (CTranslate2, onnxruntime) used to end first, up to 10 s later."""
+    media = tmp_path / "talk.flac"
+    run_ffmpeg("-stream_loop", "26", "-i", str(SAMPLES / "jfk.mp4"), "-vn", "-c:a", "flac", str(media))  # 297 s
+    for delay in (1.0, 5.0, 9.0, 13.0):
+        cache, out = tmp_path / f"cache{delay}", tmp_path / f"out{delay}"  # a fresh cache: the model is joined
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "CAPTIONER_CACHE_DIR": str(cache)}
+        # Over 120 s the windows are decoded 3 at a time: with --beam-size 30 on one thread that
+        # beam search is one native call of about 7 s (most of the run), as on a slow machine.
+        command = [sys.executable, "-m", "captioner", str(media), "-o", str(out), "--beam-size", "30", "--threads", "1"]
+        proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        assert proc.poll() is None, "the run ended before the Ctrl-C"
+        proc.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        _, err = proc.communicate(timeout=300)
+        waited = time.monotonic() - sent
+        assert proc.returncode == 130, err
+        assert "interrupted" in err and "Traceback" not in err and "Aborted" not in err, err
+        assert waited < 2.0, f"Ctrl-C {delay} s into the run took {waited:.1f} s to stop it"
+        assert not out.exists() or not list(out.iterdir())
+        assert not [p for p in cache.rglob("*") if p.name.endswith(".tmp")], "no partial file in the cache"
+
+
+def test_ctrl_c_removes_the_models_temporary_folder(tmp_path) -> None:
+    """A cache that cannot hold the model: it is joined in a temporary folder removed at exit,
+    also when Ctrl-C ends the process in the middle of a native call."""
+    media = tmp_path / "talk.flac"
+    run_ffmpeg("-stream_loop", "26", "-i", str(SAMPLES / "jfk.mp4"), "-vn", "-c:a", "flac", str(media))  # 297 s
+    (tmp_path / "not-a-folder").write_text("", "utf-8")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CAPTIONER_CACHE_DIR": str(tmp_path / "not-a-folder")}
+    env["TMPDIR"] = str(temp)
+    command = [sys.executable, "-m", "captioner", str(media), "-o", str(tmp_path / "out"), "--beam-size", "30"]
+    proc = subprocess.Popen([*command, "--threads", "1"], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(temp.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(4.0)  # the model loaded, windows being encoded or searched
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err
+    assert "joined in a temporary folder" in err
+    assert list(temp.iterdir()) == []
+
+
+@pytest.mark.parametrize("files", [1, 2])
+def test_ctrl_c_does_not_wait_for_aixplain_requests(fake, tmp_path, files) -> None:
+    """Requests the service never answers, from the main thread (one file) or from a thread per
+    file (two): the command stops at once and its temporary files go with it."""
+    fake.scenario = Scenario(faults=[Fault("record", 503, count=99, delay=NEVER)])
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    media = []
+    for index in range(files):
+        media.append(tmp_path / f"talk{index}.mp4")
+        media[-1].write_bytes((SAMPLES / "jfk.mp4").read_bytes())
+    env = {**os.environ, **fake.env(), "AIXPLAIN_API_KEY": AIX_KEY, "TMPDIR": str(temp), "PYTHONPATH": str(ROOT)}
+    env["CAPTIONER_CACHE_DIR"] = str(tmp_path / "cache")
+    env.pop("TEAM_API_KEY", None)
+    command = [sys.executable, "-m", "captioner", *map(str, media), "--backend", "aixplain", "--jobs", "2"]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not fake.calls("GET", "/v2/models/") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - sent < 3.0
+    assert "interrupted" in err and "Traceback" not in err
+    assert list(temp.iterdir()) == [], "the encoded audio went with the run"
+    assert sorted(p.name for p in tmp_path.glob("talk*")) == sorted(p.name for p in media), "no captions"
