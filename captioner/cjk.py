@@ -78,6 +78,7 @@ def may_break(before: str, after: str) -> bool:
 def cut_points(text: str, max_chars: int) -> list[int]:
     """Offsets cutting ``text`` into pieces of at most ``max_chars`` characters, each as late as
     the kinsoku rules allow (a run with no allowed break at all is cut at ``max_chars``)."""
+    max_chars = max(1, max_chars)  # a style that bypassed its bounds must not loop forever
     cuts: list[int] = []
     pos = 0
     while len(text) - pos > max_chars:
