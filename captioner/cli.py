@@ -53,6 +53,7 @@ Other commands (captioner COMMAND --help):
   sync    caption what check lists and update captions.lock
   review  list doubtful cues of a transcript (.json)
   cache   info | clear: the transcript cache
+  edit    review and correct captions in the browser (a local caption studio)
 """
 
 
@@ -676,6 +677,11 @@ def cache_clear() -> None:
     """Delete every cached transcript (the model is kept)."""
     removed = TranscriptCache().clear()
     click.echo(f"removed {removed} cached transcripts")
+
+
+from captioner.edit.command import edit_command  # noqa: E402
+
+main.add_command(edit_command)
 
 
 def _configure_logging(debug: bool, verbose: bool = False) -> None:
