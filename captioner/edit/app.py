@@ -94,6 +94,9 @@ def create_app(studio: Studio, token: str, port: int, retranscriber: Retranscrib
     async def edit(request: Request) -> Response:
         return page("media.html")
 
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204)
+
     async def media(request: Request) -> Response:
         path = studio.media_path(request.path_params["path"])
         return FileResponse(path.resolve())
@@ -175,6 +178,7 @@ def create_app(studio: Studio, token: str, port: int, retranscriber: Retranscrib
     routes = [
         Route("/", index),
         Route("/edit", edit),
+        Route("/favicon.ico", favicon),
         Route("/media/{path:path}", media),
         Route("/api/files", files),
         Route("/api/media", document),

@@ -6,8 +6,8 @@ Everything here is plain Python (no HTTP): :mod:`captioner.edit.app` maps reques
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from pathlib import Path, PurePosixPath
 
 from captioner.edit import captions
