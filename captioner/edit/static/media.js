@@ -516,7 +516,7 @@ async function load() {
 
 // For scripts and tests driving the page (read-only views of its state).
 globalThis.studio = {
-  get cues() { return cues; }, get selected() { return selected; }, get current() { return current; },
+  get doc() { return doc; }, get cues() { return cues; }, get selected() { return selected; }, get current() { return current; },
   get dirty() { return dirty; }, regions: () => (regions ? regions.getRegions().filter((r) => r.id.startsWith("cue-")) : []),
 };
 load();
