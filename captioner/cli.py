@@ -43,6 +43,7 @@ Examples:
   captioner check                         CI: fail when captions are missing or stale
   captioner sync                          caption what is missing or stale (captions.lock)
   captioner talk.mp4 --review             also talk.review.txt: cues a person should check
+  captioner review --html out/ talk.mp4   out/talk.mp4.html: the cues to check, as a web page
   captioner --backend aixplain talk.mp4   Whisper Large on aiXplain (AIXPLAIN_API_KEY)
 
 \b
@@ -629,20 +630,41 @@ def sync_command(
     "--max-no-speech", type=click.FloatRange(0, 1), default=ReviewThresholds.no_speech_prob, show_default=True
 )
 @click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
+@click.option(
+    "--html",
+    "html_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Instead, write DIR/<media>.html per file: player, cues, doubtful cues (self-contained, for CI).",
+)
 def review_command(
-    files: tuple[Path, ...], min_word_prob: float, min_logprob: float, max_no_speech: float, style: str
+    files: tuple[Path, ...],
+    min_word_prob: float,
+    min_logprob: float,
+    max_no_speech: float,
+    style: str,
+    html_dir: Path | None,
 ) -> None:
     """List the cues whose words fall below the confidence thresholds, with their times.
 
     FILES are transcripts written by -f json, or media files whose .json sits beside them.
     Doubtful cues are a warning for a person to check: the exit status is 0 unless a file
-    cannot be read.
+    cannot be read.  With --html, the pages show the caption files beside each media (the
+    tree's style; the transcript from the .json or the transcript cache).
     """
     from captioner.review import format_report, review
     from captioner.segmentation import segment
     from captioner.transcript import Transcript
 
     thresholds = ReviewThresholds(min_word_prob, min_logprob, max_no_speech)
+    if html_dir is not None:
+        from captioner.edit.report import write_reports
+
+        pages, problems = write_reports(files, html_dir, thresholds)
+        for page in pages:
+            click.echo(f"captioner review: wrote {page}", err=True)
+        for problem in problems:
+            click.echo(error_line(str(problem)), err=True)
+        sys.exit(EXIT_FAILED if problems else EXIT_OK)
     failed = 0
     for path in files:
         source = path if path.suffix.lower() == ".json" else path.with_suffix(".json")

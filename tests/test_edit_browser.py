@@ -152,3 +152,25 @@ def test_waveform_regions_retime_cues_with_undo(browser, tree: Path, serve) -> N
     wait(browser, f"Math.abs(studio.cues[2].end - {before}) < 0.001")
     region_end = browser.execute_script("return studio.regions().find(r => r.id === 'cue-2').end")
     assert abs(region_end - before) < 0.001
+
+
+def test_review_html_page_plays_offline_and_shows_markup_as_text(browser, tree: Path) -> None:
+    from click.testing import CliRunner
+
+    from captioner.cli import main
+
+    subs = list(srt.parse((tree / "jfk.srt").read_text("utf-8")))
+    subs[0].content = "<b>x</b></script><script>window.pwned = 1</script>"
+    (tree / "jfk.srt").write_text(srt.compose(subs), "utf-8")
+    result = CliRunner().invoke(main, ["review", "--html", str(tree / "out"), str(tree / "jfk.mp4")])
+    assert result.exit_code == 0, result.stderr
+    browser.get((tree / "out" / "jfk.mp4.html").as_uri())
+    wait(browser, "document.getElementById('player').readyState >= 1")  # the media beside the tree plays
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")) == len(subs)
+    assert browser.execute_script("return document.getElementById('player').textTracks[0].cues.length") == len(subs)
+    assert browser.find_element(By.CSS_SELECTOR, "#cues li.cue .cue-words").text == subs[0].content
+    assert browser.execute_script("return window.pwned") is None
+    browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")[2].click()
+    wait(browser, "!document.getElementById('player').seeking")
+    assert abs(browser.execute_script("return document.getElementById('player').currentTime")
+               - subs[2].start.total_seconds()) < 0.2
