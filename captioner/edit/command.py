@@ -30,11 +30,14 @@ def edit_command(paths: tuple[Path, ...], root: Path | None, port: int, no_brows
     from captioner.cli import OneLineError, _open_tree
 
     scanner, scope = _open_tree(paths, root, {}, no_cache=False)
-    from captioner.edit.server import EditServer
     from captioner.edit.studio import Studio
 
+    studio = Studio(scanner, scope)
+    studio.prefetch()  # the index is being computed while the server starts and the browser opens
+    from captioner.edit.server import EditServer
+
     try:
-        server = EditServer(Studio(scanner, scope), port)
+        server = EditServer(studio, port)
     except OSError as exc:
         raise OneLineError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
     click.echo(server.url)

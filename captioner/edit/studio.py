@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import asdict
 from pathlib import Path, PurePosixPath
 
@@ -49,6 +50,7 @@ class Studio:
         self.index = TreeIndex(scanner, self.summary, scope)
         self._save_locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
+        self._prefetched: Future[list[dict]] | None = None
 
     # -- paths ---------------------------------------------------------------------------------
 
@@ -82,7 +84,24 @@ class Studio:
             "style": sum(1 for r in rows if r["problems"] or r["errors"]),
         }
 
+    def prefetch(self) -> None:
+        """Start computing the index now (while the server starts and the browser opens); the first
+        :meth:`files` call takes that result, later calls compute afresh."""
+        future: Future[list[dict]] = Future()
+
+        def work() -> None:
+            try:
+                future.set_result(self.index.rows())
+            except BaseException as exc:  # handed to the request that takes it
+                future.set_exception(exc)
+
+        self._prefetched = future
+        threading.Thread(target=work, name="captioner-edit-index", daemon=True).start()
+
     def files(self) -> list[dict]:
+        future, self._prefetched = self._prefetched, None
+        if future is not None:
+            return future.result()
         return self.index.rows()
 
     def document(self, rel: str) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,15 +19,16 @@ from pathlib import Path
 
 from captioner.errors import CaptionerError
 from captioner.fsutil import atomic_write_text, cache_dir
-from captioner.status import ORPHAN, FileStatus, Scanner, caption_paths
+from captioner.project import settings_digest
+from captioner.status import ORPHAN, Scanner
 
 SUMMARY_VERSION = 1
 Summarise = Callable[[str], dict]
 
 
-def _stamp(path: Path) -> list[int] | None:
+def _stamp(path: str) -> list[int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return [st.st_size, st.st_mtime_ns, st.st_ino]
@@ -78,27 +80,41 @@ class TreeIndex:
         self.summarise = summarise
         self.scope = list(scope)
         self.summaries = SummaryCache(scanner.root)
+        self._root = str(scanner.root)
+        self._style_key = settings_digest(scanner.config.style.to_dict())
 
     def stamps(self, rel: str) -> list:
-        root = self.scanner.root
-        files = [rel, *caption_paths(rel, ("srt", "vtt", "json")).values()]
-        return [self.scanner.config.settings_hash(rel), *(_stamp(root / f) for f in files)]
+        """What a summary depends on: the style, the file's language setting, and the stat stamps of
+        the media and of its caption and transcript files (plain string paths: this runs per file)."""
+        config = self.scanner.config
+        stem = os.path.splitext(rel)[0]
+        files = [rel, *(f"{stem}.{fmt}" for fmt in ("srt", "vtt", "json"))]
+        return [self._style_key, config.language_for(rel), *(_stamp(os.path.join(self._root, f)) for f in files)]
 
-    def summary(self, status: FileStatus) -> dict:
-        if status.state == ORPHAN:
-            return {}
-        stamps = self.stamps(status.path)
-        known = self.summaries.get(status.path, stamps)
-        if known is None:
-            known = self.summarise(status.path)
-            self.summaries.put(status.path, stamps, known)
-        return known
+    def _compute(self, rel: str, stamps: list) -> dict:
+        summary = self.summarise(rel)
+        self.summaries.put(rel, stamps, summary)
+        return summary
 
     def rows(self) -> list[dict]:
         report = self.scanner.scan(self.scope)
-        with ThreadPoolExecutor(max_workers=self.scanner.workers) as pool:
-            summaries = list(pool.map(self.summary, report.files))
-        self.summaries.save()
+        summaries: list[dict | None] = []
+        missing: list[tuple[int, str, list]] = []
+        for f in report.files:  # cache hits here: a thread per file costs more than a lookup
+            if f.state == ORPHAN:
+                summaries.append({})
+                continue
+            stamps = self.stamps(f.path)
+            known = self.summaries.get(f.path, stamps)
+            if known is None:
+                missing.append((len(summaries), f.path, stamps))
+            summaries.append(known)
+        if missing:
+            with ThreadPoolExecutor(max_workers=self.scanner.workers) as pool:
+                computed = pool.map(lambda item: self._compute(item[1], item[2]), missing)
+                for (index, _, _), summary in zip(missing, computed):
+                    summaries[index] = summary
+            self.summaries.save()
         return [
             {
                 "path": f.path,
