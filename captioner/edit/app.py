@@ -21,7 +21,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from captioner.edit.analysis import EditCue
+from captioner.edit.analysis import EditCue, analyse
 from captioner.edit.captions import CaptionReadError
 from captioner.edit.paths import OutsideTree
 from captioner.edit.peaks import RATE, cached_peaks
@@ -66,6 +66,13 @@ def _number(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise BadRequest(f"{name} must be a number of seconds")
     return float(value)
+
+
+def _text(data: dict, name: str) -> str:
+    value = data.get(name) or ""
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be text")
+    return value.strip()
 
 
 def _cues(data: dict) -> list[EditCue]:
@@ -118,7 +125,7 @@ def create_app(studio: Studio, token: str, port: int, retranscriber: Retranscrib
         data = await run_in_threadpool(compute)
         return Response(data, media_type="application/octet-stream", headers={"x-peaks-rate": str(RATE)})
 
-    async def analyse(request: Request) -> Response:
+    async def check_cues(request: Request) -> Response:
         rel, data = _path(request), await _body(request)
         return JSONResponse({"cues": await run_in_threadpool(studio.analyse, rel, _cues(data))})
 
@@ -149,20 +156,17 @@ def create_app(studio: Studio, token: str, port: int, retranscriber: Retranscrib
         rel, data = _path(request), await _body(request)
         path = studio.media_path(rel)
         start, end = _number(data.get("start"), "start"), _number(data.get("end"), "end")
-        language = (data.get("language") or "").strip().lower() or None
-        prompt = (data.get("prompt") or "").strip() or None
-        transcript, _ = studio.transcripts.find(rel)
-        known = transcript.language if transcript else studio.config.language_for(rel)
-        style = studio.style_for(rel, language or known)
+        language, prompt = _text(data, "language").lower() or None, _text(data, "prompt") or None
 
         def work() -> dict:
-            from captioner.edit.analysis import analyse as analyse_cues
-
+            transcript, _ = studio.transcripts.find(rel)
+            known = transcript.language if transcript else studio.config.language_for(rel)
+            style = studio.style_for(rel, language or known)
             try:
                 cues, heard = engine.propose(path, start, end, style, language, prompt)
             except ValueError as exc:
                 raise BadRequest(str(exc)) from None
-            return {"language": heard.language, "cues": analyse_cues(cues, heard, style, studio.thresholds)}
+            return {"language": heard.language, "cues": analyse(cues, heard, style, studio.thresholds)}
 
         return JSONResponse(await run_in_threadpool(work))
 
@@ -183,7 +187,7 @@ def create_app(studio: Studio, token: str, port: int, retranscriber: Retranscrib
         Route("/api/files", files),
         Route("/api/media", document),
         Route("/api/peaks", peaks),
-        Route("/api/analyse", analyse, methods=["POST"]),
+        Route("/api/analyse", check_cues, methods=["POST"]),
         Route("/api/save", save, methods=["POST"]),
         Route("/api/reflow", do_reflow, methods=["POST"]),
         Route("/api/retranscribe", retranscribe, methods=["POST"]),

@@ -54,7 +54,10 @@ class Gate:
         return candidate is not None and hmac.compare_digest(candidate.encode(), self.token.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "websocket":  # the app has none: never let one past the checks
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] != "http":  # lifespan
             await self.app(scope, receive, send)
             return
         response = self.refusal(scope)

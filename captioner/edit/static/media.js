@@ -1,7 +1,5 @@
 // The media page: player, cue list, waveform, editing and saving.
 import { getJSON, mediaUrl, postJSON, status } from "./common.js";
-import WaveSurfer from "./vendor/wavesurfer.esm.js";
-import RegionsPlugin from "./vendor/regions.esm.js";
 
 const { cueElement, fillCue, findCue, fillTrack, el, time } = globalThis.CueView;
 const path = new URLSearchParams(location.search).get("path");
@@ -379,6 +377,9 @@ function highlightRegion() {
 
 async function loadWaveform() {
   try {
+    // Loaded after the cue list is drawn: the list does not wait for the waveform's code.
+    const [{ default: WaveSurfer }, { default: RegionsPlugin }] = await Promise.all([
+      import("./vendor/wavesurfer.esm.js"), import("./vendor/regions.esm.js")]);
     const response = await fetch(`/api/peaks?path=${encodeURIComponent(path)}`, { credentials: "same-origin" });
     if (!response.ok) throw new Error(await response.text());
     const rate = Number(response.headers.get("x-peaks-rate"));
