@@ -174,3 +174,48 @@ def test_review_html_page_plays_offline_and_shows_markup_as_text(browser, tree: 
     wait(browser, "!document.getElementById('player').seeking")
     assert abs(browser.execute_script("return document.getElementById('player').currentTime")
                - subs[2].start.total_seconds()) < 0.2
+
+
+def test_split_merge_add_delete_undo_and_a_retranscribed_proposal(browser, tree: Path, serve) -> None:
+    app = serve(tree)
+    open_media(browser, app)
+    original = browser.execute_script("return studio.cues.map(c => [c.start, c.end, c.text])")
+
+    def click(button_id: str) -> None:
+        browser.find_element(By.ID, button_id).click()
+
+    def texts() -> list[str]:
+        return browser.execute_script("return studio.cues.map(c => c.text)")
+
+    browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")[3].click()  # "ask what you can do for your country."
+    wait(browser, "!document.getElementById('player').seeking")
+    browser.execute_script(f"document.getElementById('player').currentTime = {(original[3][0] + original[3][1]) / 2}")
+    click("split")
+    assert len(texts()) == 5
+    assert " ".join(texts()[3:5]) == original[3][2] and all(texts()[3:5])
+    click("merge")
+    wait(browser, "studio.cues.length === 4")
+    assert texts()[3] == original[3][2]
+    click("delete")
+    assert len(texts()) == 3
+    browser.execute_script("document.getElementById('player').currentTime = 10.7")
+    click("add")
+    wait(browser, "studio.cues.length === 4 && studio.cues[3].text === ''")
+    assert browser.execute_script("return studio.cues[3].errors.length") > 0  # an empty cue cannot be saved
+    body = browser.find_element(By.TAG_NAME, "body")
+    for _ in range(5):
+        body.send_keys(Keys.ESCAPE)
+        body.send_keys(Keys.CONTROL, "z")
+    assert browser.execute_script("return studio.cues.map(c => [c.start, c.end, c.text])") == original
+    # Re-transcribe the third cue with the local engine; the proposal replaces it once accepted.
+    browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")[2].click()
+    click("retranscribe")
+    wait(browser, "!document.getElementById('proposal').hidden", timeout=120)
+    proposed = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#proposal-cues li.cue .cue-words")]
+    assert proposed and all(proposed)
+    click("accept")
+    wait(browser, "document.getElementById('proposal').hidden")
+    assert " ".join(texts()[2 : 2 + len(proposed)]) == " ".join(proposed)
+    body.send_keys(Keys.CONTROL, "s")
+    wait(browser, "document.getElementById('status').textContent.startsWith('Saved')")
+    assert [s.content for s in srt.parse((tree / "jfk.srt").read_text("utf-8"))] == texts()
