@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from captioner.burn import BurnOptions, burn
 from captioner.errors import MediaError
+from captioner.media import probe
 from captioner.mux import SubtitleTrack, default_output, has_cues, iso639_2, language_from_filename, mux
 
 
@@ -37,9 +39,7 @@ def caption_video(
     without any cue (no speech) are not put into the video: nothing is written (None).
     """
     caption_file = pick_caption_file(captions, video)
-    output = default_output(video, burn=burn_in)
-    if output_dir is not None:
-        output = output_dir / output.name
+    output = video_output(video, burn_in=burn_in, output_dir=output_dir)
     if not has_cues(caption_file):
         return None, False  # no speech: nothing to put into the video, which is left alone
     if not in_place and output.exists() and not overwrite:
@@ -54,6 +54,18 @@ def caption_video(
     return mux(video, [track], output, in_place=in_place), True
 
 
+def video_output(video: Path, *, burn_in: bool, output_dir: Path | None = None) -> Path:
+    """Where :func:`caption_video` writes the new video (without ``in_place``)."""
+    output = default_output(video, burn=burn_in)
+    return output if output_dir is None else output_dir / output.name
+
+
+def has_caption_track(video: Path) -> bool:
+    """Whether ``video`` holds a subtitle track titled as captioner titles its tracks (``Captions``,
+    ``Captions (de)``): one that ``--mux --in-place`` or ``captioner mux`` put there."""
+    return any(_OUR_TITLE.fullmatch(s.title or "") for s in probe(video).subtitle_streams)
+
+
 def tracks_for(captions: Sequence[Path], language: str | None) -> list[SubtitleTrack]:
     """Tracks for existing caption files: ``language`` if given, else the file name's (``talk.de.srt``)."""
     tracks = []
@@ -61,6 +73,9 @@ def tracks_for(captions: Sequence[Path], language: str | None) -> list[SubtitleT
         lang = language or language_from_filename(path)
         tracks.append(SubtitleTrack(Path(path), lang, title=_title(lang)))
     return tracks
+
+
+_OUR_TITLE = re.compile(r"Captions( \(.+\))?")
 
 
 def _title(language: str | None) -> str:

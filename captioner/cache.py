@@ -4,8 +4,9 @@ An entry is one transcript (the schema's JSON), stored under a key made of the m
 content hash, the audio stream, the backend and model, and every decoding option that changes the
 words.  Style, formats and output paths are not in the key: changing them re-formats from the
 cache.  Entries are written atomically (temp file, then rename), so concurrent runs never see a
-half-written entry; an entry that does not parse is deleted and rebuilt.  Nothing secret is
-stored: keys and transcripts hold no credentials.
+half-written entry; an entry that does not parse, or holds what no transcription makes (NaN or
+reversed times, a speech region that is no pair: see :mod:`captioner.transcript_check`), is
+deleted and rebuilt.  Nothing secret is stored: keys and transcripts hold no credentials.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from captioner.backends import TranscribeOptions
 from captioner.errors import OutputError
 from captioner.fsutil import atomic_write_text, cache_dir
 from captioner.transcript import Transcript
+from captioner.transcript_check import transcript_problem
 
 # Raised when transcripts made before would differ from what the current code makes from the same
 # media (2: audio decoded as 16-bit samples, like Whisper's own loaders; the batched pipeline above 2 min;
@@ -58,19 +60,23 @@ class TranscriptCache:
         return self.folder / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> Transcript | None:
+        """The transcript stored under ``key``, or None: a missing entry, or a damaged one (which
+        is deleted, so the caller's transcription rebuilds it)."""
         path = self._path(key)
         try:
             data: Any = json.loads(path.read_text("utf-8"))
-            if not isinstance(data, dict) or "segments" not in data:
-                raise ValueError("not a transcript")
+            problem = transcript_problem(data)
+            if problem is not None:
+                raise ValueError(problem)
             return Transcript.from_dict(data)
         except FileNotFoundError:
             return None
         except OSError as exc:  # an unusable cache folder is a miss: the cache is advisory
             self._warn(f"cannot read {path}: {exc.strerror or exc}")
             return None
-        except (ValueError, KeyError, TypeError):
-            with contextlib.suppress(OSError):  # corrupt or truncated: rebuilt by the caller
+        except (ValueError, KeyError, TypeError) as exc:
+            log.info("damaged cache entry %s (%s): transcribing again", path.name, exc)
+            with contextlib.suppress(OSError):  # corrupt, truncated or untrustworthy: rebuilt by the caller
                 path.unlink(missing_ok=True)
             return None
 
@@ -79,7 +85,13 @@ class TranscriptCache:
         return self._path(key).is_file()
 
     def put(self, key: str, transcript: Transcript) -> None:
-        """Store a transcript; a folder that cannot be written costs the cache, not the file."""
+        """Store a transcript; a folder that cannot be written costs the cache, not the file.
+
+        A transcript :meth:`get` would refuse is not stored (a -v note names the problem)."""
+        problem = transcript_problem(transcript.to_dict())
+        if problem is not None:
+            log.info("transcript not cached: %s", problem)
+            return
         try:
             atomic_write_text(self._path(key), transcript.to_json())
         except OutputError as exc:

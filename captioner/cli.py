@@ -22,10 +22,10 @@ from captioner.hallucination import FilterSettings
 from captioner.pipeline import FileResult, Job, LazyBackend, Settings, plan, run
 from captioner.progress import ConsoleReporter, error_line
 from captioner.review import ReviewThresholds
-from captioner.style import PRESETS, get_style
+from captioner.style import LIMITS, PRESETS, get_style
+from captioner.transcript import Transcript
 from captioner.writers import DEFAULT_FORMATS, FORMATS
 
-STYLE_OPTIONS = ("max_chars", "max_lines", "max_cps", "min_duration", "max_duration", "min_gap")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 AIXPLAIN_JOBS = 2  # requests in flight on aiXplain by default
 
@@ -82,6 +82,27 @@ def _burn_look_options(func: Any) -> Any:
     return func
 
 
+def _check_limit(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    problem = None if value is None else LIMITS[param.name].problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
+def _style_limit_options(func: Any) -> Any:
+    """--max-chars, --max-lines, ...: one option per field of :data:`captioner.style.LIMITS`, checked
+    against the same range as the configuration's ``style`` table."""
+    for name, limit in reversed(LIMITS.items()):
+        func = click.option(
+            f"--{name.replace('_', '-')}",
+            name,
+            type=click.INT if limit.kind is int else click.FLOAT,
+            callback=_check_limit,
+            help=f"{limit.help}  [{limit.low:g}<=x<={limit.high:g}]",
+        )(func)
+    return func
+
+
 def burn_options_from(opts: dict[str, Any]) -> BurnOptions:
     try:
         return BurnOptions(
@@ -131,8 +152,35 @@ def _formats(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -
     return tuple(chosen)
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from captioner.ffmpeg_tool import find_ffmpeg
+
+    click.echo(f"captioner, version {__version__}")
+    try:
+        click.echo(find_ffmpeg().describe())
+    except CaptionerError as exc:
+        click.echo(f"ffmpeg: {exc}")
+    ctx.exit()
+
+
+def require_ffmpeg() -> None:
+    """Stop with one line (exit 1) unless a usable ffmpeg is there, before any work is done."""
+    from captioner.ffmpeg_tool import find_ffmpeg
+
+    try:
+        found = find_ffmpeg()
+    except CaptionerError as exc:
+        raise OneLineError(str(exc), EXIT_FAILED) from None
+    logging.getLogger("captioner").info("%s", found.describe())
+
+
 @click.group(cls=CaptionerGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="captioner")
+@click.option(
+    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+    help="Show captioner's version and the ffmpeg it runs, and exit.",
+)  # fmt: skip
 def main() -> None:
     """captioner: readable captions for video and audio."""
     _stop_on_sigterm()
@@ -186,12 +234,7 @@ def _stop_on_sigterm() -> None:
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
 @click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
-@click.option("--max-chars", type=click.IntRange(min=8), help="Characters per line.")
-@click.option("--max-lines", type=click.IntRange(min=1), help="Lines per cue.")
-@click.option("--max-cps", type=click.FloatRange(min=1), help="Reading speed ceiling, characters per second.")
-@click.option("--min-duration", type=click.FloatRange(min=0), help="Shortest cue, seconds.")
-@click.option("--max-duration", type=click.FloatRange(min=0.5), help="Longest cue, seconds.")
-@click.option("--min-gap", type=click.FloatRange(min=0), help="Smallest gap between unchained cues, s.")
+@_style_limit_options
 @click.option("--highlight-words", is_flag=True, help="Word timing tags in the VTT (karaoke style).")
 @click.option("--no-cache", is_flag=True, help="Transcribe again even when the transcript cache has the file.")
 @click.option("--overwrite", is_flag=True, help="Replace existing caption files.  [default: skip them]")
@@ -221,6 +264,7 @@ def run_command(paths: tuple[Path, ...], **opts: Any) -> None:
     """
     _configure_logging(opts["debug"], opts["verbose"])
     settings = settings_from_options(opts)
+    require_ffmpeg()
     backend = backend_from_options(opts)
     jobs, problems = plan(paths, settings)
     for problem in problems:
@@ -243,19 +287,16 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         raise click.UsageError("--in-place goes with --mux or --burn")
     if (mux or burn) and not {"srt", "vtt"} & set(formats):
         raise click.UsageError("--mux and --burn need srt or vtt among the formats (-f)")
-    style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in STYLE_OPTIONS})
-    language = opts["language"]
+    try:
+        style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in LIMITS})
+    except ValueError as exc:  # min_duration above max_duration
+        raise click.UsageError(str(exc)) from None
     return Settings(
         formats=formats,
         output_dir=opts["output_dir"],
         overwrite=opts["overwrite"],
         style=style,
-        options=TranscribeOptions(
-            language=language.lower() if language else None,
-            task=opts["task"],
-            beam_size=opts["beam_size"],
-            vad=opts["vad"],
-        ),
+        options=transcribe_options_from(opts),
         audio_stream=opts["audio_stream"],
         highlight_words=opts["highlight_words"],
         attach="mux" if mux else "burn" if burn else None,
@@ -267,6 +308,17 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
             if opts["review"]
             else None
         ),
+    )
+
+
+def transcribe_options_from(opts: dict[str, Any]) -> TranscribeOptions:
+    """The decoding options (-l, --task, --beam-size, --vad): what keys the transcript cache."""
+    language = opts["language"]
+    return TranscribeOptions(
+        language=language.lower() if language else None,
+        task=opts["task"],
+        beam_size=opts["beam_size"],
+        vad=opts["vad"],
     )
 
 
@@ -344,6 +396,7 @@ def mux_command(
     _configure_logging(debug)
     if in_place and output is not None:
         raise click.UsageError("choose one of --output and --in-place")
+    require_ffmpeg()
     try:
         tracks = tracks_for(captions, language.lower() if language else None)
     except ValueError as exc:
@@ -385,6 +438,7 @@ def burn_command(video: Path, captions: Path, output: Path | None, in_place: boo
     if in_place and output is not None:
         raise click.UsageError("choose one of --output and --in-place")
     options = burn_options_from(look)
+    require_ffmpeg()
     _write_video(
         video,
         debug,
@@ -432,12 +486,7 @@ def _tree_options(func):
         ),
         click.option("-l", "--language", help="Spoken language for every file, or auto.  [default: from config]"),
         click.option("--style", type=click.Choice(sorted(PRESETS)), help="Style preset (replaces the config's style)."),
-        click.option("--max-chars", type=click.IntRange(min=8), help="Characters per line."),
-        click.option("--max-lines", type=click.IntRange(min=1), help="Lines per cue."),
-        click.option("--max-cps", type=click.FloatRange(min=1), help="Reading speed ceiling, characters per second."),
-        click.option("--min-duration", type=click.FloatRange(min=0), help="Shortest cue, seconds."),
-        click.option("--max-duration", type=click.FloatRange(min=0.5), help="Longest cue, seconds."),
-        click.option("--min-gap", type=click.FloatRange(min=0), help="Smallest gap between unchained cues, s."),
+        _style_limit_options,
         click.option("-m", "--model", help="Whisper model.  [default: from config, else base]"),
         click.option("--backend", type=click.Choice(["local", "aixplain"]), help="[default: from config, else local]"),
         click.option("--include", multiple=True, help="Glob of media to include (replaces the config's).  Repeatable."),
@@ -466,7 +515,7 @@ def _tree_options(func):
 
 
 def _open_tree(paths: tuple[Path, ...], root: Path | None, overrides: dict, no_cache: bool):
-    from captioner.lockfile import LockError, read_lock
+    from captioner.lockfile import LockError
     from captioner.project import ConfigError, find_root, load_config
     from captioner.status import Scanner
 
@@ -487,7 +536,7 @@ def _open_tree(paths: tuple[Path, ...], root: Path | None, overrides: dict, no_c
     try:
         config = load_config(root, overrides)
         scanner = Scanner(root, config, use_cache=not no_cache)
-        read_lock(scanner.lock_path)  # a damaged lock is a usage error, before any work
+        scanner.read_lock()  # a damaged lock, or one reaching outside the tree, is a usage error before any work
     except (ConfigError, LockError) as exc:
         raise OneLineError(str(exc)) from None
     return scanner, paths
@@ -569,6 +618,7 @@ def sync_command(
 
     _configure_logging(debug)
     scanner, paths = _open_tree(paths, root, {"formats": formats, **overrides}, no_cache)
+    require_ffmpeg()
     config = scanner.config
     backend = backend_from_options(
         {
@@ -636,6 +686,14 @@ def sync_command(
     type=click.Path(file_okay=False, path_type=Path),
     help="Instead, write DIR/<media>.html per file: player, cues, doubtful cues (self-contained, for CI).",
 )
+@click.option("-l", "--language", help="As the file was captioned with (finds its cached transcript).")
+@click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True)
+@click.option("-m", "--model", default="base", show_default=True, help="As the file was captioned with.")
+@click.option("--backend", type=click.Choice(["local", "aixplain"]), default="local", show_default=True)
+@click.option("--aixplain-model", metavar="ID", help="As the file was captioned with.")
+@click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--vad", is_flag=True, help="The file was captioned with --vad.")
+@click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True)
 def review_command(
     files: tuple[Path, ...],
     min_word_prob: float,
@@ -643,17 +701,19 @@ def review_command(
     max_no_speech: float,
     style: str,
     html_dir: Path | None,
+    **captioned_with: Any,
 ) -> None:
     """List the cues whose words fall below the confidence thresholds, with their times.
 
-    FILES are transcripts written by -f json, or media files whose .json sits beside them.
-    Doubtful cues are a warning for a person to check: the exit status is 0 unless a file
-    cannot be read.  With --html, the pages show the caption files beside each media (the
-    tree's style; the transcript from the .json or the transcript cache).
+    FILES are transcripts written by -f json, or media files: their .json beside them, else
+    their transcript in the cache (found with the options the file was captioned with: -l,
+    -m, --backend, ...).  Doubtful cues are a warning for a person to check: the exit status
+    is 0 unless a file's transcript cannot be read or found.  --html DIR writes a web page per
+    media instead: the caption files beside it as they are (the tree's style and settings; the
+    transcript from its .json or the transcript cache), as captioner edit shows them.
     """
     from captioner.review import format_report, review
     from captioner.segmentation import segment
-    from captioner.transcript import Transcript
 
     thresholds = ReviewThresholds(min_word_prob, min_logprob, max_no_speech)
     if html_dir is not None:
@@ -667,17 +727,46 @@ def review_command(
         sys.exit(EXIT_FAILED if problems else EXIT_OK)
     failed = 0
     for path in files:
-        source = path if path.suffix.lower() == ".json" else path.with_suffix(".json")
         try:
-            transcript = Transcript.from_json(source.read_text("utf-8"))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            click.echo(error_line(f"{path}: cannot read the transcript {source.name}: {exc}"), err=True)
+            transcript = _transcript_to_review(path, captioned_with)
+        except CaptionerError as exc:
+            click.echo(error_line(str(exc.with_path(str(path)))), err=True)
             failed += 1
             continue
         cues = segment(transcript, get_style(style))
         click.echo(format_report(str(path), review(transcript, cues, thresholds), len(cues)), nl=False)
     if failed:
         sys.exit(EXIT_FAILED)
+
+
+def _transcript_to_review(path: Path, captioned_with: dict[str, Any]) -> Transcript:
+    """A .json transcript as it is; for a media file, the .json beside it, else its cached
+    transcript refined as the run that captioned it refined it."""
+    from captioner.pipeline import cached_transcript, refine
+
+    source = path if path.suffix.lower() == ".json" else path.with_suffix(".json")
+    if source != path and not source.exists():
+        options = transcribe_options_from(captioned_with)
+        settings = Settings(options=options, audio_stream=captioned_with["audio_stream"])
+        if captioned_with["backend"] == "aixplain":
+            from captioner.backends.aixplain import aixplain_identity
+
+            identity = aixplain_identity(captioned_with["aixplain_model"])
+        else:
+            from captioner.backends.local import local_identity
+
+            identity = local_identity(captioned_with["model"])
+        cached = cached_transcript(path, settings, identity, TranscriptCache())
+        if cached is None:
+            raise CaptionerError(
+                f"no transcript: no {source.name} beside it, and none in the transcript cache for these options "
+                "(-f json writes one; -l, -m, --backend, ... as the file was captioned with)"
+            )
+        return refine(cached, None, settings)
+    try:
+        return Transcript.from_json(source.read_text("utf-8"))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CaptionerError(f"cannot read the transcript {source.name}: {exc}") from None
 
 
 @main.group(name="cache")

@@ -1,8 +1,9 @@
-"""File-system helpers: atomic writes and the per-user cache folder."""
+"""File-system helpers: atomic writes, an exclusive lock between processes, the per-user cache folder."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -13,6 +14,11 @@ import platformdirs
 
 from captioner.errors import OutputError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 
 def cache_dir() -> Path:
     """The per-user cache folder ($CAPTIONER_CACHE_DIR overrides it)."""
@@ -20,10 +26,59 @@ def cache_dir() -> Path:
     return Path(configured) if configured else Path(platformdirs.user_cache_dir("captioner"))
 
 
+def real_path(path: Path) -> Path:
+    """``path`` with its symbolic links resolved; a symbolic link loop (which names no file) made
+    absolute instead (``Path.resolve`` raises RuntimeError on one before Python 3.13)."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def symlink_loop(path: Path) -> str | None:
+    """The system's words for it when ``path`` is (or goes through) a symbolic link loop, else None."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return exc.strerror or os.strerror(errno.ELOOP)
+    return None
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+_RANDOM = 8  # characters mkstemp puts between prefix and suffix
+_SHORT = 64  # bytes a temporary name may take whatever the final name's length
+
+
+def temp_affixes(name: str, suffix: str = ".tmp") -> tuple[str, str]:
+    """``mkstemp``'s prefix and suffix for a hidden temporary file that becomes ``name``:
+    ``.<name>.XXXXXXXX<suffix>``, with ``name`` cut so that the temporary name is no longer
+    than ``name`` itself (or than 64 bytes): near the 255-byte limit, a final name that fits
+    must not fail for its temporary file's."""
+    room = max(len(os.fsencode(name)), _SHORT) - len(os.fsencode(suffix)) - _RANDOM - 2
+    head = os.fsencode(name)[: max(room, 0)].decode("utf-8", "ignore")
+    return f".{head}.", suffix
+
+
+def name_too_long(path: Path) -> str | None:
+    """Why a file of ``path``'s name cannot be made in its folder when the name is longer than the
+    folder's file system allows (255 bytes on most), else None."""
+    folder = Path(path).parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    size = len(os.fsencode(Path(path).name))
+    if limit > 0 and size > limit:
+        return f"{Path(path).name}: {os.strerror(errno.ENAMETOOLONG)} ({size} bytes, at most {limit})"
+    return None
 
 
 @contextlib.contextmanager
@@ -36,7 +91,8 @@ def atomic_writer(path: Path, *, binary: bool = False, encoding: str = "utf-8") 
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        prefix, suffix = temp_affixes(path.name)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror or exc}", str(path)) from None
     tmp = Path(tmp_name)
@@ -77,3 +133,41 @@ def cannot_write_in(folder: Path) -> str | None:
 def atomic_write_text(path: Path, text: str) -> None:
     with atomic_writer(path) as handle:
         handle.write(text)
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock between processes for the block: ``fcntl.flock`` on the file ``path``,
+    made for it and removed again on release (nothing is left in the user's tree).
+
+    A waiter may get the lock on a file its holder has just removed; it then sees that ``path``
+    is no longer that file and starts again.  Without fcntl (Windows) there is no lock.
+    """
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    path = Path(path)
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise OutputError(f"cannot make a lock file: {exc.strerror or exc}", str(path)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            held = os.fstat(fd)
+            try:
+                current = os.stat(path)
+            except FileNotFoundError:
+                current = None
+        except BaseException:
+            os.close(fd)
+            raise
+        if current is not None and (current.st_dev, current.st_ino) == (held.st_dev, held.st_ino):
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        os.close(fd)  # releases the lock, after the file is gone

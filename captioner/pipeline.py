@@ -14,21 +14,23 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from captioner.attach import caption_video
+from captioner.attach import caption_video, has_caption_track, video_output
 from captioner.backends import Backend, TranscribeOptions
 from captioner.backends.chunking import speech_regions
 from captioner.burn import BurnOptions
 from captioner.cache import TranscriptCache, cache_key
 from captioner.errors import CaptionerError, MediaError, OutputError
-from captioner.fsutil import atomic_write_text, cannot_write_in
+from captioner.fsutil import atomic_write_text, cannot_write_in, name_too_long, real_path, symlink_loop
 from captioner.hallucination import FilterSettings, clean
 from captioner.hashing import audio_hash
 from captioner.media import MediaInfo, extract_audio, is_media_file, probe, select_audio_stream
+from captioner.mux import NoVideoError
 from captioner.review import ReviewThresholds, format_report, review
 from captioner.segmentation import segment
 from captioner.speech import detect_utterances, retime
@@ -114,6 +116,7 @@ class Job:
 
     media: Path
     outputs: dict[str, Path]
+    in_folder: bool = False  # found in a folder named on the command line (not named itself)
 
 
 @dataclass
@@ -185,7 +188,10 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], lis
             errors.append(MediaError("no such file or directory", str(path)))
             continue
         for media, root in candidates:
-            key = media.resolve()
+            if (loop := symlink_loop(media)) is not None:
+                errors.append(MediaError(f"cannot read: {loop}", str(media)))
+                continue
+            key = real_path(media)
             if key not in seen:
                 seen.add(key)
                 found.append((media, root))
@@ -235,10 +241,10 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
     unwritable: dict[Path, str | None] = {}  # each output folder tried once
     for media, root in found:
         outputs = output_paths(media, root, settings)
-        if media.resolve() in {p.resolve() for p in outputs.values()}:
+        if real_path(media) in {real_path(p) for p in outputs.values()}:
             errors.append(MediaError("its captions would overwrite the media itself (use --output-dir)", str(media)))
             continue
-        clash = next((owners[p] for p in outputs.values() if p.resolve() in owners), None)
+        clash = next((owners[real] for p in outputs.values() if (real := real_path(p)) in owners), None)
         if clash is not None:
             errors.append(
                 MediaError(f"its captions would overwrite those of {clash} (use --output-dir or rename)", str(media))
@@ -248,13 +254,26 @@ def plan(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[Cap
         # without --overwrite: they write nothing).
         folders = {p.parent for p in outputs.values() if settings.overwrite or not p.exists()}
         why = next((w for f in sorted(folders) if (w := _cannot_write(f, unwritable)) is not None), None)
+        if why is None:  # the names too: stem + ".captioned.mp4" may pass the 255-byte limit
+            too_long = (name_too_long(p) for p in _files_written(media, outputs, settings))
+            why = next((w for w in too_long if w is not None), None)
         if why is not None:
             errors.append(OutputError(f"cannot write its captions: {why}", str(media)))
             continue
         for p in outputs.values():
-            owners[p.resolve()] = media
-        jobs.append(Job(media=media, outputs=outputs))
+            owners[real_path(p)] = media
+        jobs.append(Job(media=media, outputs=outputs, in_folder=root is not None))
     return jobs, errors
+
+
+def _files_written(media: Path, outputs: dict[str, Path], settings: Settings) -> list[Path]:
+    """Every file a job may write: its captions, its review report, the video --mux/--burn makes."""
+    files = list(outputs.values())
+    if settings.review is not None:
+        files.append(review_path(Job(media=media, outputs=outputs)))
+    if settings.attach is not None and not settings.in_place:
+        files.append(video_output(media, burn_in=settings.attach == "burn", output_dir=files[0].parent))
+    return files
 
 
 def _cannot_write(folder: Path, known: dict[Path, str | None]) -> str | None:
@@ -389,12 +408,20 @@ def review_path(job: Job) -> Path:
 def format_outputs(
     job: Job, transcript: Transcript, settings: Settings, formats: Sequence[str], reporter: Reporter | None = None
 ) -> list[Path]:
-    """Segment the transcript into cues and write the requested formats atomically.
+    """Segment the transcript into cues and write the requested formats atomically (never empty
+    ones from a transcript with words).
 
     With ``settings.review``, also ``<stem>.review.txt`` listing the doubtful cues (and a
     warning line naming it); doubt never fails a file.
     """
     cues = segment(transcript, settings.style)
+    if has_words(transcript) and not any(c.text.strip() for c in cues):
+        # Never replace captions with empty ones when there was speech: a formatter defect (a
+        # style out of its range once made every cue vanish) fails the file instead.
+        raise CaptionerError(
+            f"no cue came out of a transcript with words (style {settings.style.name}); "
+            "the caption files were not written"
+        )
     written = []
     for fmt in formats:
         text = render(fmt, cues, transcript, highlight_words=settings.highlight_words)
@@ -433,7 +460,8 @@ def run(
         pending = [f for f, p in job.outputs.items() if settings.overwrite or not p.exists()]
         if not pending:
             result = FileResult(media=job.media, status="skipped", kept=list(job.outputs.values()))
-            result = _attach(job, result, settings)
+            language = partial(_kept_language, job, settings, backend.identity, cache)
+            result = _attach(job, result, settings, reporter, language)
             reporter.finish_file(result)
             results.append(result)
         else:
@@ -457,7 +485,7 @@ def run(
                 future, futures[index] = futures[index], None  # drop the decoded audio once used
                 assert future is not None
                 result = _run_one(job, pending, future, backend, settings, reporter, cache)
-                result = _attach(job, result, settings)
+                result = _attach(job, result, settings, reporter)
                 reporter.finish_file(result)
                 results.append(result)
         finally:
@@ -525,7 +553,7 @@ def _run_concurrently(
         except BaseException as exc:  # handed to _run_one, which reports a CaptionerError as the file's
             prepared.set_exception(exc)
         result = _run_one(job, pending, prepared, backend, settings, view, cache)
-        return _attach(job, result, settings), view
+        return _attach(job, result, settings, view), view
 
     results: list[FileResult] = []
     pool = ThreadPoolExecutor(max_workers=min(backend.concurrent_files, len(todo)), thread_name_prefix="captioner-file")
@@ -623,27 +651,59 @@ def _store_regions(transcript: Transcript, audio: np.ndarray) -> None:
     transcript.meta["utterances"] = rounded(speech_regions(audio, detect=detect_utterances))
 
 
-def _attach(job: Job, result: FileResult, settings: Settings) -> FileResult:
-    """With --mux/--burn, put the file's captions into its video (a failure fails the file)."""
+def _attach(
+    job: Job,
+    result: FileResult,
+    settings: Settings,
+    reporter: Reporter,
+    kept_language: Callable[[], str | None] | None = None,
+) -> FileResult:
+    """With --mux/--burn, put the file's captions into its video (a failure fails the file).
+
+    Captions kept from an earlier run go in only when that run's video step did not finish (it
+    failed or was interrupted after the captions were written): their language is then
+    ``-l``'s, else ``kept_language()``'s (the .json beside them, or the cached transcript).
+    An audio file found in a folder gets its captions and a note; one named on the command line
+    fails (it was asked for explicitly).
+    """
     if settings.attach is None or result.status == "failed":
         return result
-    if settings.in_place and result.status == "skipped":
-        # Captions kept from an earlier run went into the video then: again in place would add a
-        # second track (or draw them twice). --overwrite makes new ones; `captioner mux` adds kept ones.
-        return result
     captions = {fmt: path for fmt, path in job.outputs.items() if fmt in ("srt", "vtt")}
-    language = result.transcript.language if result.transcript else settings.options.language
+    output_dir = next(iter(captions.values())).parent if captions else None
+    burn_in = settings.attach == "burn"
+    if result.transcript is not None:
+        language: str | None = captions_language(result.transcript)
+    else:
+        language = "en" if settings.options.task == "translate" else settings.options.language
+    verb = "burned in" if burn_in else "muxed"
     try:
+        if result.status == "skipped":
+            if settings.in_place:
+                # The kept captions went into the video if the earlier run finished: again would add
+                # a second track. Burnt-in ones cannot be told from the picture: --overwrite burns anew.
+                if burn_in or has_caption_track(job.media):
+                    return result
+            elif video_output(job.media, burn_in=burn_in, output_dir=output_dir).exists():
+                kept_language = None  # kept as it is: no language needed
+            if language is None and kept_language is not None:
+                language = kept_language()
         video, written = caption_video(
             job.media,
             captions,
             language,
-            burn_in=settings.attach == "burn",
+            burn_in=burn_in,
             burn_options=settings.burn_options,
             in_place=settings.in_place,
-            output_dir=next(iter(captions.values())).parent if captions else None,
+            output_dir=output_dir,
             overwrite=settings.overwrite,
         )
+    except NoVideoError:
+        if job.in_folder:
+            reporter.info(job.media, f"audio only, captions not {verb}")
+            return result
+        cause = f"audio only (no video stream): its captions were written, but cannot be {verb}"
+        result.status, result.error = "failed", MediaError(cause, str(job.media))
+        return result
     except CaptionerError as exc:
         result.status, result.error = "failed", exc.with_path(str(job.media))
         return result
@@ -653,6 +713,38 @@ def _attach(job: Job, result: FileResult, settings: Settings) -> FileResult:
     elif video is not None:
         result.kept.append(video)
     return result
+
+
+def cached_transcript(
+    media: Path, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
+) -> Transcript | None:
+    """``media``'s transcript from the cache, as a run with these settings and this backend
+    stored it (not refined), or None: not cached, or the media cannot be read."""
+    if cache is None or identity is None:
+        return None
+    try:
+        return cache.get(_cache_key(Job(media=media, outputs={}), settings, identity))
+    except CaptionerError:
+        return None
+
+
+def captions_language(transcript: Transcript) -> str:
+    """The language the captions of ``transcript`` are in: English for a translation."""
+    return "en" if transcript.task == "translate" else transcript.language
+
+
+def _kept_language(
+    job: Job, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
+) -> str | None:
+    """The language of captions kept from an earlier run (they do not say): that of the
+    transcript written beside them (``-f json``), else of the cached one; None when unknown."""
+    beside = next(iter(job.outputs.values())).with_name(f"{job.media.stem}.json")
+    try:
+        return captions_language(Transcript.from_json(beside.read_text("utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    transcript = cached_transcript(job.media, settings, identity, cache)
+    return captions_language(transcript) if transcript is not None else None
 
 
 def _describe_language(media: Path, transcript: Transcript, reporter: Reporter) -> None:

@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,7 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from captioner.style import PRESETS, Style, get_style
+from captioner.fsutil import real_path
+from captioner.style import LIMITS, PRESETS, Style, get_style
 from captioner.writers import DEFAULT_FORMATS, FORMATS
 
 if sys.version_info >= (3, 11):
@@ -43,7 +45,7 @@ else:  # pragma: no cover - Python 3.10
 CONFIG_FILE = "captioner.toml"
 DEFAULT_LOCK = "captions.lock"
 BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
-STYLE_FIELDS = ("max_chars", "max_lines", "max_cps", "min_duration", "max_duration", "min_gap")
+STYLE_FIELDS = tuple(LIMITS)
 _KEYS = {"include", "exclude", "formats", "language", "languages", "style", "backend", "model", "lock"}
 BACKENDS = ("local", "aixplain")
 # Decoding options sync uses; they shape the words, so they are part of the settings hash.
@@ -53,6 +55,62 @@ BEAM_SIZE = 5
 
 class ConfigError(ValueError):
     """The repository's configuration (or an option) is not valid."""
+
+
+def unsafe_relpath(rel: str) -> str | None:
+    """Why ``rel`` is not a plain root-relative path (``a/b.mp4``), or None when it is: absolute
+    paths, ``..`` (and empty or ``.``) parts and NUL characters are refused."""
+    if not rel:
+        return "an empty path"
+    if "\x00" in rel:
+        return "a NUL character in the path"
+    if rel.startswith("/"):
+        return "an absolute path"
+    parts = rel.split("/")
+    if ".." in parts:
+        return "a '..' in the path"
+    if "" in parts or "." in parts:
+        return "an empty or '.' part in the path"
+    return None
+
+
+class TreeGuard:
+    """Whether root-relative paths stay inside the tree at ``root``: for paths read from a lock
+    file or a configuration (they arrive in pull requests, and CI acts on them), and for files CI
+    would read.  Each folder is resolved once; a file costs one ``lstat``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self._prefix = os.path.join(self.root, "")
+        self._folders: dict[str, bool] = {}  # root-relative folder -> resolves inside the tree
+
+    def _inside(self, path: Path) -> bool:
+        resolved = real_path(path)  # a symlink loop names no file: nothing is read through it
+        return resolved == self.root or self.root in resolved.parents
+
+    def outside(self, rel: str) -> str | None:
+        """Why ``rel`` does not stay inside the tree (:func:`unsafe_relpath`, or a symbolic link
+        leading out of it, in a folder or the file itself), or None when it does."""
+        why = unsafe_relpath(rel)
+        if why:
+            return why
+        folder = rel.rpartition("/")[0]
+        inside = self._folders.get(folder)
+        if inside is None:
+            inside = self._folders[folder] = self._inside(self.root / folder)
+        path = f"{self._prefix}{rel}"  # a string: this runs for every file a check reads
+        try:
+            link = stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:
+            link = False  # nothing there (or not readable): nothing to follow
+        if not inside or (link and not self._inside(Path(path))):
+            return "a symbolic link leading out of the tree"
+        return None
+
+
+def outside_tree(root: Path, rel: str) -> str | None:
+    """Why the root-relative path ``rel`` does not stay inside the tree at ``root``, or None."""
+    return TreeGuard(root).outside(rel)
 
 
 @lru_cache(maxsize=512)
@@ -200,13 +258,21 @@ def read_config_table(root: Path) -> tuple[dict[str, Any], str | None]:
     """The raw configuration table of a root and where it came from (empty when there is none)."""
     own = root / CONFIG_FILE
     if own.is_file():
+        _refuse_outside(root, CONFIG_FILE)
         return _read_toml(own), CONFIG_FILE
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
+        _refuse_outside(root, "pyproject.toml")
         table = _read_toml(pyproject).get("tool", {}).get("captioner")
         if table is not None:
             return table, "pyproject.toml [tool.captioner]"
     return {}, None
+
+
+def _refuse_outside(root: Path, name: str) -> None:
+    why = outside_tree(root, name)
+    if why:
+        raise ConfigError(f"{root / name}: not read: {why}")
 
 
 def _str_list(value: Any, key: str) -> tuple[str, ...]:
@@ -249,9 +315,10 @@ def _style(value: Any) -> tuple[str, dict[str, Any]]:
     if unknown:
         allowed = ", ".join(("preset", *STYLE_FIELDS))
         raise ConfigError(f"unknown style keys: {', '.join(sorted(unknown))} (allowed: {allowed})")
-    for name, number in overrides.items():
-        if isinstance(number, bool) or not isinstance(number, (int, float)):
-            raise ConfigError(f"style.{name} must be a number")
+    for name in sorted(overrides):
+        problem = LIMITS[name].problem(overrides[name])
+        if problem:
+            raise ConfigError(f"style.{name} {problem}")
     return preset, overrides
 
 
@@ -295,7 +362,10 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         if backend not in BACKENDS:
             raise ConfigError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
         model = str(cli.get("model", table.get("model", "base")))
-        lock = str(table.get("lock", DEFAULT_LOCK))
+        lock = table.get("lock", DEFAULT_LOCK)
+        why = outside_tree(root, lock) if isinstance(lock, str) else "not a string"
+        if why:
+            raise ConfigError(f"lock {lock!r} must be a file inside the tree: {why}")
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}" if source else str(exc)) from None
     return Config(
@@ -318,9 +388,21 @@ def relative(path: Path, root: Path) -> str:
     return Path(path).resolve().relative_to(root).as_posix()
 
 
-def walk(root: Path, scope: Iterable[Path] | None = None) -> Iterator[str]:
+def walk(
+    root: Path, scope: Iterable[Path] | None = None, unreadable: list[tuple[str, str]] | None = None
+) -> Iterator[str]:
     """Root-relative POSIX paths of every file under ``scope`` (default: the whole root),
-    skipping dot-folders and dot-files, in sorted order."""
+    skipping dot-folders and dot-files, in sorted order.
+
+    Folders that cannot be listed are added to ``unreadable`` as (root-relative path, cause): a
+    CI gate must fail on them, not pass on the files it could see.
+    """
+
+    def note(exc: OSError) -> None:
+        if unreadable is not None and exc.filename is not None:
+            folder = Path(exc.filename).relative_to(root).as_posix()
+            unreadable.append((folder, exc.strerror or str(exc)))
+
     folders = [root] if not scope else [Path(p).resolve() for p in scope]
     seen: set[str] = set()
     for top in folders:
@@ -330,7 +412,7 @@ def walk(root: Path, scope: Iterable[Path] | None = None) -> Iterator[str]:
                 seen.add(rel)
                 yield rel
             continue
-        for dirpath, dirnames, filenames in os.walk(top):
+        for dirpath, dirnames, filenames in os.walk(top, onerror=note):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             prefix = Path(dirpath).relative_to(root).as_posix()
             prefix = "" if prefix == "." else prefix + "/"

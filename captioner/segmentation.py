@@ -58,7 +58,7 @@ def segment(transcript: Transcript, style: Style) -> list[Cue]:
     style = style.for_language(transcript.language)
     lang = (transcript.language or "").split("-")[0].lower()
     words = list(transcript.words) if transcript.words else words_from_segments(transcript)
-    units = build_units(words, style.max_chars)
+    units = build_units(words, style.max_chars, transcript.language or "", style.max_duration, HARD_PAUSE)
     if not units:
         return []
     end_of_media = transcript.duration if transcript.duration and transcript.duration > 0 else math.inf
@@ -107,7 +107,7 @@ def _choose_cues(units: list[Unit], style: Style, lang: str, end_of_media: float
             cost += _speed_cost(_chars(lines), avail, style)
             if j < n:
                 after = units[j]
-                cost += break_cost(lines[-1], after.text, lang)
+                cost += break_cost(lines[-1], after.text, lang) + after.cut_cost
                 gap_after = after.start - speech_end
                 if gap_after > style.pause_split:
                     cost -= PAUSE_AFTER + min(gap_after, 2.0)
@@ -274,7 +274,8 @@ def _settle_ms(
                 e = ns  # never into the next cue's speech: chain
             elif 0 < ns - e < gap:  # a gap under min_gap: widened to it, or closed (chained)
                 speech_end = round(plans[k].speech_end * 1000)
-                wide = ns - gap >= speech_end and ns - gap > s  # not before the last word is over
+                # not before the last word is over, unless chaining would exceed max_duration
+                wide = (ns - gap >= speech_end or ns - s > max_dur) and ns - gap > s
                 e = ns - gap if wide and (ns - gap - s >= min_dur or ns - s > max_dur) else ns
         final.append((s, e))
         prev_end = e

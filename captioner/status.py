@@ -15,7 +15,10 @@ States (``FAILING`` fail ``captioner check``; ``edited`` fails only with ``--str
   ``sync`` leaves it alone unless ``--force``.
 - ``orphan``: caption files, or a lock entry, whose media is gone (or no longer included).
 - ``lock-entry-missing``: captions exist but the lock has no entry for the media.
-- ``error``: the media cannot be read.
+- ``error``: the media cannot be read, or a folder cannot be listed.
+
+Nothing outside the tree is ever read: the lock's paths must stay inside it (else the lock is
+refused), and a media or caption file that is a symbolic link leading out of the tree is an error.
 """
 
 from __future__ import annotations
@@ -30,11 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from captioner.errors import CaptionerError
-from captioner.fsutil import atomic_write_text, cache_dir
+from captioner.fsutil import atomic_write_text, cache_dir, symlink_loop
 from captioner.hashing import HASH_SCHEME, audio_hash, file_sha256
-from captioner.lockfile import Lock, read_lock
+from captioner.lockfile import Lock, LockError, read_lock
 from captioner.media import is_media_file
-from captioner.project import Config, Shard, walk
+from captioner.project import Config, Shard, TreeGuard, walk
 
 OK = "ok"
 MISSING = "missing"
@@ -177,12 +180,31 @@ class Scanner:
         self.cache = StatCache(root, enabled=use_cache)
         self.workers = workers or min(8, os.cpu_count() or 1)
         self.lock_path = root / config.lock
+        self.guard = TreeGuard(root)
+
+    def read_lock(self) -> Lock:
+        """The tree's lock file, refused (LockError) when a path in it leads out of the tree."""
+        lock = read_lock(self.lock_path)
+        for rel, entry in lock.entries.items():
+            for path in (rel, *caption_paths(rel, entry.captions).values()):
+                why = self.guard.outside(path)
+                if why:
+                    raise LockError(f"{self.lock_path}: entry {rel!r} reaches outside the tree: {why}")
+        return lock
+
+    def inside(self, rel: str) -> Path:
+        """``root / rel``, when it does not lead out of the tree (a symlink in a pull request
+        must not make CI read, hash or report on a file elsewhere)."""
+        why = self.guard.outside(rel)
+        if why:
+            raise CaptionerError(f"not read: {why}", rel)
+        return self.root / rel
 
     def audio_hash(self, rel: str) -> str:
-        return self.cache.get(HASH_SCHEME, rel, self.root / rel, audio_hash)
+        return self.cache.get(HASH_SCHEME, rel, self.inside(rel), audio_hash)
 
     def file_hash(self, rel: str) -> str:
-        return self.cache.get("sha256", rel, self.root / rel, file_sha256)
+        return self.cache.get("sha256", rel, self.inside(rel), file_sha256)
 
     def scan(
         self,
@@ -191,16 +213,24 @@ class Scanner:
         lock: Lock | None = None,
         strict: bool = False,
     ) -> Report:
-        lock = lock if lock is not None else read_lock(self.lock_path)
+        lock = lock if lock is not None else self.read_lock()
         scope = list(scope or [])
-        files = list(walk(self.root, scope))
+        unreadable: list[tuple[str, str]] = []
+        files = list(walk(self.root, scope, unreadable))
         scope_prefixes = [self._rel_prefix(p) for p in scope]
         all_media = [f for f in files if is_media_file(PurePosixPath(f))]
         media = [f for f in all_media if self.config.is_included(f) and (shard is None or f in shard)]
         present = set(files)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             statuses = list(pool.map(lambda rel: self._status(rel, lock, present), media))
-        statuses.extend(self._orphans(lock, files, all_media, set(media), scope_prefixes, shard))
+        # A folder that cannot be listed fails (whatever shard): its files are unknown, and its
+        # lock entries are not orphans.
+        statuses.extend(
+            FileStatus(path=folder or ".", state=ERROR, detail=f"cannot read this folder: {cause}")
+            for folder, cause in unreadable
+        )
+        hidden = [folder for folder, _ in unreadable]
+        statuses.extend(self._orphans(lock, files, all_media, set(media), scope_prefixes, shard, hidden))
         self.cache.save(prune=not scope and shard is None)
         statuses.sort(key=lambda s: s.path)
         return Report(root=self.root, lock_path=self.lock_path, files=statuses, strict=strict)
@@ -214,6 +244,9 @@ class Scanner:
         wanted = caption_paths(rel, self.config.formats)
         existing = [p for p in wanted.values() if p in present or (self.root / p).is_file()]
         status = FileStatus(path=rel, state=OK, captions=existing, has_entry=entry is not None)
+        if (loop := symlink_loop(self.root / rel)) is not None:  # not "missing": sync could not caption it
+            status.state, status.detail = ERROR, f"cannot read: {loop}"
+            return status
         if entry is None:
             if existing:
                 status.state = LOCK_ENTRY_MISSING
@@ -259,9 +292,12 @@ class Scanner:
         included: set[str],
         scope_prefixes: list[str],
         shard: Shard | None,
+        unreadable: list[str],
     ) -> list[FileStatus]:
         def in_scope(rel: str) -> bool:
             if shard is not None and rel not in shard:
+                return False
+            if any(not folder or rel.startswith(folder + "/") for folder in unreadable):
                 return False
             if not scope_prefixes:
                 return True

@@ -6,8 +6,43 @@ The figures come from the style guides gathered in the project's caption-style n
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The values a user may give one style field (on the command line or in captioner.toml)."""
+
+    kind: type  # int or float
+    low: float
+    high: float
+    help: str
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is not valid (a phrase to follow the field's name), or None."""
+        integer = isinstance(value, int) and not isinstance(value, bool)
+        number = integer or isinstance(value, float)
+        typed = integer if self.kind is int else number
+        if not (typed and math.isfinite(value) and self.low <= value <= self.high):
+            kind = "a whole number" if self.kind is int else "a number"
+            return f"must be {kind} from {self.low:g} to {self.high:g}, not {value!r}"
+        return None
+
+
+# The fields a user may set and their valid ranges: the command line's options and the
+# configuration's ``style`` table are both checked against these (one place).  Outside them the
+# formatter made empty cues (max_chars <= 0, max_lines = 0) or failed (max_cps = 0,
+# max_duration = 1e308); the upper ends are far beyond any style guide's.
+LIMITS: dict[str, Limit] = {
+    "max_chars": Limit(int, 8, 200, "Characters per line."),
+    "max_lines": Limit(int, 1, 10, "Lines per cue."),
+    "max_cps": Limit(float, 1, 100, "Reading speed ceiling, characters per second."),
+    "min_duration": Limit(float, 0, 10, "Shortest cue, seconds."),
+    "max_duration": Limit(float, 0.5, 60, "Longest cue, seconds."),
+    "min_gap": Limit(float, 0, 5, "Smallest gap between unchained cues, s."),
+}
 
 
 @dataclass(frozen=True)
@@ -42,12 +77,22 @@ class Style:
     def with_overrides(self, **overrides: Any) -> Style:
         """A copy with the given (non-None) fields replaced.
 
-        Setting ``max_chars`` pins the line length: :meth:`for_language` then keeps it.
+        Fields of :data:`LIMITS` must be in their range (ValueError otherwise).  Setting
+        ``max_chars`` pins the line length: :meth:`for_language` then keeps it.
         """
         given = {k: v for k, v in overrides.items() if v is not None}
+        for name in sorted(given.keys() & LIMITS.keys()):
+            problem = LIMITS[name].problem(given[name])
+            if problem:
+                raise ValueError(f"{name} {problem}")
         if "max_chars" in given and "per_language" not in given:
             given["per_language"] = False
-        return replace(self, **given)
+        style = replace(self, **given)
+        if style.min_duration > style.max_duration:
+            raise ValueError(
+                f"min_duration ({style.min_duration:g}) must not exceed max_duration ({style.max_duration:g})"
+            )
+        return style
 
     def for_language(self, language: str | None) -> Style:
         """This style adjusted to ``language`` (ISO 639-1, region subtags ignored).

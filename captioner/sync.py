@@ -4,7 +4,9 @@ Media whose captions are missing, stale or made with other settings go through t
 pipeline (:func:`captioner.pipeline.run`, one :class:`~captioner.pipeline.LazyBackend`, so one model
 load for the whole call, and a failing file does not stop the others).  The lock file is rewritten
 atomically after every captioned file, so an interrupted sync keeps what it finished; a file that
-failed keeps its old entry (or none).  Captions a person edited are never overwritten without
+failed keeps its old entry (or none).  Each rewrite merges this run's changes into the file as it
+is then, under a lock (:func:`captioner.lockfile.update_lock`), so syncs of different parts of one
+tree at once keep each other's entries.  Captions a person edited are never overwritten without
 ``force``; captions without a lock entry are regenerated only with ``force`` or recorded as they
 are with ``adopt``; orphans are dropped from the lock only with ``prune``.
 """
@@ -18,8 +20,8 @@ from pathlib import Path
 from captioner.backends import TranscribeOptions
 from captioner.cache import TranscriptCache
 from captioner.errors import CaptionerError
-from captioner.hashing import HASH_SCHEME, file_sha256
-from captioner.lockfile import Lock, LockEntry, read_lock, write_lock
+from captioner.hashing import file_sha256
+from captioner.lockfile import LockEntry, update_lock
 from captioner.pipeline import FileResult, Job, LazyBackend, NullReporter, Reporter, Settings, run
 from captioner.project import BEAM_SIZE, TASK, Shard
 from captioner.status import (
@@ -121,43 +123,40 @@ def sync(
     holds what was finished before.
     """
     root, config = scanner.root, scanner.config
-    lock = read_lock(scanner.lock_path)
+    lock = scanner.read_lock()
     report = scanner.scan(scope, shard, lock=lock)
     todo, adopt_list, prune_list, left = plan_sync(report, force=force, adopt=adopt, prune=prune)
     result = SyncResult(left=left)
-    lock = Lock(entries=dict(lock.entries), media_hash=HASH_SCHEME)
-    changed = False
 
     def entry_for(rel: str, audio: str, formats: Iterable[str]) -> LockEntry:
-        captions = {fmt: file_sha256(root / cap) for fmt, cap in caption_paths(rel, formats).items()}
+        captions = {fmt: file_sha256(scanner.inside(cap)) for fmt, cap in caption_paths(rel, formats).items()}
         return LockEntry(
             audio=audio, settings=config.settings_hash(rel), summary=config.summary_for(rel), captions=captions
         )
 
+    adopted: dict[str, LockEntry] = {}
     for f in adopt_list:
         try:
-            lock.entries[f.path] = entry_for(
+            adopted[f.path] = entry_for(
                 f.path,
                 scanner.audio_hash(f.path),
                 [fmt for fmt, cap in caption_paths(f.path, config.formats).items() if (root / cap).is_file()],
             )
             result.adopted.append(f.path)
-            changed = True
         except (CaptionerError, OSError) as exc:
             result.failed.append((f.path, exc.cause if isinstance(exc, CaptionerError) else str(exc)))
     for f in prune_list:
-        old = lock.entries.pop(f.path, None)
-        changed = True
+        old = lock.entries.get(f.path)
         result.pruned.append(f.path)
         if old is None or (root / f.path).exists():
             continue  # the media is there (no longer included): its captions stay
         for fmt, cap in caption_paths(f.path, old.captions).items():
-            target = root / cap
+            target = scanner.inside(cap)
             if target.is_file() and file_sha256(target) == old.captions[fmt]:
                 target.unlink()
                 result.deleted.append(cap)
-    if changed:
-        write_lock(scanner.lock_path, lock)
+    if adopted or prune_list:
+        update_lock(scanner.lock_path, adopted, [f.path for f in prune_list])
 
     audio: dict[str, str] = {}
     groups: dict[str | None, list[Job]] = {}
@@ -174,8 +173,7 @@ def sync(
     def finished(res: FileResult) -> None:
         rel = res.media.relative_to(root).as_posix()
         if res.status == "done":
-            lock.entries[rel] = entry_for(rel, audio[rel], config.formats)
-            write_lock(scanner.lock_path, lock)
+            update_lock(scanner.lock_path, {rel: entry_for(rel, audio[rel], config.formats)})
             result.generated.append(rel)
         elif res.status == "failed":
             result.failed.append((rel, res.error.cause if res.error else "failed"))

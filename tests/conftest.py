@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,6 +49,20 @@ def local_backend(_session_cache: Path):
 
 
 @pytest.fixture()
+def cli(local_backend):
+    """Run the CLI in-process (the model stays loaded between calls): (exit code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from captioner.cli import main
+
+    def invoke(*args: object) -> tuple[int, str, str]:
+        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
+
+
+@pytest.fixture()
 def sample_copy(tmp_path: Path):
     """Copy a sample into a fresh folder (tests never write beside the repo's samples)."""
 
@@ -60,6 +77,36 @@ def sample_copy(tmp_path: Path):
 
 def run_ffmpeg(*args: str) -> None:
     subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", *args], check=True)
+
+
+def unprivileged() -> list[str]:
+    """A command prefix under which file permissions bite (root ignores them): none for a normal
+    user, setpriv without the capabilities that bypass them for root."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: permissions would not bite")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+
+
+def process_running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (Linux's /proc; a zombie awaiting its reaper is dead)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    state = next(line for line in status.splitlines() if line.startswith("State:"))
+    return "Z" not in state.split()[1]
+
+
+def kill_and_wait(parent: subprocess.Popen, child: int, seconds: float = 5.0) -> bool:
+    """SIGKILL ``parent``, then whether its ``child`` process dies within ``seconds``."""
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + seconds
+    while process_running(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not process_running(child)
 
 
 def normalise(text: str) -> str:

@@ -63,6 +63,7 @@ def test_long_file_chunked_and_merged_matches_local_engine(fake_whisper, make_ba
     assert remote[-1][2] == pytest.approx(local[-1][2], abs=1.0)
 
 
+@pytest.mark.ffmpeg  # ffmpeg encodes each chunk for upload
 def test_chunks_are_sent_with_bounded_concurrency(fake, make_backend, monkeypatch):
     audio = np.zeros(SAMPLE_RATE * 35, dtype=np.float32)
     active = peak = 0

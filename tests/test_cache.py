@@ -187,3 +187,91 @@ def test_an_entry_of_the_wrong_shape_is_a_miss(tmp_path: Path, damage: str) -> N
     entry.write_text(damage, "utf-8")
     assert cache.get(key) is None
     assert not entry.exists()
+
+
+class _CountingBackend(_OneLineBackend):
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def transcribe(self, audio, options, progress=None) -> Transcript:
+        self.calls += 1
+        return super().transcribe(audio, options, progress)
+
+
+def _damage_word(field: str, value: object):
+    def damage(data: dict) -> None:
+        data["words"][1][field] = value
+
+    return damage
+
+
+def _damage_meta(field: str, value: object):
+    def damage(data: dict) -> None:
+        data["captioner"][field] = value
+
+    return damage
+
+
+def _damage_segment(field: str, value: object):
+    def damage(data: dict) -> None:
+        data["segments"][0][field] = value
+
+    return damage
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _damage_meta("speech", [[1]]),  # "internal error: ValueError" on every later run
+        _damage_meta("speech", [[2.0, 1.0]]),
+        _damage_meta("utterances", [["a", "b"]]),
+        _damage_meta("speech", {"0": 1}),
+        _damage_word("start", -1.0),  # accepted: a caption before the media starts
+        _damage_word("start", float("nan")),  # json writes NaN, and reads it back
+        _damage_word("end", 0.1),  # ends before it starts
+        _damage_word("end", float("inf")),
+        _damage_word("start", "0.9"),
+        _damage_word("probability", 1.5),
+        _damage_segment("end", float("nan")),
+        _damage_segment("start", 9.0),
+        _damage_segment("tokens", ["x"]),
+        lambda data: data.update(duration=-5),
+        lambda data: data.update(text=None),
+    ],
+)
+def test_an_entry_with_untrustworthy_values_is_rebuilt(sample_copy, tmp_path: Path, damage, caplog) -> None:
+    import jsonschema
+
+    from captioner.transcript import load_schema
+
+    audio = sample_copy("de_picovoice_test.flac")
+    backend = _CountingBackend()
+    cache = TranscriptCache(tmp_path / "cache")
+    settings = Settings(formats=("srt",), overwrite=True)
+    jobs, _ = plan([audio], settings)
+    assert run(jobs, LazyBackend(lambda: backend, backend.identity()), settings, cache=cache)[0].status == "done"
+    (entry,) = (tmp_path / "cache").glob("*/*.json")
+    good = json.loads(entry.read_text("utf-8"))
+    jsonschema.validate(good, load_schema())  # what the pipeline stores is the schema's
+    assert good["captioner"]["speech"] and good["captioner"]["utterances"]  # from the real audio's VAD
+    damaged = json.loads(entry.read_text("utf-8"))
+    damage(damaged)
+    entry.write_text(json.dumps(damaged), "utf-8")
+
+    caplog.set_level("INFO", logger="captioner.cache")
+    (result,) = run(jobs, LazyBackend(lambda: backend, backend.identity()), settings, cache=cache)
+    assert result.status == "done", result.error
+    assert not result.from_cache and backend.calls == 2
+    assert "damaged cache entry" in caplog.text
+    assert json.loads(entry.read_text("utf-8")) == good  # rebuilt
+    subs = list(srt.parse(audio.with_suffix(".srt").read_text("utf-8")))
+    assert [s.content for s in subs] == ["Hello there."] and subs[0].start.total_seconds() >= 0
+
+
+def test_a_transcript_the_cache_would_refuse_is_not_stored(tmp_path: Path, caplog) -> None:
+    cache = TranscriptCache(tmp_path)
+    bad = Transcript("en", 5.0, [Segment(0, 0, 0.5, 1.5, " Hi.")], words=[Word(" Hi.", 1.5, 0.5, 0.9)])
+    caplog.set_level("INFO", logger="captioner.cache")
+    cache.put("ab" * 32, bad)
+    assert not list(tmp_path.rglob("*.json"))
+    assert "not cached: word 0: ends (0.5) before it starts (1.5)" in caplog.text

@@ -26,7 +26,7 @@ import captioner.status as status_module
 from captioner.cli import main
 from captioner.hashing import audio_hash, file_sha256
 from captioner.lockfile import RESERVED, Lock, LockEntry, LockError, dumps, loads, read_lock, write_lock
-from captioner.project import ConfigError, Shard, glob_match, load_config, shard_of, tomllib
+from captioner.project import ConfigError, Shard, glob_match, load_config, shard_of, tomllib, unsafe_relpath
 from captioner.status import FAILING, STATES, Scanner, caption_paths
 
 SRT = "1\n00:00:00,000 --> 00:00:01,000\nHello.\n\n"
@@ -332,7 +332,7 @@ def test_lock_format_is_sorted_toml_and_round_trips() -> None:
     assert dumps(loads(text)) == text
 
 
-media_path = st.text(min_size=1, max_size=30).filter(lambda p: p not in RESERVED)
+media_path = st.text(min_size=1, max_size=30).filter(lambda p: p not in RESERVED and unsafe_relpath(p) is None)
 
 
 @settings(max_examples=50, deadline=None)
@@ -340,6 +340,30 @@ media_path = st.text(min_size=1, max_size=30).filter(lambda p: p not in RESERVED
 def test_lock_round_trips_any_path(paths: dict[str, str]) -> None:
     lock = Lock(entries={p: LockEntry("1" * 64, "2" * 16, p[::-1], {fmt: "3" * 64}) for p, fmt in paths.items()})
     assert loads(dumps(lock)) == lock
+
+
+unsafe_path = st.one_of(
+    st.builds("/{}".format, st.text(max_size=10)),
+    st.builds("{}/../{}".format, st.text(max_size=10), st.text(max_size=10)),
+    st.builds("../{}".format, st.text(max_size=10)),
+    st.builds("{}/./{}".format, st.text(max_size=10), st.text(max_size=10)),
+    st.builds("{}//{}".format, st.text(max_size=10), st.text(max_size=10)),
+    st.builds("{}\x00{}".format, st.text(max_size=10), st.text(max_size=10)),
+    st.just(".."),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(unsafe_path)
+def test_a_lock_path_leaving_the_tree_is_neither_read_nor_written(path: str) -> None:
+    # A crafted lock's "../outside/victim.mp3" made sync --prune delete ../outside/victim.srt.
+    assert unsafe_relpath(path) is not None
+    quoted = json.dumps(path, ensure_ascii=False).replace("\x7f", "\\u007f")  # a TOML basic string
+    entry = f"[{quoted}]\naudio = \"1\"\nsettings = \"2\"\n"
+    with pytest.raises(LockError, match="reaches outside the tree"):
+        loads(f"version = 1\n{entry}")
+    with pytest.raises(LockError, match="cannot be a media path"):
+        dumps(Lock(entries={path: LockEntry("1" * 64, "2" * 16)}))
 
 
 def test_a_reserved_name_is_refused_not_written_unreadable() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,27 +14,17 @@ import pytest
 import srt
 import webvtt
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLES, wer
+from conftest import ROOT, SAMPLES, unprivileged, wer
 
 from captioner.cli import main
 from captioner.transcript import load_schema
-
-
-@pytest.fixture()
-def cli(local_backend):
-    """Run the CLI in-process (the model stays loaded between calls)."""
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
 
 
 def read_srt(path: Path) -> list[srt.Subtitle]:
     return list(srt.parse(path.read_text("utf-8")))
 
 
+@pytest.mark.ffmpeg
 def test_jfk_video_gives_valid_accurate_captions(cli, sample_copy, references) -> None:
     video = sample_copy("jfk.mp4")
     code, _, err = cli(video, "-f", "srt,vtt,json,txt")
@@ -198,6 +187,7 @@ def test_folders_skip_hidden_and_derived_files(tmp_path) -> None:
     assert [p.relative_to(tmp_path).as_posix() for p in media_in_folder(tmp_path)] == ["a.mp4", "sub/b.flac"]
 
 
+@pytest.mark.ffmpeg
 def test_folders_find_every_common_media_type(tmp_path) -> None:
     # Camcorder (.MTS), phone (.3gp), audiobook (.m4b), Matroska audio (.mka), AIFF (.aif) and
     # browser audio (.weba): a folder of them used to give "no media files found" and exit 0.
@@ -232,6 +222,7 @@ def test_a_folder_without_media_is_an_error(tmp_path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.ffmpeg
 def test_captions_follow_the_picture_when_the_audio_starts_late(cli, tmp_path) -> None:
     from conftest import run_ffmpeg
 
@@ -248,16 +239,6 @@ def test_captions_follow_the_picture_when_the_audio_starts_late(cli, tmp_path) -
     assert 3.2 <= subs[0].start.total_seconds() <= 3.6  # 0.32 s into the speech, which starts at 3 s
 
 
-def _unprivileged() -> list[str]:
-    """A command prefix under which file permissions bite (root ignores them): none for a normal
-    user, setpriv without the capabilities that bypass them for root."""
-    if os.geteuid() != 0:
-        return []
-    if shutil.which("setpriv") is None:
-        pytest.skip("running as root without setpriv: permissions would not bite")
-    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
-
-
 def test_unreadable_files_and_folders_fail_alone(tmp_path) -> None:
     good = tmp_path / "good.flac"
     good.write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
@@ -270,7 +251,7 @@ def test_unreadable_files_and_folders_fail_alone(tmp_path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     try:
         proc = subprocess.run(
-            [*_unprivileged(), sys.executable, "-m", "captioner", str(locked), str(good), str(tmp_path / "private")],
+            [*unprivileged(), sys.executable, "-m", "captioner", str(locked), str(good), str(tmp_path / "private")],
             capture_output=True,
             text=True,
             env=env,
@@ -332,13 +313,13 @@ def test_a_read_only_folder_whose_captions_exist_is_skipped_not_failed(tmp_path)
     folder.chmod(0o555)
     try:
         proc = subprocess.run(
-            [*_unprivileged(), sys.executable, "-m", "captioner", str(folder), "-f", "srt"],
+            [*unprivileged(), sys.executable, "-m", "captioner", str(folder), "-f", "srt"],
             capture_output=True,
             text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         denied = subprocess.run(
-            [*_unprivileged(), sys.executable, "-m", "captioner", str(folder), "-f", "srt", "--overwrite"],
+            [*unprivileged(), sys.executable, "-m", "captioner", str(folder), "-f", "srt", "--overwrite"],
             capture_output=True,
             text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},

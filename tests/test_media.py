@@ -8,7 +8,10 @@ import pytest
 from conftest import SAMPLES, run_ffmpeg
 
 from captioner.errors import MediaError
+from captioner.ffmpeg_tool import find_ffmpeg
 from captioner.media import SAMPLE_RATE, extract_audio, probe
+
+pytestmark = pytest.mark.ffmpeg
 
 
 def test_probe_sees_the_streams_and_duration() -> None:
@@ -35,7 +38,11 @@ def test_samples_are_those_whispers_own_loader_gives(name: str) -> None:
     expected = decode_audio(str(SAMPLES / name))
     got = extract_audio(probe(SAMPLES / name))
     assert got.dtype == np.float32 and len(got) == len(expected)
-    assert np.array_equal(got, expected)
+    if find_ffmpeg().source.startswith("bundled"):
+        assert np.array_equal(got, expected)
+    else:  # another ffmpeg's Vorbis decoder rounds some samples the other way (5.1: 132 of 983342, 1 LSB)
+        assert np.abs(got - expected).max() <= 1 / 32768
+        assert np.count_nonzero(got != expected) <= 0.001 * len(got)
 
 
 def test_a_long_stream_is_read_past_the_size_announced() -> None:

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import srt
+from conftest import ROOT, SAMPLES, unprivileged
 
 from captioner.errors import ModelError
 from captioner.hashing import file_sha256
@@ -55,3 +61,33 @@ def test_directory_that_is_not_a_model(tmp_path: Path) -> None:
         resolve_model(str(tmp_path))
     with pytest.raises(ModelError, match="does not exist"):
         resolve_model(str(tmp_path / "missing"))
+
+
+@pytest.mark.parametrize("unusable", ["a file", "a read-only empty folder"])
+def test_an_unusable_cache_folder_still_gives_the_embedded_model(tmp_path: Path, unusable: str) -> None:
+    # "captioner: error: cannot load model 'base': Not a directory": the run failed, though the
+    # model's parts were installed.
+    cache = tmp_path / "cache"
+    prefix: list[str] = []
+    if unusable == "a file":
+        cache.write_text("not a folder\n")
+    else:
+        cache.mkdir(mode=0o555)
+        prefix = unprivileged()
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    audio = tmp_path / "talk.flac"
+    shutil.copyfile(SAMPLES / "de_picovoice_test.flac", audio)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CAPTIONER_CACHE_DIR": str(cache), "TMPDIR": str(temp)}
+    try:
+        command = [*prefix, sys.executable, "-m", "captioner", str(audio), "-f", "srt"]
+        proc = subprocess.run(command, capture_output=True, text=True, env=env)
+    finally:
+        if cache.is_dir():
+            cache.chmod(0o755)
+    assert proc.returncode == 0, proc.stderr
+    assert list(srt.parse(audio.with_suffix(".srt").read_text("utf-8")))
+    warnings = [line for line in proc.stderr.splitlines() if "captioner.models" in line]
+    assert len(warnings) == 1 and "joined in a temporary folder for this run" in warnings[0], proc.stderr
+    assert not list(temp.glob("captioner-model-*")), "the temporary model is removed at exit"
+    assert unusable == "a file" or list(cache.iterdir()) == []

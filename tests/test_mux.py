@@ -28,6 +28,8 @@ from captioner.mux import (
     stream_durations,
 )
 
+pytestmark = pytest.mark.ffmpeg
+
 REPO = Path(__file__).resolve().parent.parent
 BUNNY = REPO / "samples" / "video_big_buck_bunny_clip.mp4"  # 5.3 s, 320x240 h264 + aac
 
@@ -71,9 +73,13 @@ def _clock(seconds: float) -> str:
 
 
 def read_back(video: Path, sub_index: int, tmp_path: Path, fmt: str) -> list[tuple[float, float, str]]:
-    """The ``sub_index``-th subtitle track extracted by ffmpeg and parsed by the format's library."""
+    """The ``sub_index``-th subtitle track extracted by ffmpeg and parsed by the format's library.
+
+    ``-copyts``: the times as stored (ffmpeg 5.1 shifts them by the file's start time, -7 ms
+    in a WebM whose Opus audio starts before the picture)."""
     out = tmp_path / f"extracted{sub_index}.{fmt}"
-    ffmpeg("-i", str(video), "-map", f"0:s:{sub_index}", "-c:s", "srt" if fmt == "srt" else "webvtt", str(out))
+    codec = "srt" if fmt == "srt" else "webvtt"
+    ffmpeg("-copyts", "-i", str(video), "-map", f"0:s:{sub_index}", "-c:s", codec, str(out))
     if fmt == "srt":
         subs = srt.parse(out.read_text(encoding="utf-8"))
         return [(s.start.total_seconds(), s.end.total_seconds(), s.content.strip()) for s in subs]
@@ -319,19 +325,108 @@ def test_ffmpeg_failure_is_one_line(video, tmp_path):
     assert not leftovers(tmp_path)
 
 
-def test_full_disk_is_an_output_error(video, tmp_path, monkeypatch):
+@pytest.mark.parametrize("status", [1, 0])  # ffmpeg 5.1 exits 0 after "No space left on device"
+def test_full_disk_is_an_output_error(video, tmp_path, monkeypatch, status):
     fake = tmp_path / "fake-ffmpeg"
     fake.write_text(
         '#!/bin/sh\nfor last; do :; done\nhead -c 4096 /dev/zero > "$last"\n'
-        'echo "[out#0/mp4 @ 0x1] Error writing trailer: No space left on device" >&2\nexit 1\n'
+        f'echo "[out#0/mp4 @ 0x1] Error writing trailer: No space left on device" >&2\nexit {status}\n'
     )
     fake.chmod(0o755)
     monkeypatch.setattr(mux_module, "ffmpeg_exe", lambda: str(fake))
     captions = write_srt(tmp_path / "talk.srt")
-    with pytest.raises(OutputError, match="disk full"):
-        mux(video, [SubtitleTrack(captions)], tmp_path / "talk.captioned.mp4")
-    assert not (tmp_path / "talk.captioned.mp4").exists()
+    output = tmp_path / "talk.captioned.mp4"
+    with pytest.raises(OutputError) as err:
+        mux(video, [SubtitleTrack(captions)], output)
+    assert str(err.value) == f"{output}: disk full (no space left on device)"
+    assert not output.exists()
     assert not leftovers(tmp_path)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 600 kB file system (tmpfs; root only), with the 418 kB video in it: no room for a copy."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {made.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_disk_filling_up_during_an_in_place_mux_says_so(small_disk):
+    # With ffmpeg 5.1 the error named a temp file already removed: ".../.v.bloy5_uf.part.mp4: not
+    # a readable media file".
+    video = small_disk / "v.mp4"
+    video.write_bytes(BUNNY.read_bytes())
+    captions = write_srt(small_disk / "v.srt", [(0.25, 1.5, "Short clip.")])  # 5.1 then exits 0
+    with pytest.raises(OutputError) as err:
+        mux(video, [SubtitleTrack(captions, "en")], video, in_place=True)
+    assert str(err.value) == f"{video}: disk full (no space left on device)"
+    assert video.read_bytes() == BUNNY.read_bytes()
+    assert sorted(p.name for p in small_disk.iterdir()) == ["v.mp4", "v.srt"]
+
+
+def test_a_result_that_fails_its_check_is_not_named_by_its_temp_name(video, tmp_path, monkeypatch):
+    captions = write_srt(tmp_path / "talk.srt")
+
+    def unreadable(path):
+        raise MediaError("not a readable media file (invalid or truncated data)", str(path))
+
+    monkeypatch.setattr(mux_module, "_check_copy", lambda original, result, **kw: unreadable(result))
+    with pytest.raises(MediaError) as err:
+        mux(video, [SubtitleTrack(captions)], tmp_path / "talk.captioned.mp4")
+    assert err.value.path is None and ".part" not in str(err.value)
+    assert err.value.cause == "ffmpeg wrote an unusable result (not a readable media file (invalid or truncated data))"
+
+
+def test_stale_parts_of_killed_runs_are_removed_and_no_others(video, tmp_path):
+    # A kill -9 during --mux/--burn left a full-size hidden .part file that no later run removed.
+    gone = _finished_pid()
+    host = mux_module._host_tag()
+    other_host = f"{(int(host, 16) + 1) % 2**32:08x}"
+    names = {
+        f".talk.captioned.abcd1234.{host}-{gone}.part.mp4": False,  # ours, its run gone: removed
+        f".talk.captioned.abcd1234.{host}-{os.getppid()}.part.mp4": True,  # a live process's
+        f".talk.captioned.abcd1234.{other_host}-{gone}.part.mp4": True,  # another machine's (shared folder)
+        ".talk.captioned.bloy5_uf.part.mp4": True,  # no pid recorded: cannot be told
+        f".talk.captioned.abcd1234.{host}-{gone}.part.mkv": True,  # another output's
+        f".talk.abcd1234.{host}-{gone}.part.mp4": True,  # talk.mp4's (--in-place)
+        f".other.abcd1234.{host}-{gone}.part.mp4": True,
+        f"talk.captioned.abcd1234.{host}-{gone}.part.mp4": True,  # not hidden: not a name we make
+    }
+    for name in names:
+        (tmp_path / name).write_bytes(b"x" * 100)
+    captions = write_srt(tmp_path / "talk.srt")
+    mux(video, [SubtitleTrack(captions)], tmp_path / "talk.captioned.mp4")
+    assert {name: (tmp_path / name).exists() for name in names} == names
+
+
+def test_stale_parts_of_long_names_are_found_though_cut(tmp_path):
+    # Near the 255-byte limit the stem in a temp name is cut (fsutil.temp_affixes), by how much
+    # depending on the pid's digits: the stale part of another pid must still be recognised.
+    output = tmp_path / ("x" * 230 + ".captioned.mp4")
+    host = mux_module._host_tag()
+    made = {}
+    never = 99_999_999  # above any pid_max: no process ever has it
+    for pid, stale in ((_finished_pid(), True), (os.getppid(), False), (never, True)):
+        prefix, suffix = mux_module._part_affixes(output, host, pid)
+        part = tmp_path / f"{prefix}abcd1234{suffix}"
+        assert len(part.name.encode()) <= len(output.name.encode())
+        part.write_bytes(b"x")
+        made[part] = stale
+    removed = mux_module.remove_stale_parts(output)
+    assert sorted(removed) == sorted(p for p, stale in made.items() if stale)
+    assert [p.exists() for p in made] == [not stale for stale in made.values()]
+
+
+def _finished_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
 
 
 # --- burnt-in captions -------------------------------------------------------------------------

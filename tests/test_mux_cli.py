@@ -18,6 +18,8 @@ from captioner.media import probe
 from captioner.pipeline import LazyBackend, Settings, plan, run
 from captioner.transcript import Segment, Transcript, Word
 
+pytestmark = pytest.mark.ffmpeg
+
 
 def _video(tmp_path: Path, name: str = "talk.mp4") -> Path:
     path = tmp_path / name
@@ -224,3 +226,164 @@ def test_sigterm_during_a_burn_leaves_no_partial_file(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)  # an orphaned ffmpeg, without the fix
         except ProcessLookupError:
             pass
+
+
+@pytest.fixture(scope="module")
+def long_video(tmp_path_factory) -> Path:
+    """40 s of 720p: a burn of it runs long enough to be interrupted."""
+    from conftest import run_ffmpeg
+
+    video = tmp_path_factory.mktemp("long") / "long.mp4"
+    run_ffmpeg(
+        "-f", "lavfi", "-i", "testsrc=s=1280x720:r=30:d=40", "-f", "lavfi", "-i", "sine=d=40",
+        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(video),
+    )  # fmt: skip
+    return video
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(p) for p in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc (Linux)")
+def test_kill_9_during_a_burn_stops_ffmpeg_and_the_next_run_removes_its_part(tmp_path, long_video):
+    # kill -9 left a full-size hidden .part file that no later run removed, and ffmpeg encoding on.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT, kill_and_wait
+
+    video = tmp_path / "long.mp4"
+    video.write_bytes(long_video.read_bytes())
+    captions = write_srt(tmp_path / "long.srt")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "captioner", "burn", str(video), str(captions)], env=env, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (leftovers(tmp_path) and _children(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (ffmpeg,) = _children(proc.pid)
+        time.sleep(0.5)
+        assert kill_and_wait(proc, ffmpeg), "ffmpeg went on encoding after captioner was killed"
+        (part,) = leftovers(tmp_path)
+        assert part.startswith(".long.burned.")
+
+        # The next run (of a short video, to be quick) writing the same output removes it.
+        video.write_bytes(BUNNY.read_bytes())
+        done = subprocess.run(
+            [sys.executable, "-m", "captioner", "burn", str(video), str(captions), "--crf", "30"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["long.burned.mp4", "long.mp4", "long.srt"]
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # an orphaned ffmpeg, without the fix
+        except ProcessLookupError:
+            pass
+
+
+def test_kept_captions_go_in_with_their_language(tmp_path):
+    # `captioner talk.mp4` then `captioner talk.mp4 --mux`: the kept captions' track was tagged
+    # "und" although the cache (or the .json beside) knew their language.
+    from captioner.cache import TranscriptCache
+
+    cache = TranscriptCache(tmp_path / "cache")
+    backend = LazyBackend(_FakeBackend, identity={"backend": "fake"})
+    # Known from the cache, or (no cache at all) from the .json written beside the captions.
+    for name, first in [("cached.mp4", Settings()), ("beside.mp4", Settings(formats=("srt", "vtt", "json")))]:
+        used = cache if name == "cached.mp4" else None
+        video = _video(tmp_path, name)
+        jobs, _ = plan([video], first)
+        assert run(jobs, backend, first, cache=used)[0].status == "done"
+        again = Settings(attach="mux")
+        jobs, _ = plan([video], again)
+        (result,) = run(jobs, backend, again, cache=used)
+        assert result.status == "done", result.error
+        assert result.kept == [tmp_path / f"{video.stem}.srt", tmp_path / f"{video.stem}.vtt"]
+        out = tmp_path / f"{video.stem}.captioned.mp4"
+        assert [(s.language, s.title) for s in probe(out).subtitle_streams] == [("ger", "Captions (de)")]
+    # Unknown (another audio, so not in the cache; no .json, no -l): undetermined, as before.
+    video = tmp_path / "unknown.mp4"
+    video.write_bytes((SAMPLES / "jfk.mp4").read_bytes())
+    write_srt(tmp_path / "unknown.srt")
+    write_srt(tmp_path / "unknown.vtt")
+    jobs, _ = plan([video], Settings(attach="mux"))
+    (result,) = run(jobs, backend, Settings(attach="mux"), cache=cache)
+    assert result.status == "done", result.error
+    assert [s.language for s in probe(tmp_path / "unknown.captioned.mp4").subtitle_streams] == ["und"]
+
+
+class _Notes:
+    def __init__(self) -> None:
+        self.notes: list[tuple[str, str]] = []
+
+    def start_file(self, media, duration) -> None:
+        pass
+
+    def advance(self, seconds) -> None:
+        pass
+
+    def info(self, media, message) -> None:
+        self.notes.append((media.name, message))
+
+    def finish_file(self, result) -> None:
+        pass
+
+
+@pytest.mark.parametrize("attach", ["mux", "burn"])
+def test_audio_files_in_a_folder_get_captions_and_a_note(tmp_path, attach):
+    # `captioner DIR --mux` on a folder with a video and an audio file exited 1: "no video stream".
+    from conftest import run_ffmpeg
+
+    folder = tmp_path / "talks"
+    folder.mkdir()
+    _video(folder, "talk.mp4")
+    run_ffmpeg("-i", str(BUNNY), "-vn", "-c:a", "copy", str(folder / "podcast.m4a"))
+    settings = Settings(attach=attach)
+    jobs, problems = plan([folder], settings)
+    assert not problems
+    notes = _Notes()
+    results = {r.media.name: r for r in run(jobs, LazyBackend(_FakeBackend), settings, notes)}
+    assert {name: r.status for name, r in results.items()} == {"podcast.m4a": "done", "talk.mp4": "done"}
+    assert results["podcast.m4a"].written == [folder / "podcast.srt", folder / "podcast.vtt"]
+    verb = "muxed" if attach == "mux" else "burned in"
+    assert ("podcast.m4a", f"audio only, captions not {verb}") in notes.notes
+    derived = "captioned" if attach == "mux" else "burned"
+    assert sorted(p.name for p in folder.iterdir() if derived in p.name) == [f"talk.{derived}.mp4"]
+
+    # Named on its own, the audio file was asked for explicitly: it fails, its captions written.
+    settings = Settings(attach=attach, overwrite=True)
+    jobs, _ = plan([folder / "podcast.m4a"], settings)
+    (result,) = run(jobs, LazyBackend(_FakeBackend), settings)
+    assert result.status == "failed"
+    assert str(result.error) == (
+        f"{folder / 'podcast.m4a'}: audio only (no video stream): its captions were written, but cannot be {verb}"
+    )
+    assert (folder / "podcast.srt").is_file()
+
+
+def test_translated_captions_are_tagged_english(tmp_path):
+    # --task translate writes English captions: the track said the language spoken ("ger").
+    class Translating(_FakeBackend):
+        def transcribe(self, audio, options, progress=None) -> Transcript:
+            transcript = super().transcribe(audio, options, progress)
+            transcript.task = "translate"
+            return transcript
+
+    video = _video(tmp_path)
+    settings = Settings(attach="mux")
+    jobs, _ = plan([video], settings)
+    (result,) = run(jobs, LazyBackend(Translating), settings)
+    assert result.status == "done", result.error
+    assert [s.language for s in probe(tmp_path / "talk.captioned.mp4").subtitle_streams] == ["eng"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import SAMPLES
 
 from captioner.cli import main
 from captioner.cues import Cue
@@ -96,3 +97,27 @@ def test_review_command_on_json_that_is_no_transcript(tmp_path: Path, text: str)
     (line,) = result.stderr.splitlines()
     assert line.startswith("captioner: error: ") and "other.json" in line and "not a transcript" in line
     assert "cues to check" in result.stdout  # the good file is still reviewed
+
+
+def test_review_command_finds_a_media_files_transcript_in_the_cache(local_backend, tmp_path: Path) -> None:
+    # `captioner review talk.flac` without a talk.json failed, "cannot read the transcript talk.json",
+    # though the run that made talk.srt had cached the transcript.
+    import srt
+
+    audio = tmp_path / "talk.flac"
+    audio.write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
+    for args in ([], ["-l", "de", "--overwrite"]):
+        result = CliRunner().invoke(main, [str(audio), "-f", "srt", "-q", *args])
+        assert result.exit_code == 0, result.stderr
+    cues = list(srt.parse(audio.with_suffix(".srt").read_text("utf-8")))
+    assert not audio.with_suffix(".json").exists()
+    for args in ([], ["-l", "de"], ["--language", "DE", "--min-word-prob", "1"]):
+        result = CliRunner().invoke(main, ["review", str(audio), *args])
+        assert result.exit_code == 0, result.stderr
+        (first,) = [line for line in result.stdout.splitlines() if line.startswith(str(audio))]
+        assert first.endswith((f"all {len(cues)} cues confident", f"of {len(cues)} cues to check"))
+    assert "cues to check" in result.stdout  # --min-word-prob 1: every cue is doubtful
+    result = CliRunner().invoke(main, ["review", str(audio), "-l", "fr"])  # never captioned so
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"captioner: error: {audio}: no transcript: no talk.json beside it, and none in the")

@@ -307,3 +307,13 @@ def test_fast_cue_after_a_pause_starts_early_only_as_needed() -> None:
     assert cues[0].end <= fast.start - style.min_gap
     plain = segment(_words(spec), style.with_overrides(max_lead=0.0))
     assert plain[1].start >= 3.0
+
+
+def test_a_word_said_over_more_than_max_duration_is_not_chained_past_it() -> None:
+    # a word drawn out over 3.5 s, the next one right after it: the cue ends max_duration after its
+    # start, which leaves less than min_gap before the next cue; chaining (gap 0) would make it
+    # longer than max_duration, so the gap is widened to min_gap instead
+    style = Style(max_duration=3.45)
+    cues = segment(_words([(" Sooo", 1.5, 5.0), (" next.", 5.0, 5.4)]), style)
+    assert [c.text for c in cues] == ["Sooo", "next."]
+    assert cues[0].duration <= 3.45 and cues[1].start - cues[0].end >= style.min_gap - 1e-9

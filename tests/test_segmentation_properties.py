@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import math
+import unicodedata
 
+import budoux
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from captioner.segmentation import segment
+from captioner.segmentation import HARD_PAUSE, segment
 from captioner.style import PRESETS, Style
 from captioner.transcript import Segment, Transcript, Word
 
@@ -68,6 +71,22 @@ styles = st.one_of(
 )
 
 
+def _unbreakable_lengths(words: list[Word]) -> list[int]:
+    """Lengths of the runs no break may split: a word, and in CJK text also the punctuation after
+    it (no line starts with 。 or ，), which a word that fits a line alone may not leave room for."""
+    cjk = any("\u3000" <= ch <= "\u9fff" for w in words for ch in w.word)
+    out: list[int] = []
+    for w in words:
+        text = w.word.strip()
+        if not text:
+            continue
+        if cjk and out and not w.word[0].isspace() and all(unicodedata.category(ch)[0] in "PS" for ch in text):
+            out[-1] += len(text)
+        else:
+            out.append(len(text))
+    return out
+
+
 def _squash(text: str) -> str:
     """Text without any whitespace: cue lines join CJK with a break, Latin with a space."""
     return "".join(text.split())
@@ -106,8 +125,8 @@ def test_hard_limits_and_every_word_once(tr: Transcript, style: Style) -> None:
     out_words = [w for c in cues for w in c.words]
     # every word once, in order (a word longer than a line is cut into pieces that rejoin)
     assert "".join(w.word for w in out_words) == "".join(w.word for w in tr.words)
-    if all(len(w.word.strip()) <= eff.max_chars for w in tr.words):
-        assert out_words == tr.words
+    if all(n <= eff.max_chars for n in _unbreakable_lengths(tr.words)):
+        assert out_words == tr.words  # no word cut
     assert _squash("".join(c.text for c in cues)) == _squash("".join(w.word for w in tr.words))
 
 
@@ -139,3 +158,125 @@ def test_cues_follow_speech(tr: Transcript) -> None:
     for c in segment(tr, style.with_overrides(max_lead=0.0)):
         first = next(w for w in c.words if w.word.strip())
         assert c.start >= first.start - 0.08 - 1e-9
+
+
+# -- Chinese and Japanese: phrase boundaries and the kinsoku rules ------------------------------------
+
+# The Japanese style guides' kinsoku rules (JIS X 4051, W3C jlreq, Netflix Japanese): no line starts
+# with a small kana, the prolonged sound mark or closing punctuation; none ends with an opening bracket.
+SMALL_KANA = set("ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
+NO_START = SMALL_KANA | set("ー、。，．！？」』）】〕")
+NO_END = set("「『（【〔")
+
+JA_NOUNS = ["整理", "判断", "知識", "電球", "客観", "実在", "東京", "天気", "時間", "世界", "言葉", "問題", "外"]
+JA_KATAKANA = ["キャンプ", "コーヒー", "ノギ", "チョコレート", "パーティー", "ショッピング", "ウィキペディア"]
+JA_VERBS = ["止まっていた", "外れの", "食べます", "行きました", "書いた", "しゅっぱつする", "きょうは", "ちょっと"]
+JA_PARTICLES = ["は", "が", "の", "を", "に", "で", "と", "も", "から", "まで", "です"]
+
+
+@st.composite
+def japanese_words(draw) -> list[str]:
+    """Japanese-like text as its words: phrases of a noun or katakana word or verb, a particle,
+    brackets and punctuation (no word longer than 8 characters)."""
+    out: list[str] = []
+    for _ in range(draw(st.integers(1, 14))):
+        quoted = draw(st.booleans()) and draw(st.booleans())
+        if quoted:
+            out.append(draw(st.sampled_from(["「", "『", "（"])))
+        for _ in range(draw(st.integers(1, 2))):
+            out.append(draw(st.sampled_from(JA_NOUNS + JA_KATAKANA + JA_VERBS)))
+        if draw(st.booleans()):
+            out.append(draw(st.sampled_from(JA_PARTICLES)))
+        if quoted:
+            out.append(draw(st.sampled_from(["」", "』", "）"])))
+        if draw(st.booleans()):
+            out.append(draw(st.sampled_from(["、", "。", "！", "？"])))
+    return out
+
+
+@st.composite
+def japanese_transcripts(draw) -> tuple[Transcript, list[str]]:
+    """A Japanese transcript whose word timings are Whisper-like sub-word pieces: each word cut
+    anywhere (single characters, kana runs), punctuation alone or stuck to the piece before."""
+    words = draw(japanese_words())
+    pieces: list[str] = []
+    for w in words:
+        cuts = sorted(draw(st.sets(st.integers(1, len(w) - 1), max_size=len(w) - 1)) if len(w) > 1 else [])
+        bounds = [0, *cuts, len(w)]
+        parts = [w[a:b] for a, b in zip(bounds, bounds[1:])]
+        if pieces and w in "、。！？」』）" and draw(st.booleans()):
+            pieces[-1] += w
+        else:
+            pieces.extend(parts)
+    t, spec = draw(st.floats(0, 2)), []
+    for p in pieces:
+        if draw(st.integers(0, 9)) == 0:
+            t += draw(st.floats(0.3, 2.5))  # a pause
+        dur = 0.12 * len(p) * draw(st.floats(0.5, 2.0))
+        spec.append(Word(p, t, t + dur, 0.9))
+        t += dur
+    lang = draw(st.sampled_from(["ja", "ja", None]))
+    segs = [Segment(0, 0, 0.0, t, "".join(pieces))]
+    return Transcript(language=lang, duration=t + 0.5, segments=segs, words=spec), words
+
+
+def _breaks(cues) -> list[tuple[str, str]]:
+    """Every line and cue break, as (the line before it, the line after it)."""
+    lines = [line for c in cues for line in c.lines]
+    return list(zip(lines, lines[1:]))
+
+
+def assert_kinsoku(cues) -> None:
+    for before, after in _breaks(cues):
+        assert after[0] not in NO_START, (before, after)
+        assert before[-1] not in NO_END, (before, after)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(japanese_transcripts(), styles)
+def test_japanese_breaks_keep_kinsoku_words_and_phrases(sample, style: Style) -> None:
+    tr, words = sample
+    cues = segment(tr, style)
+    eff = style.for_language(tr.language)
+    assert_hard_limits(cues, eff)
+    text = "".join(words)
+    # the text kept: the same characters in order, no space added, every word piece once
+    assert "".join(line for c in cues for line in c.lines) == text
+    assert [w for c in cues for w in c.words] == tr.words
+    assert_kinsoku(cues)
+    # a break falls where BudouX ends a phrase and two pieces meet, unless the phrase so found
+    # (the text between two such places) does not fit a line or a cue: longer than a line, said
+    # over more than max_duration, or with a silence inside that ends a cue
+    starts, pos = {}, 0
+    for w in tr.words:
+        starts[pos] = w
+        pos += len(w.word)
+    pos, phrase_ends = 0, set()
+    for chunk in budoux.load_default_japanese_parser().parse(text):
+        pos += len(chunk)
+        phrase_ends.add(pos)
+    ok = [0] + [p for p in sorted(set(starts) & phrase_ends) if text[p] not in NO_START and text[p - 1] not in NO_END]
+    ok.append(len(text))
+
+    def fits(a: int, b: int) -> bool:
+        ws = [w for p, w in starts.items() if a <= p < b]
+        gaps = [y.start - x.end for x, y in zip(ws, ws[1:])]
+        span = max(w.end for w in ws) - ws[0].start
+        return b - a <= eff.max_chars and span <= eff.max_duration and max(gaps, default=0) < HARD_PAUSE
+
+    pos = 0
+    for before, _ in _breaks(cues):
+        pos += len(before)
+        if pos not in ok:
+            k = bisect.bisect(ok, pos)
+            assert not fits(ok[k - 1], ok[k]), (text[ok[k - 1] : pos], text[pos : ok[k]])
+    # so words are never split unless their phrase does not fit
+    if all(fits(a, b) for a, b in zip(ok, ok[1:])):
+        pos, word_ends = 0, {0}
+        for w in words:
+            pos += len(w)
+            word_ends.add(pos)
+        pos = 0
+        for before, _ in _breaks(cues):
+            pos += len(before)
+            assert pos in word_ends, (text[:pos], text[pos:])

@@ -7,7 +7,6 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
 import srt
 from click.testing import CliRunner
 from conftest import SAMPLES, run_ffmpeg
@@ -15,17 +14,6 @@ from conftest import SAMPLES, run_ffmpeg
 from captioner.cli import main
 from captioner.hashing import file_sha256
 from captioner.lockfile import read_lock
-
-
-@pytest.fixture()
-def cli(local_backend):
-    """The CLI in-process: ``load_whisper`` is cached, so the session's model is reused."""
-
-    def invoke(*args: object) -> tuple[int, str, str]:
-        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
 
 
 def states(cli, root: Path, *args: object) -> dict[str, str]:

@@ -9,23 +9,12 @@ import jsonschema
 import pytest
 import srt
 import webvtt
-from click.testing import CliRunner
 from conftest import SAMPLES, run_ffmpeg, wer
 
 from captioner.backends import TranscribeOptions
-from captioner.cli import main
 from captioner.media import extract_audio, probe
 from captioner.pipeline import Settings, refine
 from captioner.transcript import load_schema
-
-
-@pytest.fixture()
-def cli(local_backend):
-    def invoke(*args: str) -> tuple[int, str, str]:
-        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ picks cut points in the quietest stretch near each size boundary, so no word is 
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from captioner.errors import BackendError
+from captioner.ffmpeg_tool import run as run_ffmpeg
 from captioner.media import SAMPLE_RATE, ffmpeg_exe, last_ffmpeg_line
 
 # Upper bound of encoded bytes per audio second (container overhead included).
@@ -110,7 +110,7 @@ def encode(samples: np.ndarray, path: Path, audio_format: str = "flac") -> Path:
         *codec, "-ar", str(SAMPLE_RATE), "-ac", "1", str(path),
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k not in ("AIXPLAIN_API_KEY", "TEAM_API_KEY")}
-    proc = subprocess.run(
+    proc = run_ffmpeg(
         cmd, input=np.ascontiguousarray(samples, dtype=np.float32).tobytes(), capture_output=True, env=env, check=False
     )
     if proc.returncode != 0:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
+from captioner.project import outside_tree
+
 
 class OutsideTree(ValueError):
     """A requested path that is not a file of the tree."""
@@ -12,18 +14,14 @@ class OutsideTree(ValueError):
 def inside(root: Path, rel: str) -> Path:
     """``root / rel`` after checking that ``rel`` names a file inside the tree.
 
-    Refused: empty or absolute paths, ``..`` and ``.`` components, hidden components (``.git``; the
-    tree's walk skips them too), backslashes and NUL, and paths whose real location (symlinks
-    followed) is outside ``root``.  ``root`` must be resolved.
+    Refused: what :func:`captioner.project.outside_tree` refuses for lock and configuration paths
+    (empty or absolute paths, ``..`` and ``.`` parts, NUL, symbolic links leading out of the tree,
+    in a folder or the file itself), and also hidden parts (``.git``; the tree's walk skips them)
+    and backslashes.  ``root`` must be resolved.
     """
-    if not rel or "\x00" in rel or "\\" in rel:
-        raise OutsideTree(f"{rel!r} is not a path of the tree")
-    pure = PurePosixPath(rel)
-    if pure.is_absolute() or any(part in ("..", ".") or part.startswith(".") for part in pure.parts):
-        raise OutsideTree(f"{rel!r} is not a path of the tree")
-    path = root / pure
-    try:
-        path.resolve().relative_to(root)
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
-        raise OutsideTree(f"{rel!r} leads outside the tree") from None
-    return path
+    why = "a backslash in the path" if "\\" in rel else outside_tree(root, rel)
+    if why is None and any(part.startswith(".") for part in PurePosixPath(rel).parts):
+        why = "a hidden file or folder"
+    if why is not None:
+        raise OutsideTree(f"{rel!r} is not a file of the tree: {why}")
+    return root / rel
