@@ -44,6 +44,7 @@ Examples:
   captioner check                         CI: fail when captions are missing or stale
   captioner sync                          caption what is missing or stale (captions.lock)
   captioner talk.mp4 --review             also talk.review.txt: cues a person should check
+  captioner review --html out/ talk.mp4   out/talk.mp4.html: the cues to check, as a web page
   captioner --backend aixplain talk.mp4   Whisper Large on aiXplain (AIXPLAIN_API_KEY)
 
 \b
@@ -54,6 +55,7 @@ Other commands (captioner COMMAND --help):
   sync    caption what check lists and update captions.lock
   review  list doubtful cues of a transcript (.json)
   cache   info | clear: the transcript cache
+  edit    review and correct captions in the browser (a local caption studio)
 """
 
 
@@ -730,6 +732,12 @@ def sync_command(
 )
 @click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
 @click.option(
+    "--html",
+    "html_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Instead, write DIR/<media>.html per file: player, cues, doubtful cues (self-contained, for CI).",
+)
+@click.option(
     "-l", "--language", callback=_language, help="As the file was captioned with (finds its cached transcript)."
 )
 @click.option("--task", type=click.Choice(["transcribe", "translate"]), default="transcribe", show_default=True)
@@ -745,6 +753,7 @@ def review_command(
     min_logprob: float,
     max_no_speech: float,
     style: str,
+    html_dir: Path | None,
     **captioned_with: Any,
 ) -> None:
     """List the cues whose words fall below the confidence thresholds, with their times.
@@ -752,12 +761,23 @@ def review_command(
     FILES are transcripts written by -f json, or media files: their .json beside them, else
     their transcript in the cache (found with the options the file was captioned with: -l,
     -m, --backend, ...).  Doubtful cues are a warning for a person to check: the exit status
-    is 0 unless a file's transcript cannot be read or found.
+    is 0 unless a file's transcript cannot be read or found.  --html DIR writes a web page per
+    media instead: the caption files beside it as they are (the tree's style and settings; the
+    transcript from its .json or the transcript cache), as captioner edit shows them.
     """
     from captioner.review import format_report, review
     from captioner.segmentation import segment
 
     thresholds = ReviewThresholds(min_word_prob, min_logprob, max_no_speech)
+    if html_dir is not None:
+        from captioner.edit.report import write_reports
+
+        pages, problems = write_reports(files, html_dir, thresholds)
+        for page in pages:
+            click.echo(f"captioner review: wrote {page}", err=True)
+        for problem in problems:
+            click.echo(error_line(str(problem)), err=True)
+        sys.exit(EXIT_FAILED if problems else EXIT_OK)
     failed = 0
     for path in files:
         try:
@@ -822,6 +842,11 @@ def cache_clear() -> None:
     """Delete every cached transcript (the model is kept)."""
     removed = TranscriptCache().clear()
     click.echo(f"removed {removed} cached transcripts")
+
+
+from captioner.edit.command import edit_command  # noqa: E402
+
+main.add_command(edit_command)
 
 
 def _configure_logging(debug: bool, verbose: bool = False) -> None:

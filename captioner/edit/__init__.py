@@ -1,0 +1,1 @@
+"""``captioner edit``: a local caption studio in the browser (see :mod:`captioner.edit.app`)."""

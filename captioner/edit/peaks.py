@@ -1,0 +1,89 @@
+"""Waveform peaks for the page: the audio decoded once by ffmpeg, reduced to a min and max per
+bucket, and kept on disk (like the transcript cache) under the media's audio hash.
+
+The file format is the response body: ``RATE`` buckets a second, each two signed bytes
+(max, min) scaled to +-127, on the media's timeline (silence first when the audio starts after
+the video, as :func:`captioner.media.extract_audio` does).  Decoding streams ffmpeg's output a
+chunk at a time, so an hour of audio needs a few MB, not the 230 MB of its samples.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from captioner.errors import CaptionerError, MediaError
+from captioner.fsutil import atomic_writer, cache_dir
+from captioner.media import audio_lead, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, probe, select_audio_stream
+
+RATE = 100  # buckets a second (10 ms: finer than a frame)
+DECODE_RATE = 8000  # samples a second decoded for the peaks
+PER_BUCKET = DECODE_RATE // RATE
+VERSION = 1
+_CHUNK_BUCKETS = 6000  # a minute of buckets per read
+
+
+def peaks_path(audio_hash: str) -> Path:
+    return cache_dir() / "peaks" / f"v{VERSION}-{audio_hash}.bin"
+
+
+def compute_peaks(media: Path) -> bytes:
+    """The peaks of ``media``'s first audio stream (see the module docstring)."""
+    info = probe(media)
+    stream = select_audio_stream(info, 0)
+    lead = round(audio_lead(info.streams, stream) / 16000 * RATE)
+    cmd = [
+        ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", ffmpeg_path(media), "-map", "0:a:0",
+        "-ac", "1", "-ar", str(DECODE_RATE), "-f", "s16le", "-acodec", "pcm_s16le", "pipe:",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    errors: list[bytes] = []
+    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
+    drain.start()
+    out = [np.zeros(2 * lead, dtype=np.int8)]
+    carry = np.zeros(0, dtype=np.int16)
+    try:
+        while True:
+            data = proc.stdout.read(_CHUNK_BUCKETS * PER_BUCKET * 2)  # type: ignore[union-attr]
+            if not data:
+                break
+            samples = np.concatenate([carry, np.frombuffer(data[: len(data) - len(data) % 2], dtype="<i2")])
+            whole = len(samples) - len(samples) % PER_BUCKET
+            out.append(_reduce(samples[:whole]))
+            carry = samples[whole:]
+        if len(carry):
+            out.append(_reduce(np.pad(carry, (0, PER_BUCKET - len(carry)))))
+        proc.wait()
+        drain.join()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        raise MediaError(f"ffmpeg could not decode the audio: {last_ffmpeg_line(b''.join(errors))}", str(media))
+    return np.concatenate(out).tobytes()
+
+
+def _reduce(samples: np.ndarray) -> np.ndarray:
+    buckets = samples.reshape(-1, PER_BUCKET).astype(np.int32)
+    pairs = np.stack([buckets.max(axis=1), buckets.min(axis=1)], axis=1)
+    return np.clip(np.round(pairs * 127 / 32768), -127, 127).astype(np.int8).ravel()
+
+
+def cached_peaks(media: Path, audio_hash: str) -> bytes:
+    """The peaks of ``media`` from the cache, computed and stored the first time."""
+    path = peaks_path(audio_hash)
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    data = compute_peaks(media)
+    try:
+        with atomic_writer(path, binary=True) as handle:
+            handle.write(data)
+    except CaptionerError:  # an unwritable cache costs the next computation, not this answer
+        pass
+    return data

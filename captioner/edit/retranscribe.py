@@ -1,0 +1,110 @@
+"""Decode a stretch of a media file again with the local engine, as a proposal of new cues.
+
+The stretch (with a little audio either side, so words at its edges are heard whole) goes through
+the same steps as a whole file: the local backend (optionally with a forced language or a prompt),
+the pipeline's refinement (hallucination filters, word retiming) and the segmenter; the words whose
+middle falls inside the stretch become the proposed cues.  The model is loaded on first use and
+kept for the server's life.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from captioner.backends import TranscribeOptions
+from captioner.edit.analysis import EditCue
+from captioner.errors import MediaError
+from captioner.media import (
+    SAMPLE_RATE,
+    audio_lead,
+    ffmpeg_exe,
+    ffmpeg_path,
+    last_ffmpeg_line,
+    probe,
+    select_audio_stream,
+)
+from captioner.pipeline import Settings, refine
+from captioner.project import BEAM_SIZE, TASK
+from captioner.segmentation import segment
+from captioner.style import Style
+from captioner.transcript import Transcript
+
+CONTEXT = 0.5  # seconds of audio either side of the stretch
+MAX_SECONDS = 600.0  # a longer stretch is better served by captioner sync --force
+
+
+def decode_range(media: Path, start: float, end: float) -> tuple[np.ndarray, float]:
+    """16 kHz mono samples of ``start``..``end`` on the media's timeline, and the time of the first one."""
+    info = probe(media)
+    stream = select_audio_stream(info, 0)
+    lead = audio_lead(info.streams, stream) / SAMPLE_RATE
+    begin = max(0.0, start - lead)
+    cmd = [
+        ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-ss", f"{begin:.3f}", "-t", f"{end - start:.3f}",
+        "-i", ffmpeg_path(media), "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le",
+        "-acodec", "pcm_s16le", "pipe:",
+    ]  # fmt: skip
+    done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise MediaError(f"ffmpeg could not decode the audio: {last_ffmpeg_line(done.stderr)}", str(media))
+    samples = np.frombuffer(done.stdout[: len(done.stdout) - len(done.stdout) % 2], dtype="<i2")
+    return samples.astype(np.float32) / 32768, begin + lead
+
+
+class Retranscriber:
+    """The local engine for the studio (one model for the server's life, one decode at a time)."""
+
+    def __init__(self, model: str, threads: int | None = None) -> None:
+        self.model = model
+        self.threads = threads
+        self._backend = None
+        self._lock = threading.Lock()
+
+    def _engine(self):
+        if self._backend is None:
+            from captioner.backends.local import LocalBackend
+
+            self._backend = LocalBackend(self.model, threads=self.threads)
+        return self._backend
+
+    def propose(
+        self,
+        media: Path,
+        start: float,
+        end: float,
+        style: Style,
+        language: str | None = None,
+        prompt: str | None = None,
+    ) -> tuple[list[EditCue], Transcript]:
+        """Cues for ``start``..``end`` decoded afresh, and the transcript (absolute times) they came from."""
+        if not 0 <= start < end:
+            raise ValueError("the stretch must start before it ends")
+        if end - start > MAX_SECONDS:
+            raise ValueError(f"at most {MAX_SECONDS:g} s at a time")
+        audio, offset = decode_range(media, max(0.0, start - CONTEXT), end + CONTEXT)
+        if not len(audio):
+            raise MediaError("no audio in that stretch", str(media))
+        options = TranscribeOptions(
+            language=language or None, task=TASK, beam_size=BEAM_SIZE, initial_prompt=prompt or None
+        )
+        with self._lock:
+            heard = self._engine().transcribe(audio, options)
+        heard = refine(heard, audio, Settings())
+        words = [
+            w.shifted(offset) for w in heard.words or [] if start <= (w.start + w.end) / 2 + offset <= end
+        ]
+        segments = [replace(s, start=s.start + offset, end=s.end + offset) for s in heard.segments]
+        transcript = Transcript(
+            language=heard.language, duration=end, segments=segments, words=words, task=TASK, meta=heard.meta
+        )
+        cues = [
+            EditCue(max(start, c.start), min(end, c.end), "\n".join(c.lines))
+            for c in segment(transcript, style)
+            if min(end, c.end) > max(start, c.start)
+        ]
+        return cues, transcript

@@ -1,0 +1,523 @@
+// The media page: player, cue list, waveform, editing and saving.
+import { getJSON, mediaUrl, postJSON, status } from "./common.js";
+
+const { cueElement, fillCue, findCue, fillTrack, el, time } = globalThis.CueView;
+const path = new URLSearchParams(location.search).get("path");
+const video = document.getElementById("player");
+const list = document.getElementById("cues");
+const editor = el("textarea", "cue-edit");
+editor.rows = 2;
+editor.setAttribute("aria-label", "Cue text");
+
+let doc = null;
+let cues = [];            // {start, end, text, words, doubtful, problems, errors}; replaced, never mutated
+let selected = -1, current = -1;
+let undoStack = [], redoStack = [];
+let dirty = false, version = 0, versions = {};
+let track = null, ws = null, regions = null, selection = null, stopAt = null;
+let proposal = null;
+const timers = {};
+
+// -- helpers ----------------------------------------------------------------------------------
+
+function later(name, ms, fn) {
+  clearTimeout(timers[name]);
+  timers[name] = setTimeout(fn, ms);
+}
+
+function plain(list_) {
+  return list_.map((c) => ({ start: c.start, end: c.end, text: c.text }));
+}
+
+function round(t) { return Math.round(t * 1000) / 1000; }
+
+function setButtons() {
+  document.getElementById("undo").disabled = !undoStack.length;
+  document.getElementById("redo").disabled = !redoStack.length;
+  document.getElementById("save").disabled = !dirty;
+  document.title = (dirty ? "• " : "") + (doc ? doc.name : "") + " — captioner edit";
+}
+
+function rowOf(index) { return list.children[index] || null; }
+
+// -- rendering --------------------------------------------------------------------------------
+
+function renderList() {
+  const fragment = document.createDocumentFragment();
+  cues.forEach((cue, k) => fragment.appendChild(cueElement(cue, k)));
+  list.replaceChildren(fragment);
+  current = -1;
+  if (selected >= cues.length) selected = cues.length - 1;
+  if (selected >= 0) placeEditor();
+  applyFilter();
+}
+
+function refreshRow(k) {
+  const li = rowOf(k);
+  if (li) fillCue(li, cues[k], k);
+}
+
+function applyFilter() {
+  const show = document.getElementById("show").value;
+  cues.forEach((cue, k) => {
+    const hide = (show === "doubtful" && !cue.doubtful.length) ||
+      (show === "problems" && !(cue.problems.length || cue.errors.length));
+    rowOf(k).classList.toggle("hidden", hide && k !== selected);
+  });
+}
+
+function placeEditor() {
+  for (const li of list.querySelectorAll("li.selected")) li.classList.remove("selected");
+  const li = rowOf(selected);
+  if (!li) { editor.remove(); return; }
+  li.classList.add("selected");
+  if (editor.parentNode !== li) li.appendChild(editor);
+  if (document.activeElement !== editor) editor.value = cues[selected].text;
+  editor.rows = Math.max(2, cues[selected].text.split("\n").length);
+  li.scrollIntoView({ block: "nearest" });
+  if (regions) highlightRegion();
+}
+
+function select(k, { seek = false } = {}) {
+  if (k < 0 || k >= cues.length) return;
+  selected = k;
+  placeEditor();
+  if (seek) video.currentTime = cues[k].start;
+}
+
+function follow() {
+  const k = findCue(cues, video.currentTime);
+  if (k !== current) {
+    const before = rowOf(current);
+    if (before) before.classList.remove("current");
+    current = k;
+    const now = rowOf(k);
+    if (now) {
+      now.classList.add("current");
+      if (!video.paused) now.scrollIntoView({ block: "nearest" });
+    }
+  }
+  if (stopAt !== null && video.currentTime >= stopAt) {
+    video.pause();
+    stopAt = null;
+  }
+  requestAnimationFrame(follow);
+}
+
+// -- changes, undo, analysis ------------------------------------------------------------------
+
+function commit(next, { structural = false, changed = [] } = {}) {
+  undoStack.push({ cues: cues.slice(), selected });
+  redoStack = [];
+  apply(next, structural, changed);
+}
+
+function apply(next, structural, changed) {
+  cues = next;
+  dirty = true;
+  version += 1;
+  if (structural) {
+    renderList();
+    rebuildRegions();
+  } else {
+    for (const k of changed) { refreshRow(k); updateRegion(k); }
+    if (selected >= 0) placeEditor();
+  }
+  setButtons();
+  later("track", 250, () => fillTrack(track, cues));
+  later("analyse", 400, analyse);
+}
+
+function undo() {
+  if (!undoStack.length) return;
+  redoStack.push({ cues: cues.slice(), selected });
+  const state = undoStack.pop();
+  selected = state.selected;
+  apply(state.cues, true, []);
+  editor.value = selected >= 0 ? cues[selected].text : "";
+}
+
+function redo() {
+  if (!redoStack.length) return;
+  undoStack.push({ cues: cues.slice(), selected });
+  const state = redoStack.pop();
+  selected = state.selected;
+  apply(state.cues, true, []);
+  editor.value = selected >= 0 ? cues[selected].text : "";
+}
+
+async function analyse() {
+  const sent = version;
+  try {
+    const data = await postJSON(`/api/analyse?path=${encodeURIComponent(path)}`, { cues: plain(cues) });
+    if (sent !== version) return;  // edited meanwhile: a newer analysis follows
+    cues = cues.map((c, k) => ({ ...c, ...data.cues[k], text: c.text }));
+    cues.forEach((_, k) => refreshRow(k));
+    applyFilter();
+  } catch (error) {
+    status(`Cannot check the cues: ${error.message}`, "error");
+  }
+}
+
+function editCue(k, changes) {
+  if (k < 0 || k >= cues.length) return;
+  const next = cues.slice();
+  next[k] = { ...next[k], ...changes };
+  const structural = "start" in changes && next.some((c, j) => j > 0 && c.start < next[j - 1].start);
+  if (structural) next.sort((a, b) => a.start - b.start);
+  commit(next, { structural, changed: [k] });
+}
+
+// Typing: one undo step per visit to the editor.
+let typingPushed = false;
+editor.addEventListener("focus", () => { typingPushed = false; });
+editor.addEventListener("input", () => {
+  if (selected < 0) return;
+  if (!typingPushed) {
+    undoStack.push({ cues: cues.slice(), selected });
+    redoStack = [];
+    typingPushed = true;
+  }
+  const next = cues.slice();
+  next[selected] = { ...next[selected], text: editor.value };
+  cues = next;
+  dirty = true;
+  version += 1;
+  setButtons();
+  later("track", 250, () => fillTrack(track, cues));
+  later("analyse", 400, analyse);
+});
+editor.addEventListener("change", () => {
+  if (document.getElementById("auto-reflow").checked) reflow();
+});
+editor.addEventListener("click", (event) => event.stopPropagation());
+
+// -- cue operations ---------------------------------------------------------------------------
+
+function need() {
+  if (selected < 0) { status("Select a cue first (click it in the list or on the waveform)."); return false; }
+  return true;
+}
+
+async function reflow() {
+  if (!need()) return;
+  const k = selected;
+  try {
+    const data = await postJSON(`/api/reflow?path=${encodeURIComponent(path)}`,
+      { text: cues[k].text, language: doc.language });
+    if (data.text !== cues[k].text) {
+      editCue(k, { text: data.text });
+      editor.value = data.text;
+    }
+    status(data.fits ? "Lines re-flowed." : "Re-flowed, but the text needs more lines than the style allows.");
+  } catch (error) {
+    status(`Cannot re-flow: ${error.message}`, "error");
+  }
+}
+
+function split() {
+  if (!need()) return;
+  const cue = cues[selected];
+  let at = video.currentTime;
+  if (!(at > cue.start + 0.05 && at < cue.end - 0.05)) at = (cue.start + cue.end) / 2;
+  const tokens = cue.text.split(/\s+/).filter(Boolean);
+  const cut = Math.min(tokens.length - 1, Math.max(1, Math.round(tokens.length * (at - cue.start) / (cue.end - cue.start))));
+  const first = { ...cue, end: round(at), text: tokens.slice(0, cut).join(" ") };
+  const second = { ...cue, start: round(at), text: tokens.slice(cut).join(" ") };
+  const next = cues.slice();
+  next.splice(selected, 1, first, second);
+  commit(next, { structural: true });
+}
+
+async function merge() {
+  if (!need() || selected + 1 >= cues.length) return;
+  const a = cues[selected], b = cues[selected + 1];
+  let text = `${a.text} ${b.text}`.replace(/\s+/g, " ").trim();
+  try {
+    text = (await postJSON(`/api/reflow?path=${encodeURIComponent(path)}`, { text, language: doc.language })).text;
+  } catch (error) { /* keep one line */ }
+  const next = cues.slice();
+  next.splice(selected, 2, { ...a, end: b.end, text, words: [] });
+  commit(next, { structural: true });
+}
+
+function add() {
+  const t = round(video.currentTime);
+  let k = cues.findIndex((c) => c.start > t);
+  if (k < 0) k = cues.length;
+  const start = Math.max(t, k > 0 ? cues[k - 1].end : 0);
+  const limit = k < cues.length ? cues[k].start : (doc.duration || start + 2);
+  const end = round(Math.min(start + 2, limit));
+  if (end - start < 0.1) { status("No room for a cue here: move the player to a gap between cues."); return; }
+  const next = cues.slice();
+  next.splice(k, 0, { start, end, text: "", words: [], doubtful: [], problems: [], errors: ["empty cue"] });
+  selected = k;
+  commit(next, { structural: true });
+  editor.focus();
+}
+
+function remove() {
+  if (!need()) return;
+  const next = cues.slice();
+  next.splice(selected, 1);
+  commit(next, { structural: true });
+}
+
+function nudge(side, frames) {
+  if (!need()) return;
+  editCue(selected, { [side]: round(Math.max(0, cues[selected][side] + frames * doc.frame)) });
+}
+
+function playSpan(a, b) {
+  video.currentTime = Math.max(0, a);
+  stopAt = b;
+  video.play();
+}
+
+// -- saving -----------------------------------------------------------------------------------
+
+async function save() {
+  status("Saving…");
+  try {
+    const data = await postJSON(`/api/save?path=${encodeURIComponent(path)}`, { cues: plain(cues), versions });
+    versions = data.versions;
+    dirty = false;
+    setButtons();
+    status(`Saved ${data.written.join(", ")}.`, "ok");
+  } catch (error) {
+    if (error.status === 422 && error.data && error.data.cues) {
+      const marked = cues.slice();
+      for (const [k, errors] of Object.entries(error.data.cues)) marked[k] = { ...marked[k], errors };
+      cues = marked;
+      cues.forEach((_, k) => refreshRow(k));
+      const first = Number(Object.keys(error.data.cues)[0]);
+      select(first);
+    }
+    status(error.message, "error");
+  }
+}
+
+// -- re-transcription -------------------------------------------------------------------------
+
+async function retranscribe() {
+  let range = null;
+  if (selection) range = [selection.start, selection.end];
+  else if (selected >= 0) range = [cues[selected].start, cues[selected].end];
+  if (!range) { status("Select a cue, or drag a range on the waveform, to re-transcribe."); return; }
+  status(`Re-transcribing ${time(range[0])} – ${time(range[1])}…`);
+  const button = document.getElementById("retranscribe");
+  button.disabled = true;
+  try {
+    const data = await postJSON(`/api/retranscribe?path=${encodeURIComponent(path)}`, {
+      start: range[0], end: range[1],
+      language: document.getElementById("rt-language").value, prompt: document.getElementById("rt-prompt").value,
+    });
+    proposal = { start: range[0], end: range[1], cues: data.cues };
+    const box = document.getElementById("proposal-cues");
+    box.replaceChildren(...data.cues.map((c, k) => cueElement(c, k)));
+    document.getElementById("proposal-title").textContent =
+      `Proposal for ${time(range[0])} – ${time(range[1])} (${data.language}): ${data.cues.length} cue(s)`;
+    document.getElementById("proposal").hidden = false;
+    status("Accept the proposal to replace the cues of that range, or reject it.");
+  } catch (error) {
+    status(`Cannot re-transcribe: ${error.message}`, "error");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function acceptProposal() {
+  if (!proposal) return;
+  const { start, end } = proposal;
+  const kept = cues.filter((c) => { const mid = (c.start + c.end) / 2; return mid < start || mid > end; });
+  const next = kept.concat(proposal.cues).sort((a, b) => a.start - b.start);
+  selected = next.indexOf(proposal.cues[0]);
+  closeProposal();
+  commit(next, { structural: true });
+}
+
+function closeProposal() {
+  proposal = null;
+  document.getElementById("proposal").hidden = true;
+  if (selection) { selection.remove(); selection = null; }
+}
+
+// -- waveform ---------------------------------------------------------------------------------
+
+function regionColour(cue, k) {
+  if (k === selected) return "rgba(36, 86, 179, 0.35)";
+  if (cue.errors && cue.errors.length) return "rgba(179, 38, 30, 0.25)";
+  if (cue.doubtful && cue.doubtful.length) return "rgba(184, 92, 0, 0.22)";
+  return "rgba(36, 86, 179, 0.13)";
+}
+
+function rebuildRegions() {
+  if (!regions) return;
+  for (const r of regions.getRegions().slice()) if (r !== selection) r.remove();
+  cues.forEach((cue, k) => {
+    regions.addRegion({ id: `cue-${k}`, start: cue.start, end: cue.end, content: String(k + 1),
+      color: regionColour(cue, k), drag: true, resize: true, minLength: 0.05 });
+  });
+}
+
+function updateRegion(k) {
+  if (!regions) return;
+  const r = regions.getRegions().find((x) => x.id === `cue-${k}`);
+  if (r) r.setOptions({ start: cues[k].start, end: cues[k].end, color: regionColour(cues[k], k) });
+}
+
+let highlighted = -1;
+function highlightRegion() {
+  if (highlighted !== selected) {
+    if (highlighted >= 0 && highlighted < cues.length) updateRegion(highlighted);
+    highlighted = selected;
+  }
+  if (selected >= 0) updateRegion(selected);
+}
+
+async function loadWaveform() {
+  try {
+    // Loaded after the cue list is drawn: the list does not wait for the waveform's code.
+    const [{ default: WaveSurfer }, { default: RegionsPlugin }] = await Promise.all([
+      import("./vendor/wavesurfer.esm.js"), import("./vendor/regions.esm.js")]);
+    const response = await fetch(`/api/peaks?path=${encodeURIComponent(path)}`, { credentials: "same-origin" });
+    if (!response.ok) throw new Error(await response.text());
+    const rate = Number(response.headers.get("x-peaks-rate"));
+    const bytes = new Int8Array(await response.arrayBuffer());
+    const n = bytes.length / 2, top = new Float32Array(n), bottom = new Float32Array(n);
+    for (let i = 0; i < n; i++) { top[i] = bytes[2 * i] / 127; bottom[i] = bytes[2 * i + 1] / 127; }
+    const duration = doc.duration || n / rate;
+    regions = RegionsPlugin.create();
+    ws = WaveSurfer.create({
+      container: "#waveform", media: video, peaks: [top, bottom], duration, height: 96,
+      waveColor: "#8a94a6", progressColor: "#4b5d80", cursorColor: "#b3261e", normalize: true,
+      autoScroll: true, autoCenter: true, plugins: [regions],
+    });
+    ws.on("ready", () => {
+      rebuildRegions();
+      regions.enableDragSelection({ id: "selection", color: "rgba(11, 93, 30, 0.25)" });
+      document.body.dataset.waveform = "ready";
+    });
+    regions.on("region-created", (region) => {
+      if (region.id !== "selection") return;
+      if (selection && selection !== region) selection.remove();
+      selection = region;
+      status(`Range ${time(region.start)} – ${time(region.end)} selected: Re-transcribe decodes it again.`);
+    });
+    regions.on("region-clicked", (region, event) => {
+      event.stopPropagation();
+      if (region.id.startsWith("cue-")) select(Number(region.id.slice(4)), { seek: true });
+    });
+    regions.on("region-updated", (region) => {
+      if (!region.id.startsWith("cue-")) return;
+      const k = Number(region.id.slice(4));
+      editCue(k, { start: round(region.start), end: round(region.end) });
+    });
+    document.getElementById("zoom").addEventListener("input", (e) => ws.zoom(Number(e.target.value)));
+  } catch (error) {
+    status(`No waveform: ${error.message}`, "error");
+  }
+}
+
+// -- keyboard ---------------------------------------------------------------------------------
+
+function step(direction, predicate = () => true) {
+  const from = selected >= 0 ? selected : (direction > 0 ? -1 : cues.length);
+  for (let k = from + direction; k >= 0 && k < cues.length; k += direction) {
+    if (predicate(cues[k])) { select(k, { seek: true }); return; }
+  }
+}
+
+document.addEventListener("keydown", (event) => {
+  const ctrl = event.ctrlKey || event.metaKey;
+  if (ctrl && event.key.toLowerCase() === "s") { event.preventDefault(); save(); return; }
+  const typing = event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLInputElement ||
+    event.target instanceof HTMLSelectElement;
+  if (typing) {
+    if (event.key === "Escape") event.target.blur();
+    return;
+  }
+  if (ctrl && event.key.toLowerCase() === "z") { event.preventDefault(); event.shiftKey ? redo() : undo(); return; }
+  if (ctrl && event.key.toLowerCase() === "y") { event.preventDefault(); redo(); return; }
+  if (ctrl) return;
+  const keys = {
+    " ": () => (video.paused ? video.play() : video.pause()),
+    k: () => (video.paused ? video.play() : video.pause()),
+    ArrowDown: () => step(1), n: () => step(1),
+    ArrowUp: () => step(-1), p: () => step(-1),
+    d: () => step(1, (c) => c.doubtful.length > 0),
+    r: () => selected >= 0 && playSpan(cues[selected].start, cues[selected].end),
+    Enter: () => selected >= 0 && editor.focus(),
+    "[": () => selected >= 0 && editCue(selected, { start: round(video.currentTime) }),
+    "]": () => selected >= 0 && editCue(selected, { end: round(video.currentTime) }),
+  };
+  if (event.altKey && (event.key === "ArrowLeft" || event.key === "ArrowRight")) {
+    event.preventDefault();
+    nudge(event.shiftKey ? "end" : "start", event.key === "ArrowLeft" ? -1 : 1);
+    return;
+  }
+  const action = keys[event.key] || keys[event.key.toLowerCase()];
+  if (action && !event.altKey) { event.preventDefault(); action(); }
+});
+
+// -- wiring -----------------------------------------------------------------------------------
+
+list.addEventListener("click", (event) => {
+  const li = event.target.closest("li.cue");
+  if (li) select(Number(li.dataset.index), { seek: true });
+});
+const buttons = {
+  save, undo, redo, reflow, split, merge, add, delete: remove, retranscribe,
+  "set-start": () => need() && editCue(selected, { start: round(video.currentTime) }),
+  "set-end": () => need() && editCue(selected, { end: round(video.currentTime) }),
+  "start-earlier": () => nudge("start", -1), "start-later": () => nudge("start", 1),
+  "end-earlier": () => nudge("end", -1), "end-later": () => nudge("end", 1),
+  "play-head": () => need() && playSpan(cues[selected].start, cues[selected].start + 0.5),
+  "play-tail": () => need() && playSpan(Math.max(cues[selected].start, cues[selected].end - 0.5), cues[selected].end),
+  replay: () => need() && playSpan(cues[selected].start, cues[selected].end),
+  accept: acceptProposal, reject: closeProposal,
+};
+for (const [id, fn] of Object.entries(buttons)) document.getElementById(id).addEventListener("click", fn);
+document.getElementById("show").addEventListener("input", applyFilter);
+window.addEventListener("beforeunload", (event) => { if (dirty) { event.preventDefault(); event.returnValue = ""; } });
+
+async function load() {
+  if (!path) { status("No media named (?path=).", "error"); return; }
+  try {
+    doc = await getJSON(`/api/media?path=${encodeURIComponent(path)}`);
+  } catch (error) {
+    status(`Cannot open ${path}: ${error.message}`, "error");
+    return;
+  }
+  cues = doc.cues;
+  versions = doc.versions;
+  document.getElementById("title").textContent = doc.path;
+  const facts = [doc.language || "language unknown", doc.duration ? time(doc.duration).slice(0, 8) : "",
+    `${cues.length} cues`, doc.captions ? `from ${doc.captions}` : "no captions yet",
+    doc.transcript ? `confidence from the ${doc.transcript === "json" ? ".json transcript" : "transcript cache"}`
+      : "no transcript: no confidence"];
+  document.getElementById("facts").textContent = facts.filter(Boolean).join(" · ");
+  renderList();
+  setButtons();
+  requestAnimationFrame(() => {
+    performance.mark("cues-painted");
+    document.body.dataset.cues = "painted";
+  });
+  const doubtful = cues.filter((c) => c.doubtful.length).length;
+  const problems = cues.filter((c) => c.problems.length).length;
+  status(`${cues.length} cues, ${doubtful} doubtful, ${problems} with style problems.`);
+  video.classList.toggle("audio-only", !doc.video);
+  video.src = mediaUrl(doc.path);
+  track = video.addTextTrack("captions", "Captions", doc.language || "");
+  track.mode = "showing";
+  fillTrack(track, cues);
+  requestAnimationFrame(follow);
+  loadWaveform();
+}
+
+// For scripts and tests driving the page (read-only views of its state).
+globalThis.studio = {
+  get doc() { return doc; }, get cues() { return cues; }, get selected() { return selected; }, get current() { return current; },
+  get dirty() { return dirty; }, regions: () => (regions ? regions.getRegions().filter((r) => r.id.startsWith("cue-")) : []),
+};
+load();

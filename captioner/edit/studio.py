@@ -1,0 +1,165 @@
+"""The caption studio behind the web pages: one tree, its media's cues, analysis, saving.
+
+Everything here is plain Python (no HTTP): :mod:`captioner.edit.app` maps requests onto it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
+from dataclasses import asdict
+from pathlib import Path, PurePosixPath
+
+from captioner.edit import captions
+from captioner.edit.analysis import EditCue, analyse, blocking_errors
+from captioner.edit.media_info import media_facts
+from captioner.edit.paths import OutsideTree, inside
+from captioner.edit.transcripts import Transcripts
+from captioner.edit.tree import TreeIndex
+from captioner.media import is_media_file
+from captioner.review import ReviewThresholds
+from captioner.status import Scanner
+from captioner.style import Style
+
+
+class StaleSave(Exception):
+    """The caption files changed on disk since the page loaded them."""
+
+
+class InvalidCues(Exception):
+    """Cues that cannot be saved (empty, overlapping, out of order), by 0-based index."""
+
+    def __init__(self, errors: dict[int, list[str]]) -> None:
+        super().__init__("; ".join(f"cue {k + 1}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class Studio:
+    def __init__(
+        self,
+        scanner: Scanner,
+        scope: Iterable[Path] = (),
+        thresholds: ReviewThresholds | None = None,
+    ) -> None:
+        self.scanner = scanner
+        self.root = scanner.root.resolve()
+        self.config = scanner.config
+        self.thresholds = thresholds or ReviewThresholds()
+        self.transcripts = Transcripts(scanner)
+        self.index = TreeIndex(scanner, self.summary, scope)
+        self._save_locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+        self._prefetched: Future[list[dict]] | None = None
+
+    # -- paths ---------------------------------------------------------------------------------
+
+    def media_path(self, rel: str) -> Path:
+        """The media file ``rel`` names (OutsideTree unless it is a media file inside the tree)."""
+        path = inside(self.root, rel)
+        if not is_media_file(PurePosixPath(rel)) or not path.is_file():
+            raise OutsideTree(f"{rel!r} is not a media file of the tree")
+        return path
+
+    def style_for(self, rel: str, language: str | None) -> Style:
+        return self.config.style.for_language(language or self.config.language_for(rel))
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def summary(self, rel: str) -> dict:
+        """The index row's numbers for one media file."""
+        facts = media_facts(self.root / rel)
+        transcript, _ = self.transcripts.find(rel)
+        language = (transcript.language if transcript else None) or self.config.language_for(rel)
+        try:
+            cues, _ = captions.read_cues(self.root, rel)
+        except captions.CaptionReadError as exc:
+            return {"language": language, "duration": facts.duration, "cues": None, "problem": exc.cause}
+        rows = analyse(cues, transcript, self.style_for(rel, language), self.thresholds)
+        return {
+            "language": language,
+            "duration": facts.duration,
+            "cues": len(rows),
+            "doubtful": sum(1 for r in rows if r["doubtful"]),
+            "style": sum(1 for r in rows if r["problems"] or r["errors"]),
+        }
+
+    def prefetch(self) -> None:
+        """Start computing the index now (while the server starts and the browser opens); the first
+        :meth:`files` call takes that result, later calls compute afresh."""
+        future: Future[list[dict]] = Future()
+
+        def work() -> None:
+            try:
+                future.set_result(self.index.rows())
+            except BaseException as exc:  # handed to the request that takes it
+                future.set_exception(exc)
+
+        self._prefetched = future
+        threading.Thread(target=work, name="captioner-edit-index", daemon=True).start()
+
+    def files(self) -> list[dict]:
+        future, self._prefetched = self._prefetched, None
+        if future is not None:
+            return future.result()
+        return self.index.rows()
+
+    def document(self, rel: str) -> dict:
+        """Everything the media page shows for ``rel``."""
+        path = self.media_path(rel)
+        facts = media_facts(path)
+        transcript, source = self.transcripts.find(rel)
+        language = (transcript.language if transcript else None) or self.config.language_for(rel)
+        cues, loaded_from = captions.read_cues(self.root, rel)
+        formats = captions.formats_of(self.root, rel, self.config.formats)
+        style = self.style_for(rel, language)
+        return {
+            "path": rel,
+            "name": PurePosixPath(rel).name,
+            "video": facts.video,
+            "duration": facts.duration or (transcript.duration if transcript else None),
+            "frame": facts.frame,
+            "language": language,
+            "transcript": source,
+            "captions": loaded_from,
+            "formats": formats,
+            "versions": captions.versions(self.root, rel, formats),
+            "style": {k: getattr(style, k) for k in ("name", "max_chars", "max_lines", "max_cps", "min_duration",
+                                                     "max_duration", "min_gap")},
+            "thresholds": asdict(self.thresholds),
+            "cues": analyse(cues, transcript, style, self.thresholds),
+        }
+
+    def analyse(self, rel: str, cues: Sequence[EditCue]) -> list[dict]:
+        self.media_path(rel)
+        transcript, _ = self.transcripts.find(rel)
+        language = (transcript.language if transcript else None) or self.config.language_for(rel)
+        return analyse(cues, transcript, self.style_for(rel, language), self.thresholds)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def _save_lock(self, rel: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._save_locks.setdefault(rel, threading.Lock())
+
+    def save(self, rel: str, cues: Sequence[EditCue], base: dict[str, str | None]) -> dict:
+        """Write every caption format of ``rel`` from ``cues``, unless a file changed since the page
+        read it (``base``: the versions it loaded; :class:`StaleSave`) or a cue is invalid
+        (:class:`InvalidCues`).  Returns the new versions, the files written and the style warnings."""
+        self.media_path(rel)
+        errors = blocking_errors(cues)
+        if errors:
+            raise InvalidCues(errors)
+        with self._save_lock(rel):
+            formats = captions.formats_of(self.root, rel, self.config.formats)
+            now = captions.versions(self.root, rel, sorted(set(formats) | set(base)))
+            changed = [fmt for fmt in now if now[fmt] != base.get(fmt)]
+            if changed:
+                names = ", ".join(f"{PurePosixPath(rel).stem}.{fmt}" for fmt in changed)
+                raise StaleSave(
+                    f"{names} changed on disk after this page loaded it (another tab, an editor or "
+                    "captioner sync); nothing was written and your edits are still here"
+                )
+            texts = captions.render_all(cues, formats)
+            written = captions.write_all(self.root, rel, texts)
+            return {"versions": captions.versions(self.root, rel, formats), "written": written}

@@ -1,0 +1,87 @@
+"""The transcript behind a media file's captions: the ``-f json`` file beside it, else the cache.
+
+Cached transcripts are as the backend gave them; they are refined (filters, word retiming) as the
+pipeline does before segmenting, so that their words line up with the captions made from them.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from captioner.backends import TranscribeOptions
+from captioner.cache import TranscriptCache, cache_key
+from captioner.errors import CaptionerError
+from captioner.pipeline import Settings, refine
+from captioner.project import BEAM_SIZE, TASK, Config
+from captioner.status import Scanner, caption_paths
+from captioner.transcript import Transcript
+
+
+def backend_identity(config: Config) -> dict[str, str]:
+    """The cache identity of the tree's backend and model (no model is loaded)."""
+    if config.backend == "aixplain":
+        from captioner.backends.aixplain import aixplain_identity
+
+        return aixplain_identity(None if config.model == "base" else config.model)
+    from captioner.backends.local import local_identity
+
+    return local_identity(config.model)
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+class Transcripts:
+    """Finds and keeps (in memory, per file version) the transcripts of a tree's media."""
+
+    def __init__(self, scanner: Scanner, cache: TranscriptCache | None = None) -> None:
+        self.scanner = scanner
+        self.cache = cache if cache is not None else TranscriptCache()
+        self._known: dict[str, tuple[object, Transcript | None, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def json_path(self, rel: str) -> Path:
+        return self.scanner.root / caption_paths(rel, ["json"])["json"]
+
+    def find(self, rel: str) -> tuple[Transcript | None, str | None]:
+        """(transcript, where it came from: "json" or "cache"), or (None, None)."""
+        stamp = (_stamp(self.json_path(rel)), _stamp(self.scanner.root / rel))
+        with self._lock:
+            known = self._known.get(rel)
+        if known is not None and known[0] == stamp:
+            return known[1], known[2]
+        found = self._read_json(rel)
+        source = "json" if found is not None else None
+        if found is None:
+            found = self._from_cache(rel)
+            source = "cache" if found is not None else None
+        with self._lock:
+            self._known[rel] = (stamp, found, source)
+        return found, source
+
+    def _read_json(self, rel: str) -> Transcript | None:
+        try:
+            return Transcript.from_json(self.json_path(rel).read_text("utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            return None
+
+    def _from_cache(self, rel: str) -> Transcript | None:
+        config = self.scanner.config
+        try:
+            audio = self.scanner.audio_hash(rel)
+        except (CaptionerError, OSError):
+            return None
+        identity = backend_identity(config)
+        languages = dict.fromkeys([config.language_for(rel), None])  # the tree's, then detected
+        for language in languages:
+            options = TranscribeOptions(language=language, task=TASK, beam_size=BEAM_SIZE)
+            cached = self.cache.get(cache_key(audio, 0, identity, options))
+            if cached is not None:
+                return refine(cached, None, Settings())
+        return None

@@ -1,0 +1,342 @@
+"""``captioner edit`` over HTTP: the real server (uvicorn on 127.0.0.1) on a tree captioned by the real
+pipeline.  Security rules first (token, Host, same origin, no CORS, paths inside the tree), then the
+API: Range requests, saving every format, stale saves, validation, analysis, re-flow, peaks and
+re-transcription with the real model."""
+
+# ruff: noqa: F811 (the fixtures imported from edit_support are used as arguments)
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import srt
+import webvtt
+from click.testing import CliRunner
+from conftest import ROOT, SAMPLES, normalise
+from edit_support import captioned, check_states, serve, tree  # noqa: F401
+
+from captioner.cli import main
+from captioner.edit.analysis import EditCue, analyse
+from captioner.edit.captions import read_cues
+from captioner.edit.peaks import RATE, peaks_path
+from captioner.edit.security import cookie_name
+from captioner.edit.transcripts import Transcripts
+from captioner.hashing import audio_hash
+from captioner.project import load_config
+from captioner.review import ReviewThresholds, review
+from captioner.segmentation import segment
+from captioner.status import Scanner
+
+
+def raw_get(base: str, target: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    """A GET sent as written (httpx would normalise ``..`` and the Host header away)."""
+    host, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.putrequest("GET", target, skip_host=True, skip_accept_encoding=True)
+    for name, value in headers.items():
+        conn.putheader(name, value)
+    conn.endheaders()
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+def test_token_is_required_on_every_request(tree: Path, serve) -> None:
+    app = serve(tree)
+    import httpx
+
+    bare = httpx.Client(base_url=app.base)
+    for url in ("/", "/api/files", "/media/jfk.mp4", "/static/media.js", "/api/media?path=jfk.mp4"):
+        assert bare.get(url).status_code == 401, url
+    wrong = httpx.Client(base_url=app.base, cookies={cookie_name(app.server.port): "not-the-token"})
+    assert wrong.get("/api/files").status_code == 403
+    assert bare.get("/?token=not-the-token").status_code == 403
+    first = bare.get(f"/edit?path=jfk.mp4&token={app.token}")
+    assert first.status_code == 303
+    assert first.headers["location"] == "/edit?path=jfk.mp4"  # the token leaves the address bar
+    cookie = first.headers["set-cookie"]
+    assert f"{cookie_name(app.server.port)}={app.token}" in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    bare.cookies = first.cookies
+    assert bare.get("/api/files").status_code == 200
+    page = app.client.get("/")
+    assert page.status_code == 200 and app.token in page.text  # for the page's own change requests
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_host_header_must_be_the_loopback_address(tree: Path, serve) -> None:
+    app = serve(tree)
+    cookie = {"Cookie": f"{cookie_name(app.server.port)}={app.token}"}
+    port = app.server.port
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+        assert raw_get(app.base, "/api/files", {"Host": host, **cookie})[0] == 200
+    for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}", f"127.0.0.1:{port + 1}"):
+        status, _, body = raw_get(app.base, "/api/files", {"Host": host, **cookie})
+        assert status == 403 and b"loopback" in body, host  # a DNS name rebound to 127.0.0.1 gets nothing
+
+
+def test_changes_need_the_token_header_and_the_same_origin(tree: Path, serve) -> None:
+    app = serve(tree)
+    url, body = "/api/reflow?path=jfk.mp4", {"text": "ask not"}
+    assert app.post(url, body).status_code == 200
+    cases = {
+        "no token header": {"X-Captioner-Token": ""},
+        "wrong token header": {"X-Captioner-Token": "guess"},
+        "another origin": {"Origin": "http://evil.example"},
+        "another port": {"Origin": f"http://127.0.0.1:{app.server.port + 1}"},
+        "cross-site fetch": {"Sec-Fetch-Site": "cross-site"},
+    }
+    for why, headers in cases.items():
+        assert app.post(url, body, headers=headers).status_code == 403, why
+    no_origin = app.client.post(url, json=body, headers={"X-Captioner-Token": app.token})
+    assert no_origin.status_code == 403
+    # A cross-site form post carries the cookie only without SameSite=Strict, and never the header.
+    form = app.client.post("/api/save?path=jfk.mp4", data={"cues": "[]"}, headers={"Origin": "http://evil.example"})
+    assert form.status_code == 403
+
+
+def test_no_cors(tree: Path, serve) -> None:
+    app = serve(tree)
+    answer = app.client.get("/api/files", headers={"Origin": "http://evil.example"})
+    assert answer.status_code == 200
+    assert not [h for h in answer.headers if h.lower().startswith("access-control-")]
+    preflight = app.client.options(
+        "/api/save?path=jfk.mp4",
+        headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code >= 400
+    assert not [h for h in preflight.headers if h.lower().startswith("access-control-")]
+
+
+def test_only_files_inside_the_tree(tree: Path, serve, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copyfile(SAMPLES / "jfk.mp4", outside / "secret.mp4")
+    (tree / "link.mp4").symlink_to(outside / "secret.mp4")
+    (tree / "linked").symlink_to(outside, target_is_directory=True)
+    (tree / ".git").mkdir()
+    shutil.copyfile(SAMPLES / "jfk.mp4", tree / ".git" / "hidden.mp4")
+    app = serve(tree)
+    headers = {"Host": f"127.0.0.1:{app.server.port}", "Cookie": f"{cookie_name(app.server.port)}={app.token}"}
+    secret = str(outside / "secret.mp4")
+    refused = [
+        "/media/../outside/secret.mp4",
+        "/media/%2E%2E/outside/secret.mp4",
+        "/media/..%2Foutside%2Fsecret.mp4",
+        "/media/" + secret.replace("/", "%2F"),
+        "/media/link.mp4",
+        "/media/linked/secret.mp4",
+        "/media/.git/hidden.mp4",
+        "/media/captioner.toml",  # inside, but not media
+        "/api/media?path=../outside/secret.mp4",
+        "/api/media?path=" + secret,
+        "/api/media?path=link.mp4",
+        "/api/peaks?path=linked/secret.mp4",
+    ]
+    for target in refused:
+        status, _, _ = raw_get(app.base, target, headers)
+        assert status in (403, 404), target
+        assert status != 200
+    assert raw_get(app.base, "/media/jfk.mp4", headers)[0] == 200
+    before = (outside / "secret.mp4").read_bytes()
+    for rel in ("../outside/secret.mp4", "link.mp4", "linked/secret.mp4", secret):
+        answer = app.post(f"/api/save?path={rel}", {"cues": [{"start": 0, "end": 1, "text": "x"}], "versions": {}})
+        assert answer.status_code == 403, rel
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.mp4"]
+    assert (outside / "secret.mp4").read_bytes() == before
+
+
+def test_media_are_served_with_range_requests(tree: Path, serve) -> None:
+    app = serve(tree)
+    data = (tree / "jfk.mp4").read_bytes()
+    answer = app.client.get("/media/jfk.mp4", headers={"Range": "bytes=1000-1999"})
+    assert answer.status_code == 206
+    assert answer.headers["content-range"] == f"bytes 1000-1999/{len(data)}"
+    assert answer.content == data[1000:2000]
+    assert app.client.get("/media/jfk.mp4").content == data
+
+
+def test_save_writes_every_format_check_says_edited_and_sync_keeps_it(tree: Path, serve) -> None:
+    app = serve(tree)
+    doc = app.client.get("/api/media?path=jfk.mp4").json()
+    assert doc["formats"] == ["srt", "vtt"] and doc["captions"] == "jfk.srt" and doc["transcript"] == "cache"
+    cues = [{"start": c["start"], "end": c["end"], "text": c["text"]} for c in doc["cues"]]
+    assert len(cues) == len(list(srt.parse((tree / "jfk.srt").read_text("utf-8"))))
+    cues[1]["text"] = "Ask not,\nmy friends"
+    answer = app.post("/api/save?path=jfk.mp4", {"cues": cues, "versions": doc["versions"]})
+    assert answer.status_code == 200, answer.text
+    assert sorted(answer.json()["written"]) == ["jfk.srt", "jfk.vtt"]
+    subs = list(srt.parse((tree / "jfk.srt").read_text("utf-8")))
+    assert subs[1].content == "Ask not,\nmy friends"
+    vtt = webvtt.read(str(tree / "jfk.vtt"))
+    assert [c.text for c in vtt.captions][1] == "Ask not,\nmy friends"
+    assert len(vtt.captions) == len(subs) == len(cues)
+    assert check_states(tree) == {"jfk.mp4": "edited"}
+    kept = (tree / "jfk.srt").read_bytes()
+    result = CliRunner().invoke(main, ["sync", "--root", str(tree), "-q"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert (tree / "jfk.srt").read_bytes() == kept
+    # The page's next save is based on what it saved.
+    cues[0]["text"] = "And so, my fellow Americans,"
+    again = app.post("/api/save?path=jfk.mp4", {"cues": cues, "versions": answer.json()["versions"]})
+    assert again.status_code == 200
+
+
+def test_a_stale_save_is_refused_and_nothing_is_overwritten(tree: Path, serve) -> None:
+    app = serve(tree)
+    doc = app.client.get("/api/media?path=jfk.mp4").json()
+    theirs = (tree / "jfk.srt").read_text("utf-8").replace("ask not", "ask not (another tab)")
+    (tree / "jfk.srt").write_text(theirs, "utf-8")
+    vtt_before = (tree / "jfk.vtt").read_bytes()
+    cues = [{"start": c["start"], "end": c["end"], "text": c["text"].upper()} for c in doc["cues"]]
+    answer = app.post("/api/save?path=jfk.mp4", {"cues": cues, "versions": doc["versions"]})
+    assert answer.status_code == 409
+    assert "jfk.srt changed on disk" in answer.json()["error"]
+    assert (tree / "jfk.srt").read_text("utf-8") == theirs
+    assert (tree / "jfk.vtt").read_bytes() == vtt_before
+
+
+def test_empty_and_overlapping_cues_are_not_saved(tree: Path, serve) -> None:
+    app = serve(tree)
+    doc = app.client.get("/api/media?path=jfk.mp4").json()
+    before = (tree / "jfk.srt").read_bytes()
+    base = [{"start": c["start"], "end": c["end"], "text": c["text"]} for c in doc["cues"]]
+    empty = [dict(c) for c in base]
+    empty[2]["text"] = "  \n "
+    overlap = [dict(c) for c in base]
+    overlap[0]["end"] = overlap[1]["start"] + 0.5
+    backwards = [dict(c) for c in base]
+    backwards[3]["end"] = backwards[3]["start"] - 1
+    for cues, index, words in ((empty, "2", "empty cue"), (overlap, "0", "overlaps"), (backwards, "3", "ends before")):
+        answer = app.post("/api/save?path=jfk.mp4", {"cues": cues, "versions": doc["versions"]})
+        assert answer.status_code == 422
+        assert words in " ".join(answer.json()["cues"][index])
+    assert (tree / "jfk.srt").read_bytes() == before
+
+
+def test_doubt_is_captioner_reviews_and_style_problems_are_flagged(captioned: Path) -> None:
+    config = load_config(captioned)
+    scanner = Scanner(captioned, config)
+    transcript, source = Transcripts(scanner).find("jfk.mp4")
+    assert source == "cache"
+    cues, _ = read_cues(captioned, "jfk.mp4")
+    strict = ReviewThresholds(word_probability=0.9)
+    rows = analyse(cues, transcript, config.style, strict)
+    expected = review(transcript, segment(transcript, config.style), strict)
+    assert expected, "the strict threshold should make some cue doubtful"
+    assert [k + 1 for k, r in enumerate(rows) if r["doubtful"]] == [d.index for d in expected]
+    assert [r["doubtful"] for r in rows if r["doubtful"]] == [list(d.reasons) for d in expected]
+    words = rows[0]["words"]
+    assert [w for w, _ in words] == cues[0].text.split()
+    assert all(p is not None and 0 <= p <= 1 for _, p in words)
+    typed = analyse([EditCue(cues[0].start, cues[0].end, "And so my dear fellow Americans,")], transcript, config.style)
+    assert dict(typed[0]["words"])["dear"] is None and dict(typed[0]["words"])["fellow"] is not None
+    style = config.style
+    bad = [
+        EditCue(0.0, 0.3, "x" * 50),
+        EditCue(0.32, 9.0, "one\ntwo\nthree"),
+        EditCue(9.0, 10.0, "fine"),
+    ]
+    problems = [r["problems"] for r in analyse(bad, None, style)]
+    assert any("line 1: 50 characters" in p for p in problems[0])
+    assert any("reading speed" in p for p in problems[0])
+    assert any("on screen 0.30 s" in p for p in problems[0])
+    assert any("gap to the next cue 0.020 s" in p for p in problems[0])
+    assert any("3 lines" in p for p in problems[1]) and any("at most 7 s" in p for p in problems[1])
+    assert problems[2] == []
+
+
+def test_reflow_uses_the_projects_line_breaks(tree: Path, serve) -> None:
+    app = serve(tree)
+    text = "And so my fellow Americans, ask not what your country can do for you"
+    answer = app.post("/api/reflow?path=jfk.mp4", {"text": text}).json()
+    assert answer["fits"] is True
+    assert answer["text"] == "And so my fellow Americans,\nask not what your country can do for you"
+    long = app.post("/api/reflow?path=jfk.mp4", {"text": " ".join([text] * 3)}).json()
+    assert long["fits"] is False and all(len(line) <= 42 for line in long["text"].split("\n"))
+
+
+def test_peaks_are_computed_once_and_cached(tree: Path, serve) -> None:
+    app = serve(tree)
+    cache = peaks_path(audio_hash(tree / "jfk.mp4"))
+    cache.unlink(missing_ok=True)
+    answer = app.client.get("/api/peaks?path=jfk.mp4")
+    assert answer.status_code == 200 and answer.headers["x-peaks-rate"] == str(RATE)
+    peaks = answer.content
+    assert abs(len(peaks) / 2 - 11.0 * RATE) <= 2  # 11 s of audio
+    highs, lows = [int.from_bytes(peaks[k : k + 1], "big", signed=True) for k in range(0, len(peaks), 2)], [
+        int.from_bytes(peaks[k + 1 : k + 2], "big", signed=True) for k in range(0, len(peaks), 2)
+    ]
+    assert max(highs) > 40 and min(lows) < -40 and all(h >= lo for h, lo in zip(highs, lows))
+    assert highs[: RATE // 5] == [0] * (RATE // 5) or max(highs[: RATE // 5]) < 10  # JFK starts after a pause
+    assert cache.read_bytes() == peaks
+    cache.write_bytes(b"\x01\xff" * 5)  # served from the cache, not decoded again
+    assert app.client.get("/api/peaks?path=jfk.mp4").content == b"\x01\xff" * 5
+    cache.unlink()
+
+
+def test_retranscribe_a_cue_with_the_local_engine(tree: Path, serve, references) -> None:
+    app = serve(tree)
+    doc = app.client.get("/api/media?path=jfk.mp4").json()
+    third = doc["cues"][2]
+    answer = app.post(
+        "/api/retranscribe?path=jfk.mp4", {"start": third["start"], "end": third["end"], "language": "en"}
+    )
+    assert answer.status_code == 200, answer.text
+    proposal = answer.json()
+    assert proposal["language"] == "en"
+    text = " ".join(c["text"] for c in proposal["cues"])
+    assert normalise(text) == normalise(third["text"])  # the same words heard again, alone
+    for cue in proposal["cues"]:
+        assert third["start"] <= cue["start"] < cue["end"] <= third["end"]
+        assert all(p is not None for _, p in cue["words"] if _ != "\n")
+    bad = app.post("/api/retranscribe?path=jfk.mp4", {"start": 5, "end": 4})
+    assert bad.status_code == 400
+
+
+def test_command_prints_the_address_first_and_stops_on_ctrl_c(tree: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "captioner", "edit", "--no-browser", "--root", str(tree)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tree,
+    )
+    try:
+        first = proc.stdout.readline().strip()
+        match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]{20,})", first)
+        assert match, first
+        import httpx
+
+        answer = httpx.get(first, follow_redirects=True)
+        assert answer.status_code == 200 and "captioner edit" in answer.text
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopped" in err and "Traceback" not in err
+    assert match.group(2) not in err  # the token is never logged
+
+
+def test_a_taken_port_is_a_one_line_error(tree: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["edit", "--no-browser", "--root", str(tree), "--port", str(port)])
+    assert result.exit_code == 2
+    assert re.fullmatch(rf"captioner: error: cannot listen on 127\.0\.0\.1:{port}: .+\n", result.stderr)
