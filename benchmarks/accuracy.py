@@ -29,13 +29,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from captioner.backends import TranscribeOptions  # noqa: E402
-from captioner.media import extract_audio, probe  # noqa: E402
-from captioner.pipeline import Settings, refine  # noqa: E402
-from captioner.segmentation import segment  # noqa: E402
-from captioner.speech import detect_speech, find_holes  # noqa: E402
-from captioner.transcript import Transcript  # noqa: E402
-from captioner.writers import render  # noqa: E402
+from captioner.captions.segmentation import segment  # noqa: E402
+from captioner.core.transcript import Transcript  # noqa: E402
+from captioner.media.probe import extract_audio, probe  # noqa: E402
+from captioner.output.writers import render  # noqa: E402
+from captioner.refine.speech import detect_speech, find_holes  # noqa: E402
+from captioner.run.scheduler import Settings, refine  # noqa: E402
+from captioner.transcribe.base import TranscribeOptions  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "captioner-accuracy-cache"
@@ -61,7 +61,7 @@ class Runner:
     @property
     def backend(self):
         if self._backend is None:
-            from captioner.backends.local import LocalBackend
+            from captioner.transcribe.local.engine import LocalBackend
 
             self._backend = LocalBackend()
         return self._backend
@@ -95,7 +95,7 @@ class Runner:
 
 
 def srt_of(cues: list[tuple[float, float, str]]) -> str:
-    from captioner.cues import Cue
+    from captioner.core.cues import Cue
 
     return render("srt", [Cue(a, b, (t,)) for a, b, t in cues if t], None)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from captioner.transcript import Transcript  # noqa: E402
+from captioner.core.transcript import Transcript  # noqa: E402
 
 DEFAULT_SHARED = REPO.parent / "shared"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "captioner-bench-transcripts"

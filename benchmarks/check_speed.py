@@ -3,7 +3,7 @@ stays flat as the tree grows.
 
 Generates trees of N short FLAC files (1.5 s tones, each with its own frequency, so every file has
 other bytes and another audio hash), hand-made captions and a lock written through the
-``captioner.lockfile`` API (no transcription), then runs ``captioner check`` in a child process and
+``captioner.ci.lockfile`` API (no transcription), then runs ``captioner check`` in a child process and
 reports its wall time and peak RSS (``os.wait4`` on that very process): cold (``--no-cache``: every
 media file demuxed and hashed) and warm (the per-user stat cache filled by a previous check).
 
@@ -25,10 +25,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import ROOT, run_child  # noqa: E402
-from captioner.hashing import audio_hash, file_sha256  # noqa: E402
-from captioner.lockfile import Lock, LockEntry, write_lock  # noqa: E402
-from captioner.project import load_config  # noqa: E402
-from captioner.status import caption_paths  # noqa: E402
+from captioner.ci.config import load_config  # noqa: E402
+from captioner.ci.lockfile import Lock, LockEntry, write_lock  # noqa: E402
+from captioner.ci.status import caption_paths  # noqa: E402
+from captioner.media.hashing import audio_hash, file_sha256  # noqa: E402
 
 RATE = 16000
 SRT = "1\n00:00:00,000 --> 00:00:01,000\nTone {n}.\n\n"

@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import ROOT  # noqa: E402
 from benchmarks.check_speed import check, make_tree  # noqa: E402
-from captioner.segmentation import segment  # noqa: E402
-from captioner.style import Style  # noqa: E402
-from captioner.transcript import Transcript  # noqa: E402
-from captioner.writers import render_srt, render_vtt  # noqa: E402
+from captioner.captions.segmentation import segment  # noqa: E402
+from captioner.core.style import Style  # noqa: E402
+from captioner.core.transcript import Transcript  # noqa: E402
+from captioner.output.writers import render_srt, render_vtt  # noqa: E402
 
 HOUR = 3600.0
 
@@ -85,7 +85,7 @@ def jfk_transcript(work: Path, cache: Path) -> Transcript:
 
 def make_hour(root: Path, cache: Path) -> tuple[str, int]:
     """hour.m4a (JFK looped for an hour), hour.json (its transcript repeated) and hour.srt/.vtt."""
-    from captioner.media import ffmpeg_exe
+    from captioner.media.probe import ffmpeg_exe
 
     work = root.parent / "jfk-work"
     work.mkdir(exist_ok=True)

@@ -11,7 +11,7 @@ import sys
 
 def main() -> None:
     try:
-        from captioner.cli import main as cli
+        from captioner.cli.main import main as cli
     except KeyboardInterrupt:
         sys.stderr.write("captioner: interrupted\n")
         sys.exit(130)

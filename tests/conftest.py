@@ -17,9 +17,9 @@ import jiwer
 import numpy as np
 import pytest
 
-from captioner.backends.aixplain import AixplainBackend, RetryPolicy
-from captioner.fake_aixplain import FakeAixplain, WhisperTranscriber
-from captioner.media import ffmpeg_exe
+from captioner.media.probe import ffmpeg_exe
+from captioner.testing.fake_aixplain import FakeAixplain, WhisperTranscriber
+from captioner.transcribe.aixplain.backend import AixplainBackend, RetryPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -43,7 +43,7 @@ def references() -> dict[str, dict]:
 @pytest.fixture(scope="session")
 def local_backend(_session_cache: Path):
     """The embedded Whisper base, loaded once for the whole test run."""
-    from captioner.backends.local import LocalBackend
+    from captioner.transcribe.local.engine import LocalBackend
 
     return LocalBackend()
 
@@ -53,7 +53,7 @@ def cli(local_backend):
     """Run the CLI in-process (the model stays loaded between calls): (exit code, stdout, stderr)."""
     from click.testing import CliRunner
 
-    from captioner.cli import main
+    from captioner.cli.main import main
 
     def invoke(*args: object) -> tuple[int, str, str]:
         result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
@@ -133,7 +133,7 @@ def whisper_model(local_backend):
 
 @pytest.fixture(scope="session")
 def load_audio():
-    from captioner.media import extract_audio, probe
+    from captioner.media.probe import extract_audio, probe
 
     cache: dict[str, np.ndarray] = {}
 

@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES
 
-from captioner.cli import main
+from captioner.ci.config import load_config
+from captioner.ci.status import Scanner
+from captioner.cli.main import main
 from captioner.edit.security import TOKEN_HEADER, cookie_name
 from captioner.edit.server import EditServer
 from captioner.edit.studio import Studio
-from captioner.project import load_config
-from captioner.status import Scanner
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

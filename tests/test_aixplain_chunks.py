@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from conftest import SAMPLES
 
-from captioner.backends import TranscribeOptions
-from captioner.backends.chunking import plan_chunks
-from captioner.backends.whisper_json import merge, parse_verbose
 from captioner.errors import BackendError
-from captioner.fake_aixplain import JFK_RAW, Scenario
-from captioner.media import SAMPLE_RATE, ffmpeg_exe
+from captioner.media.probe import SAMPLE_RATE, ffmpeg_exe
+from captioner.testing.fake_aixplain import JFK_RAW, Scenario
+from captioner.transcribe.base import TranscribeOptions
+from captioner.transcribe.chunking import plan_chunks
+from captioner.transcribe.whisper_json import merge, parse_verbose
 
 
 @pytest.fixture(scope="module")

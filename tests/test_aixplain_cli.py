@@ -7,8 +7,8 @@ import json
 from click.testing import CliRunner
 from conftest import AIX_KEY, SAMPLES
 
-from captioner.cli import main
-from captioner.fake_aixplain import Scenario
+from captioner.cli.main import main
+from captioner.testing.fake_aixplain import Scenario
 
 
 def test_cli_aixplain_backend(fake, tmp_path):

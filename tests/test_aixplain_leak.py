@@ -8,10 +8,10 @@ import traceback
 import pytest
 from conftest import AIX_KEY, SAMPLES
 
-from captioner.backends import TranscribeOptions
-from captioner.backends.aixplain_sdk import register_secret
 from captioner.errors import BackendError
-from captioner.fake_aixplain import Fault, Scenario
+from captioner.testing.fake_aixplain import Fault, Scenario
+from captioner.transcribe.aixplain.sdk import register_secret
+from captioner.transcribe.base import TranscribeOptions
 
 FAILURES = {
     "bad key": dict(bad_key=True),

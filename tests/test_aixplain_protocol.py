@@ -9,9 +9,9 @@ from email.utils import formatdate
 import pytest
 from conftest import SAMPLES
 
-from captioner.backends import TranscribeOptions
 from captioner.errors import BackendError
-from captioner.fake_aixplain import Fault, Scenario
+from captioner.testing.fake_aixplain import Fault, Scenario
+from captioner.transcribe.base import TranscribeOptions
 
 OPTS = TranscribeOptions(language="en")
 

@@ -12,10 +12,10 @@ import time
 import pytest
 from conftest import AIX_KEY, ROOT, SAMPLES
 
-from captioner.backends import TranscribeOptions
-from captioner.backends.aixplain import RetryPolicy
 from captioner.errors import BackendError
-from captioner.fake_aixplain import NEVER, Fault, Scenario
+from captioner.testing.fake_aixplain import NEVER, Fault, Scenario
+from captioner.transcribe.aixplain.backend import RetryPolicy
+from captioner.transcribe.base import TranscribeOptions
 
 OPTS = TranscribeOptions(language="en")
 ROUTE_CALLS = {

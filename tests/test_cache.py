@@ -11,11 +11,11 @@ import srt
 from click.testing import CliRunner
 from conftest import AIX_KEY, SAMPLES
 
-from captioner.backends import TranscribeOptions
-from captioner.cache import TranscriptCache, cache_key
-from captioner.cli import main
-from captioner.pipeline import LazyBackend, Settings, plan, run
-from captioner.transcript import Segment, Transcript, Word
+from captioner.cli.main import main
+from captioner.core.transcript import Segment, Transcript, Word
+from captioner.run.cache import TranscriptCache, cache_key
+from captioner.run.scheduler import LazyBackend, Settings, plan, run
+from captioner.transcribe.base import TranscribeOptions
 
 
 def invoke(*args: object) -> tuple[int, str]:
@@ -242,7 +242,7 @@ def _damage_segment(field: str, value: object):
 def test_an_entry_with_untrustworthy_values_is_rebuilt(sample_copy, tmp_path: Path, damage, caplog) -> None:
     import jsonschema
 
-    from captioner.transcript import load_schema
+    from captioner.core.transcript import load_schema
 
     audio = sample_copy("de_picovoice_test.flac")
     backend = _CountingBackend()
@@ -258,7 +258,7 @@ def test_an_entry_with_untrustworthy_values_is_rebuilt(sample_copy, tmp_path: Pa
     damage(damaged)
     entry.write_text(json.dumps(damaged), "utf-8")
 
-    caplog.set_level("INFO", logger="captioner.cache")
+    caplog.set_level("INFO", logger="captioner.run.cache")
     (result,) = run(jobs, LazyBackend(lambda: backend, backend.identity()), settings, cache=cache)
     assert result.status == "done", result.error
     assert not result.from_cache and backend.calls == 2
@@ -271,7 +271,7 @@ def test_an_entry_with_untrustworthy_values_is_rebuilt(sample_copy, tmp_path: Pa
 def test_a_transcript_the_cache_would_refuse_is_not_stored(tmp_path: Path, caplog) -> None:
     cache = TranscriptCache(tmp_path)
     bad = Transcript("en", 5.0, [Segment(0, 0, 0.5, 1.5, " Hi.")], words=[Word(" Hi.", 1.5, 0.5, 0.9)])
-    caplog.set_level("INFO", logger="captioner.cache")
+    caplog.set_level("INFO", logger="captioner.run.cache")
     cache.put("ab" * 32, bad)
     assert not list(tmp_path.rglob("*.json"))
     assert "not cached: word 0: ends (0.5) before it starts (1.5)" in caplog.text

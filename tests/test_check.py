@@ -22,12 +22,12 @@ from conftest import ROOT, SAMPLES, run_ffmpeg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import captioner.status as status_module
-from captioner.cli import main
-from captioner.hashing import audio_hash, file_sha256
-from captioner.lockfile import RESERVED, Lock, LockEntry, LockError, dumps, loads, read_lock, write_lock
-from captioner.project import ConfigError, Shard, glob_match, load_config, shard_of, tomllib, unsafe_relpath
-from captioner.status import FAILING, STATES, Scanner, caption_paths
+import captioner.ci.status as status_module
+from captioner.ci.config import ConfigError, Shard, glob_match, load_config, shard_of, tomllib, unsafe_relpath
+from captioner.ci.lockfile import RESERVED, Lock, LockEntry, LockError, dumps, loads, read_lock, write_lock
+from captioner.ci.status import FAILING, STATES, Scanner, caption_paths
+from captioner.cli.main import main
+from captioner.media.hashing import audio_hash, file_sha256
 
 SRT = "1\n00:00:00,000 --> 00:00:01,000\nHello.\n\n"
 VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello.\n"
@@ -273,7 +273,7 @@ def test_json_output(tree: Path) -> None:
 def test_check_does_not_load_whisper(tree: Path) -> None:
     code = (
         "import sys\n"
-        "from captioner.cli import main\n"
+        "from captioner.cli.main import main\n"
         "try:\n"
         f"    main(['check', '--root', {str(tree)!r}])\n"
         "except SystemExit as exc:\n"

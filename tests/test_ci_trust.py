@@ -24,14 +24,14 @@ from hypothesis import strategies as st
 from test_check import SRT, VTT, lock_up
 from test_segmentation_properties import transcripts
 
-from captioner.cli import main
+from captioner.captions.segmentation import segment
+from captioner.ci.lockfile import LockEntry, read_lock, update_lock
+from captioner.cli.main import main
+from captioner.core.style import LIMITS, PRESETS, Style
+from captioner.core.transcript import Segment, Transcript, Word
 from captioner.errors import CaptionerError
-from captioner.hashing import HASH_SCHEME, file_sha256
-from captioner.lockfile import LockEntry, read_lock, update_lock
-from captioner.pipeline import Job, Settings, format_outputs
-from captioner.segmentation import segment
-from captioner.style import LIMITS, PRESETS, Style
-from captioner.transcript import Segment, Transcript, Word
+from captioner.media.hashing import HASH_SCHEME, file_sha256
+from captioner.run.scheduler import Job, Settings, format_outputs
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -297,7 +297,7 @@ def test_two_syncs_at_once_on_parts_of_one_tree_keep_both_sides(local_backend, t
 
 ADD_ENTRIES = """
 import sys
-from captioner.lockfile import LockEntry, update_lock
+from captioner.ci.lockfile import LockEntry, update_lock
 worker = sys.argv[2]
 for i in range(25):
     update_lock(sys.argv[1], {f"w{worker}/f{i}.flac": LockEntry("1" * 64, "2" * 16, f"worker {worker}")})

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import AIX_KEY, ROOT, SAMPLES, run_ffmpeg
 
-from captioner.cli import main, settings_from_options
-from captioner.fake_aixplain import NEVER, Fault, Scenario
-from captioner.languages import parse_language
+from captioner.cli.main import main, settings_from_options
+from captioner.core.languages import parse_language
+from captioner.testing.fake_aixplain import NEVER, Fault, Scenario
 
 # Makes `import aixplain` and `import requests` fail as on a machine without the aixplain extra
 # (requests comes with the SDK; faster-whisper's huggingface_hub uses httpx).

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import AIX_KEY, SAMPLES
 
-from captioner.cli import main
-from captioner.fake_aixplain import Scenario
-from captioner.pipeline import LazyBackend, Settings, plan, run
-from captioner.transcript import Segment, Transcript, Word
+from captioner.cli.main import main
+from captioner.core.transcript import Segment, Transcript, Word
+from captioner.run.scheduler import LazyBackend, Settings, plan, run
+from captioner.testing.fake_aixplain import Scenario
 
 
 class Recorder:
@@ -158,7 +158,7 @@ def test_plan_picks_the_files_at_once_until_the_backend_exists() -> None:
 
 
 def test_files_at_once_count_only_files_the_cache_misses(tmp_path) -> None:
-    from captioner.cache import TranscriptCache
+    from captioner.run.cache import TranscriptCache
 
     folder = tmp_path / "media"
     folder.mkdir()
@@ -193,7 +193,7 @@ def test_files_at_once_count_only_files_the_cache_misses(tmp_path) -> None:
 
 
 def test_cli_jobs_default_per_backend() -> None:
-    from captioner.cli import backend_from_options
+    from captioner.cli.main import backend_from_options
 
     opts = {"backend": "local", "model": "base", "threads": 3, "jobs": None}
     assert backend_from_options(opts).max_concurrent_files == 3  # one file per thread

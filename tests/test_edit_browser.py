@@ -157,7 +157,7 @@ def test_waveform_regions_retime_cues_with_undo(browser, tree: Path, serve) -> N
 def test_review_html_page_plays_offline_and_shows_markup_as_text(browser, tree: Path) -> None:
     from click.testing import CliRunner
 
-    from captioner.cli import main
+    from captioner.cli.main import main
 
     subs = list(srt.parse((tree / "jfk.srt").read_text("utf-8")))
     subs[0].content = "<b>x</b></script><script>window.pwned = 1</script>"

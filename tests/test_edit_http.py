@@ -22,17 +22,17 @@ from click.testing import CliRunner
 from conftest import ROOT, SAMPLES, normalise
 from edit_support import captioned, check_states, serve, tree  # noqa: F401
 
-from captioner.cli import main
+from captioner.captions.review import ReviewThresholds, review
+from captioner.captions.segmentation import segment
+from captioner.ci.config import load_config
+from captioner.ci.status import Scanner
+from captioner.cli.main import main
 from captioner.edit.analysis import EditCue, analyse
 from captioner.edit.captions import read_cues
 from captioner.edit.peaks import RATE, peaks_path
 from captioner.edit.security import cookie_name
 from captioner.edit.transcripts import Transcripts
-from captioner.hashing import audio_hash
-from captioner.project import load_config
-from captioner.review import ReviewThresholds, review
-from captioner.segmentation import segment
-from captioner.status import Scanner
+from captioner.media.hashing import audio_hash
 
 
 def raw_get(base: str, target: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:

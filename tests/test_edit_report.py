@@ -13,7 +13,7 @@ import srt
 from click.testing import CliRunner
 from edit_support import captioned, tree  # noqa: F401
 
-from captioner.cli import main
+from captioner.cli.main import main
 
 MARKUP = "<b>x</b></script><script>window.pwned = 1</script>"
 

@@ -15,10 +15,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, SAMPLES, kill_and_wait, process_running
 
-from captioner import __version__, ffmpeg_tool
-from captioner.cli import main
+from captioner import __version__
+from captioner.cli.main import main
 from captioner.errors import MediaError
-from captioner.ffmpeg_tool import find_ffmpeg, parse_version
+from captioner.media.ffmpeg import find_ffmpeg, parse_version
+from captioner.media.probe import ffmpeg as ffmpeg_tool
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -114,7 +115,7 @@ def test_ffmpeg_dies_with_its_parent(tmp_path):
             "-c",
             textwrap.dedent(f"""
                 import subprocess, time
-                from captioner.ffmpeg_tool import ffmpeg_exe, popen
+                from captioner.media.ffmpeg import ffmpeg_exe, popen
                 proc = popen([ffmpeg_exe(), "-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i", "anullsrc",
                               "-f", "null", "-"], stdin=subprocess.DEVNULL)
                 open({str(pid_file)!r}, "w").write(str(proc.pid))

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 from conftest import SAMPLES, run_ffmpeg
 
-from captioner.backends import TranscribeOptions
-from captioner.backends.language_gate import SWITCH_MIN_PROBABILITY, LanguageGate
-from captioner.media import extract_audio, probe
+from captioner.media.probe import extract_audio, probe
+from captioner.transcribe.base import TranscribeOptions
+from captioner.transcribe.local.language_gate import SWITCH_MIN_PROBABILITY, LanguageGate
 
 
 class _Detector:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import SAMPLES
 
-from captioner.backends import TranscribeOptions
-from captioner.media import extract_audio, probe
+from captioner.media.probe import extract_audio, probe
+from captioner.transcribe.base import TranscribeOptions
 
 
 def test_language_detection_costs_no_extra_encoder_pass(local_backend) -> None:
@@ -22,8 +22,8 @@ def test_language_detection_costs_no_extra_encoder_pass(local_backend) -> None:
 
 
 def test_hole_words_are_kept_only_when_confident() -> None:
-    from captioner.backends.local import _confident
-    from captioner.transcript import Word
+    from captioner.core.transcript import Word
+    from captioner.transcribe.local.engine import _confident
 
     def words(*probs: float) -> list[Word]:
         return [Word(f" w{i}", i, i + 0.5, p) for i, p in enumerate(probs)]
@@ -36,8 +36,8 @@ def test_hole_words_are_kept_only_when_confident() -> None:
 
 
 def test_hole_decodes_drop_what_whisper_would_decode_again() -> None:
-    from captioner.backends.local import _plausible
-    from captioner.transcript import Segment
+    from captioner.core.transcript import Segment
+    from captioner.transcribe.local.engine import _plausible
 
     def seg(ratio: float, logprob: float) -> Segment:
         return Segment(id=0, seek=0, start=0, end=1, text="x", compression_ratio=ratio, avg_logprob=logprob)
@@ -71,7 +71,7 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
 
 
 def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, monkeypatch) -> None:
-    from captioner import pipeline
+    from captioner.run import scheduler as pipeline
 
     real = pipeline.speech_regions
 

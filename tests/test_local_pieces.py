@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from conftest import SAMPLES, wer
 
-from captioner.backends import TranscribeOptions, local
-from captioner.backends.local import LocalBackend, _prompt_tokens
-from captioner.media import SAMPLE_RATE
-from captioner.transcript import Segment, Transcript
+from captioner.core.transcript import Segment, Transcript
+from captioner.media.probe import SAMPLE_RATE
+from captioner.transcribe.base import TranscribeOptions
+from captioner.transcribe.local import engine as local
+from captioner.transcribe.local.engine import LocalBackend, _prompt_tokens
 
 
 @pytest.fixture(scope="module")

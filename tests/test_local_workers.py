@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from conftest import SAMPLES
 
-from captioner.backends import TranscribeOptions
-from captioner.backends.local import LocalBackend
 from captioner.errors import BackendError
-from captioner.pipeline import FileResult, LazyBackend, Settings, plan, run
+from captioner.run.scheduler import FileResult, LazyBackend, Settings, plan, run
+from captioner.transcribe.base import TranscribeOptions
+from captioner.transcribe.local.engine import LocalBackend
 
 # Samples whose decoding is deterministic (no temperature fallback): same words however they run.
 SAMPLE_NAMES = ["jfk.mp4", "de_picovoice_test.flac", "ja_picovoice_test.flac"]

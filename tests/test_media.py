@@ -8,8 +8,8 @@ import pytest
 from conftest import SAMPLES, run_ffmpeg
 
 from captioner.errors import MediaError
-from captioner.ffmpeg_tool import find_ffmpeg
-from captioner.media import SAMPLE_RATE, extract_audio, probe
+from captioner.media.ffmpeg import find_ffmpeg
+from captioner.media.probe import SAMPLE_RATE, extract_audio, probe
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -46,7 +46,7 @@ def test_samples_are_those_whispers_own_loader_gives(name: str) -> None:
 
 
 def test_a_long_stream_is_read_past_the_size_announced() -> None:
-    from captioner.media import _read_samples
+    from captioner.media.probe import _read_samples
 
     class Pipe:
         def __init__(self, data: bytes) -> None:
@@ -118,7 +118,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_relative_names_with_a_colon_are_files_not_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # "10:30 standup.flac" given as a relative path: ffmpeg and PyAV read "10:" as a protocol
     # ("Protocol not found") unless the path is handed over in a form that cannot be a URL.
-    from captioner.hashing import audio_hash
+    from captioner.media.hashing import audio_hash
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "10:30 standup.flac").write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
@@ -187,7 +187,7 @@ def test_a_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
     # ffmpeg opens a FIFO and waits for a writer forever: "captioner folder/" hung without a word.
     import threading
 
-    from captioner.hashing import audio_hash
+    from captioner.media.hashing import audio_hash
 
     fifo = tmp_path / "stream.wav"
     os.mkfifo(fifo)

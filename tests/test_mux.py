@@ -14,11 +14,11 @@ import pytest
 import srt
 import webvtt
 
-from captioner import mux as mux_module
-from captioner.burn import BurnOptions, burn, escape_filter_value, force_style
 from captioner.errors import MediaError, OutputError
-from captioner.media import ffmpeg_exe, probe
-from captioner.mux import (
+from captioner.media.probe import ffmpeg_exe, probe
+from captioner.video import mux as mux_module
+from captioner.video.burn import BurnOptions, burn, escape_filter_value, force_style
+from captioner.video.mux import (
     ISO639_2,
     SubtitleTrack,
     default_output,

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from conftest import SAMPLES
 from test_mux import BUNNY, CUES, leftovers, packets, read_back, write_srt, write_vtt
 
-from captioner.cli import main
-from captioner.media import probe
-from captioner.pipeline import LazyBackend, Settings, plan, run
-from captioner.transcript import Segment, Transcript, Word
+from captioner.cli.main import main
+from captioner.core.transcript import Segment, Transcript, Word
+from captioner.media.probe import probe
+from captioner.run.scheduler import LazyBackend, Settings, plan, run
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -296,7 +296,7 @@ def test_kill_9_during_a_burn_stops_ffmpeg_and_the_next_run_removes_its_part(tmp
 def test_kept_captions_go_in_with_their_language(tmp_path):
     # `captioner talk.mp4` then `captioner talk.mp4 --mux`: the kept captions' track was tagged
     # "und" although the cache (or the .json beside) knew their language.
-    from captioner.cache import TranscriptCache
+    from captioner.run.cache import TranscriptCache
 
     cache = TranscriptCache(tmp_path / "cache")
     backend = LazyBackend(_FakeBackend, identity={"backend": "fake"})

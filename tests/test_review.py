@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES
 
-from captioner.cli import main
-from captioner.cues import Cue
-from captioner.review import ReviewThresholds, format_report, review
-from captioner.transcript import Segment, Transcript, Word
+from captioner.captions.review import ReviewThresholds, format_report, review
+from captioner.cli.main import main
+from captioner.core.cues import Cue
+from captioner.core.transcript import Segment, Transcript, Word
 
 
 def make_transcript(low_prob: float | None = 0.12) -> Transcript:

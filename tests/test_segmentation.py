@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import srt
 
-from captioner.linebreak import EN_BAD_END, bare, ends_with
-from captioner.segmentation import segment
-from captioner.style import Style
-from captioner.transcript import Segment, Transcript, Word
+from captioner.captions.linebreak import EN_BAD_END, bare, ends_with
+from captioner.captions.segmentation import segment
+from captioner.core.style import Style
+from captioner.core.transcript import Segment, Transcript, Word
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 FIXTURES = sorted(p.stem for p in DATA.glob("*.json"))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from captioner.linebreak import break_cost, is_bad_end, layout
-from captioner.style import Style
-from captioner.transcript import Segment, Transcript, Word
-from captioner.words import build_units, words_from_segments
+from captioner.captions.linebreak import break_cost, is_bad_end, layout
+from captioner.captions.words import build_units, words_from_segments
+from captioner.core.style import Style
+from captioner.core.transcript import Segment, Transcript, Word
 
 
 def units_of(text: str, max_chars: int = 42):

@@ -10,9 +10,9 @@ import budoux
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from captioner.segmentation import HARD_PAUSE, segment
-from captioner.style import PRESETS, Style
-from captioner.transcript import Segment, Transcript, Word
+from captioner.captions.segmentation import HARD_PAUSE, segment
+from captioner.core.style import PRESETS, Style
+from captioner.core.transcript import Segment, Transcript, Word
 
 LATIN = ["the", "a", "and", "I", "of", "caption", "speech", "Whisper", "don't", "well,", "so.", "really?"]
 LONG = ["Donaudampfschifffahrtsgesellschaftskapitänswitwe", "x" * 95, "supercalifragilisticexpialidocious"]

@@ -11,9 +11,9 @@ import srt
 from click.testing import CliRunner
 from conftest import SAMPLES, run_ffmpeg
 
-from captioner.cli import main
-from captioner.hashing import file_sha256
-from captioner.lockfile import read_lock
+from captioner.ci.lockfile import read_lock
+from captioner.cli.main import main
+from captioner.media.hashing import file_sha256
 
 
 def states(cli, root: Path, *args: object) -> dict[str, str]:
@@ -131,7 +131,7 @@ def test_unreadable_media_is_one_plain_line(tmp_path: Path) -> None:
 
 def test_sync_shard_updates_only_its_own_entries(tmp_path: Path) -> None:
     """Without a model: the shard holding no file to caption leaves the lock as it is."""
-    from captioner.project import Shard, shard_of
+    from captioner.ci.config import Shard, shard_of
 
     root = tmp_path / "repo"
     root.mkdir()
@@ -144,7 +144,7 @@ def test_sync_shard_updates_only_its_own_entries(tmp_path: Path) -> None:
 
 
 def test_sync_takes_jobs_as_the_main_command_does(cli, tmp_path: Path, monkeypatch) -> None:
-    import captioner.cli as cli_module
+    import captioner.cli.main as cli_module
 
     seen: list[object] = []
     original = cli_module.backend_from_options

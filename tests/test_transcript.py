@@ -4,7 +4,7 @@ import jsonschema
 from hypothesis import given
 from hypothesis import strategies as st
 
-from captioner.transcript import Segment, Transcript, Word, load_schema
+from captioner.core.transcript import Segment, Transcript, Word, load_schema
 
 times = st.floats(min_value=0, max_value=10_000, allow_nan=False).map(lambda t: round(t, 3))
 optional_score = st.none() | st.floats(min_value=0, max_value=1).map(lambda x: round(x, 4))

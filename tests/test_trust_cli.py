@@ -11,10 +11,10 @@ import srt
 import webvtt
 from conftest import SAMPLES, run_ffmpeg, wer
 
-from captioner.backends import TranscribeOptions
-from captioner.media import extract_audio, probe
-from captioner.pipeline import Settings, refine
-from captioner.transcript import load_schema
+from captioner.core.transcript import load_schema
+from captioner.media.probe import extract_audio, probe
+from captioner.run.scheduler import Settings, refine
+from captioner.transcribe.base import TranscribeOptions
 
 
 @pytest.fixture(scope="session")

@@ -13,11 +13,11 @@ import srt
 from click.testing import CliRunner
 from conftest import SAMPLES
 
-from captioner.cache import TranscriptCache
-from captioner.cli import main
+from captioner.cli.main import main
 from captioner.errors import MediaError
-from captioner.media import probe
-from captioner.pipeline import LazyBackend, Settings, plan, run
+from captioner.media.probe import probe
+from captioner.run.cache import TranscriptCache
+from captioner.run.scheduler import LazyBackend, Settings, plan, run
 
 LOOP = os.strerror(errno.ELOOP)
 
@@ -85,7 +85,7 @@ def test_a_rerun_finishes_a_mux_that_failed_or_was_interrupted(tmp_path: Path, m
     def stopped(*args, **kwargs):
         raise stop  # Ctrl-C, or ffmpeg failing, while the captions go into the video
 
-    monkeypatch.setattr("captioner.attach.mux", stopped)
+    monkeypatch.setattr("captioner.video.attach.mux", stopped)
     if stop is KeyboardInterrupt:
         with pytest.raises(KeyboardInterrupt):
             run(jobs, LazyBackend(_FakeBackend, identity), settings, cache=cache)

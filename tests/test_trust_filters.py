@@ -7,8 +7,8 @@ from dataclasses import replace
 import jsonschema
 import pytest
 
-from captioner.hallucination import FilterSettings, clean, is_stock_phrase, repetition_mask
-from captioner.transcript import Segment, Transcript, Word, load_schema
+from captioner.core.transcript import Segment, Transcript, Word, load_schema
+from captioner.refine.hallucination import FilterSettings, clean, is_stock_phrase, repetition_mask
 
 
 def seg(i: int, start: float, end: float, text: str, nsp: float = 0.01, lp: float = -0.2, cr: float = 1.3) -> Segment:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from conftest import SAMPLES
 
-from captioner.backends import TranscribeOptions
-from captioner.speech import detect_speech, find_holes, retime
-from captioner.transcript import Segment, Transcript, Word
+from captioner.core.transcript import Segment, Transcript, Word
+from captioner.refine.speech import detect_speech, find_holes, retime
+from captioner.transcribe.base import TranscribeOptions
 
 
 def w(text: str, start: float, end: float) -> Word:
@@ -71,7 +71,7 @@ def test_utterance_edges_time_the_first_and_last_words() -> None:
 
 
 def test_digital_silence_is_found_and_room_tone_is_not() -> None:
-    from captioner.speech import SILENCE_MARGIN, sounding_clips
+    from captioner.refine.speech import SILENCE_MARGIN, sounding_clips
 
     rate = 16_000
     rng = np.random.default_rng(0)
@@ -90,7 +90,7 @@ def test_digital_silence_is_found_and_room_tone_is_not() -> None:
 
 
 def test_digital_silence_is_not_decoded_and_costs_no_words(local_backend, load_audio) -> None:
-    from captioner.speech import SILENCE_MARGIN
+    from captioner.refine.speech import SILENCE_MARGIN
 
     jfk = load_audio(SAMPLES / "jfk.mp4")
     audio = np.concatenate([np.zeros(5 * 16_000, dtype=np.float32), jfk, np.zeros(20 * 16_000, dtype=np.float32), jfk])

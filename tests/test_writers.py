@@ -8,9 +8,9 @@ import webvtt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from captioner.cues import Cue
-from captioner.transcript import Transcript, Word
-from captioner.writers import render, render_srt, render_txt, render_vtt
+from captioner.core.cues import Cue
+from captioner.core.transcript import Transcript, Word
+from captioner.output.writers import render, render_srt, render_txt, render_vtt
 
 line_text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=30

@@ -8,11 +8,11 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from captioner.cues import Cue
-from captioner.linebreak import bare
-from captioner.review import ReviewThresholds, review
-from captioner.style import Style
-from captioner.transcript import Transcript, Word
+from captioner.captions.linebreak import bare
+from captioner.captions.review import ReviewThresholds, review
+from captioner.core.cues import Cue
+from captioner.core.style import Style
+from captioner.core.transcript import Transcript, Word
 
 TIME_EPSILON = 0.0005  # times are kept to the millisecond
 

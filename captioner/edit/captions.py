@@ -10,12 +10,12 @@ from pathlib import Path
 import srt
 import webvtt
 
-from captioner.cues import Cue
+from captioner.ci.status import caption_paths
+from captioner.core.cues import Cue
 from captioner.edit.analysis import EditCue
 from captioner.errors import CaptionerError
-from captioner.fsutil import atomic_write_text
-from captioner.status import caption_paths
-from captioner.writers import render_srt, render_txt, render_vtt
+from captioner.output.atomic import atomic_write_text
+from captioner.output.writers import render_srt, render_txt, render_vtt
 
 # Formats made from cues (json is the transcript: a person's edit does not change what was heard).
 CUE_FORMATS = ("srt", "vtt", "txt")

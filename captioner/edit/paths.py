@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from captioner.project import outside_tree
+from captioner.ci.config import outside_tree
 
 
 class OutsideTree(ValueError):
@@ -14,7 +14,7 @@ class OutsideTree(ValueError):
 def inside(root: Path, rel: str) -> Path:
     """``root / rel`` after checking that ``rel`` names a file inside the tree.
 
-    Refused: what :func:`captioner.project.outside_tree` refuses for lock and configuration paths
+    Refused: what :func:`captioner.ci.config.outside_tree` refuses for lock and configuration paths
     (empty or absolute paths, ``..`` and ``.`` parts, NUL, symbolic links leading out of the tree,
     in a folder or the file itself), and also hidden parts (``.git``; the tree's walk skips them)
     and backslashes.  ``root`` must be resolved.

@@ -3,7 +3,7 @@ bucket, and kept on disk (like the transcript cache) under the media's audio has
 
 The file format is the response body: ``RATE`` buckets a second, each two signed bytes
 (max, min) scaled to +-127, on the media's timeline (silence first when the audio starts after
-the video, as :func:`captioner.media.extract_audio` does).  Decoding streams ffmpeg's output a
+the video, as :func:`captioner.media.probe.extract_audio` does).  Decoding streams ffmpeg's output a
 chunk at a time, so an hour of audio needs a few MB, not the 230 MB of its samples.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from captioner.errors import CaptionerError, MediaError
-from captioner.fsutil import atomic_writer, cache_dir
-from captioner.media import audio_lead, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, probe, select_audio_stream
+from captioner.media.probe import audio_lead, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, probe, select_audio_stream
+from captioner.output.atomic import atomic_writer, cache_dir
 
 RATE = 100  # buckets a second (10 ms: finer than a frame)
 DECODE_RATE = 8000  # samples a second decoded for the peaks

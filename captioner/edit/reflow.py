@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from captioner.linebreak import layout
-from captioner.style import Style
-from captioner.transcript import Segment, Transcript
-from captioner.words import build_units, words_from_segments
+from captioner.captions.linebreak import layout
+from captioner.captions.words import build_units, words_from_segments
+from captioner.core.style import Style
+from captioner.core.transcript import Segment, Transcript
 
 
 def reflow(text: str, style: Style, language: str | None) -> tuple[str, bool]:

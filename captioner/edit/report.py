@@ -16,13 +16,13 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+from captioner.captions.review import ReviewThresholds
+from captioner.ci.config import find_root, load_config, relative
+from captioner.ci.status import Scanner
 from captioner.edit.studio import Studio
 from captioner.errors import CaptionerError
-from captioner.fsutil import atomic_write_text
-from captioner.media import MEDIA_EXTENSIONS, is_media_file
-from captioner.project import find_root, load_config, relative
-from captioner.review import ReviewThresholds
-from captioner.status import Scanner
+from captioner.media.probe import MEDIA_EXTENSIONS, is_media_file
+from captioner.output.atomic import atomic_write_text
 
 STATIC = resources.files("captioner.edit").joinpath("static")
 

@@ -16,10 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from captioner.backends import TranscribeOptions
+from captioner.captions.segmentation import segment
+from captioner.ci.config import BEAM_SIZE, TASK
+from captioner.core.style import Style
+from captioner.core.transcript import Transcript
 from captioner.edit.analysis import EditCue
 from captioner.errors import MediaError
-from captioner.media import (
+from captioner.media.probe import (
     SAMPLE_RATE,
     audio_lead,
     ffmpeg_exe,
@@ -28,11 +31,8 @@ from captioner.media import (
     probe,
     select_audio_stream,
 )
-from captioner.pipeline import Settings, refine
-from captioner.project import BEAM_SIZE, TASK
-from captioner.segmentation import segment
-from captioner.style import Style
-from captioner.transcript import Transcript
+from captioner.run.scheduler import Settings, refine
+from captioner.transcribe.base import TranscribeOptions
 
 CONTEXT = 0.5  # seconds of audio either side of the stretch
 MAX_SECONDS = 600.0  # a longer stretch is better served by captioner sync --force
@@ -67,7 +67,7 @@ class Retranscriber:
 
     def _engine(self):
         if self._backend is None:
-            from captioner.backends.local import LocalBackend
+            from captioner.transcribe.local.engine import LocalBackend
 
             self._backend = LocalBackend(self.model, threads=self.threads)
         return self._backend

@@ -11,16 +11,16 @@ from concurrent.futures import Future
 from dataclasses import asdict
 from pathlib import Path, PurePosixPath
 
+from captioner.captions.review import ReviewThresholds
+from captioner.ci.status import Scanner
+from captioner.core.style import Style
 from captioner.edit import captions
 from captioner.edit.analysis import EditCue, analyse, blocking_errors
 from captioner.edit.media_info import media_facts
 from captioner.edit.paths import OutsideTree, inside
 from captioner.edit.transcripts import Transcripts
 from captioner.edit.tree import TreeIndex
-from captioner.media import is_media_file
-from captioner.review import ReviewThresholds
-from captioner.status import Scanner
-from captioner.style import Style
+from captioner.media.probe import is_media_file
 
 
 class StaleSave(Exception):

@@ -9,22 +9,22 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from captioner.backends import TranscribeOptions
-from captioner.cache import TranscriptCache, cache_key
+from captioner.ci.config import BEAM_SIZE, TASK, Config
+from captioner.ci.status import Scanner, caption_paths
+from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
-from captioner.pipeline import Settings, refine
-from captioner.project import BEAM_SIZE, TASK, Config
-from captioner.status import Scanner, caption_paths
-from captioner.transcript import Transcript
+from captioner.run.cache import TranscriptCache, cache_key
+from captioner.run.scheduler import Settings, refine
+from captioner.transcribe.base import TranscribeOptions
 
 
 def backend_identity(config: Config) -> dict[str, str]:
     """The cache identity of the tree's backend and model (no model is loaded)."""
     if config.backend == "aixplain":
-        from captioner.backends.aixplain import aixplain_identity
+        from captioner.transcribe.aixplain.backend import aixplain_identity
 
         return aixplain_identity(None if config.model == "base" else config.model)
-    from captioner.backends.local import local_identity
+    from captioner.transcribe.local.engine import local_identity
 
     return local_identity(config.model)
 

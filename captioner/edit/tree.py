@@ -1,6 +1,6 @@
 """The index page's rows: every media file of the tree with its ``check`` state and a summary.
 
-States come from :class:`captioner.status.Scanner` (the same as ``captioner check``, with its stat
+States come from :class:`captioner.ci.status.Scanner` (the same as ``captioner check``, with its stat
 cache).  The summary (language, duration, cues, doubtful cues, cues with style problems) needs the
 captions, the transcript and a probe: it is kept in a per-tree cache file beside check's, keyed by
 the size, mtime and inode of the media, its caption files and its transcript file, and by the
@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from captioner.ci.config import settings_digest
+from captioner.ci.status import ORPHAN, Scanner
 from captioner.errors import CaptionerError
-from captioner.fsutil import atomic_write_text, cache_dir
-from captioner.project import settings_digest
-from captioner.status import ORPHAN, Scanner
+from captioner.output.atomic import atomic_write_text, cache_dir
 
 SUMMARY_VERSION = 1
 Summarise = Callable[[str], dict]

@@ -1,0 +1,428 @@
+"""A repository of media as a whole: its root, its configuration, which files are in it, shards.
+
+The configuration lives in ``captioner.toml`` at the root of the tree (top-level keys) or in the
+``[tool.captioner]`` table of the root's ``pyproject.toml`` (``captioner.toml`` wins when both
+exist).  Keys, all optional::
+
+    include = ["**/*"]                 # globs (relative to the root) of media files to caption
+    exclude = ["drafts/**"]            # globs left out (added to the built-in ones below)
+    formats = ["srt", "vtt"]
+    language = "en"                    # spoken language; "auto" (default) detects it per file
+    languages = { "de/**" = "de" }     # per-path languages, first matching glob wins
+    style = "bbc"                      # a preset, or a table: { preset = "bbc", max_chars = 32 }
+    backend = "local"
+    model = "base"
+    lock = "captions.lock"             # the lock file's name at the root
+
+Globs use ``/`` separators: ``*`` and ``?`` stay within one folder, ``**`` spans folders
+(``**/`` also matches no folder at all).  Dot-folders (``.git``, ``.venv``, ...) are never searched,
+and the files ``--mux``/``--burn`` write (``*.captioned.*``, ``*.burned.*``) are always excluded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import stat
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from captioner.core.languages import parse_language
+from captioner.core.style import LIMITS, PRESETS, Style, get_style
+from captioner.output.atomic import real_path
+from captioner.output.writers import DEFAULT_FORMATS, FORMATS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+CONFIG_FILE = "captioner.toml"
+DEFAULT_LOCK = "captions.lock"
+BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
+STYLE_FIELDS = tuple(LIMITS)
+_KEYS = {"include", "exclude", "formats", "language", "languages", "style", "backend", "model", "lock"}
+BACKENDS = ("local", "aixplain")
+# Decoding options sync uses; they shape the words, so they are part of the settings hash.
+TASK = "transcribe"
+BEAM_SIZE = 5
+
+
+class ConfigError(ValueError):
+    """The repository's configuration (or an option) is not valid."""
+
+
+def unsafe_relpath(rel: str) -> str | None:
+    """Why ``rel`` is not a plain root-relative path (``a/b.mp4``), or None when it is: absolute
+    paths, ``..`` (and empty or ``.``) parts and NUL characters are refused."""
+    if not rel:
+        return "an empty path"
+    if "\x00" in rel:
+        return "a NUL character in the path"
+    if rel.startswith("/"):
+        return "an absolute path"
+    parts = rel.split("/")
+    if ".." in parts:
+        return "a '..' in the path"
+    if "" in parts or "." in parts:
+        return "an empty or '.' part in the path"
+    return None
+
+
+class TreeGuard:
+    """Whether root-relative paths stay inside the tree at ``root``: for paths read from a lock
+    file or a configuration (they arrive in pull requests, and CI acts on them), and for files CI
+    would read.  Each folder is resolved once; a file costs one ``lstat``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self._prefix = os.path.join(self.root, "")
+        self._folders: dict[str, bool] = {}  # root-relative folder -> resolves inside the tree
+
+    def _inside(self, path: Path) -> bool:
+        resolved = real_path(path)  # a symlink loop names no file: nothing is read through it
+        return resolved == self.root or self.root in resolved.parents
+
+    def outside(self, rel: str) -> str | None:
+        """Why ``rel`` does not stay inside the tree (:func:`unsafe_relpath`, or a symbolic link
+        leading out of it, in a folder or the file itself), or None when it does."""
+        why = unsafe_relpath(rel)
+        if why:
+            return why
+        folder = rel.rpartition("/")[0]
+        inside = self._folders.get(folder)
+        if inside is None:
+            inside = self._folders[folder] = self._inside(self.root / folder)
+        path = f"{self._prefix}{rel}"  # a string: this runs for every file a check reads
+        try:
+            link = stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:
+            link = False  # nothing there (or not readable): nothing to follow
+        if not inside or (link and not self._inside(Path(path))):
+            return "a symbolic link leading out of the tree"
+        return None
+
+
+def outside_tree(root: Path, rel: str) -> str | None:
+    """Why the root-relative path ``rel`` does not stay inside the tree at ``root``, or None."""
+    return TreeGuard(root).outside(rel)
+
+
+@lru_cache(maxsize=512)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out = []
+    i = 0
+    pattern = pattern.strip().lstrip("/")
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def glob_match(relpath: str, pattern: str) -> bool:
+    """Whether a root-relative POSIX path matches a glob (see the module docstring)."""
+    return _glob_regex(pattern).match(relpath) is not None
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` (1-based) of ``count``: a stable hash of the relative path picks the shard."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+        if not match:
+            raise ConfigError(f"shard {text!r} is not K/N (e.g. 1/4)")
+        index, count = int(match[1]), int(match[2])
+        if not 1 <= index <= count:
+            raise ConfigError(f"shard {text!r}: K must be between 1 and N")
+        return cls(index, count)
+
+    def __contains__(self, relpath: str) -> bool:
+        return shard_of(relpath, self.count) == self.index
+
+
+def shard_of(relpath: str, count: int) -> int:
+    """The 1-based shard of a root-relative path among ``count`` (independent of any order)."""
+    digest = hashlib.sha256(relpath.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count + 1
+
+
+@dataclass(frozen=True)
+class Config:
+    """The repository's settings, after the command line's overrides."""
+
+    include: tuple[str, ...] = ("**/*",)
+    exclude: tuple[str, ...] = ()
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    language: str | None = None  # None: detect
+    languages: tuple[tuple[str, str], ...] = ()  # (glob, code), first match wins
+    style: Style = field(default_factory=Style)
+    preset: str = "netflix"
+    backend: str = "local"
+    model: str = "base"
+    lock: str = DEFAULT_LOCK
+    source: str | None = None  # where the configuration was read from, for messages
+
+    def is_included(self, relpath: str) -> bool:
+        if any(glob_match(relpath, p) for p in (*BUILTIN_EXCLUDE, *self.exclude)):
+            return False
+        return any(glob_match(relpath, p) for p in self.include)
+
+    def language_for(self, relpath: str) -> str | None:
+        for pattern, code in self.languages:
+            if glob_match(relpath, pattern):
+                return None if code == "auto" else code
+        return self.language
+
+    def settings_for(self, relpath: str) -> dict[str, Any]:
+        """The canonical settings that shape one file's captions (hashed into the lock)."""
+        return {
+            "backend": self.backend,
+            "model": self.model,
+            "language": self.language_for(relpath) or "auto",
+            "task": TASK,
+            "beam_size": BEAM_SIZE,
+            "style": self.style.to_dict(),
+            "formats": sorted(self.formats),
+        }
+
+    def settings_hash(self, relpath: str) -> str:
+        return settings_digest(self.settings_for(relpath))
+
+    def summary_for(self, relpath: str) -> str:
+        """A short readable form of :meth:`settings_for`, for the lock file and messages."""
+        base = PRESETS.get(self.preset, Style())
+        changed = [
+            f"{name}={getattr(self.style, name):g}"
+            for name in STYLE_FIELDS
+            if getattr(self.style, name) != getattr(base, name)
+        ]
+        style = self.preset + (f"({', '.join(changed)})" if changed else "")
+        return (
+            f"{self.backend}/{self.model} language={self.language_for(relpath) or 'auto'} "
+            f"style={style} formats={','.join(sorted(self.formats))}"
+        )
+
+
+def settings_digest(settings: Mapping[str, Any]) -> str:
+    canonical = json.dumps(settings, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def find_root(start: Path) -> Path:
+    """The tree's root: the nearest folder upwards holding captioner.toml, a lock file, a
+    pyproject.toml with [tool.captioner] or a .git; else ``start`` itself."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file() or (folder / DEFAULT_LOCK).is_file():
+            return folder
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "captioner" in _read_toml(pyproject).get("tool", {}):
+            return folder
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def read_config_table(root: Path) -> tuple[dict[str, Any], str | None]:
+    """The raw configuration table of a root and where it came from (empty when there is none)."""
+    own = root / CONFIG_FILE
+    if own.is_file():
+        _refuse_outside(root, CONFIG_FILE)
+        return _read_toml(own), CONFIG_FILE
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        _refuse_outside(root, "pyproject.toml")
+        table = _read_toml(pyproject).get("tool", {}).get("captioner")
+        if table is not None:
+            return table, "pyproject.toml [tool.captioner]"
+    return {}, None
+
+
+def _refuse_outside(root: Path, name: str) -> None:
+    why = outside_tree(root, name)
+    if why:
+        raise ConfigError(f"{root / name}: not read: {why}")
+
+
+def _str_list(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} must be a list of strings")
+    return tuple(value)
+
+
+def _formats(value: Iterable[str]) -> tuple[str, ...]:
+    chosen: list[str] = []
+    for item in value:
+        for fmt in item.split(","):
+            fmt = fmt.strip().lower()
+            if fmt not in FORMATS:
+                raise ConfigError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+            if fmt and fmt not in chosen:
+                chosen.append(fmt)
+    if not chosen:
+        raise ConfigError("formats is empty")
+    return tuple(chosen)
+
+
+def _language(value: Any, key: str) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key} must be a language code (e.g. en) or auto")
+    try:
+        return parse_language(value)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
+
+
+def _style(value: Any) -> tuple[str, dict[str, Any]]:
+    if isinstance(value, str):
+        return value, {}
+    if not isinstance(value, dict):
+        raise ConfigError("style must be a preset name or a table with preset and limits")
+    overrides = dict(value)
+    preset = overrides.pop("preset", "netflix")
+    unknown = set(overrides) - set(STYLE_FIELDS)
+    if unknown:
+        allowed = ", ".join(("preset", *STYLE_FIELDS))
+        raise ConfigError(f"unknown style keys: {', '.join(sorted(unknown))} (allowed: {allowed})")
+    for name in sorted(overrides):
+        problem = LIMITS[name].problem(overrides[name])
+        if problem:
+            raise ConfigError(f"style.{name} {problem}")
+    return preset, overrides
+
+
+def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
+    """The root's configuration with the command line's ``overrides`` applied.
+
+    ``overrides`` keys (None values are ignored): include (replaces), exclude (added), formats,
+    language, style (a preset name: replaces the configured style with its overrides), the
+    STYLE_FIELDS limits (applied last), backend, model.
+    """
+    table, source = read_config_table(root)
+    unknown = set(table) - _KEYS
+    if unknown:
+        raise ConfigError(f"{source}: unknown keys: {', '.join(sorted(unknown))}")
+    cli = {k: v for k, v in (overrides or {}).items() if v is not None and v != ()}
+    try:
+        include = _str_list(cli.get("include", table.get("include", ["**/*"])), "include")
+        exclude = _str_list(table.get("exclude", []), "exclude") + _str_list(cli.get("exclude", []), "exclude")
+        formats = _formats(_str_list(cli.get("formats", table.get("formats", list(DEFAULT_FORMATS))), "formats"))
+        language = (
+            _language(cli["language"], "language")
+            if "language" in cli
+            else (_language(table["language"], "language") if "language" in table else None)
+        )
+        languages_table = table.get("languages", {})
+        if not isinstance(languages_table, dict):
+            raise ConfigError("languages must be a table of glob = language code")
+        languages = tuple((str(g), _language(c, f"languages.{g}") or "auto") for g, c in languages_table.items())
+        if "language" in cli:  # a language given on the command line applies to every file
+            languages = ()
+        if "style" in cli:
+            preset, style_overrides = cli["style"], {}
+        else:
+            preset, style_overrides = _style(table.get("style", "netflix"))
+        style_overrides.update({k: cli[k] for k in STYLE_FIELDS if k in cli})
+        try:
+            style = get_style(preset).with_overrides(**style_overrides)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(str(exc)) from None
+        backend = str(cli.get("backend", table.get("backend", "local")))
+        if backend not in BACKENDS:
+            raise ConfigError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
+        model = str(cli.get("model", table.get("model", "base")))
+        lock = table.get("lock", DEFAULT_LOCK)
+        why = outside_tree(root, lock) if isinstance(lock, str) else "not a string"
+        if why:
+            raise ConfigError(f"lock {lock!r} must be a file inside the tree: {why}")
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}" if source else str(exc)) from None
+    return Config(
+        include=include,
+        exclude=exclude,
+        formats=formats,
+        language=language,
+        languages=languages,
+        style=style,
+        preset=preset,
+        backend=backend,
+        model=model,
+        lock=lock,
+        source=source,
+    )
+
+
+def relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` with ``/`` separators (ValueError when outside)."""
+    return Path(path).resolve().relative_to(root).as_posix()
+
+
+def walk(
+    root: Path, scope: Iterable[Path] | None = None, unreadable: list[tuple[str, str]] | None = None
+) -> Iterator[str]:
+    """Root-relative POSIX paths of every file under ``scope`` (default: the whole root),
+    skipping dot-folders and dot-files, in sorted order.
+
+    Folders that cannot be listed are added to ``unreadable`` as (root-relative path, cause): a
+    CI gate must fail on them, not pass on the files it could see.
+    """
+
+    def note(exc: OSError) -> None:
+        if unreadable is not None and exc.filename is not None:
+            folder = Path(exc.filename).relative_to(root).as_posix()
+            unreadable.append((folder, exc.strerror or str(exc)))
+
+    folders = [root] if not scope else [Path(p).resolve() for p in scope]
+    seen: set[str] = set()
+    for top in folders:
+        if top.is_file():
+            rel = relative(top, root)
+            if rel not in seen:
+                seen.add(rel)
+                yield rel
+            continue
+        for dirpath, dirnames, filenames in os.walk(top, onerror=note):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            prefix = Path(dirpath).relative_to(root).as_posix()
+            prefix = "" if prefix == "." else prefix + "/"
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
+                rel = prefix + name
+                if rel not in seen:
+                    seen.add(rel)
+                    yield rel

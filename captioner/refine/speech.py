@@ -1,0 +1,195 @@
+"""Where people speak: voice activity detection, holes in a transcript, and word times.
+
+``detect_speech`` runs the Silero VAD bundled with faster-whisper (onnxruntime, offline) over
+16 kHz audio.  The rest is pure: ``find_holes`` lists the stretches where the VAD hears speech
+but the transcript has no word, and ``retime`` corrects Whisper's systematically early word
+times.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from captioner import interrupt
+from captioner.core.transcript import Transcript, Word
+
+SpeechRegions = list[tuple[float, float]]
+SAMPLE_RATE = 16_000
+
+
+def detect_speech(
+    audio: np.ndarray,
+    *,
+    threshold: float = 0.5,
+    min_silence: float = 0.3,
+    pad: float = 0.1,
+    min_speech: float = 0.1,
+) -> SpeechRegions:
+    """Speech regions (start, end) in seconds of float32 16 kHz mono ``audio``."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    if len(audio) == 0:
+        return []
+    options = VadOptions(
+        threshold=threshold,
+        min_silence_duration_ms=round(min_silence * 1000),
+        speech_pad_ms=round(pad * 1000),
+        min_speech_duration_ms=round(min_speech * 1000),
+    )
+    chunks = interrupt.call(get_speech_timestamps, audio, options)  # onnxruntime: 2 s for 5 minutes
+    return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE) for c in chunks]
+
+
+def find_holes(
+    words: Sequence[Word], speech: Sequence[tuple[float, float]], *, min_length: float = 1.0, margin: float = 0.3
+) -> SpeechRegions:
+    """Stretches of at least ``min_length`` s of detected speech that no word covers.
+
+    Words are widened by ``margin`` (Whisper's word edges are loose); the stretches returned are
+    the uncovered parts of the speech regions.
+    """
+    covered = sorted((w.start - margin, w.end + margin) for w in words if w.word.strip())
+    holes: SpeechRegions = []
+    for s_start, s_end in speech:
+        cursor = s_start
+        for c_start, c_end in covered:
+            if c_end <= cursor:
+                continue
+            if c_start >= s_end:
+                break
+            if c_start - cursor >= min_length:
+                holes.append((cursor, c_start))
+            cursor = max(cursor, c_end)
+        if s_end - cursor >= min_length:
+            holes.append((cursor, s_end))
+    return holes
+
+
+def detect_utterances(audio: np.ndarray) -> SpeechRegions:
+    """Speech regions cut at every pause of 0.1 s or more, unpadded: where utterances start and
+    end, to time the first and last words (``detect_speech``'s padded regions, which bridge pauses
+    under 0.3 s, are for finding speech, not its edges)."""
+    return detect_speech(audio, min_silence=UTTERANCE_MIN_SILENCE, pad=0.0, min_speech=0.05)
+
+
+UTTERANCE_MIN_SILENCE = 0.1
+
+# Digital silence: every 20 ms frame below -70 dBFS RMS, which no voice reaches, not even whispered
+# into a quiet microphone (room tone is -60 to -50 dBFS).  On it Whisper loops through every
+# temperature (10 s of zeros take 25 s to decode into nothing), so it is not decoded at all.
+SILENCE_RMS = 10 ** (-70 / 20)
+SILENCE_MIN_SECONDS = 2.0
+SILENCE_MARGIN = 0.2  # seconds of a silent stretch left at either end of the sound around it
+_SILENCE_FRAME = SAMPLE_RATE // 50
+_SILENCE_BLOCK = 50 * 60  # frames
+
+
+def sounding_clips(audio: np.ndarray) -> SpeechRegions | None:
+    """The stretches of ``audio`` that are not digital silence (see SILENCE_RMS), or None when it
+    has no silent stretch of SILENCE_MIN_SECONDS: then the whole audio is to be decoded."""
+    frames = len(audio) // _SILENCE_FRAME
+    if frames == 0:
+        return None
+    silent = np.empty(frames, dtype=bool)
+    for first in range(0, frames, _SILENCE_BLOCK):  # a minute at a time: no copy of the whole audio
+        last = min(frames, first + _SILENCE_BLOCK)
+        block = audio[first * _SILENCE_FRAME : last * _SILENCE_FRAME].reshape(last - first, _SILENCE_FRAME)
+        silent[first:last] = np.sqrt(np.mean(np.square(block, dtype=np.float32), axis=1)) < SILENCE_RMS
+    step = _SILENCE_FRAME / SAMPLE_RATE
+    duration = len(audio) / SAMPLE_RATE
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], silent.astype(np.int8), [0]))))
+    gaps = [(float(a * step), float(b * step)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    gaps = [(a, duration if b >= frames * step else b) for a, b in gaps]
+    gaps = [(a, b) for a, b in gaps if b - a >= SILENCE_MIN_SECONDS]
+    if not gaps:
+        return None
+    clips: SpeechRegions = []
+    cursor = 0.0
+    for a, b in gaps:
+        start, end = cursor, a + SILENCE_MARGIN if a > 0 else 0.0
+        if end > start:
+            clips.append((round(start, 3), round(end, 3)))
+        cursor = b - SILENCE_MARGIN if b < duration else duration
+    if duration > cursor:
+        clips.append((round(cursor, 3), round(duration, 3)))
+    return clips
+
+
+def retime(
+    transcript: Transcript,
+    speech: Sequence[tuple[float, float]] | None,
+    *,
+    start_shift: float = 0.0,
+    end_shift: float = 0.0,
+    final_extension: float = 0.0,
+    pause: float = 0.25,
+    utterances: Sequence[tuple[float, float]] | None = None,
+    onset_shift: float = 0.0,
+    max_final_extension: float = 0.0,
+) -> Transcript:
+    """Word times moved onto the speech they belong to.
+
+    Every word's start moves by ``start_shift`` and its end by ``end_shift`` (Whisper's word
+    times are early).  The last word before a pause of at least ``pause`` s (or of the file)
+    ends up to ``final_extension`` later, not into the pause beyond the VAD's speech region:
+    Whisper cuts the final word of an utterance short.  With VAD ``speech`` regions, a word that
+    starts in a pause before the region its end lies in starts at that region's onset instead
+    (Whisper likes to start the first word at 0.0 s, or right at the end of the previous one).
+
+    ``utterances`` (unpadded regions cut at short pauses, :func:`detect_utterances`) time the
+    edges of utterances more precisely than ``speech``: a word that starts in a pause before the
+    utterance its end lies in starts at the utterance's onset plus ``onset_shift``; the last word of
+    an utterance (the next word starts in a later one) ends where the utterance ends, up to
+    ``max_final_extension`` after Whisper's end (Whisper cuts drawn-out final words short).
+    Words never overlap their neighbours and stay inside the file.
+    """
+    if not transcript.words:
+        return transcript
+    words = list(transcript.words)
+    duration = transcript.duration or math.inf
+    edges = utterances if utterances is not None else speech
+    starts: list[float] = []
+    ends: list[float] = []
+    regions: list[tuple[float, float] | None] = []
+    for w in words:
+        start = w.start + start_shift
+        region = _region_of(w.end, edges) if edges else None
+        if region is not None and w.start < region[0] < w.end:
+            start = region[0] + (onset_shift if utterances is not None else 0.0)
+        starts.append(start)
+        regions.append(region)
+    for k, w in enumerate(words):
+        end = w.end + end_shift
+        nxt = words[k + 1].start if k + 1 < len(words) else duration
+        region = regions[k]
+        if utterances is not None and max_final_extension:
+            next_start = starts[k + 1] if k + 1 < len(words) else math.inf
+            if region is not None and next_start >= region[1]:
+                end = max(end, min(region[1], w.end + max_final_extension))
+        elif final_extension and nxt - w.end >= pause:
+            limit = region[1] if region is not None else math.inf
+            end = max(end, min(w.end + final_extension, limit))
+        ends.append(end)
+    out: list[Word] = []
+    for k, w in enumerate(words):
+        start = max(0.0, starts[k], out[-1].end if out and out[-1].end <= starts[k] else 0.0)
+        if out:
+            start = max(start, out[-1].start + 0.01)
+        end = ends[k]
+        if k + 1 < len(words):
+            end = min(end, max(starts[k + 1], w.end))
+        end = min(max(end, start + 0.01), duration)
+        start = min(start, max(0.0, end - 0.01))
+        out.append(replace(w, start=round(start, 3), end=round(end, 3)))
+    return replace(transcript, words=out)
+
+
+def _region_of(t: float, speech: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
+    for region in speech:
+        if region[0] <= t <= region[1]:
+            return region
+    return None

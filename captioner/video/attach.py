@@ -1,0 +1,82 @@
+"""Captions back into the video: the step behind ``--mux``, ``--burn`` and ``captioner mux``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from captioner.errors import MediaError
+from captioner.media.probe import probe
+from captioner.video.burn import BurnOptions, burn
+from captioner.video.mux import SubtitleTrack, default_output, has_cues, iso639_2, language_from_filename, mux
+
+
+def pick_caption_file(captions: Mapping[str, Path], video: Path) -> Path:
+    """The caption file to put into ``video``: WebVTT for WebM, else SubRip, else WebVTT."""
+    order = ("vtt", "srt") if video.suffix.lower() == ".webm" else ("srt", "vtt")
+    for fmt in order:
+        if fmt in captions:
+            return captions[fmt]
+    raise MediaError("--mux and --burn need srt or vtt among the formats (-f)")
+
+
+def caption_video(
+    video: Path,
+    captions: Mapping[str, Path],
+    language: str | None,
+    *,
+    burn_in: bool,
+    in_place: bool = False,
+    output_dir: Path | None = None,
+    overwrite: bool = False,
+    burn_options: BurnOptions | None = None,
+) -> tuple[Path | None, bool]:
+    """Mux (or burn) the captions just written into ``video``: the output, and whether it was written.
+
+    The new video goes beside the captions (``talk.captioned.mp4`` / ``talk.burned.mp4``), or
+    replaces ``video`` with ``in_place``. An existing output is kept unless ``overwrite``. Captions
+    without any cue (no speech) are not put into the video: nothing is written (None).
+    """
+    caption_file = pick_caption_file(captions, video)
+    output = video_output(video, burn_in=burn_in, output_dir=output_dir)
+    if not has_cues(caption_file):
+        return None, False  # no speech: nothing to put into the video, which is left alone
+    if not in_place and output.exists() and not overwrite:
+        return output, False
+    if burn_in:
+        return burn(video, caption_file, output, burn_options or BurnOptions(), in_place=in_place), True
+    try:
+        iso639_2(language)
+    except ValueError:
+        language = None  # an unusual tag must not cost the whole mux: "und"
+    track = SubtitleTrack(caption_file, language, title=_title(language))
+    return mux(video, [track], output, in_place=in_place), True
+
+
+def video_output(video: Path, *, burn_in: bool, output_dir: Path | None = None) -> Path:
+    """Where :func:`caption_video` writes the new video (without ``in_place``)."""
+    output = default_output(video, burn=burn_in)
+    return output if output_dir is None else output_dir / output.name
+
+
+def has_caption_track(video: Path) -> bool:
+    """Whether ``video`` holds a subtitle track titled as captioner titles its tracks (``Captions``,
+    ``Captions (de)``): one that ``--mux --in-place`` or ``captioner mux`` put there."""
+    return any(_OUR_TITLE.fullmatch(s.title or "") for s in probe(video).subtitle_streams)
+
+
+def tracks_for(captions: Sequence[Path], language: str | None) -> list[SubtitleTrack]:
+    """Tracks for existing caption files: ``language`` if given, else the file name's (``talk.de.srt``)."""
+    tracks = []
+    for path in captions:
+        lang = language or language_from_filename(path)
+        tracks.append(SubtitleTrack(Path(path), lang, title=_title(lang)))
+    return tracks
+
+
+_OUR_TITLE = re.compile(r"Captions( \(.+\))?")
+
+
+def _title(language: str | None) -> str:
+    return f"Captions ({language})" if language else "Captions"

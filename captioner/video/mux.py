@@ -1,0 +1,442 @@
+"""Soft subtitles: add caption files to a video as subtitle tracks, every original stream copied.
+
+``mux`` runs ffmpeg with ``-map 0 -c copy`` (video, every audio track, existing subtitle tracks,
+chapters and metadata kept bit for bit) and adds one track per caption file, in the codec the
+container needs: mov_text for MP4/MOV/M4V, SubRip or WebVTT (as the file is) for Matroska,
+WebVTT for WebM.
+
+Every output is written atomically (see :func:`write_atomically`): ffmpeg writes a hidden temp
+file in the output's folder, the result is probed and checked, then renamed into place.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+
+from captioner.errors import CaptionerError, MediaError, OutputError
+from captioner.media.ffmpeg import popen
+from captioner.media.probe import MediaInfo, StreamInfo, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, probe
+from captioner.output.atomic import temp_affixes
+
+# ISO 639-1 (as Whisper reports languages) -> ISO 639-2/B, the three-letter tag Matroska and
+# ffmpeg's MP4 muxer store. Whisper's "jw" (Javanese) and "haw"/"yue" (no two-letter code) included.
+ISO639_2: dict[str, str] = {
+    "af": "afr", "am": "amh", "ar": "ara", "as": "asm", "az": "aze", "ba": "bak", "be": "bel", "bg": "bul",
+    "bn": "ben", "bo": "tib", "br": "bre", "bs": "bos", "ca": "cat", "cs": "cze", "cy": "wel", "da": "dan",
+    "de": "ger", "el": "gre", "en": "eng", "es": "spa", "et": "est", "eu": "baq", "fa": "per", "fi": "fin",
+    "fo": "fao", "fr": "fre", "gl": "glg", "gu": "guj", "ha": "hau", "haw": "haw", "he": "heb", "hi": "hin",
+    "hr": "hrv", "ht": "hat", "hu": "hun", "hy": "arm", "id": "ind", "is": "ice", "it": "ita", "ja": "jpn",
+    "jv": "jav", "jw": "jav", "ka": "geo", "kk": "kaz", "km": "khm", "kn": "kan", "ko": "kor", "la": "lat",
+    "lb": "ltz", "ln": "lin", "lo": "lao", "lt": "lit", "lv": "lav", "mg": "mlg", "mi": "mao", "mk": "mac",
+    "ml": "mal", "mn": "mon", "mr": "mar", "ms": "may", "mt": "mlt", "my": "bur", "ne": "nep", "nl": "dut",
+    "nn": "nno", "no": "nor", "nb": "nob", "oc": "oci", "pa": "pan", "pl": "pol", "ps": "pus", "pt": "por",
+    "ro": "rum", "ru": "rus", "sa": "san", "sd": "snd", "si": "sin", "sk": "slo", "sl": "slv", "sn": "sna",
+    "so": "som", "sq": "alb", "sr": "srp", "su": "sun", "sv": "swe", "sw": "swa", "ta": "tam", "te": "tel",
+    "tg": "tgk", "th": "tha", "tk": "tuk", "tl": "tgl", "tr": "tur", "tt": "tat", "uk": "ukr", "ur": "urd",
+    "uz": "uzb", "vi": "vie", "yi": "yid", "yo": "yor", "yue": "yue", "zh": "chi",
+}  # fmt: skip
+
+UNDETERMINED = "und"
+
+# Container (by output suffix) -> subtitle codec per caption format.
+_MP4_LIKE = {".mp4", ".m4v", ".mov"}
+_SUBTITLE_CODECS: dict[str, dict[str, str]] = {
+    **{ext: {".srt": "mov_text", ".vtt": "mov_text"} for ext in _MP4_LIKE},
+    ".mkv": {".srt": "srt", ".vtt": "webvtt"},
+    ".webm": {".srt": "webvtt", ".vtt": "webvtt"},
+}
+# The video's own text subtitle tracks, copied as they are unless the output container cannot hold
+# their codec (a re-mux into another container with -o): then converted to the container's codec.
+_TEXT_CODECS = frozenset({"srt", "subrip", "mov_text", "webvtt", "ass", "ssa", "text"})
+_CONTAINER_TEXT_CODEC = {**{ext: "mov_text" for ext in _MP4_LIKE}, ".mkv": "srt", ".webm": "webvtt"}
+_CONTAINER_HOLDS = {
+    **{ext: {"mov_text"} for ext in _MP4_LIKE},
+    ".mkv": _TEXT_CODECS - {"mov_text"},
+    ".webm": {"webvtt"},
+}
+CAPTION_SUFFIXES = (".srt", ".vtt")
+TEXT_SUBTITLE_CONTAINERS = tuple(_SUBTITLE_CODECS)
+
+# A copied stream may differ from the original's duration by this much (seconds).
+DURATION_TOLERANCE = 0.1
+
+
+def iso639_2(language: str | None) -> str:
+    """The ISO 639-2 tag for a Whisper/ISO 639-1 language code; three-letter codes pass through."""
+    if not language:
+        return UNDETERMINED
+    code = language.strip().lower().replace("_", "-").split("-")[0]
+    if code in ISO639_2:
+        return ISO639_2[code]
+    if re.fullmatch(r"[a-z]{3}", code):
+        return code
+    raise ValueError(f"unknown language code {language!r} (use an ISO 639-1 code such as 'en')")
+
+
+def language_from_filename(path: Path) -> str | None:
+    """The language a caption file's name gives, as in ``talk.de.srt`` -> ``de``; None without one."""
+    parts = Path(path).name.split(".")
+    if len(parts) < 3:
+        return None
+    tag = parts[-2].lower()
+    base = tag.replace("_", "-").split("-")[0]
+    if base in ISO639_2 or (len(base) == 3 and base in ISO639_2.values()):
+        return tag
+    return None
+
+
+@dataclass(frozen=True)
+class SubtitleTrack:
+    """A caption file to add as a subtitle track. ``language`` is ISO 639-1 (or 639-2), None = und."""
+
+    path: Path
+    language: str | None = None
+    title: str | None = None
+
+    @property
+    def language_tag(self) -> str:
+        return iso639_2(self.language)
+
+    @property
+    def format(self) -> str:
+        return Path(self.path).suffix.lower()
+
+
+def default_output(video: Path, burn: bool = False) -> Path:
+    """``talk.mp4`` -> ``talk.captioned.mp4`` (soft subtitles) or ``talk.burned.mp4`` (burnt in).
+
+    A burnt-in H.264 video cannot go into WebM, so that one becomes ``.mkv``.
+    """
+    video = Path(video)
+    suffix = video.suffix
+    if burn and suffix.lower() == ".webm":
+        suffix = ".mkv"
+    return video.with_name(f"{video.stem}.{'burned' if burn else 'captioned'}{suffix}")
+
+
+def has_cues(path: Path) -> bool:
+    """Whether an .srt/.vtt file holds a cue (the captions of a file without speech hold none, and
+    ffmpeg cannot read an empty SubRip file).  Other files, or one that cannot be read, count as having cues."""
+    path = Path(path)
+    if path.suffix.lower() not in CAPTION_SUFFIXES:
+        return True
+    try:
+        return "-->" in path.read_text("utf-8", errors="replace")
+    except OSError:
+        return True
+
+
+def require_cues(path: Path) -> None:
+    """Raise :class:`MediaError` for a caption file without any cue."""
+    if not has_cues(path):
+        raise MediaError(f"{Path(path).name} holds no cues (no speech?): nothing to put into the video")
+
+
+class NoVideoError(MediaError):
+    """The file has no picture to put subtitles on (an audio file)."""
+
+
+def require_video(info: MediaInfo) -> None:
+    """Raise :class:`NoVideoError` unless the file has a picture to put subtitles on."""
+    if not info.video_streams:
+        raise NoVideoError(
+            "no video stream (audio-only input): subtitles can only be added to a video; "
+            "write .srt/.vtt caption files instead"
+        )
+
+
+def subtitle_codec(container_suffix: str, caption_suffix: str) -> str:
+    """The subtitle codec for a caption file in a container, or a :class:`MediaError` naming one that fits."""
+    codecs = _SUBTITLE_CODECS.get(container_suffix.lower())
+    if codecs is None:
+        name = container_suffix.lower().lstrip(".") or "this"
+        raise MediaError(f"a .{name} file cannot hold text subtitles: write to .mkv (any video) or .mp4/.mov instead")
+    codec = codecs.get(caption_suffix.lower())
+    if codec is None:
+        raise MediaError(f"cannot mux a {caption_suffix or 'suffix-less'} caption file: use .srt or .vtt")
+    return codec
+
+
+def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place: bool = False) -> Path:
+    """Write ``output``: every stream of ``video`` copied, plus one subtitle track per caption file.
+
+    ``in_place=True`` replaces ``video`` itself (``output`` is then ignored), only once the new
+    file has been written and checked. Returns the path written.
+    """
+    video = Path(video)
+    output = video if in_place else Path(output)
+    if not tracks:
+        raise MediaError("no caption files to mux")
+    if output.resolve() == video.resolve() and not in_place:
+        raise OutputError("the output would overwrite the input: pass in_place=True to replace it")
+    info = probe(video)
+    require_video(info)
+    codecs = [subtitle_codec(output.suffix, track.format) for track in tracks]
+    for track in tracks:
+        if not Path(track.path).is_file():
+            raise MediaError(f"caption file not found: {track.path}")
+        require_cues(track.path)
+    tags = [track.language_tag for track in tracks]
+
+    # A track with the title and language of one being added is an earlier version of it (a
+    # second run of --mux --in-place --overwrite): replaced, not kept beside the new one.
+    replaced = [
+        k
+        for k, stream in enumerate(info.subtitle_streams)
+        if any(
+            t.title and stream.title == t.title and (stream.language or UNDETERMINED) == tag
+            for t, tag in zip(tracks, tags, strict=True)
+        )
+    ]
+    kept_subs = [s for k, s in enumerate(info.subtitle_streams) if k not in replaced]
+    dropped = {info.subtitle_streams[k].index for k in replaced}
+    existing_subs = len(kept_subs)
+    container = output.suffix.lower()
+    mp4_like = container in _MP4_LIKE
+
+    def command(tmp: Path) -> list[str]:
+        cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", ffmpeg_path(video)]
+        for track in tracks:
+            cmd += ["-i", ffmpeg_path(track.path)]
+        cmd += ["-map", "0"]
+        for k in replaced:
+            cmd += ["-map", f"-0:s:{k}"]
+        for i in range(len(tracks)):
+            cmd += ["-map", f"{i + 1}:0"]
+        cmd += ["-c", "copy", "-map_metadata", "0", "-map_chapters", "0"]
+        for k, stream in enumerate(kept_subs):
+            if stream.codec in _TEXT_CODECS and stream.codec not in _CONTAINER_HOLDS[container]:
+                cmd += [f"-c:s:{k}", _CONTAINER_TEXT_CODEC[container]]
+        for i, (track, codec, tag) in enumerate(zip(tracks, codecs, tags, strict=True)):
+            k = existing_subs + i
+            cmd += [f"-c:s:{k}", codec, f"-metadata:s:s:{k}", f"language={tag}"]
+            if track.title:
+                cmd += [f"-metadata:s:s:{k}", f"title={track.title}"]
+                if mp4_like:  # most MP4 players show the handler name as the track's name
+                    cmd += [f"-metadata:s:s:{k}", f"handler_name={track.title}"]
+        if mp4_like:
+            cmd += ["-movflags", "+faststart"]
+        return cmd + [ffmpeg_path(tmp)]
+
+    def check(tmp: Path) -> None:
+        _check_copy(info, tmp, extra_streams=len(tracks), dropped=dropped)
+        result = probe(tmp)
+        new_subs = result.subtitle_streams[existing_subs:]
+        got = [s.language or UNDETERMINED for s in new_subs]
+        if got != tags:
+            raise MediaError(f"the new subtitle tracks carry languages {got}, not {tags}")
+
+    write_atomically(command, output, check, what="mux the captions", mode_from=video if in_place else None)
+    return output
+
+
+# --- shared by mux and burn -------------------------------------------------------------------
+
+
+def stream_durations(path: Path) -> list[float | None]:
+    """Each stream's duration in seconds (Matroska keeps them in a DURATION tag), None if unknown."""
+    out: list[float | None] = []
+    with av.open(ffmpeg_path(path), metadata_errors="ignore") as container:
+        for stream in container.streams:
+            if stream.duration and stream.time_base:
+                out.append(float(stream.duration * stream.time_base))
+                continue
+            tag = (stream.metadata or {}).get("DURATION") or (stream.metadata or {}).get("duration")
+            out.append(_parse_clock(tag) if tag else None)
+    return out
+
+
+def _parse_clock(text: str) -> float | None:
+    m = re.fullmatch(r"(\d+):(\d\d):(\d\d(?:\.\d+)?)", text.strip())
+    return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else None
+
+
+def _check_copy(original: MediaInfo, result_path: Path, extra_streams: int, dropped: set[int] | None = None) -> None:
+    """The result has the original's streams but those ``dropped`` (indexes), same kinds and
+    durations, plus ``extra_streams``."""
+    result = probe(result_path)
+    kept = [s for s in original.streams if s.index not in (dropped or set())]
+    want = len(kept) + extra_streams
+    if len(result.streams) != want:
+        raise MediaError(f"the result has {len(result.streams)} streams, expected {want}")
+    if [s.kind for s in result.streams[: len(kept)]] != [s.kind for s in kept]:
+        raise MediaError("the result's streams are not the original's")
+    _check_durations(original, kept, result_path)
+
+
+def _check_durations(original: MediaInfo, kept: list[StreamInfo], result_path: Path) -> None:
+    before = stream_durations(original.path)
+    after = stream_durations(result_path)
+    for stream, b in zip(kept, after, strict=False):
+        a = before[stream.index] if stream.index < len(before) else None
+        if stream.kind in ("video", "audio") and a and b and abs(a - b) > max(DURATION_TOLERANCE, 0.01 * a):
+            raise MediaError(f"stream {stream.index} lasts {b:.2f} s in the result, {a:.2f} s in the original")
+    if original.duration:
+        result = probe(result_path)
+        if not result.duration or result.duration < original.duration - DURATION_TOLERANCE:
+            got = f"{result.duration:.2f} s" if result.duration else "no duration"
+            raise MediaError(f"the result is shorter than the original ({got} of {original.duration:.2f} s)")
+
+
+def write_atomically(
+    command: Callable[[Path], list[str]],
+    output: Path,
+    check: Callable[[Path], None],
+    *,
+    what: str,
+    mode_from: Path | None = None,
+    log: list[str] | None = None,
+) -> None:
+    """Run ffmpeg into a hidden temp file beside ``output``, check it, then rename it over ``output``.
+
+    On any failure (ffmpeg's, the check's, a full disk, KeyboardInterrupt) the temp file is
+    removed and ``output`` is left as it was; temp files of earlier runs that were killed (see
+    :func:`remove_stale_parts`) are removed first.  ``mode_from`` gives the permission bits to
+    keep (the original's when replacing it in place); ``log`` receives ffmpeg's log for ``check``.
+    """
+    output = Path(output)
+    folder = output.parent if str(output.parent) else Path(".")
+    remove_stale_parts(output)
+    try:
+        prefix, suffix = _part_affixes(output, _host_tag(), os.getpid())
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+    except OSError as exc:
+        raise _output_error(exc, output) from None
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        stderr = _run_ffmpeg(command(tmp), what, output)
+        if log is not None:
+            log.append(stderr)
+        try:
+            check(tmp)
+        except CaptionerError as exc:  # about the temp file, gone once this returns: say "the result"
+            if exc.path == str(tmp):
+                raise type(exc)(f"ffmpeg wrote an unusable result ({exc.cause})") from None
+            raise
+        _set_mode(tmp, mode_from)
+        os.replace(tmp, output)
+    except OSError as exc:
+        raise _output_error(exc, output) from None
+    finally:
+        try:
+            tmp.unlink()
+        except FileNotFoundError:
+            pass
+
+
+# The temp files are named ``.<stem>.<random>.<host>-<pid>.part<ext>`` (the stem cut so that the
+# name is no longer than the output's, see fsutil.temp_affixes): the host and pid of the run
+# writing it, so that a later run can tell one whose run was killed (kill -9, a power cut) from one
+# a live run is still writing, and never touches a file it did not make.
+_PART_NAME = re.compile(r"\.(?P<head>.*)\.[a-z0-9_]{8}\.(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)\.part\.[^.]+")
+
+
+def _host_tag() -> str:
+    return f"{zlib.crc32(socket.gethostname().encode()):08x}"
+
+
+def _part_affixes(output: Path, host: str, pid: int) -> tuple[str, str]:
+    return temp_affixes(output.stem, f".{host}-{pid}.part{output.suffix}")
+
+
+def remove_stale_parts(output: Path) -> list[Path]:
+    """Remove the temp files of earlier writes of ``output`` whose run is gone (killed before it
+    could clean up): those of this exact naming, made on this host by a process that no longer
+    exists.  Returns the files removed."""
+    output = Path(output)
+    folder = output.parent if str(output.parent) else Path(".")
+    host = _host_tag()
+    removed = []
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(f".part{output.suffix}")]
+    except OSError:
+        return removed
+    for name in names:
+        match = _PART_NAME.fullmatch(name)
+        if match is None or match["host"] != host:
+            continue
+        pid = int(match["pid"])
+        if _part_affixes(output, host, pid)[0] != f".{match['head']}." or _alive(pid):
+            continue  # another output's (its stem differs), or its run still writing it
+        path = folder / name
+        try:
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            pass  # not ours to fight over: the write goes on beside it
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: a process of another user has that pid
+        return True
+    return True
+
+
+def _set_mode(path: Path, mode_from: Path | None) -> None:
+    if mode_from is not None:
+        mode = os.stat(mode_from).st_mode & 0o7777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(path, mode)
+
+
+def _run_ffmpeg(cmd: list[str], what: str, output: Path) -> str:
+    proc = popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _, err = proc.communicate()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    text = err.decode("utf-8", "replace")
+    # Whatever the exit status: ffmpeg 5.1 exits 0 after "Error writing trailer: No space left on device".
+    if "No space left on device" in text:
+        raise OutputError("disk full (no space left on device)", str(output))
+    if proc.returncode != 0:
+        raise MediaError(f"ffmpeg could not {what}: {ffmpeg_cause(text)}")
+    return text
+
+
+# Lines ffmpeg prints after the real error: as its threads wind down (7 and later), or as a
+# summary without the cause (5.1: "Error initializing output stream 0:2 -- ").
+_FOLLOW_ON = re.compile(
+    r"Error initializing output stream|Task finished with error code|Terminating thread with return code"
+    r"|Nothing was written into output file"
+    r"|Could not write header|Conversion failed|Error (while|sending|marking|closing)|received no packets",
+    re.IGNORECASE,
+)
+
+
+def ffmpeg_cause(stderr: str) -> str:
+    """The line of ffmpeg's log that says what went wrong, skipping the follow-on lines after it."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    causes = [line for line in lines if not _FOLLOW_ON.search(line)]
+    return last_ffmpeg_line("\n".join(causes or lines))
+
+
+def _output_error(exc: OSError, output: Path) -> OutputError:
+    if exc.errno == errno.ENOSPC:
+        return OutputError("disk full (no space left on device)", str(output))
+    return OutputError(f"cannot write: {exc.strerror or exc}", str(output))
