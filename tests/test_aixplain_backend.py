@@ -156,7 +156,9 @@ def test_unfetchable_twice_fails(fake, make_backend, jfk):
 
 def test_poll_never_completes_times_out(fake, make_backend, jfk):
     fake.scenario = Scenario(answer="async", never_complete=True)
-    with pytest.raises(BackendError, match=r"no transcript within 1\.5 s.*--aixplain-timeout"):
+    # Between polls the run has no transcript yet; under load the deadline may pass inside a poll
+    # request instead, which has no answer: either way, one line naming the timeout.
+    with pytest.raises(BackendError, match=r"no (transcript|answer) within 1\.5 s.*--aixplain-timeout"):
         make_backend(timeout=1.5).transcribe(jfk, OPTS)
     assert len(fake.execute_calls) == 1, "a timed-out run is not resubmitted"
 

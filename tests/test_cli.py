@@ -179,7 +179,7 @@ def test_version_and_help() -> None:
 
 
 def test_folders_skip_hidden_and_derived_files(tmp_path) -> None:
-    from captioner.run.scheduler import media_in_folder
+    from captioner.media.discover import media_in_folder
 
     for name in ["a.mp4", "sub/b.flac", ".git/c.mp4", "sub/.d.wav", "a.captioned.mp4", "a.burned.mkv", "notes.txt"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -193,8 +193,8 @@ def test_folders_find_every_common_media_type(tmp_path) -> None:
     # browser audio (.weba): a folder of them used to give "no media files found" and exit 0.
     from conftest import run_ffmpeg
 
+    from captioner.media.discover import media_in_folder
     from captioner.media.probe import extract_audio, probe
-    from captioner.run.scheduler import media_in_folder
 
     bunny = SAMPLES / "video_big_buck_bunny_clip.mp4"
     made = {

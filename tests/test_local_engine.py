@@ -71,20 +71,24 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
 
 
 def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, monkeypatch) -> None:
-    from captioner.run import scheduler as pipeline
+    from captioner.run import one_file
+    from captioner.run.backend import LazyBackend
+    from captioner.run.jobs import make_jobs
+    from captioner.run.scheduler import run
+    from captioner.run.settings import Settings
 
-    real = pipeline.speech_regions
+    real = one_file.speech_regions
 
     def no_second_vad(audio, *args, detect=None, **kwargs):
         if detect is None:  # the speech regions; utterance edges are another detector's job
             raise AssertionError("the VAD ran a second time")
         return real(audio, *args, detect=detect, **kwargs)
 
-    monkeypatch.setattr(pipeline, "speech_regions", no_second_vad)
+    monkeypatch.setattr(one_file, "speech_regions", no_second_vad)
     media = sample_copy("jfk.mp4")
-    settings = pipeline.Settings(formats=("srt",))
-    jobs, _ = pipeline.plan([media], settings)
-    (result,) = pipeline.run(jobs, pipeline.LazyBackend(lambda: local_backend, None), settings)
+    settings = Settings(formats=("srt",))
+    jobs, _ = make_jobs([media], settings)
+    (result,) = run(jobs, LazyBackend(lambda: local_backend, None), settings)
     assert result.status == "done", result.error
     assert result.transcript.meta["speech"] and result.transcript.meta["speech_seconds"] > 5
 

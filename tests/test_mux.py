@@ -406,7 +406,7 @@ def test_stale_parts_of_killed_runs_are_removed_and_no_others(video, tmp_path):
 
 
 def test_stale_parts_of_long_names_are_found_though_cut(tmp_path):
-    # Near the 255-byte limit the stem in a temp name is cut (fsutil.temp_affixes), by how much
+    # Near the 255-byte limit the stem in a temp name is cut (output.atomic.temp_affixes), by how much
     # depending on the pid's digits: the stale part of another pid must still be recognised.
     output = tmp_path / ("x" * 230 + ".captioned.mp4")
     host = mux_module._host_tag()

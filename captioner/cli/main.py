@@ -22,8 +22,11 @@ from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
 from captioner.refine.hallucination import FilterSettings
+from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
-from captioner.run.scheduler import FileResult, Job, LazyBackend, Settings, plan, run
+from captioner.run.jobs import FileResult, Job, make_jobs
+from captioner.run.scheduler import run
+from captioner.run.settings import Settings
 from captioner.transcribe.base import Backend, TranscribeOptions
 from captioner.video.burn import BurnOptions
 
@@ -302,7 +305,7 @@ def run_command(paths: tuple[Path, ...], **opts: Any) -> None:
     settings = settings_from_options(opts)
     require_ffmpeg()
     backend = backend_from_options(opts)
-    jobs, problems = plan(paths, settings)
+    jobs, problems = make_jobs(paths, settings)
     for problem in problems:
         click.echo(error_line(str(problem)), err=True)
     results = run_jobs(jobs, backend, settings, opts)
@@ -393,7 +396,7 @@ def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
 
         return LocalBackend(model, threads=threads, workers=files_at_once)
 
-    # The run picks the files at once (LazyBackend.plan): by default a batch on N threads runs N
+    # The run picks the files at once (LazyBackend.fix_files_at_once): by default a batch on N threads runs N
     # files of one thread each (20 short clips on 2 cores: 24.8 s, against 42.6 s one at a time
     # on both), while a lone file keeps every thread.
     return LazyBackend(make_local, local_identity(model), max_concurrent_files=opts["jobs"] or threads)
@@ -795,7 +798,8 @@ def review_command(
 def _transcript_to_review(path: Path, captioned_with: dict[str, Any]) -> Transcript:
     """A .json transcript as it is; for a media file, the .json beside it, else its cached
     transcript refined as the run that captioned it refined it."""
-    from captioner.run.scheduler import cached_transcript, refine
+    from captioner.refine.refine import refine
+    from captioner.run.prepare import cached_transcript
 
     source = path if path.suffix.lower() == ".json" else path.with_suffix(".json")
     if source != path and not source.exists():
@@ -816,7 +820,7 @@ def _transcript_to_review(path: Path, captioned_with: dict[str, Any]) -> Transcr
                 f"no transcript: no {source.name} beside it, and none in the transcript cache for these options "
                 "(-f json writes one; -l, -m, --backend, ... as the file was captioned with)"
             )
-        return refine(cached, None, settings)
+        return refine(cached, filters=settings.filters, retime_words=settings.retime)
     try:
         return Transcript.from_json(source.read_text("utf-8"))
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -17,7 +17,8 @@ import numpy as np
 
 from captioner.errors import CaptionerError, MediaError
 from captioner.media.probe import audio_lead, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, probe, select_audio_stream
-from captioner.output.atomic import atomic_writer, cache_dir
+from captioner.output.atomic import atomic_writer
+from captioner.paths import cache_dir
 
 RATE = 100  # buckets a second (10 ms: finer than a frame)
 DECODE_RATE = 8000  # samples a second decoded for the peaks

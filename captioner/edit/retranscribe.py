@@ -31,7 +31,7 @@ from captioner.media.probe import (
     probe,
     select_audio_stream,
 )
-from captioner.run.scheduler import Settings, refine
+from captioner.refine.refine import refine
 from captioner.transcribe.base import TranscribeOptions
 
 CONTEXT = 0.5  # seconds of audio either side of the stretch
@@ -94,7 +94,7 @@ class Retranscriber:
         )
         with self._lock:
             heard = self._engine().transcribe(audio, options)
-        heard = refine(heard, audio, Settings())
+        heard = refine(heard, audio)
         words = [
             w.shifted(offset) for w in heard.words or [] if start <= (w.start + w.end) / 2 + offset <= end
         ]

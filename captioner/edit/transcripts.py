@@ -13,8 +13,8 @@ from captioner.ci.config import BEAM_SIZE, TASK, Config
 from captioner.ci.status import Scanner, caption_paths
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
+from captioner.refine.refine import refine
 from captioner.run.cache import TranscriptCache, cache_key
-from captioner.run.scheduler import Settings, refine
 from captioner.transcribe.base import TranscribeOptions
 
 
@@ -83,5 +83,5 @@ class Transcripts:
             options = TranscribeOptions(language=language, task=TASK, beam_size=BEAM_SIZE)
             cached = self.cache.get(cache_key(audio, 0, identity, options))
             if cached is not None:
-                return refine(cached, None, Settings())
+                return refine(cached)
         return None

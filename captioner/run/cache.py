@@ -22,7 +22,8 @@ from typing import Any
 from captioner.core.transcript import Transcript
 from captioner.core.transcript_check import transcript_problem
 from captioner.errors import OutputError
-from captioner.output.atomic import atomic_write_text, cache_dir
+from captioner.output.atomic import atomic_write_text
+from captioner.paths import cache_dir
 from captioner.transcribe.base import TranscribeOptions
 
 # Raised when transcripts made before would differ from what the current code makes from the same

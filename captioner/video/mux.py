@@ -337,7 +337,7 @@ def write_atomically(
 
 
 # The temp files are named ``.<stem>.<random>.<host>-<pid>.part<ext>`` (the stem cut so that the
-# name is no longer than the output's, see fsutil.temp_affixes): the host and pid of the run
+# name is no longer than the output's, see output.atomic.temp_affixes): the host and pid of the run
 # writing it, so that a later run can tell one whose run was killed (kill -9, a power cut) from one
 # a live run is still writing, and never touches a file it did not make.
 _PART_NAME = re.compile(r"\.(?P<head>.*)\.[a-z0-9_]{8}\.(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)\.part\.[^.]+")

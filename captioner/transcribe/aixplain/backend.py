@@ -33,11 +33,12 @@ import requests
 from captioner import interrupt
 from captioner.core.transcript import Transcript
 from captioner.errors import BackendError
+from captioner.media.pieces import Chunk, cut_into_pieces
 from captioner.media.probe import SAMPLE_RATE
 from captioner.transcribe.aixplain import sdk
 from captioner.transcribe.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
 from captioner.transcribe.base import ProgressCallback, TranscribeOptions
-from captioner.transcribe.chunking import EXTENSIONS, Chunk, encode, max_chunk_seconds, plan_chunks
+from captioner.transcribe.chunking import EXTENSIONS, encode, max_chunk_seconds
 from captioner.transcribe.whisper_json import ResponseShapeError, merge, parse_verbose
 
 log = logging.getLogger("captioner.aixplain")
@@ -380,7 +381,7 @@ class AixplainBackend:
                 "aiXplain's Whisper model only transcribes; drop --task translate or use the local backend"
             )
         duration = len(audio) / SAMPLE_RATE
-        chunks = plan_chunks(audio, self.chunk_seconds)
+        chunks = cut_into_pieces(audio, self.chunk_seconds)
         done = [0.0]
         totals = {"credits": 0.0, "run_time": 0.0}
         request_ids: list[str] = []
