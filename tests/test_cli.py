@@ -275,7 +275,7 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_file(cli, sample_copy,
 
     blocked = tmp_path / "cache"
     blocked.write_text("a file where the cache folder should be\n")  # no folder can be made under it, even by root
-    monkeypatch.setattr("captioner.cli.main.TranscriptCache", lambda: TranscriptCache(blocked / "transcripts"))
+    monkeypatch.setattr("captioner.cli.caption.TranscriptCache", lambda: TranscriptCache(blocked / "transcripts"))
     audio = sample_copy("de_picovoice_test.flac")
     code, _, err = cli(audio, "-f", "srt")
     assert code == 0, err

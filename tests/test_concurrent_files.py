@@ -196,15 +196,13 @@ def test_files_at_once_count_only_files_the_cache_misses(tmp_path) -> None:
 
 
 def test_cli_jobs_default_per_backend() -> None:
-    from captioner.cli.main import backend_from_options
+    from captioner.run.backend import make_backend
 
-    opts = {"backend": "local", "model": "base", "threads": 3, "jobs": None}
-    assert backend_from_options(opts).max_concurrent_files == 3  # one file per thread
-    assert backend_from_options({**opts, "jobs": 2}).max_concurrent_files == 2
-    aix = {"backend": "aixplain", "api_key_file": None, "aixplain_model": None, "aixplain_timeout": 600, "jobs": None}
-    lazy = backend_from_options(aix)
+    assert make_backend("local", threads=3).max_concurrent_files == 3  # one file per thread
+    assert make_backend("local", threads=3, jobs=2).max_concurrent_files == 2
+    lazy = make_backend("aixplain")
     assert lazy.max_concurrent_files is None and lazy.concurrent_files == 2
-    assert backend_from_options({**aix, "jobs": 5}).concurrent_files == 5
+    assert make_backend("aixplain", jobs=5).concurrent_files == 5
 
 
 def test_an_interrupted_run_stops_the_files_in_flight(tmp_path) -> None:

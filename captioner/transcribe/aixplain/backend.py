@@ -35,7 +35,7 @@ from captioner.core.transcript import Transcript
 from captioner.errors import BackendError
 from captioner.media.pieces import Chunk, cut_into_pieces
 from captioner.media.probe import SAMPLE_RATE
-from captioner.transcribe.aixplain import sdk
+from captioner.transcribe.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, sdk
 from captioner.transcribe.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
 from captioner.transcribe.base import ProgressCallback, TranscribeOptions
 from captioner.transcribe.chunking import EXTENSIONS, encode, max_chunk_seconds
@@ -144,8 +144,8 @@ class AixplainBackend:
         api_key: str | None = None,
         api_key_file: str | os.PathLike[str] | None = None,
         model_id: str | None = None,
-        timeout: float = 600.0,
-        jobs: int = 2,
+        timeout: float = DEFAULT_TIMEOUT,
+        jobs: int = DEFAULT_JOBS,
         audio_format: str = "flac",
         max_chunk_bytes: int = DEFAULT_CHUNK_BYTES,
         chunk_seconds: float | None = None,
