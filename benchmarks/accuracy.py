@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from captioner.captions.segmentation import segment  # noqa: E402
 from captioner.core.transcript import Transcript  # noqa: E402
-from captioner.media.probe import extract_audio, probe  # noqa: E402
+from captioner.media.audio import extract_audio  # noqa: E402
+from captioner.media.probe import probe  # noqa: E402
 from captioner.output.writers import render  # noqa: E402
 from captioner.refine.refine import refine  # noqa: E402
 from captioner.refine.speech import detect_speech, find_holes  # noqa: E402

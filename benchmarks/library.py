@@ -68,7 +68,7 @@ def reformat(corpus: Path, work: Path) -> None:
 
 
 def memory(corpus: Path, work: Path, hours: float) -> None:
-    from captioner.media.probe import ffmpeg_exe
+    from captioner.media.ffmpeg import ffmpeg_exe
 
     source = corpus / "en_lj001_printing_longform.flac"
     loops = max(1, round(hours * 3600 / 221.7))

@@ -17,7 +17,7 @@ import jiwer
 import numpy as np
 import pytest
 
-from captioner.media.probe import ffmpeg_exe
+from captioner.media.ffmpeg import ffmpeg_command
 from captioner.testing.fake_aixplain import FakeAixplain, WhisperTranscriber
 from captioner.transcribe.aixplain.backend import AixplainBackend, RetryPolicy
 
@@ -76,7 +76,7 @@ def sample_copy(tmp_path: Path):
 
 
 def run_ffmpeg(*args: str) -> None:
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", *args], check=True)
+    subprocess.run([*ffmpeg_command(), "-y", *args], check=True)
 
 
 def unprivileged() -> list[str]:
@@ -133,7 +133,8 @@ def whisper_model(local_backend):
 
 @pytest.fixture(scope="session")
 def load_audio():
-    from captioner.media.probe import extract_audio, probe
+    from captioner.media.audio import extract_audio
+    from captioner.media.probe import probe
 
     cache: dict[str, np.ndarray] = {}
 

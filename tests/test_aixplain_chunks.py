@@ -11,8 +11,9 @@ import pytest
 from conftest import SAMPLES
 
 from captioner.errors import BackendError
+from captioner.media.audio import SAMPLE_RATE
+from captioner.media.ffmpeg import ffmpeg_exe
 from captioner.media.pieces import cut_into_pieces
-from captioner.media.probe import SAMPLE_RATE, ffmpeg_exe
 from captioner.testing.fake_aixplain import JFK_RAW, Scenario
 from captioner.transcribe.base import TranscribeOptions
 from captioner.transcribe.whisper_json import merge, parse_verbose

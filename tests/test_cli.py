@@ -193,8 +193,9 @@ def test_folders_find_every_common_media_type(tmp_path) -> None:
     # browser audio (.weba): a folder of them used to give "no media files found" and exit 0.
     from conftest import run_ffmpeg
 
+    from captioner.media.audio import extract_audio
     from captioner.media.discover import media_in_folder
-    from captioner.media.probe import extract_audio, probe
+    from captioner.media.probe import probe
 
     bunny = SAMPLES / "video_big_buck_bunny_clip.mp4"
     made = {

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from conftest import SAMPLES
 
-from captioner.media.probe import extract_audio, probe
+from captioner.media.audio import extract_audio
+from captioner.media.probe import probe
 from captioner.transcribe.base import TranscribeOptions
 
 

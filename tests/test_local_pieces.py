@@ -7,7 +7,7 @@ import pytest
 from conftest import SAMPLES, wer
 
 from captioner.core.transcript import Segment, Transcript
-from captioner.media.probe import SAMPLE_RATE
+from captioner.media.audio import SAMPLE_RATE
 from captioner.transcribe.base import TranscribeOptions
 from captioner.transcribe.local import engine as local
 from captioner.transcribe.local.engine import LocalBackend, _prompt_tokens

@@ -12,7 +12,8 @@ import webvtt
 from conftest import SAMPLES, run_ffmpeg, wer
 
 from captioner.core.transcript import load_schema
-from captioner.media.probe import extract_audio, probe
+from captioner.media.audio import extract_audio
+from captioner.media.probe import probe
 from captioner.refine.refine import refine
 from captioner.transcribe.base import TranscribeOptions
 

@@ -22,15 +22,9 @@ from captioner.core.style import Style
 from captioner.core.transcript import Transcript
 from captioner.edit.analysis import EditCue
 from captioner.errors import MediaError
-from captioner.media.probe import (
-    SAMPLE_RATE,
-    audio_lead,
-    ffmpeg_exe,
-    ffmpeg_path,
-    last_ffmpeg_line,
-    probe,
-    select_audio_stream,
-)
+from captioner.media.audio import SAMPLE_RATE, audio_lead
+from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path, last_ffmpeg_line
+from captioner.media.probe import probe, select_audio_stream
 from captioner.refine.refine import refine
 from captioner.transcribe.base import TranscribeOptions
 
@@ -45,7 +39,7 @@ def decode_range(media: Path, start: float, end: float) -> tuple[np.ndarray, flo
     lead = audio_lead(info.streams, stream) / SAMPLE_RATE
     begin = max(0.0, start - lead)
     cmd = [
-        ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-ss", f"{begin:.3f}", "-t", f"{end - start:.3f}",
+        *ffmpeg_command(), "-ss", f"{begin:.3f}", "-t", f"{end - start:.3f}",
         "-i", ffmpeg_path(media), "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le",
         "-acodec", "pcm_s16le", "pipe:",
     ]  # fmt: skip

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from captioner.media.probe import SAMPLE_RATE
+from captioner.media.audio import SAMPLE_RATE
 
 _FRAME = SAMPLE_RATE // 50  # 20 ms energy frames
 _SMOOTH_FRAMES = 10  # 200 ms: a pause between words, not the gap inside one

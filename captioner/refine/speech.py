@@ -16,10 +16,10 @@ import numpy as np
 
 from captioner import interrupt
 from captioner.core.transcript import Transcript, Word
+from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import cut_into_pieces
 
 SpeechRegions = list[tuple[float, float]]
-SAMPLE_RATE = 16_000
 
 
 def detect_speech(

@@ -9,8 +9,9 @@ import numpy as np
 
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
+from captioner.media.audio import extract_audio
 from captioner.media.hashing import audio_hash
-from captioner.media.probe import MediaInfo, extract_audio, probe, select_audio_stream
+from captioner.media.probe import MediaInfo, probe, select_audio_stream
 from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache, cache_key
 from captioner.run.jobs import Job

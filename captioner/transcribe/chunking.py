@@ -14,8 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from captioner.errors import BackendError
+from captioner.media.audio import SAMPLE_RATE
+
+# Upper bound of encoded bytes per audio second (container overhead included).
+from captioner.media.ffmpeg import ffmpeg_command, last_ffmpeg_line
 from captioner.media.ffmpeg import run as run_ffmpeg
-from captioner.media.probe import SAMPLE_RATE, ffmpeg_exe, last_ffmpeg_line
 
 # Upper bound of encoded bytes per audio second (container overhead included).
 BYTES_PER_SECOND = {"flac": 32_000 * 1.05, "mp3": 8_000 * 1.05}
@@ -31,7 +34,7 @@ def encode(samples: np.ndarray, path: Path, audio_format: str = "flac") -> Path:
     """Write float32 16 kHz mono ``samples`` as 16-bit FLAC or 64 kbit/s MP3 at ``path``."""
     codec = ["-c:a", "flac", "-sample_fmt", "s16"] if audio_format == "flac" else ["-c:a", "libmp3lame", "-b:a", "64k"]
     cmd = [
-        ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y",
+        *ffmpeg_command(), "-y",
         "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0",
         *codec, "-ar", str(SAMPLE_RATE), "-ac", "1", str(path),
     ]  # fmt: skip

@@ -25,8 +25,8 @@ from pathlib import Path
 import av
 
 from captioner.errors import CaptionerError, MediaError, OutputError
-from captioner.media.ffmpeg import popen
-from captioner.media.probe import MediaInfo, StreamInfo, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, probe
+from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path, last_ffmpeg_line, popen
+from captioner.media.probe import MediaInfo, StreamInfo, probe
 from captioner.output.atomic import temp_affixes
 
 # ISO 639-1 (as Whisper reports languages) -> ISO 639-2/B, the three-letter tag Matroska and
@@ -206,7 +206,7 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
     mp4_like = container in _MP4_LIKE
 
     def command(tmp: Path) -> list[str]:
-        cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", ffmpeg_path(video)]
+        cmd = [*ffmpeg_command(), "-y", "-i", ffmpeg_path(video)]
         for track in tracks:
             cmd += ["-i", ffmpeg_path(track.path)]
         cmd += ["-map", "0"]

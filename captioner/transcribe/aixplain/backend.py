@@ -33,8 +33,8 @@ import requests
 from captioner import interrupt
 from captioner.core.transcript import Transcript
 from captioner.errors import BackendError
+from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import Chunk, cut_into_pieces
-from captioner.media.probe import SAMPLE_RATE
 from captioner.transcribe.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, sdk
 from captioner.transcribe.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
 from captioner.transcribe.base import ProgressCallback, TranscribeOptions

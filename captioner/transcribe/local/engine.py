@@ -14,8 +14,8 @@ import numpy as np
 from captioner import interrupt
 from captioner.core.transcript import Segment, Transcript, Word
 from captioner.errors import BackendError, ModelError
+from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import cut_into_pieces
-from captioner.media.probe import SAMPLE_RATE
 from captioner.refine.speech import SpeechRegions, find_holes, sounding_clips, speech_regions
 from captioner.transcribe.base import ProgressCallback, TranscribeOptions
 from captioner.transcribe.local.model_files import EMBEDDED_MODEL, resolve_model
