@@ -37,7 +37,7 @@ from captioner.output.writers import render  # noqa: E402
 from captioner.refine.refine import refine  # noqa: E402
 from captioner.refine.speech import detect_speech, find_holes  # noqa: E402
 from captioner.run.settings import Settings  # noqa: E402
-from captioner.transcribe.base import TranscribeOptions  # noqa: E402
+from captioner.transcription.base import TranscribeOptions  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "captioner-accuracy-cache"
@@ -63,7 +63,7 @@ class Runner:
     @property
     def backend(self):
         if self._backend is None:
-            from captioner.transcribe.local.engine import LocalBackend
+            from captioner.transcription.local.engine import LocalBackend
 
             self._backend = LocalBackend()
         return self._backend

@@ -33,7 +33,7 @@ def env(cache: Path) -> dict[str, str]:
 
 
 def batch(corpus: Path, work: Path, count: int) -> None:
-    from captioner.transcribe.local.model_files import resolve_model
+    from captioner.transcription.local.model_files import resolve_model
 
     items = [i for i in manifest(corpus) if i["kind"] == "speech" and i["duration_s"] <= 15][:count]
     folder = work / "clips"

@@ -19,7 +19,7 @@ import pytest
 
 from captioner.media.ffmpeg import ffmpeg_command
 from captioner.testing.fake_aixplain import FakeAixplain, WhisperTranscriber
-from captioner.transcribe.aixplain.backend import AixplainBackend, RetryPolicy
+from captioner.transcription.aixplain.backend import AixplainBackend, RetryPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -43,7 +43,7 @@ def references() -> dict[str, dict]:
 @pytest.fixture(scope="session")
 def local_backend(_session_cache: Path):
     """The embedded Whisper base, loaded once for the whole test run."""
-    from captioner.transcribe.local.engine import LocalBackend
+    from captioner.transcription.local.engine import LocalBackend
 
     return LocalBackend()
 

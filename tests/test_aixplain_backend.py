@@ -7,7 +7,7 @@ from conftest import AIX_KEY, SAMPLES
 
 from captioner.errors import BackendError
 from captioner.testing.fake_aixplain import JFK_RAW, Scenario, scripted
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.base import TranscribeOptions
 
 OPTS = TranscribeOptions(language="en")
 
@@ -215,7 +215,7 @@ def test_unknown_model(fake, make_backend, jfk):
 def test_key_sources(fake, make_backend, jfk, tmp_path, monkeypatch):
     key_file = tmp_path / "key"
     key_file.write_text(f"# aiXplain\n{AIX_KEY}\n")
-    from captioner.transcribe.aixplain.backend import AixplainBackend
+    from captioner.transcription.aixplain.backend import AixplainBackend
 
     AixplainBackend(api_key_file=key_file, retry=make_backend().retry).transcribe(jfk, OPTS)
     monkeypatch.setenv("TEAM_API_KEY", AIX_KEY)

@@ -15,8 +15,8 @@ from captioner.media.audio import SAMPLE_RATE
 from captioner.media.ffmpeg import ffmpeg_exe
 from captioner.media.pieces import cut_into_pieces
 from captioner.testing.fake_aixplain import JFK_RAW, Scenario
-from captioner.transcribe.base import TranscribeOptions
-from captioner.transcribe.whisper_json import merge, parse_verbose
+from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.whisper_json import merge, parse_verbose
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from captioner.run.cache import TranscriptCache, cache_key
 from captioner.run.jobs import make_jobs
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.base import TranscribeOptions
 
 
 def invoke(*args: object) -> tuple[int, str]:

@@ -6,7 +6,7 @@ from conftest import SAMPLES
 
 from captioner.media.audio import extract_audio
 from captioner.media.probe import probe
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.base import TranscribeOptions
 
 
 def test_language_detection_costs_no_extra_encoder_pass(local_backend) -> None:
@@ -24,7 +24,7 @@ def test_language_detection_costs_no_extra_encoder_pass(local_backend) -> None:
 
 def test_hole_words_are_kept_only_when_confident() -> None:
     from captioner.core.transcript import Word
-    from captioner.transcribe.local.engine import _confident
+    from captioner.transcription.local.engine import _confident
 
     def words(*probs: float) -> list[Word]:
         return [Word(f" w{i}", i, i + 0.5, p) for i, p in enumerate(probs)]
@@ -38,7 +38,7 @@ def test_hole_words_are_kept_only_when_confident() -> None:
 
 def test_hole_decodes_drop_what_whisper_would_decode_again() -> None:
     from captioner.core.transcript import Segment
-    from captioner.transcribe.local.engine import _plausible
+    from captioner.transcription.local.engine import _plausible
 
     def seg(ratio: float, logprob: float) -> Segment:
         return Segment(id=0, seek=0, start=0, end=1, text="x", compression_ratio=ratio, avg_logprob=logprob)

@@ -15,8 +15,8 @@ from captioner.run.backend import LazyBackend
 from captioner.run.jobs import FileResult, make_jobs
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
-from captioner.transcribe.base import TranscribeOptions
-from captioner.transcribe.local.engine import LocalBackend
+from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.local.engine import LocalBackend
 
 # Samples whose decoding is deterministic (no temperature fallback): same words however they run.
 SAMPLE_NAMES = ["jfk.mp4", "de_picovoice_test.flac", "ja_picovoice_test.flac"]

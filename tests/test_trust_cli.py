@@ -15,7 +15,7 @@ from captioner.core.transcript import load_schema
 from captioner.media.audio import extract_audio
 from captioner.media.probe import probe
 from captioner.refine.refine import refine
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.base import TranscribeOptions
 
 
 @pytest.fixture(scope="session")

@@ -26,8 +26,8 @@ from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job, make_jobs
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
-from captioner.transcribe.aixplain import DEFAULT_TIMEOUT
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.aixplain import DEFAULT_TIMEOUT
+from captioner.transcription.base import TranscribeOptions
 
 EXAMPLES = """\b
 Examples:

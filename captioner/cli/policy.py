@@ -88,7 +88,7 @@ def run_to_the_end(
 
 def require_aixplain() -> None:
     """The aiXplain extra is optional: without it, one line saying how to install it, before any work."""
-    from captioner.transcribe.aixplain.sdk import missing_sdk
+    from captioner.transcription.aixplain.sdk import missing_sdk
 
     problem = missing_sdk()
     if problem is not None:

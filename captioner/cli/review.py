@@ -106,11 +106,11 @@ def _transcript_to_review(path: Path, captioned_with: dict[str, Any]) -> Transcr
         settings = Settings(options=options, audio_stream=captioned_with["audio_stream"])
         if captioned_with["backend"] == "aixplain":
             require_aixplain()
-            from captioner.transcribe.aixplain.backend import aixplain_identity
+            from captioner.transcription.aixplain.backend import aixplain_identity
 
             identity = aixplain_identity(captioned_with["aixplain_model"])
         else:
-            from captioner.transcribe.local.engine import local_identity
+            from captioner.transcription.local.engine import local_identity
 
             identity = local_identity(captioned_with["model"])
         cached = cached_transcript(path, settings, identity, TranscriptCache())

@@ -26,7 +26,7 @@ from captioner.media.audio import SAMPLE_RATE, audio_lead
 from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path, last_ffmpeg_line
 from captioner.media.probe import probe, select_audio_stream
 from captioner.refine.refine import refine
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.base import TranscribeOptions
 
 CONTEXT = 0.5  # seconds of audio either side of the stretch
 MAX_SECONDS = 600.0  # a longer stretch is better served by captioner sync --force
@@ -61,7 +61,7 @@ class Retranscriber:
 
     def _engine(self):
         if self._backend is None:
-            from captioner.transcribe.local.engine import LocalBackend
+            from captioner.transcription.local.engine import LocalBackend
 
             self._backend = LocalBackend(self.model, threads=self.threads)
         return self._backend

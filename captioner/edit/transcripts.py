@@ -15,16 +15,16 @@ from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
 from captioner.refine.refine import refine
 from captioner.run.cache import TranscriptCache, cache_key
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.base import TranscribeOptions
 
 
 def backend_identity(config: Config) -> dict[str, str]:
     """The cache identity of the tree's backend and model (no model is loaded)."""
     if config.backend == "aixplain":
-        from captioner.transcribe.aixplain.backend import aixplain_identity
+        from captioner.transcription.aixplain.backend import aixplain_identity
 
         return aixplain_identity(None if config.model == "base" else config.model)
-    from captioner.transcribe.local.engine import local_identity
+    from captioner.transcription.local.engine import local_identity
 
     return local_identity(config.model)
 

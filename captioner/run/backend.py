@@ -6,8 +6,8 @@ import os
 import threading
 from collections.abc import Callable
 
-from captioner.transcribe.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT
-from captioner.transcribe.base import Backend
+from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT
+from captioner.transcription.base import Backend
 
 BackendFactory = Callable[[], Backend]
 
@@ -81,7 +81,7 @@ def make_backend(
     only when a file first needs it.  ``jobs``: files at once (local: at most, sharing
     ``threads``; aiXplain: requests in flight)."""
     if backend == "aixplain":
-        from captioner.transcribe.aixplain.backend import AixplainBackend, aixplain_identity
+        from captioner.transcription.aixplain.backend import AixplainBackend, aixplain_identity
 
         in_flight = jobs or DEFAULT_JOBS
 
@@ -93,12 +93,12 @@ def make_backend(
         return LazyBackend(make_aixplain, aixplain_identity(aixplain_model), concurrent_files=in_flight)
     if backend != "local":
         raise ValueError(f"unknown backend {backend!r} (choose local or aixplain)")
-    from captioner.transcribe.local.engine import default_threads, local_identity
+    from captioner.transcription.local.engine import default_threads, local_identity
 
     cores = threads or default_threads()
 
     def make_local(files_at_once: int) -> Backend:
-        from captioner.transcribe.local.engine import LocalBackend
+        from captioner.transcription.local.engine import LocalBackend
 
         return LocalBackend(model, threads=cores, workers=files_at_once)
 

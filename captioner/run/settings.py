@@ -9,7 +9,7 @@ from captioner.captions.review import ReviewThresholds
 from captioner.core.style import Style
 from captioner.output.writers import DEFAULT_FORMATS
 from captioner.refine.hallucination import FilterSettings
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.base import TranscribeOptions
 from captioner.video.burn import BurnOptions
 
 

@@ -6,7 +6,7 @@ run the model on the link with ``includeRawData`` (sync or async answer: the SDK
 it, retries included, within ``timeout`` seconds a piece; normalise the verbose ``rawData`` and
 merge the pieces back onto one time line.
 
-Failures are classified (see :mod:`captioner.transcribe.aixplain.errors`): a bad key is never
+Failures are classified (see :mod:`captioner.transcription.aixplain.errors`): a bad key is never
 retried, rate limits wait (honouring ``Retry-After``) and resubmit, platform trouble is retried
 with backoff, an audio link the service cannot fetch is uploaded once more, a failed run reports
 the provider's words.  Each ends as a one-line :class:`BackendError`; the API key never appears in
@@ -35,11 +35,11 @@ from captioner.core.transcript import Transcript
 from captioner.errors import BackendError
 from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import Chunk, cut_into_pieces
-from captioner.transcribe.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, sdk
-from captioner.transcribe.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
-from captioner.transcribe.base import ProgressCallback, TranscribeOptions
-from captioner.transcribe.chunking import EXTENSIONS, encode, max_chunk_seconds
-from captioner.transcribe.whisper_json import ResponseShapeError, merge, parse_verbose
+from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, sdk
+from captioner.transcription.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
+from captioner.transcription.base import ProgressCallback, TranscribeOptions
+from captioner.transcription.chunking import EXTENSIONS, encode, max_chunk_seconds
+from captioner.transcription.whisper_json import ResponseShapeError, merge, parse_verbose
 
 log = logging.getLogger("captioner.aixplain")
 

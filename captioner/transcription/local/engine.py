@@ -17,11 +17,11 @@ from captioner.errors import BackendError, ModelError
 from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import cut_into_pieces
 from captioner.refine.speech import SpeechRegions, find_holes, sounding_clips, speech_regions
-from captioner.transcribe.base import ProgressCallback, TranscribeOptions
-from captioner.transcribe.local.model_files import EMBEDDED_MODEL, resolve_model
+from captioner.transcription.base import ProgressCallback, TranscribeOptions
+from captioner.transcription.local.model_files import EMBEDDED_MODEL, resolve_model
 
 if TYPE_CHECKING:
-    from captioner.transcribe.local.whisper_model import ReusingWhisperModel
+    from captioner.transcription.local.whisper_model import ReusingWhisperModel
 
 DEFAULT_COMPUTE_TYPE = "int8"
 
@@ -72,7 +72,7 @@ def load_whisper(model_ref: str, device: str, compute_type: str, threads: int, w
 
     ``workers``: calls CTranslate2 runs at once (from as many threads), each on ``threads``.
     Loaded through :func:`captioner.interrupt.call`: a Ctrl-C during the load takes effect at once."""
-    from captioner.transcribe.local.whisper_model import ReusingWhisperModel
+    from captioner.transcription.local.whisper_model import ReusingWhisperModel
 
     return interrupt.call(
         ReusingWhisperModel,
