@@ -1,27 +1,7 @@
-"""A loopback fake of the aiXplain service, written from the protocol reference.
-
-It serves what the aiXplain SDK talks to when captioner transcribes with the Whisper Large
-model: the model record (``GET /v2/models/{id}``), runs (``POST /api/v2/execute/{id}`` and the
-legacy ``/api/v1/execute/{id}``), polls (``GET /api/v1/data/{requestId}``), and the temporary
-upload flow (``POST /sdk/file/upload/temp-url`` -> ``PUT`` to a presigned URL -> a download link,
-both served by the fake itself under ``/storage/``).  The transcript it answers with is made
-from the uploaded audio: by a local faster-whisper model when one is given (real timestamps),
-else from a scripted ``rawData``.
-
-Every request is recorded (credential headers redacted).  :class:`Scenario` switches on the
-failure modes a client has to survive.  Use it from tests as a context manager::
-
-    with FakeAixplain(api_key="k", transcriber=WhisperTranscriber(model)) as fake:
-        monkeypatch.setenv(...)  # fake.env()
-        ...
-        fake.requests  # what the client sent
-
-or run it by hand: ``python -m captioner.testing.fake_aixplain [--port N] [--model DIR]``.
-"""
+"""The fake service: its state, request log and threaded HTTP server."""
 
 from __future__ import annotations
 
-import argparse
 import copy
 import io
 import json
@@ -665,39 +645,3 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
             self._answer(rec, result)
 
     return Handler
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m captioner.testing.fake_aixplain", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
-    parser.add_argument("--key", default="fake-key", help="the API key the fake accepts (default: fake-key)")
-    parser.add_argument("--model", help="faster-whisper model directory or name to transcribe uploads with")
-    parser.add_argument("--async", dest="answer_async", action="store_true", help="answer runs asynchronously")
-    args = parser.parse_args(argv)
-    transcriber: Transcriber | None = None
-    if args.model:
-        from faster_whisper import WhisperModel
-
-        transcriber = WhisperTranscriber(WhisperModel(args.model, device="cpu", compute_type="int8"))
-    fake = FakeAixplain(
-        api_key=args.key,
-        transcriber=transcriber,
-        port=args.port,
-        scenario=Scenario(answer="async" if args.answer_async else "sync"),
-    )
-    print("# fake aiXplain listening; export these, then run captioner --backend aixplain:")
-    for name, value in {**fake.env(), "AIXPLAIN_API_KEY": args.key}.items():
-        print(f"export {name}={value}")
-    print("# unset TEAM_API_KEY if it holds a different key", flush=True)
-    try:
-        fake._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake._server.server_close()
-
-
-if __name__ == "__main__":
-    main()
