@@ -19,25 +19,18 @@ failure modes a client has to survive.  Use it from tests as a context manager::
 or run it by hand: ``python -m captioner.testing.fake_aixplain [--port N] [--model DIR]``.
 """
 
-from captioner.testing.fake_aixplain.server import (
+from captioner.testing.fake_aixplain.data import (
     DEFAULT_MODEL_ID,
-    ERRORS,
     JFK_RAW,
     JFK_TEXT,
     JFK_WORDS,
     MODEL_RECORD,
-    NEVER,
     PRICE_PER_MINUTE,
-    ROUTES,
-    STATUS_ERRORS,
-    FakeAixplain,
-    Fault,
-    Recorded,
-    Scenario,
-    Transcriber,
-    WhisperTranscriber,
-    scripted,
 )
+from captioner.testing.fake_aixplain.errors import ERRORS, STATUS_ERRORS
+from captioner.testing.fake_aixplain.scenarios import NEVER, ROUTES, Fault, Scenario
+from captioner.testing.fake_aixplain.server import FakeAixplain, Recorded
+from captioner.testing.fake_aixplain.transcribers import Transcriber, WhisperTranscriber, scripted
 
 __all__ = [
     "DEFAULT_MODEL_ID",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 
 from captioner.testing import fake_aixplain
-from captioner.testing.fake_aixplain.server import FakeAixplain, Scenario, Transcriber, WhisperTranscriber
+from captioner.testing.fake_aixplain.scenarios import Scenario
+from captioner.testing.fake_aixplain.server import FakeAixplain
+from captioner.testing.fake_aixplain.transcribers import Transcriber, WhisperTranscriber
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,161 +2,21 @@
 
 from __future__ import annotations
 
-import copy
 import io
 import json
-import math
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from captioner.core.languages import to_name
-
-DEFAULT_MODEL_ID = "66311fda6eb563279c574b71"
-PRICE_PER_MINUTE = 0.0018 * 1.2  # USD (= credits) per audio minute, service fee included
-
-# The doc's default fixture: Whisper base on the JFK clip, in Groq's verbose JSON shape.
-JFK_TEXT = (
-    " And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
-)
-JFK_WORDS = [
-    ("And", 0.0, 0.52), ("so", 0.52, 0.82), ("my", 0.82, 1.18), ("fellow", 1.18, 1.56), ("Americans,", 1.56, 2.34),
-    ("ask", 3.3, 3.72), ("not", 3.72, 4.26), ("what", 4.26, 5.22), ("your", 5.22, 5.58), ("country", 5.58, 6.0),
-    ("can", 6.0, 6.36), ("do", 6.36, 6.62), ("for", 6.62, 6.84), ("you,", 6.84, 7.5), ("ask", 8.08, 8.48),
-    ("what", 8.48, 8.72), ("you", 8.72, 8.96), ("can", 8.96, 9.2), ("do", 9.2, 9.36), ("for", 9.36, 9.56),
-    ("your", 9.56, 9.78), ("country.", 9.78, 10.36),
-]  # fmt: skip
-JFK_RAW: dict[str, Any] = {
-    "task": "transcribe",
-    "language": "English",
-    "duration": 11.0,
-    "text": JFK_TEXT,
-    "segments": [
-        {
-            "id": 0,
-            "seek": 0,
-            "start": 0.0,
-            "end": 10.36,
-            "text": JFK_TEXT,
-            "tokens": [50364, 400, 370, 452, 7177, 6280, 11, 1029, 406, 437, 428, 1941, 393, 360, 337, 291, 11]
-            + [1029, 437, 291, 393, 360, 337, 428, 1941, 13, 50914],
-            "temperature": 0.0,
-            "avg_logprob": -0.262977,
-            "compression_ratio": 1.35443,
-            "no_speech_prob": 0.052673,
-        }
-    ],
-    "words": [{"word": w, "start": s, "end": e} for w, s, e in JFK_WORDS],
-    "x_groq": {"id": "req_fake0000000000000000000000"},
-}
-
-MODEL_RECORD: dict[str, Any] = {
-    "id": DEFAULT_MODEL_ID,
-    "name": "Whisper Large",
-    "path": "openai/whisper-large/groq",
-    "status": "onboarded",
-    "host": "Groq",
-    "developer": "OpenAI",
-    "vendor": {"id": 101, "name": "Groq", "code": "groq"},
-    "function": {"id": "speech-recognition", "name": "Speech Recognition"},
-    "connectionType": ["synchronous"],
-    "pricing": {"price": 0.0018, "unitType": "MINUTE", "unitTypeScale": None},
-    "supportsStreaming": False,
-    "params": [
-        {"name": "source_audio", "required": True, "isFixed": False, "dataType": "audio", "dataSubType": "audio",
-         "multipleValues": False, "values": [], "defaultValues": [], "availableOptions": []},
-        {"name": "sourcelanguage", "required": True, "isFixed": True, "dataType": "label", "dataSubType": "label",
-         "multipleValues": False, "values": [], "defaultValues": [],
-         "availableOptions": [{"value": "en", "label": "English"}, {"value": "ar", "label": "Arabic"}]},
-    ],
-}  # fmt: skip
-
-ERRORS: dict[str, tuple[int, str, str]] = {
-    "key": (401, "err.invalid_api_key", "Invalid API key"),
-    "url": (492, "err.invalid_input_data_or_input_url", "err.invalid_input_data_or_input_url"),
-    "credits": (402, "err.not_enough_balance", "Insufficient credits"),
-    "rate": (429, "err.rate_limit_exceeded", "Rate limit exceeded"),
-    "unavailable": (503, "err.service_unavailable", "Service temporarily unavailable"),
-}
-
-# Bodies for an injected error status (section 7.1 of the protocol reference); other statuses get a generic one.
-STATUS_ERRORS: dict[int, tuple[str, str]] = {
-    400: ("err.validation_error", "Bad request"),
-    401: ERRORS["key"][1:],
-    402: ERRORS["credits"][1:],
-    403: ("err.forbidden", "Forbidden"),
-    404: ("err.not_found", "Model not found"),
-    429: ERRORS["rate"][1:],
-    492: ERRORS["url"][1:],
-    497: ("err.rate_limit_exceeded", "Rate limit exceeded"),
-    500: ("err.internal_error", "Internal server error"),
-    502: ("err.bad_gateway", "Bad gateway"),
-    503: ERRORS["unavailable"][1:],
-    504: ("err.gateway_timeout", "Gateway timeout"),
-}
-ROUTES = ("record", "presign", "put", "execute", "poll")
-NEVER = math.inf  # a Fault's delay: the request is held, unanswered, until the client gives up
-
-
-@dataclass
-class Fault:
-    """The next ``count`` requests on ``route`` (one of :data:`ROUTES`) answer ``status``.
-
-    ``body``: ``None`` for the JSON error body of section 7.1, ``"html"`` for a proxy's HTML page,
-    ``"list"`` for a list body, or any JSON value / ``bytes`` sent as is.  ``delay``: seconds the
-    answer waits (:data:`NEVER`: none comes, the connection stays open until the fake stops).
-    """
-
-    route: str
-    status: int
-    count: int = 1
-    body: Any = None
-    headers: dict[str, str] | None = None
-    delay: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.route not in ROUTES:
-            raise ValueError(f"unknown route {self.route!r}; one of {ROUTES}")
-
-
-@dataclass
-class Scenario:
-    """Per-test behaviour of the fake.  Counters (``*_count``) are consumed as requests arrive."""
-
-    answer: str = "sync"  # "sync": the POST answers with the result; "async": IN_PROGRESS + poll URL
-    connection_type: tuple[str, ...] = ("synchronous",)  # the record's connectionType (picks the SDK code path)
-    polls_before_done: int = 1  # async: this many polls answer {"completed": false} first
-    never_complete: bool = False  # async: polls never complete
-    run_delay: float = 0.0  # seconds every execute POST waits before answering
-    bad_key: bool = False  # every authenticated request answers 401 (also when the key is wrong)
-    credits_status: int | None = None  # 402 or 470..479 on execute
-    rate_limit_count: int = 0  # this many execute POSTs answer 429 (or ``rate_limit_status``)
-    rate_limit_status: int = 429
-    retry_after: str | None = "1"  # Retry-After header on those answers (None: no header)
-    unavailable_count: int = 0  # this many execute POSTs answer 503
-    unavailable_status: int = 503
-    fail_supplier: str | None = None  # execute (or the final poll) answers FAILED with this supplierError
-    fail_on_run: int | None = None  # only the Nth execute (1-based) fails as FAILED; None: all of them
-    unfetchable_count: int = 0  # this many execute POSTs answer 492 err.invalid_input_data_or_input_url
-    words: bool = True  # include rawData.words
-    language_style: str = "name"  # "name" ("English"), "lower" ("english") or "code" ("en")
-    include_usage: bool = True  # runTime and usedCredits in the answer
-    echo_key: bool = False  # error messages quote the key they received (to test scrubbing)
-    faults: list[Fault] | None = None  # injected error answers per route, consumed in order
-    in_progress_completed: bool = False  # IN_PROGRESS answers say "completed": true (seen in SDK tests)
-    poll_path: str = "/api/v1/data/"  # where poll URLs point ("/api/v2/data/" exists too, section 2)
-    poll_host: str | None = None  # host:port of poll URLs (default: the request's Host header)
-    ignore_include_raw: bool = False  # answer without rawData even when includeRawData was asked for
-    answer_body: Any = None  # a 2xx execute/final-poll answer sent instead of the result (bytes: as is)
-    mangle: Callable[[dict[str, Any]], Any] | None = None  # rewrites each final result body
-    presign_status: int = 200  # the presign answer's 2xx status (201 is [UNKNOWN] but possible)
-    presign_answer: dict[str, Any] | None = None  # overrides fields of the presign answer (None values drop)
-    extra_params: tuple[dict[str, Any], ...] = ()  # more entries for the record's params (e.g. required)
+from captioner.testing.fake_aixplain.data import DEFAULT_MODEL_ID, MODEL_RECORD, PRICE_PER_MINUTE
+from captioner.testing.fake_aixplain.errors import ERRORS, STATUS_ERRORS
+from captioner.testing.fake_aixplain.scenarios import NEVER, Fault, Scenario
+from captioner.testing.fake_aixplain.transcribers import Transcriber, scripted
 
 
 @dataclass
@@ -168,60 +28,6 @@ class Recorded:
     key: str | None  # which credential came with the request, compared to the expected one: "ok", "bad", None
     body: Any  # parsed JSON / form, or the byte count for uploads
     status: int = 0
-
-
-Transcriber = Callable[[bytes, str], dict[str, Any]]  # (audio bytes, file name) -> rawData
-
-
-def scripted(raw: dict[str, Any] = JFK_RAW) -> Transcriber:
-    """A transcriber that always answers ``raw`` (the JFK fixture by default)."""
-
-    def transcribe(data: bytes, name: str) -> dict[str, Any]:
-        return copy.deepcopy(raw)
-
-    return transcribe
-
-
-class WhisperTranscriber:
-    """Transcribes uploads with a loaded ``faster_whisper.WhisperModel`` into Groq-shaped ``rawData``."""
-
-    def __init__(self, model: Any, beam_size: int = 5) -> None:
-        self.model = model
-        self.beam_size = beam_size
-        self._lock = threading.Lock()
-
-    def __call__(self, data: bytes, name: str) -> dict[str, Any]:
-        with self._lock:
-            segments, info = self.model.transcribe(io.BytesIO(data), beam_size=self.beam_size, word_timestamps=True)
-            segments = list(segments)
-        words = [
-            {"word": w.word.strip(), "start": round(w.start, 2), "end": round(w.end, 2)}
-            for s in segments
-            for w in s.words or []
-        ]
-        return {
-            "task": "transcribe",
-            "language": to_name(info.language),
-            "duration": round(info.duration, 3),
-            "text": "".join(s.text for s in segments),
-            "segments": [
-                {
-                    "id": i,
-                    "seek": s.seek,
-                    "start": round(s.start, 2),
-                    "end": round(s.end, 2),
-                    "text": s.text,
-                    "tokens": list(s.tokens),
-                    "temperature": s.temperature,
-                    "avg_logprob": s.avg_logprob,
-                    "compression_ratio": s.compression_ratio,
-                    "no_speech_prob": s.no_speech_prob,
-                }
-                for i, s in enumerate(segments)
-            ],
-            "words": words,
-            "x_groq": {"id": "req_" + uuid.uuid4().hex[:26]},
-        }
 
 
 def _audio_duration(data: bytes) -> float:
