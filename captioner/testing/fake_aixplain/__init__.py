@@ -17,6 +17,11 @@ failure modes a client has to survive.  Use it from tests as a context manager::
         fake.requests  # what the client sent
 
 or run it by hand: ``python -m captioner.testing.fake_aixplain [--port N] [--model DIR]``.
+
+Modules: ``server`` (:class:`FakeAixplain`: state, lifecycle, the HTTP server), ``handler`` (the
+route table and one method per route), ``jobs`` (a run's final answer), ``scenarios`` (:class:`Fault`,
+:class:`Scenario`), ``errors`` (error bodies), ``log`` (:class:`Recorded`), ``transcribers``, ``data``
+(the model record and the JFK fixture), ``__main__`` (the command line).
 """
 
 from captioner.testing.fake_aixplain.data import (
@@ -28,8 +33,9 @@ from captioner.testing.fake_aixplain.data import (
     PRICE_PER_MINUTE,
 )
 from captioner.testing.fake_aixplain.errors import ERRORS, STATUS_ERRORS
+from captioner.testing.fake_aixplain.log import Recorded
 from captioner.testing.fake_aixplain.scenarios import NEVER, ROUTES, Fault, Scenario
-from captioner.testing.fake_aixplain.server import FakeAixplain, Recorded
+from captioner.testing.fake_aixplain.server import FakeAixplain
 from captioner.testing.fake_aixplain.transcribers import Transcriber, WhisperTranscriber, scripted
 
 __all__ = [

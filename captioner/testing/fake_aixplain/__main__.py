@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     transcriber: Transcriber | None = None
     if args.model:
-        from faster_whisper import WhisperModel
+        from faster_whisper import WhisperModel  # type: ignore[import-untyped]
 
         transcriber = WhisperTranscriber(WhisperModel(args.model, device="cpu", compute_type="int8"))
     fake = FakeAixplain(
@@ -34,12 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, value in {**fake.env(), "AIXPLAIN_API_KEY": args.key}.items():
         print(f"export {name}={value}")
     print("# unset TEAM_API_KEY if it holds a different key", flush=True)
-    try:
-        fake._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake._server.server_close()
+    fake.serve()
 
 
 if __name__ == "__main__":

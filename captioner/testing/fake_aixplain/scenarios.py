@@ -65,3 +65,17 @@ class Scenario:
     presign_status: int = 200  # the presign answer's 2xx status (201 is [UNKNOWN] but possible)
     presign_answer: dict[str, Any] | None = None  # overrides fields of the presign answer (None values drop)
     extra_params: tuple[dict[str, Any], ...] = ()  # more entries for the record's params (e.g. required)
+
+    def take_refusal(self) -> str | None:
+        """The counted refusal the next run answers with, if any (consumes one count): "rate", "unavailable" or
+        "unfetchable", in that order.  The caller holds the fake's lock."""
+        if self.rate_limit_count > 0:
+            self.rate_limit_count -= 1
+            return "rate"
+        if self.unavailable_count > 0:
+            self.unavailable_count -= 1
+            return "unavailable"
+        if self.unfetchable_count > 0:
+            self.unfetchable_count -= 1
+            return "unfetchable"
+        return None
