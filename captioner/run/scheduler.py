@@ -29,7 +29,7 @@ from captioner.errors import CaptionerError, MediaError, OutputError
 from captioner.media.hashing import audio_hash
 from captioner.media.probe import MediaInfo, extract_audio, is_media_file, probe, select_audio_stream
 from captioner.output.atomic import atomic_write_text, cannot_write_in, name_too_long, real_path, symlink_loop
-from captioner.output.writers import DEFAULT_FORMATS, render
+from captioner.output.writers import DEFAULT_FORMATS, WriterOptions, render_with_notes
 from captioner.refine.hallucination import FilterSettings, clean
 from captioner.refine.speech import detect_utterances, retime
 from captioner.run.cache import TranscriptCache, cache_key
@@ -407,10 +407,17 @@ def review_path(job: Job) -> Path:
 
 
 def format_outputs(
-    job: Job, transcript: Transcript, settings: Settings, formats: Sequence[str], reporter: Reporter | None = None
+    job: Job,
+    transcript: Transcript,
+    settings: Settings,
+    formats: Sequence[str],
+    reporter: Reporter | None = None,
+    frame: tuple[int, int] | None = None,
 ) -> list[Path]:
     """Segment the transcript into cues and write the requested formats atomically (never empty
-    ones from a transcript with words).
+    ones from a transcript with words).  Every format is rendered before any is written: one that
+    cannot be (SCC of Japanese text) fails the file with nothing half-done.  ``frame`` is the
+    video's picture size (ASS sizes its text by it).
 
     With ``settings.review``, also ``<stem>.review.txt`` listing the doubtful cues (and a
     warning line naming it); doubt never fails a file.
@@ -423,11 +430,20 @@ def format_outputs(
             f"no cue came out of a transcript with words (style {settings.style.name}); "
             "the caption files were not written"
         )
+    options = WriterOptions(
+        highlight_words=settings.highlight_words,
+        language=transcript.language,
+        style_name=settings.style.name,
+        look=settings.burn_options,
+        frame=frame,
+    )
+    rendered = {fmt: render_with_notes(fmt, cues, transcript, options) for fmt in formats}
     written = []
-    for fmt in formats:
-        text = render(fmt, cues, transcript, highlight_words=settings.highlight_words)
-        atomic_write_text(job.outputs[fmt], text)
+    for fmt, result in rendered.items():
+        atomic_write_text(job.outputs[fmt], result.text)
         written.append(job.outputs[fmt])
+        for note in result.notes if reporter is not None else ():
+            reporter.info(job.media, note)
     if settings.review is not None:
         doubtful = review(transcript, cues, settings.review)
         path = review_path(job)
@@ -618,7 +634,7 @@ def _run_one(
         else:
             video = "; nothing to put into the video" if settings.attach else ""
             reporter.info(job.media, f"no speech found; the caption files are empty{video}")
-        written = format_outputs(job, transcript, settings, pending, reporter)
+        written = format_outputs(job, transcript, settings, pending, reporter, _frame(data.info))
     except CaptionerError as exc:
         return failed(exc)
     except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
@@ -633,6 +649,12 @@ def _run_one(
         audio_seconds=transcript.duration,
         wall_seconds=time.monotonic() - started,
     )
+
+
+def _frame(info: MediaInfo) -> tuple[int, int] | None:
+    """The first video stream's picture size, None for audio."""
+    pictures = [(v.width, v.height) for v in info.video_streams if v.width and v.height]
+    return pictures[0] if pictures else None
 
 
 def _internal_error(exc: Exception) -> CaptionerError:
