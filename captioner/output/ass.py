@@ -144,6 +144,6 @@ def render_ass(cues: Sequence[Cue], look: Look | None = None, frame: tuple[int, 
     }
     for cue, lines in shown(list(cues)):
         start = round(max(0.0, cue.start) * 1000)
-        end = max(start, round(max(0.0, cue.end) * 1000))
+        end = max(start + 10, round(max(0.0, cue.end) * 1000))  # ASS counts centiseconds: never 0 long
         subs.append(pysubs2.SSAEvent(start=start, end=end, text=r"\N".join(ass_text(ln) for ln in lines)))
     return subs.to_string("ass")

@@ -43,6 +43,11 @@ SUBSTITUTES = {
 }  # fmt: skip
 
 
+# Characters 608 has, written as others: decoders read 0x12 0x29 as ' or ’ and 0x13 0x2E as | or ¦
+# (ttconv, pycaption); the apostrophe is then one standard byte instead of three.
+_WRITE_AS = {"\u2019": "'", "¦": "|"}
+
+
 def fallback(char: str) -> str:
     """The standard character shown before extended ``char`` (its base letter, or a look-alike)."""
     if char in _FALLBACK:
@@ -61,16 +66,23 @@ def to_608(text: str) -> tuple[str, list[str]]:
     out: list[str] = []
     missing: list[str] = []
     for char in unicodedata.normalize("NFC", text):
-        if in_set(char):
+        if char in _WRITE_AS:
+            out.append(_WRITE_AS[char])
+        elif in_set(char):
             out.append(char)
-            continue
-        swap = SUBSTITUTES.get(char)
-        if swap is not None and all(in_set(c) for c in swap):
-            out.append(swap)
-            continue
-        bare = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-        if bare and all(in_set(c) for c in bare):
-            out.append(bare)
         else:
-            missing.append(char)
+            _fold(char, out, missing)
     return "".join(out), missing
+
+
+def _fold(char: str, out: list[str], missing: list[str]) -> None:
+    """A character outside the set: its substitute, or its letter without the accent, or missing."""
+    swap = SUBSTITUTES.get(char)
+    if swap is not None and all(in_set(c) for c in swap):
+        out.append(swap)
+        return
+    bare = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    if bare and all(in_set(c) for c in bare):
+        out.append(bare)
+    else:
+        missing.append(char)

@@ -84,23 +84,26 @@ def pac(row: int, column: int) -> tuple[int, int]:
     return (first, base) if column == 0 else (first, base + 0x10 + (column // 4) * 2)
 
 
+Code = tuple[int, int]  # a word of two bytes, sent on one frame
+Unit = tuple[Code, ...]  # words that must go out on consecutive frames (a control code and its repeat)
+
+
 class _Words:
-    """Builds a caption's words (byte pairs); control codes start on a word boundary."""
+    """Builds a caption's units of words; control codes start on a word boundary."""
 
     def __init__(self) -> None:
-        self.words: list[tuple[int, int]] = []
+        self.units: list[Unit] = []
         self._half: int | None = None
 
     def _flush(self) -> None:
         if self._half is not None:
-            self.words.append((self._half, 0x00))
+            self.units.append(((self._half, 0x00),))
             self._half = None
 
-    def control(self, code: tuple[int, int], twice: bool = True) -> None:
+    def control(self, code: Code) -> None:
+        """A control code, sent twice on consecutive frames (a decoder ignores the repeat)."""
         self._flush()
-        self.words.append(code)
-        if twice:
-            self.words.append(code)
+        self.units.append((code, code))
 
     def char(self, char: str) -> None:
         if char in STANDARD:
@@ -108,7 +111,7 @@ class _Words:
             if self._half is None:
                 self._half = byte
             else:
-                self.words.append((self._half, byte))
+                self.units.append(((self._half, byte),))
                 self._half = None
         elif char in SPECIAL:
             self.control(SPECIAL[char])
@@ -116,12 +119,12 @@ class _Words:
             self.char(fallback(char))
             self.control(EXTENDED[char])
 
-    def done(self) -> list[tuple[int, int]]:
+    def done(self) -> list[Unit]:
         self._flush()
-        return self.words
+        return self.units
 
 
-def caption_words(lines: Sequence[str]) -> list[tuple[int, int]]:
+def caption_units(lines: Sequence[str]) -> list[Unit]:
     """The words that load ``lines`` (608 characters, at most 4 of 32) into the hidden memory."""
     out = _Words()
     out.control(RCL)
@@ -142,7 +145,7 @@ class _Caption:
     lines: tuple[str, ...]
     show: int  # frame the caption should appear on
     clear: int  # frame it should go on
-    words: list[tuple[int, int]] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
 
 
 @dataclass
@@ -213,7 +216,7 @@ def render_scc(cues: Sequence[Cue], language: str | None = None, style_name: str
             f"scc: {relaid} cues re-laid out to 32 characters a row for CEA-608{style}; "
             "--style cea608 makes captions for 608 from the start"
         )
-    captions = _schedule(pieces)
+    timeline, captions = _schedule(pieces)
     late = [c for c, (start, _, _) in zip(captions, pieces) if c.show > frame_of(start) + 1]
     if late:
         worst = max(seconds_of(c.show) - start for c, (start, _, _) in zip(captions, pieces))
@@ -222,55 +225,60 @@ def render_scc(cues: Sequence[Cue], language: str | None = None, style_name: str
             "2 characters a frame and a caption loads while the one before is shown"
         )
     return SccResult(
-        text=_serialise(captions),
+        text=_serialise(timeline),
         notes=notes,
         shown=[(seconds_of(c.show), seconds_of(c.clear), c.lines) for c in captions],
     )
 
 
-def _schedule(pieces: list[tuple[float, float, tuple[str, ...]]]) -> list[_Caption]:
-    """Frames for every caption's codes: EOC on its show frame, the loading words before it (after
-    the previous EOC, around the previous caption's EDM), EDM on its clear frame when a gap
-    follows.  A caption whose words do not fit appears late."""
-    captions = [_Caption(lines, frame_of(a), frame_of(b), caption_words(lines)) for a, b, lines in pieces]
-    free_from = 0  # first frame the hidden memory may be loaded (after the previous EOC)
+def _schedule(pieces: list[tuple[float, float, tuple[str, ...]]]) -> tuple[dict[int, Code], list[_Caption]]:
+    """Every word on its frame: a caption's EOC on its show frame, its loading units before it
+    (after the previous EOC, around the previous caption's EDM, a control code and its repeat on
+    consecutive frames), EDM on its clear frame when a gap follows (else the next EOC replaces
+    it).  A caption whose codes do not fit in time appears late."""
+    captions = [_Caption(lines, frame_of(a), frame_of(b), caption_units(lines)) for a, b, lines in pieces]
+    timeline: dict[int, Code] = {}
+    low = 0  # the hidden memory is free from here on (after the previous EOC)
     prev: _Caption | None = None
     for cap in captions:
-        edm = prev.clear if prev is not None and prev.clear < cap.show else None
-        need = len(cap.words)
-        show = max(cap.show, free_from + need)
-        while True:
-            blocked = 2 if edm is not None and free_from <= edm < show else 0
-            if show - free_from >= need + blocked:
-                break
-            show = free_from + need + blocked
-        if edm is not None and edm - 1 <= show <= edm + 1:
-            show = edm + 2  # EOC right after the EDM, never on top of it
-        if prev is not None and edm is None:
-            prev.clear = show  # chained: this caption replaces the previous one
+        chained = prev is not None and prev.clear >= cap.show
+        if prev is not None and not chained:
+            timeline[prev.clear] = timeline[prev.clear + 1] = EDM
+        show = max(cap.show, low + sum(len(u) for u in cap.units))
+        while not _place(cap.units, show, low, timeline):
+            show += 1
+        if prev is not None and chained:
+            prev.clear = show
         cap.show = show
         cap.clear = max(cap.clear, show + 2)
-        free_from = show + 2
+        low = show + 2
         prev = cap
-    return captions
+    if prev is not None:
+        timeline[prev.clear] = timeline[prev.clear + 1] = EDM
+    return timeline, captions
 
 
-def _serialise(captions: list[_Caption]) -> str:
-    timeline: dict[int, tuple[int, int]] = {}
-    for k, cap in enumerate(captions):
-        timeline[cap.show] = timeline[cap.show + 1] = EOC
-        nxt = captions[k + 1] if k + 1 < len(captions) else None
-        if nxt is None or nxt.show > cap.clear:
-            timeline[cap.clear] = timeline[cap.clear + 1] = EDM
-        low = captions[k - 1].show + 2 if k else 0
-        frame = cap.show - 1
-        for word in reversed(cap.words):
-            while frame in timeline:
-                frame -= 1
-            if frame < low:
-                raise AssertionError("scheduling left no room for a caption's codes")  # a bug
-            timeline[frame] = word
-            frame -= 1
+def _place(units: list[Unit], show: int, low: int, timeline: dict[int, Code]) -> bool:
+    """Put EOC on ``show`` and ``units`` in the free frames from ``low`` up to it; False (and
+    ``timeline`` unchanged) when they do not fit."""
+    if show in timeline or show + 1 in timeline:
+        return False
+    placed: dict[int, Code] = {show: EOC, show + 1: EOC}
+    end = show  # the next unit must end before this frame
+    for unit in reversed(units):
+        start = end - len(unit)
+        while start >= low and any(f in timeline for f in range(start, start + len(unit))):
+            start -= 1
+        if start < low:
+            return False
+        placed.update(zip(range(start, start + len(unit)), unit))
+        end = start
+    timeline.update(placed)
+    return True
+
+
+def _serialise(timeline: dict[int, Code]) -> str:
+    """The Scenarist file: a line per run of consecutive frames, ``timecode<TAB>words``."""
     lines: list[str] = []
     run: list[str] = []
     run_start = previous = -2
