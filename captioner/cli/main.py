@@ -25,6 +25,7 @@ from captioner.refine.hallucination import FilterSettings
 from captioner.run.cache import TranscriptCache
 from captioner.run.scheduler import FileResult, Job, LazyBackend, Settings, plan, run
 from captioner.transcribe.base import Backend, TranscribeOptions
+from captioner.video.attach import ATTACHABLE
 from captioner.video.burn import BurnOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -35,6 +36,9 @@ Examples:
   captioner talk.mp4                      talk.srt and talk.vtt beside the video
   captioner lectures/ -o captions/        every media file under lectures/, recursively
   captioner talk.mp4 -f srt,vtt,json      also the Whisper verbose JSON (words, scores)
+  captioner talk.mp4 -f ttml,ass,sbv      TTML (IMSC 1.1), ASS in --burn's look, YouTube SBV
+  captioner show.mp4 -f scc --style cea608
+                                          CEA-608 captions for US television (29.97 drop-frame)
   captioner interview.m4a -l de           skip language detection
   captioner talk.mp4 --style bbc          BBC line length and reading speed
   captioner talk.mp4 --model small        a larger model from the local cache
@@ -240,7 +244,7 @@ def _stop_on_sigterm() -> None:
     "formats",
     multiple=True,
     callback=_formats,
-    help="Output formats, comma-separated or repeated: srt, vtt, json, txt.  [default: srt,vtt]",
+    help=f"Output formats, comma-separated or repeated: {', '.join(FORMATS)}.  [default: srt,vtt]",
 )
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), help="Write captions here.")
 @click.option(
@@ -321,8 +325,9 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         raise click.UsageError("choose one of --mux and --burn")
     if in_place and not (mux or burn):
         raise click.UsageError("--in-place goes with --mux or --burn")
-    if (mux or burn) and not {"srt", "vtt"} & set(formats):
-        raise click.UsageError("--mux and --burn need srt or vtt among the formats (-f)")
+    if (mux or burn) and not set(ATTACHABLE["mux" if mux else "burn"]) & set(formats):
+        usable = ", ".join(ATTACHABLE["mux" if mux else "burn"])
+        raise click.UsageError(f"--{'mux' if mux else 'burn'} needs one of {usable} among the formats (-f)")
     try:
         style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in LIMITS})
     except ValueError as exc:  # min_duration above max_duration
@@ -431,10 +436,10 @@ def run_jobs(jobs: list[Job], backend: LazyBackend, settings: Settings, opts: di
 def mux_command(
     video: Path, captions: tuple[Path, ...], language: str | None, output: Path | None, in_place: bool, debug: bool
 ) -> None:
-    """Add existing .srt/.vtt files to VIDEO as subtitle tracks, without transcribing.
+    """Add existing caption files (.srt, .vtt, .ass, .ttml) to VIDEO as subtitle tracks, without transcribing.
 
-    Every stream of VIDEO is copied as it is.  MP4/MOV get mov_text tracks, MKV SubRip or
-    WebVTT ones, WebM WebVTT ones.
+    Every stream of VIDEO is copied as it is.  MP4/MOV get mov_text tracks (a .ttml file goes
+    into MP4 as it is, an stpp track), MKV SubRip, WebVTT or ASS ones, WebM WebVTT ones.
     """
     from captioner.video.attach import tracks_for
     from captioner.video.mux import default_output, mux
@@ -473,7 +478,7 @@ def _write_video(video: Path, debug: bool, write: Callable[[], Path]) -> None:
 @_burn_look_options
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
 def burn_command(video: Path, captions: Path, output: Path | None, in_place: bool, debug: bool, **look: Any) -> None:
-    """Draw an existing .srt/.vtt file into VIDEO's picture, without transcribing.
+    """Draw an existing .srt/.vtt/.ass file into VIDEO's picture, without transcribing.
 
     The video is re-encoded as H.264 (--crf); audio and other streams are copied.
     """
