@@ -153,6 +153,7 @@ class SccResult:
     text: str
     notes: list[str]
     shown: list[tuple[float, float, tuple[str, ...]]]  # when each caption is on screen, and its lines
+    wanted: list[tuple[float, float]]  # when each caption should be (a re-laid out cue's parts: theirs)
 
 
 def _fits(lines: Sequence[str]) -> bool:
@@ -228,6 +229,7 @@ def render_scc(cues: Sequence[Cue], language: str | None = None, style_name: str
         text=_serialise(timeline),
         notes=notes,
         shown=[(seconds_of(c.show), seconds_of(c.clear), c.lines) for c in captions],
+        wanted=[(start, end) for start, end, _ in pieces],
     )
 
 
