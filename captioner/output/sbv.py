@@ -9,15 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from captioner.core.cues import Cue
-from captioner.output.text import shown
+from captioner.output.text import clock, shown
 
 
 def sbv_timestamp(seconds: float) -> str:
     """``H:MM:SS.mmm`` (hours not padded, as YouTube writes them)."""
-    total_ms = round(max(0.0, seconds) * 1000)
-    hours, rest = divmod(total_ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, ms = divmod(rest, 1000)
+    hours, minutes, secs, ms = clock(seconds)
     return f"{hours}:{minutes:02d}:{secs:02d}.{ms:03d}"
 
 

@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from captioner.core.cues import Cue
 from captioner.output.ass import Look
-from captioner.output.text import shown
+from captioner.output.text import clock_text, shown
 
 IMSC11_TEXT = "http://www.w3.org/ns/ttml/profile/imsc1.1/text"
 CELL_ROWS = 15  # cellResolution "32 15": the CEA-608 grid most IMSC tools default to
@@ -34,11 +34,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def ttml_timestamp(seconds: float) -> str:
-    total_ms = round(max(0.0, seconds) * 1000)
-    hours, rest = divmod(total_ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, ms = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{ms:03d}"
+    return clock_text(seconds)
 
 
 def _percent(fraction: float) -> str:

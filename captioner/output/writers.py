@@ -25,6 +25,7 @@ from captioner.core.transcript import Transcript
 from captioner.output.ass import Look, render_ass
 from captioner.output.sbv import render_sbv
 from captioner.output.scc import render_scc
+from captioner.output.text import clock_text
 from captioner.output.text import cue_lines as _cue_lines
 from captioner.output.ttml import render_ttml
 
@@ -42,11 +43,7 @@ def render_srt(cues: Sequence[Cue]) -> str:
 
 
 def vtt_timestamp(seconds: float) -> str:
-    total_ms = round(max(0.0, seconds) * 1000)
-    hours, rest = divmod(total_ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, ms = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{ms:03d}"
+    return clock_text(seconds)
 
 
 def render_vtt(cues: Sequence[Cue], *, highlight_words: bool = False) -> str:
