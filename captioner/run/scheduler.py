@@ -415,9 +415,9 @@ def format_outputs(
     frame: tuple[int, int] | None = None,
 ) -> list[Path]:
     """Segment the transcript into cues and write the requested formats atomically (never empty
-    ones from a transcript with words).  Every format is rendered before any is written: one that
-    cannot be (SCC of Japanese text) fails the file with nothing half-done.  ``frame`` is the
-    video's picture size (ASS sizes its text by it).
+    ones from a transcript with words).  A format that cannot carry the text (SCC of Japanese)
+    fails the file, after the others are written.  ``frame`` is the video's picture size (ASS
+    sizes its text by it).
 
     With ``settings.review``, also ``<stem>.review.txt`` listing the doubtful cues (and a
     warning line naming it); doubt never fails a file.
@@ -437,13 +437,22 @@ def format_outputs(
         look=settings.burn_options,
         frame=frame,
     )
-    rendered = {fmt: render_with_notes(fmt, cues, transcript, options) for fmt in formats}
+    rendered = {}
+    refused: list[CaptionerError] = []
+    for fmt in formats:
+        try:
+            rendered[fmt] = render_with_notes(fmt, cues, transcript, options)
+        except CaptionerError as exc:  # a format that cannot carry this text (SCC of Japanese)
+            refused.append(exc)
     written = []
     for fmt, result in rendered.items():
         atomic_write_text(job.outputs[fmt], result.text)
         written.append(job.outputs[fmt])
         for note in result.notes if reporter is not None else ():
             reporter.info(job.media, note)
+    if refused:
+        done = f" ({', '.join(p.name for p in written)} written)" if written else ""
+        raise CaptionerError("; ".join(exc.cause for exc in refused) + done)
     if settings.review is not None:
         doubtful = review(transcript, cues, settings.review)
         path = review_path(job)
