@@ -6,7 +6,8 @@ free) and writes each one's refined transcript as JSON; here each transcript is 
 style, written in every new format, read back and compared with the cues:
 
 - same words: the reader's text, word for word, is the cues' (for SCC: the cues' text mapped to
-  the CEA-608 set, laid out in rows of 32 where the style is wider);
+  the CEA-608 set, laid out in rows of 32 where the style is wider, compared without the spaces:
+  a word longer than a row is cut over two);
 - times: within the format's precision (TTML and SBV: 1 ms, ASS: 1 cs; SCC: one 29.97 fps frame,
   except captions CEA-608's bandwidth makes late, counted separately);
 - 0 rule violations: ttconv's IMSC reader plus the IMSC 1.1 Text Profile checks (TTML), ttconv's
@@ -120,6 +121,8 @@ def check_item(transcript: Transcript, style_name: str) -> dict[str, dict]:
     # a caption replaced by the next one stays up until that one appears: late too when it is late
     held = {k for k in range(len(want) - 1) if k + 1 in late and scc.shown[k][1] > want[k][1] + FRAME}
     row = compare("scc", decoded, mapped, want, skip=late | held)
+    # a word longer than a row (32) is cut over two rows: the same characters, one more "word"
+    row["same_words"] = "".join(w for c in decoded for w in words_of(c.lines)) == "".join(mapped)
     row["late"] = len(late)
     row["max_late_s"] = round(max((scc.shown[k][0] - want[k][0] for k in late), default=0), 2)
     row["relaid"] = any("re-laid" in n for n in scc.notes)
