@@ -18,8 +18,9 @@ from conftest import SAMPLES
 from captioner.ci.lockfile import read_lock
 from captioner.core.cues import Cue
 from captioner.errors import MediaError
+from captioner.media.ffmpeg import ffmpeg_exe
 from captioner.media.hashing import file_sha256
-from captioner.media.probe import ffmpeg_exe, probe
+from captioner.media.probe import probe
 from captioner.output.ass import render_ass
 from captioner.output.ttml import render_ttml
 from captioner.testing.format_readers import (

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import srt
 
-from captioner.media.probe import ffmpeg_exe
+from captioner.media.ffmpeg import ffmpeg_exe
 from captioner.output.cea608 import EXTENDED, SPECIAL, STANDARD
 
 TT = "{http://www.w3.org/ns/ttml}"
