@@ -15,9 +15,9 @@ RANK = {
     "paths": 0,
     "core": 1,
     "media": 2,
-    "output": 2,
     "captions": 2,
     "refine": 3,
+    "output": 3,  # -f scc lays cues out again in 608's 32 columns with captions' line breaking
     "transcription": 4,
     "video": 4,
     "run": 5,

@@ -52,7 +52,8 @@ LOCK_ENTRY_MISSING = "lock-entry-missing"
 ERROR = "error"
 STATES = (OK, MISSING, STALE, SETTINGS_CHANGED, EDITED, ORPHAN, LOCK_ENTRY_MISSING, ERROR)
 FAILING = frozenset({MISSING, STALE, SETTINGS_CHANGED, ORPHAN, LOCK_ENTRY_MISSING, ERROR})
-SUBTITLE_SUFFIXES = (".srt", ".vtt")  # files that are captions whatever the configuration
+# Files that are captions whatever the configuration (json and txt files may be anything).
+SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ttml", ".scc", ".ass", ".sbv")
 
 TITLES = {
     OK: "captions up to date",

@@ -20,6 +20,7 @@ from captioner.cli.options import (
 )
 from captioner.cli.policy import EXIT_FAILED, configure_logging, require_aixplain, require_ffmpeg, run_to_the_end
 from captioner.core.style import LIMITS, PRESETS, get_style
+from captioner.output.writers import FORMATS
 from captioner.refine.hallucination import FilterSettings
 from captioner.run.backend import LazyBackend, make_backend
 from captioner.run.cache import TranscriptCache
@@ -28,12 +29,16 @@ from captioner.run.scheduler import run
 from captioner.run.settings import Settings
 from captioner.transcription.aixplain import DEFAULT_TIMEOUT
 from captioner.transcription.base import TranscribeOptions
+from captioner.video.attach import ATTACHABLE
 
 EXAMPLES = """\b
 Examples:
   captioner talk.mp4                      talk.srt and talk.vtt beside the video
   captioner lectures/ -o captions/        every media file under lectures/, recursively
   captioner talk.mp4 -f srt,vtt,json      also the Whisper verbose JSON (words, scores)
+  captioner talk.mp4 -f ttml,ass,sbv      TTML (IMSC 1.1), ASS in --burn's look, YouTube SBV
+  captioner show.mp4 -f scc --style cea608
+                                          CEA-608 captions for US television (29.97 drop-frame)
   captioner interview.m4a -l de           skip language detection
   captioner talk.mp4 --style bbc          BBC line length and reading speed
   captioner talk.mp4 --model small        a larger model from the local cache
@@ -80,7 +85,7 @@ class MainCommand(click.Command):
     "formats",
     multiple=True,
     callback=parse_formats,
-    help="Output formats, comma-separated or repeated: srt, vtt, json, txt.  [default: srt,vtt]",
+    help=f"Output formats, comma-separated or repeated: {', '.join(FORMATS)}.  [default: srt,vtt]",
 )
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), help="Write captions here.")
 @click.option(
@@ -164,8 +169,9 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         raise click.UsageError("choose one of --mux and --burn")
     if in_place and not (mux or burn):
         raise click.UsageError("--in-place goes with --mux or --burn")
-    if (mux or burn) and not {"srt", "vtt"} & set(formats):
-        raise click.UsageError("--mux and --burn need srt or vtt among the formats (-f)")
+    if (mux or burn) and not set(ATTACHABLE["mux" if mux else "burn"]) & set(formats):
+        usable = ", ".join(ATTACHABLE["mux" if mux else "burn"])
+        raise click.UsageError(f"--{'mux' if mux else 'burn'} needs one of {usable} among the formats (-f)")
     try:
         style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in LIMITS})
     except ValueError as exc:  # min_duration above max_duration

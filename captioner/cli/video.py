@@ -22,10 +22,10 @@ from captioner.cli.policy import configure_logging, require_ffmpeg, run_to_the_e
 def mux_command(
     video: Path, captions: tuple[Path, ...], language: str | None, output: Path | None, in_place: bool, debug: bool
 ) -> None:
-    """Add existing .srt/.vtt files to VIDEO as subtitle tracks, without transcribing.
+    """Add existing caption files (.srt, .vtt, .ass, .ttml) to VIDEO as subtitle tracks, without transcribing.
 
-    Every stream of VIDEO is copied as it is.  MP4/MOV get mov_text tracks, MKV SubRip or
-    WebVTT ones, WebM WebVTT ones.
+    Every stream of VIDEO is copied as it is.  MP4/MOV get mov_text tracks (a .ttml file goes
+    into MP4 as it is, an stpp track), MKV SubRip, WebVTT or ASS ones, WebM WebVTT ones.
     """
     from captioner.video.attach import tracks_for
     from captioner.video.mux import default_output, mux
@@ -58,7 +58,7 @@ def _write_video(video: Path, debug: bool, write: Callable[[], Path]) -> None:
 @burn_look_options
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
 def burn_command(video: Path, captions: Path, output: Path | None, in_place: bool, debug: bool, **look: Any) -> None:
-    """Draw an existing .srt/.vtt file into VIDEO's picture, without transcribing.
+    """Draw an existing .srt/.vtt/.ass file into VIDEO's picture, without transcribing.
 
     The video is re-encoded as H.264 (--crf); audio and other streams are copied.
     """

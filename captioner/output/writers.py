@@ -1,13 +1,20 @@
-"""Writers: cues and transcripts rendered as SRT, WebVTT, JSON and plain text.
+"""Writers: cues and transcripts rendered in every format captioner writes, and the one registry of them.
 
 SRT is composed by the ``srt`` library and WebVTT by ``webvtt-py``, so both files are what those
-libraries (and the players that follow the same specs) read back.
+libraries (and the players that follow the same specs) read back.  The broadcast formats have
+their own modules: TTML (:mod:`captioner.output.ttml`), SCC (:mod:`captioner.output.scc`), ASS
+(:mod:`captioner.output.ass`) and SBV (:mod:`captioner.output.sbv`).
+
+Every writer is a pure function of (cues, transcript, options) -> text, registered in
+:data:`WRITERS`; :data:`FORMATS` (the names) is what the command line, ``captioner.toml`` and the
+lock file accept.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import srt
@@ -15,18 +22,12 @@ import webvtt
 
 from captioner.core.cues import Cue
 from captioner.core.transcript import Transcript
-
-FORMATS: tuple[str, ...] = ("srt", "vtt", "json", "txt")
-DEFAULT_FORMATS: tuple[str, ...] = ("srt", "vtt")
-
-
-def _clean_line(line: str) -> str:
-    """A caption line no format can misread: no cue-timing arrow, no blank lines."""
-    return " ".join(line.replace("-->", "->").split())
-
-
-def _cue_lines(cue: Cue) -> list[str]:
-    return [ln for ln in (_clean_line(x) for x in cue.lines) if ln]
+from captioner.output.ass import Look, render_ass
+from captioner.output.sbv import render_sbv
+from captioner.output.scc import render_scc
+from captioner.output.text import clock_text
+from captioner.output.text import cue_lines as _cue_lines
+from captioner.output.ttml import render_ttml
 
 
 def _ms(seconds: float) -> timedelta:
@@ -42,11 +43,7 @@ def render_srt(cues: Sequence[Cue]) -> str:
 
 
 def vtt_timestamp(seconds: float) -> str:
-    total_ms = round(max(0.0, seconds) * 1000)
-    hours, rest = divmod(total_ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, ms = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{ms:03d}"
+    return clock_text(seconds)
 
 
 def render_vtt(cues: Sequence[Cue], *, highlight_words: bool = False) -> str:
@@ -105,14 +102,78 @@ def render_txt(cues: Sequence[Cue]) -> str:
     return "".join(f"{ln}\n" for ln in lines if ln)
 
 
-def render(fmt: str, cues: Sequence[Cue], transcript: Transcript, *, highlight_words: bool = False) -> str:
-    renderers: dict[str, Callable[[], str]] = {
-        "srt": lambda: render_srt(cues),
-        "vtt": lambda: render_vtt(cues, highlight_words=highlight_words),
-        "json": lambda: render_json(transcript),
-        "txt": lambda: render_txt(cues),
-    }
+@dataclass(frozen=True)
+class WriterOptions:
+    """What a writer may need beyond the cues and the transcript."""
+
+    highlight_words: bool = False  # vtt: word timing tags
+    language: str | None = None  # ttml: xml:lang; scc: line breaking of re-laid out cues
+    style_name: str | None = None  # the style the cues were made with (named in notes)
+    look: Look | None = None  # ass, ttml: how the captions look (--burn's options)
+    frame: tuple[int, int] | None = None  # ass: the video's picture size (its PlayResX/Y)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A writer's text, and notes for the user (what it had to change to fit the format)."""
+
+    text: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Writer:
+    name: str
+    description: str
+    write: Callable[[Sequence[Cue], Transcript, WriterOptions], Rendered]
+    per_cue: bool = True  # made from the cues (json: from the transcript)
+
+
+def _scc(cues: Sequence[Cue], transcript: Transcript, options: WriterOptions) -> Rendered:
+    result = render_scc(cues, options.language or transcript.language, options.style_name)
+    return Rendered(result.text, tuple(result.notes))
+
+
+def _text(render_text: Callable[[Sequence[Cue], Transcript, WriterOptions], str]):
+    def write(cues: Sequence[Cue], transcript: Transcript, options: WriterOptions) -> Rendered:
+        return Rendered(render_text(cues, transcript, options))
+
+    return write
+
+
+WRITERS: dict[str, Writer] = {
+    w.name: w
+    for w in (
+        Writer("srt", "SubRip", _text(lambda c, t, o: render_srt(c))),
+        Writer("vtt", "WebVTT", _text(lambda c, t, o: render_vtt(c, highlight_words=o.highlight_words))),
+        Writer("json", "Whisper verbose JSON (words, scores)", _text(lambda c, t, o: render_json(t)), per_cue=False),
+        Writer("txt", "plain text, a cue a line", _text(lambda c, t, o: render_txt(c))),
+        Writer(
+            "ttml",
+            "TTML, IMSC 1.1 Text Profile",
+            _text(lambda c, t, o: render_ttml(c, o.language or t.language, o.look)),
+        ),
+        Writer("scc", "Scenarist SCC, CEA-608 pop-on captions", _scc),
+        Writer(
+            "ass", "Advanced SubStation Alpha, in --burn's look", _text(lambda c, t, o: render_ass(c, o.look, o.frame))
+        ),
+        Writer("sbv", "YouTube SubViewer", _text(lambda c, t, o: render_sbv(c))),
+    )
+}
+FORMATS: tuple[str, ...] = tuple(WRITERS)
+DEFAULT_FORMATS: tuple[str, ...] = ("srt", "vtt")
+
+
+def render_with_notes(
+    fmt: str, cues: Sequence[Cue], transcript: Transcript, options: WriterOptions | None = None
+) -> Rendered:
+    """Format ``fmt``'s text for the cues (or transcript), with the writer's notes."""
     try:
-        return renderers[fmt]()
+        writer = WRITERS[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})") from None
+    return writer.write(cues, transcript, options or WriterOptions())
+
+
+def render(fmt: str, cues: Sequence[Cue], transcript: Transcript, *, highlight_words: bool = False) -> str:
+    return render_with_notes(fmt, cues, transcript, WriterOptions(highlight_words=highlight_words)).text

@@ -16,7 +16,7 @@ from captioner.refine.speech import detect_utterances, speech_regions
 from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job
-from captioner.run.outputs import format_outputs
+from captioner.run.outputs import format_outputs, picture_size
 from captioner.run.prepare import Prepared
 from captioner.run.reporter import Reporter
 from captioner.run.settings import Settings
@@ -64,7 +64,7 @@ def run_one(
         else:
             video = "; nothing to put into the video" if settings.attach else ""
             reporter.info(job.media, f"no speech found; the caption files are empty{video}")
-        written = format_outputs(job, transcript, settings, pending, reporter)
+        written = format_outputs(job, transcript, settings, pending, reporter, picture_size(data.info))
     except CaptionerError as exc:
         return failed(exc)
     except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback

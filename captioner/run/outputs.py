@@ -9,8 +9,9 @@ from captioner.captions.review import format_report, review
 from captioner.captions.segmentation import segment
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
+from captioner.media.probe import MediaInfo
 from captioner.output.atomic import atomic_write_text
-from captioner.output.writers import render
+from captioner.output.writers import WriterOptions, render_with_notes
 from captioner.refine.refine import has_words
 from captioner.run.jobs import Job, review_path
 from captioner.run.reporter import Reporter
@@ -18,10 +19,17 @@ from captioner.run.settings import Settings
 
 
 def format_outputs(
-    job: Job, transcript: Transcript, settings: Settings, formats: Sequence[str], reporter: Reporter | None = None
+    job: Job,
+    transcript: Transcript,
+    settings: Settings,
+    formats: Sequence[str],
+    reporter: Reporter | None = None,
+    frame: tuple[int, int] | None = None,
 ) -> list[Path]:
     """Segment the transcript into cues and write the requested formats atomically (never empty
-    ones from a transcript with words).
+    ones from a transcript with words), with the writers' notes.  A format that cannot carry the
+    text (SCC of Japanese) fails the file, after the others are written.  ``frame`` is the
+    video's picture size (ASS sizes its text by it).
 
     With ``settings.review``, also ``<stem>.review.txt`` listing the doubtful cues (and a
     warning line naming it); doubt never fails a file.
@@ -34,11 +42,29 @@ def format_outputs(
             f"no cue came out of a transcript with words (style {settings.style.name}); "
             "the caption files were not written"
         )
-    written = []
+    options = WriterOptions(
+        highlight_words=settings.highlight_words,
+        language=transcript.language,
+        style_name=settings.style.name,
+        look=settings.burn_options,
+        frame=frame,
+    )
+    rendered = {}
+    refused: list[CaptionerError] = []
     for fmt in formats:
-        text = render(fmt, cues, transcript, highlight_words=settings.highlight_words)
-        atomic_write_text(job.outputs[fmt], text)
+        try:
+            rendered[fmt] = render_with_notes(fmt, cues, transcript, options)
+        except CaptionerError as exc:  # a format that cannot carry this text (SCC of Japanese)
+            refused.append(exc)
+    written = []
+    for fmt, result in rendered.items():
+        atomic_write_text(job.outputs[fmt], result.text)
         written.append(job.outputs[fmt])
+        for note in result.notes if reporter is not None else ():
+            reporter.info(job.media, note)
+    if refused:
+        done = f" ({', '.join(p.name for p in written)} written)" if written else ""
+        raise CaptionerError("; ".join(exc.cause for exc in refused) + done)
     if settings.review is not None:
         doubtful = review(transcript, cues, settings.review)
         path = review_path(job)
@@ -47,3 +73,9 @@ def format_outputs(
         if doubtful and reporter is not None:
             reporter.info(job.media, f"warning: {len(doubtful)} of {len(cues)} cues need a check, see {path}")
     return written
+
+
+def picture_size(info: MediaInfo) -> tuple[int, int] | None:
+    """The first video stream's picture size, None for audio."""
+    pictures = [(v.width, v.height) for v in info.video_streams if v.width and v.height]
+    return pictures[0] if pictures else None
