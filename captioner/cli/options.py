@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,6 +12,9 @@ from captioner.core.languages import parse_language
 from captioner.core.style import LIMITS, PRESETS
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
 from captioner.video.burn import BurnOptions
+
+if TYPE_CHECKING:
+    from captioner.ci.config import Shard
 
 
 def burn_look_options(func: Any) -> Any:
@@ -97,7 +100,7 @@ def parse_language_option(ctx: click.Context, param: click.Parameter, value: str
         raise click.BadParameter(str(exc)) from None
 
 
-def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None):
+def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:
     if value is None:
         return None
     from captioner.ci.config import ConfigError, Shard
@@ -108,9 +111,9 @@ def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None):
         raise click.BadParameter(str(exc)) from None
 
 
-def tree_options(func):
+def tree_options(func: Any) -> Any:
     """Options shared by ``check`` and ``sync``: the tree, its settings and the report."""
-    options = [
+    options: list[Callable[[Any], Any]] = [
         click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path)),
         click.option(
             "--root",
