@@ -194,6 +194,7 @@ class AixplainBackend:
             if self._client is None:
                 aixplain_cls = sdk.import_sdk()
                 with sdk.environment_kept(*KEY_ENV_VARS):
+                    error: BackendError | None = None
                     try:
                         client = aixplain_cls(
                             api_key=self._key, backend_url=self.backend_url, model_url=self.models_url
@@ -201,8 +202,6 @@ class AixplainBackend:
                     except Exception as exc:
                         failure = classify(exc)
                         error = BackendError(self._scrub(describe(failure)))
-                    else:
-                        error = None
                 if error is not None:
                     raise error
                 client.client.timeout = (self.connect_timeout, self.timeout)
