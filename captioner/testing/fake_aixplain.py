@@ -248,7 +248,7 @@ def _audio_duration(data: bytes) -> float:
     try:
         import av
 
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(io.BytesIO(data), mode="r") as container:
             if container.duration:
                 return container.duration / av.time_base
     except Exception:
@@ -366,7 +366,7 @@ class FakeAixplain:
         sc = self.scenario
         key = _storage_key(source)
         data = self.storage.get(key) if key else None
-        if data is None:
+        if key is None or data is None:
             return {
                 "status": "FAILED",
                 "completed": True,
@@ -469,7 +469,9 @@ def _make_handler(fake: FakeAixplain) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(payload)
 
-        def _error(self, rec: Recorded, kind: str, status: int | None = None, headers: dict[str, str] | None = None):
+        def _error(
+            self, rec: Recorded, kind: str, status: int | None = None, headers: dict[str, str] | None = None
+        ) -> None:
             code, err, message = ERRORS[kind]
             code = status or code
             if fake.scenario.echo_key and self._sent_key:
