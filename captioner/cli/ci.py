@@ -25,8 +25,9 @@ from captioner.run.backend import make_backend
 from captioner.run.cache import TranscriptCache
 
 if TYPE_CHECKING:
-    from captioner.ci.config import Shard
+    from captioner.ci.shard import Shard
     from captioner.ci.status import Report, Scanner
+    from captioner.ci.sync import SyncResult
 
 CI_EXAMPLES = """\b
 Examples:
@@ -183,20 +184,25 @@ def sync_command(
             prune=prune,
             make_reporter=lambda total: ConsoleReporter(total, quiet=quiet),
         )
-    if not quiet:
-        for rel in result.generated:
-            click.echo(f"captioner sync: captioned {rel}", err=True)
-        for rel in result.adopted:
-            click.echo(f"captioner sync: adopted {rel}", err=True)
-        for rel in result.pruned:
-            click.echo(f"captioner sync: dropped the lock entry of {rel}", err=True)
-        for rel in result.deleted:
-            click.echo(f"captioner sync: deleted {rel}", err=True)
-    for rel, why in result.left:
-        click.echo(f"captioner sync: left {rel}: {why}", err=True)
-    for rel, cause in result.failed:
-        click.echo(error_line(f"{rel}: {cause}"), err=True)
+    _say_what_sync_did(result, quiet)
     assert result.final is not None
     result.final.strict = strict
     emit_report(result.final, output_format, junit, verbose)
     sys.exit(EXIT_FAILED if result.failed or not result.final.ok else EXIT_OK)
+
+
+def _say_what_sync_did(result: SyncResult, quiet: bool) -> None:
+    """One line per file sync changed (unless quiet), left alone, or failed on."""
+    if not quiet:
+        for verb, files in (
+            ("captioned", result.generated),
+            ("adopted", result.adopted),
+            ("dropped the lock entry of", result.pruned),
+            ("deleted", result.deleted),
+        ):
+            for rel in files:
+                click.echo(f"captioner sync: {verb} {rel}", err=True)
+    for rel, why in result.left:
+        click.echo(f"captioner sync: left {rel}: {why}", err=True)
+    for rel, cause in result.failed:
+        click.echo(error_line(f"{rel}: {cause}"), err=True)

@@ -14,7 +14,7 @@ from captioner.output.writers import DEFAULT_FORMATS, FORMATS
 from captioner.video.burn import BurnOptions
 
 if TYPE_CHECKING:
-    from captioner.ci.config import Shard
+    from captioner.ci.shard import Shard
 
 
 def burn_look_options(func: Any) -> Any:
@@ -103,7 +103,8 @@ def parse_language_option(ctx: click.Context, param: click.Parameter, value: str
 def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:
     if value is None:
         return None
-    from captioner.ci.config import ConfigError, Shard
+    from captioner.ci.config import ConfigError
+    from captioner.ci.shard import Shard
 
     try:
         return Shard.parse(value)
