@@ -317,15 +317,6 @@ def _heard(seg: Segment, copies: list[Word], speech: SpeechRegions | None, st: F
     return True
 
 
-def repetition_mask(tokens: Sequence[str], max_ngram: int = 8, max_repeats: int = 3) -> list[bool]:
-    """Which tokens to keep: False for the 2nd, 3rd ... copies of a looping phrase."""
-    keep = [True] * len(tokens)
-    for start, n, count in repetition_runs(tokens, max_ngram, max_repeats):
-        for j in range(start + n, start + count * n):
-            keep[j] = False
-    return keep
-
-
 def repetition_runs(tokens: Sequence[str], max_ngram: int = 8, max_repeats: int = 3) -> list[tuple[int, int, int]]:
     """Phrases repeated back to back too often, as (first token, phrase length, copies).
 
@@ -374,7 +365,7 @@ def _drop_repeated_segments(
             report.add("repetition", 1, len(norm.split()))
             if run == st.max_repeats and len(out) >= 1:  # drop the earlier copies beyond the first too
                 for _ in range(st.max_repeats - 2):
-                    prev_seg, prev_words = out.pop()
+                    prev_seg, _ = out.pop()
                     report.add("repetition", 1, len(normalise(prev_seg.text).split()))
             continue
         out.append((seg, words))

@@ -66,7 +66,6 @@ _CONTAINER_HOLDS = {
     ".webm": {"webvtt"},
 }
 CAPTION_SUFFIXES = (".srt", ".vtt")
-TEXT_SUBTITLE_CONTAINERS = tuple(_SUBTITLE_CODECS)
 
 # A copied stream may differ from the original's duration by this much (seconds).
 DURATION_TOLERANCE = 0.1
