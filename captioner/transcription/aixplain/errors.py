@@ -5,7 +5,8 @@ The SDK surfaces failures as ``aixplain.v2.exceptions`` (``APIError`` with a sta
 ``requests`` exceptions (``RetryError``, ``ReadTimeout``, ``ConnectionError``), or as ``ValueError``
 for URL policy and parameter problems.  :func:`classify` maps all of them onto the kinds of the
 protocol reference (section 7); :func:`describe` turns a kind into the message a user reads.
-The backend scrubs every such text (the key, and signed URLs' query strings) before it leaves (``AixplainBackend._scrub``).
+The backend scrubs every such text (the key, signed URLs' query strings) before it leaves
+(``AixplainBackend._scrub``).
 """
 
 from __future__ import annotations
