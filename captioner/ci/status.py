@@ -40,6 +40,7 @@ from captioner.errors import CaptionerError
 from captioner.media.hashing import HASH_SCHEME, audio_hash, file_sha256
 from captioner.media.probe import is_media_file
 from captioner.output.atomic import atomic_write_text
+from captioner.output.writers import SUBTITLE_FORMATS
 from captioner.paths import cache_dir, symlink_loop
 
 OK = "ok"
@@ -52,7 +53,7 @@ LOCK_ENTRY_MISSING = "lock-entry-missing"
 ERROR = "error"
 STATES = (OK, MISSING, STALE, SETTINGS_CHANGED, EDITED, ORPHAN, LOCK_ENTRY_MISSING, ERROR)
 FAILING = frozenset({MISSING, STALE, SETTINGS_CHANGED, ORPHAN, LOCK_ENTRY_MISSING, ERROR})
-SUBTITLE_SUFFIXES = (".srt", ".vtt")  # files that are captions whatever the configuration
+SUBTITLE_SUFFIXES = tuple(f".{fmt}" for fmt in SUBTITLE_FORMATS)  # files that are captions whatever the configuration
 
 TITLES = {
     OK: "captions up to date",

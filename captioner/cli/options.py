@@ -18,21 +18,23 @@ if TYPE_CHECKING:
 
 
 def burn_look_options(func: Any) -> Any:
-    """How burnt-in captions look (``--burn`` and ``captioner burn``)."""
+    """How burnt-in captions look (``--burn`` and ``captioner burn``); defaults: :class:`BurnOptions`'s."""
+    look = BurnOptions()
     options = [
         click.option("--font", "burn_font", help="Font family for burnt-in captions.  [default: Noto Sans]"),
         click.option(
-            "--font-size", "burn_font_size", type=click.FloatRange(0.01, 0.3), default=0.065, show_default=True,
+            "--font-size", "burn_font_size", type=click.FloatRange(0.01, 0.3), default=look.font_size,
+            show_default=True,
             help="Burnt-in font size as a fraction of the frame height.",
         ),
         click.option("--box", "burn_box", is_flag=True, help="Burn captions on a translucent box, not outlined."),
-        click.option("--text-colour", "burn_colour", default="#FFFFFF", show_default=True, help="Text colour."),
+        click.option("--text-colour", "burn_colour", default=look.colour, show_default=True, help="Text colour."),
         click.option(
-            "--margin", "burn_margin", type=click.FloatRange(0, 0.4), default=0.06, show_default=True,
+            "--margin", "burn_margin", type=click.FloatRange(0, 0.4), default=look.margin, show_default=True,
             help="Bottom margin as a fraction of the frame height.",
         ),
         click.option(
-            "--crf", "burn_crf", type=click.IntRange(0, 51), default=20, show_default=True,
+            "--crf", "burn_crf", type=click.IntRange(0, 51), default=look.crf, show_default=True,
             help="H.264 quality of the re-encoded video (18 near lossless .. 28 small).",
         ),
     ]  # fmt: skip

@@ -18,6 +18,7 @@ from captioner.core.transcript import Transcript
 
 FORMATS: tuple[str, ...] = ("srt", "vtt", "json", "txt")
 DEFAULT_FORMATS: tuple[str, ...] = ("srt", "vtt")
+SUBTITLE_FORMATS: tuple[str, ...] = ("srt", "vtt")  # the formats players, video tracks and the studio read
 
 
 def _clean_line(line: str) -> str:

@@ -28,6 +28,7 @@ from captioner.errors import CaptionerError, MediaError, OutputError
 from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path, last_ffmpeg_line, popen
 from captioner.media.probe import MediaInfo, StreamInfo, probe
 from captioner.output.atomic import temp_affixes
+from captioner.output.writers import SUBTITLE_FORMATS
 
 # ISO 639-1 (as Whisper reports languages) -> ISO 639-2/B, the three-letter tag Matroska and
 # ffmpeg's MP4 muxer store. Whisper's "jw" (Javanese) and "haw"/"yue" (no two-letter code) included.
@@ -65,7 +66,7 @@ _CONTAINER_HOLDS = {
     ".mkv": _TEXT_CODECS - {"mov_text"},
     ".webm": {"webvtt"},
 }
-CAPTION_SUFFIXES = (".srt", ".vtt")
+CAPTION_SUFFIXES = tuple(f".{fmt}" for fmt in SUBTITLE_FORMATS)
 
 # A copied stream may differ from the original's duration by this much (seconds).
 DURATION_TOLERANCE = 0.1

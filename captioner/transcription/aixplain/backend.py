@@ -35,7 +35,7 @@ from captioner.core.transcript import Transcript
 from captioner.errors import BackendError
 from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import Chunk, cut_into_pieces
-from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, sdk
+from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, KEY_ENV_VARS, sdk
 from captioner.transcription.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
 from captioner.transcription.base import ProgressCallback, TranscribeOptions
 from captioner.transcription.chunking import EXTENSIONS, encode, max_chunk_seconds
@@ -48,7 +48,6 @@ DEFAULT_BACKEND_URL = "https://platform-api.aixplain.com"
 DEFAULT_MODELS_URL = "https://models.aixplain.com/api/v2/execute"
 PROVIDER_MAX_BYTES = 25_000_000
 DEFAULT_CHUNK_BYTES = 24_000_000  # headroom under the provider's limit
-KEY_ENV_VARS = ("AIXPLAIN_API_KEY", "TEAM_API_KEY")
 
 T = TypeVar("T")
 
