@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import srt
 from click.testing import CliRunner
-from conftest import AIX_KEY, SAMPLES
+from conftest import AIX_KEY, SAMPLES, invoke
 
 from captioner.cli.main import main
 from captioner.core.transcript import Segment, Transcript, Word
@@ -19,11 +19,6 @@ from captioner.run.jobs import make_jobs
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
 from captioner.transcription.base import TranscribeOptions
-
-
-def invoke(*args: object) -> tuple[int, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stderr
 
 
 def entries(cache_root: Path) -> list[Path]:
@@ -39,7 +34,7 @@ def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_style_change_reformats_from_cache_without_a_model(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
-    code, err = invoke(audio, "-f", "srt,json")
+    code, _, err = invoke(audio, "-f", "srt,json")
     assert code == 0 and "from the cache" not in err
     assert len(entries(cache_root)) == 1
     first = json.loads(audio.with_suffix(".json").read_text("utf-8"))
@@ -61,14 +56,14 @@ def test_style_change_reformats_from_cache_without_a_model(local_backend, sample
 def test_options_that_change_words_miss(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     assert invoke(audio, "-f", "srt")[0] == 0
-    code, err = invoke(audio, "-f", "srt", "--overwrite", "--max-chars", "30")
+    code, _, err = invoke(audio, "-f", "srt", "--overwrite", "--max-chars", "30")
     assert code == 0 and "from the cache" in err
-    code, err = invoke(audio, "-f", "srt", "--overwrite", "--beam-size", "1")
+    code, _, err = invoke(audio, "-f", "srt", "--overwrite", "--beam-size", "1")
     assert code == 0 and "from the cache" not in err
-    code, err = invoke(audio, "-f", "srt", "--overwrite", "--language", "de")
+    code, _, err = invoke(audio, "-f", "srt", "--overwrite", "--language", "de")
     assert code == 0 and "from the cache" not in err
     assert len(entries(cache_root)) == 3
-    code, err = invoke(audio, "-f", "srt", "--overwrite", "--no-cache")
+    code, _, err = invoke(audio, "-f", "srt", "--overwrite", "--no-cache")
     assert code == 0 and "from the cache" not in err
 
 
@@ -78,7 +73,7 @@ def test_a_damaged_entry_is_rebuilt(local_backend, sample_copy, cache_root) -> N
     (entry,) = entries(cache_root)
     good = entry.read_text("utf-8")
     entry.write_text(good[: len(good) // 2], "utf-8")  # truncated
-    code, err = invoke(audio, "-f", "json", "--overwrite")
+    code, _, err = invoke(audio, "-f", "json", "--overwrite")
     assert code == 0 and "from the cache" not in err
     assert json.loads(entry.read_text("utf-8"))["segments"] == json.loads(good)["segments"]
 
@@ -91,7 +86,7 @@ def test_remuxed_media_hits_the_same_entry(local_backend, sample_copy, cache_roo
     tagged = tmp_path / "tagged.flac"
     run_ffmpeg("-i", str(audio), "-c", "copy", "-metadata", "title=Renamed", str(tagged))
     assert tagged.read_bytes() != audio.read_bytes()
-    code, err = invoke(tagged, "-f", "srt")
+    code, _, err = invoke(tagged, "-f", "srt")
     assert code == 0 and "from the cache" in err
 
 
@@ -141,12 +136,12 @@ def test_no_secret_reaches_the_cache(fake, cache_root, tmp_path) -> None:
     key_file = tmp_path / "key"
     key_file.write_text(AIX_KEY)
     args = [SAMPLES / "jfk.mp4", "--backend", "aixplain", "--api-key-file", key_file, "-o", tmp_path / "out"]
-    code, err = invoke(*args, "-f", "json", "--aixplain-timeout", "30")
+    code, _, err = invoke(*args, "-f", "json", "--aixplain-timeout", "30")
     assert code == 0, err
     stored = entries(cache_root)
     assert len(stored) == 1
     assert AIX_KEY not in stored[0].read_text("utf-8")
-    code, err = invoke(*args, "-f", "json", "--overwrite", "--aixplain-timeout", "30")
+    code, _, err = invoke(*args, "-f", "json", "--overwrite", "--aixplain-timeout", "30")
     assert code == 0 and "from the cache" in err
 
 

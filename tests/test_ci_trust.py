@@ -17,8 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import ROOT, SAMPLES, unprivileged
+from conftest import ROOT, SAMPLES, captioner, invoke, unprivileged
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_check import SRT, VTT, lock_up
@@ -26,7 +25,6 @@ from test_segmentation_properties import transcripts
 
 from captioner.captions.segmentation import segment
 from captioner.ci.lockfile import LockEntry, read_lock, update_lock
-from captioner.cli.main import main
 from captioner.core.style import LIMITS, PRESETS, Style
 from captioner.core.transcript import Segment, Transcript, Word
 from captioner.errors import CaptionerError
@@ -36,17 +34,6 @@ from captioner.run.outputs import format_outputs
 from captioner.run.settings import Settings
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
-
-
-def invoke(*args: object) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def captioner(*args: object, prefix: list[str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``captioner ARGS`` in a process of its own (under ``prefix``, e.g. :func:`unprivileged`)."""
-    command = [*(prefix or []), sys.executable, "-m", "captioner", *[str(a) for a in args]]
-    return subprocess.run(command, capture_output=True, text=True, env=ENV)
 
 
 def crafted_lock(entries: dict[str, Path]) -> str:

@@ -7,11 +7,10 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import AIX_KEY, ROOT, SAMPLES, run_ffmpeg
+from conftest import AIX_KEY, ROOT, SAMPLES, captioner, run_ffmpeg
 
 from captioner.cli.caption import settings_from_options
 from captioner.cli.main import main
@@ -31,17 +30,6 @@ class _NotInstalled:
 
 sys.meta_path.insert(0, _NotInstalled())
 """
-
-
-def captioner(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "captioner", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        cwd=cwd,
-        timeout=300,
-    )
 
 
 @pytest.mark.parametrize("command", ["run", "sync", "review"])
