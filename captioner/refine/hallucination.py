@@ -192,9 +192,24 @@ def clean(
 
     ``speech``: the regions (start, end) in seconds where a VAD heard speech; ``None`` when no
     VAD ran (the ``outside_speech`` filter is skipped), an empty list when it heard none.
+
+    The filters run again on what they kept until they remove nothing more, so cleaning a cleaned
+    transcript changes nothing: one pass can leave what the next removes (a loop collapsed to a
+    first copy Whisper was unsure of).  Every pass that continues removes something, so it ends.
     """
     settings = settings or FilterSettings()
     report = CleanReport()
+    while True:
+        removed = (report.removed_segments, report.removed_words)
+        transcript = _clean_once(transcript, speech, settings, report)
+        if (report.removed_segments, report.removed_words) == removed:
+            return transcript, report
+
+
+def _clean_once(
+    transcript: Transcript, speech: SpeechRegions | None, settings: FilterSettings, report: CleanReport
+) -> Transcript:
+    """One pass of every filter, in order; removals are added to ``report``."""
     work = _Work(transcript)
     kept: list[tuple[Segment, list[Word]]] = []
     for seg, words in work.items:
@@ -218,7 +233,7 @@ def clean(
         text=transcript.text if not changed else None,
         meta=dict(transcript.meta),
     )
-    return cleaned, report
+    return cleaned
 
 
 def _drop_reason(
