@@ -58,65 +58,39 @@ def assert_no_overlap(after: Transcript) -> None:
         assert a.end <= b.start + EPS, (a, b)
 
 
-@settings(max_examples=400, deadline=None)
-@given(
-    transcripts(),
-    regions(),
-    st.one_of(st.none(), regions()),
-    st.sampled_from([0.0, 0.05, 0.1]),
-    st.sampled_from([0.0, 0.05]),
-    st.sampled_from([0.0, 0.2]),
-    st.sampled_from([0.0, 0.4]),
+# retime's settings: refine's (0.1, 0.05, 0.2, 0.4) among others, an end shift above the start's included
+shifts = st.fixed_dictionaries(
+    {
+        "start_shift": st.sampled_from([0.0, 0.05, 0.1]),
+        "end_shift": st.sampled_from([0.0, 0.05, 0.1]),
+        "final_extension": st.sampled_from([0.0, 0.2]),
+        "max_final_extension": st.sampled_from([0.0, 0.4]),
+    }
 )
+
+
+@settings(max_examples=400, deadline=None)
+@given(transcripts(), regions(), st.one_of(st.none(), regions()), shifts)
 def test_retimed_words_are_monotonic_and_inside_the_media(
     tr: Transcript,
     speech: list[tuple[float, float]],
     utterances: list[tuple[float, float]] | None,
-    start_shift: float,
-    end_shift: float,
-    final_extension: float,
-    max_final_extension: float,
+    settings_: dict[str, float],
 ) -> None:
-    out = retime(
-        tr,
-        speech,
-        start_shift=start_shift,
-        end_shift=end_shift,
-        final_extension=final_extension,
-        utterances=utterances,
-        max_final_extension=max_final_extension,
-    )
-    assert_retimed(tr, out)
+    assert_retimed(tr, retime(tr, speech, utterances=utterances, **settings_))
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    transcripts(overlapping=False),
-    regions(),
-    st.one_of(st.none(), regions()),
-    st.sampled_from([0.0, 0.05]),
-    st.sampled_from([0.0, 0.05, 0.1]),
-    st.sampled_from([0.0, 0.2]),
-)
+@given(transcripts(overlapping=False), regions(), st.one_of(st.none(), regions()), shifts)
 def test_words_that_did_not_overlap_do_not_overlap_after(
     tr: Transcript,
     speech: list[tuple[float, float]],
     utterances: list[tuple[float, float]] | None,
-    start_shift: float,
-    end_shift: float,
-    final_extension: float,
+    settings_: dict[str, float],
 ) -> None:
     """Whatever the shifts (an end moved later than the next start is): with room in the media, no
     word reaches into the next (words crowded into the media's last milliseconds must overlap)."""
-    out = retime(
-        tr,
-        speech,
-        start_shift=start_shift,
-        end_shift=end_shift,
-        final_extension=final_extension,
-        utterances=utterances,
-        max_final_extension=0.4,
-    )
+    out = retime(tr, speech, utterances=utterances, **settings_)
     assert_retimed(tr, out)
     assert_no_overlap(out)
 
