@@ -73,7 +73,7 @@ def tokens(text: str) -> list[str]:
     return re.findall(r"\S+", text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(transcripts(), speech_regions)
 def test_filters_never_add_text(tr: Transcript, speech: list[tuple[float, float]] | None) -> None:
     out, _ = clean(tr, speech)
@@ -88,7 +88,7 @@ def test_filters_never_add_text(tr: Transcript, speech: list[tuple[float, float]
         assert any(seg.start == s.start and seg.end <= s.end for s in tr.segments), seg
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(transcripts(), speech_regions)
 def test_filters_are_idempotent(tr: Transcript, speech: list[tuple[float, float]] | None) -> None:
     once, _ = clean(tr, speech)

@@ -60,7 +60,7 @@ def split_into_units(lines: tuple[str, ...], items: list[Unit]) -> list[list[Uni
     return runs
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(units(), st.integers(8, 50), st.integers(1, 3), st.sampled_from(["en", "ja", "de"]))
 def test_lines_fit_keep_units_whole_and_keep_the_text(
     items: list[Unit], max_chars: int, max_lines: int, language: str

@@ -69,7 +69,7 @@ shifts = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(transcripts(), regions(), st.one_of(st.none(), regions()), shifts)
 def test_retimed_words_are_monotonic_and_inside_the_media(
     tr: Transcript,
@@ -80,7 +80,7 @@ def test_retimed_words_are_monotonic_and_inside_the_media(
     assert_retimed(tr, retime(tr, speech, utterances=utterances, **settings_))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(transcripts(overlapping=False), regions(), st.one_of(st.none(), regions()), shifts)
 def test_words_that_did_not_overlap_do_not_overlap_after(
     tr: Transcript,
@@ -95,7 +95,7 @@ def test_words_that_did_not_overlap_do_not_overlap_after(
     assert_no_overlap(out)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(transcripts(overlapping=False), regions(), st.one_of(st.none(), regions()))
 def test_refine_retimes_within_the_media_without_overlaps(
     tr: Transcript, speech: list[tuple[float, float]], utterances: list[tuple[float, float]] | None
