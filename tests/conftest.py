@@ -25,6 +25,21 @@ from captioner.transcription.aixplain.backend import AixplainBackend, RetryPolic
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 
+# Fixtures that load the model, decode real media or start the studio or a browser: a test using one
+# is slow (marked so), and the fast lane, pytest -m "not slow", leaves it out.
+SLOW_FIXTURES = {"local_backend", "cli", "whisper_model", "fake_whisper", "load_audio", "captioned", "serve", "browser"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse to run a test that uses a slow fixture without the ``slow`` mark (it would slip into the fast lane)."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"mark these tests slow (they use one of {sorted(SLOW_FIXTURES)}): {unmarked}")
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -32,6 +32,7 @@ def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_style_change_reformats_from_cache_without_a_model(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     code, _, err = invoke(audio, "-f", "srt,json")
@@ -53,6 +54,7 @@ def test_style_change_reformats_from_cache_without_a_model(local_backend, sample
     assert subs and all(len(line) <= 20 for sub in subs for line in sub.content.splitlines())
 
 
+@pytest.mark.slow
 def test_options_that_change_words_miss(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     assert invoke(audio, "-f", "srt")[0] == 0
@@ -67,6 +69,7 @@ def test_options_that_change_words_miss(local_backend, sample_copy, cache_root) 
     assert code == 0 and "from the cache" not in err
 
 
+@pytest.mark.slow
 def test_a_damaged_entry_is_rebuilt(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     assert invoke(audio, "-f", "json")[0] == 0
@@ -78,6 +81,7 @@ def test_a_damaged_entry_is_rebuilt(local_backend, sample_copy, cache_root) -> N
     assert json.loads(entry.read_text("utf-8"))["segments"] == json.loads(good)["segments"]
 
 
+@pytest.mark.slow
 def test_remuxed_media_hits_the_same_entry(local_backend, sample_copy, cache_root, tmp_path) -> None:
     from conftest import run_ffmpeg
 
@@ -90,6 +94,7 @@ def test_remuxed_media_hits_the_same_entry(local_backend, sample_copy, cache_roo
     assert code == 0 and "from the cache" in err
 
 
+@pytest.mark.slow
 def test_concurrent_writers_never_leave_a_broken_entry(tmp_path: Path) -> None:
     cache = TranscriptCache(tmp_path)
     key = cache_key("0" * 64, 0, {"backend": "local"}, TranscribeOptions())
@@ -123,6 +128,7 @@ def test_concurrent_writers_never_leave_a_broken_entry(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*/.*.tmp")), "no temporary files left"
 
 
+@pytest.mark.slow
 def test_cache_commands(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     assert invoke(audio, "-f", "srt")[0] == 0
@@ -132,6 +138,7 @@ def test_cache_commands(local_backend, sample_copy, cache_root) -> None:
     assert entries(cache_root) == []
 
 
+@pytest.mark.slow
 def test_no_secret_reaches_the_cache(fake, cache_root, tmp_path) -> None:
     key_file = tmp_path / "key"
     key_file.write_text(AIX_KEY)

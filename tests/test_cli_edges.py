@@ -32,6 +32,7 @@ sys.meta_path.insert(0, _NotInstalled())
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["run", "sync", "review"])
 def test_aixplain_without_the_extra_is_one_line_naming_the_install(tmp_path, command) -> None:
     blocker = tmp_path / "blocker"
@@ -109,6 +110,7 @@ def test_usage_errors_show_the_command_as_typed(args) -> None:
     assert check.exit_code == 2 and "Usage: captioner check [OPTIONS] [PATHS]..." in check.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_within_a_second_at_any_point(tmp_path) -> None:
     """Ctrl-C while the embedded model is joined and loaded, windows encoded, beams searched: the
     native calls (CTranslate2, onnxruntime) used to end first, up to 10 s later."""
@@ -134,6 +136,7 @@ def test_ctrl_c_stops_within_a_second_at_any_point(tmp_path) -> None:
         assert not [p for p in cache.rglob("*") if p.name.endswith(".tmp")], "no partial file in the cache"
 
 
+@pytest.mark.slow
 def test_ctrl_c_removes_the_models_temporary_folder(tmp_path) -> None:
     """A cache that cannot hold the model: it is joined in a temporary folder removed at exit,
     also when Ctrl-C ends the process in the middle of a native call."""
@@ -157,6 +160,7 @@ def test_ctrl_c_removes_the_models_temporary_folder(tmp_path) -> None:
     assert list(temp.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("files", [1, 2])
 def test_ctrl_c_does_not_wait_for_aixplain_requests(fake, tmp_path, files) -> None:
     """Requests the service never answers, from the main thread (one file) or from a thread per
