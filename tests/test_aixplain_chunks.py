@@ -37,6 +37,7 @@ def _words(transcript):
     return [(w.text.lower().strip(".,!?"), w.start, w.end) for w in transcript.words or []]
 
 
+@pytest.mark.slow
 def test_long_file_chunked_and_merged_matches_local_engine(fake_whisper, make_backend, long_audio, whisper_model):
     # Each piece waits for the fake's Whisper to transcribe the one before: seconds on a busy machine.
     backend = make_backend(chunk_seconds=8.0, jobs=2, timeout=60.0)

@@ -40,6 +40,7 @@ def _all_text(exc: BaseException) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 def test_key_appears_nowhere(fake, make_backend, load_audio, caplog, capfd, tmp_path):
     audio = load_audio(SAMPLES / "jfk.mp4")
     caplog.set_level(logging.DEBUG)

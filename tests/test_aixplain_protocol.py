@@ -13,6 +13,8 @@ from captioner.errors import BackendError
 from captioner.testing.fake_aixplain import Fault, Scenario
 from captioner.transcription.base import TranscribeOptions
 
+pytestmark = pytest.mark.slow  # real audio (ffmpeg) sent to the fake service
+
 OPTS = TranscribeOptions(language="en")
 
 

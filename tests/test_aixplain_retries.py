@@ -17,6 +17,8 @@ from captioner.testing.fake_aixplain import NEVER, Fault, Scenario
 from captioner.transcription.aixplain.backend import RetryPolicy
 from captioner.transcription.base import TranscribeOptions
 
+pytestmark = pytest.mark.slow  # real audio (ffmpeg), deadlines waited out, a captioner process
+
 OPTS = TranscribeOptions(language="en")
 ROUTE_CALLS = {
     "record": ("GET", "/v2/models/"),

@@ -20,6 +20,7 @@ def test_the_public_names_are_declared_and_resolve() -> None:
     assert (Path(captioner.__file__).parent / "py.typed").exists()
 
 
+@pytest.mark.slow
 def test_caption_writes_what_the_command_line_writes(local_backend, sample_copy, cli, tmp_path) -> None:
     media = sample_copy("jfk.mp4")
     result = captioner.caption(media, backend=local_backend)
@@ -34,6 +35,7 @@ def test_caption_writes_what_the_command_line_writes(local_backend, sample_copy,
     assert (other / "jfk.srt").read_text("utf-8") == ours
 
 
+@pytest.mark.slow
 def test_the_stages_one_by_one_give_the_same_captions(local_backend, sample_copy, tmp_path) -> None:
     media = sample_copy("jfk.mp4")
     whole = captioner.caption(media, backend=local_backend, style="bbc", overwrite=True)
@@ -51,6 +53,7 @@ def test_a_failed_file_is_raised_with_its_name(tmp_path) -> None:
         captioner.caption(broken)
 
 
+@pytest.mark.slow
 def test_transcripts_of_other_whisper_tools_are_read(local_backend, load_audio) -> None:
     ours = captioner.transcribe(load_audio(SAMPLES / "jfk.mp4"), backend=local_backend)
     assert ours.words

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import srt
 from click.testing import CliRunner
-from conftest import AIX_KEY, SAMPLES
+from conftest import AIX_KEY, SAMPLES, invoke
 
 from captioner.cli.main import main
 from captioner.core.transcript import Segment, Transcript, Word
@@ -19,11 +19,6 @@ from captioner.run.jobs import make_jobs
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
 from captioner.transcription.base import TranscribeOptions
-
-
-def invoke(*args: object) -> tuple[int, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stderr
 
 
 def entries(cache_root: Path) -> list[Path]:
@@ -37,9 +32,10 @@ def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_style_change_reformats_from_cache_without_a_model(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
-    code, err = invoke(audio, "-f", "srt,json")
+    code, _, err = invoke(audio, "-f", "srt,json")
     assert code == 0 and "from the cache" not in err
     assert len(entries(cache_root)) == 1
     first = json.loads(audio.with_suffix(".json").read_text("utf-8"))
@@ -58,31 +54,34 @@ def test_style_change_reformats_from_cache_without_a_model(local_backend, sample
     assert subs and all(len(line) <= 20 for sub in subs for line in sub.content.splitlines())
 
 
+@pytest.mark.slow
 def test_options_that_change_words_miss(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     assert invoke(audio, "-f", "srt")[0] == 0
-    code, err = invoke(audio, "-f", "srt", "--overwrite", "--max-chars", "30")
+    code, _, err = invoke(audio, "-f", "srt", "--overwrite", "--max-chars", "30")
     assert code == 0 and "from the cache" in err
-    code, err = invoke(audio, "-f", "srt", "--overwrite", "--beam-size", "1")
+    code, _, err = invoke(audio, "-f", "srt", "--overwrite", "--beam-size", "1")
     assert code == 0 and "from the cache" not in err
-    code, err = invoke(audio, "-f", "srt", "--overwrite", "--language", "de")
+    code, _, err = invoke(audio, "-f", "srt", "--overwrite", "--language", "de")
     assert code == 0 and "from the cache" not in err
     assert len(entries(cache_root)) == 3
-    code, err = invoke(audio, "-f", "srt", "--overwrite", "--no-cache")
+    code, _, err = invoke(audio, "-f", "srt", "--overwrite", "--no-cache")
     assert code == 0 and "from the cache" not in err
 
 
+@pytest.mark.slow
 def test_a_damaged_entry_is_rebuilt(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     assert invoke(audio, "-f", "json")[0] == 0
     (entry,) = entries(cache_root)
     good = entry.read_text("utf-8")
     entry.write_text(good[: len(good) // 2], "utf-8")  # truncated
-    code, err = invoke(audio, "-f", "json", "--overwrite")
+    code, _, err = invoke(audio, "-f", "json", "--overwrite")
     assert code == 0 and "from the cache" not in err
     assert json.loads(entry.read_text("utf-8"))["segments"] == json.loads(good)["segments"]
 
 
+@pytest.mark.slow
 def test_remuxed_media_hits_the_same_entry(local_backend, sample_copy, cache_root, tmp_path) -> None:
     from conftest import run_ffmpeg
 
@@ -91,10 +90,11 @@ def test_remuxed_media_hits_the_same_entry(local_backend, sample_copy, cache_roo
     tagged = tmp_path / "tagged.flac"
     run_ffmpeg("-i", str(audio), "-c", "copy", "-metadata", "title=Renamed", str(tagged))
     assert tagged.read_bytes() != audio.read_bytes()
-    code, err = invoke(tagged, "-f", "srt")
+    code, _, err = invoke(tagged, "-f", "srt")
     assert code == 0 and "from the cache" in err
 
 
+@pytest.mark.slow
 def test_concurrent_writers_never_leave_a_broken_entry(tmp_path: Path) -> None:
     cache = TranscriptCache(tmp_path)
     key = cache_key("0" * 64, 0, {"backend": "local"}, TranscribeOptions())
@@ -128,6 +128,7 @@ def test_concurrent_writers_never_leave_a_broken_entry(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*/.*.tmp")), "no temporary files left"
 
 
+@pytest.mark.slow
 def test_cache_commands(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     assert invoke(audio, "-f", "srt")[0] == 0
@@ -137,16 +138,17 @@ def test_cache_commands(local_backend, sample_copy, cache_root) -> None:
     assert entries(cache_root) == []
 
 
+@pytest.mark.slow
 def test_no_secret_reaches_the_cache(fake, cache_root, tmp_path) -> None:
     key_file = tmp_path / "key"
     key_file.write_text(AIX_KEY)
     args = [SAMPLES / "jfk.mp4", "--backend", "aixplain", "--api-key-file", key_file, "-o", tmp_path / "out"]
-    code, err = invoke(*args, "-f", "json", "--aixplain-timeout", "30")
+    code, _, err = invoke(*args, "-f", "json", "--aixplain-timeout", "30")
     assert code == 0, err
     stored = entries(cache_root)
     assert len(stored) == 1
     assert AIX_KEY not in stored[0].read_text("utf-8")
-    code, err = invoke(*args, "-f", "json", "--overwrite", "--aixplain-timeout", "30")
+    code, _, err = invoke(*args, "-f", "json", "--overwrite", "--aixplain-timeout", "30")
     assert code == 0 and "from the cache" in err
 
 

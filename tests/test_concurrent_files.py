@@ -68,6 +68,7 @@ def _files(tmp_path: Path, names: list[str]) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_files_run_side_by_side_in_order_and_a_failure_stops_no_other(fake, make_backend, tmp_path) -> None:
     seen = _track_overlap(fake)
     fake.scenario = Scenario(fail_supplier="Groq: decoding failed", fail_on_run=3)
@@ -99,6 +100,7 @@ def test_files_run_side_by_side_in_order_and_a_failure_stops_no_other(fake, make
     assert order == sorted(order, key=names.index)
 
 
+@pytest.mark.slow
 def test_jobs_bound_the_requests_in_flight_across_files(fake, make_backend, tmp_path) -> None:
     seen = _track_overlap(fake)
     folder = _files(tmp_path, ["a.mp4", "b.mp4", "c.mp4", "d.mp4"])
@@ -110,6 +112,7 @@ def test_jobs_bound_the_requests_in_flight_across_files(fake, make_backend, tmp_
     assert seen["peak"] == 2
 
 
+@pytest.mark.slow
 def test_cli_jobs_runs_files_at_once(fake, tmp_path) -> None:
     seen = _track_overlap(fake)
     folder = _files(tmp_path, ["a.mp4", "b.mp4", "c.mp4"])
@@ -160,6 +163,7 @@ def test_plan_picks_the_files_at_once_until_the_backend_exists() -> None:
     assert fixed.fix_files_at_once(1) == 3 and fixed.fix_files_at_once(9) == 3  # a remote backend's count is fixed
 
 
+@pytest.mark.slow
 def test_files_at_once_count_only_files_the_cache_misses(tmp_path) -> None:
     from captioner.run.cache import TranscriptCache
 

@@ -105,6 +105,7 @@ def test_versions_are_read_from_releases_and_git_builds():
     assert parse_version("ffmpeg version custom Copyright") == ("custom", None)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
 def test_ffmpeg_dies_with_its_parent(tmp_path):
     # kill -9 of captioner left ffmpeg running on (a burn encodes for minutes).

@@ -36,6 +36,8 @@ from captioner.testing.format_readers import (
 from captioner.video.attach import pick_caption_file
 from captioner.video.mux import SubtitleTrack, mux
 
+pytestmark = pytest.mark.slow  # the model, ffmpeg and the CLI on real media
+
 FRAME = 1001 / 30000
 
 

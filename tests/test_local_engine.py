@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import SAMPLES
 
 from captioner.media.audio import extract_audio
@@ -9,6 +10,7 @@ from captioner.media.probe import probe
 from captioner.transcription.base import TranscribeOptions
 
 
+@pytest.mark.slow
 def test_language_detection_costs_no_extra_encoder_pass(local_backend) -> None:
     audio = extract_audio(probe(SAMPLES / "de_picovoice_test.flac"))
     model = local_backend._model
@@ -48,6 +50,7 @@ def test_hole_decodes_drop_what_whisper_would_decode_again() -> None:
     assert not _plausible(seg(1.4, -1.4))  # unsure: music or noise
 
 
+@pytest.mark.slow
 def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkeypatch) -> None:
     import numpy as np
 
@@ -71,6 +74,7 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
     assert len(words) == len(tr.words)
 
 
+@pytest.mark.slow
 def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, monkeypatch) -> None:
     from captioner.run import one_file
     from captioner.run.backend import LazyBackend
@@ -94,6 +98,7 @@ def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, 
     assert result.transcript.meta["speech"] and result.transcript.meta["speech_seconds"] > 5
 
 
+@pytest.mark.slow
 def test_a_batch_is_encoded_one_window_at_a_time(local_backend, monkeypatch) -> None:
     import numpy as np
     from faster_whisper import WhisperModel

@@ -18,6 +18,8 @@ from captioner.run.settings import Settings
 from captioner.transcription.base import TranscribeOptions
 from captioner.transcription.local.engine import LocalBackend
 
+pytestmark = pytest.mark.slow  # the model
+
 # Samples whose decoding is deterministic (no temperature fallback): same words however they run.
 SAMPLE_NAMES = ["jfk.mp4", "de_picovoice_test.flac", "ja_picovoice_test.flac"]
 

@@ -21,7 +21,7 @@ from captioner.run.jobs import make_jobs
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
 
-pytestmark = pytest.mark.ffmpeg
+pytestmark = [pytest.mark.slow, pytest.mark.ffmpeg]  # ffmpeg muxing and burning real video, captioner processes
 
 
 def _video(tmp_path: Path, name: str = "talk.mp4") -> Path:

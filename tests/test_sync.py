@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 import srt
 from click.testing import CliRunner
 from conftest import SAMPLES, run_ffmpeg
@@ -14,6 +15,8 @@ from conftest import SAMPLES, run_ffmpeg
 from captioner.ci.lockfile import read_lock
 from captioner.cli.main import main
 from captioner.media.hashing import file_sha256
+
+pytestmark = pytest.mark.slow  # the model
 
 
 def states(cli, root: Path, *args: object) -> dict[str, str]:

@@ -17,6 +17,8 @@ from captioner.media.probe import probe
 from captioner.refine.refine import refine
 from captioner.transcription.base import TranscribeOptions
 
+pytestmark = pytest.mark.slow  # the model
+
 
 @pytest.fixture(scope="session")
 def music() -> Path:

@@ -22,6 +22,8 @@ from captioner.run.jobs import make_jobs
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
 
+pytestmark = pytest.mark.slow  # the model, ffmpeg on real media
+
 LOOP = os.strerror(errno.ELOOP)
 
 

@@ -281,12 +281,12 @@ def _settle_ms(
         prev_end = e
     # Back from the end of the media: cues that minimum durations or lags pushed past it end there,
     # chained (at least 1 ms each; only words crowded into the last milliseconds come to that).
-    limit = media_ms
+    limit: float = media_ms  # inf without a media length
     for k in range(len(final) - 1, -1, -1):
         s, e = final[k]
         if e <= limit:
             break
-        e = max(limit, k + 1)  # the cues before need 1 ms each
+        e = max(int(limit), k + 1)  # finite here (e > limit); the cues before need 1 ms each
         s = max(k, min(s, e - 1))
         if k and 0 < s - final[k - 1][1] < gap:
             s = final[k - 1][1]  # chain rather than leave a gap under min_gap

@@ -220,6 +220,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         languages = tuple((str(g), _language(c, f"languages.{g}") or "auto") for g, c in languages_table.items())
         if "language" in cli:  # a language given on the command line applies to every file
             languages = ()
+        style_overrides: dict[str, Any]
         if "style" in cli:
             preset, style_overrides = cli["style"], {}
         else:

@@ -27,7 +27,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -120,7 +120,7 @@ class StatCache:
     def _stamp(st: os.stat_result) -> list[int]:
         return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
-    def get(self, kind: str, rel: str, path: Path, compute) -> str:
+    def get(self, kind: str, rel: str, path: Path, compute: Callable[[Path], str]) -> str:
         st = path.stat()
         stamp = self._stamp(st)
         key = f"{kind}:{rel}"

@@ -59,7 +59,7 @@ class SyncResult:
 class _LockingReporter:
     """Passes the pipeline's events on, and records each captioned file in the lock at once."""
 
-    def __init__(self, inner: Reporter, on_finish) -> None:
+    def __init__(self, inner: Reporter, on_finish: Callable[[FileResult], None]) -> None:
         self._inner = inner
         self._on_finish = on_finish
 

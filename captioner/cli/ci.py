@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,6 +14,7 @@ from captioner.cli.policy import (
     EXIT_FAILED,
     EXIT_OK,
     OneLineError,
+    OneLineFailure,
     configure_logging,
     require_aixplain,
     require_ffmpeg,
@@ -22,6 +23,11 @@ from captioner.cli.policy import (
 from captioner.errors import CaptionerError
 from captioner.run.backend import make_backend
 from captioner.run.cache import TranscriptCache
+
+if TYPE_CHECKING:
+    from captioner.ci.shard import Shard
+    from captioner.ci.status import Report, Scanner
+    from captioner.ci.sync import SyncResult
 
 CI_EXAMPLES = """\b
 Examples:
@@ -33,11 +39,10 @@ Examples:
   captioner sync --force talks/           also regenerate captions edited by hand under talks/
 """
 
-if TYPE_CHECKING:
-    from captioner.ci.sync import SyncResult
 
-
-def open_tree(paths: tuple[Path, ...], root: Path | None, overrides: dict, no_cache: bool):
+def open_tree(
+    paths: tuple[Path, ...], root: Path | None, overrides: dict[str, Any], no_cache: bool
+) -> tuple[Scanner, tuple[Path, ...]]:
     from captioner.ci.config import ConfigError, find_root, load_config
     from captioner.ci.lockfile import LockError
     from captioner.ci.status import Scanner
@@ -65,7 +70,7 @@ def open_tree(paths: tuple[Path, ...], root: Path | None, overrides: dict, no_ca
     return scanner, paths
 
 
-def emit_report(report, output_format: str, junit: Path | None, verbose: bool) -> None:
+def emit_report(report: Report, output_format: str, junit: Path | None, verbose: bool) -> None:
     from captioner.ci.reports import render, write_junit
 
     click.echo(render(report, output_format, verbose), nl=False)
@@ -73,12 +78,23 @@ def emit_report(report, output_format: str, junit: Path | None, verbose: bool) -
         try:
             write_junit(report, junit)
         except CaptionerError as exc:
-            raise OneLineError(str(exc), EXIT_FAILED) from None
+            raise OneLineFailure(str(exc)) from None
 
 
 @click.command(name="check", epilog=CI_EXAMPLES)
 @tree_options
-def check_command(paths, root, formats, strict, output_format, junit, no_cache, verbose, shard, **overrides) -> None:
+def check_command(
+    paths: tuple[Path, ...],
+    root: Path | None,
+    formats: tuple[str, ...],
+    strict: bool,
+    output_format: str,
+    junit: Path | None,
+    no_cache: bool,
+    verbose: bool,
+    shard: Shard | None,
+    **overrides: Any,
+) -> None:
     """List media files whose captions are missing or stale; exit 1 if there is any.
 
     Never transcribes: it compares each media file's audio hash, the settings and the caption
@@ -111,24 +127,24 @@ def check_command(paths, root, formats, strict, output_format, junit, no_cache, 
 @click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
 def sync_command(
-    paths,
-    root,
-    formats,
-    strict,
-    output_format,
-    junit,
-    no_cache,
-    verbose,
-    shard,
-    force,
-    adopt,
-    prune,
-    threads,
-    jobs,
-    api_key_file,
-    quiet,
-    debug,
-    **overrides,
+    paths: tuple[Path, ...],
+    root: Path | None,
+    formats: tuple[str, ...],
+    strict: bool,
+    output_format: str,
+    junit: Path | None,
+    no_cache: bool,
+    verbose: bool,
+    shard: Shard | None,
+    force: bool,
+    adopt: bool,
+    prune: bool,
+    threads: int | None,
+    jobs: int | None,
+    api_key_file: Path | None,
+    quiet: bool,
+    debug: bool,
+    **overrides: Any,
 ) -> None:
     """Caption media whose captions are missing or stale and update the lock file.
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,23 +13,28 @@ from captioner.core.style import LIMITS, PRESETS
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
 from captioner.video.burn import BurnOptions
 
+if TYPE_CHECKING:
+    from captioner.ci.shard import Shard
+
 
 def burn_look_options(func: Any) -> Any:
-    """How burnt-in captions look (``--burn`` and ``captioner burn``)."""
+    """How burnt-in captions look (``--burn`` and ``captioner burn``); defaults: :class:`BurnOptions`'s."""
+    look = BurnOptions()
     options = [
         click.option("--font", "burn_font", help="Font family for burnt-in captions.  [default: Noto Sans]"),
         click.option(
-            "--font-size", "burn_font_size", type=click.FloatRange(0.01, 0.3), default=0.065, show_default=True,
+            "--font-size", "burn_font_size", type=click.FloatRange(0.01, 0.3), default=look.font_size,
+            show_default=True,
             help="Burnt-in font size as a fraction of the frame height.",
         ),
         click.option("--box", "burn_box", is_flag=True, help="Burn captions on a translucent box, not outlined."),
-        click.option("--text-colour", "burn_colour", default="#FFFFFF", show_default=True, help="Text colour."),
+        click.option("--text-colour", "burn_colour", default=look.colour, show_default=True, help="Text colour."),
         click.option(
-            "--margin", "burn_margin", type=click.FloatRange(0, 0.4), default=0.06, show_default=True,
+            "--margin", "burn_margin", type=click.FloatRange(0, 0.4), default=look.margin, show_default=True,
             help="Bottom margin as a fraction of the frame height.",
         ),
         click.option(
-            "--crf", "burn_crf", type=click.IntRange(0, 51), default=20, show_default=True,
+            "--crf", "burn_crf", type=click.IntRange(0, 51), default=look.crf, show_default=True,
             help="H.264 quality of the re-encoded video (18 near lossless .. 28 small).",
         ),
     ]  # fmt: skip
@@ -97,7 +102,7 @@ def parse_language_option(ctx: click.Context, param: click.Parameter, value: str
         raise click.BadParameter(str(exc)) from None
 
 
-def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None):
+def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:
     if value is None:
         return None
     from captioner.ci.config import ConfigError
@@ -109,9 +114,9 @@ def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None):
         raise click.BadParameter(str(exc)) from None
 
 
-def tree_options(func):
+def tree_options(func: Any) -> Any:
     """Options shared by ``check`` and ``sync``: the tree, its settings and the report."""
-    options = [
+    options: list[Callable[[Any], Any]] = [
         click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path)),
         click.option(
             "--root",

@@ -20,14 +20,18 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 class OneLineError(click.ClickException):
     """An error about a file (configuration, lock file, report): ``captioner: error: <path>: <cause>``,
-    without click's usage lines (a CI log shows one line per problem)."""
+    without click's usage lines (a CI log shows one line per problem).  Exits 2, a usage error."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = EXIT_USAGE
 
     def show(self, file: Any = None) -> None:
         click.echo(error_line(self.format_message()), err=True)
+
+
+class OneLineFailure(OneLineError):
+    """A one-line error about the run itself (no ffmpeg, no aiXplain extra, an unwritable report): exits 1."""
+
+    exit_code = EXIT_FAILED
 
 
 def require_ffmpeg() -> None:
@@ -37,7 +41,7 @@ def require_ffmpeg() -> None:
     try:
         found = find_ffmpeg()
     except CaptionerError as exc:
-        raise OneLineError(str(exc), EXIT_FAILED) from None
+        raise OneLineFailure(str(exc)) from None
     logging.getLogger("captioner").info("%s", found.describe())
 
 
@@ -92,4 +96,4 @@ def require_aixplain() -> None:
 
     problem = missing_sdk()
     if problem is not None:
-        raise OneLineError(problem, EXIT_FAILED)
+        raise OneLineFailure(problem)

@@ -45,9 +45,13 @@ def from_whisper_json(data: str | bytes | dict[str, Any]) -> Transcript:
     return transcript
 
 
+def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _from_whisper_cpp(raw: dict[str, Any]) -> Transcript:
-    result = raw.get("result") if isinstance(raw.get("result"), dict) else {}
-    params = raw.get("params") if isinstance(raw.get("params"), dict) else {}
+    result, params = _table(raw, "result"), _table(raw, "params")
     language = to_code(str(result.get("language") or params.get("language") or "")) or "und"
     segments: list[Segment] = []
     words: list[Word] = []

@@ -13,6 +13,7 @@ import subprocess
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path, last_ffmpeg_line
 from captioner.media.probe import probe, select_audio_stream
 from captioner.refine.refine import refine
 from captioner.transcription.base import TranscribeOptions
+
+if TYPE_CHECKING:
+    from captioner.transcription.local.engine import LocalBackend
 
 CONTEXT = 0.5  # seconds of audio either side of the stretch
 MAX_SECONDS = 600.0  # a longer stretch is better served by captioner sync --force
@@ -56,10 +60,10 @@ class Retranscriber:
     def __init__(self, model: str, threads: int | None = None) -> None:
         self.model = model
         self.threads = threads
-        self._backend = None
+        self._backend: LocalBackend | None = None
         self._lock = threading.Lock()
 
-    def _engine(self):
+    def _engine(self) -> LocalBackend:
         if self._backend is None:
             from captioner.transcription.local.engine import LocalBackend
 

@@ -116,6 +116,8 @@ class TreeIndex:
                 for (index, _, _), summary in zip(missing, computed):
                     summaries[index] = summary
             self.summaries.save()
+        filled = [s for s in summaries if s is not None]
+        assert len(filled) == len(report.files)  # every summary missing from the cache was computed above
         return [
             {
                 "path": f.path,
@@ -124,5 +126,5 @@ class TreeIndex:
                 "media": f.state != ORPHAN,
                 **summary,
             }
-            for f, summary in zip(report.files, summaries)
+            for f, summary in zip(report.files, filled)
         ]

@@ -23,6 +23,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path | None]], lis
     seen: set[Path] = set()
     for path in paths:
         path = Path(path)
+        candidates: list[tuple[Path, Path | None]]
         if path.is_dir():
             unreadable: list[CaptionerError] = []
             candidates = [(p, path) for p in media_in_folder(path, unreadable)]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePath
 
 import av
 
@@ -66,7 +66,7 @@ class MediaInfo:
         return [s for s in self.streams if s.kind == "subtitle"]
 
 
-def is_media_file(path: Path) -> bool:
+def is_media_file(path: PurePath) -> bool:
     return path.suffix.lower() in MEDIA_EXTENSIONS
 
 
@@ -129,19 +129,13 @@ def stream_info(stream: av.stream.Stream) -> StreamInfo:
         start=start,
         attached_pic=bool(stream.disposition & av.stream.Disposition.attached_pic),
     )
-    if stream.type == "audio":
-        ctx = stream.codec_context
-        return _replace(info, channels=ctx.channels, sample_rate=ctx.sample_rate)
-    if stream.type == "video":
-        ctx = stream.codec_context
-        return _replace(info, width=ctx.width, height=ctx.height)
+    if isinstance(stream, av.AudioStream):
+        audio = stream.codec_context
+        return replace(info, channels=audio.channels, sample_rate=audio.sample_rate)
+    if isinstance(stream, av.VideoStream):
+        video = stream.codec_context
+        return replace(info, width=video.width, height=video.height)
     return info
-
-
-def _replace(info: StreamInfo, **changes: object) -> StreamInfo:
-    from dataclasses import replace
-
-    return replace(info, **changes)
 
 
 def _av_message(exc: Exception) -> str:

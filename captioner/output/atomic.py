@@ -53,8 +53,8 @@ def atomic_writer(path: Path, *, binary: bool = False, encoding: str = "utf-8") 
         raise OutputError(f"cannot write: {exc.strerror or exc}", str(path)) from None
     tmp = Path(tmp_name)
     try:
-        mode = "wb" if binary else "w"
-        with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding, "newline": ""})) as handle:
+        handle: IO[Any] = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="")
+        with handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

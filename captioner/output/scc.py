@@ -180,6 +180,7 @@ def relayout(cue: Cue, lines: list[str], language: str) -> list[tuple[float, flo
     for k, (chunk, result) in enumerate(zip(chunks, laid)):
         start = cue.start if k == 0 else max(cue.start, chunk[0].start)
         end = cue.end if k == len(chunks) - 1 else max(start, chunks[k + 1][0].start)
+        assert result is not None  # the loop above ends with every chunk laid out
         out.append((start, end, result[1]))
     return out
 

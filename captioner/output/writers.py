@@ -134,7 +134,9 @@ def _scc(cues: Sequence[Cue], transcript: Transcript, options: WriterOptions) ->
     return Rendered(result.text, tuple(result.notes))
 
 
-def _text(render_text: Callable[[Sequence[Cue], Transcript, WriterOptions], str]):
+def _text(
+    render_text: Callable[[Sequence[Cue], Transcript, WriterOptions], str],
+) -> Callable[[Sequence[Cue], Transcript, WriterOptions], Rendered]:
     def write(cues: Sequence[Cue], transcript: Transcript, options: WriterOptions) -> Rendered:
         return Rendered(render_text(cues, transcript, options))
 
@@ -162,6 +164,7 @@ WRITERS: dict[str, Writer] = {
 }
 FORMATS: tuple[str, ...] = tuple(WRITERS)
 DEFAULT_FORMATS: tuple[str, ...] = ("srt", "vtt")
+SUBTITLE_FORMATS: tuple[str, ...] = ("srt", "vtt")  # the formats players, video tracks and the studio read
 
 
 def render_with_notes(

@@ -129,7 +129,6 @@ def retime(
     final_extension: float = 0.0,
     pause: float = 0.25,
     utterances: Sequence[tuple[float, float]] | None = None,
-    onset_shift: float = 0.0,
     max_final_extension: float = 0.0,
 ) -> Transcript:
     """Word times moved onto the speech they belong to.
@@ -143,7 +142,7 @@ def retime(
 
     ``utterances`` (unpadded regions cut at short pauses, :func:`detect_utterances`) time the
     edges of utterances more precisely than ``speech``: a word that starts in a pause before the
-    utterance its end lies in starts at the utterance's onset plus ``onset_shift``; the last word of
+    utterance its end lies in starts at the utterance's onset; the last word of
     an utterance (the next word starts in a later one) ends where the utterance ends, up to
     ``max_final_extension`` after Whisper's end (Whisper cuts drawn-out final words short).
     Words never overlap their neighbours and stay inside the file.
@@ -160,7 +159,7 @@ def retime(
         start = w.start + start_shift
         region = _region_of(w.end, edges) if edges else None
         if region is not None and w.start < region[0] < w.end:
-            start = region[0] + (onset_shift if utterances is not None else 0.0)
+            start = region[0]
         starts.append(start)
         regions.append(region)
     for k, w in enumerate(words):

@@ -60,8 +60,9 @@ def format_outputs(
     for fmt, result in rendered.items():
         atomic_write_text(job.outputs[fmt], result.text)
         written.append(job.outputs[fmt])
-        for note in result.notes if reporter is not None else ():
-            reporter.info(job.media, note)
+        if reporter is not None:
+            for note in result.notes:
+                reporter.info(job.media, note)
     if refused:
         done = f" ({', '.join(p.name for p in written)} written)" if written else ""
         raise CaptionerError("; ".join(exc.cause for exc in refused) + done)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError, MediaError
+from captioner.output.writers import SUBTITLE_FORMATS
 from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job
 from captioner.run.prepare import cached_transcript
@@ -32,7 +33,7 @@ def attach_to_video(
     """
     if settings.attach is None or result.status == "failed":
         return result
-    captions = {fmt: path for fmt, path in job.outputs.items() if fmt in ("srt", "vtt")}
+    captions = {fmt: path for fmt, path in job.outputs.items() if fmt in SUBTITLE_FORMATS}
     output_dir = next(iter(captions.values())).parent if captions else None
     burn_in = settings.attach == "burn"
     if result.transcript is not None:

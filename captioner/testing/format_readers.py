@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import srt
 
@@ -60,12 +61,12 @@ def _logged(name: str) -> Iterator[list[str]]:
 # --- TTML ---------------------------------------------------------------------------------------
 
 
-def _ttconv_lines(element) -> list[str]:
+def _ttconv_lines(element: Any) -> list[str]:
     from ttconv import model
 
     lines = [""]
 
-    def walk(node) -> None:
+    def walk(node: Any) -> None:
         for child in node:
             if isinstance(child, model.Text):
                 lines[-1] += child.get_text()

@@ -19,6 +19,7 @@ from captioner.media.audio import SAMPLE_RATE
 # Upper bound of encoded bytes per audio second (container overhead included).
 from captioner.media.ffmpeg import ffmpeg_command, last_ffmpeg_line
 from captioner.media.ffmpeg import run as run_ffmpeg
+from captioner.transcription.aixplain import KEY_ENV_VARS
 
 # Upper bound of encoded bytes per audio second (container overhead included).
 BYTES_PER_SECOND = {"flac": 32_000 * 1.05, "mp3": 8_000 * 1.05}
@@ -38,7 +39,7 @@ def encode(samples: np.ndarray, path: Path, audio_format: str = "flac") -> Path:
         "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0",
         *codec, "-ar", str(SAMPLE_RATE), "-ac", "1", str(path),
     ]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if k not in ("AIXPLAIN_API_KEY", "TEAM_API_KEY")}
+    env = {k: v for k, v in os.environ.items() if k not in KEY_ENV_VARS}
     proc = run_ffmpeg(
         cmd, input=np.ascontiguousarray(samples, dtype=np.float32).tobytes(), capture_output=True, env=env, check=False
     )

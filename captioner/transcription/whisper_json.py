@@ -3,7 +3,7 @@ and join the transcripts of consecutive audio pieces into one."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from dataclasses import replace
 from typing import Any
 
@@ -60,7 +60,7 @@ def merge(parts: list[tuple[float, Transcript]], duration: float) -> Transcript:
     parts = sorted(parts, key=lambda p: p[0])
     segments: list[Segment] = []
     words: list[Word] | None = []
-    spoken: Counter[str] = Counter()
+    spoken: defaultdict[str, float] = defaultdict(float)  # seconds of segments per language
     for n, (offset, piece) in enumerate(parts):
         end = parts[n + 1][0] if n + 1 < len(parts) else duration
         moved = shift(piece, offset)
@@ -71,6 +71,6 @@ def merge(parts: list[tuple[float, Transcript]], duration: float) -> Transcript:
             words = None
         else:
             words.extend(replace(w, start=min(w.start, end), end=min(w.end, end)) for w in moved.words)
-    language = spoken.most_common(1)[0][0] if spoken else (parts[0][1].language if parts else "")
+    language = max(spoken, key=spoken.__getitem__) if spoken else (parts[0][1].language if parts else "")
     text = "".join(s.text for s in segments)
     return Transcript(language=language, duration=duration, segments=segments, words=words, text=text)

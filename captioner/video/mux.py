@@ -434,7 +434,7 @@ def remove_stale_parts(output: Path) -> list[Path]:
     output = Path(output)
     folder = output.parent if str(output.parent) else Path(".")
     host = _host_tag()
-    removed = []
+    removed: list[Path] = []
     try:
         names = [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(f".part{output.suffix}")]
     except OSError:

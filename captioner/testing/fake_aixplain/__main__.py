@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     transcriber: Transcriber | None = None
     if args.model:
-        from faster_whisper import WhisperModel  # type: ignore[import-untyped]
+        from faster_whisper import WhisperModel
 
         transcriber = WhisperTranscriber(WhisperModel(args.model, device="cpu", compute_type="int8"))
     fake = FakeAixplain(

@@ -35,7 +35,7 @@ from captioner.core.transcript import Transcript
 from captioner.errors import BackendError
 from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import Chunk, cut_into_pieces
-from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, sdk
+from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, KEY_ENV_VARS, sdk
 from captioner.transcription.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
 from captioner.transcription.base import ProgressCallback, TranscribeOptions
 from captioner.transcription.chunking import EXTENSIONS, encode, max_chunk_seconds
@@ -48,7 +48,6 @@ DEFAULT_BACKEND_URL = "https://platform-api.aixplain.com"
 DEFAULT_MODELS_URL = "https://models.aixplain.com/api/v2/execute"
 PROVIDER_MAX_BYTES = 25_000_000
 DEFAULT_CHUNK_BYTES = 24_000_000  # headroom under the provider's limit
-KEY_ENV_VARS = ("AIXPLAIN_API_KEY", "TEAM_API_KEY")
 
 T = TypeVar("T")
 
@@ -194,6 +193,7 @@ class AixplainBackend:
             if self._client is None:
                 aixplain_cls = sdk.import_sdk()
                 with sdk.environment_kept(*KEY_ENV_VARS):
+                    error: BackendError | None = None
                     try:
                         client = aixplain_cls(
                             api_key=self._key, backend_url=self.backend_url, model_url=self.models_url
@@ -201,8 +201,6 @@ class AixplainBackend:
                     except Exception as exc:
                         failure = classify(exc)
                         error = BackendError(self._scrub(describe(failure)))
-                    else:
-                        error = None
                 if error is not None:
                     raise error
                 client.client.timeout = (self.connect_timeout, self.timeout)

@@ -5,7 +5,8 @@ The SDK surfaces failures as ``aixplain.v2.exceptions`` (``APIError`` with a sta
 ``requests`` exceptions (``RetryError``, ``ReadTimeout``, ``ConnectionError``), or as ``ValueError``
 for URL policy and parameter problems.  :func:`classify` maps all of them onto the kinds of the
 protocol reference (section 7); :func:`describe` turns a kind into the message a user reads.
-Every text that leaves this module goes through :class:`Scrubber` first.
+The backend scrubs every such text (the key, signed URLs' query strings) before it leaves
+(``AixplainBackend._scrub``).
 """
 
 from __future__ import annotations
@@ -33,9 +34,6 @@ class Kind(Enum):
     OTHER = "other"
 
 
-RETRYABLE = frozenset({Kind.RATE_LIMIT, Kind.TRANSIENT})
-
-
 @dataclass(frozen=True)
 class Failure:
     kind: Kind
@@ -45,19 +43,6 @@ class Failure:
 
 class MalformedAnswer(Exception):
     """A 2xx answer that the protocol does not allow (raised by the backend itself)."""
-
-
-class Scrubber:
-    """Replaces a secret wherever it occurs in a text."""
-
-    def __init__(self, *secrets: str | None) -> None:
-        self.secrets = tuple(s for s in secrets if s and len(s) >= 4)
-
-    def __call__(self, text: object) -> str:
-        out = str(text)
-        for secret in self.secrets:
-            out = out.replace(secret, "***")
-        return out
 
 
 _STATUS_IN_TEXT = re.compile(r"\b([1-5]\d\d) (?:Client|Server) Error\b")

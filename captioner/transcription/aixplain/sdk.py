@@ -200,6 +200,7 @@ def _bounded(timeout: Any, left: float) -> tuple[float, float]:
 
 @lru_cache(maxsize=1)
 def _adapter_class() -> type:
+    from requests import PreparedRequest, Response
     from requests.adapters import HTTPAdapter
     from requests.exceptions import ConnectTimeout
 
@@ -208,13 +209,21 @@ def _adapter_class() -> type:
         calling thread's deadline.  The read timeout bounds each wait for bytes, not a whole
         transfer: a server that trickles an answer can still outlast it (none of aiXplain's do)."""
 
-        def send(self, request: Any, stream: bool = False, timeout: Any = None, **kwargs: Any) -> Any:
+        def send(
+            self,
+            request: PreparedRequest,
+            stream: bool = False,
+            timeout: float | tuple[float | None, float | None] | None = None,
+            verify: bool | str = True,
+            cert: str | tuple[str, str] | None = None,
+            proxies: dict[str, str] | None = None,
+        ) -> Response:
             left = remaining()
             if left is not None:
                 if left <= 0:
                     raise ConnectTimeout("the deadline passed before the request was sent", request=request)
                 timeout = _bounded(timeout, left)
-            return super().send(request, stream=stream, timeout=timeout, **kwargs)
+            return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
 
     return DeadlineAdapter
 

@@ -168,6 +168,7 @@ class LocalBackend:
                     language = options.language or info.language
                 piece_speech = [(a + chunk.offset, b + chunk.offset) for a, b in speech_regions(piece)]
                 if options.repair_holes and len(piece):
+                    assert language is not None  # given, or detected in the first piece
                     piece_segments, piece_words, found = self._repair_holes(
                         audio, options, language, piece_segments, piece_words, piece_speech
                     )

@@ -29,6 +29,8 @@ from captioner.transcription.local.language_gate import LanguageGate
 
 
 class ReusingWhisperModel(WhisperModel):
+    model: Any  # WhisperModel's ctranslate2 model, wrapped below
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # see captioner.transcription.local.language_gate and captioner.interrupt
@@ -47,7 +49,7 @@ class ReusingWhisperModel(WhisperModel):
         self._local.memo = value
 
     def encode(self, features: np.ndarray) -> Any:
-        key = hashlib.blake2b(np.ascontiguousarray(features).view(np.uint8), digest_size=16).digest()
+        key = hashlib.blake2b(np.ascontiguousarray(features).data, digest_size=16).digest()
         key += repr(features.shape).encode()
         if self._memo is not None and self._memo[0] == key:
             return self._memo[1]
@@ -70,7 +72,7 @@ class ReusingWhisperModel(WhisperModel):
 
     def detect_language(
         self, audio: np.ndarray | None = None, features: np.ndarray | None = None, *args: Any, **kwargs: Any
-    ):  # type: ignore[override]
+    ) -> tuple[str, float, list[tuple[str, float]]]:
         if audio is None and features is not None and features.shape[-1] > 1:
             features = features[..., : features.shape[-1] - 1]
         return super().detect_language(audio, features, *args, **kwargs)
