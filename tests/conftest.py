@@ -17,9 +17,9 @@ import jiwer
 import numpy as np
 import pytest
 
-from captioner.media.probe import ffmpeg_exe
+from captioner.media.ffmpeg import ffmpeg_command
 from captioner.testing.fake_aixplain import FakeAixplain, WhisperTranscriber
-from captioner.transcribe.aixplain.backend import AixplainBackend, RetryPolicy
+from captioner.transcription.aixplain.backend import AixplainBackend, RetryPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -43,7 +43,7 @@ def references() -> dict[str, dict]:
 @pytest.fixture(scope="session")
 def local_backend(_session_cache: Path):
     """The embedded Whisper base, loaded once for the whole test run."""
-    from captioner.transcribe.local.engine import LocalBackend
+    from captioner.transcription.local.engine import LocalBackend
 
     return LocalBackend()
 
@@ -76,7 +76,7 @@ def sample_copy(tmp_path: Path):
 
 
 def run_ffmpeg(*args: str) -> None:
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", *args], check=True)
+    subprocess.run([*ffmpeg_command(), "-y", *args], check=True)
 
 
 def unprivileged() -> list[str]:
@@ -133,7 +133,8 @@ def whisper_model(local_backend):
 
 @pytest.fixture(scope="session")
 def load_audio():
-    from captioner.media.probe import extract_audio, probe
+    from captioner.media.audio import extract_audio
+    from captioner.media.probe import probe
 
     cache: dict[str, np.ndarray] = {}
 

@@ -10,8 +10,8 @@ from conftest import AIX_KEY, SAMPLES
 
 from captioner.errors import BackendError
 from captioner.testing.fake_aixplain import Fault, Scenario
-from captioner.transcribe.aixplain.sdk import register_secret
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.aixplain.sdk import register_secret
+from captioner.transcription.base import TranscribeOptions
 
 FAILURES = {
     "bad key": dict(bad_key=True),

@@ -11,7 +11,7 @@ from conftest import SAMPLES
 
 from captioner.errors import BackendError
 from captioner.testing.fake_aixplain import Fault, Scenario
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.base import TranscribeOptions
 
 OPTS = TranscribeOptions(language="en")
 

@@ -13,9 +13,12 @@ from conftest import AIX_KEY, SAMPLES
 
 from captioner.cli.main import main
 from captioner.core.transcript import Segment, Transcript, Word
+from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache, cache_key
-from captioner.run.scheduler import LazyBackend, Settings, plan, run
-from captioner.transcribe.base import TranscribeOptions
+from captioner.run.jobs import make_jobs
+from captioner.run.scheduler import run
+from captioner.run.settings import Settings
+from captioner.transcription.base import TranscribeOptions
 
 
 def invoke(*args: object) -> tuple[int, str]:
@@ -43,7 +46,7 @@ def test_style_change_reformats_from_cache_without_a_model(local_backend, sample
 
     # A style change hits the cache: prove no backend is even created.
     settings = Settings(formats=("srt", "json"), overwrite=True, style=Settings().style.with_overrides(max_chars=20))
-    jobs, _ = plan([audio], settings)
+    jobs, _ = make_jobs([audio], settings)
 
     def no_model():
         raise AssertionError("the model must not be loaded on a cache hit")
@@ -169,7 +172,7 @@ def test_an_unusable_cache_folder_costs_the_cache_not_the_file(sample_copy, tmp_
     assert cache.get("ab" * 32) is None
     cache.put("ab" * 32, _OneLineBackend().transcribe(None, None))  # no error: the cache is advisory
     settings = Settings(formats=("srt",))
-    jobs, _ = plan([audio], settings)
+    jobs, _ = make_jobs([audio], settings)
     backend = _OneLineBackend()
     results = run(jobs, LazyBackend(lambda: backend, backend.identity()), settings, cache=cache)
     assert results[0].status == "done", results[0].error
@@ -248,7 +251,7 @@ def test_an_entry_with_untrustworthy_values_is_rebuilt(sample_copy, tmp_path: Pa
     backend = _CountingBackend()
     cache = TranscriptCache(tmp_path / "cache")
     settings = Settings(formats=("srt",), overwrite=True)
-    jobs, _ = plan([audio], settings)
+    jobs, _ = make_jobs([audio], settings)
     assert run(jobs, LazyBackend(lambda: backend, backend.identity()), settings, cache=cache)[0].status == "done"
     (entry,) = (tmp_path / "cache").glob("*/*.json")
     good = json.loads(entry.read_text("utf-8"))

@@ -31,7 +31,9 @@ from captioner.core.style import LIMITS, PRESETS, Style
 from captioner.core.transcript import Segment, Transcript, Word
 from captioner.errors import CaptionerError
 from captioner.media.hashing import HASH_SCHEME, file_sha256
-from captioner.run.scheduler import Job, Settings, format_outputs
+from captioner.run.jobs import Job
+from captioner.run.outputs import format_outputs
+from captioner.run.settings import Settings
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 

@@ -179,7 +179,7 @@ def test_version_and_help() -> None:
 
 
 def test_folders_skip_hidden_and_derived_files(tmp_path) -> None:
-    from captioner.run.scheduler import media_in_folder
+    from captioner.media.discover import media_in_folder
 
     for name in ["a.mp4", "sub/b.flac", ".git/c.mp4", "sub/.d.wav", "a.captioned.mp4", "a.burned.mkv", "notes.txt"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -193,8 +193,9 @@ def test_folders_find_every_common_media_type(tmp_path) -> None:
     # browser audio (.weba): a folder of them used to give "no media files found" and exit 0.
     from conftest import run_ffmpeg
 
-    from captioner.media.probe import extract_audio, probe
-    from captioner.run.scheduler import media_in_folder
+    from captioner.media.audio import extract_audio
+    from captioner.media.discover import media_in_folder
+    from captioner.media.probe import probe
 
     bunny = SAMPLES / "video_big_buck_bunny_clip.mp4"
     made = {
@@ -275,7 +276,7 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_file(cli, sample_copy,
 
     blocked = tmp_path / "cache"
     blocked.write_text("a file where the cache folder should be\n")  # no folder can be made under it, even by root
-    monkeypatch.setattr("captioner.cli.main.TranscriptCache", lambda: TranscriptCache(blocked / "transcripts"))
+    monkeypatch.setattr("captioner.cli.caption.TranscriptCache", lambda: TranscriptCache(blocked / "transcripts"))
     audio = sample_copy("de_picovoice_test.flac")
     code, _, err = cli(audio, "-f", "srt")
     assert code == 0, err

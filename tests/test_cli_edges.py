@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import AIX_KEY, ROOT, SAMPLES, run_ffmpeg
 
-from captioner.cli.main import main, settings_from_options
+from captioner.cli.caption import settings_from_options
+from captioner.cli.main import main
 from captioner.core.languages import parse_language
 from captioner.testing.fake_aixplain import NEVER, Fault, Scenario
 

@@ -18,8 +18,8 @@ from conftest import ROOT, SAMPLES, kill_and_wait, process_running
 from captioner import __version__
 from captioner.cli.main import main
 from captioner.errors import MediaError
+from captioner.media import ffmpeg as ffmpeg_tool
 from captioner.media.ffmpeg import find_ffmpeg, parse_version
-from captioner.media.probe import ffmpeg as ffmpeg_tool
 
 pytestmark = pytest.mark.ffmpeg
 

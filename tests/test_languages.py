@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 from conftest import SAMPLES, run_ffmpeg
 
-from captioner.media.probe import extract_audio, probe
-from captioner.transcribe.base import TranscribeOptions
-from captioner.transcribe.local.language_gate import SWITCH_MIN_PROBABILITY, LanguageGate
+from captioner.media.audio import extract_audio
+from captioner.media.probe import probe
+from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.local.language_gate import SWITCH_MIN_PROBABILITY, LanguageGate
 
 
 class _Detector:

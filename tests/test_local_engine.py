@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from conftest import SAMPLES
 
-from captioner.media.probe import extract_audio, probe
-from captioner.transcribe.base import TranscribeOptions
+from captioner.media.audio import extract_audio
+from captioner.media.probe import probe
+from captioner.transcription.base import TranscribeOptions
 
 
 def test_language_detection_costs_no_extra_encoder_pass(local_backend) -> None:
@@ -23,7 +24,7 @@ def test_language_detection_costs_no_extra_encoder_pass(local_backend) -> None:
 
 def test_hole_words_are_kept_only_when_confident() -> None:
     from captioner.core.transcript import Word
-    from captioner.transcribe.local.engine import _confident
+    from captioner.transcription.local.engine import _confident
 
     def words(*probs: float) -> list[Word]:
         return [Word(f" w{i}", i, i + 0.5, p) for i, p in enumerate(probs)]
@@ -37,7 +38,7 @@ def test_hole_words_are_kept_only_when_confident() -> None:
 
 def test_hole_decodes_drop_what_whisper_would_decode_again() -> None:
     from captioner.core.transcript import Segment
-    from captioner.transcribe.local.engine import _plausible
+    from captioner.transcription.local.engine import _plausible
 
     def seg(ratio: float, logprob: float) -> Segment:
         return Segment(id=0, seek=0, start=0, end=1, text="x", compression_ratio=ratio, avg_logprob=logprob)
@@ -71,20 +72,24 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
 
 
 def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, monkeypatch) -> None:
-    from captioner.run import scheduler as pipeline
+    from captioner.run import one_file
+    from captioner.run.backend import LazyBackend
+    from captioner.run.jobs import make_jobs
+    from captioner.run.scheduler import run
+    from captioner.run.settings import Settings
 
-    real = pipeline.speech_regions
+    real = one_file.speech_regions
 
     def no_second_vad(audio, *args, detect=None, **kwargs):
         if detect is None:  # the speech regions; utterance edges are another detector's job
             raise AssertionError("the VAD ran a second time")
         return real(audio, *args, detect=detect, **kwargs)
 
-    monkeypatch.setattr(pipeline, "speech_regions", no_second_vad)
+    monkeypatch.setattr(one_file, "speech_regions", no_second_vad)
     media = sample_copy("jfk.mp4")
-    settings = pipeline.Settings(formats=("srt",))
-    jobs, _ = pipeline.plan([media], settings)
-    (result,) = pipeline.run(jobs, pipeline.LazyBackend(lambda: local_backend, None), settings)
+    settings = Settings(formats=("srt",))
+    jobs, _ = make_jobs([media], settings)
+    (result,) = run(jobs, LazyBackend(lambda: local_backend, None), settings)
     assert result.status == "done", result.error
     assert result.transcript.meta["speech"] and result.transcript.meta["speech_seconds"] > 5
 

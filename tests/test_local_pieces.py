@@ -7,10 +7,10 @@ import pytest
 from conftest import SAMPLES, wer
 
 from captioner.core.transcript import Segment, Transcript
-from captioner.media.probe import SAMPLE_RATE
-from captioner.transcribe.base import TranscribeOptions
-from captioner.transcribe.local import engine as local
-from captioner.transcribe.local.engine import LocalBackend, _prompt_tokens
+from captioner.media.audio import SAMPLE_RATE
+from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.local import engine as local
+from captioner.transcription.local.engine import LocalBackend, _prompt_tokens
 
 
 @pytest.fixture(scope="module")

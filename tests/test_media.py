@@ -8,8 +8,9 @@ import pytest
 from conftest import SAMPLES, run_ffmpeg
 
 from captioner.errors import MediaError
+from captioner.media.audio import SAMPLE_RATE, extract_audio
 from captioner.media.ffmpeg import find_ffmpeg
-from captioner.media.probe import SAMPLE_RATE, extract_audio, probe
+from captioner.media.probe import probe
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -46,7 +47,7 @@ def test_samples_are_those_whispers_own_loader_gives(name: str) -> None:
 
 
 def test_a_long_stream_is_read_past_the_size_announced() -> None:
-    from captioner.media.probe import _read_samples
+    from captioner.media.audio import _read_samples
 
     class Pipe:
         def __init__(self, data: bytes) -> None:

@@ -12,7 +12,7 @@ from conftest import ROOT, SAMPLES, unprivileged
 
 from captioner.errors import ModelError
 from captioner.media.hashing import file_sha256
-from captioner.transcribe.local.model_files import EMBEDDED_SHA256, embedded_model_dir, resolve_model
+from captioner.transcription.local.model_files import EMBEDDED_SHA256, embedded_model_dir, resolve_model
 
 
 def test_embedded_model_is_joined_and_verified(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_an_unusable_cache_folder_still_gives_the_embedded_model(tmp_path: Path,
             cache.chmod(0o755)
     assert proc.returncode == 0, proc.stderr
     assert list(srt.parse(audio.with_suffix(".srt").read_text("utf-8")))
-    warnings = [line for line in proc.stderr.splitlines() if "captioner.transcribe.local.model_files" in line]
+    warnings = [line for line in proc.stderr.splitlines() if "captioner.transcription.local.model_files" in line]
     assert len(warnings) == 1 and "joined in a temporary folder for this run" in warnings[0], proc.stderr
     assert not list(temp.glob("captioner-model-*")), "the temporary model is removed at exit"
     assert unusable == "a file" or list(cache.iterdir()) == []

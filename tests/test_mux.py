@@ -15,7 +15,8 @@ import srt
 import webvtt
 
 from captioner.errors import MediaError, OutputError
-from captioner.media.probe import ffmpeg_exe, probe
+from captioner.media.ffmpeg import ffmpeg_command
+from captioner.media.probe import probe
 from captioner.video import mux as mux_module
 from captioner.video.burn import BurnOptions, burn, escape_filter_value, force_style
 from captioner.video.mux import (
@@ -47,7 +48,7 @@ WHISPER_LANGUAGES = (
 
 
 def ffmpeg(*args: str) -> None:
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", *args], check=True)
+    subprocess.run([*ffmpeg_command(), "-y", *args], check=True)
 
 
 def write_srt(path: Path, cues=CUES) -> Path:
@@ -333,7 +334,7 @@ def test_full_disk_is_an_output_error(video, tmp_path, monkeypatch, status):
         f'echo "[out#0/mp4 @ 0x1] Error writing trailer: No space left on device" >&2\nexit {status}\n'
     )
     fake.chmod(0o755)
-    monkeypatch.setattr(mux_module, "ffmpeg_exe", lambda: str(fake))
+    monkeypatch.setattr("captioner.media.ffmpeg.ffmpeg_exe", lambda: str(fake))
     captions = write_srt(tmp_path / "talk.srt")
     output = tmp_path / "talk.captioned.mp4"
     with pytest.raises(OutputError) as err:
@@ -406,7 +407,7 @@ def test_stale_parts_of_killed_runs_are_removed_and_no_others(video, tmp_path):
 
 
 def test_stale_parts_of_long_names_are_found_though_cut(tmp_path):
-    # Near the 255-byte limit the stem in a temp name is cut (fsutil.temp_affixes), by how much
+    # Near the 255-byte limit the stem in a temp name is cut (output.atomic.temp_affixes), by how much
     # depending on the pid's digits: the stale part of another pid must still be recognised.
     output = tmp_path / ("x" * 230 + ".captioned.mp4")
     host = mux_module._host_tag()

@@ -144,16 +144,16 @@ def test_sync_shard_updates_only_its_own_entries(tmp_path: Path) -> None:
 
 
 def test_sync_takes_jobs_as_the_main_command_does(cli, tmp_path: Path, monkeypatch) -> None:
-    import captioner.cli.main as cli_module
+    import captioner.cli.ci as ci_commands
 
     seen: list[object] = []
-    original = cli_module.backend_from_options
+    original = ci_commands.make_backend
 
-    def spy(opts):
-        seen.append(opts["jobs"])
-        return original(opts)
+    def spy(backend, **kwargs):
+        seen.append(kwargs["jobs"])
+        return original(backend, **kwargs)
 
-    monkeypatch.setattr(cli_module, "backend_from_options", spy)
+    monkeypatch.setattr(ci_commands, "make_backend", spy)
     root = tmp_path / "repo"
     root.mkdir()
     shutil.copyfile(SAMPLES / "de_picovoice_test.flac", root / "talk.flac")

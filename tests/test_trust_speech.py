@@ -7,7 +7,7 @@ from conftest import SAMPLES
 
 from captioner.core.transcript import Segment, Transcript, Word
 from captioner.refine.speech import detect_speech, find_holes, retime
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.base import TranscribeOptions
 
 
 def w(text: str, start: float, end: float) -> Word:

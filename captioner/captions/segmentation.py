@@ -44,7 +44,7 @@ HARD_PAUSE = 2.0  # seconds: a silence this long always ends a cue
 
 
 @dataclass(frozen=True)
-class _Plan:
+class _CueText:
     units: tuple[Unit, ...]
     lines: tuple[str, ...]
 
@@ -70,7 +70,7 @@ def _chars(lines: tuple[str, ...]) -> int:
     return sum(len(line) for line in lines)
 
 
-def _choose_cues(units: list[Unit], style: Style, lang: str, end_of_media: float) -> list[_Plan]:
+def _choose_cues(units: list[Unit], style: Style, lang: str, end_of_media: float) -> list[_CueText]:
     n = len(units)
     max_cue_chars = style.max_chars * style.max_lines
     best = [math.inf] * (n + 1)
@@ -117,11 +117,11 @@ def _choose_cues(units: list[Unit], style: Style, lang: str, end_of_media: float
             if total < best[j]:
                 best[j] = total
                 back[j] = (i, lines)
-    plans: list[_Plan] = []
+    plans: list[_CueText] = []
     j = n
     while j > 0:
         i, lines = back[j]
-        plans.append(_Plan(tuple(units[i:j]), lines))
+        plans.append(_CueText(tuple(units[i:j]), lines))
         j = i
     plans.reverse()
     return plans
@@ -140,7 +140,7 @@ def _speed_cost(chars: int, avail: float, style: Style) -> float:
     return cost
 
 
-def _time_cues(plans: list[_Plan], style: Style, end_of_media: float) -> list[Cue]:
+def _time_cues(plans: list[_CueText], style: Style, end_of_media: float) -> list[Cue]:
     """Display times for the chosen cues (see the module docstring, step 3)."""
     starts = [p.units[0].start for p in plans]
     ends: list[float] = []
@@ -170,7 +170,7 @@ def _over_max_cps(chars: int, start: float, end: float, style: Style) -> bool:
     return end > start and chars / (end - start) > style.max_cps
 
 
-def _lead_fast_cues(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> None:
+def _lead_fast_cues(plans: list[_CueText], starts: list[float], ends: list[float], style: Style) -> None:
     """Show a cue still over ``max_cps`` up to ``max_lead`` before its first word, taking the time
     from the silence before it (never closer to the previous cue than ``min_gap``) (in place)."""
     for k, p in enumerate(plans):
@@ -184,7 +184,7 @@ def _lead_fast_cues(plans: list[_Plan], starts: list[float], ends: list[float], 
 
 
 def _lag_fast_runs(
-    plans: list[_Plan], starts: list[float], ends: list[float], style: Style, end_of_media: float
+    plans: list[_CueText], starts: list[float], ends: list[float], style: Style, end_of_media: float
 ) -> None:
     """Give a cue that is chained to the next and still over ``max_cps`` some of the next cue's
     time, by showing the next cue up to ``max_lag`` after its first word (in place).
@@ -209,7 +209,7 @@ def _lag_fast_runs(
 
 
 def _lead_last_cue(
-    plans: list[_Plan], starts: list[float], ends: list[float], style: Style, end_of_media: float
+    plans: list[_CueText], starts: list[float], ends: list[float], style: Style, end_of_media: float
 ) -> None:
     """Give the last cue, which cannot run past the end of the media, the time it needs from before
     it, showing it up to ``max_lead`` before its first word (in place).
@@ -249,7 +249,7 @@ def _chained(starts: list[float], ends: list[float], k: int) -> bool:
 
 
 def _settle_ms(
-    plans: list[_Plan], starts: list[float], ends: list[float], style: Style, end_of_media: float
+    plans: list[_CueText], starts: list[float], ends: list[float], style: Style, end_of_media: float
 ) -> list[Cue]:
     """Round to whole milliseconds and enforce the hard timing rules on the rounded values, and no
     cue past the end of the media."""

@@ -35,8 +35,8 @@ from typing import Any
 
 from captioner.core.languages import parse_language
 from captioner.core.style import LIMITS, PRESETS, Style, get_style
-from captioner.output.atomic import real_path
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
+from captioner.paths import real_path
 
 if sys.version_info >= (3, 11):
     import tomllib

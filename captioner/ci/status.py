@@ -37,7 +37,8 @@ from captioner.ci.lockfile import Lock, LockError, read_lock
 from captioner.errors import CaptionerError
 from captioner.media.hashing import HASH_SCHEME, audio_hash, file_sha256
 from captioner.media.probe import is_media_file
-from captioner.output.atomic import atomic_write_text, cache_dir, symlink_loop
+from captioner.output.atomic import atomic_write_text
+from captioner.paths import cache_dir, symlink_loop
 
 OK = "ok"
 MISSING = "missing"

@@ -33,9 +33,13 @@ from captioner.ci.status import (
 )
 from captioner.errors import CaptionerError
 from captioner.media.hashing import file_sha256
+from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
-from captioner.run.scheduler import FileResult, Job, LazyBackend, NullReporter, Reporter, Settings, run
-from captioner.transcribe.base import TranscribeOptions
+from captioner.run.jobs import FileResult, Job
+from captioner.run.reporter import NullReporter, Reporter
+from captioner.run.scheduler import run
+from captioner.run.settings import Settings
+from captioner.transcription.base import TranscribeOptions
 
 REGENERATE = frozenset({MISSING, STALE, SETTINGS_CHANGED})
 
@@ -72,7 +76,7 @@ class _LockingReporter:
         self._inner.finish_file(result)
 
 
-def plan_sync(
+def triage(
     report: Report, *, force: bool = False, adopt: bool = False, prune: bool = False
 ) -> tuple[list[FileStatus], list[FileStatus], list[FileStatus], list[tuple[str, str]]]:
     """Split a check's statuses into (to caption, to adopt, to prune, left alone with a reason)."""
@@ -125,7 +129,7 @@ def sync(
     root, config = scanner.root, scanner.config
     lock = scanner.read_lock()
     report = scanner.scan(scope, shard, lock=lock)
-    todo, adopt_list, prune_list, left = plan_sync(report, force=force, adopt=adopt, prune=prune)
+    todo, adopt_list, prune_list, left = triage(report, force=force, adopt=adopt, prune=prune)
     result = SyncResult(left=left)
 
     def entry_for(rel: str, audio: str, formats: Iterable[str]) -> LockEntry:

@@ -172,6 +172,15 @@ class Transcript:
     def from_json(cls, text: str) -> Transcript:
         return cls.from_dict(json.loads(text))
 
+    @classmethod
+    def from_whisper_json(cls, data: str | bytes | dict[str, Any]) -> Transcript:
+        """A transcript made by another Whisper tool: OpenAI's or aiXplain's verbose JSON,
+        openai-whisper's or stable-ts's ``json`` output, whisper.cpp's ``-oj``/``-ojf`` (see
+        :mod:`captioner.core.whisper_formats`)."""
+        from captioner.core.whisper_formats import from_whisper_json
+
+        return from_whisper_json(data)
+
 
 def _opt_float(value: Any) -> float | None:
     return None if value is None else float(value)

@@ -13,18 +13,18 @@ from captioner.ci.config import BEAM_SIZE, TASK, Config
 from captioner.ci.status import Scanner, caption_paths
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
+from captioner.refine.refine import refine
 from captioner.run.cache import TranscriptCache, cache_key
-from captioner.run.scheduler import Settings, refine
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.base import TranscribeOptions
 
 
 def backend_identity(config: Config) -> dict[str, str]:
     """The cache identity of the tree's backend and model (no model is loaded)."""
     if config.backend == "aixplain":
-        from captioner.transcribe.aixplain.backend import aixplain_identity
+        from captioner.transcription.aixplain.backend import aixplain_identity
 
         return aixplain_identity(None if config.model == "base" else config.model)
-    from captioner.transcribe.local.engine import local_identity
+    from captioner.transcription.local.engine import local_identity
 
     return local_identity(config.model)
 
@@ -83,5 +83,5 @@ class Transcripts:
             options = TranscribeOptions(language=language, task=TASK, beam_size=BEAM_SIZE)
             cached = self.cache.get(cache_key(audio, 0, identity, options))
             if cached is not None:
-                return refine(cached, None, Settings())
+                return refine(cached)
         return None

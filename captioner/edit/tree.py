@@ -20,7 +20,8 @@ from pathlib import Path
 from captioner.ci.config import settings_digest
 from captioner.ci.status import ORPHAN, Scanner
 from captioner.errors import CaptionerError
-from captioner.output.atomic import atomic_write_text, cache_dir
+from captioner.output.atomic import atomic_write_text
+from captioner.paths import cache_dir
 
 SUMMARY_VERSION = 1
 Summarise = Callable[[str], dict]

@@ -9,16 +9,17 @@ times.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from captioner import interrupt
 from captioner.core.transcript import Transcript, Word
+from captioner.media.audio import SAMPLE_RATE
+from captioner.media.pieces import cut_into_pieces
 
 SpeechRegions = list[tuple[float, float]]
-SAMPLE_RATE = 16_000
 
 
 def detect_speech(
@@ -193,3 +194,23 @@ def _region_of(t: float, speech: Sequence[tuple[float, float]]) -> tuple[float, 
         if region[0] <= t <= region[1]:
             return region
     return None
+
+
+VAD_PIECE_SECONDS = 60.0
+
+
+def speech_regions(
+    audio: np.ndarray,
+    piece_seconds: float = VAD_PIECE_SECONDS,
+    detect: Callable[[np.ndarray], list[tuple[float, float]]] | None = None,
+) -> list[tuple[float, float]]:
+    """The VAD's regions in ``audio`` (``detect``: :func:`captioner.refine.speech.detect_speech` by
+    default), found in pieces of at most ``piece_seconds`` cut at the quietest spots: the Silero
+    model runs a whole input (up to 5 min) as one batch, 240 MB."""
+    if detect is None:
+        detect = detect_speech
+
+    regions: list[tuple[float, float]] = []
+    for chunk in cut_into_pieces(audio, piece_seconds):
+        regions.extend((a + chunk.offset, b + chunk.offset) for a, b in detect(audio[chunk.start : chunk.end]))
+    return regions

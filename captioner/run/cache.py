@@ -22,12 +22,13 @@ from typing import Any
 from captioner.core.transcript import Transcript
 from captioner.core.transcript_check import transcript_problem
 from captioner.errors import OutputError
-from captioner.output.atomic import atomic_write_text, cache_dir
-from captioner.transcribe.base import TranscribeOptions
+from captioner.output.atomic import atomic_write_text
+from captioner.paths import cache_dir
+from captioner.transcription.base import TranscribeOptions
 
 # Raised when transcripts made before would differ from what the current code makes from the same
 # media (2: audio decoded as 16-bit samples, like Whisper's own loaders; the batched pipeline above 2 min;
-# 3: every window's language detected, see captioner.transcribe.local.language_gate).
+# 3: every window's language detected, see captioner.transcription.local.language_gate).
 CACHE_VERSION = 3
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from captioner.errors import MediaError, OutputError
-from captioner.media.probe import ffmpeg_exe, ffmpeg_path, probe
+from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path
+from captioner.media.probe import probe
 from captioner.video.mux import _check_copy, require_cues, require_video, write_atomically
 
 DEFAULT_FONT = "Noto Sans"
@@ -191,7 +192,7 @@ def burn(
 
     def command(tmp: Path) -> list[str]:
         return [
-            ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "warning", "-y", "-i", ffmpeg_path(video),
+            *ffmpeg_command(verbosity="warning"), "-y", "-i", ffmpeg_path(video),
             "-map", "0", "-c", "copy", "-map_metadata", "0", "-map_chapters", "0",
             "-filter:v:0", vf, "-c:v:0", "libx264", "-crf", str(options.crf), "-preset", options.preset,
             ffmpeg_path(tmp),

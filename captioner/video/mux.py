@@ -25,8 +25,8 @@ from pathlib import Path
 import av
 
 from captioner.errors import CaptionerError, MediaError, OutputError
-from captioner.media.ffmpeg import popen
-from captioner.media.probe import MediaInfo, StreamInfo, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, probe
+from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path, last_ffmpeg_line, popen
+from captioner.media.probe import MediaInfo, StreamInfo, probe
 from captioner.output.atomic import temp_affixes
 
 # ISO 639-1 (as Whisper reports languages) -> ISO 639-2/B, the three-letter tag Matroska and
@@ -206,7 +206,7 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
     mp4_like = container in _MP4_LIKE
 
     def command(tmp: Path) -> list[str]:
-        cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", ffmpeg_path(video)]
+        cmd = [*ffmpeg_command(), "-y", "-i", ffmpeg_path(video)]
         for track in tracks:
             cmd += ["-i", ffmpeg_path(track.path)]
         cmd += ["-map", "0"]
@@ -337,7 +337,7 @@ def write_atomically(
 
 
 # The temp files are named ``.<stem>.<random>.<host>-<pid>.part<ext>`` (the stem cut so that the
-# name is no longer than the output's, see fsutil.temp_affixes): the host and pid of the run
+# name is no longer than the output's, see output.atomic.temp_affixes): the host and pid of the run
 # writing it, so that a later run can tell one whose run was killed (kill -9, a power cut) from one
 # a live run is still writing, and never touches a file it did not make.
 _PART_NAME = re.compile(r"\.(?P<head>.*)\.[a-z0-9_]{8}\.(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)\.part\.[^.]+")

@@ -6,7 +6,7 @@ run the model on the link with ``includeRawData`` (sync or async answer: the SDK
 it, retries included, within ``timeout`` seconds a piece; normalise the verbose ``rawData`` and
 merge the pieces back onto one time line.
 
-Failures are classified (see :mod:`captioner.transcribe.aixplain.errors`): a bad key is never
+Failures are classified (see :mod:`captioner.transcription.aixplain.errors`): a bad key is never
 retried, rate limits wait (honouring ``Retry-After``) and resubmit, platform trouble is retried
 with backoff, an audio link the service cannot fetch is uploaded once more, a failed run reports
 the provider's words.  Each ends as a one-line :class:`BackendError`; the API key never appears in
@@ -33,12 +33,13 @@ import requests
 from captioner import interrupt
 from captioner.core.transcript import Transcript
 from captioner.errors import BackendError
-from captioner.media.probe import SAMPLE_RATE
-from captioner.transcribe.aixplain import sdk
-from captioner.transcribe.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
-from captioner.transcribe.base import ProgressCallback, TranscribeOptions
-from captioner.transcribe.chunking import EXTENSIONS, Chunk, encode, max_chunk_seconds, plan_chunks
-from captioner.transcribe.whisper_json import ResponseShapeError, merge, parse_verbose
+from captioner.media.audio import SAMPLE_RATE
+from captioner.media.pieces import Chunk, cut_into_pieces
+from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, sdk
+from captioner.transcription.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
+from captioner.transcription.base import ProgressCallback, TranscribeOptions
+from captioner.transcription.chunking import EXTENSIONS, encode, max_chunk_seconds
+from captioner.transcription.whisper_json import ResponseShapeError, merge, parse_verbose
 
 log = logging.getLogger("captioner.aixplain")
 
@@ -143,8 +144,8 @@ class AixplainBackend:
         api_key: str | None = None,
         api_key_file: str | os.PathLike[str] | None = None,
         model_id: str | None = None,
-        timeout: float = 600.0,
-        jobs: int = 2,
+        timeout: float = DEFAULT_TIMEOUT,
+        jobs: int = DEFAULT_JOBS,
         audio_format: str = "flac",
         max_chunk_bytes: int = DEFAULT_CHUNK_BYTES,
         chunk_seconds: float | None = None,
@@ -380,7 +381,7 @@ class AixplainBackend:
                 "aiXplain's Whisper model only transcribes; drop --task translate or use the local backend"
             )
         duration = len(audio) / SAMPLE_RATE
-        chunks = plan_chunks(audio, self.chunk_seconds)
+        chunks = cut_into_pieces(audio, self.chunk_seconds)
         done = [0.0]
         totals = {"credits": 0.0, "run_time": 0.0}
         request_ids: list[str] = []

@@ -26,7 +26,8 @@ from pathlib import Path
 
 from captioner.errors import ModelError, OutputError
 from captioner.media.hashing import file_sha256
-from captioner.output.atomic import atomic_writer, cache_dir
+from captioner.output.atomic import atomic_writer
+from captioner.paths import cache_dir
 
 EMBEDDED_MODEL = "base"
 EMBEDDED_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"

@@ -27,9 +27,10 @@ def edit_command(paths: tuple[Path, ...], root: Path | None, port: int, no_brows
     the index as for check.  The server listens on 127.0.0.1 only; the first line printed is the
     address to open, with its access token.  Ctrl-C stops it.
     """
-    from captioner.cli.main import OneLineError, _open_tree
+    from captioner.cli.ci import open_tree
+    from captioner.cli.policy import OneLineError
 
-    scanner, scope = _open_tree(paths, root, {}, no_cache=False)
+    scanner, scope = open_tree(paths, root, {}, no_cache=False)
     from captioner.edit.studio import Studio
 
     studio = Studio(scanner, scope)

@@ -14,14 +14,14 @@ import numpy as np
 from captioner import interrupt
 from captioner.core.transcript import Segment, Transcript, Word
 from captioner.errors import BackendError, ModelError
-from captioner.media.probe import SAMPLE_RATE
-from captioner.refine.speech import SpeechRegions, find_holes, sounding_clips
-from captioner.transcribe.base import ProgressCallback, TranscribeOptions
-from captioner.transcribe.chunking import plan_chunks, speech_regions
-from captioner.transcribe.local.model_files import EMBEDDED_MODEL, resolve_model
+from captioner.media.audio import SAMPLE_RATE
+from captioner.media.pieces import cut_into_pieces
+from captioner.refine.speech import SpeechRegions, find_holes, sounding_clips, speech_regions
+from captioner.transcription.base import ProgressCallback, TranscribeOptions
+from captioner.transcription.local.model_files import EMBEDDED_MODEL, resolve_model
 
 if TYPE_CHECKING:
-    from captioner.transcribe.local.whisper_model import ReusingWhisperModel
+    from captioner.transcription.local.whisper_model import ReusingWhisperModel
 
 DEFAULT_COMPUTE_TYPE = "int8"
 
@@ -72,7 +72,7 @@ def load_whisper(model_ref: str, device: str, compute_type: str, threads: int, w
 
     ``workers``: calls CTranslate2 runs at once (from as many threads), each on ``threads``.
     Loaded through :func:`captioner.interrupt.call`: a Ctrl-C during the load takes effect at once."""
-    from captioner.transcribe.local.whisper_model import ReusingWhisperModel
+    from captioner.transcription.local.whisper_model import ReusingWhisperModel
 
     return interrupt.call(
         ReusingWhisperModel,
@@ -141,7 +141,7 @@ class LocalBackend:
         language = options.language
         detected: tuple[str, float] | None = None
         prompt: str | list[int] | None = options.initial_prompt
-        chunks = plan_chunks(audio, self.piece_seconds)
+        chunks = cut_into_pieces(audio, self.piece_seconds)
         gate = self._model.language_gate
         gate.begin(options.language)
         silence = 0.0
@@ -244,7 +244,7 @@ class LocalBackend:
 
             # Windows cut at the quietest spot before each 30 s mark (the whole audio, no VAD), each
             # decoded on its own, BATCH_SIZE at a time; one segment a window, timed by its words.
-            clips = [{"start": c.start / SAMPLE_RATE, "end": c.end / SAMPLE_RATE} for c in plan_chunks(audio, 30.0)]
+            clips = [{"start": c.start / SAMPLE_RATE, "end": c.end / SAMPLE_RATE} for c in cut_into_pieces(audio, 30.0)]
             if sound is not None:
                 clips = [c for c in clips if any(a < c["end"] and b > c["start"] for a, b in sound)]
                 sound = sound if clips else []

@@ -25,13 +25,13 @@ import numpy as np
 from faster_whisper import WhisperModel
 
 from captioner.interrupt import NativeCalls
-from captioner.transcribe.local.language_gate import LanguageGate
+from captioner.transcription.local.language_gate import LanguageGate
 
 
 class ReusingWhisperModel(WhisperModel):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # see captioner.transcribe.local.language_gate and captioner.interrupt
+        # see captioner.transcription.local.language_gate and captioner.interrupt
         self.model = self.language_gate = LanguageGate(NativeCalls(self.model))
         self._local = threading.local()  # the calling thread's memo: (key, encoder output)
         self._count_lock = threading.Lock()

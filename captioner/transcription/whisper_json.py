@@ -9,6 +9,7 @@ from typing import Any
 
 from captioner.core.languages import to_code
 from captioner.core.transcript import Segment, Transcript, Word
+from captioner.core.whisper_formats import spaced_word
 
 
 class ResponseShapeError(ValueError):
@@ -34,14 +35,9 @@ def parse_verbose(raw: Any, fallback_language: str | None = None) -> Transcript:
     segments = [replace(s, id=i) for i, s in enumerate(transcript.segments)]
     words = transcript.words
     if words is not None:
-        words = [replace(w, word=_with_space(w.word)) for w in words]
+        words = [replace(w, word=spaced_word(w.word)) for w in words]
     duration = transcript.duration or (segments[-1].end if segments else 0.0)
     return replace(transcript, segments=segments, words=words, duration=duration, meta={})
-
-
-def _with_space(word: str) -> str:
-    """Whisper's convention (and faster-whisper's): a word carries its leading space."""
-    return word if word.startswith(" ") or not word else " " + word
 
 
 def shift(transcript: Transcript, offset: float) -> Transcript:

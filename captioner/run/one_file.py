@@ -1,0 +1,112 @@
+"""One file through the stages: its audio (or cached transcript) in, its caption files out."""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import Future
+from pathlib import Path
+
+import numpy as np
+
+from captioner.core.transcript import Transcript
+from captioner.errors import CaptionerError
+from captioner.refine.refine import has_words, refine
+from captioner.refine.speech import detect_utterances, speech_regions
+from captioner.run.backend import LazyBackend
+from captioner.run.cache import TranscriptCache
+from captioner.run.jobs import FileResult, Job
+from captioner.run.outputs import format_outputs
+from captioner.run.prepare import Prepared
+from captioner.run.reporter import Reporter
+from captioner.run.settings import Settings
+
+
+def run_one(
+    job: Job,
+    pending: list[str],
+    prepared: Future[Prepared],
+    backend: LazyBackend,
+    settings: Settings,
+    reporter: Reporter,
+    cache: TranscriptCache | None,
+) -> FileResult:
+    started = time.monotonic()
+    kept = [p for f, p in job.outputs.items() if f not in pending]
+
+    def failed(exc: CaptionerError) -> FileResult:
+        return FileResult(media=job.media, status="failed", kept=kept, error=exc.with_path(str(job.media)))
+
+    try:
+        data = prepared.result()
+    except CaptionerError as exc:
+        return failed(exc)
+    except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
+        return failed(internal_error(exc))
+    transcript = data.transcript
+    if transcript is None:
+        engine = backend.get()  # a model or credential failure concerns the whole run: raised
+    try:
+        if transcript is None:
+            assert data.audio is not None
+            reporter.start_file(job.media, data.info.duration)
+            transcript = engine.transcribe(data.audio, settings.options, progress=reporter.advance)
+            reporter.advance(math.inf)  # done: the bar full, though the last words end before the media
+            store_regions(transcript, data.audio)
+            data.audio = None  # free the samples before formatting
+            if cache is not None and data.cache_key is not None:
+                cache.put(data.cache_key, transcript)  # a failure is one warning: the cache is only a saving
+        else:
+            reporter.info(job.media, "transcript from the cache (--no-cache transcribes again)")
+        transcript = refine(transcript, filters=settings.filters, retime_words=settings.retime)
+        if has_words(transcript):
+            describe_language(job.media, transcript, reporter)
+        else:
+            video = "; nothing to put into the video" if settings.attach else ""
+            reporter.info(job.media, f"no speech found; the caption files are empty{video}")
+        written = format_outputs(job, transcript, settings, pending, reporter)
+    except CaptionerError as exc:
+        return failed(exc)
+    except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
+        return failed(internal_error(exc))
+    return FileResult(
+        media=job.media,
+        status="done",
+        written=written,
+        kept=kept,
+        transcript=transcript,
+        from_cache=data.transcript is not None,
+        audio_seconds=transcript.duration,
+        wall_seconds=time.monotonic() - started,
+    )
+
+
+def internal_error(exc: Exception) -> CaptionerError:
+    error = CaptionerError(f"internal error: {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return error
+
+
+def store_regions(transcript: Transcript, audio: np.ndarray) -> None:
+    """Keep the VAD's speech and utterance regions with the transcript (and so in the cache), so
+    that filtering and retiming never need the audio again.  The local engine found the speech
+    regions already; other backends get them here."""
+
+    def rounded(regions: list[tuple[float, float]]) -> list[list[float]]:
+        return [[round(a, 3), round(b, 3)] for a, b in regions]
+
+    if transcript.meta.get("speech") is None:
+        transcript.meta["speech"] = rounded(speech_regions(audio))
+    transcript.meta["utterances"] = rounded(speech_regions(audio, detect=detect_utterances))
+
+
+def describe_language(media: Path, transcript: Transcript, reporter: Reporter) -> None:
+    probability = transcript.meta.get("language_probability")
+    if transcript.meta.get("language_forced"):
+        reporter.info(media, f"language: {transcript.language} (forced)")
+    elif probability is not None:
+        others = [code for code in transcript.meta.get("languages") or () if code != transcript.language]
+        heard = f"; also heard: {', '.join(others)}" if others else ""
+        reporter.info(media, f"detected language: {transcript.language} (probability {probability:.2f}){heard}")
+    else:
+        reporter.info(media, f"language: {transcript.language}")
