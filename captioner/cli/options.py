@@ -100,7 +100,8 @@ def parse_language_option(ctx: click.Context, param: click.Parameter, value: str
 def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None):
     if value is None:
         return None
-    from captioner.ci.config import ConfigError, Shard
+    from captioner.ci.config import ConfigError
+    from captioner.ci.shard import Shard
 
     try:
         return Shard.parse(value)
