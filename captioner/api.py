@@ -26,6 +26,7 @@ Ask not.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -53,6 +54,7 @@ from captioner.run.one_file import store_regions
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
 from captioner.transcription.base import Backend, TranscribeOptions
+from captioner.transcription.prompting import Vocabulary, check_prompt, hotwords, vocabulary_terms
 
 CaptionResult = FileResult
 """What :func:`caption` did with one media file: ``status`` (``done`` or ``skipped``), the files
@@ -60,6 +62,7 @@ CaptionResult = FileResult
 ``from_cache``."""
 
 BackendChoice = str | Backend | LazyBackend
+log = logging.getLogger("captioner")
 
 
 def caption(
@@ -74,13 +77,18 @@ def caption(
     model: str = "base",
     overwrite: bool = False,
     cache: bool = True,
+    prompt: str | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> CaptionResult:
     """Caption one media file: ``<stem>.srt`` and ``<stem>.vtt`` (or ``formats``) beside it, or in
     ``output_dir``, as ``captioner PATH`` does.
 
     Existing caption files are kept (the result's status is ``skipped``) unless ``overwrite``.
     ``backend`` is ``"local"`` (the embedded Whisper base, or ``model``), ``"aixplain"``, or a
-    backend object.  Raises :class:`CaptionerError` (one line naming the file) when it fails.
+    backend object.  ``prompt`` is Whisper's initial prompt and ``vocabulary`` names and terms it
+    should expect (a file, one a line, or a list), as ``--prompt`` and ``--vocabulary``: a
+    ValueError when Whisper cannot use them.  Raises :class:`CaptionerError` (one line naming the
+    file) when it fails.
     """
     (result,) = caption_all(
         [path],
@@ -93,6 +101,8 @@ def caption(
         model=model,
         overwrite=overwrite,
         cache=cache,
+        prompt=prompt,
+        vocabulary=vocabulary,
     )
     if result.status == "failed":
         assert result.error is not None
@@ -112,6 +122,8 @@ def caption_all(
     model: str = "base",
     overwrite: bool = False,
     cache: bool = True,
+    prompt: str | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[CaptionResult]:
     """Caption media files and folders (searched recursively) with one model load: a result per
     file, failures included (``status == "failed"``, ``error`` says why), so one bad file never
@@ -121,7 +133,7 @@ def caption_all(
         output_dir=None if output_dir is None else Path(output_dir),
         overwrite=overwrite,
         style=_style(style),
-        options=TranscribeOptions(language=language, task=task),
+        options=_options(language, task, prompt=prompt, vocabulary=vocabulary),
     )
     jobs, problems = make_jobs([Path(p) for p in paths], settings)
     if problems:
@@ -140,15 +152,19 @@ def transcribe(
     audio_stream: int = 0,
     keep_all: bool = False,
     cache: bool = True,
+    prompt: str | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> Transcript:
     """Transcribe a media file (or 16 kHz mono float32 samples) into the transcript captions are
     made from: invented text removed (unless ``keep_all``) and word times on the speech.
 
     A file's transcript is looked up in, and stored into, the transcript cache (unless
-    ``cache=False``), as the command line does.
+    ``cache=False``), as the command line does.  ``prompt`` and ``vocabulary`` as for :func:`caption`.
     """
-    options = TranscribeOptions(language=language, task=task, beam_size=beam_size)
     lazy = _backend(backend, model)
+    options, note = lazy.usable_options(_options(language, task, beam_size, prompt, vocabulary))
+    if note is not None:
+        log.warning("%s", note)
     if isinstance(source, np.ndarray):
         raw = lazy.get().transcribe(source, options)
         store_regions(raw, source)
@@ -190,6 +206,24 @@ def write(
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     atomic_write_text(target, render(cues, fmt, transcript=transcript, highlight_words=highlight_words))
     return target
+
+
+def _options(
+    language: str | None,
+    task: str,
+    beam_size: int = 5,
+    prompt: str | None = None,
+    vocabulary: Vocabulary | None = None,
+) -> TranscribeOptions:
+    """The decoding options, the prompt and vocabulary checked as the command line checks them."""
+    terms = () if vocabulary is None else vocabulary_terms(vocabulary)
+    return TranscribeOptions(
+        language=language,
+        task=task,
+        beam_size=beam_size,
+        initial_prompt=None if prompt is None else check_prompt(prompt),
+        hotwords=hotwords(terms) if terms else None,
+    )
 
 
 def _style(style: str | Style) -> Style:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from captioner.ci.config import BEAM_SIZE, TASK, Shard
+from captioner.ci.config import Shard
 from captioner.ci.lockfile import LockEntry, update_lock
 from captioner.ci.status import (
     EDITED,
@@ -39,7 +39,6 @@ from captioner.run.jobs import FileResult, Job
 from captioner.run.reporter import NullReporter, Reporter
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
-from captioner.transcription.base import TranscribeOptions
 
 REGENERATE = frozenset({MISSING, STALE, SETTINGS_CHANGED})
 
@@ -190,7 +189,7 @@ def sync(
                 formats=config.formats,
                 overwrite=True,
                 style=config.style,
-                options=TranscribeOptions(language=language, task=TASK, beam_size=BEAM_SIZE),
+                options=config.transcribe_options(language),
             )
             run(jobs, backend, settings, wrapped, cache)
     finally:

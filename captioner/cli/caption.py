@@ -16,6 +16,8 @@ from captioner.cli.options import (
     burn_options_from,
     parse_formats,
     parse_language_option,
+    parse_prompt,
+    parse_vocabulary,
     style_limit_options,
 )
 from captioner.cli.policy import EXIT_FAILED, configure_logging, require_aixplain, require_ffmpeg, run_to_the_end
@@ -28,6 +30,7 @@ from captioner.run.scheduler import run
 from captioner.run.settings import Settings
 from captioner.transcription.aixplain import DEFAULT_TIMEOUT
 from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.prompting import hotwords
 
 EXAMPLES = """\b
 Examples:
@@ -112,6 +115,19 @@ class MainCommand(click.Command):
 @click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True, help="Audio stream, 0-based.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
 @click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option(
+    "--prompt",
+    callback=parse_prompt,
+    metavar="TEXT",
+    help="Text Whisper reads as if it came just before the audio: names, spelling, punctuation style.",
+)
+@click.option(
+    "--vocabulary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=parse_vocabulary,
+    metavar="FILE",
+    help="Names and terms Whisper should expect, one a line (local engine; aiXplain ignores it).",
+)
 @click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
 @style_limit_options
 @click.option("--highlight-words", is_flag=True, help="Word timing tags in the VTT (karaoke style).")
@@ -191,13 +207,16 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
 
 
 def transcribe_options_from(opts: dict[str, Any]) -> TranscribeOptions:
-    """The decoding options (-l, --task, --beam-size, --vad): what keys the transcript cache."""
-    language = opts["language"]
+    """The decoding options (-l, --task, --beam-size, --vad, --prompt, --vocabulary): what keys the
+    transcript cache."""
+    language, vocabulary = opts["language"], opts["vocabulary"]
     return TranscribeOptions(
         language=None if language == "auto" else language,
         task=opts["task"],
         beam_size=opts["beam_size"],
         vad=opts["vad"],
+        initial_prompt=opts["prompt"],
+        hotwords=hotwords(vocabulary) if vocabulary else None,
     )
 
 
