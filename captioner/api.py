@@ -50,7 +50,7 @@ from captioner.refine.refine import refine
 from captioner.run.backend import LazyBackend, make_backend
 from captioner.run.cache import TranscriptCache, cache_key
 from captioner.run.jobs import FileResult, make_jobs
-from captioner.run.one_file import store_regions
+from captioner.run.regions import store_regions
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
 from captioner.transcription.base import Backend, TranscribeOptions

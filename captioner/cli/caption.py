@@ -17,10 +17,12 @@ from captioner.cli.options import (
     parse_formats,
     parse_language_option,
     parse_prompt,
+    parse_speaker_names,
     parse_vocabulary,
     style_limit_options,
 )
 from captioner.cli.policy import EXIT_FAILED, configure_logging, require_aixplain, require_ffmpeg, run_to_the_end
+from captioner.core.speakers import SPEAKER_MODES
 from captioner.core.style import LIMITS, PRESETS, get_style
 from captioner.refine.hallucination import FilterSettings
 from captioner.run.backend import LazyBackend, make_backend
@@ -137,6 +139,20 @@ class MainCommand(click.Command):
 @click.option("--burn", is_flag=True, help="Also write VIDEO.burned.EXT with the captions drawn into the picture.")
 @click.option("--in-place", is_flag=True, help="With --mux or --burn: replace the original video instead.")
 @burn_look_options
+@click.option(
+    "--speakers",
+    type=click.Choice(SPEAKER_MODES),
+    default="mix",
+    show_default=True,
+    help="channels: each channel (an interview recorded a speaker a channel) transcribed on its own, "
+    "the cues labelled with the speaker; channels carrying the same sound are transcribed once.",
+)
+@click.option(
+    "--speaker-names",
+    callback=parse_speaker_names,
+    metavar="A,B",
+    help="The speakers' names in channel order, for --speakers channels.  [default: Speaker 1, Speaker 2, ...]",
+)
 @click.option("--vad", is_flag=True, help="Decode only what the voice activity detector calls speech (faster).")
 @click.option("--keep-all", is_flag=True, help="Keep every decoded word (no hallucination filters).")
 @click.option("--review", is_flag=True, help="Also write STEM.review.txt listing doubtful cues (a warning).")
@@ -182,6 +198,8 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         raise click.UsageError("--in-place goes with --mux or --burn")
     if (mux or burn) and not {"srt", "vtt"} & set(formats):
         raise click.UsageError("--mux and --burn need srt or vtt among the formats (-f)")
+    if opts["speaker_names"] and opts["speakers"] != "channels":
+        raise click.UsageError("--speaker-names goes with --speakers channels")
     try:
         style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in LIMITS})
     except ValueError as exc:  # min_duration above max_duration
@@ -203,6 +221,8 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
             if opts["review"]
             else None
         ),
+        speakers=opts["speakers"],
+        speaker_names=opts["speaker_names"],
     )
 
 

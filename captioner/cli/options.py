@@ -121,6 +121,18 @@ def parse_vocabulary(ctx: click.Context, param: click.Parameter, value: Path | N
         raise click.BadParameter(str(exc)) from None
 
 
+def parse_speaker_names(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    """--speaker-names A,B: the names, checked (see captioner.core.speakers.check_names)."""
+    if value is None:
+        return ()
+    from captioner.core.speakers import check_names
+
+    try:
+        return check_names(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None):
     if value is None:
         return None

@@ -2,6 +2,12 @@
 
 SRT is composed by the ``srt`` library and WebVTT by ``webvtt-py``, so both files are what those
 libraries (and the players that follow the same specs) read back.
+
+Speakers (cues with ``voices``): WebVTT marks each line's speaker with a ``<v Name>`` voice span
+and colours the voices in the BBC's order (white, yellow, cyan, green) through a ``STYLE`` block
+(players that ignore it show plain text); SRT and text, which have no voice markup, put the
+speaker's name before the first line of each turn (``Name: ...``).  Dialogue dashes are part of
+the lines in every format.
 """
 
 from __future__ import annotations
@@ -26,7 +32,21 @@ def _clean_line(line: str) -> str:
 
 
 def _cue_lines(cue: Cue) -> list[str]:
-    return [ln for ln in (_clean_line(x) for x in cue.lines) if ln]
+    return [ln for ln, _ in _voiced_lines(cue)]
+
+
+def _voiced_lines(cue: Cue) -> list[tuple[str, str | None]]:
+    """The cue's non-empty lines, each with its speaker (None when the cue has no voices)."""
+    voices: tuple[str | None, ...] = cue.voices if len(cue.voices) == len(cue.lines) else (None,) * len(cue.lines)
+    return [(ln, v) for ln, v in ((_clean_line(x), v) for x, v in zip(cue.lines, voices, strict=True)) if ln]
+
+
+def _labelled_lines(cue: Cue) -> list[str]:
+    """The lines as formats without voice markup show them: the turn's first with its label."""
+    lines = _cue_lines(cue)
+    if cue.label and lines:
+        lines[0] = f"{_clean_line(cue.label)}: {lines[0]}"
+    return lines
 
 
 def _ms(seconds: float) -> timedelta:
@@ -35,7 +55,7 @@ def _ms(seconds: float) -> timedelta:
 
 def render_srt(cues: Sequence[Cue]) -> str:
     subtitles = [
-        srt.Subtitle(index=i, start=_ms(c.start), end=_ms(c.end), content="\n".join(_cue_lines(c)))
+        srt.Subtitle(index=i, start=_ms(c.start), end=_ms(c.end), content="\n".join(_labelled_lines(c)))
         for i, c in enumerate((c for c in cues if _cue_lines(c)), start=1)
     ]
     return srt.compose(subtitles, reindex=False)
@@ -49,6 +69,10 @@ def vtt_timestamp(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}.{ms:03d}"
 
 
+# The BBC's speaker colours after the default white, in order (BBC Subtitle Guidelines, section 7).
+VOICE_COLOURS = ("#FFFF00", "#00FFFF", "#00FF00")
+
+
 def render_vtt(cues: Sequence[Cue], *, highlight_words: bool = False) -> str:
     captions = []
     for cue in cues:
@@ -56,14 +80,43 @@ def render_vtt(cues: Sequence[Cue], *, highlight_words: bool = False) -> str:
         if not lines:
             continue
         if highlight_words and cue.words:
-            captions.extend(_highlighted(cue, lines))
+            captions.append(_highlighted(cue, lines))
             continue
-        text = "\n".join(html.escape(ln, quote=False) for ln in lines)
+        text = _with_voices(cue, [html.escape(ln, quote=False) for ln in lines])
         captions.append(webvtt.Caption(start=vtt_timestamp(cue.start), end=vtt_timestamp(cue.end), text=text))
-    return webvtt.WebVTT(captions=captions).content
+    return webvtt.WebVTT(captions=captions, styles=_voice_styles(cues)).content
 
 
-def _highlighted(cue: Cue, lines: list[str]) -> list[webvtt.Caption]:
+def _voice(name: str) -> str:
+    return html.escape(" ".join(name.split()), quote=False)
+
+
+def _with_voices(cue: Cue, texts: list[str]) -> str:
+    """The cue's (escaped) line texts joined, in ``<v Name>`` spans when it has voices: one around
+    the cue for one speaker, one a line for a dialogue cue."""
+    voices = [v for _, v in _voiced_lines(cue)]
+    if not any(voices):
+        return "\n".join(texts)
+    if len(set(voices)) == 1:
+        return f"<v {_voice(str(voices[0]))}>" + "\n".join(texts) + "</v>"
+    return "\n".join(f"<v {_voice(v)}>{t}</v>" if v else t for t, v in zip(texts, voices, strict=True))
+
+
+def _voice_styles(cues: Sequence[Cue]) -> list[webvtt.Style]:
+    """A STYLE block colouring the second, third and fourth voices (in order of appearance)."""
+    order: list[str] = []
+    for cue in cues:
+        order.extend(v for v in cue.voices if v not in order)
+    if len(order) < 2:
+        return []
+    rules = [
+        f'::cue(v[voice="{_voice(name).replace(chr(34), "&quot;")}"]) {{ color: {colour}; }}'
+        for name, colour in zip(order[1:], VOICE_COLOURS, strict=False)
+    ]
+    return [webvtt.Style(rules)]
+
+
+def _highlighted(cue: Cue, lines: list[str]) -> webvtt.Caption:
     """Karaoke-style VTT: the cue's text inline with ``<HH:MM:SS.mmm>`` timestamp tags.
 
     Inline timestamps are the WebVTT way to show word timing: players that support them
@@ -92,7 +145,8 @@ def _highlighted(cue: Cue, lines: list[str]) -> list[webvtt.Caption]:
         if rest:
             parts.append(html.escape(rest, quote=False))
         out_lines.append("".join(parts))
-    return [webvtt.Caption(start=vtt_timestamp(cue.start), end=vtt_timestamp(cue.end), text="\n".join(out_lines))]
+    text = _with_voices(cue, out_lines)
+    return webvtt.Caption(start=vtt_timestamp(cue.start), end=vtt_timestamp(cue.end), text=text)
 
 
 def render_json(transcript: Transcript) -> str:
@@ -101,7 +155,7 @@ def render_json(transcript: Transcript) -> str:
 
 def render_txt(cues: Sequence[Cue]) -> str:
     """The captions' text, one cue per line."""
-    lines = [" ".join(_cue_lines(c)) for c in cues]
+    lines = [" ".join(_labelled_lines(c)) for c in cues]
     return "".join(f"{ln}\n" for ln in lines if ln)
 
 
