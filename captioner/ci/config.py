@@ -14,6 +14,8 @@ exist).  Keys, all optional::
     model = "base"
     prompt = "A talk on CTranslate2."   # Whisper's initial prompt
     vocabulary = "names.txt"           # names and terms, one a line (a file inside the tree)
+    speakers = "channels"              # "mix" (default) or "channels": a speaker a channel
+    speaker_names = ["Ann", "Bob"]     # with speakers = "channels", in channel order
     lock = "captions.lock"             # the lock file's name at the root
 
 Globs use ``/`` separators: ``*`` and ``?`` stay within one folder, ``**`` spans folders
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from captioner.core.languages import parse_language
+from captioner.core.speakers import SPEAKER_MODES, check_names
 from captioner.core.style import LIMITS, PRESETS, Style, get_style
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
 from captioner.paths import real_path
@@ -54,7 +57,7 @@ BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
 STYLE_FIELDS = tuple(LIMITS)
 _KEYS = {
     "include", "exclude", "formats", "language", "languages", "style", "backend", "model", "prompt", "vocabulary",
-    "lock",
+    "speakers", "speaker_names", "lock",
 }  # fmt: skip
 BACKENDS = ("local", "aixplain")
 # Decoding options sync uses; they shape the words, so they are part of the settings hash.
@@ -193,6 +196,8 @@ class Config:
     model: str = "base"
     prompt: str | None = None
     vocabulary: tuple[str, ...] = ()  # the terms of the vocabulary file
+    speakers: str = "mix"
+    speaker_names: tuple[str, ...] = ()
     lock: str = DEFAULT_LOCK
     source: str | None = None  # where the configuration was read from, for messages
 
@@ -238,6 +243,9 @@ class Config:
             settings["prompt"] = self.prompt
         if self.vocabulary:
             settings["vocabulary"] = list(self.vocabulary)  # the terms: editing the file makes captions stale
+        if self.speakers != "mix":
+            settings["speakers"] = self.speakers
+            settings["speaker_names"] = list(self.speaker_names)
         return settings
 
     def settings_hash(self, relpath: str) -> str:
@@ -254,7 +262,7 @@ class Config:
         style = self.preset + (f"({', '.join(changed)})" if changed else "")
         extra = (" prompt" if self.prompt is not None else "") + (
             f" vocabulary={len(self.vocabulary)}" if self.vocabulary else ""
-        )
+        ) + (f" speakers={self.speakers}" if self.speakers != "mix" else "")
         return (
             f"{self.backend}/{self.model} language={self.language_for(relpath) or 'auto'} "
             f"style={style} formats={','.join(sorted(self.formats))}{extra}"
@@ -379,6 +387,21 @@ def _vocabulary(root: Path, value: Any) -> tuple[str, ...]:
         raise ConfigError(f"vocabulary {exc}") from None
 
 
+def _speakers(value: Any, names: Any) -> tuple[str, tuple[str, ...]]:
+    if value not in SPEAKER_MODES:
+        raise ConfigError(f"speakers must be one of {', '.join(SPEAKER_MODES)}")
+    if names is None:
+        return value, ()
+    if value != "channels":
+        raise ConfigError('speaker_names go with speakers = "channels"')
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ConfigError("speaker_names must be a list of names")
+    try:
+        return value, check_names(names)
+    except ValueError as exc:
+        raise ConfigError(f"speaker_names: {exc}") from None
+
+
 def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
     """The root's configuration with the command line's ``overrides`` applied.
 
@@ -421,6 +444,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         model = str(cli.get("model", table.get("model", "base")))
         prompt = _prompt(table["prompt"]) if "prompt" in table else None
         vocabulary = _vocabulary(root, table["vocabulary"]) if "vocabulary" in table else ()
+        speakers, speaker_names = _speakers(table.get("speakers", "mix"), table.get("speaker_names"))
         lock = table.get("lock", DEFAULT_LOCK)
         why = outside_tree(root, lock) if isinstance(lock, str) else "not a string"
         if why:
@@ -439,6 +463,8 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         model=model,
         prompt=prompt,
         vocabulary=vocabulary,
+        speakers=speakers,
+        speaker_names=speaker_names,
         lock=lock,
         source=source,
     )

@@ -190,6 +190,8 @@ def sync(
                 overwrite=True,
                 style=config.style,
                 options=config.transcribe_options(language),
+                speakers=config.speakers,
+                speaker_names=config.speaker_names,
             )
             run(jobs, backend, settings, wrapped, cache)
     finally:

@@ -80,7 +80,7 @@ class Transcripts:
         languages = dict.fromkeys([config.language_for(rel), None])  # the tree's, then detected
         for language in languages:
             options = config.transcribe_options(language)
-            cached = self.cache.get(cache_key(audio, 0, identity, options))
+            cached = self.cache.get(cache_key(audio, 0, identity, options, config.speakers))
             if cached is not None:
                 return refine(cached)
         return None

@@ -164,7 +164,7 @@ def analyse_channels(info: MediaInfo, audio_stream: int = 0) -> ChannelReport:
         raise MediaError(f"ffmpeg could not decode the audio: {last_ffmpeg_line(b''.join(errors))}", str(info.path))
     pairs, power, count = totals
     sounding = [count > 0 and p / count > _SILENT_POWER for p in power]
-    correlation = {pair: (v / w if w > 0 else 0.0) for pair, (v, w) in pairs.items()}
+    correlation = {pair: float(v / w) if w > 0 else 0.0 for pair, (v, w) in pairs.items()}
     return ChannelReport(
         channels=channels,
         groups=tuple(_groups(channels, sounding, correlation)),
