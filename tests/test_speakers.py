@@ -4,6 +4,7 @@ the notes, the cache, the configuration."""
 from __future__ import annotations
 
 import json
+import shutil
 import wave
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from conftest import SAMPLES, run_ffmpeg, wer
 
 import captioner
 from captioner.ci.config import ConfigError, load_config
+from captioner.ci.lockfile import read_lock
 from captioner.cli.main import main
 from captioner.core.transcript import load_schema
 from captioner.media.audio import extract_audio
@@ -140,3 +142,19 @@ def test_the_config_takes_speakers_into_the_settings_hash(tmp_path: Path) -> Non
         (tmp_path / "captioner.toml").write_text(text + "\n", "utf-8")
         with pytest.raises(ConfigError, match=message):
             load_config(tmp_path)
+
+
+def test_sync_captions_a_tree_by_channel_and_locks_it(cli, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    shutil.copyfile(SAMPLES / STEREO, root / "interview.flac")
+    names = 'speakers = "channels"\nspeaker_names = ["Anna", "Kenji"]\nformats = ["vtt"]\n'
+    (root / "captioner.toml").write_text(names, "utf-8")
+    code, _, err = cli("sync", "--root", root, "-q")
+    assert code == 0, err
+    assert "speakers=channels" in read_lock(root / "captions.lock").entries["interview.flac"].summary
+    voices = {c.voice for c in webvtt.read(str(root / "interview.vtt")).captions}
+    assert voices == {"Anna", "Kenji"}
+    assert cli("check", "--root", root)[0] == 0
+    (root / "captioner.toml").write_text(names.replace("Kenji", "Ken"), "utf-8")
+    assert cli("check", "--root", root)[0] == 1  # other names: the captions are stale
