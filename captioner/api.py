@@ -26,6 +26,7 @@ Ask not.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -35,24 +36,25 @@ import numpy as np
 
 from captioner.captions.segmentation import segment
 from captioner.core.cues import Cue
+from captioner.core.speakers import SPEAKER_MODES, check_names
 from captioner.core.style import PRESETS, Style, get_style
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
-from captioner.media.audio import extract_audio
-from captioner.media.hashing import audio_hash
-from captioner.media.probe import probe, select_audio_stream
 from captioner.output.atomic import atomic_write_text
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
 from captioner.output.writers import render as _render
 from captioner.refine.hallucination import FilterSettings
 from captioner.refine.refine import refine
 from captioner.run.backend import LazyBackend, make_backend
-from captioner.run.cache import TranscriptCache, cache_key
-from captioner.run.jobs import FileResult, make_jobs
-from captioner.run.one_file import store_regions
+from captioner.run.cache import TranscriptCache
+from captioner.run.jobs import FileResult, Job, make_jobs
+from captioner.run.prepare import prepare
+from captioner.run.regions import store_regions
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
+from captioner.run.speakers import name_speakers, transcribe_prepared
 from captioner.transcription.base import Backend, TranscribeOptions
+from captioner.transcription.prompting import Vocabulary, check_prompt, hotwords, vocabulary_terms
 
 CaptionResult = FileResult
 """What :func:`caption` did with one media file: ``status`` (``done`` or ``skipped``), the files
@@ -60,6 +62,7 @@ CaptionResult = FileResult
 ``from_cache``."""
 
 BackendChoice = str | Backend | LazyBackend
+log = logging.getLogger("captioner")
 
 
 def caption(
@@ -74,13 +77,22 @@ def caption(
     model: str = "base",
     overwrite: bool = False,
     cache: bool = True,
+    prompt: str | None = None,
+    vocabulary: Vocabulary | None = None,
+    speakers: str = "mix",
+    speaker_names: Sequence[str] | str | None = None,
 ) -> CaptionResult:
     """Caption one media file: ``<stem>.srt`` and ``<stem>.vtt`` (or ``formats``) beside it, or in
     ``output_dir``, as ``captioner PATH`` does.
 
     Existing caption files are kept (the result's status is ``skipped``) unless ``overwrite``.
     ``backend`` is ``"local"`` (the embedded Whisper base, or ``model``), ``"aixplain"``, or a
-    backend object.  Raises :class:`CaptionerError` (one line naming the file) when it fails.
+    backend object.  ``prompt`` is Whisper's initial prompt and ``vocabulary`` names and terms it
+    should expect (a file, one a line, or a list), as ``--prompt`` and ``--vocabulary``: a
+    ValueError when Whisper cannot use them.  ``speakers="channels"`` transcribes each channel on
+    its own and labels the cues with the speakers (``speaker_names`` in channel order), as
+    ``--speakers channels``.  Raises :class:`CaptionerError` (one line naming the file) when it
+    fails.
     """
     (result,) = caption_all(
         [path],
@@ -93,6 +105,10 @@ def caption(
         model=model,
         overwrite=overwrite,
         cache=cache,
+        prompt=prompt,
+        vocabulary=vocabulary,
+        speakers=speakers,
+        speaker_names=speaker_names,
     )
     if result.status == "failed":
         assert result.error is not None
@@ -112,16 +128,23 @@ def caption_all(
     model: str = "base",
     overwrite: bool = False,
     cache: bool = True,
+    prompt: str | None = None,
+    vocabulary: Vocabulary | None = None,
+    speakers: str = "mix",
+    speaker_names: Sequence[str] | str | None = None,
 ) -> list[CaptionResult]:
     """Caption media files and folders (searched recursively) with one model load: a result per
     file, failures included (``status == "failed"``, ``error`` says why), so one bad file never
     stops the others.  Paths that name no media are raised as :class:`CaptionerError`."""
+    mode, names = _speakers(speakers, speaker_names)
     settings = Settings(
         formats=tuple(formats),
         output_dir=None if output_dir is None else Path(output_dir),
         overwrite=overwrite,
         style=_style(style),
-        options=TranscribeOptions(language=language, task=task),
+        options=_options(language, task, prompt=prompt, vocabulary=vocabulary),
+        speakers=mode,
+        speaker_names=names,
     )
     jobs, problems = make_jobs([Path(p) for p in paths], settings)
     if problems:
@@ -140,21 +163,30 @@ def transcribe(
     audio_stream: int = 0,
     keep_all: bool = False,
     cache: bool = True,
+    prompt: str | None = None,
+    vocabulary: Vocabulary | None = None,
+    speakers: str = "mix",
+    speaker_names: Sequence[str] | str | None = None,
 ) -> Transcript:
     """Transcribe a media file (or 16 kHz mono float32 samples) into the transcript captions are
     made from: invented text removed (unless ``keep_all``) and word times on the speech.
 
     A file's transcript is looked up in, and stored into, the transcript cache (unless
-    ``cache=False``), as the command line does.
+    ``cache=False``), as the command line does.  ``prompt``, ``vocabulary``, ``speakers`` and
+    ``speaker_names`` as for :func:`caption` (samples have one channel: no speakers to tell apart).
     """
-    options = TranscribeOptions(language=language, task=task, beam_size=beam_size)
+    mode, names = _speakers(speakers, speaker_names)
     lazy = _backend(backend, model)
+    options, note = lazy.usable_options(_options(language, task, beam_size, prompt, vocabulary))
+    if note is not None:
+        log.warning("%s", note)
+    settings = Settings(options=options, audio_stream=audio_stream, speakers=mode, speaker_names=names)
     if isinstance(source, np.ndarray):
         raw = lazy.get().transcribe(source, options)
         store_regions(raw, source)
     else:
-        raw = _transcribe_file(Path(source), options, lazy, audio_stream, TranscriptCache() if cache else None)
-    return refine(raw, filters=None if keep_all else FilterSettings())
+        raw = _transcribe_file(Path(source), settings, lazy, TranscriptCache() if cache else None)
+    return name_speakers(refine(raw, filters=None if keep_all else FilterSettings()), settings)
 
 
 def make_cues(transcript: Transcript, style: str | Style = "netflix") -> list[Cue]:
@@ -192,6 +224,24 @@ def write(
     return target
 
 
+def _options(
+    language: str | None,
+    task: str,
+    beam_size: int = 5,
+    prompt: str | None = None,
+    vocabulary: Vocabulary | None = None,
+) -> TranscribeOptions:
+    """The decoding options, the prompt and vocabulary checked as the command line checks them."""
+    terms = () if vocabulary is None else vocabulary_terms(vocabulary)
+    return TranscribeOptions(
+        language=language,
+        task=task,
+        beam_size=beam_size,
+        initial_prompt=None if prompt is None else check_prompt(prompt),
+        hotwords=hotwords(terms) if terms else None,
+    )
+
+
 def _style(style: str | Style) -> Style:
     return style if isinstance(style, Style) else get_style(style)
 
@@ -214,26 +264,30 @@ def _backend(choice: BackendChoice, model: str) -> LazyBackend:
         return _BACKENDS[key]
 
 
-def _transcribe_file(
-    path: Path, options: TranscribeOptions, lazy: LazyBackend, audio_stream: int, cache: TranscriptCache | None
-) -> Transcript:
-    info = probe(path)
-    select_audio_stream(info, audio_stream)
-    key = None
-    if cache is not None and lazy.identity is not None:
-        key = cache_key(audio_hash(path, audio_stream), audio_stream, lazy.identity, options)
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    audio = extract_audio(info, audio_stream)
+def _transcribe_file(path: Path, settings: Settings, lazy: LazyBackend, cache: TranscriptCache | None) -> Transcript:
+    """A media file's raw transcript, from the cache or transcribed (and then stored), as a run
+    makes it."""
+    data = prepare(Job(media=path, outputs={}), settings, lazy.identity, cache)
+    if data.transcript is not None:
+        return data.transcript
     try:
-        transcript = lazy.get().transcribe(audio, options)
+        transcript = transcribe_prepared(lazy.get(), data, settings)
     except CaptionerError as exc:
         raise exc.with_path(str(path)) from None
-    store_regions(transcript, audio)
-    if key is not None and cache is not None:
-        cache.put(key, transcript)
+    if data.cache_key is not None and cache is not None:
+        cache.put(data.cache_key, transcript)
     return transcript
+
+
+def _speakers(speakers: str, speaker_names: Sequence[str] | str | None) -> tuple[str, tuple[str, ...]]:
+    """``speakers`` and ``speaker_names`` checked as the command line checks them (ValueError)."""
+    if speakers not in SPEAKER_MODES:
+        raise ValueError(f"speakers must be one of {', '.join(SPEAKER_MODES)}, not {speakers!r}")
+    if speaker_names is None:
+        return speakers, ()
+    if speakers != "channels":
+        raise ValueError('speaker_names go with speakers="channels"')
+    return speakers, check_names(speaker_names)
 
 
 __all__ = [

@@ -24,11 +24,12 @@ their own in ``Cue.words`` (their texts concatenate back to the original word).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from captioner.captions.linebreak import break_cost, layout
 from captioner.captions.words import Unit, build_units, words_from_segments
 from captioner.core.cues import Cue
+from captioner.core.speakers import speakers_of
 from captioner.core.style import Style
 from captioner.core.transcript import Transcript
 
@@ -41,6 +42,7 @@ OVER_TARGET_CPS = 1.0  # per cps above ``target_cps``
 OVER_MAX_CPS = 25.0  # a cue above ``max_cps`` ...
 OVER_MAX_CPS_SLOPE = 4.0  # ... plus this per cps above it
 HARD_PAUSE = 2.0  # seconds: a silence this long always ends a cue
+LABEL_GLUE = 1000.0  # a speaker's label never ends a line or cue on its own
 
 
 @dataclass(frozen=True)
@@ -54,16 +56,52 @@ class _CueText:
 
 
 def segment(transcript: Transcript, style: Style) -> list[Cue]:
-    """Cues for ``transcript`` following ``style`` (adjusted to the transcript's language)."""
+    """Cues for ``transcript`` following ``style`` (adjusted to the transcript's language).
+
+    A transcript of several speakers (see :mod:`captioner.core.speakers`) is laid out as dialogue
+    by :func:`captioner.captions.dialogue.dialogue_cues`: a turn at a time, no two cues on screen
+    at once."""
+    if len(speakers_of(transcript)) > 1:
+        from captioner.captions.dialogue import dialogue_cues
+
+        return dialogue_cues(transcript, style, segment_voice)
+    return segment_voice(transcript, style)
+
+
+def segment_voice(
+    transcript: Transcript, style: Style, speaker: str | None = None, labelled: bool = True
+) -> list[Cue]:
+    """Cues for one voice's words.  With ``speaker``, the cues carry it as their voice, and (when
+    ``labelled``) the first cue its label, with room for it kept on the first line (see :class:`Cue`)."""
     style = style.for_language(transcript.language)
     lang = (transcript.language or "").split("-")[0].lower()
     words = list(transcript.words) if transcript.words else words_from_segments(transcript)
     units = build_units(words, style.max_chars, transcript.language or "", style.max_duration, HARD_PAUSE)
     if not units:
         return []
+    if speaker is not None and labelled:
+        units = [_label_unit(speaker, units[0]), replace(units[0], space_before=True, cut_cost=LABEL_GLUE)] + units[1:]
     end_of_media = transcript.duration if transcript.duration and transcript.duration > 0 else math.inf
     plans = _choose_cues(units, style, lang, end_of_media)
-    return _time_cues(plans, style, end_of_media)
+    cues = _time_cues(plans, style, end_of_media)
+    return cues if speaker is None else _voiced(cues, speaker, labelled)
+
+
+def _label_unit(speaker: str, first: Unit) -> Unit:
+    """The room a speaker's label takes on the first line: ``Name:`` glued to the first word."""
+    return Unit(words=(), text=f"{speaker}:", space_before=False, start=first.start, end=first.start)
+
+
+def _voiced(cues: list[Cue], speaker: str, labelled: bool) -> list[Cue]:
+    """Cues of one speaker: each line's voice set; the first cue's label taken out of its text."""
+    out = [replace(c, voices=(speaker,) * len(c.lines)) for c in cues]
+    if not labelled or not out:
+        return out
+    first = out[0]
+    head = first.lines[0][len(speaker) + 1 :].lstrip()  # the label kept room, never its own line
+    lines = (head, *first.lines[1:]) if head else first.lines[1:]
+    out[0] = replace(first, lines=lines, voices=(speaker,) * len(lines), label=speaker)
+    return out
 
 
 def _chars(lines: tuple[str, ...]) -> int:

@@ -12,6 +12,10 @@ exist).  Keys, all optional::
     style = "bbc"                      # a preset, or a table: { preset = "bbc", max_chars = 32 }
     backend = "local"
     model = "base"
+    prompt = "A talk on CTranslate2."   # Whisper's initial prompt
+    vocabulary = "names.txt"           # names and terms, one a line (a file inside the tree)
+    speakers = "channels"              # "mix" (default) or "channels": a speaker a channel
+    speaker_names = ["Ann", "Bob"]     # with speakers = "channels", in channel order
     lock = "captions.lock"             # the lock file's name at the root
 
 Globs are matched as :func:`captioner.ci.tree.glob_match` says; the files ``--mux``/``--burn``
@@ -30,8 +34,12 @@ from typing import Any
 
 from captioner.ci.tree import glob_match, outside_tree
 from captioner.core.languages import parse_language
+from captioner.core.speakers import SPEAKER_MODES, check_names
 from captioner.core.style import LIMITS, PRESETS, Style, get_style
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
+from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
+from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.prompting import PromptError, check_prompt, hotwords, read_vocabulary
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,7 +50,10 @@ CONFIG_FILE = "captioner.toml"
 DEFAULT_LOCK = "captions.lock"
 BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
 STYLE_FIELDS = tuple(LIMITS)
-_KEYS = {"include", "exclude", "formats", "language", "languages", "style", "backend", "model", "lock"}
+_KEYS = {
+    "include", "exclude", "formats", "language", "languages", "style", "backend", "model", "prompt", "vocabulary",
+    "speakers", "speaker_names", "lock",
+}  # fmt: skip
 BACKENDS = ("local", "aixplain")
 # Decoding options sync uses; they shape the words, so they are part of the settings hash.
 TASK = "transcribe"
@@ -66,6 +77,10 @@ class Config:
     preset: str = "netflix"
     backend: str = "local"
     model: str = "base"
+    prompt: str | None = None
+    vocabulary: tuple[str, ...] = ()  # the terms of the vocabulary file
+    speakers: str = "mix"
+    speaker_names: tuple[str, ...] = ()
     lock: str = DEFAULT_LOCK
     source: str | None = None  # where the configuration was read from, for messages
 
@@ -80,9 +95,25 @@ class Config:
                 return None if code == "auto" else code
         return self.language
 
+    def transcribe_options(self, language: str | None) -> TranscribeOptions:
+        """The decoding options of the files in ``language`` (None: detected; see
+        :meth:`language_for`): what keys their transcripts in the cache.  aiXplain's model takes no
+        prompt and no vocabulary: they are left out there (as a run leaves them out)."""
+        prompted = self.backend != "aixplain" or AIXPLAIN_TAKES_PROMPT
+        return TranscribeOptions(
+            language=language,
+            task=TASK,
+            beam_size=BEAM_SIZE,
+            initial_prompt=self.prompt if prompted else None,
+            hotwords=hotwords(self.vocabulary) if self.vocabulary and prompted else None,
+        )
+
     def settings_for(self, relpath: str) -> dict[str, Any]:
-        """The canonical settings that shape one file's captions (hashed into the lock)."""
-        return {
+        """The canonical settings that shape one file's captions (hashed into the lock).
+
+        Settings added after the lock's first version appear only when set, so that a tree that
+        does not use them keeps its settings hashes."""
+        settings: dict[str, Any] = {
             "backend": self.backend,
             "model": self.model,
             "language": self.language_for(relpath) or "auto",
@@ -91,6 +122,14 @@ class Config:
             "style": self.style.to_dict(),
             "formats": sorted(self.formats),
         }
+        if self.prompt is not None:
+            settings["prompt"] = self.prompt
+        if self.vocabulary:
+            settings["vocabulary"] = list(self.vocabulary)  # the terms: editing the file makes captions stale
+        if self.speakers != "mix":
+            settings["speakers"] = self.speakers
+            settings["speaker_names"] = list(self.speaker_names)
+        return settings
 
     def settings_hash(self, relpath: str) -> str:
         return settings_digest(self.settings_for(relpath))
@@ -104,9 +143,12 @@ class Config:
             if getattr(self.style, name) != getattr(base, name)
         ]
         style = self.preset + (f"({', '.join(changed)})" if changed else "")
+        extra = (" prompt" if self.prompt is not None else "") + (
+            f" vocabulary={len(self.vocabulary)}" if self.vocabulary else ""
+        ) + (f" speakers={self.speakers}" if self.speakers != "mix" else "")
         return (
             f"{self.backend}/{self.model} language={self.language_for(relpath) or 'auto'} "
-            f"style={style} formats={','.join(sorted(self.formats))}"
+            f"style={style} formats={','.join(sorted(self.formats))}{extra}"
         )
 
 
@@ -193,6 +235,41 @@ def _style(value: Any) -> tuple[str, dict[str, Any]]:
     return preset, overrides
 
 
+def _prompt(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError("prompt must be a string")
+    try:
+        return check_prompt(value)
+    except PromptError as exc:
+        raise ConfigError(f"prompt: {exc}") from None
+
+
+def _vocabulary(root: Path, value: Any) -> tuple[str, ...]:
+    """The terms of the vocabulary file named in the configuration: a file inside the tree."""
+    why = outside_tree(root, value) if isinstance(value, str) else "not a string"
+    if why:
+        raise ConfigError(f"vocabulary {value!r} must be a file inside the tree: {why}")
+    try:
+        return read_vocabulary(root / value)
+    except PromptError as exc:
+        raise ConfigError(f"vocabulary {exc}") from None
+
+
+def _speakers(value: Any, names: Any) -> tuple[str, tuple[str, ...]]:
+    if value not in SPEAKER_MODES:
+        raise ConfigError(f"speakers must be one of {', '.join(SPEAKER_MODES)}")
+    if names is None:
+        return value, ()
+    if value != "channels":
+        raise ConfigError('speaker_names go with speakers = "channels"')
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ConfigError("speaker_names must be a list of names")
+    try:
+        return value, check_names(names)
+    except ValueError as exc:
+        raise ConfigError(f"speaker_names: {exc}") from None
+
+
 def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
     """The root's configuration with the command line's ``overrides`` applied.
 
@@ -234,6 +311,9 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         if backend not in BACKENDS:
             raise ConfigError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
         model = str(cli.get("model", table.get("model", "base")))
+        prompt = _prompt(table["prompt"]) if "prompt" in table else None
+        vocabulary = _vocabulary(root, table["vocabulary"]) if "vocabulary" in table else ()
+        speakers, speaker_names = _speakers(table.get("speakers", "mix"), table.get("speaker_names"))
         lock = table.get("lock", DEFAULT_LOCK)
         why = outside_tree(root, lock) if isinstance(lock, str) else "not a string"
         if why:
@@ -250,6 +330,10 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         preset=preset,
         backend=backend,
         model=model,
+        prompt=prompt,
+        vocabulary=vocabulary,
+        speakers=speakers,
+        speaker_names=speaker_names,
         lock=lock,
         source=source,
     )

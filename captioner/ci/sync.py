@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from captioner.ci.config import BEAM_SIZE, TASK
 from captioner.ci.lockfile import Lock, LockEntry, update_lock
 from captioner.ci.shard import Shard
 from captioner.ci.status import (
@@ -40,7 +39,6 @@ from captioner.run.jobs import FileResult, Job
 from captioner.run.reporter import NullReporter, Reporter
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
-from captioner.transcription.base import TranscribeOptions
 
 REGENERATE = frozenset({MISSING, STALE, SETTINGS_CHANGED})
 
@@ -218,7 +216,9 @@ def _caption(
                 formats=config.formats,
                 overwrite=True,
                 style=config.style,
-                options=TranscribeOptions(language=language, task=TASK, beam_size=BEAM_SIZE),
+                options=config.transcribe_options(language),
+                speakers=config.speakers,
+                speaker_names=config.speaker_names,
             )
             run(jobs, backend, settings, wrapped, cache)
     finally:

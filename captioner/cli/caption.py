@@ -16,9 +16,13 @@ from captioner.cli.options import (
     burn_options_from,
     parse_formats,
     parse_language_option,
+    parse_prompt,
+    parse_speaker_names,
+    parse_vocabulary,
     style_limit_options,
 )
 from captioner.cli.policy import EXIT_FAILED, configure_logging, require_aixplain, require_ffmpeg, run_to_the_end
+from captioner.core.speakers import SPEAKER_MODES
 from captioner.core.style import LIMITS, PRESETS, get_style
 from captioner.output.writers import FORMATS
 from captioner.refine.hallucination import FilterSettings
@@ -29,6 +33,7 @@ from captioner.run.scheduler import run
 from captioner.run.settings import Settings
 from captioner.transcription.aixplain import DEFAULT_TIMEOUT
 from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.prompting import hotwords
 from captioner.video.attach import ATTACHABLE
 
 EXAMPLES = """\b
@@ -117,6 +122,19 @@ class MainCommand(click.Command):
 @click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True, help="Audio stream, 0-based.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
 @click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option(
+    "--prompt",
+    callback=parse_prompt,
+    metavar="TEXT",
+    help="Text Whisper reads as if it came just before the audio: names, spelling, punctuation style.",
+)
+@click.option(
+    "--vocabulary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=parse_vocabulary,
+    metavar="FILE",
+    help="Names and terms Whisper should expect, one a line (local engine; aiXplain ignores it).",
+)
 @click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
 @style_limit_options
 @click.option("--highlight-words", is_flag=True, help="Word timing tags in the VTT (karaoke style).")
@@ -126,6 +144,20 @@ class MainCommand(click.Command):
 @click.option("--burn", is_flag=True, help="Also write VIDEO.burned.EXT with the captions drawn into the picture.")
 @click.option("--in-place", is_flag=True, help="With --mux or --burn: replace the original video instead.")
 @burn_look_options
+@click.option(
+    "--speakers",
+    type=click.Choice(SPEAKER_MODES),
+    default="mix",
+    show_default=True,
+    help="channels: each channel (an interview recorded a speaker a channel) transcribed on its own, "
+    "the cues labelled with the speaker; channels carrying the same sound are transcribed once.",
+)
+@click.option(
+    "--speaker-names",
+    callback=parse_speaker_names,
+    metavar="A,B",
+    help="The speakers' names in channel order, for --speakers channels.  [default: Speaker 1, Speaker 2, ...]",
+)
 @click.option("--vad", is_flag=True, help="Decode only what the voice activity detector calls speech (faster).")
 @click.option("--keep-all", is_flag=True, help="Keep every decoded word (no hallucination filters).")
 @click.option("--review", is_flag=True, help="Also write STEM.review.txt listing doubtful cues (a warning).")
@@ -172,6 +204,8 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
     if (mux or burn) and not set(ATTACHABLE["mux" if mux else "burn"]) & set(formats):
         usable = ", ".join(ATTACHABLE["mux" if mux else "burn"])
         raise click.UsageError(f"--{'mux' if mux else 'burn'} needs one of {usable} among the formats (-f)")
+    if opts["speaker_names"] and opts["speakers"] != "channels":
+        raise click.UsageError("--speaker-names goes with --speakers channels")
     try:
         style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in LIMITS})
     except ValueError as exc:  # min_duration above max_duration
@@ -193,17 +227,22 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
             if opts["review"]
             else None
         ),
+        speakers=opts["speakers"],
+        speaker_names=opts["speaker_names"],
     )
 
 
 def transcribe_options_from(opts: dict[str, Any]) -> TranscribeOptions:
-    """The decoding options (-l, --task, --beam-size, --vad): what keys the transcript cache."""
-    language = opts["language"]
+    """The decoding options (-l, --task, --beam-size, --vad, --prompt, --vocabulary): what keys the
+    transcript cache."""
+    language, vocabulary = opts["language"], opts["vocabulary"]
     return TranscribeOptions(
         language=None if language == "auto" else language,
         task=opts["task"],
         beam_size=opts["beam_size"],
         vad=opts["vad"],
+        initial_prompt=opts["prompt"],
+        hotwords=hotwords(vocabulary) if vocabulary else None,
     )
 
 

@@ -102,6 +102,42 @@ def parse_language_option(ctx: click.Context, param: click.Parameter, value: str
         raise click.BadParameter(str(exc)) from None
 
 
+def parse_prompt(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--prompt: the text, checked against what Whisper reads (see captioner.transcription.prompting)."""
+    if value is None:
+        return None
+    from captioner.transcription.prompting import PromptError, check_prompt
+
+    try:
+        return check_prompt(value)
+    except PromptError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def parse_vocabulary(ctx: click.Context, param: click.Parameter, value: Path | None) -> tuple[str, ...] | None:
+    """--vocabulary FILE: its names and terms, checked (see captioner.transcription.prompting)."""
+    if value is None:
+        return None
+    from captioner.transcription.prompting import PromptError, read_vocabulary
+
+    try:
+        return read_vocabulary(value)
+    except PromptError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def parse_speaker_names(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    """--speaker-names A,B: the names, checked (see captioner.core.speakers.check_names)."""
+    if value is None:
+        return ()
+    from captioner.core.speakers import check_names
+
+    try:
+        return check_names(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:
     if value is None:
         return None

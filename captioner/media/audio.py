@@ -33,9 +33,20 @@ def audio_lead(streams: Sequence[StreamInfo], audio: StreamInfo) -> int:
     return max(0, round((audio.start - min(starts)) * SAMPLE_RATE))
 
 
-def extract_audio(info: MediaInfo, audio_stream: int = 0) -> np.ndarray:
+def channel_mix(channels: Sequence[int]) -> str:
+    """ffmpeg's ``pan`` filter taking the mean of ``channels`` (0-based) as the one output channel."""
+    if not channels or min(channels) < 0:
+        raise ValueError(f"no channels to mix: {channels!r}")
+    gain = "" if len(channels) == 1 else f"{1 / len(channels):.6g}*"
+    return "pan=mono|c0=" + "+".join(f"{gain}c{c}" for c in channels)
+
+
+def extract_audio(info: MediaInfo, audio_stream: int = 0, channels: Sequence[int] | None = None) -> np.ndarray:
     """Decode one audio stream to float32 mono samples at 16 kHz, from the start of the file's
     timeline (silence first when the audio starts after the video, see :func:`audio_lead`).
+
+    ``channels`` (0-based): only those channels, mixed (see :func:`channel_mix`); None: all of
+    them, downmixed as ffmpeg does (what Whisper's own loaders give the model).
 
     Raises :class:`MediaError` when ffmpeg fails or decodes clearly less than the container
     announces (a truncated file).
@@ -43,9 +54,12 @@ def extract_audio(info: MediaInfo, audio_stream: int = 0) -> np.ndarray:
     stream = select_audio_stream(info, audio_stream)
     expected = stream.duration or info.duration
     lead = audio_lead(info.streams, stream)
+    mix = {} if channels is None else {"af": channel_mix(channels)}
     cmd = (
         ffmpeg.input(ffmpeg_path(info.path))
-        .output("pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=SAMPLE_RATE, map=f"0:a:{audio_stream}")
+        .output(
+            "pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=SAMPLE_RATE, map=f"0:a:{audio_stream}", **mix
+        )
         .global_args(*PREAMBLE, "-v", "error")
         .compile(cmd=ffmpeg_exe())
     )

@@ -8,6 +8,12 @@ their own modules: TTML (:mod:`captioner.output.ttml`), SCC (:mod:`captioner.out
 Every writer is a pure function of (cues, transcript, options) -> text, registered in
 :data:`WRITERS`; :data:`FORMATS` (the names) is what the command line, ``captioner.toml`` and the
 lock file accept.
+
+Speakers (cues with ``voices``): WebVTT marks each line's speaker with a ``<v Name>`` voice span
+and colours the voices in the BBC's order (white, yellow, cyan, green) through a ``STYLE`` block
+(players that ignore it show plain text); SRT, text and the broadcast formats put the
+speaker's name before the first line of each turn (``Name: ...``).  Dialogue dashes are part of
+the lines in every format.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from captioner.output.sbv import render_sbv
 from captioner.output.scc import render_scc
 from captioner.output.text import clock_text
 from captioner.output.text import cue_lines as _cue_lines
+from captioner.output.text import labelled_lines as _labelled_lines
+from captioner.output.text import voiced_lines as _voiced_lines
 from captioner.output.ttml import render_ttml
 
 
@@ -36,7 +44,7 @@ def _ms(seconds: float) -> timedelta:
 
 def render_srt(cues: Sequence[Cue]) -> str:
     subtitles = [
-        srt.Subtitle(index=i, start=_ms(c.start), end=_ms(c.end), content="\n".join(_cue_lines(c)))
+        srt.Subtitle(index=i, start=_ms(c.start), end=_ms(c.end), content="\n".join(_labelled_lines(c)))
         for i, c in enumerate((c for c in cues if _cue_lines(c)), start=1)
     ]
     return srt.compose(subtitles, reindex=False)
@@ -46,6 +54,10 @@ def vtt_timestamp(seconds: float) -> str:
     return clock_text(seconds)
 
 
+# The BBC's speaker colours after the default white, in order (BBC Subtitle Guidelines, section 7).
+VOICE_COLOURS = ("#FFFF00", "#00FFFF", "#00FF00")
+
+
 def render_vtt(cues: Sequence[Cue], *, highlight_words: bool = False) -> str:
     captions = []
     for cue in cues:
@@ -53,14 +65,43 @@ def render_vtt(cues: Sequence[Cue], *, highlight_words: bool = False) -> str:
         if not lines:
             continue
         if highlight_words and cue.words:
-            captions.extend(_highlighted(cue, lines))
+            captions.append(_highlighted(cue, lines))
             continue
-        text = "\n".join(html.escape(ln, quote=False) for ln in lines)
+        text = _with_voices(cue, [html.escape(ln, quote=False) for ln in lines])
         captions.append(webvtt.Caption(start=vtt_timestamp(cue.start), end=vtt_timestamp(cue.end), text=text))
-    return webvtt.WebVTT(captions=captions).content
+    return webvtt.WebVTT(captions=captions, styles=_voice_styles(cues)).content
 
 
-def _highlighted(cue: Cue, lines: list[str]) -> list[webvtt.Caption]:
+def _voice(name: str) -> str:
+    return html.escape(" ".join(name.split()), quote=False)
+
+
+def _with_voices(cue: Cue, texts: list[str]) -> str:
+    """The cue's (escaped) line texts joined, in ``<v Name>`` spans when it has voices: one around
+    the cue for one speaker, one a line for a dialogue cue."""
+    voices = [v for _, v in _voiced_lines(cue)]
+    if not any(voices):
+        return "\n".join(texts)
+    if len(set(voices)) == 1:
+        return f"<v {_voice(str(voices[0]))}>" + "\n".join(texts) + "</v>"
+    return "\n".join(f"<v {_voice(v)}>{t}</v>" if v else t for t, v in zip(texts, voices, strict=True))
+
+
+def _voice_styles(cues: Sequence[Cue]) -> list[webvtt.Style]:
+    """A STYLE block colouring the second, third and fourth voices (in order of appearance)."""
+    order: list[str] = []
+    for cue in cues:
+        order.extend(v for v in cue.voices if v not in order)
+    if len(order) < 2:
+        return []
+    rules = [
+        f'::cue(v[voice="{_voice(name).replace(chr(34), "&quot;")}"]) {{ color: {colour}; }}'
+        for name, colour in zip(order[1:], VOICE_COLOURS, strict=False)
+    ]
+    return [webvtt.Style(rules)]
+
+
+def _highlighted(cue: Cue, lines: list[str]) -> webvtt.Caption:
     """Karaoke-style VTT: the cue's text inline with ``<HH:MM:SS.mmm>`` timestamp tags.
 
     Inline timestamps are the WebVTT way to show word timing: players that support them
@@ -89,7 +130,8 @@ def _highlighted(cue: Cue, lines: list[str]) -> list[webvtt.Caption]:
         if rest:
             parts.append(html.escape(rest, quote=False))
         out_lines.append("".join(parts))
-    return [webvtt.Caption(start=vtt_timestamp(cue.start), end=vtt_timestamp(cue.end), text="\n".join(out_lines))]
+    text = _with_voices(cue, out_lines)
+    return webvtt.Caption(start=vtt_timestamp(cue.start), end=vtt_timestamp(cue.end), text=text)
 
 
 def render_json(transcript: Transcript) -> str:
@@ -98,7 +140,7 @@ def render_json(transcript: Transcript) -> str:
 
 def render_txt(cues: Sequence[Cue]) -> str:
     """The captions' text, one cue per line."""
-    lines = [" ".join(_cue_lines(c)) for c in cues]
+    lines = [" ".join(_labelled_lines(c)) for c in cues]
     return "".join(f"{ln}\n" for ln in lines if ln)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from captioner.core.speakers import rejoin, split_speakers
 from captioner.core.transcript import Transcript
 from captioner.refine.hallucination import FilterSettings, clean
 from captioner.refine.speech import detect_utterances, retime, speech_regions
@@ -29,10 +30,16 @@ def refine(
 
     The VAD runs on ``audio`` (when given; else the regions saved in ``meta["speech"]`` at
     transcription time are used) to find the speech the filters and timing rely on.  What was
-    removed is recorded in ``meta["filtered"]``.
+    removed is recorded in ``meta["filtered"]``.  A transcript of several speakers (see
+    :mod:`captioner.core.speakers`) is refined a speaker at a time, each on its own speech regions.
     """
     if filters is None and not retime_words:
         return transcript
+    if audio is None and transcript.meta.get("parts"):
+        parts = [
+            (name, refine(one, filters=filters, retime_words=retime_words)) for name, one in split_speakers(transcript)
+        ]
+        return rejoin(transcript, parts)
     utterances: list[tuple[float, float]] | None = None
     if audio is not None:
         speech: list[tuple[float, float]] | None = speech_regions(audio)

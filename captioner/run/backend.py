@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 
 from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT
-from captioner.transcription.base import Backend
+from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
+from captioner.transcription.base import Backend, TranscribeOptions
 
 BackendFactory = Callable[[], Backend]
 
@@ -36,8 +38,10 @@ class LazyBackend:
         concurrent_files: int = 1,
         *,
         max_concurrent_files: int | None = None,
+        takes_prompt: bool = True,
     ) -> None:
         self._factory = factory
+        self.takes_prompt = takes_prompt  # whether the backend uses a prompt and hotwords
         self._backend: Backend | None = None
         self.identity = identity
         self.max_concurrent_files = None if max_concurrent_files is None else max(1, int(max_concurrent_files))
@@ -66,6 +70,15 @@ class LazyBackend:
                     self._backend = self._factory()  # type: ignore[call-arg]
             return self._backend
 
+    def usable_options(self, options: TranscribeOptions) -> tuple[TranscribeOptions, str | None]:
+        """``options`` without what the backend cannot use (so that it keys no cache entry), and a
+        note saying what was dropped (None when nothing was)."""
+        if self.takes_prompt or (options.initial_prompt is None and options.hotwords is None):
+            return options, None
+        name = (self.identity or {}).get("backend", "this backend")
+        note = f"note: {name}'s model takes no prompt or vocabulary: --prompt and --vocabulary are ignored"
+        return replace(options, initial_prompt=None, hotwords=None), note
+
 
 def make_backend(
     backend: str = "local",
@@ -90,7 +103,12 @@ def make_backend(
                 api_key_file=api_key_file, model_id=aixplain_model, timeout=aixplain_timeout, jobs=in_flight
             )
 
-        return LazyBackend(make_aixplain, aixplain_identity(aixplain_model), concurrent_files=in_flight)
+        return LazyBackend(
+            make_aixplain,
+            aixplain_identity(aixplain_model),
+            concurrent_files=in_flight,
+            takes_prompt=AIXPLAIN_TAKES_PROMPT,
+        )
     if backend != "local":
         raise ValueError(f"unknown backend {backend!r} (choose local or aixplain)")
     from captioner.transcription.local.engine import default_threads, local_identity

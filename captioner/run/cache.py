@@ -34,14 +34,24 @@ CACHE_VERSION = 3
 log = logging.getLogger(__name__)
 
 
-def cache_key(media_hash: str, audio_stream: int, identity: dict[str, str], options: TranscribeOptions) -> str:
-    material = {
+def cache_key(
+    media_hash: str,
+    audio_stream: int,
+    identity: dict[str, str],
+    options: TranscribeOptions,
+    speakers: str = "mix",
+) -> str:
+    """The key of a transcript: ``speakers`` "channels" (each channel transcribed on its own, see
+    captioner.run.speakers) keys its own entry; the default keeps the keys it always had."""
+    material: dict[str, object] = {
         "version": CACHE_VERSION,
         "media": media_hash,
         "audio_stream": audio_stream,
         "backend": identity,
         "options": asdict(options),
     }
+    if speakers != "mix":
+        material["speakers"] = speakers
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 

@@ -7,12 +7,9 @@ import time
 from concurrent.futures import Future
 from pathlib import Path
 
-import numpy as np
-
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
 from captioner.refine.refine import has_words, refine
-from captioner.refine.speech import detect_utterances, speech_regions
 from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job
@@ -20,6 +17,7 @@ from captioner.run.outputs import format_outputs, picture_size
 from captioner.run.prepare import Prepared
 from captioner.run.reporter import Reporter
 from captioner.run.settings import Settings
+from captioner.run.speakers import channel_notes, name_speakers, transcribe_prepared
 
 
 def run_one(
@@ -48,17 +46,17 @@ def run_one(
         engine = backend.get()  # a model or credential failure concerns the whole run: raised
     try:
         if transcript is None:
-            assert data.audio is not None
             reporter.start_file(job.media, data.info.duration)
-            transcript = engine.transcribe(data.audio, settings.options, progress=reporter.advance)
+            transcript = transcribe_prepared(engine, data, settings, progress=reporter.advance)
             reporter.advance(math.inf)  # done: the bar full, though the last words end before the media
-            store_regions(transcript, data.audio)
             data.audio = None  # free the samples before formatting
             if cache is not None and data.cache_key is not None:
                 cache.put(data.cache_key, transcript)  # a failure is one warning: the cache is only a saving
         else:
             reporter.info(job.media, "transcript from the cache (--no-cache transcribes again)")
-        transcript = refine(transcript, filters=settings.filters, retime_words=settings.retime)
+        transcript = name_speakers(refine(transcript, filters=settings.filters, retime_words=settings.retime), settings)
+        for note in channel_notes(transcript, settings):
+            reporter.info(job.media, note)
         if has_words(transcript):
             describe_language(job.media, transcript, reporter)
         else:
@@ -85,19 +83,6 @@ def internal_error(exc: Exception) -> CaptionerError:
     error = CaptionerError(f"internal error: {type(exc).__name__}: {exc}")
     error.__cause__ = exc
     return error
-
-
-def store_regions(transcript: Transcript, audio: np.ndarray) -> None:
-    """Keep the VAD's speech and utterance regions with the transcript (and so in the cache), so
-    that filtering and retiming never need the audio again.  The local engine found the speech
-    regions already; other backends get them here."""
-
-    def rounded(regions: list[tuple[float, float]]) -> list[list[float]]:
-        return [[round(a, 3), round(b, 3)] for a, b in regions]
-
-    if transcript.meta.get("speech") is None:
-        transcript.meta["speech"] = rounded(speech_regions(audio))
-    transcript.meta["utterances"] = rounded(speech_regions(audio, detect=detect_utterances))
 
 
 def describe_language(media: Path, transcript: Transcript, reporter: Reporter) -> None:

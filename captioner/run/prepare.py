@@ -10,6 +10,7 @@ import numpy as np
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
 from captioner.media.audio import extract_audio
+from captioner.media.channels import ChannelReport, analyse_channels
 from captioner.media.hashing import audio_hash
 from captioner.media.probe import MediaInfo, probe, select_audio_stream
 from captioner.run.backend import LazyBackend
@@ -20,12 +21,16 @@ from captioner.run.settings import Settings
 
 @dataclass
 class Prepared:
-    """A job made ready for transcription: its transcript from the cache, or its decoded audio."""
+    """A job made ready for transcription: its transcript from the cache, or its decoded audio, or
+    (``--speakers channels`` on channels carrying different sound) the channel groups to decode
+    and transcribe one by one."""
 
     info: MediaInfo
     cache_key: str | None = None
     transcript: Transcript | None = None
     audio: np.ndarray | None = None
+    channels: ChannelReport | None = None  # how the channels relate (files of two channels or more)
+    groups: tuple[tuple[int, ...], ...] = ()  # transcribed each on its own (audio is None then)
 
 
 def prepare(
@@ -43,11 +48,16 @@ def prepare(
         cached = cache.get(key)
         if cached is not None:
             return Prepared(info=info, cache_key=key, transcript=cached)
-    return Prepared(info=info, cache_key=key, audio=extract_audio(info, settings.audio_stream))
+    stream = select_audio_stream(info, settings.audio_stream)
+    report = analyse_channels(info, settings.audio_stream) if (stream.channels or 1) > 1 else None
+    if settings.speakers == "channels" and report is not None and len(report.groups) > 1:
+        return Prepared(info=info, cache_key=key, channels=report, groups=report.groups)
+    return Prepared(info=info, cache_key=key, audio=extract_audio(info, settings.audio_stream), channels=report)
 
 
 def job_cache_key(job: Job, settings: Settings, identity: dict[str, str]) -> str:
-    return cache_key(audio_hash(job.media, settings.audio_stream), settings.audio_stream, identity, settings.options)
+    stream = settings.audio_stream
+    return cache_key(audio_hash(job.media, stream), stream, identity, settings.options, settings.speakers)
 
 
 def choose_files_at_once(

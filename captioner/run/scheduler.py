@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
+from dataclasses import replace
 from functools import partial
 
 from captioner.run.backend import LazyBackend
@@ -40,6 +41,10 @@ def run(
     A failure to create the backend (model or credentials) concerns every file and is raised.
     """
     reporter = reporter or NullReporter()
+    options, note = backend.usable_options(settings.options)
+    if note is not None:
+        reporter.info(None, note)
+        settings = replace(settings, options=options)
     results: list[FileResult] = []
     todo: list[tuple[Job, list[str]]] = []
     for job in jobs:

@@ -30,3 +30,5 @@ class Settings:
     filters: FilterSettings | None = field(default_factory=FilterSettings)  # None: keep every word
     retime: bool = True  # move Whisper's early word times onto the speech
     review: ReviewThresholds | None = None  # write <stem>.review.txt listing doubtful cues
+    speakers: str = "mix"  # "channels": each channel (group of channels with one sound) transcribed on its own
+    speaker_names: tuple[str, ...] = ()  # the speakers' names in channel order (default Speaker 1, 2, ...)

@@ -22,7 +22,8 @@ class TranscribeOptions:
     task: str = "transcribe"  # or "translate"
     beam_size: int = 5
     vad: bool = False  # decode only what the Silero VAD calls speech (faster-whisper's vad_filter)
-    initial_prompt: str | None = None
+    initial_prompt: str | None = None  # Whisper's prompt: text as if decoded just before the audio
+    hotwords: str | None = None  # names and terms put before every window's prompt (--vocabulary)
     repair_holes: bool = True  # decode again stretches where the VAD hears speech but no word came out
 
 

@@ -266,6 +266,7 @@ class LocalBackend:
             beam_size=options.beam_size,
             word_timestamps=True,
             initial_prompt=prompt,
+            hotwords=options.hotwords,
             **extra,
         )
         segments: list[Segment] = []

@@ -158,6 +158,11 @@ def _joined(parts: list[Path], folder: Path) -> Path:
     return target
 
 
+def embedded_tokenizer_file() -> Path:
+    """The embedded model's ``tokenizer.json`` (read from its package: nothing is joined)."""
+    return _package_data(_PART_PACKAGES[0]) / "tokenizer.json"
+
+
 def _package_data(package: str) -> Path:
     try:
         data = resources.files(package).joinpath("data")
