@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from captioner.core.transcript import Transcript
-from captioner.errors import CaptionerError
+from captioner.errors import CaptionerError, RunError
 from captioner.refine.refine import has_words, refine
 from captioner.refine.speech import detect_utterances, speech_regions
 from captioner.run.backend import LazyBackend
@@ -20,6 +20,7 @@ from captioner.run.outputs import format_outputs
 from captioner.run.prepare import Prepared
 from captioner.run.reporter import Reporter
 from captioner.run.settings import Settings
+from captioner.transcription.base import media_name
 
 
 def run_one(
@@ -50,7 +51,11 @@ def run_one(
         if transcript is None:
             assert data.audio is not None
             reporter.start_file(job.media, data.info.duration)
-            transcript = engine.transcribe(data.audio, settings.options, progress=reporter.advance)
+            naming = media_name.set(str(job.media))
+            try:
+                transcript = engine.transcribe(data.audio, settings.options, progress=reporter.advance)
+            finally:
+                media_name.reset(naming)
             reporter.advance(math.inf)  # done: the bar full, though the last words end before the media
             store_regions(transcript, data.audio)
             data.audio = None  # free the samples before formatting
@@ -65,6 +70,8 @@ def run_one(
             video = "; nothing to put into the video" if settings.attach else ""
             reporter.info(job.media, f"no speech found; the caption files are empty{video}")
         written = format_outputs(job, transcript, settings, pending, reporter)
+    except RunError:  # it concerns every file (the cluster is gone): the run stops
+        raise
     except CaptionerError as exc:
         return failed(exc)
     except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
