@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 from pathlib import Path
 
@@ -11,8 +10,6 @@ import srt
 from conftest import SAMPLES
 
 import captioner
-import captioner.api
-import captioner.core.whisper_formats
 from captioner.errors import CaptionerError
 
 
@@ -21,12 +18,6 @@ def test_the_public_names_are_declared_and_resolve() -> None:
         assert getattr(captioner, name) is not None, name
     assert {"caption", "transcribe", "make_cues", "write", "Style", "Transcript"} <= set(captioner.__all__)
     assert (Path(captioner.__file__).parent / "py.typed").exists()
-
-
-@pytest.mark.parametrize("module", [captioner.api, captioner.core.whisper_formats])
-def test_the_docstring_examples_run(module) -> None:
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_caption_writes_what_the_command_line_writes(local_backend, sample_copy, cli, tmp_path) -> None:

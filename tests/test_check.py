@@ -23,9 +23,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import captioner.ci.status as status_module
-from captioner.ci.config import ConfigError, Shard, glob_match, load_config, shard_of, tomllib, unsafe_relpath
+from captioner.ci.config import ConfigError, load_config, tomllib
 from captioner.ci.lockfile import RESERVED, Lock, LockEntry, LockError, dumps, loads, read_lock, write_lock
+from captioner.ci.shard import Shard, shard_of
 from captioner.ci.status import FAILING, STATES, Scanner, caption_paths
+from captioner.ci.tree import glob_match, unsafe_relpath
 from captioner.cli.main import main
 from captioner.media.hashing import audio_hash, file_sha256
 

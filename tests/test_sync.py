@@ -131,7 +131,7 @@ def test_unreadable_media_is_one_plain_line(tmp_path: Path) -> None:
 
 def test_sync_shard_updates_only_its_own_entries(tmp_path: Path) -> None:
     """Without a model: the shard holding no file to caption leaves the lock as it is."""
-    from captioner.ci.config import Shard, shard_of
+    from captioner.ci.shard import Shard, shard_of
 
     root = tmp_path / "repo"
     root.mkdir()

@@ -32,8 +32,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from captioner.ci.config import Config, Shard, TreeGuard, walk
+from captioner.ci.config import Config
 from captioner.ci.lockfile import Lock, LockError, read_lock
+from captioner.ci.shard import Shard
+from captioner.ci.tree import TreeGuard, walk
 from captioner.errors import CaptionerError
 from captioner.media.hashing import HASH_SCHEME, audio_hash, file_sha256
 from captioner.media.probe import is_media_file

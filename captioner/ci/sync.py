@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from captioner.ci.config import BEAM_SIZE, TASK, Shard
-from captioner.ci.lockfile import LockEntry, update_lock
+from captioner.ci.config import BEAM_SIZE, TASK
+from captioner.ci.lockfile import Lock, LockEntry, update_lock
+from captioner.ci.shard import Shard
 from captioner.ci.status import (
     EDITED,
     LOCK_ENTRY_MISSING,
@@ -126,50 +127,77 @@ def sync(
     A failure to create the backend (the model) concerns every file and is raised; the lock then
     holds what was finished before.
     """
-    root, config = scanner.root, scanner.config
     lock = scanner.read_lock()
     report = scanner.scan(scope, shard, lock=lock)
     todo, adopt_list, prune_list, left = triage(report, force=force, adopt=adopt, prune=prune)
     result = SyncResult(left=left)
+    adopted = _adopt(scanner, adopt_list, result)
+    _prune(scanner, lock, prune_list, result)
+    if adopted or prune_list:
+        update_lock(scanner.lock_path, adopted, [f.path for f in prune_list])
+    _caption(scanner, backend, todo, result, make_reporter, cache)
+    result.final = scanner.scan(scope, shard)
+    return result
 
-    def entry_for(rel: str, audio: str, formats: Iterable[str]) -> LockEntry:
-        captions = {fmt: file_sha256(scanner.inside(cap)) for fmt, cap in caption_paths(rel, formats).items()}
-        return LockEntry(
-            audio=audio, settings=config.settings_hash(rel), summary=config.summary_for(rel), captions=captions
-        )
 
+def _entry_for(scanner: Scanner, rel: str, audio: str, formats: Iterable[str]) -> LockEntry:
+    """The lock entry of ``rel`` as its files are now."""
+    config = scanner.config
+    captions = {fmt: file_sha256(scanner.inside(cap)) for fmt, cap in caption_paths(rel, formats).items()}
+    settings, summary = config.settings_hash(rel), config.summary_for(rel)
+    return LockEntry(audio=audio, settings=settings, summary=summary, captions=captions)
+
+
+def _cause(exc: CaptionerError | OSError) -> str:
+    return exc.cause if isinstance(exc, CaptionerError) else str(exc)
+
+
+def _adopt(scanner: Scanner, files: list[FileStatus], result: SyncResult) -> dict[str, LockEntry]:
+    """Lock entries for captions that exist without one, recorded as they are (--adopt)."""
+    root, formats = scanner.root, scanner.config.formats
     adopted: dict[str, LockEntry] = {}
-    for f in adopt_list:
+    for f in files:
+        present = [fmt for fmt, cap in caption_paths(f.path, formats).items() if (root / cap).is_file()]
         try:
-            adopted[f.path] = entry_for(
-                f.path,
-                scanner.audio_hash(f.path),
-                [fmt for fmt, cap in caption_paths(f.path, config.formats).items() if (root / cap).is_file()],
-            )
+            adopted[f.path] = _entry_for(scanner, f.path, scanner.audio_hash(f.path), present)
             result.adopted.append(f.path)
         except (CaptionerError, OSError) as exc:
-            result.failed.append((f.path, exc.cause if isinstance(exc, CaptionerError) else str(exc)))
-    for f in prune_list:
+            result.failed.append((f.path, _cause(exc)))
+    return adopted
+
+
+def _prune(scanner: Scanner, lock: Lock, files: list[FileStatus], result: SyncResult) -> None:
+    """Entries of gone media dropped (--prune), with their captions when nobody edited them."""
+    for f in files:
         old = lock.entries.get(f.path)
         result.pruned.append(f.path)
-        if old is None or (root / f.path).exists():
+        if old is None or (scanner.root / f.path).exists():
             continue  # the media is there (no longer included): its captions stay
         for fmt, cap in caption_paths(f.path, old.captions).items():
             target = scanner.inside(cap)
             if target.is_file() and file_sha256(target) == old.captions[fmt]:
                 target.unlink()
                 result.deleted.append(cap)
-    if adopted or prune_list:
-        update_lock(scanner.lock_path, adopted, [f.path for f in prune_list])
 
+
+def _caption(
+    scanner: Scanner,
+    backend: LazyBackend,
+    files: list[FileStatus],
+    result: SyncResult,
+    make_reporter: Callable[[int], Reporter] | None,
+    cache: TranscriptCache | None,
+) -> None:
+    """Run the pipeline on ``files`` (one run per spoken language setting), each finished file's
+    lock entry written as it finishes."""
+    root, config = scanner.root, scanner.config
     audio: dict[str, str] = {}
     groups: dict[str | None, list[Job]] = {}
-    for f in todo:
+    for f in files:
         try:
             audio[f.path] = f.audio or scanner.audio_hash(f.path)
         except (CaptionerError, OSError) as exc:
-            cause = exc.cause if isinstance(exc, CaptionerError) else str(exc)
-            result.failed.append((f.path, cause))
+            result.failed.append((f.path, _cause(exc)))
             continue
         outputs = {fmt: root / cap for fmt, cap in caption_paths(f.path, config.formats).items()}
         groups.setdefault(config.language_for(f.path), []).append(Job(media=root / f.path, outputs=outputs))
@@ -177,7 +205,7 @@ def sync(
     def finished(res: FileResult) -> None:
         rel = res.media.relative_to(root).as_posix()
         if res.status == "done":
-            update_lock(scanner.lock_path, {rel: entry_for(rel, audio[rel], config.formats)})
+            update_lock(scanner.lock_path, {rel: _entry_for(scanner, rel, audio[rel], config.formats)})
             result.generated.append(rel)
         elif res.status == "failed":
             result.failed.append((rel, res.error.cause if res.error else "failed"))
@@ -196,5 +224,3 @@ def sync(
     finally:
         if hasattr(inner, "close"):
             inner.close()
-    result.final = scanner.scan(scope, shard)
-    return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -34,6 +35,9 @@ Examples:
   captioner sync                          caption what is missing or stale, update captions.lock
   captioner sync --force talks/           also regenerate captions edited by hand under talks/
 """
+
+if TYPE_CHECKING:
+    from captioner.ci.sync import SyncResult
 
 
 def open_tree(paths: tuple[Path, ...], root: Path | None, overrides: dict, no_cache: bool):
@@ -173,20 +177,25 @@ def sync_command(
             prune=prune,
             make_reporter=lambda total: ConsoleReporter(total, quiet=quiet),
         )
-    if not quiet:
-        for rel in result.generated:
-            click.echo(f"captioner sync: captioned {rel}", err=True)
-        for rel in result.adopted:
-            click.echo(f"captioner sync: adopted {rel}", err=True)
-        for rel in result.pruned:
-            click.echo(f"captioner sync: dropped the lock entry of {rel}", err=True)
-        for rel in result.deleted:
-            click.echo(f"captioner sync: deleted {rel}", err=True)
-    for rel, why in result.left:
-        click.echo(f"captioner sync: left {rel}: {why}", err=True)
-    for rel, cause in result.failed:
-        click.echo(error_line(f"{rel}: {cause}"), err=True)
+    _say_what_sync_did(result, quiet)
     assert result.final is not None
     result.final.strict = strict
     emit_report(result.final, output_format, junit, verbose)
     sys.exit(EXIT_FAILED if result.failed or not result.final.ok else EXIT_OK)
+
+
+def _say_what_sync_did(result: SyncResult, quiet: bool) -> None:
+    """One line per file sync changed (unless quiet), left alone, or failed on."""
+    if not quiet:
+        for verb, files in (
+            ("captioned", result.generated),
+            ("adopted", result.adopted),
+            ("dropped the lock entry of", result.pruned),
+            ("deleted", result.deleted),
+        ):
+            for rel in files:
+                click.echo(f"captioner sync: {verb} {rel}", err=True)
+    for rel, why in result.left:
+        click.echo(f"captioner sync: left {rel}: {why}", err=True)
+    for rel, cause in result.failed:
+        click.echo(error_line(f"{rel}: {cause}"), err=True)

@@ -125,7 +125,8 @@ def scheduler_option(func: Any) -> Any:
 def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None):
     if value is None:
         return None
-    from captioner.ci.config import ConfigError, Shard
+    from captioner.ci.config import ConfigError
+    from captioner.ci.shard import Shard
 
     try:
         return Shard.parse(value)
