@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 from cluster_support import OTHER_VERSION, Cluster
-from conftest import SAMPLES, run_ffmpeg
+from conftest import ROOT, SAMPLES, run_ffmpeg
 from distributed import Client
 
 from captioner import __version__
+from captioner.ci.lockfile import read_lock
+from captioner.media.hashing import file_sha256
 from captioner.transcription.base import TranscribeOptions
 from captioner.transcription.cluster.backend import ClusterBackend
 from captioner.transcription.local import engine
@@ -175,3 +177,70 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_1(sample_copy) -> None:
     assert proc.returncode == 1 and len(lines) == 1, proc.stderr
     assert lines[0].startswith(f"captioner: error: cannot reach the Dask scheduler at {address}: ")
     assert not list(media.parent.glob("*.srt"))
+
+
+def test_ctrl_c_cancels_the_clusters_work_and_leaves_no_file(cluster, client, tmp_path) -> None:
+    media = tmp_path / "long.flac"
+    run_ffmpeg("-v", "error", "-stream_loop", "5", "-i", str(SAMPLES / "jfk.mp4"), "-vn", "-c:a", "flac", str(media))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "captioner", str(media), "--scheduler", cluster.address, "--no-cache"]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: _running_pieces(client), "a piece on a worker", proc)
+        proc.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+    assert time.monotonic() - sent < 5.0
+    assert [p.name for p in tmp_path.iterdir()] == ["long.flac"]  # no caption file, partial or not
+    _wait_for(lambda: not _pieces_on_the_cluster(client), "the cluster to forget the pieces")
+
+
+def test_a_lost_scheduler_ends_sync_with_one_line_keeping_what_finished(tmp_path, tmp_path_factory) -> None:
+    root = tmp_path / "tree"
+    root.mkdir()
+    for name in ("a", "b", "c", "d"):
+        (root / f"{name}.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes())
+    gone = Cluster(tmp_path_factory.mktemp("gone"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    try:
+        gone.start_scheduler()
+        gone.start_worker()
+        command = [sys.executable, "-m", "captioner", "sync", "--root", str(root), "--scheduler", gone.address, "-q"]
+        proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        lock = root / "captions.lock"
+        _wait_for(lambda: lock.exists() and read_lock(lock).entries, "a file in the lock", proc)
+        os.killpg(gone.scheduler.pid, signal.SIGKILL)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        gone.stop()
+    lines = err.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, err
+    assert lines[0] == f"captioner: error: lost the connection to the Dask scheduler at {gone.address}"
+    entries = read_lock(lock).entries
+    assert 1 <= len(entries) < 4
+    for rel, entry in entries.items():  # what finished is written and locked
+        assert entry.captions["srt"] == file_sha256(root / Path(rel).with_suffix(".srt"))
+
+
+def _running_pieces(client: Client) -> list[str]:
+    return [str(key) for keys in client.processing().values() for key in keys if "captioner-piece-" in str(key)]
+
+
+def _pieces_on_the_cluster(client: Client) -> list[str]:
+    def captioner_tasks(dask_scheduler) -> list[str]:
+        return [str(key) for key in dask_scheduler.tasks if str(key).startswith("captioner-piece-")]
+
+    return client.run_on_scheduler(captioner_tasks)
+
+
+def _wait_for(condition, what: str, proc: subprocess.Popen | None = None, seconds: float = 300) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the run ended before {what}: {proc.stderr.read() if proc.stderr else ''}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {seconds} s")
+        time.sleep(0.05)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import signal
+import sys
 import threading
 import time
 from typing import Any
@@ -51,15 +55,16 @@ class ClusterBackend:
         self.wanted = fitness_here(self.model_name, compute_type)
         self.plugin = self.wanted.key
         self._local: Any = None
-        self._lock = threading.Lock()
-        self._checked = time.monotonic()
+        self._closed = threading.Event()
         self._no_worker_since: float | None = None
+        self._lost = False
         self.client = self._connect(address)
         try:
             self.threads = self._register(wait_for_workers)
         except BaseException:
             self.close()
             raise
+        threading.Thread(target=self._watch_workers, name="captioner-cluster-watch", daemon=True).start()
 
     def identity(self) -> dict[str, str]:
         """The local engine's: the same pieces give the same words, so they share the cache."""
@@ -82,15 +87,33 @@ class ClusterBackend:
         )
 
     def lost(self) -> str:
+        """The message of a run ended by a scheduler gone away (the client is then not closed:
+        that would wait for its attempts to reconnect, 30 s by default)."""
+        self._lost = True
         return f"lost the connection to the Dask scheduler at {self.address}"
 
     def close(self) -> None:
         """Disconnect (the workers keep the model for the next client); stop a ``local:N`` cluster."""
-        for closing in (getattr(self, "client", None), self._local):
+        self._closed.set()
+        self._stop_local_workers()
+        client = None if self._lost else getattr(self, "client", None)
+        for closing in (client, self._local):
             if closing is not None:
                 try:
                     closing.close()
                 except Exception:  # already gone
+                    pass
+
+    def _stop_local_workers(self) -> None:
+        """End a ``local:N`` cluster's worker processes at once: they hold nothing to keep, and a
+        worker in the middle of a piece would make Dask's own close wait seconds for it (also at
+        the exit after Ctrl-C: registered with atexit, this runs before Dask's handler)."""
+        for nanny in list(getattr(self._local, "workers", {}).values()):
+            pid = getattr(nanny, "pid", None)
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:  # already gone
                     pass
 
     # -- connecting and checking -----------------------------------------------------------
@@ -99,6 +122,10 @@ class ClusterBackend:
 
         workers = parse_local(address)
         if workers is not None:
+            # Its worker processes are ended at once when the run ends (see _stop_local_workers):
+            # multiprocessing's resource tracker would then warn, at exit, of the semaphores the
+            # nannies kept for them.  It reads the warning options it is started with.
+            sys.warnoptions.append("ignore:resource_tracker:UserWarning")
             self._local = LocalCluster(
                 n_workers=workers,
                 threads_per_worker=1,
@@ -106,6 +133,7 @@ class ClusterBackend:
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
             )
+            atexit.register(self._stop_local_workers)
             return Client(self._local, set_as_default=False)
         try:
             return Client(address, set_as_default=False)
@@ -143,19 +171,21 @@ class ClusterBackend:
         return int(sum(w.get("resources", {}).get(self.plugin, 0) for w in workers.values()))
 
     def check_workers(self) -> None:
-        """While pieces wait: stop the run once no fit worker has been there for NO_WORKER_TIMEOUT."""
-        with self._lock:
-            now = time.monotonic()
-            if now - self._checked < CHECK_EVERY:
-                return
-            self._checked = now
+        """While pieces wait: stop the run once no fit worker has been there for NO_WORKER_TIMEOUT
+        (see :meth:`_watch_workers`, which looks, in its own thread: a look may block for long)."""
+        since = self._no_worker_since
+        if since is not None and time.monotonic() - since > NO_WORKER_TIMEOUT:
+            raise RunError(f"no worker of the Dask cluster at {self.address} can take the work any more")
+
+    def _watch_workers(self) -> None:
+        while not self._closed.wait(CHECK_EVERY):
+            if self._lost or self.client.status != "running":
+                continue
             try:
                 fit = self._fit_threads()
             except Exception:  # the scheduler is gone: the pieces' futures say so
-                return
+                continue
             if fit:
                 self._no_worker_since = None
             elif self._no_worker_since is None:
-                self._no_worker_since = now
-            elif now - self._no_worker_since > NO_WORKER_TIMEOUT:
-                raise RunError(f"no worker of the Dask cluster at {self.address} can take the work any more")
+                self._no_worker_since = time.monotonic()
