@@ -10,7 +10,8 @@ from captioner.core.transcript import Segment, Transcript
 from captioner.media.audio import SAMPLE_RATE
 from captioner.transcription.base import TranscribeOptions
 from captioner.transcription.local import engine as local
-from captioner.transcription.local.engine import LocalBackend, _prompt_tokens
+from captioner.transcription.local.engine import LocalBackend
+from captioner.transcription.local.piecewise import prompt_tokens as _prompt_tokens
 
 
 @pytest.fixture(scope="module")

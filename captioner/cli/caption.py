@@ -19,9 +19,19 @@ from captioner.cli.options import (
     parse_prompt,
     parse_speaker_names,
     parse_vocabulary,
+    scheduler_option,
     style_limit_options,
 )
-from captioner.cli.policy import EXIT_FAILED, configure_logging, require_aixplain, require_ffmpeg, run_to_the_end
+from captioner.cli.policy import (
+    EXIT_FAILED,
+    chosen_scheduler,
+    configure_cluster_logging,
+    configure_logging,
+    released,
+    require_aixplain,
+    require_ffmpeg,
+    run_to_the_end,
+)
 from captioner.core.speakers import SPEAKER_MODES
 from captioner.core.style import LIMITS, PRESETS, get_style
 from captioner.output.writers import FORMATS
@@ -117,8 +127,10 @@ class MainCommand(click.Command):
     type=click.IntRange(min=1),
     help="Files transcribed at once.  Local engine: they share --threads (a lone file gets them all)  "
     "[default: one per thread, at most the files to transcribe].  aiXplain: requests in flight, files and "
-    "pieces of a long file  [default: 2].",
+    "pieces of a long file  [default: 2].  A Dask cluster (--scheduler): at most  [default: its workers' "
+    "threads, at most 32].",
 )
+@scheduler_option
 @click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True, help="Audio stream, 0-based.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
 @click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True)
@@ -181,6 +193,9 @@ def run_command(paths: tuple[Path, ...], **opts: Any) -> None:
     configure_logging(opts["debug"], opts["verbose"])
     settings = settings_from_options(opts)
     require_ffmpeg()
+    opts["scheduler"] = chosen_scheduler(click.get_current_context(), opts["scheduler"], opts["backend"])
+    if opts["scheduler"] is not None:
+        configure_cluster_logging(opts["debug"], opts["verbose"])
     backend = backend_from_options(opts)
     jobs, problems = make_jobs(paths, settings)
     for problem in problems:
@@ -258,6 +273,7 @@ def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
         api_key_file=opts["api_key_file"],
         aixplain_model=opts["aixplain_model"],
         aixplain_timeout=opts["aixplain_timeout"],
+        scheduler=opts.get("scheduler"),
     )
 
 
@@ -265,7 +281,7 @@ def run_jobs(jobs: list[Job], backend: LazyBackend, settings: Settings, opts: di
     """Run the pipeline with progress on the terminal; exits on interruption and run-wide failures."""
     reporter = ConsoleReporter(len(jobs), quiet=opts["quiet"])
     cache = None if opts["no_cache"] else TranscriptCache()
-    with run_to_the_end(opts["debug"], before_exit=reporter.close):
+    with run_to_the_end(opts["debug"], before_exit=reporter.close), released(backend):
         results = run(jobs, backend, settings, reporter, cache)
     reporter.close()
     if opts["debug"]:

@@ -9,13 +9,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from captioner.cli.console import ConsoleReporter, error_line
-from captioner.cli.options import tree_options
+from captioner.cli.options import scheduler_option, tree_options
 from captioner.cli.policy import (
     EXIT_FAILED,
     EXIT_OK,
     OneLineError,
     OneLineFailure,
+    chosen_scheduler,
+    configure_cluster_logging,
     configure_logging,
+    released,
     require_aixplain,
     require_ffmpeg,
     run_to_the_end,
@@ -124,6 +127,7 @@ def check_command(
     help="Files transcribed at once (as for the main command).  [default: one per thread; aiXplain: 2]",
 )
 @click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path), help="aiXplain API key file.")
+@scheduler_option
 @click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
 def sync_command(
@@ -143,6 +147,7 @@ def sync_command(
     jobs: int | None,
     api_key_file: Path | None,
     quiet: bool,
+    scheduler: str | None,
     debug: bool,
     **overrides: Any,
 ) -> None:
@@ -161,6 +166,9 @@ def sync_command(
     config = scanner.config
     if config.backend == "aixplain":
         require_aixplain()
+    scheduler = chosen_scheduler(click.get_current_context(), scheduler, config.backend)
+    if scheduler is not None:
+        configure_cluster_logging(debug, verbose)
     backend = make_backend(
         config.backend,
         model=config.model,
@@ -168,11 +176,12 @@ def sync_command(
         jobs=jobs,
         api_key_file=api_key_file,
         aixplain_model=None if config.model == "base" else config.model,
+        scheduler=scheduler,
     )
     transcripts = None if no_cache else TranscriptCache()
 
     held = "the lock file holds the files finished so far"
-    with run_to_the_end(debug, interrupted=held):
+    with run_to_the_end(debug, interrupted=held), released(backend):
         result = sync(
             scanner,
             backend,

@@ -138,6 +138,31 @@ def parse_speaker_names(ctx: click.Context, param: click.Parameter, value: str |
         raise click.BadParameter(str(exc)) from None
 
 
+def parse_scheduler(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A Dask scheduler's address, or ``local[:N]``; a usage error for a ``local:`` without a count."""
+    if not value:
+        return None
+    from captioner.transcription.cluster import parse_local
+
+    try:
+        parse_local(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def scheduler_option(func: Any) -> Any:
+    """``--scheduler``: the local engine on a Dask cluster's workers (``captioner[cluster]``)."""
+    return click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        envvar="DASK_SCHEDULER_ADDRESS",
+        callback=parse_scheduler,
+        help="Transcribe on a Dask cluster: its scheduler's address (tcp://HOST:8786), or local:N for N worker "
+        "processes on this machine.  Everything else stays here.  [env: DASK_SCHEDULER_ADDRESS]",
+    )(func)
+
+
 def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:
     if value is None:
         return None

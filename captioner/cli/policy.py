@@ -97,3 +97,52 @@ def require_aixplain() -> None:
     problem = missing_sdk()
     if problem is not None:
         raise OneLineFailure(problem)
+
+
+def require_distributed() -> None:
+    """Dask distributed is optional (``--scheduler``): without it, one line saying how to install it."""
+    from captioner.transcription.cluster import missing_distributed
+
+    problem = missing_distributed()
+    if problem is not None:
+        raise OneLineFailure(problem)
+
+
+def chosen_scheduler(ctx: click.Context, scheduler: str | None, backend: str) -> str | None:
+    """The cluster to transcribe on: ``--scheduler`` (or DASK_SCHEDULER_ADDRESS, which aiXplain
+    runs ignore); a usage error with ``--backend aixplain``."""
+    if scheduler is None:
+        return None
+    if backend != "local":
+        if ctx.get_parameter_source("scheduler") is click.core.ParameterSource.ENVIRONMENT:
+            return None
+        raise click.UsageError("--scheduler runs the local engine on a Dask cluster, not --backend aixplain")
+    require_distributed()
+    return scheduler
+
+
+def configure_cluster_logging(debug: bool, verbose: bool) -> None:
+    """With ``--scheduler``: Dask's own log lines only with ``--debug``; ``-v`` says which worker
+    decoded which file and piece."""
+    import distributed  # noqa: F401  (its import sets its loggers up: they are set here after it)
+
+    if not debug:
+        # Dask's own errors (a lost scheduler's failed reconnects) are told in captioner's one line.
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    if verbose or debug:
+        logging.getLogger("captioner.cluster").setLevel(logging.DEBUG if debug else logging.INFO)
+
+
+@contextlib.contextmanager
+def released(backend: Any) -> Iterator[None]:
+    """``backend.close()`` when the work ends (a cluster's client disconnects, a ``local:N`` cluster
+    stops), except on Ctrl-C: then the process exits at once and its workers go with it."""
+    interrupted = False
+    try:
+        yield
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        if not interrupted:
+            backend.close()

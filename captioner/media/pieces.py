@@ -26,6 +26,19 @@ class Chunk:
     def duration(self) -> float:
         return (self.end - self.start) / SAMPLE_RATE
 
+    def describe(self, count: int) -> str:
+        """``chunk 2/3, 4:50-9:41``: which piece of ``count``, for messages (empty for a lone piece)."""
+        if count == 1:
+            return ""
+        return f"chunk {self.index + 1}/{count}, {clock(self.offset)}-{clock(self.offset + self.duration)}"
+
+
+def clock(seconds: float) -> str:
+    """``m:ss``, or ``h:mm:ss`` from an hour on."""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
 
 def cut_into_pieces(audio: np.ndarray, max_seconds: float, search_seconds: float | None = None) -> list[Chunk]:
     """Split ``audio`` into pieces of at most ``max_seconds``, each cut in the quietest spot of the

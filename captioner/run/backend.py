@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 
+from captioner.errors import CaptionerError
 from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT
 from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
 from captioner.transcription.base import Backend, TranscribeOptions
@@ -16,6 +17,11 @@ BackendFactory = Callable[[], Backend]
 
 # Called with the number of files the run transcribes at once (see LazyBackend.fix_files_at_once).
 SizedBackendFactory = Callable[[int], Backend]
+
+# Files a cluster gets at once, at most, unless --jobs says otherwise: each holds its decoded audio
+# on this machine (230 MB an hour) while its pieces are out, and a long file keeps many workers
+# busy on its own.
+CLUSTER_FILES_AT_ONCE = 32
 
 
 class LazyBackend:
@@ -47,6 +53,8 @@ class LazyBackend:
         self.max_concurrent_files = None if max_concurrent_files is None else max(1, int(max_concurrent_files))
         self.concurrent_files = 1 if self.max_concurrent_files is not None else max(1, int(concurrent_files))
         self._lock = threading.Lock()
+        self._failure: BaseException | None = None
+        self._sized = self.max_concurrent_files is not None  # factory(files at once)
 
     @property
     def files_at_once_open(self) -> bool:
@@ -63,12 +71,32 @@ class LazyBackend:
 
     def get(self) -> Backend:
         with self._lock:
-            if self._backend is None:
-                if self.max_concurrent_files is not None:
+            return self._create()
+
+    def _create(self) -> Backend:
+        """The backend, created on the first call (under the lock); a creation that failed fails
+        again at once for the files after it, without a second try (a second model load, say)."""
+        if self._backend is None:
+            if self._failure is not None:
+                raise self._failure
+            try:
+                if self._sized:
                     self._backend = self._factory(self.concurrent_files)  # type: ignore[call-arg]
                 else:
                     self._backend = self._factory()  # type: ignore[call-arg]
-            return self._backend
+            except CaptionerError as exc:
+                self._failure = exc
+                raise
+        return self._backend
+
+    def close(self) -> None:
+        """Let the backend go (a cluster backend disconnects); a later use creates it again."""
+        with self._lock:
+            backend, self._backend, self._failure = self._backend, None, None
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
+
 
     def usable_options(self, options: TranscribeOptions) -> tuple[TranscribeOptions, str | None]:
         """``options`` without what the backend cannot use (so that it keys no cache entry), and a
@@ -80,6 +108,23 @@ class LazyBackend:
         return replace(options, initial_prompt=None, hotwords=None), note
 
 
+class ClusterLazyBackend(LazyBackend):
+    """The cluster backend, created (connected) only once a run has files to transcribe, which
+    then go to the cluster as many at once as its fit workers have threads (at most ``jobs``)."""
+
+    def __init__(self, factory: BackendFactory, identity: dict[str, str], jobs: int | None = None) -> None:
+        super().__init__(factory, identity, max_concurrent_files=jobs or CLUSTER_FILES_AT_ONCE)
+        self._sized = False  # the factory takes no count: the cluster's workers give it
+
+    def fix_files_at_once(self, files: int) -> int:
+        with self._lock:
+            if self._backend is None and files > 0:
+                backend = self._create()
+                wanted = min(files, self.max_concurrent_files or CLUSTER_FILES_AT_ONCE)
+                self.concurrent_files = max(1, min(wanted, getattr(backend, "files_at_once", 1)))
+            return self.concurrent_files
+
+
 def make_backend(
     backend: str = "local",
     *,
@@ -89,10 +134,14 @@ def make_backend(
     api_key_file: str | os.PathLike[str] | None = None,
     aixplain_model: str | None = None,
     aixplain_timeout: float = DEFAULT_TIMEOUT,
+    scheduler: str | None = None,
 ) -> LazyBackend:
     """The backend a run asks for (``local`` or ``aixplain``), created (model loaded, key read)
     only when a file first needs it.  ``jobs``: files at once (local: at most, sharing
-    ``threads``; aiXplain: requests in flight)."""
+    ``threads``; aiXplain: requests in flight; a cluster: at most).  ``scheduler``: run the local
+    engine on that Dask cluster's workers instead (see :mod:`captioner.transcription.cluster`)."""
+    if scheduler is not None:
+        return cluster_backend(scheduler, model, jobs)
     if backend == "aixplain":
         from captioner.transcription.aixplain.backend import AixplainBackend, aixplain_identity
 
@@ -124,3 +173,15 @@ def make_backend(
     # threads runs N files of one thread each (20 short clips on 2 cores: 24.8 s, against 42.6 s
     # one at a time on both), while a lone file keeps every thread.
     return LazyBackend(make_local, local_identity(model), max_concurrent_files=jobs or cores)
+
+
+def cluster_backend(scheduler: str, model: str, jobs: int | None = None) -> LazyBackend:
+    """The local engine on the Dask cluster at ``scheduler`` (``local:N``: a cluster on this machine)."""
+    from captioner.transcription.local.engine import local_identity
+
+    def connect() -> Backend:
+        from captioner.transcription.cluster.backend import ClusterBackend
+
+        return ClusterBackend(scheduler, model)
+
+    return ClusterLazyBackend(connect, local_identity(model), jobs)

@@ -80,15 +80,35 @@ def run_concurrently(
     pool = ThreadPoolExecutor(max_workers=min(backend.concurrent_files, len(todo)), thread_name_prefix="captioner-file")
     futures = [pool.submit(work, job, pending) for job, pending in todo]
     try:
-        for future in futures:
-            result, view = future.result()  # a run-wide failure (the backend's creation) is raised
-            for media, message in view.messages:
-                reporter.info(media, message)
-            reporter.finish_file(result)
-            results.append(result)
+        for index, future in enumerate(futures):
+            try:
+                result, view = future.result()  # a run-wide failure (the backend's creation) is raised
+            except Exception:
+                stopped.set()
+                _report_finished(futures[index + 1 :], reporter, results)
+                raise
+            _report(result, view, reporter, results)
     finally:
         stopped.set()
         for future in futures:
             future.cancel()
         pool.shutdown(wait=False, cancel_futures=True)
     return results
+
+
+def _report(result: FileResult, view: _FileReporter, reporter: Reporter, results: list[FileResult]) -> None:
+    for media, message in view.messages:
+        reporter.info(media, message)
+    reporter.finish_file(result)
+    results.append(result)
+
+
+def _report_finished(
+    futures: list[Future[tuple[FileResult, _FileReporter]]], reporter: Reporter, results: list[FileResult]
+) -> None:
+    """After a run-wide failure: the files that finished meanwhile, after the failing one, wrote
+    their captions; they are reported all the same (``sync`` records them in the lock)."""
+    for future in futures:
+        if future.done() and not future.cancelled() and future.exception() is None:
+            result, view = future.result()
+            _report(result, view, reporter, results)

@@ -8,7 +8,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from captioner.core.transcript import Transcript
-from captioner.errors import CaptionerError
+from captioner.errors import CaptionerError, RunError
 from captioner.refine.refine import has_words, refine
 from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
@@ -18,6 +18,7 @@ from captioner.run.prepare import Prepared
 from captioner.run.reporter import Reporter
 from captioner.run.settings import Settings
 from captioner.run.speakers import channel_notes, name_speakers, transcribe_prepared
+from captioner.transcription.base import media_name
 
 
 def run_one(
@@ -47,7 +48,11 @@ def run_one(
     try:
         if transcript is None:
             reporter.start_file(job.media, data.info.duration)
-            transcript = transcribe_prepared(engine, data, settings, progress=reporter.advance)
+            naming = media_name.set(str(job.media))
+            try:
+                transcript = transcribe_prepared(engine, data, settings, progress=reporter.advance)
+            finally:
+                media_name.reset(naming)
             reporter.advance(math.inf)  # done: the bar full, though the last words end before the media
             data.audio = None  # free the samples before formatting
             if cache is not None and data.cache_key is not None:
@@ -63,6 +68,8 @@ def run_one(
             video = "; nothing to put into the video" if settings.attach else ""
             reporter.info(job.media, f"no speech found; the caption files are empty{video}")
         written = format_outputs(job, transcript, settings, pending, reporter, picture_size(data.info))
+    except RunError:  # it concerns every file (the cluster is gone): the run stops
+        raise
     except CaptionerError as exc:
         return failed(exc)
     except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback

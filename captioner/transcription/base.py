@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -12,6 +13,10 @@ from captioner.core.transcript import Transcript
 
 # Called with the number of audio seconds transcribed so far (for progress bars).
 ProgressCallback = Callable[[float], None]
+
+# The media file being transcribed (set by the pipeline around ``transcribe``), for a backend's
+# log lines that name it.
+media_name: ContextVar[str | None] = ContextVar("captioner_media_name", default=None)
 
 
 @dataclass(frozen=True)

@@ -387,7 +387,7 @@ class AixplainBackend:
         lock = threading.Lock()
 
         def one(chunk: Chunk, workdir: Path) -> None:
-            where = _where(chunk, len(chunks))
+            where = chunk.describe(len(chunks))
             path = workdir / f"audio{chunk.index:04d}{EXTENSIONS[self.audio_format]}"
             with self._slots:
                 body = self._run_piece(audio[chunk.start : chunk.end], options.language, where, path)
@@ -476,15 +476,3 @@ def _without_context(error: BaseException) -> BaseException:
     error.__context__ = None
     error.__cause__ = None
     return error
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def _where(chunk: Chunk, count: int) -> str:
-    if count == 1:
-        return ""
-    return f"chunk {chunk.index + 1}/{count}, {_clock(chunk.offset)}-{_clock(chunk.offset + chunk.duration)}"

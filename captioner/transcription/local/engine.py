@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections import Counter
 from dataclasses import replace
 from functools import lru_cache
 from types import SimpleNamespace
@@ -15,10 +14,18 @@ from captioner import interrupt
 from captioner.core.transcript import Segment, Transcript, Word
 from captioner.errors import BackendError, ModelError
 from captioner.media.audio import SAMPLE_RATE
-from captioner.media.pieces import cut_into_pieces
+from captioner.media.pieces import Chunk, cut_into_pieces
 from captioner.refine.speech import SpeechRegions, find_holes, sounding_clips, speech_regions
 from captioner.transcription.base import ProgressCallback, TranscribeOptions
 from captioner.transcription.local.model_files import EMBEDDED_MODEL, resolve_model
+from captioner.transcription.local.piecewise import (
+    AudioView,
+    PieceResult,
+    PieceStart,
+    assemble,
+    first_start,
+    next_start,
+)
 
 if TYPE_CHECKING:
     from captioner.transcription.local.whisper_model import ReusingWhisperModel
@@ -54,8 +61,13 @@ BATCHED_MIN_SECONDS = 120.0
 # Windows decoded at a time: each adds ~35 MB (the beams' cross-attention); 3 keeps a long file's
 # peak memory within 100 MB of a plain faster-whisper script's while beam search runs ~1.5x faster.
 BATCH_SIZE = 3
-PROMPT_TOKENS = 223  # what faster-whisper keeps of the previous text (n_text_ctx // 2 - 1)
-PROMPT_RESET_TEMPERATURE = 0.5  # faster-whisper's prompt_reset_on_temperature
+# Samples either side of a piece that its hole repair may need (HOLE_CONTEXT, and a margin).
+HOLE_MARGIN = int((HOLE_CONTEXT + 1.0) * SAMPLE_RATE)
+
+
+def is_batched(enabled: bool, options: TranscribeOptions, chunk: Chunk) -> bool:
+    """Whether a piece goes through faster-whisper's batched pipeline (see BATCHED_MIN_SECONDS)."""
+    return enabled and not options.vad and chunk.duration > BATCHED_MIN_SECONDS
 
 
 def default_threads() -> int:
@@ -132,88 +144,67 @@ class LocalBackend:
         options: TranscribeOptions,
         progress: ProgressCallback | None = None,
     ) -> Transcript:
-        """Transcribe ``audio`` piece by piece (see PIECE_SECONDS); ``meta["speech"]`` holds the
-        VAD's speech regions (what the hole repair used, and what the pipeline's filters use)."""
-        segments: list[Segment] = []
-        words: list[Word] = []
-        speech: SpeechRegions = []
-        repaired = {"holes": 0, "words": 0}
-        language = options.language
-        detected: tuple[str, float] | None = None
-        prompt: str | list[int] | None = options.initial_prompt
-        chunks = cut_into_pieces(audio, self.piece_seconds)
+        """Transcribe ``audio`` piece by piece (see PIECE_SECONDS and
+        :mod:`captioner.transcription.local.piecewise`)."""
+        view = AudioView(audio)
+        results: list[PieceResult] = []
+        for chunk in cut_into_pieces(audio, self.piece_seconds):
+            batched = is_batched(self.batched, options, chunk)
+            if results:
+                start = next_start(options, results[0], results[-1], batched)
+            else:
+                start = first_start(options, batched)
+            results.append(self.transcribe_piece(view, chunk, options, start, progress))
+        return assemble(results, len(audio) / SAMPLE_RATE, options, self.identity())
+
+    def transcribe_piece(
+        self,
+        view: AudioView,
+        chunk: Chunk,
+        options: TranscribeOptions,
+        start: PieceStart,
+        progress: ProgressCallback | None = None,
+    ) -> PieceResult:
+        """Decode one piece of a file (``view`` holds it, with HOLE_MARGIN either side where the
+        file has it), begun as ``start`` says; times on the file's time line."""
+        piece = view.piece(chunk)
+        sound = None if options.vad else sounding_clips(piece)  # --vad skips silence itself
+        silence = 0.0 if sound is None else chunk.duration - sum(b - a for a, b in sound)
         gate = self._model.language_gate
-        gate.begin(options.language)
-        silence = 0.0
+        gate.begin(start.gate_language, start.gate_sure)
         try:
-            for chunk in chunks:
-                piece = audio[chunk.start : chunk.end]
-                batched = self.batched and not options.vad and chunk.duration > BATCHED_MIN_SECONDS
-                sound = None if options.vad else sounding_clips(piece)  # --vad skips silence itself
-                if sound is not None:
-                    silence += chunk.duration - sum(b - a for a, b in sound)
-                piece_segments, piece_words, info = self._decode(
-                    piece,
-                    options,
-                    progress,
-                    language=language,
-                    offset=chunk.offset,
-                    prompt=options.initial_prompt if batched else prompt,
-                    batch_size=BATCH_SIZE if batched else 0,
-                    sound=sound,
-                )
-                self._model.forget()
-                if detected is None:
-                    detected = (info.language, float(info.language_probability))
-                    language = options.language or info.language
-                piece_speech = [(a + chunk.offset, b + chunk.offset) for a, b in speech_regions(piece)]
-                if options.repair_holes and len(piece):
-                    assert language is not None  # given, or detected in the first piece
-                    piece_segments, piece_words, found = self._repair_holes(
-                        audio, options, language, piece_segments, piece_words, piece_speech
-                    )
-                    repaired = {k: repaired[k] + found[k] for k in repaired}
-                prompt = _prompt_tokens(piece_segments) or None
-                segments.extend(piece_segments)
-                words.extend(piece_words)
-                speech.extend(piece_speech)
+            segments, words, info = self._decode(
+                piece,
+                options,
+                progress,
+                language=start.language,
+                offset=chunk.offset,
+                prompt=start.prompt_argument(),
+                batch_size=BATCH_SIZE if start.batched else 0,
+                sound=sound,
+            )
+            self._model.forget()
+            language = options.language or info.language
+            speech = [(a + chunk.offset, b + chunk.offset) for a, b in speech_regions(piece)]
+            repaired = {"holes": 0, "words": 0}
+            if options.repair_holes and len(piece):
+                segments, words, repaired = self._repair_holes(view, options, language, segments, words, speech)
         except ValueError as exc:  # e.g. a --language Whisper does not know
             raise BackendError(str(exc)) from None
         finally:
             self._model.forget()
+            heard, after = gate.heard(), gate.state()
             gate.end()
-        assert detected is not None
-        heard = Counter(language for language, _ in gate.heard())
-        surer = gate.language()
-        if options.language is None and surer:  # after an unsure start (music, say): the sure detection
-            sure = [p for language, p in gate.heard() if language == surer]
-            detected = (surer, max([*sure, detected[1] if detected[0] == surer else 0.0]))
-        duration = len(audio) / SAMPLE_RATE
-        segments = [replace(s, id=i) for i, s in enumerate(segments)]
-        meta_extra: dict[str, object] = {}
-        if options.repair_holes and len(audio):
-            meta_extra["redecoded"] = repaired
-        if len(chunks) > 1:
-            meta_extra["pieces"] = len(chunks)
-        if silence >= 1.0:
-            meta_extra["silence_skipped"] = round(silence, 1)  # digital silence, not decoded
-        if len(heard) > 1:  # windows decoded in each language
-            meta_extra["languages"] = dict(heard.most_common())
-        return Transcript(
-            language=detected[0],
-            duration=duration,
-            segments=segments,
-            words=words,
-            task=options.task,
-            meta={
-                **self.identity(),
-                "language_probability": round(detected[1], 4),
-                "language_forced": options.language is not None,
-                "vad": options.vad,
-                **meta_extra,
-                "speech": [[round(a, 3), round(b, 3)] for a, b in speech],
-            },
-        )
+        detected = (info.language, float(info.language_probability))
+        return PieceResult(chunk.index, start, segments, words, speech, detected, heard, after, repaired, silence)
+
+    def detect_language(self, audio: np.ndarray) -> tuple[str, float, Any]:
+        """faster-whisper's language detection on the first 30 s of ``audio``, ungated: (language,
+        probability, every language's probability)."""
+        try:
+            return self._model.detect_language(audio)
+        finally:
+            self._model.forget()
 
     def _decode(
         self,
@@ -308,7 +299,7 @@ class LocalBackend:
 
     def _repair_holes(
         self,
-        audio: np.ndarray,
+        audio: np.ndarray | AudioView,
         options: TranscribeOptions,
         language: str,
         segments: list[Segment],
@@ -320,12 +311,13 @@ class LocalBackend:
         Whisper's sequential 30 s windows sometimes jump over a passage at a window boundary;
         decoded alone (with a little context either side) the passage comes back.
         """
+        view = audio if isinstance(audio, AudioView) else AudioView(audio)
         holes = find_holes(words, speech, min_length=HOLE_MIN_SECONDS)
         found = {"holes": len(holes), "words": 0}
         for start, end in holes:
             a = max(0.0, start - HOLE_CONTEXT)
-            b = min(len(audio) / SAMPLE_RATE, end + HOLE_CONTEXT)
-            clip = audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]
+            b = min(view.length / SAMPLE_RATE, end + HOLE_CONTEXT)
+            clip = view.between(int(a * SAMPLE_RATE), int(b * SAMPLE_RATE))
             new_segments, new_words, _ = self._decode(
                 clip, options, language=language, offset=a, vad=False, condition=False, temperature=0.0
             )
@@ -354,18 +346,6 @@ def _plausible(segment: Segment) -> bool:
     too_repetitive = segment.compression_ratio is not None and segment.compression_ratio > HOLE_MAX_COMPRESSION_RATIO
     too_unsure = segment.avg_logprob is not None and segment.avg_logprob < HOLE_MIN_AVG_LOGPROB
     return not (too_repetitive or too_unsure)
-
-
-def _prompt_tokens(segments: list[Segment]) -> list[int]:
-    """The tokens faster-whisper would prompt the next window with after ``segments``: those since
-    the last segment decoded at a high temperature, at most PROMPT_TOKENS of them."""
-    tokens: list[int] = []
-    for s in segments:
-        if s.temperature is not None and s.temperature > PROMPT_RESET_TEMPERATURE:
-            tokens = []
-        else:
-            tokens.extend(s.tokens)
-    return tokens[-PROMPT_TOKENS:]
 
 
 def _confident(words: list[Word]) -> bool:

@@ -32,12 +32,15 @@ class LanguageGate:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
 
-    def begin(self, language: str | None = None) -> None:
+    def begin(self, language: str | None = None, sure: bool | None = None) -> None:
         """Start a file on the calling thread; ``language``: its language if already known.  Until
-        then, and after :meth:`end`, the thread's detections pass through ungated."""
+        then, and after :meth:`end`, the thread's detections pass through ungated.
+
+        A piece of a file after the first begins with the :meth:`state` the piece before it ended
+        in (``language`` and ``sure``), so that pieces decoded apart are gated as in one pass."""
         self._local.active = True
         self._local.language = language
-        self._local.sure = language is not None
+        self._local.sure = language is not None if sure is None else sure
         self._local.windows = []
         self._local.last = (None, [])
 
@@ -50,6 +53,10 @@ class LanguageGate:
         """The calling thread's file language: its first detection, or the first sure one after
         an unsure start."""
         return getattr(self._local, "language", None)
+
+    def state(self) -> tuple[str | None, bool]:
+        """The calling thread's file language and whether it was sure (see :meth:`begin`)."""
+        return getattr(self._local, "language", None), bool(getattr(self._local, "sure", False))
 
     def heard(self) -> list[tuple[str, float]]:
         """(language chosen, its probability) for every window detected since ``begin`` (the same
