@@ -50,6 +50,8 @@ def cache_key(
         "backend": identity,
         "options": asdict(options),
     }
+    if options.hotwords is None:  # keys made before --vocabulary existed stay valid
+        del material["options"]["hotwords"]  # type: ignore[attr-defined]
     if speakers != "mix":
         material["speakers"] = speakers
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
