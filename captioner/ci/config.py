@@ -270,6 +270,8 @@ def _speakers(value: Any, names: Any) -> tuple[str, tuple[str, ...]]:
         raise ConfigError(f"speaker_names: {exc}") from None
 
 
+# Over 60 lines: one pass over the keys, each checked as the command line checks it, in the order
+# they are documented; split up, the order and the overrides' precedence would be harder to follow.
 def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
     """The root's configuration with the command line's ``overrides`` applied.
 
