@@ -352,6 +352,7 @@ def _check_copy(original: MediaInfo, result_path: Path, extra_streams: int, drop
 
 
 def _check_durations(original: MediaInfo, kept: list[StreamInfo], result_path: Path) -> None:
+    assert isinstance(original.path, Path)  # videos are local files
     before = stream_durations(original.path)
     after = stream_durations(result_path)
     for stream, b in zip(kept, after, strict=False):
