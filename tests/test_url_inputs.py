@@ -112,3 +112,10 @@ def test_url_jobs_write_into_the_output_folder(tmp_path):
 def test_url_jobs_are_not_muxed(tmp_path):
     jobs, errors = make_jobs(["https://example.com/a.mp4"], Settings(output_dir=tmp_path, attach="mux"))
     assert jobs == [] and "--mux needs a local video" in str(errors[0])
+
+
+def test_the_api_takes_urls_with_an_output_folder():
+    import captioner
+
+    with pytest.raises(MediaError, match="needs an output folder"):
+        captioner.caption("https://example.com/talk.mp3?sig=1")

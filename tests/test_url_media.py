@@ -145,3 +145,12 @@ def test_aixplain_gets_an_upload_for_a_format_it_does_not_take(fake, server, tmp
     assert "the provider does not take this format: the audio is downloaded, cut and uploaded" in out + err
     assert fake.calls("PUT") and SIGNATURE not in json.dumps([r.body for r in fake.execute_calls])
     _no_secret_anywhere(out, err, folder=tmp_path)
+
+
+def test_the_api_captions_a_url(server, tmp_path, local_backend):
+    import captioner
+
+    result = captioner.caption(f"{server.url}/range/jfk.mp4{QUERY}", output_dir=tmp_path, backend=local_backend)
+    assert result.status == "done" and str(result.media) == f"{server.url}/range/jfk.mp4"
+    assert [p.name for p in result.written] == ["jfk.srt", "jfk.vtt"]
+    assert "fellow Americans" in (tmp_path / "jfk.srt").read_text()
