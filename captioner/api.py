@@ -83,7 +83,8 @@ def caption(
     speaker_names: Sequence[str] | str | None = None,
 ) -> CaptionResult:
     """Caption one media file: ``<stem>.srt`` and ``<stem>.vtt`` (or ``formats``) beside it, or in
-    ``output_dir``, as ``captioner PATH`` does.
+    ``output_dir``, as ``captioner PATH`` does.  ``path`` may be an http(s) URL (a ``str``): its
+    captions go into ``output_dir`` (required), named after the URL's file name.
 
     Existing caption files are kept (the result's status is ``skipped``) unless ``overwrite``.
     ``backend`` is ``"local"`` (the embedded Whisper base, or ``model``), ``"aixplain"``, or a
@@ -133,7 +134,8 @@ def caption_all(
     speakers: str = "mix",
     speaker_names: Sequence[str] | str | None = None,
 ) -> list[CaptionResult]:
-    """Caption media files and folders (searched recursively) with one model load: a result per
+    """Caption media files, folders (searched recursively) and http(s) URLs (``str``; they need
+    ``output_dir``) with one model load: a result per
     file, failures included (``status == "failed"``, ``error`` says why), so one bad file never
     stops the others.  Paths that name no media are raised as :class:`CaptionerError`."""
     mode, names = _speakers(speakers, speaker_names)
@@ -146,7 +148,7 @@ def caption_all(
         speakers=mode,
         speaker_names=names,
     )
-    jobs, problems = make_jobs([Path(p) for p in paths], settings)
+    jobs, problems = make_jobs([p if isinstance(p, str) else Path(p) for p in paths], settings)
     if problems:
         raise problems[0]
     return run(jobs, _backend(backend, model), settings, cache=TranscriptCache() if cache else None)
@@ -256,7 +258,8 @@ def _backend(choice: BackendChoice, model: str) -> LazyBackend:
         return choice
     if not isinstance(choice, str):
         backend = choice
-        return LazyBackend(lambda: backend, backend.identity())
+        takes_urls = callable(getattr(backend, "transcribe_url", None))  # aiXplain's: sent the URL itself
+        return LazyBackend(lambda: backend, backend.identity(), takes_urls=takes_urls)
     with _BACKENDS_LOCK:
         key = (choice, model)
         if key not in _BACKENDS:

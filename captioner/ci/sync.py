@@ -33,6 +33,7 @@ from captioner.ci.status import (
 )
 from captioner.errors import CaptionerError
 from captioner.media.hashing import file_sha256
+from captioner.media.urls import Media
 from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job
@@ -61,13 +62,13 @@ class _LockingReporter:
         self._inner = inner
         self._on_finish = on_finish
 
-    def start_file(self, media: Path, duration: float | None) -> None:
+    def start_file(self, media: Media, duration: float | None) -> None:
         self._inner.start_file(media, duration)
 
     def advance(self, seconds: float) -> None:
         self._inner.advance(seconds)
 
-    def info(self, media: Path | None, message: str) -> None:
+    def info(self, media: Media | None, message: str) -> None:
         self._inner.info(media, message)
 
     def finish_file(self, result: FileResult) -> None:
@@ -201,6 +202,7 @@ def _caption(
         groups.setdefault(config.language_for(f.path), []).append(Job(media=root / f.path, outputs=outputs))
 
     def finished(res: FileResult) -> None:
+        assert isinstance(res.media, Path)  # sync captions trees of files
         rel = res.media.relative_to(root).as_posix()
         if res.status == "done":
             update_lock(scanner.lock_path, {rel: _entry_for(scanner, rel, audio[rel], config.formats)})

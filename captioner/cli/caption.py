@@ -34,6 +34,9 @@ from captioner.cli.policy import (
 )
 from captioner.core.speakers import SPEAKER_MODES
 from captioner.core.style import LIMITS, PRESETS, get_style
+from captioner.errors import CaptionerError
+from captioner.media.urls import DEFAULT_MAX_BYTES, MediaURL, UrlLimits, read_url_list
+from captioner.media.urls import DEFAULT_TIMEOUT as DEFAULT_URL_TIMEOUT
 from captioner.output.writers import FORMATS
 from captioner.refine.hallucination import FilterSettings
 from captioner.run.backend import LazyBackend, make_backend
@@ -65,6 +68,8 @@ Examples:
   captioner talk.mp4 --review             also talk.review.txt: cues a person should check
   captioner review --html out/ talk.mp4   out/talk.mp4.html: the cues to check, as a web page
   captioner --backend aixplain talk.mp4   Whisper Large on aiXplain (AIXPLAIN_API_KEY)
+  captioner https://host/talk.mp3 -o out/ captions of media at a URL (out/talk.srt, out/talk.vtt)
+  captioner --from-list urls.txt -o out/  every URL listed in urls.txt, one a line
 
 \b
 Other commands (captioner COMMAND --help):
@@ -92,8 +97,32 @@ class MainCommand(click.Command):
 
 
 @click.command(name="run", cls=MainCommand, epilog=EXAMPLES)
-# Not click's readable check: an unreadable file is that file's failure, not a usage error that stops the batch.
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
+# Strings, not click.Path: an http(s) URL is a source too (a Path would fold its "//").  No
+# readable check: an unreadable file is that file's failure, not a usage error that stops the batch.
+@click.argument("paths", nargs=-1, type=str, metavar="PATHS...")
+@click.option(
+    "--from-list",
+    "url_list",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Also caption the URLs listed in FILE: one a line, # comments and blank lines ignored (needs -o).",
+)
+@click.option(
+    "--url-timeout",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_URL_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Media at a URL: the longest wait for its server to answer or send more.",
+)
+@click.option(
+    "--url-max-size",
+    type=click.FloatRange(min=0.001),
+    default=DEFAULT_MAX_BYTES / 1e6,
+    show_default=True,
+    metavar="MB",
+    help="Media at a URL: refuse media its server says is larger.",
+)
 @click.option(
     "-f",
     "--format",
@@ -183,21 +212,30 @@ class MainCommand(click.Command):
 @click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
 @click.option("-v", "--verbose", is_flag=True, help="Log per-file details (aiXplain credits and run time).")
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
-def run_command(paths: tuple[Path, ...], **opts: Any) -> None:
+def run_command(paths: tuple[str, ...], **opts: Any) -> None:
     """Write captions (.srt and .vtt by default) beside each video or audio file.
 
     PATHS are media files (mp4, mkv, mov, webm, m4a, mp3, flac, ogg, wav, ...) or folders,
-    searched recursively.  Existing caption files are kept unless --overwrite is given.
+    searched recursively, or http(s) URLs of media (their captions go to -o DIR, named after the
+    URL's file name).  Existing caption files are kept unless --overwrite is given.
     Exit status: 0 when every file succeeded, 1 when any failed, 2 for usage errors.
     """
     configure_logging(opts["debug"], opts["verbose"])
+    if not paths and opts["url_list"] is None:
+        raise click.UsageError("name media files, folders or URLs (or --from-list FILE)")
     settings = settings_from_options(opts)
     require_ffmpeg()
     opts["scheduler"] = chosen_scheduler(click.get_current_context(), opts["scheduler"], opts["backend"])
     if opts["scheduler"] is not None:
         configure_cluster_logging(opts["debug"], opts["verbose"])
     backend = backend_from_options(opts)
-    jobs, problems = make_jobs(paths, settings)
+    sources: list[str | MediaURL] = list(paths)
+    listed: list[CaptionerError] = []
+    if opts["url_list"] is not None:
+        urls, listed = read_url_list(opts["url_list"])
+        sources.extend(urls)
+    jobs, problems = make_jobs(sources, settings)
+    problems = [*listed, *problems]
     for problem in problems:
         click.echo(error_line(str(problem)), err=True)
     results = run_jobs(jobs, backend, settings, opts)
@@ -244,6 +282,7 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         ),
         speakers=opts["speakers"],
         speaker_names=opts["speaker_names"],
+        url_limits=UrlLimits(timeout=opts["url_timeout"], max_bytes=int(opts["url_max_size"] * 1e6)),
     )
 
 

@@ -45,8 +45,10 @@ class LazyBackend:
         *,
         max_concurrent_files: int | None = None,
         takes_prompt: bool = True,
+        takes_urls: bool = False,
     ) -> None:
         self._factory = factory
+        self.takes_urls = takes_urls  # whether the backend transcribes a URL itself (transcribe_url)
         self.takes_prompt = takes_prompt  # whether the backend uses a prompt and hotwords
         self._backend: Backend | None = None
         self.identity = identity
@@ -157,6 +159,7 @@ def make_backend(
             aixplain_identity(aixplain_model),
             concurrent_files=in_flight,
             takes_prompt=AIXPLAIN_TAKES_PROMPT,
+            takes_urls=True,
         )
     if backend != "local":
         raise ValueError(f"unknown backend {backend!r} (choose local or aixplain)")

@@ -67,7 +67,9 @@ def run(
         futures: list[Future[Prepared] | None] = []
 
         def submit(job: Job) -> None:
-            futures.append(pool.submit(prepare, job, settings, backend.identity, cache, keys.get(job.media)))
+            futures.append(pool.submit(
+                    prepare, job, settings, backend.identity, cache, keys.get(job.media), backend.takes_urls
+                ))
 
         try:
             if todo:

@@ -47,6 +47,7 @@ def check_copy(original: MediaInfo, result_path: Path, extra_streams: int, dropp
 
 
 def _check_durations(original: MediaInfo, kept: list[StreamInfo], result_path: Path) -> None:
+    assert isinstance(original.path, Path)  # videos are local files
     before = stream_durations(original.path)
     after = stream_durations(result_path)
     for stream, b in zip(kept, after, strict=False):

@@ -307,8 +307,3 @@ def _mux_with_ffmpeg(
                 "use the bundled one (unset CAPTIONER_FFMPEG) or ffmpeg 7 or later"
             ) from None
         raise
-
-
-# --- shared by mux and burn -------------------------------------------------------------------
-
-

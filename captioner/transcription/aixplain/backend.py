@@ -34,9 +34,11 @@ from captioner import interrupt
 from captioner.core.transcript import Transcript
 from captioner.errors import BackendError
 from captioner.media.audio import SAMPLE_RATE
+from captioner.media.ffmpeg import redact
 from captioner.media.pieces import Chunk, cut_into_pieces
 from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, KEY_ENV_VARS, sdk
 from captioner.transcription.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
+from captioner.transcription.aixplain.sources import PROVIDER_MAX_BYTES
 from captioner.transcription.base import ProgressCallback, TranscribeOptions
 from captioner.transcription.chunking import EXTENSIONS, encode, max_chunk_seconds
 from captioner.transcription.whisper_json import ResponseShapeError, merge, parse_verbose
@@ -46,7 +48,6 @@ log = logging.getLogger("captioner.aixplain")
 DEFAULT_MODEL_ID = "66311fda6eb563279c574b71"  # Whisper Large on Groq
 DEFAULT_BACKEND_URL = "https://platform-api.aixplain.com"
 DEFAULT_MODELS_URL = "https://models.aixplain.com/api/v2/execute"
-PROVIDER_MAX_BYTES = 25_000_000
 DEFAULT_CHUNK_BYTES = 24_000_000  # headroom under the provider's limit
 
 T = TypeVar("T")
@@ -185,7 +186,7 @@ class AixplainBackend:
 
     # -- SDK plumbing ----------------------------------------------------------------------------
     def _scrub(self, text: object) -> str:
-        return redact_urls(str(text).replace(self._key, "***"))
+        return redact(redact_urls(str(text).replace(self._key, "***")))
 
     def _connect(self) -> Any:
         """The SDK client (created once; no network traffic)."""
@@ -281,6 +282,12 @@ class AixplainBackend:
                     log.info("aiXplain %s: %s; retrying in %.1f s", what, failure.detail[:120], delay)
                     self.sleep(delay)
                     continue
+            if failure.kind is Kind.UNFETCHABLE and reupload is None:  # the user's URL
+                status = f"HTTP {failure.status}: " if failure.status else ""
+                raise BackendError(
+                    f"aiXplain: the service could not fetch the URL ({status}{failure.detail[:160]}); "
+                    "is it public, and its signature still valid?"
+                )
             attempts = rate + 1 if failure.kind is Kind.RATE_LIMIT else transient + 1
             raise BackendError(self._scrub(describe(failure, where, self.timeout, attempts)))
 
@@ -315,6 +322,13 @@ class AixplainBackend:
         def reupload() -> None:
             link[0] = self._upload(path, where)
 
+        return self._run_model(model, link, language, where, reupload)
+
+    def _run_model(
+        self, model: Any, link: list[str], language: str | None, where: str, reupload: Callable[[], None] | None
+    ) -> Any:
+        """Run the model on the audio at ``link[0]`` (``reupload`` replaces it when the service
+        cannot fetch it; None: a user's URL, which nothing here can replace)."""
         # A poll that failed after the run was accepted is resumed, not resubmitted: a submission
         # is billed again (protocol reference 7.2/7.3; the SDK's "Polling failed" error keeps the URL).
         pending: dict[str, Any] = {"poll": None}
@@ -416,15 +430,7 @@ class AixplainBackend:
                 self._run_parallel(chunks, lambda c: one(c, workdir))
 
         transcript = merge(parts, duration)
-        transcript.meta = {
-            "backend": self.name,
-            "model": self.model_id,
-            "credits_used": round(totals["credits"], 8),
-            "run_time": round(totals["run_time"], 3),
-            "requests": len(chunks),
-        }
-        if request_ids:
-            transcript.meta["request_ids"] = request_ids
+        transcript.meta = self._meta(totals["credits"], totals["run_time"], len(chunks), request_ids)
         log.info(
             "aiXplain: %.1f s of audio in %d request(s), %.6f credits used, run time %.2f s",
             duration,
@@ -433,6 +439,54 @@ class AixplainBackend:
             totals["run_time"],
         )
         return transcript
+
+    def transcribe_url(
+        self, url: str, options: TranscribeOptions, progress: ProgressCallback | None = None
+    ) -> Transcript:
+        """Transcribe the media at ``url`` (http or https) as the service fetches it: the URL goes
+        into the run request as it is (no download, no upload), with the same retries, deadline,
+        polling and error handling as an uploaded piece.  Its query string (a signed URL's
+        signature) is masked in every message and log record."""
+        if options.task != "transcribe":
+            raise BackendError(
+                "aiXplain's Whisper model only transcribes; drop --task translate or use the local backend"
+            )
+        if "?" in url or "#" in url:
+            sdk.register_secret(url.split("?", 1)[-1] if "?" in url else url)
+        with self._slots:
+            result = interrupt.call(self._send_url, url, options.language)
+        body = dict(getattr(result, "_raw_data", None) or {})
+        body.setdefault("runTime", result.run_time)
+        body.setdefault("usedCredits", result.used_credits)
+        try:
+            piece = parse_verbose(body.get("rawData"), fallback_language=options.language)
+        except ResponseShapeError as exc:
+            raise BackendError(f"aiXplain: {self._scrub(exc)}; try again or use --backend local") from None
+        transcript = merge([(0.0, piece)], piece.duration)
+        credits, run_time = float(body.get("usedCredits") or 0.0), float(body.get("runTime") or 0.0)
+        transcript.meta = self._meta(credits, run_time, 1, [str(body["requestId"])] if body.get("requestId") else [])
+        transcript.meta["source"] = "url"
+        log.info("aiXplain: a URL's %.1f s of audio, %.6f credits used, run time %.2f s",
+                 piece.duration, credits, run_time)  # fmt: skip
+        if progress is not None:
+            progress(piece.duration)
+        return transcript
+
+    def _send_url(self, url: str, language: str | None) -> Any:
+        with sdk.deadline(self.timeout):
+            return self._run_model(self._get_model(), [url], language, "", None)
+
+    def _meta(self, credits: float, run_time: float, requests: int, request_ids: list[str]) -> dict[str, Any]:
+        meta: dict[str, Any] = {
+            "backend": self.name,
+            "model": self.model_id,
+            "credits_used": round(credits, 8),
+            "run_time": round(run_time, 3),
+            "requests": requests,
+        }
+        if request_ids:
+            meta["request_ids"] = request_ids
+        return meta
 
     def _run_parallel(self, chunks: list[Chunk], work: Callable[[Chunk], None]) -> None:
         """Run ``work`` on every chunk, ``jobs`` at a time; the first failure (in chunk order) wins."""
