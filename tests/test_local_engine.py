@@ -71,22 +71,38 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
 
 
 def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, monkeypatch) -> None:
+    from captioner.refine import speech
     from captioner.run import scheduler as pipeline
 
-    real = pipeline.speech_regions
+    passes: list[int] = []
+    real = speech.speech_probabilities
 
-    def no_second_vad(audio, *args, detect=None, **kwargs):
-        if detect is None:  # the speech regions; utterance edges are another detector's job
-            raise AssertionError("the VAD ran a second time")
-        return real(audio, *args, detect=detect, **kwargs)
+    def counted(audio):
+        passes.append(len(audio))
+        return real(audio)
 
-    monkeypatch.setattr(pipeline, "speech_regions", no_second_vad)
+    monkeypatch.setattr(speech, "speech_probabilities", counted)
     media = sample_copy("jfk.mp4")
     settings = pipeline.Settings(formats=("srt",))
     jobs, _ = pipeline.plan([media], settings)
     (result,) = pipeline.run(jobs, pipeline.LazyBackend(lambda: local_backend, None), settings)
     assert result.status == "done", result.error
     assert result.transcript.meta["speech"] and result.transcript.meta["speech_seconds"] > 5
+    assert result.transcript.meta["utterances"]
+    assert len(passes) == 1  # one VAD pass gives the speech regions and the utterance edges
+
+
+def test_one_vad_pass_gives_what_two_detections_gave() -> None:
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    from captioner.refine.speech import detect_speech_and_utterances
+
+    audio = extract_audio(probe(SAMPLES / "jfk.mp4"))
+    speech, utterances = detect_speech_and_utterances(audio)
+    for found, (silence, pad, shortest) in ((speech, (300, 100, 100)), (utterances, (100, 0, 50))):
+        options = VadOptions(min_silence_duration_ms=silence, speech_pad_ms=pad, min_speech_duration_ms=shortest)
+        assert found == [(c["start"] / 16000, c["end"] / 16000) for c in get_speech_timestamps(audio, options)]
+    assert len(utterances) > len(speech) >= 1
 
 
 def test_a_batch_is_encoded_one_window_at_a_time(local_backend, monkeypatch) -> None:

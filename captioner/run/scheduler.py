@@ -31,10 +31,10 @@ from captioner.media.probe import MediaInfo, extract_audio, is_media_file, probe
 from captioner.output.atomic import atomic_write_text, cannot_write_in, name_too_long, real_path, symlink_loop
 from captioner.output.writers import DEFAULT_FORMATS, render
 from captioner.refine.hallucination import FilterSettings, clean
-from captioner.refine.speech import detect_utterances, retime
+from captioner.refine.speech import retime
 from captioner.run.cache import TranscriptCache, cache_key
 from captioner.transcribe.base import Backend, TranscribeOptions
-from captioner.transcribe.chunking import speech_regions
+from captioner.transcribe.chunking import speech_and_utterance_regions, speech_regions
 from captioner.video.attach import caption_video, has_caption_track, video_output
 from captioner.video.burn import BurnOptions
 from captioner.video.mux import NoVideoError
@@ -78,9 +78,11 @@ def refine(transcript: Transcript, audio: np.ndarray | None, settings: Settings)
         return transcript
     utterances: list[tuple[float, float]] | None = None
     if audio is not None:
-        speech: list[tuple[float, float]] | None = speech_regions(audio)
+        speech: list[tuple[float, float]] | None
         if settings.retime:
-            utterances = speech_regions(audio, detect=detect_utterances)
+            speech, utterances = speech_and_utterance_regions(audio)
+        else:
+            speech = speech_regions(audio)
     elif transcript.meta.get("speech") is not None:
         speech = [(float(a), float(b)) for a, b in transcript.meta["speech"]]
     else:
@@ -643,15 +645,18 @@ def _internal_error(exc: Exception) -> CaptionerError:
 
 def _store_regions(transcript: Transcript, audio: np.ndarray) -> None:
     """Keep the VAD's speech and utterance regions with the transcript (and so in the cache), so
-    that filtering and retiming never need the audio again.  The local engine found the speech
-    regions already; other backends get them here."""
+    that filtering and retiming never need the audio again.  The local engine found them already
+    (one VAD pass gives both); other backends get them here."""
 
     def rounded(regions: list[tuple[float, float]]) -> list[list[float]]:
         return [[round(a, 3), round(b, 3)] for a, b in regions]
 
+    if transcript.meta.get("speech") is not None and transcript.meta.get("utterances") is not None:
+        return
+    speech, utterances = speech_and_utterance_regions(audio)
     if transcript.meta.get("speech") is None:
-        transcript.meta["speech"] = rounded(speech_regions(audio))
-    transcript.meta["utterances"] = rounded(speech_regions(audio, detect=detect_utterances))
+        transcript.meta["speech"] = rounded(speech)
+    transcript.meta["utterances"] = rounded(utterances)
 
 
 def _attach(

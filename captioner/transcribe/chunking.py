@@ -86,6 +86,58 @@ def speech_regions(
     return regions
 
 
+@dataclass(frozen=True)
+class VoiceActivity:
+    """The VAD's view of some audio: speech regions, utterance edges and the per-frame speech
+    probabilities they came from (seconds from the audio's start)."""
+
+    speech: list[tuple[float, float]]
+    utterances: list[tuple[float, float]]
+    probabilities: list[tuple[float, np.ndarray]]  # (offset s, Silero's probability every 32 ms)
+
+    def peak(self, start: float, end: float) -> float:
+        """The highest speech probability of a frame that overlaps [start, end) seconds."""
+        from captioner.refine.speech import VAD_FRAME
+
+        frame = VAD_FRAME / SAMPLE_RATE
+        best = 0.0
+        for offset, probabilities in self.probabilities:
+            first = max(0, int((start - offset) / frame))
+            last = min(len(probabilities), int(np.ceil((end - offset) / frame)))
+            if last > first:
+                best = max(best, float(probabilities[first:last].max()))
+        return best
+
+
+def voice_activity(audio: np.ndarray, piece_seconds: float = VAD_PIECE_SECONDS) -> VoiceActivity:
+    """:func:`speech_regions` with the default detector and with
+    :func:`captioner.refine.speech.detect_utterances`, from one pass of the VAD model, and the
+    probabilities of that pass."""
+    from captioner.refine.speech import SPEECH, UTTERANCES, regions_from_probabilities, speech_probabilities
+
+    speech: list[tuple[float, float]] = []
+    utterances: list[tuple[float, float]] = []
+    probabilities: list[tuple[float, np.ndarray]] = []
+    for chunk in plan_chunks(audio, piece_seconds):
+        piece = audio[chunk.start : chunk.end]
+        found = speech_probabilities(piece)
+        for settings, regions in ((SPEECH, speech), (UTTERANCES, utterances)):
+            regions.extend(
+                (a + chunk.offset, b + chunk.offset) for a, b in regions_from_probabilities(found, len(piece), settings)
+            )
+        probabilities.append((chunk.offset, found))
+    return VoiceActivity(speech, utterances, probabilities)
+
+
+def speech_and_utterance_regions(
+    audio: np.ndarray, piece_seconds: float = VAD_PIECE_SECONDS
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """:func:`speech_regions` with the default detector and with
+    :func:`captioner.refine.speech.detect_utterances`, from one pass of the VAD model."""
+    activity = voice_activity(audio, piece_seconds)
+    return activity.speech, activity.utterances
+
+
 def _quietest(audio: np.ndarray, lo: int, hi: int) -> int:
     """The sample in [lo, hi) at the centre of the quietest 200 ms stretch."""
     frames = (hi - lo) // _FRAME

@@ -17,7 +17,7 @@ from captioner.errors import BackendError, ModelError
 from captioner.media.probe import SAMPLE_RATE
 from captioner.refine.speech import SpeechRegions, find_holes, sounding_clips
 from captioner.transcribe.base import ProgressCallback, TranscribeOptions
-from captioner.transcribe.chunking import plan_chunks, speech_regions
+from captioner.transcribe.chunking import plan_chunks, speech_and_utterance_regions
 from captioner.transcribe.local.model_files import EMBEDDED_MODEL, resolve_model
 
 if TYPE_CHECKING:
@@ -133,10 +133,12 @@ class LocalBackend:
         progress: ProgressCallback | None = None,
     ) -> Transcript:
         """Transcribe ``audio`` piece by piece (see PIECE_SECONDS); ``meta["speech"]`` holds the
-        VAD's speech regions (what the hole repair used, and what the pipeline's filters use)."""
+        VAD's speech regions (what the hole repair used, and what the pipeline's filters use),
+        ``meta["utterances"]`` its utterance edges (for retiming), both from one VAD pass."""
         segments: list[Segment] = []
         words: list[Word] = []
         speech: SpeechRegions = []
+        utterances: SpeechRegions = []
         repaired = {"holes": 0, "words": 0}
         language = options.language
         detected: tuple[str, float] | None = None
@@ -166,7 +168,9 @@ class LocalBackend:
                 if detected is None:
                     detected = (info.language, float(info.language_probability))
                     language = options.language or info.language
-                piece_speech = [(a + chunk.offset, b + chunk.offset) for a, b in speech_regions(piece)]
+                regions, edges = speech_and_utterance_regions(piece)
+                piece_speech = [(a + chunk.offset, b + chunk.offset) for a, b in regions]
+                utterances.extend((a + chunk.offset, b + chunk.offset) for a, b in edges)
                 if options.repair_holes and len(piece):
                     piece_segments, piece_words, found = self._repair_holes(
                         audio, options, language, piece_segments, piece_words, piece_speech
@@ -211,6 +215,7 @@ class LocalBackend:
                 "vad": options.vad,
                 **meta_extra,
                 "speech": [[round(a, 3), round(b, 3)] for a, b in speech],
+                "utterances": [[round(a, 3), round(b, 3)] for a, b in utterances],
             },
         )
 
