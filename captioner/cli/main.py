@@ -396,7 +396,7 @@ def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
     # The run picks the files at once (LazyBackend.plan): by default a batch on N threads runs N
     # files of one thread each (20 short clips on 2 cores: 24.8 s, against 42.6 s one at a time
     # on both), while a lone file keeps every thread.
-    return LazyBackend(make_local, local_identity(model), max_concurrent_files=opts["jobs"] or threads)
+    return LazyBackend(make_local, local_identity(model), max_concurrent_files=opts["jobs"] or threads, preload=True)
 
 
 def run_jobs(jobs: list[Job], backend: LazyBackend, settings: Settings, opts: dict[str, Any]) -> list[FileResult]:

@@ -295,6 +295,8 @@ class LazyBackend:
 
     ``identity`` names the backend and model without creating it (no model load), so that a run
     whose transcripts all come from the cache never loads a model.  None disables the cache.
+    With ``preload``, :meth:`start` creates it in a background thread once a run knows it will
+    transcribe (the local model loads while the first file's audio is decoded).
 
     Files transcribed at the same time are either fixed, ``concurrent_files`` (a remote backend:
     the files wait on a service, not on this machine's cores; ``factory()`` takes no argument),
@@ -310,12 +312,14 @@ class LazyBackend:
         concurrent_files: int = 1,
         *,
         max_concurrent_files: int | None = None,
+        preload: bool = False,
     ) -> None:
         self._factory = factory
         self._backend: Backend | None = None
         self.identity = identity
         self.max_concurrent_files = None if max_concurrent_files is None else max(1, int(max_concurrent_files))
         self.concurrent_files = 1 if self.max_concurrent_files is not None else max(1, int(concurrent_files))
+        self.preload = preload
         self._lock = threading.Lock()
 
     @property
@@ -330,6 +334,20 @@ class LazyBackend:
             if self.max_concurrent_files is not None and self._backend is None:
                 self.concurrent_files = max(1, min(self.max_concurrent_files, files))
             return self.concurrent_files
+
+    def start(self) -> None:
+        """With ``preload``, begin creating the backend in a background thread; a failure is
+        left for :meth:`get` to raise (it tries again)."""
+        if not self.preload or self._backend is not None:
+            return
+
+        def load() -> None:
+            try:
+                self.get()
+            except BaseException:  # get() in the run raises it again, where it is handled
+                pass
+
+        threading.Thread(target=load, name="captioner-model-load", daemon=True).start()
 
     def get(self) -> Backend:
         with self._lock:
@@ -375,19 +393,20 @@ def _cache_key(job: Job, settings: Settings, identity: dict[str, str]) -> str:
 
 def _plan_files_at_once(
     todo: list[tuple[Job, list[str]]], backend: LazyBackend, settings: Settings, cache: TranscriptCache | None
-) -> dict[Path, str]:
+) -> tuple[dict[Path, str], int]:
     """Let the backend plan its files at once from the files that need transcribing.
 
     With a cache, the jobs' cache keys are computed (and returned, so no audio is hashed twice)
     until enough files miss the cache to fill the plan: a run whose other files come from the
-    cache keeps every core on the one file it transcribes.
+    cache keeps every core on the one file it transcribes.  Also returns how many of the files
+    looked up missed the cache (0 when none was looked up).
     """
     keys: dict[Path, str] = {}
     if not backend.planned:
-        return keys
+        return keys, 0
     if cache is None or backend.identity is None:
         backend.plan(len(todo))
-        return keys
+        return keys, 0
     wanted = backend.max_concurrent_files or 1
     missing = 0
     for job, _ in todo:
@@ -400,7 +419,7 @@ def _plan_files_at_once(
             if missing >= wanted:
                 break
     backend.plan(missing)
-    return keys
+    return keys, missing
 
 
 def review_path(job: Job) -> Path:
@@ -469,7 +488,9 @@ def run(
             results.append(result)
         else:
             todo.append((job, pending))
-    keys = _plan_files_at_once(todo, backend, settings, cache)
+    keys, misses = _plan_files_at_once(todo, backend, settings, cache)
+    if todo and (cache is None or backend.identity is None or misses):
+        backend.start()  # the model loads while the first file is probed and decoded
     if backend.concurrent_files > 1 and len(todo) > 1:
         results.extend(_run_concurrently(todo, backend, settings, reporter, cache, keys))
         return results
