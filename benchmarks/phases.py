@@ -72,7 +72,9 @@ def _charge(now: float, cpu: float) -> None:
 
 
 def timed(owner: Any, attribute: str, name: str | None = None) -> None:
-    original = getattr(owner, attribute)
+    original = getattr(owner, attribute, None)
+    if original is None:  # not in this version of the code
+        return
 
     @functools.wraps(original)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -107,8 +109,10 @@ def instrument() -> None:
     timed(scheduler, "extract_audio", "audio decode")
     timed(scheduler, "probe", "probe")
     timed(engine, "sounding_clips", "silence scan")
-    timed(engine, "speech_regions", "vad speech")
-    timed(scheduler, "_store_regions", "vad utterances")
+    timed(engine, "speech_regions", "vad")
+    timed(engine, "speech_and_utterance_regions", "vad")
+    timed(engine, "voice_activity", "vad")
+    timed(scheduler, "_store_regions", "vad (pipeline)")
     timed(engine.LocalBackend, "_repair_holes", "holes")
     timed(engine.LocalBackend, "transcribe", "transcribe")
     timed(fe.FeatureExtractor, "__call__", "log-mel")

@@ -6,6 +6,7 @@ from conftest import SAMPLES
 
 from captioner.media.probe import extract_audio, probe
 from captioner.transcribe.base import TranscribeOptions
+from captioner.transcribe.local.engine import HOLE_MIN_TOKENS, HOLE_TOKENS_PER_SECOND, hole_token_budget
 
 
 def test_language_detection_costs_no_extra_encoder_pass(local_backend) -> None:
@@ -55,7 +56,7 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
     original = local_backend._model.transcribe
 
     def spy(clip, **kwargs):
-        calls.append(kwargs)
+        calls.append({**kwargs, "seconds": len(clip) / 16000})
         return original(clip, **kwargs)
 
     monkeypatch.setattr(local_backend._model, "transcribe", spy)
@@ -67,7 +68,15 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
     assert found == {"holes": 1, "words": 0}  # silence: nothing kept
     hole_call = calls[-1]
     assert hole_call["temperature"] == 0.0 and hole_call["condition_on_previous_text"] is False
+    # a decoding loop on what is not speech stops near what the clip could hold, not at 448 tokens
+    assert hole_call["max_new_tokens"] == hole_token_budget(hole_call["seconds"]) < 100
     assert len(words) == len(tr.words)
+
+
+def test_a_hole_decode_is_bounded_by_its_length() -> None:
+    assert hole_token_budget(1.0) == HOLE_MIN_TOKENS + HOLE_TOKENS_PER_SECOND
+    assert hole_token_budget(2.5) < hole_token_budget(5.0) < 200
+    assert hole_token_budget(40.0) is None  # a long clip keeps Whisper's own limit
 
 
 def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, monkeypatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter
 from dataclasses import replace
@@ -35,6 +36,12 @@ HOLE_MIN_SINGLE_WORD_PROBABILITY = 0.8
 # (too repetitive, or too unsure) is noise, not a skipped passage, and is dropped.
 HOLE_MAX_COMPRESSION_RATIO = 2.4
 HOLE_MIN_AVG_LOGPROB = -1.0
+# A hole's decode stops after this many tokens a second of its clip (plus HOLE_MIN_TOKENS), several
+# times what speech needs (see hole_token_budget), while a decoding loop on music or noise runs to
+# Whisper's limit of 448 tokens a window, which takes beam search 10-50 times longer than the few
+# words a hole may hold (and is then dropped as too repetitive).
+HOLE_TOKENS_PER_SECOND = 15
+HOLE_MIN_TOKENS = 20
 
 # Long audio is transcribed in pieces of at most this many seconds, cut at the quietest spot:
 # faster-whisper computes the log-mel features (and their STFT) of its whole input at once, about
@@ -233,17 +240,21 @@ class LocalBackend:
         temperature: float | tuple[float, ...] | None = None,
         batch_size: int = 0,
         sound: SpeechRegions | None = None,
+        max_new_tokens: int | None = None,
     ) -> tuple[list[Segment], list[Word], Any]:
         """One faster-whisper pass; times shifted by ``offset`` seconds.
 
         ``prompt``: the text (or tokens) before the audio; ``condition``: prompt each window with
         the text decoded before it; ``temperature``: None for faster-whisper's fallback ladder;
         ``batch_size``: windows at a time through faster-whisper's batched pipeline (see
-        BATCHED_MIN_SECONDS), 0 for its sequential decoding; ``sound``: the stretches that are not
+        BATCHED_MIN_SECONDS), 0 for its sequential decoding; ``max_new_tokens``: the most tokens
+        decoded a window (None: Whisper's limit); ``sound``: the stretches that are not
         digital silence (:func:`captioner.refine.speech.sounding_clips`; None: all of it), the only ones
         decoded.
         """
         extra: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
+        if max_new_tokens is not None:
+            extra["max_new_tokens"] = max_new_tokens
         if batch_size:
             from faster_whisper import BatchedInferencePipeline
 
@@ -330,7 +341,14 @@ class LocalBackend:
             b = min(len(audio) / SAMPLE_RATE, end + HOLE_CONTEXT)
             clip = audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]
             new_segments, new_words, _ = self._decode(
-                clip, options, language=language, offset=a, vad=False, condition=False, temperature=0.0
+                clip,
+                options,
+                language=language,
+                offset=a,
+                vad=False,
+                condition=False,
+                temperature=0.0,
+                max_new_tokens=hole_token_budget(b - a),
             )
             new_segments = [s for s in new_segments if _plausible(s)]
             new_words = [w for w in new_words if any(s.start - 1e-6 <= w.start < s.end + 1e-6 for s in new_segments)]
@@ -350,6 +368,17 @@ class LocalBackend:
             words = sorted([*words, *new_words], key=lambda w: w.start)
             found["words"] += len(new_words)
         return segments, words, found
+
+
+def hole_token_budget(seconds: float) -> int | None:
+    """The most tokens a window of a hole's clip of ``seconds`` is decoded to (None: Whisper's own
+    limit).  Speech takes 1-6 tokens a second of Whisper base's vocabulary over a segment on the
+    developer corpus (10 for a lone short word), Japanese and Arabic included."""
+    budget = HOLE_MIN_TOKENS + math.ceil(HOLE_TOKENS_PER_SECOND * seconds)
+    return budget if budget < WHISPER_MAX_NEW_TOKENS else None
+
+
+WHISPER_MAX_NEW_TOKENS = 440  # 448 tokens a window, less the prompt
 
 
 def _plausible(segment: Segment) -> bool:
