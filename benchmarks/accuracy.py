@@ -31,11 +31,13 @@ sys.path.insert(0, str(ROOT))
 
 from captioner.captions.segmentation import segment  # noqa: E402
 from captioner.core.transcript import Transcript  # noqa: E402
-from captioner.media.probe import extract_audio, probe  # noqa: E402
+from captioner.media.audio import extract_audio  # noqa: E402
+from captioner.media.probe import probe  # noqa: E402
 from captioner.output.writers import render  # noqa: E402
+from captioner.refine.refine import refine  # noqa: E402
 from captioner.refine.speech import detect_speech, find_holes  # noqa: E402
-from captioner.run.scheduler import Settings, refine  # noqa: E402
-from captioner.transcribe.base import TranscribeOptions  # noqa: E402
+from captioner.run.settings import Settings  # noqa: E402
+from captioner.transcription.base import TranscribeOptions  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "captioner-accuracy-cache"
@@ -61,7 +63,7 @@ class Runner:
     @property
     def backend(self):
         if self._backend is None:
-            from captioner.transcribe.local.engine import LocalBackend
+            from captioner.transcription.local.engine import LocalBackend
 
             self._backend = LocalBackend()
         return self._backend
@@ -141,7 +143,7 @@ def average_repeats(row, item, repeats, scorer, work, runner, path, audio, setti
         cues = runner.plain(item, path, repeat=r)["cues"]
         plain.append(score(scorer, srt_of(cues), item, None, work, f"plain.r{r}")["wer"][metric])
         raw = runner.captioner(item, path, audio, vad=variant == "vad", repeat=r)
-        tr = refine(raw, audio, settings)
+        tr = refine(raw, audio, filters=settings.filters, retime_words=settings.retime)
         srt = render("srt", segment(tr, settings.style), tr)
         ours.append(score(scorer, srt, item, None, work, f"{variant}.r{r}")["wer"][metric])
     row["plain"]["wer"][metric] = sum(plain) / len(plain)
@@ -188,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         row["plain_wall"] = plain["wall_seconds"]
         for variant in variants:
             raw = runner.captioner(item, path, audio, vad=variant == "vad")
-            tr = refine(raw, audio, settings)
+            tr = refine(raw, audio, filters=settings.filters, retime_words=settings.retime)
             cues = segment(tr, settings.style)
             row[variant] = score(scorer, render("srt", cues, tr), item, ref_words, work, variant)
             if ref_words and variant == variants[0]:  # cue times at the words: no linger, no reading-speed stretch

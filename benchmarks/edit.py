@@ -85,7 +85,7 @@ def jfk_transcript(work: Path, cache: Path) -> Transcript:
 
 def make_hour(root: Path, cache: Path) -> tuple[str, int]:
     """hour.m4a (JFK looped for an hour), hour.json (its transcript repeated) and hour.srt/.vtt."""
-    from captioner.media.probe import ffmpeg_exe
+    from captioner.media.ffmpeg import ffmpeg_exe
 
     work = root.parent / "jfk-work"
     work.mkdir(exist_ok=True)

@@ -33,7 +33,7 @@ def env(cache: Path) -> dict[str, str]:
 
 
 def batch(corpus: Path, work: Path, count: int) -> None:
-    from captioner.transcribe.local.model_files import resolve_model
+    from captioner.transcription.local.model_files import resolve_model
 
     items = [i for i in manifest(corpus) if i["kind"] == "speech" and i["duration_s"] <= 15][:count]
     folder = work / "clips"
@@ -68,7 +68,7 @@ def reformat(corpus: Path, work: Path) -> None:
 
 
 def memory(corpus: Path, work: Path, hours: float) -> None:
-    from captioner.media.probe import ffmpeg_exe
+    from captioner.media.ffmpeg import ffmpeg_exe
 
     source = corpus / "en_lj001_printing_longform.flac"
     loops = max(1, round(hours * 3600 / 221.7))

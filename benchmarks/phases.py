@@ -89,8 +89,12 @@ def instrument() -> None:
     import faster_whisper.transcribe as fw
 
     import captioner.interrupt as interrupt
-    import captioner.run.scheduler as scheduler
-    import captioner.transcribe.local.engine as engine
+    import captioner.refine.refine as refine
+    import captioner.run.backend as backend
+    import captioner.run.outputs as outputs
+    import captioner.run.prepare as prepare
+    import captioner.run.speakers as speakers
+    import captioner.transcription.local.engine as engine
 
     original_call = interrupt.call
 
@@ -105,24 +109,23 @@ def instrument() -> None:
             return original_call(fn, *args, **kwargs)
 
     interrupt.call = call
-    timed(engine.LocalBackend, "__init__", "model load")
-    timed(scheduler, "extract_audio", "audio decode")
-    timed(scheduler, "probe", "probe")
+    timed(engine.LocalBackend, "__init__", "model load")  # in the loader thread: shown as the wait below
+    timed(backend.LazyBackend, "get", "model load (waited for)")
+    timed(prepare, "extract_audio", "audio decode")
+    timed(prepare, "probe", "probe")
     timed(engine, "sounding_clips", "silence scan")
     timed(engine, "speech_regions", "vad")
     timed(engine, "speech_and_utterance_regions", "vad")
-    timed(engine, "voice_activity", "vad")
-    timed(scheduler, "_store_regions", "vad (pipeline)")
+    timed(speakers, "store_regions", "vad (pipeline)")
     timed(engine.LocalBackend, "_repair_holes", "holes")
     timed(engine.LocalBackend, "transcribe", "transcribe")
     timed(fe.FeatureExtractor, "__call__", "log-mel")
     timed(fw.WhisperModel, "add_word_timestamps", "word alignment")
-    timed(scheduler, "clean", "filters")
-    timed(scheduler, "retime", "retime")
-    timed(scheduler, "segment", "segmentation")
-    timed(scheduler, "render", "render")
-    timed(scheduler, "atomic_write_text", "writing")
-
+    timed(refine, "clean", "filters")
+    timed(refine, "retime", "retime")
+    timed(outputs, "segment", "segmentation")
+    timed(outputs, "render_with_notes", "render")
+    timed(outputs, "atomic_write_text", "writing")
 
 def main() -> None:
     if len(sys.argv) < 2:

@@ -91,7 +91,7 @@ def main() -> None:
 
     reference = next((i.get("reference_text") for i in manifest(args.corpus) if i["file"] == args.media.name), None)
     sys.path.insert(0, str(ROOT))
-    from captioner.transcribe.local.model_files import resolve_model
+    from captioner.transcription.local.model_files import resolve_model
 
     model_dir = resolve_model("base")
     plain_script = str(ROOT / "benchmarks" / "plain_faster_whisper.py")

@@ -37,3 +37,8 @@ class BackendError(CaptionerError):
 
 class OutputError(CaptionerError):
     """An output file cannot be written."""
+
+
+class RunError(CaptionerError):
+    """A failure that concerns the whole run, not the file it happened in (the cluster's scheduler
+    went away, say): the run stops, keeping what it finished."""

@@ -46,6 +46,11 @@ def stop() -> None:
     _stopping.set()
 
 
+def stopping() -> bool:
+    """Whether :func:`stop` was called: a thread that waits in steps of its own ends at the next."""
+    return _stopping.is_set()
+
+
 def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)``, run in a helper thread so that the caller can be interrupted.
 

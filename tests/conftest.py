@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +18,27 @@ import jiwer
 import numpy as np
 import pytest
 
-from captioner.media.probe import ffmpeg_exe
+from captioner.media.ffmpeg import ffmpeg_command
 from captioner.testing.fake_aixplain import FakeAixplain, WhisperTranscriber
-from captioner.transcribe.aixplain.backend import AixplainBackend, RetryPolicy
+from captioner.transcription.aixplain.backend import AixplainBackend, RetryPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
+
+# Fixtures that load the model, decode real media or start the studio or a browser: a test using one
+# is slow (marked so), and the fast lane, pytest -m "not slow", leaves it out.
+SLOW_FIXTURES = {"local_backend", "cli", "whisper_model", "fake_whisper", "load_audio", "captioned", "serve", "browser"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse to run a test that uses a slow fixture without the ``slow`` mark (it would slip into the fast lane)."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"mark these tests slow (they use one of {sorted(SLOW_FIXTURES)}): {unmarked}")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -43,23 +59,39 @@ def references() -> dict[str, dict]:
 @pytest.fixture(scope="session")
 def local_backend(_session_cache: Path):
     """The embedded Whisper base, loaded once for the whole test run."""
-    from captioner.transcribe.local.engine import LocalBackend
+    from captioner.transcription.local.engine import LocalBackend
 
     return LocalBackend()
 
 
-@pytest.fixture()
-def cli(local_backend):
-    """Run the CLI in-process (the model stays loaded between calls): (exit code, stdout, stderr)."""
+def invoke(*args: object) -> tuple[int, str, str]:
+    """Run the CLI in-process: (exit code, stdout, stderr)."""
     from click.testing import CliRunner
 
     from captioner.cli.main import main
 
-    def invoke(*args: object) -> tuple[int, str, str]:
-        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
 
+
+@pytest.fixture()
+def cli(local_backend):
+    """:func:`invoke`, with the model loaded once for the session (it stays loaded between calls)."""
     return invoke
+
+
+def captioner(
+    *args: object,
+    prefix: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float | None = 600,
+) -> subprocess.CompletedProcess[str]:
+    """``captioner ARGS`` in a process of its own (under ``prefix``, e.g. :func:`unprivileged`; ``env``
+    added to this one's)."""
+    command = [*(prefix or []), sys.executable, "-m", "captioner", *[str(a) for a in args]]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run(command, capture_output=True, text=True, env=environment, cwd=cwd, timeout=timeout)
 
 
 @pytest.fixture()
@@ -76,7 +108,7 @@ def sample_copy(tmp_path: Path):
 
 
 def run_ffmpeg(*args: str) -> None:
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", *args], check=True)
+    subprocess.run([*ffmpeg_command(), "-y", *args], check=True)
 
 
 def unprivileged() -> list[str]:
@@ -133,7 +165,8 @@ def whisper_model(local_backend):
 
 @pytest.fixture(scope="session")
 def load_audio():
-    from captioner.media.probe import extract_audio, probe
+    from captioner.media.audio import extract_audio
+    from captioner.media.probe import probe
 
     cache: dict[str, np.ndarray] = {}
 

@@ -11,11 +11,12 @@ import pytest
 from conftest import SAMPLES
 
 from captioner.errors import BackendError
-from captioner.media.probe import SAMPLE_RATE, ffmpeg_exe
+from captioner.media.audio import SAMPLE_RATE
+from captioner.media.ffmpeg import ffmpeg_exe
+from captioner.media.pieces import cut_into_pieces
 from captioner.testing.fake_aixplain import JFK_RAW, Scenario
-from captioner.transcribe.base import TranscribeOptions
-from captioner.transcribe.chunking import plan_chunks
-from captioner.transcribe.whisper_json import merge, parse_verbose
+from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.whisper_json import merge, parse_verbose
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +37,7 @@ def _words(transcript):
     return [(w.text.lower().strip(".,!?"), w.start, w.end) for w in transcript.words or []]
 
 
+@pytest.mark.slow
 def test_long_file_chunked_and_merged_matches_local_engine(fake_whisper, make_backend, long_audio, whisper_model):
     # Each piece waits for the fake's Whisper to transcribe the one before: seconds on a busy machine.
     backend = make_backend(chunk_seconds=8.0, jobs=2, timeout=60.0)
@@ -43,7 +45,7 @@ def test_long_file_chunked_and_merged_matches_local_engine(fake_whisper, make_ba
     t = backend.transcribe(long_audio, TranscribeOptions(language="en"), progress.append)
     duration = len(long_audio) / SAMPLE_RATE
     calls = fake_whisper.execute_calls
-    assert len(calls) == len(plan_chunks(long_audio, 8.0)) >= 3
+    assert len(calls) == len(cut_into_pieces(long_audio, 8.0)) >= 3
     assert t.meta["requests"] == len(calls)
     assert [s.id for s in t.segments] == list(range(len(t.segments)))
     assert all(a.start <= b.start for a, b in zip(t.segments, t.segments[1:], strict=False))
@@ -103,7 +105,7 @@ def test_plan_chunks_cuts_in_silence():
     speech = lambda s: (rng.standard_normal(int(s * SAMPLE_RATE)) * 0.3).astype(np.float32)  # noqa: E731
     silence = lambda s: np.zeros(int(s * SAMPLE_RATE), dtype=np.float32)  # noqa: E731
     audio = np.concatenate([speech(8.0), silence(0.5), speech(8.0), silence(0.6), speech(6.0)])
-    chunks = plan_chunks(audio, max_seconds=10.0)
+    chunks = cut_into_pieces(audio, max_seconds=10.0)
     cuts = [c.start / SAMPLE_RATE for c in chunks[1:]]
     assert len(cuts) == 2
     assert 8.0 < cuts[0] < 8.5
@@ -114,7 +116,7 @@ def test_plan_chunks_cuts_in_silence():
 
 
 def test_plan_chunks_short_audio_is_one_chunk():
-    assert len(plan_chunks(np.zeros(SAMPLE_RATE * 5, dtype=np.float32), 10.0)) == 1
+    assert len(cut_into_pieces(np.zeros(SAMPLE_RATE * 5, dtype=np.float32), 10.0)) == 1
 
 
 def test_merge_shifts_and_renumbers():

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from conftest import AIX_KEY, SAMPLES
 
 from captioner.cli.main import main
 from captioner.testing.fake_aixplain import Scenario
+
+pytestmark = pytest.mark.slow  # the CLI on real media against the fake service
 
 
 def test_cli_aixplain_backend(fake, tmp_path):

@@ -10,8 +10,8 @@ from conftest import AIX_KEY, SAMPLES
 
 from captioner.errors import BackendError
 from captioner.testing.fake_aixplain import Fault, Scenario
-from captioner.transcribe.aixplain.sdk import register_secret
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.aixplain.sdk import register_secret
+from captioner.transcription.base import TranscribeOptions
 
 FAILURES = {
     "bad key": dict(bad_key=True),
@@ -40,6 +40,7 @@ def _all_text(exc: BaseException) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 def test_key_appears_nowhere(fake, make_backend, load_audio, caplog, capfd, tmp_path):
     audio = load_audio(SAMPLES / "jfk.mp4")
     caplog.set_level(logging.DEBUG)

@@ -11,7 +11,9 @@ from conftest import SAMPLES
 
 from captioner.errors import BackendError
 from captioner.testing.fake_aixplain import Fault, Scenario
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.base import TranscribeOptions
+
+pytestmark = pytest.mark.slow  # real audio (ffmpeg) sent to the fake service
 
 OPTS = TranscribeOptions(language="en")
 

@@ -14,8 +14,10 @@ from conftest import AIX_KEY, ROOT, SAMPLES
 
 from captioner.errors import BackendError
 from captioner.testing.fake_aixplain import NEVER, Fault, Scenario
-from captioner.transcribe.aixplain.backend import RetryPolicy
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.aixplain.backend import RetryPolicy
+from captioner.transcription.base import TranscribeOptions
+
+pytestmark = pytest.mark.slow  # real audio (ffmpeg), deadlines waited out, a captioner process
 
 OPTS = TranscribeOptions(language="en")
 ROUTE_CALLS = {

@@ -9,18 +9,16 @@ from pathlib import Path
 import pytest
 import srt
 from click.testing import CliRunner
-from conftest import AIX_KEY, SAMPLES
+from conftest import AIX_KEY, SAMPLES, invoke
 
 from captioner.cli.main import main
 from captioner.core.transcript import Segment, Transcript, Word
+from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache, cache_key
-from captioner.run.scheduler import LazyBackend, Settings, plan, run
-from captioner.transcribe.base import TranscribeOptions
-
-
-def invoke(*args: object) -> tuple[int, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stderr
+from captioner.run.jobs import make_jobs
+from captioner.run.scheduler import run
+from captioner.run.settings import Settings
+from captioner.transcription.base import TranscribeOptions
 
 
 def entries(cache_root: Path) -> list[Path]:
@@ -34,16 +32,17 @@ def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_style_change_reformats_from_cache_without_a_model(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
-    code, err = invoke(audio, "-f", "srt,json")
+    code, _, err = invoke(audio, "-f", "srt,json")
     assert code == 0 and "from the cache" not in err
     assert len(entries(cache_root)) == 1
     first = json.loads(audio.with_suffix(".json").read_text("utf-8"))
 
     # A style change hits the cache: prove no backend is even created.
     settings = Settings(formats=("srt", "json"), overwrite=True, style=Settings().style.with_overrides(max_chars=20))
-    jobs, _ = plan([audio], settings)
+    jobs, _ = make_jobs([audio], settings)
 
     def no_model():
         raise AssertionError("the model must not be loaded on a cache hit")
@@ -55,31 +54,34 @@ def test_style_change_reformats_from_cache_without_a_model(local_backend, sample
     assert subs and all(len(line) <= 20 for sub in subs for line in sub.content.splitlines())
 
 
+@pytest.mark.slow
 def test_options_that_change_words_miss(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     assert invoke(audio, "-f", "srt")[0] == 0
-    code, err = invoke(audio, "-f", "srt", "--overwrite", "--max-chars", "30")
+    code, _, err = invoke(audio, "-f", "srt", "--overwrite", "--max-chars", "30")
     assert code == 0 and "from the cache" in err
-    code, err = invoke(audio, "-f", "srt", "--overwrite", "--beam-size", "1")
+    code, _, err = invoke(audio, "-f", "srt", "--overwrite", "--beam-size", "1")
     assert code == 0 and "from the cache" not in err
-    code, err = invoke(audio, "-f", "srt", "--overwrite", "--language", "de")
+    code, _, err = invoke(audio, "-f", "srt", "--overwrite", "--language", "de")
     assert code == 0 and "from the cache" not in err
     assert len(entries(cache_root)) == 3
-    code, err = invoke(audio, "-f", "srt", "--overwrite", "--no-cache")
+    code, _, err = invoke(audio, "-f", "srt", "--overwrite", "--no-cache")
     assert code == 0 and "from the cache" not in err
 
 
+@pytest.mark.slow
 def test_a_damaged_entry_is_rebuilt(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     assert invoke(audio, "-f", "json")[0] == 0
     (entry,) = entries(cache_root)
     good = entry.read_text("utf-8")
     entry.write_text(good[: len(good) // 2], "utf-8")  # truncated
-    code, err = invoke(audio, "-f", "json", "--overwrite")
+    code, _, err = invoke(audio, "-f", "json", "--overwrite")
     assert code == 0 and "from the cache" not in err
     assert json.loads(entry.read_text("utf-8"))["segments"] == json.loads(good)["segments"]
 
 
+@pytest.mark.slow
 def test_remuxed_media_hits_the_same_entry(local_backend, sample_copy, cache_root, tmp_path) -> None:
     from conftest import run_ffmpeg
 
@@ -88,10 +90,11 @@ def test_remuxed_media_hits_the_same_entry(local_backend, sample_copy, cache_roo
     tagged = tmp_path / "tagged.flac"
     run_ffmpeg("-i", str(audio), "-c", "copy", "-metadata", "title=Renamed", str(tagged))
     assert tagged.read_bytes() != audio.read_bytes()
-    code, err = invoke(tagged, "-f", "srt")
+    code, _, err = invoke(tagged, "-f", "srt")
     assert code == 0 and "from the cache" in err
 
 
+@pytest.mark.slow
 def test_concurrent_writers_never_leave_a_broken_entry(tmp_path: Path) -> None:
     cache = TranscriptCache(tmp_path)
     key = cache_key("0" * 64, 0, {"backend": "local"}, TranscribeOptions())
@@ -125,6 +128,7 @@ def test_concurrent_writers_never_leave_a_broken_entry(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*/.*.tmp")), "no temporary files left"
 
 
+@pytest.mark.slow
 def test_cache_commands(local_backend, sample_copy, cache_root) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     assert invoke(audio, "-f", "srt")[0] == 0
@@ -134,16 +138,17 @@ def test_cache_commands(local_backend, sample_copy, cache_root) -> None:
     assert entries(cache_root) == []
 
 
+@pytest.mark.slow
 def test_no_secret_reaches_the_cache(fake, cache_root, tmp_path) -> None:
     key_file = tmp_path / "key"
     key_file.write_text(AIX_KEY)
     args = [SAMPLES / "jfk.mp4", "--backend", "aixplain", "--api-key-file", key_file, "-o", tmp_path / "out"]
-    code, err = invoke(*args, "-f", "json", "--aixplain-timeout", "30")
+    code, _, err = invoke(*args, "-f", "json", "--aixplain-timeout", "30")
     assert code == 0, err
     stored = entries(cache_root)
     assert len(stored) == 1
     assert AIX_KEY not in stored[0].read_text("utf-8")
-    code, err = invoke(*args, "-f", "json", "--overwrite", "--aixplain-timeout", "30")
+    code, _, err = invoke(*args, "-f", "json", "--overwrite", "--aixplain-timeout", "30")
     assert code == 0 and "from the cache" in err
 
 
@@ -169,7 +174,7 @@ def test_an_unusable_cache_folder_costs_the_cache_not_the_file(sample_copy, tmp_
     assert cache.get("ab" * 32) is None
     cache.put("ab" * 32, _OneLineBackend().transcribe(None, None))  # no error: the cache is advisory
     settings = Settings(formats=("srt",))
-    jobs, _ = plan([audio], settings)
+    jobs, _ = make_jobs([audio], settings)
     backend = _OneLineBackend()
     results = run(jobs, LazyBackend(lambda: backend, backend.identity()), settings, cache=cache)
     assert results[0].status == "done", results[0].error
@@ -248,7 +253,7 @@ def test_an_entry_with_untrustworthy_values_is_rebuilt(sample_copy, tmp_path: Pa
     backend = _CountingBackend()
     cache = TranscriptCache(tmp_path / "cache")
     settings = Settings(formats=("srt",), overwrite=True)
-    jobs, _ = plan([audio], settings)
+    jobs, _ = make_jobs([audio], settings)
     assert run(jobs, LazyBackend(lambda: backend, backend.identity()), settings, cache=cache)[0].status == "done"
     (entry,) = (tmp_path / "cache").glob("*/*.json")
     good = json.loads(entry.read_text("utf-8"))

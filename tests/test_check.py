@@ -23,9 +23,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import captioner.ci.status as status_module
-from captioner.ci.config import ConfigError, Shard, glob_match, load_config, shard_of, tomllib, unsafe_relpath
+from captioner.ci.config import ConfigError, load_config, tomllib
 from captioner.ci.lockfile import RESERVED, Lock, LockEntry, LockError, dumps, loads, read_lock, write_lock
+from captioner.ci.shard import Shard, shard_of
 from captioner.ci.status import FAILING, STATES, Scanner, caption_paths
+from captioner.ci.tree import glob_match, unsafe_relpath
 from captioner.cli.main import main
 from captioner.media.hashing import audio_hash, file_sha256
 
@@ -109,6 +111,7 @@ def test_every_state_and_exit_status(tree: Path) -> None:
     assert FAILING == set(STATES) - {"ok", "edited"}
 
 
+@pytest.mark.slow
 def test_stale_after_re_encode_but_not_after_metadata_remux(tree: Path) -> None:
     lock_up(tree, "ja.flac")
     lock_up(tree, "talks/de.flac")
@@ -270,6 +273,7 @@ def test_json_output(tree: Path) -> None:
     assert by_path["talks/de.flac"]["failing"]
 
 
+@pytest.mark.slow
 def test_check_does_not_load_whisper(tree: Path) -> None:
     code = (
         "import sys\n"
@@ -284,6 +288,7 @@ def test_check_does_not_load_whisper(tree: Path) -> None:
     assert out.splitlines()[-2:] == ["exit 1", "False False"]
 
 
+@pytest.mark.slow
 def test_stat_cache_skips_unchanged_media_and_sees_changes(tree: Path, monkeypatch) -> None:
     lock_up(tree, "ja.flac")
     lock_up(tree, "talks/de.flac")
@@ -335,6 +340,7 @@ def test_lock_format_is_sorted_toml_and_round_trips() -> None:
 media_path = st.text(min_size=1, max_size=30).filter(lambda p: p not in RESERVED and unsafe_relpath(p) is None)
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(st.dictionaries(media_path, st.sampled_from(["srt", "vtt", "json", "txt"]), max_size=8))
 def test_lock_round_trips_any_path(paths: dict[str, str]) -> None:

@@ -18,6 +18,8 @@ import yaml
 from conftest import ROOT, SAMPLES
 from test_check import lock_up
 
+pytestmark = pytest.mark.slow  # pre-commit and the GitHub action run captioner in processes of their own
+
 GITHUB = re.compile(r"^::(error|warning) file=([^,:]+),title=([^,:]+)::(.+)$")
 
 

@@ -17,8 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import ROOT, SAMPLES, unprivileged
+from conftest import ROOT, SAMPLES, captioner, invoke, unprivileged
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_check import SRT, VTT, lock_up
@@ -26,25 +25,15 @@ from test_segmentation_properties import transcripts
 
 from captioner.captions.segmentation import segment
 from captioner.ci.lockfile import LockEntry, read_lock, update_lock
-from captioner.cli.main import main
 from captioner.core.style import LIMITS, PRESETS, Style
 from captioner.core.transcript import Segment, Transcript, Word
 from captioner.errors import CaptionerError
 from captioner.media.hashing import HASH_SCHEME, file_sha256
-from captioner.run.scheduler import Job, Settings, format_outputs
+from captioner.run.jobs import Job
+from captioner.run.outputs import format_outputs
+from captioner.run.settings import Settings
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
-
-
-def invoke(*args: object) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def captioner(*args: object, prefix: list[str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``captioner ARGS`` in a process of its own (under ``prefix``, e.g. :func:`unprivileged`)."""
-    command = [*(prefix or []), sys.executable, "-m", "captioner", *[str(a) for a in args]]
-    return subprocess.run(command, capture_output=True, text=True, env=ENV)
 
 
 def crafted_lock(entries: dict[str, Path]) -> str:
@@ -235,6 +224,7 @@ def styles_in_range(draw) -> Style:
     return draw(st.sampled_from(list(PRESETS.values()))).with_overrides(**values)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(transcripts(), styles_in_range())
 def test_any_style_in_range_keeps_every_word(tr: Transcript, style: Style) -> None:
@@ -269,6 +259,7 @@ def test_captions_are_never_replaced_by_empty_ones_while_there_was_speech(tmp_pa
 # -- 3. Syncs at once on parts of one tree keep each other's entries ----------------------------------
 
 
+@pytest.mark.slow
 def test_two_syncs_at_once_on_parts_of_one_tree_keep_both_sides(local_backend, tmp_path: Path) -> None:
     # Found: `captioner sync a & captioner sync b & wait`: both exit 0, the lock kept one side's
     # entries, and check then failed with lock-entry-missing.
@@ -304,6 +295,7 @@ for i in range(25):
 """
 
 
+@pytest.mark.slow
 def test_lock_updates_from_many_processes_all_land(tmp_path: Path) -> None:
     lock = tmp_path / "captions.lock"
     update_lock(lock, {"gone.flac": LockEntry("1" * 64, "2" * 16)})
@@ -317,6 +309,7 @@ def test_lock_updates_from_many_processes_all_land(tmp_path: Path) -> None:
 # -- 4. A folder the gate cannot read fails it ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_check_and_sync_fail_on_a_folder_they_cannot_read(tmp_path: Path) -> None:
     # Found: a folder with mode 000 holding an uncaptioned file: "1 file: 1 ok; all good", exit 0.
     root = tmp_path / "repo"
@@ -336,6 +329,7 @@ def test_check_and_sync_fail_on_a_folder_they_cannot_read(tmp_path: Path) -> Non
     assert "private/talk.flac" not in read_lock(root / "captions.lock").entries
 
 
+@pytest.mark.slow
 def test_lock_entries_in_an_unreadable_folder_are_not_pruned(tmp_path: Path) -> None:
     # Their media could not be seen, which is not "gone": sync --prune dropped their entries.
     root = tmp_path / "repo"

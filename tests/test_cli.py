@@ -24,6 +24,7 @@ def read_srt(path: Path) -> list[srt.Subtitle]:
     return list(srt.parse(path.read_text("utf-8")))
 
 
+@pytest.mark.slow
 @pytest.mark.ffmpeg
 def test_jfk_video_gives_valid_accurate_captions(cli, sample_copy, references) -> None:
     video = sample_copy("jfk.mp4")
@@ -46,6 +47,7 @@ def test_jfk_video_gives_valid_accurate_captions(cli, sample_copy, references) -
     assert video.with_suffix(".txt").read_text("utf-8").split() == text.split()
 
 
+@pytest.mark.slow
 def test_captions_respect_the_basic_limits(cli, sample_copy) -> None:
     video = sample_copy("jfk.mp4")
     assert cli(video, "-f", "srt", "--max-chars", "24")[0] == 0
@@ -58,6 +60,7 @@ def test_captions_respect_the_basic_limits(cli, sample_copy) -> None:
         assert b.start >= a.end
 
 
+@pytest.mark.slow
 def test_german_is_detected(cli, sample_copy, references) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     code, _, err = cli(audio, "-f", "json")
@@ -67,6 +70,7 @@ def test_german_is_detected(cli, sample_copy, references) -> None:
     assert wer(references["de_picovoice_test.flac"]["reference_text"], data["text"]) <= 0.35
 
 
+@pytest.mark.slow
 def test_a_batch_goes_on_past_bad_files(cli, sample_copy, tmp_path) -> None:
     good = sample_copy("jfk.mp4", "batch/talk.mp4")
     (tmp_path / "batch" / "notes.mp4").write_text("not a video\n" * 50)
@@ -83,6 +87,7 @@ def test_a_batch_goes_on_past_bad_files(cli, sample_copy, tmp_path) -> None:
     assert not (tmp_path / "batch" / "notes.srt").exists()
 
 
+@pytest.mark.slow
 def test_existing_captions_survive_a_failing_run(cli, tmp_path) -> None:
     broken = tmp_path / "talk.mp4"
     broken.write_bytes(b"\x00" * 4096)
@@ -94,6 +99,7 @@ def test_existing_captions_survive_a_failing_run(cli, tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.mp4", "talk.srt"]
 
 
+@pytest.mark.slow
 def test_existing_outputs_are_skipped_unless_overwrite(cli, sample_copy) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     srt_path = audio.with_suffix(".srt")
@@ -108,6 +114,7 @@ def test_existing_outputs_are_skipped_unless_overwrite(cli, sample_copy) -> None
     assert code == 0 and read_srt(srt_path)
 
 
+@pytest.mark.slow
 def test_output_dir_mirrors_the_tree(cli, sample_copy, tmp_path) -> None:
     sample_copy("de_picovoice_test.flac", "media/a/clip.flac")
     sample_copy("de_picovoice_test.flac", "media/b/clip.flac")
@@ -117,6 +124,7 @@ def test_output_dir_mirrors_the_tree(cli, sample_copy, tmp_path) -> None:
     assert err == ""  # --quiet
 
 
+@pytest.mark.slow
 def test_clashing_outputs_are_refused(cli, sample_copy, tmp_path) -> None:
     sample_copy("de_picovoice_test.flac", "clip.flac")
     sample_copy("jfk.mp4", "clip.mp4")
@@ -126,6 +134,7 @@ def test_clashing_outputs_are_refused(cli, sample_copy, tmp_path) -> None:
     assert "jfk" not in (tmp_path / "clip.srt").read_text("utf-8").lower()
 
 
+@pytest.mark.slow
 def test_forced_language_is_used(cli, sample_copy) -> None:
     audio = sample_copy("de_picovoice_test.flac")
     code, _, err = cli(audio, "-f", "json", "-l", "de")
@@ -133,6 +142,7 @@ def test_forced_language_is_used(cli, sample_copy) -> None:
     assert json.loads(audio.with_suffix(".json").read_text("utf-8"))["captioner"]["language_forced"] is True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -146,12 +156,14 @@ def test_usage_errors_exit_2(cli, args, message) -> None:
     assert code == 2 and message in err
 
 
+@pytest.mark.slow
 def test_missing_path_is_one_line_error(cli, tmp_path) -> None:
     code, _, err = cli(tmp_path / "nothing.mp4")
     assert code == 1
     assert f"captioner: error: {tmp_path / 'nothing.mp4'}: no such file or directory" in err
 
 
+@pytest.mark.slow
 def test_unknown_model_fails_without_traceback(tmp_path) -> None:
     audio = tmp_path / "a.flac"
     audio.write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
@@ -179,7 +191,7 @@ def test_version_and_help() -> None:
 
 
 def test_folders_skip_hidden_and_derived_files(tmp_path) -> None:
-    from captioner.run.scheduler import media_in_folder
+    from captioner.media.discover import media_in_folder
 
     for name in ["a.mp4", "sub/b.flac", ".git/c.mp4", "sub/.d.wav", "a.captioned.mp4", "a.burned.mkv", "notes.txt"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -187,14 +199,16 @@ def test_folders_skip_hidden_and_derived_files(tmp_path) -> None:
     assert [p.relative_to(tmp_path).as_posix() for p in media_in_folder(tmp_path)] == ["a.mp4", "sub/b.flac"]
 
 
+@pytest.mark.slow
 @pytest.mark.ffmpeg
 def test_folders_find_every_common_media_type(tmp_path) -> None:
     # Camcorder (.MTS), phone (.3gp), audiobook (.m4b), Matroska audio (.mka), AIFF (.aif) and
     # browser audio (.weba): a folder of them used to give "no media files found" and exit 0.
     from conftest import run_ffmpeg
 
-    from captioner.media.probe import extract_audio, probe
-    from captioner.run.scheduler import media_in_folder
+    from captioner.media.audio import extract_audio
+    from captioner.media.discover import media_in_folder
+    from captioner.media.probe import probe
 
     bunny = SAMPLES / "video_big_buck_bunny_clip.mp4"
     made = {
@@ -222,6 +236,7 @@ def test_a_folder_without_media_is_an_error(tmp_path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.ffmpeg
 def test_captions_follow_the_picture_when_the_audio_starts_late(cli, tmp_path) -> None:
     from conftest import run_ffmpeg
@@ -239,6 +254,7 @@ def test_captions_follow_the_picture_when_the_audio_starts_late(cli, tmp_path) -
     assert 3.2 <= subs[0].start.total_seconds() <= 3.6  # 0.32 s into the speech, which starts at 3 s
 
 
+@pytest.mark.slow
 def test_unreadable_files_and_folders_fail_alone(tmp_path) -> None:
     good = tmp_path / "good.flac"
     good.write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())
@@ -268,6 +284,7 @@ def test_unreadable_files_and_folders_fail_alone(tmp_path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_cache_that_cannot_be_written_does_not_fail_the_file(cli, sample_copy, tmp_path, monkeypatch, caplog) -> None:
     # A read-only or full cache folder (a read-only home in a container, say) lost the captions of
     # a file transcribed without fault: the cache's write error failed the file.
@@ -275,7 +292,7 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_file(cli, sample_copy,
 
     blocked = tmp_path / "cache"
     blocked.write_text("a file where the cache folder should be\n")  # no folder can be made under it, even by root
-    monkeypatch.setattr("captioner.cli.main.TranscriptCache", lambda: TranscriptCache(blocked / "transcripts"))
+    monkeypatch.setattr("captioner.cli.caption.TranscriptCache", lambda: TranscriptCache(blocked / "transcripts"))
     audio = sample_copy("de_picovoice_test.flac")
     code, _, err = cli(audio, "-f", "srt")
     assert code == 0, err
@@ -294,6 +311,7 @@ def test_captions_never_replace_the_media_itself(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.txt"]
 
 
+@pytest.mark.slow
 def test_an_output_folder_that_cannot_be_written_fails_before_transcription(cli, sample_copy, tmp_path) -> None:
     # The file was transcribed first and failed only when its captions were written.
     audio = sample_copy("de_picovoice_test.flac")
@@ -305,6 +323,7 @@ def test_an_output_folder_that_cannot_be_written_fails_before_transcription(cli,
     assert "detected language" not in err  # nothing was transcribed
 
 
+@pytest.mark.slow
 def test_a_read_only_folder_whose_captions_exist_is_skipped_not_failed(tmp_path) -> None:
     folder = tmp_path / "published"
     folder.mkdir()

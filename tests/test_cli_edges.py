@@ -7,13 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import AIX_KEY, ROOT, SAMPLES, run_ffmpeg
+from conftest import AIX_KEY, ROOT, SAMPLES, captioner, run_ffmpeg
 
-from captioner.cli.main import main, settings_from_options
+from captioner.cli.caption import settings_from_options
+from captioner.cli.main import main
 from captioner.core.languages import parse_language
 from captioner.testing.fake_aixplain import NEVER, Fault, Scenario
 
@@ -32,17 +32,7 @@ sys.meta_path.insert(0, _NotInstalled())
 """
 
 
-def captioner(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "captioner", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        cwd=cwd,
-        timeout=300,
-    )
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["run", "sync", "review"])
 def test_aixplain_without_the_extra_is_one_line_naming_the_install(tmp_path, command) -> None:
     blocker = tmp_path / "blocker"
@@ -120,6 +110,7 @@ def test_usage_errors_show_the_command_as_typed(args) -> None:
     assert check.exit_code == 2 and "Usage: captioner check [OPTIONS] [PATHS]..." in check.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_within_a_second_at_any_point(tmp_path) -> None:
     """Ctrl-C while the embedded model is joined and loaded, windows encoded, beams searched: the
     native calls (CTranslate2, onnxruntime) used to end first, up to 10 s later."""
@@ -145,6 +136,7 @@ def test_ctrl_c_stops_within_a_second_at_any_point(tmp_path) -> None:
         assert not [p for p in cache.rglob("*") if p.name.endswith(".tmp")], "no partial file in the cache"
 
 
+@pytest.mark.slow
 def test_ctrl_c_removes_the_models_temporary_folder(tmp_path) -> None:
     """A cache that cannot hold the model: it is joined in a temporary folder removed at exit,
     also when Ctrl-C ends the process in the middle of a native call."""
@@ -168,6 +160,7 @@ def test_ctrl_c_removes_the_models_temporary_folder(tmp_path) -> None:
     assert list(temp.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("files", [1, 2])
 def test_ctrl_c_does_not_wait_for_aixplain_requests(fake, tmp_path, files) -> None:
     """Requests the service never answers, from the main thread (one file) or from a thread per

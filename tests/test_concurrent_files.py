@@ -12,7 +12,10 @@ from conftest import AIX_KEY, SAMPLES
 
 from captioner.cli.main import main
 from captioner.core.transcript import Segment, Transcript, Word
-from captioner.run.scheduler import LazyBackend, Settings, plan, run
+from captioner.run.backend import LazyBackend
+from captioner.run.jobs import make_jobs
+from captioner.run.scheduler import run
+from captioner.run.settings import Settings
 from captioner.testing.fake_aixplain import Scenario
 
 
@@ -65,13 +68,14 @@ def _files(tmp_path: Path, names: list[str]) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_files_run_side_by_side_in_order_and_a_failure_stops_no_other(fake, make_backend, tmp_path) -> None:
     seen = _track_overlap(fake)
     fake.scenario = Scenario(fail_supplier="Groq: decoding failed", fail_on_run=3)
     names = ["a.mp4", "b.mp4", "broken.mp4", "c.mp4", "d.mp4", "e.mp4"]
     folder = _files(tmp_path, names)
     settings = Settings(formats=("srt",), output_dir=tmp_path / "out")
-    jobs, problems = plan([folder], settings)
+    jobs, problems = make_jobs([folder], settings)
     assert not problems and [j.media.name for j in jobs] == names
     backend = make_backend(jobs=3)
     assert backend.concurrent_files == 3
@@ -96,17 +100,19 @@ def test_files_run_side_by_side_in_order_and_a_failure_stops_no_other(fake, make
     assert order == sorted(order, key=names.index)
 
 
+@pytest.mark.slow
 def test_jobs_bound_the_requests_in_flight_across_files(fake, make_backend, tmp_path) -> None:
     seen = _track_overlap(fake)
     folder = _files(tmp_path, ["a.mp4", "b.mp4", "c.mp4", "d.mp4"])
     settings = Settings(formats=("srt",), output_dir=tmp_path / "out")
-    jobs, _ = plan([folder], settings)
+    jobs, _ = make_jobs([folder], settings)
     backend = make_backend(jobs=2, chunk_seconds=4.0)  # 3 pieces a file, 2 files: 6 wanted at once
     results = run(jobs, LazyBackend(lambda: backend, None, concurrent_files=2), settings)
     assert [r.status for r in results] == ["done"] * 4
     assert seen["peak"] == 2
 
 
+@pytest.mark.slow
 def test_cli_jobs_runs_files_at_once(fake, tmp_path) -> None:
     seen = _track_overlap(fake)
     folder = _files(tmp_path, ["a.mp4", "b.mp4", "c.mp4"])
@@ -146,17 +152,18 @@ def test_plan_picks_the_files_at_once_until_the_backend_exists() -> None:
     made: list[int] = []
     lazy = LazyBackend(lambda n: made.append(n) or _Fixed(), max_concurrent_files=4)
     assert lazy.concurrent_files == 1  # nothing planned yet
-    assert lazy.plan(9) == 4
-    assert lazy.plan(3) == 3
-    assert lazy.plan(0) == 1
-    assert lazy.plan(2) == 2
+    assert lazy.fix_files_at_once(9) == 4
+    assert lazy.fix_files_at_once(3) == 3
+    assert lazy.fix_files_at_once(0) == 1
+    assert lazy.fix_files_at_once(2) == 2
     lazy.get()
     assert made == [2]
-    assert lazy.plan(9) == 2  # the backend exists: its files at once stay
+    assert lazy.fix_files_at_once(9) == 2  # the backend exists: its files at once stay
     fixed = LazyBackend(_Fixed, concurrent_files=3)
-    assert fixed.plan(1) == 3 and fixed.plan(9) == 3  # a remote backend's count is fixed
+    assert fixed.fix_files_at_once(1) == 3 and fixed.fix_files_at_once(9) == 3  # a remote backend's count is fixed
 
 
+@pytest.mark.slow
 def test_files_at_once_count_only_files_the_cache_misses(tmp_path) -> None:
     from captioner.run.cache import TranscriptCache
 
@@ -166,7 +173,7 @@ def test_files_at_once_count_only_files_the_cache_misses(tmp_path) -> None:
         (folder / name).write_bytes((SAMPLES / name).read_bytes())
     cache = TranscriptCache(tmp_path / "cache")
     settings = Settings(formats=("srt",), overwrite=True)
-    jobs, _ = plan([folder], settings)
+    jobs, _ = make_jobs([folder], settings)
 
     def runs(selected, cache=cache) -> tuple[list[int], _Fixed]:
         made: list[int] = []
@@ -193,15 +200,13 @@ def test_files_at_once_count_only_files_the_cache_misses(tmp_path) -> None:
 
 
 def test_cli_jobs_default_per_backend() -> None:
-    from captioner.cli.main import backend_from_options
+    from captioner.run.backend import make_backend
 
-    opts = {"backend": "local", "model": "base", "threads": 3, "jobs": None}
-    assert backend_from_options(opts).max_concurrent_files == 3  # one file per thread
-    assert backend_from_options({**opts, "jobs": 2}).max_concurrent_files == 2
-    aix = {"backend": "aixplain", "api_key_file": None, "aixplain_model": None, "aixplain_timeout": 600, "jobs": None}
-    lazy = backend_from_options(aix)
+    assert make_backend("local", threads=3).max_concurrent_files == 3  # one file per thread
+    assert make_backend("local", threads=3, jobs=2).max_concurrent_files == 2
+    lazy = make_backend("aixplain")
     assert lazy.max_concurrent_files is None and lazy.concurrent_files == 2
-    assert backend_from_options({**aix, "jobs": 5}).concurrent_files == 5
+    assert make_backend("aixplain", jobs=5).concurrent_files == 5
 
 
 def test_an_interrupted_run_stops_the_files_in_flight(tmp_path) -> None:
@@ -232,7 +237,7 @@ def test_an_interrupted_run_stops_the_files_in_flight(tmp_path) -> None:
             raise KeyboardInterrupt
 
     settings = Settings(formats=("srt",))
-    jobs, _ = plan([folder], settings)
+    jobs, _ = make_jobs([folder], settings)
     with pytest.raises(KeyboardInterrupt):
         run(jobs, LazyBackend(lambda n: Slow(), max_concurrent_files=2), settings, Interrupting())
     assert ended.wait(5), "the file in flight went on after the run stopped"
@@ -240,25 +245,26 @@ def test_an_interrupted_run_stops_the_files_in_flight(tmp_path) -> None:
     assert not (folder / "b.srt").exists()
 
 
+@pytest.mark.slow
 def test_the_model_loads_while_the_first_file_is_decoded(tmp_path, monkeypatch) -> None:
-    from captioner.run import scheduler
+    from captioner.run import prepare
     from captioner.run.cache import TranscriptCache
 
     folder = tmp_path / "media"
     folder.mkdir()
     (folder / "jfk.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes())
     settings = Settings(formats=("srt",), overwrite=True)
-    jobs, _ = plan([folder], settings)
+    jobs, _ = make_jobs([folder], settings)
     decoding = threading.Event()
     loaded = threading.Event()
-    real_extract = scheduler.extract_audio
+    real_extract = prepare.extract_audio
 
     def slow_extract(*args, **kwargs):
         decoding.set()
         assert loaded.wait(10), "the model waited for the audio"
         return real_extract(*args, **kwargs)
 
-    monkeypatch.setattr(scheduler, "extract_audio", slow_extract)
+    monkeypatch.setattr(prepare, "extract_audio", slow_extract)
     made: list[str] = []
 
     def factory(n: int) -> _Fixed:
@@ -278,18 +284,19 @@ def test_the_model_loads_while_the_first_file_is_decoded(tmp_path, monkeypatch) 
     assert result.from_cache and made == []
 
 
+@pytest.mark.slow
 def test_a_model_that_fails_in_the_background_fails_the_run_as_before(tmp_path, monkeypatch) -> None:
     from captioner.errors import ModelError
-    from captioner.run import scheduler
+    from captioner.run import prepare
 
     folder = tmp_path / "media"
     folder.mkdir()
     (folder / "jfk.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes())
     settings = Settings(formats=("srt",), overwrite=True)
-    jobs, _ = plan([folder], settings)
+    jobs, _ = make_jobs([folder], settings)
     tries: list[str] = []
     failed = threading.Event()
-    real_extract = scheduler.extract_audio
+    real_extract = prepare.extract_audio
 
     def slow_extract(*args, **kwargs):
         assert failed.wait(10)
@@ -300,7 +307,7 @@ def test_a_model_that_fails_in_the_background_fails_the_run_as_before(tmp_path, 
         failed.set()
         raise ModelError("cannot load model 'nope'")
 
-    monkeypatch.setattr(scheduler, "extract_audio", slow_extract)
+    monkeypatch.setattr(prepare, "extract_audio", slow_extract)
     with pytest.raises(ModelError, match="nope"):
         run(jobs, LazyBackend(broken, None, max_concurrent_files=2, preload=True), settings)
-    assert tries[0] == "captioner-model-load" and len(tries) == 2  # tried again, and raised, by the run
+    assert tries == ["captioner-model-load"]  # the failure kept, and raised by the run (no second load)

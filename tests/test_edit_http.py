@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import srt
 import webvtt
 from click.testing import CliRunner
@@ -33,6 +34,8 @@ from captioner.edit.peaks import RATE, peaks_path
 from captioner.edit.security import cookie_name
 from captioner.edit.transcripts import Transcripts
 from captioner.media.hashing import audio_hash
+
+pytestmark = pytest.mark.slow  # the studio server on captions made by the model
 
 
 def raw_get(base: str, target: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:

@@ -9,11 +9,14 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 import srt
 from click.testing import CliRunner
 from edit_support import captioned, tree  # noqa: F401
 
 from captioner.cli.main import main
+
+pytestmark = pytest.mark.slow  # captions made by the model
 
 MARKUP = "<b>x</b></script><script>window.pwned = 1</script>"
 

@@ -18,8 +18,8 @@ from conftest import ROOT, SAMPLES, kill_and_wait, process_running
 from captioner import __version__
 from captioner.cli.main import main
 from captioner.errors import MediaError
+from captioner.media import ffmpeg as ffmpeg_tool
 from captioner.media.ffmpeg import find_ffmpeg, parse_version
-from captioner.media.probe import ffmpeg as ffmpeg_tool
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -105,6 +105,7 @@ def test_versions_are_read_from_releases_and_git_builds():
     assert parse_version("ffmpeg version custom Copyright") == ("custom", None)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
 def test_ffmpeg_dies_with_its_parent(tmp_path):
     # kill -9 of captioner left ffmpeg running on (a burn encodes for minutes).

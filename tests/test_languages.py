@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import SAMPLES, run_ffmpeg
 
-from captioner.media.probe import extract_audio, probe
-from captioner.transcribe.base import TranscribeOptions
-from captioner.transcribe.local.language_gate import SWITCH_MIN_PROBABILITY, LanguageGate
+from captioner.media.audio import extract_audio
+from captioner.media.probe import probe
+from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.local.language_gate import SWITCH_MIN_PROBABILITY, LanguageGate
 
 
 class _Detector:
@@ -77,6 +79,7 @@ def _one_after_the_other(out: Path, first: str, then: str, first_filter: str) ->
     return extract_audio(probe(out))
 
 
+@pytest.mark.slow
 def test_a_file_that_turns_to_german_is_captioned_in_german(local_backend, tmp_path: Path) -> None:
     # JFK (11 s), 20 s of silence, then a German sentence: the German is in a window of its own
     audio = _one_after_the_other(tmp_path / "en_de.flac", "jfk.mp4", "de_picovoice_test.flac", "apad=pad_dur=20,")
@@ -91,6 +94,7 @@ def test_a_file_that_turns_to_german_is_captioned_in_german(local_backend, tmp_p
     assert "languages" not in forced.meta
 
 
+@pytest.mark.slow
 def test_a_file_opening_on_music_reports_the_language_of_its_speech(local_backend, tmp_path: Path) -> None:
     # the first window (music) gave the file's language and its probability (0.58 here)
     audio = _one_after_the_other(tmp_path / "music_jfk.flac", "nonspeech_music_vibe_ace.ogg", "jfk.mp4", "atrim=0:30,")

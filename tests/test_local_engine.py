@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import SAMPLES
 
-from captioner.media.probe import extract_audio, probe
-from captioner.transcribe.base import TranscribeOptions
-from captioner.transcribe.local.engine import HOLE_MIN_TOKENS, HOLE_TOKENS_PER_SECOND, hole_token_budget
+from captioner.media.audio import extract_audio
+from captioner.media.probe import probe
+from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.local.engine import HOLE_MIN_TOKENS, HOLE_TOKENS_PER_SECOND, hole_token_budget
 
 
+@pytest.mark.slow
 def test_language_detection_costs_no_extra_encoder_pass(local_backend) -> None:
     audio = extract_audio(probe(SAMPLES / "de_picovoice_test.flac"))
     model = local_backend._model
@@ -24,7 +27,7 @@ def test_language_detection_costs_no_extra_encoder_pass(local_backend) -> None:
 
 def test_hole_words_are_kept_only_when_confident() -> None:
     from captioner.core.transcript import Word
-    from captioner.transcribe.local.engine import _confident
+    from captioner.transcription.local.engine import _confident
 
     def words(*probs: float) -> list[Word]:
         return [Word(f" w{i}", i, i + 0.5, p) for i, p in enumerate(probs)]
@@ -38,7 +41,7 @@ def test_hole_words_are_kept_only_when_confident() -> None:
 
 def test_hole_decodes_drop_what_whisper_would_decode_again() -> None:
     from captioner.core.transcript import Segment
-    from captioner.transcribe.local.engine import _plausible
+    from captioner.transcription.local.engine import _plausible
 
     def seg(ratio: float, logprob: float) -> Segment:
         return Segment(id=0, seek=0, start=0, end=1, text="x", compression_ratio=ratio, avg_logprob=logprob)
@@ -48,6 +51,7 @@ def test_hole_decodes_drop_what_whisper_would_decode_again() -> None:
     assert not _plausible(seg(1.4, -1.4))  # unsure: music or noise
 
 
+@pytest.mark.slow
 def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkeypatch) -> None:
     import numpy as np
 
@@ -66,10 +70,13 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
     speech = [(0.3, 11.0), (11.5, 13.5)]
     _, words, found = local_backend._repair_holes(padded, TranscribeOptions(), "en", tr.segments, tr.words, speech)
     assert found == {"holes": 1, "words": 0}  # silence: nothing kept
-    hole_call = calls[-1]
-    assert hole_call["temperature"] == 0.0 and hole_call["condition_on_previous_text"] is False
-    # a decoding loop on what is not speech stops near what the clip could hold, not at 448 tokens
-    assert hole_call["max_new_tokens"] == hole_token_budget(hole_call["seconds"]) < 100
+    screen, full = calls[-2:]
+    for hole_call in (screen, full):
+        assert hole_call["temperature"] == 0.0 and hole_call["condition_on_previous_text"] is False
+    # a decoding loop on what is not speech stops near what the clip could hold, not at 448 tokens;
+    # what looks like words then is decoded in full, whose loop is dropped
+    assert screen["max_new_tokens"] == hole_token_budget(screen["seconds"]) < 100
+    assert full.get("max_new_tokens") is None
     assert len(words) == len(tr.words)
 
 
@@ -79,9 +86,13 @@ def test_a_hole_decode_is_bounded_by_its_length() -> None:
     assert hole_token_budget(40.0) is None  # a long clip keeps Whisper's own limit
 
 
+@pytest.mark.slow
 def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, monkeypatch) -> None:
     from captioner.refine import speech
-    from captioner.run import scheduler as pipeline
+    from captioner.run.backend import LazyBackend
+    from captioner.run.jobs import make_jobs
+    from captioner.run.scheduler import run
+    from captioner.run.settings import Settings
 
     passes: list[int] = []
     real = speech.speech_probabilities
@@ -92,15 +103,16 @@ def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, 
 
     monkeypatch.setattr(speech, "speech_probabilities", counted)
     media = sample_copy("jfk.mp4")
-    settings = pipeline.Settings(formats=("srt",))
-    jobs, _ = pipeline.plan([media], settings)
-    (result,) = pipeline.run(jobs, pipeline.LazyBackend(lambda: local_backend, None), settings)
+    settings = Settings(formats=("srt",))
+    jobs, _ = make_jobs([media], settings)
+    (result,) = run(jobs, LazyBackend(lambda: local_backend, None), settings)
     assert result.status == "done", result.error
     assert result.transcript.meta["speech"] and result.transcript.meta["speech_seconds"] > 5
     assert result.transcript.meta["utterances"]
     assert len(passes) == 1  # one VAD pass gives the speech regions and the utterance edges
 
 
+@pytest.mark.slow
 def test_one_vad_pass_gives_what_two_detections_gave() -> None:
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
@@ -114,6 +126,7 @@ def test_one_vad_pass_gives_what_two_detections_gave() -> None:
     assert len(utterances) > len(speech) >= 1
 
 
+@pytest.mark.slow
 def test_a_batch_is_encoded_one_window_at_a_time(local_backend, monkeypatch) -> None:
     import numpy as np
     from faster_whisper import WhisperModel

@@ -7,10 +7,11 @@ import pytest
 from conftest import SAMPLES, wer
 
 from captioner.core.transcript import Segment, Transcript
-from captioner.media.probe import SAMPLE_RATE
-from captioner.transcribe.base import TranscribeOptions
-from captioner.transcribe.local import engine as local
-from captioner.transcribe.local.engine import LocalBackend, _prompt_tokens
+from captioner.media.audio import SAMPLE_RATE
+from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.local import engine as local
+from captioner.transcription.local.engine import LocalBackend
+from captioner.transcription.local.piecewise import prompt_tokens as _prompt_tokens
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,7 @@ def jfk_apart(load_audio) -> np.ndarray:
     return np.concatenate([jfk, np.zeros(19 * SAMPLE_RATE, dtype=np.float32), jfk])
 
 
+@pytest.mark.slow
 def test_pieces_lose_no_words_and_keep_times_in_order(local_backend, jfk_three_times, references, monkeypatch) -> None:
     backend = LocalBackend(piece_seconds=13.0)  # 3 pieces of one sentence
     calls: list[dict] = []
@@ -66,6 +68,7 @@ def test_pieces_lose_no_words_and_keep_times_in_order(local_backend, jfk_three_t
     Transcript.from_json(tr.to_json())  # still the schema's shape
 
 
+@pytest.mark.slow
 def test_pieces_give_the_words_of_one_pass(local_backend, jfk_apart) -> None:
     whole = local_backend.transcribe(jfk_apart, TranscribeOptions(language="en"))
     pieces = LocalBackend(piece_seconds=25.0).transcribe(jfk_apart, TranscribeOptions(language="en"))
@@ -88,6 +91,7 @@ def test_the_next_piece_is_prompted_with_the_text_since_the_last_reset() -> None
     assert _prompt_tokens([seg((1,), 1.0)]) == []
 
 
+@pytest.mark.slow
 def test_audio_longer_than_a_window_is_decoded_in_batches(local_backend, jfk_three_times, references, monkeypatch):
     monkeypatch.setattr(local, "BATCHED_MIN_SECONDS", 30.0)  # the 33 s sample stands in for a long file
     backend = LocalBackend(batched=True)
@@ -105,6 +109,7 @@ def test_audio_longer_than_a_window_is_decoded_in_batches(local_backend, jfk_thr
     assert len(sequential_calls) == 1 and short.words  # one window: the usual decoding
 
 
+@pytest.mark.slow
 def test_audio_under_two_minutes_is_decoded_sequentially(local_backend, jfk_apart, monkeypatch):
     sequential_calls = _spy_sequential_decoding(local_backend, monkeypatch)
     tr = local_backend.transcribe(jfk_apart, TranscribeOptions(repair_holes=False))

@@ -11,9 +11,14 @@ import pytest
 from conftest import SAMPLES
 
 from captioner.errors import BackendError
-from captioner.run.scheduler import FileResult, LazyBackend, Settings, plan, run
-from captioner.transcribe.base import TranscribeOptions
-from captioner.transcribe.local.engine import LocalBackend
+from captioner.run.backend import LazyBackend
+from captioner.run.jobs import FileResult, make_jobs
+from captioner.run.scheduler import run
+from captioner.run.settings import Settings
+from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.local.engine import LocalBackend
+
+pytestmark = pytest.mark.slow  # the model
 
 # Samples whose decoding is deterministic (no temperature fallback): same words however they run.
 SAMPLE_NAMES = ["jfk.mp4", "de_picovoice_test.flac", "ja_picovoice_test.flac"]
@@ -77,11 +82,11 @@ def _words(result: FileResult) -> list[str]:
 def test_files_side_by_side_give_the_words_of_one_at_a_time(local_backend, two_workers, tmp_path) -> None:
     names = [SAMPLE_NAMES[0], SAMPLE_NAMES[1], "broken.mp4", SAMPLE_NAMES[2]]
     folder = _folder(tmp_path, names)
-    jobs, problems = plan([folder], Settings(formats=("srt",)))
+    jobs, problems = make_jobs([folder], Settings(formats=("srt",)))
     assert not problems and len(jobs) == 4
 
     one_at_a_time = run(jobs, LazyBackend(lambda: local_backend), Settings(formats=("srt",), output_dir=tmp_path / "a"))
-    jobs, _ = plan([folder], Settings(formats=("srt",), output_dir=tmp_path / "b"))
+    jobs, _ = make_jobs([folder], Settings(formats=("srt",), output_dir=tmp_path / "b"))
     tracked = Tracked(two_workers)
     made: list[int] = []
 
@@ -113,7 +118,7 @@ def test_files_side_by_side_give_the_words_of_one_at_a_time(local_backend, two_w
 def test_a_failing_transcription_stops_no_other_file(two_workers, tmp_path) -> None:
     folder = _folder(tmp_path, SAMPLE_NAMES)
     settings = Settings(formats=("srt",))
-    jobs, _ = plan([folder], settings)
+    jobs, _ = make_jobs([folder], settings)
     tracked = Tracked(two_workers, fail_call=1)
     results = run(jobs, LazyBackend(lambda n: tracked, max_concurrent_files=2), settings)
     assert tracked.peak == 2

@@ -8,12 +8,14 @@ import pytest
 from conftest import SAMPLES, run_ffmpeg
 
 from captioner.errors import MediaError
+from captioner.media.audio import SAMPLE_RATE, extract_audio
 from captioner.media.ffmpeg import find_ffmpeg
-from captioner.media.probe import SAMPLE_RATE, extract_audio, probe
+from captioner.media.probe import probe
 
 pytestmark = pytest.mark.ffmpeg
 
 
+@pytest.mark.slow
 def test_probe_sees_the_streams_and_duration() -> None:
     info = probe(SAMPLES / "jfk.mp4")
     assert [s.kind for s in info.streams] == ["video", "audio"]
@@ -21,6 +23,7 @@ def test_probe_sees_the_streams_and_duration() -> None:
     assert info.video_streams[0].width == 640
 
 
+@pytest.mark.slow
 def test_extract_gives_16khz_mono_float32() -> None:
     audio = extract_audio(probe(SAMPLES / "jfk.mp4"))
     assert audio.dtype == np.float32 and audio.ndim == 1
@@ -28,6 +31,7 @@ def test_extract_gives_16khz_mono_float32() -> None:
     assert 0.01 < float(np.abs(audio).max()) <= 1.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["video_big_buck_bunny_clip.mp4", "nonspeech_music_vibe_ace.ogg"])
 def test_samples_are_those_whispers_own_loader_gives(name: str) -> None:
     # faster-whisper's decode_audio (and openai-whisper's load_audio) hand the model 16-bit
@@ -46,7 +50,7 @@ def test_samples_are_those_whispers_own_loader_gives(name: str) -> None:
 
 
 def test_a_long_stream_is_read_past_the_size_announced() -> None:
-    from captioner.media.probe import _read_samples
+    from captioner.media.audio import _read_samples
 
     class Pipe:
         def __init__(self, data: bytes) -> None:
@@ -63,6 +67,7 @@ def test_a_long_stream_is_read_past_the_size_announced() -> None:
     assert np.array_equal(got, values.astype(np.float32) / 32768)
 
 
+@pytest.mark.slow
 def test_second_audio_stream_is_chosen_on_request(tmp_path: Path) -> None:
     # Stream 0: the German sample; stream 1: silence.  Each stream must be what was asked for.
     two = tmp_path / "two.mka"
@@ -93,6 +98,7 @@ def test_text_file_named_mp4(tmp_path: Path) -> None:
         probe(fake)
 
 
+@pytest.mark.slow
 def test_video_without_audio(tmp_path: Path) -> None:
     silent = tmp_path / "silent.mp4"
     run_ffmpeg("-i", str(SAMPLES / "jfk.mp4"), "-an", "-c", "copy", str(silent))
@@ -101,6 +107,7 @@ def test_video_without_audio(tmp_path: Path) -> None:
         extract_audio(info)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["jfk.mp4", "de_picovoice_test.flac"])
 def test_truncated_files_are_reported(tmp_path: Path, name: str) -> None:
     data = (SAMPLES / name).read_bytes()
@@ -115,6 +122,7 @@ def test_missing_file(tmp_path: Path) -> None:
         probe(tmp_path / "nope.wav")
 
 
+@pytest.mark.slow
 def test_relative_names_with_a_colon_are_files_not_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # "10:30 standup.flac" given as a relative path: ffmpeg and PyAV read "10:" as a protocol
     # ("Protocol not found") unless the path is handed over in a form that cannot be a URL.
@@ -128,6 +136,7 @@ def test_relative_names_with_a_colon_are_files_not_urls(tmp_path: Path, monkeypa
     assert audio_hash(relative) == audio_hash(tmp_path / relative)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".mkv", ".webm"])
 def test_audio_shorter_than_the_video_is_no_truncation(tmp_path: Path, suffix: str) -> None:
     # Matroska keeps no per-stream duration in its header, only the file's (the video's here): a
@@ -148,6 +157,7 @@ def test_audio_shorter_than_the_video_is_no_truncation(tmp_path: Path, suffix: s
         extract_audio(probe(cut))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
 def test_audio_that_starts_after_the_picture_keeps_its_place(tmp_path: Path, suffix: str) -> None:
     # The audio track begins 3 s into the video (a recording whose sound came late): the samples
@@ -166,6 +176,7 @@ def test_audio_that_starts_after_the_picture_keeps_its_place(tmp_path: Path, suf
     assert len(audio) / SAMPLE_RATE == pytest.approx(3.0 + speech, abs=0.1)
 
 
+@pytest.mark.slow
 def test_cover_art_does_not_delay_the_audio(tmp_path: Path) -> None:
     # An MP3 with a cover picture: the picture is no timeline, the audio starts at once.
     mp3, cover = tmp_path / "song.mp3", tmp_path / "cover.jpg"
@@ -183,6 +194,7 @@ def test_cover_art_does_not_delay_the_audio(tmp_path: Path) -> None:
     assert np.array_equal(extract_audio(info), decode_audio(str(mp3)))
 
 
+@pytest.mark.slow
 def test_a_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
     # ffmpeg opens a FIFO and waits for a writer forever: "captioner folder/" hung without a word.
     import threading

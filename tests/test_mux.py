@@ -15,7 +15,8 @@ import srt
 import webvtt
 
 from captioner.errors import MediaError, OutputError
-from captioner.media.probe import ffmpeg_exe, probe
+from captioner.media.ffmpeg import ffmpeg_command
+from captioner.media.probe import probe
 from captioner.video import mux as mux_module
 from captioner.video.burn import BurnOptions, burn, escape_filter_value, force_style
 from captioner.video.mux import (
@@ -47,7 +48,7 @@ WHISPER_LANGUAGES = (
 
 
 def ffmpeg(*args: str) -> None:
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", *args], check=True)
+    subprocess.run([*ffmpeg_command(), "-y", *args], check=True)
 
 
 def write_srt(path: Path, cues=CUES) -> Path:
@@ -171,6 +172,7 @@ def test_language_from_filename_and_default_output():
 # --- soft subtitles ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("suffix", "caption", "codec", "readback"),
     [
@@ -198,6 +200,7 @@ def test_mux_adds_a_track_and_copies_everything(video, tmp_path, suffix, caption
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~_umask()
 
 
+@pytest.mark.slow
 def test_mux_several_languages_and_formats(video, tmp_path):
     en = write_srt(tmp_path / "talk.en.srt")
     de_cues = [(1.0, 2.5, "Guten Tag.")]
@@ -211,6 +214,7 @@ def test_mux_several_languages_and_formats(video, tmp_path):
     assert read_back(out, 1, tmp_path, "vtt") == de_cues
 
 
+@pytest.mark.slow
 def test_mux_webm_uses_webvtt(media, tmp_path):
     cues = [(0.25, 1.5, "Short clip.")]
     captions = write_srt(tmp_path / "clip.srt", cues)
@@ -221,6 +225,7 @@ def test_mux_webm_uses_webvtt(media, tmp_path):
     assert read_back(out, 0, tmp_path, "vtt") == cues
 
 
+@pytest.mark.slow
 def test_mux_keeps_existing_subtitles_and_audio_tracks(media, tmp_path):
     captions = write_srt(tmp_path / "multi.en.srt")
     out = tmp_path / "multi.captioned.mkv"
@@ -237,6 +242,7 @@ def test_mux_keeps_existing_subtitles_and_audio_tracks(media, tmp_path):
         assert abs(before - after) <= 0.1
 
 
+@pytest.mark.slow
 def test_mux_into_another_container_converts_the_existing_text_tracks(media, tmp_path):
     # Found with `captioner mux talk.captioned.mkv talk.de.srt -o talk.mp4`: the kept SubRip track was
     # copied as it was, which MP4 cannot hold ("Could not find tag for codec subrip"); back to MKV,
@@ -255,6 +261,7 @@ def test_mux_into_another_container_converts_the_existing_text_tracks(media, tmp
     assert read_back(back, 1, tmp_path, "srt") == CUES
 
 
+@pytest.mark.slow
 def test_mux_in_place_replaces_the_original(video, tmp_path):
     video.chmod(0o640)
     captions = write_srt(tmp_path / "talk.srt")
@@ -268,6 +275,7 @@ def test_mux_in_place_replaces_the_original(video, tmp_path):
     assert not leftovers(tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("failure", ["check", "interrupt"])
 def test_in_place_failure_leaves_original_untouched(video, tmp_path, monkeypatch, failure):
     captions = write_srt(tmp_path / "talk.srt")
@@ -295,6 +303,7 @@ def test_in_place_failure_leaves_original_untouched(video, tmp_path, monkeypatch
 # --- errors ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_audio_only_input_is_refused(media, tmp_path):
     captions = write_srt(tmp_path / "talk.srt")
     with pytest.raises(MediaError, match="audio-only"):
@@ -304,6 +313,7 @@ def test_audio_only_input_is_refused(media, tmp_path):
     assert not leftovers(tmp_path)
 
 
+@pytest.mark.slow
 def test_avi_cannot_hold_text_subtitles(media, tmp_path):
     captions = write_srt(tmp_path / "clip.srt")
     with pytest.raises(MediaError) as err:
@@ -315,6 +325,7 @@ def test_avi_cannot_hold_text_subtitles(media, tmp_path):
     assert [s.kind for s in probe(out).streams] == ["video", "subtitle"]
 
 
+@pytest.mark.slow
 def test_ffmpeg_failure_is_one_line(video, tmp_path):
     captions = write_srt(tmp_path / "talk.srt")
     with pytest.raises(MediaError) as err:  # H.264 and AAC cannot go into WebM
@@ -325,6 +336,7 @@ def test_ffmpeg_failure_is_one_line(video, tmp_path):
     assert not leftovers(tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("status", [1, 0])  # ffmpeg 5.1 exits 0 after "No space left on device"
 def test_full_disk_is_an_output_error(video, tmp_path, monkeypatch, status):
     fake = tmp_path / "fake-ffmpeg"
@@ -333,7 +345,7 @@ def test_full_disk_is_an_output_error(video, tmp_path, monkeypatch, status):
         f'echo "[out#0/mp4 @ 0x1] Error writing trailer: No space left on device" >&2\nexit {status}\n'
     )
     fake.chmod(0o755)
-    monkeypatch.setattr(mux_module, "ffmpeg_exe", lambda: str(fake))
+    monkeypatch.setattr("captioner.media.ffmpeg.ffmpeg_exe", lambda: str(fake))
     captions = write_srt(tmp_path / "talk.srt")
     output = tmp_path / "talk.captioned.mp4"
     with pytest.raises(OutputError) as err:
@@ -357,6 +369,7 @@ def small_disk(tmp_path):
         subprocess.run(["umount", str(mount)], check=True)
 
 
+@pytest.mark.slow
 def test_a_disk_filling_up_during_an_in_place_mux_says_so(small_disk):
     # With ffmpeg 5.1 the error named a temp file already removed: ".../.v.bloy5_uf.part.mp4: not
     # a readable media file".
@@ -370,6 +383,7 @@ def test_a_disk_filling_up_during_an_in_place_mux_says_so(small_disk):
     assert sorted(p.name for p in small_disk.iterdir()) == ["v.mp4", "v.srt"]
 
 
+@pytest.mark.slow
 def test_a_result_that_fails_its_check_is_not_named_by_its_temp_name(video, tmp_path, monkeypatch):
     captions = write_srt(tmp_path / "talk.srt")
 
@@ -383,6 +397,7 @@ def test_a_result_that_fails_its_check_is_not_named_by_its_temp_name(video, tmp_
     assert err.value.cause == "ffmpeg wrote an unusable result (not a readable media file (invalid or truncated data))"
 
 
+@pytest.mark.slow
 def test_stale_parts_of_killed_runs_are_removed_and_no_others(video, tmp_path):
     # A kill -9 during --mux/--burn left a full-size hidden .part file that no later run removed.
     gone = _finished_pid()
@@ -406,7 +421,7 @@ def test_stale_parts_of_killed_runs_are_removed_and_no_others(video, tmp_path):
 
 
 def test_stale_parts_of_long_names_are_found_though_cut(tmp_path):
-    # Near the 255-byte limit the stem in a temp name is cut (fsutil.temp_affixes), by how much
+    # Near the 255-byte limit the stem in a temp name is cut (output.atomic.temp_affixes), by how much
     # depending on the pid's digits: the stale part of another pid must still be recognised.
     output = tmp_path / ("x" * 230 + ".captioned.mp4")
     host = mux_module._host_tag()
@@ -437,6 +452,7 @@ def frames(path: Path) -> list[tuple[float, np.ndarray]]:
         return [(float(f.time), f.to_ndarray(format="gray").astype(np.int16)) for f in container.decode(video=0)]
 
 
+@pytest.mark.slow
 def test_burn_draws_text_only_inside_cues(video, tmp_path):
     cue = (1.0, 2.5)
     odd_name = tmp_path / "it's [a] test, 1;2: caption\\s.srt"  # every character the filtergraph escapes
@@ -480,6 +496,7 @@ def _umask() -> int:
     return mask
 
 
+@pytest.mark.slow
 def test_burn_without_system_fonts(video, tmp_path, monkeypatch):
     """A machine without fonts: libass alone would draw nothing and ffmpeg would still succeed."""
     conf = tmp_path / "fonts.conf"
@@ -499,6 +516,7 @@ def test_burn_without_system_fonts(video, tmp_path, monkeypatch):
     assert (band > 40).mean() > 0.01
 
 
+@pytest.mark.slow
 def test_mux_and_burn_relative_names_with_a_colon(video, tmp_path, monkeypatch):
     # Relative names like "part1:intro.mp4" must not be read as the URL protocol "part1:".
     monkeypatch.chdir(tmp_path)

@@ -16,9 +16,12 @@ from test_mux import BUNNY, CUES, leftovers, packets, read_back, write_srt, writ
 from captioner.cli.main import main
 from captioner.core.transcript import Segment, Transcript, Word
 from captioner.media.probe import probe
-from captioner.run.scheduler import LazyBackend, Settings, plan, run
+from captioner.run.backend import LazyBackend
+from captioner.run.jobs import make_jobs
+from captioner.run.scheduler import run
+from captioner.run.settings import Settings
 
-pytestmark = pytest.mark.ffmpeg
+pytestmark = [pytest.mark.slow, pytest.mark.ffmpeg]  # ffmpeg muxing and burning real video, captioner processes
 
 
 def _video(tmp_path: Path, name: str = "talk.mp4") -> Path:
@@ -84,7 +87,7 @@ class _FakeBackend:
 def test_pipeline_mux_step_puts_the_captions_into_the_video(tmp_path):
     video = _video(tmp_path)
     settings = Settings(attach="mux")
-    jobs, problems = plan([video], settings)
+    jobs, problems = make_jobs([video], settings)
     assert not problems
     results = run(jobs, LazyBackend(_FakeBackend), settings)
     assert results[0].status == "done", results[0].error
@@ -100,7 +103,7 @@ def test_a_second_in_place_run_leaves_the_video_alone(tmp_path, attach):
     # kept, muxed them in again (a second, und-tagged track); with --burn they were drawn twice.
     video = _video(tmp_path)
     settings = Settings(attach=attach, in_place=True)
-    jobs, _ = plan([video], settings)
+    jobs, _ = make_jobs([video], settings)
     first = run(jobs, LazyBackend(_FakeBackend), settings)
     assert first[0].status == "done", first[0].error
     after_first = video.read_bytes()
@@ -118,7 +121,7 @@ def test_an_overwriting_in_place_run_replaces_its_earlier_track(tmp_path):
     own = write_srt(tmp_path / "own.srt")
     assert CliRunner().invoke(main, ["mux", str(video), str(own), "-l", "fr", "--in-place"]).exit_code == 0
     settings = Settings(attach="mux", in_place=True, overwrite=True)
-    jobs, _ = plan([video], settings)
+    jobs, _ = make_jobs([video], settings)
     for _ in range(2):
         result = run(jobs, LazyBackend(_FakeBackend), settings)[0]
         assert result.status == "done", result.error
@@ -141,7 +144,7 @@ def test_a_video_without_speech_keeps_its_empty_captions_and_its_picture(tmp_pat
     video = _video(tmp_path)
     before = video.read_bytes()
     settings = Settings(attach=attach, in_place=in_place)
-    jobs, _ = plan([video], settings)
+    jobs, _ = make_jobs([video], settings)
     (result,) = run(jobs, LazyBackend(_SilentBackend), settings)
     assert result.status == "done", result.error
     assert result.written == [tmp_path / "talk.srt", tmp_path / "talk.vtt"]
@@ -304,10 +307,10 @@ def test_kept_captions_go_in_with_their_language(tmp_path):
     for name, first in [("cached.mp4", Settings()), ("beside.mp4", Settings(formats=("srt", "vtt", "json")))]:
         used = cache if name == "cached.mp4" else None
         video = _video(tmp_path, name)
-        jobs, _ = plan([video], first)
+        jobs, _ = make_jobs([video], first)
         assert run(jobs, backend, first, cache=used)[0].status == "done"
         again = Settings(attach="mux")
-        jobs, _ = plan([video], again)
+        jobs, _ = make_jobs([video], again)
         (result,) = run(jobs, backend, again, cache=used)
         assert result.status == "done", result.error
         assert result.kept == [tmp_path / f"{video.stem}.srt", tmp_path / f"{video.stem}.vtt"]
@@ -318,7 +321,7 @@ def test_kept_captions_go_in_with_their_language(tmp_path):
     video.write_bytes((SAMPLES / "jfk.mp4").read_bytes())
     write_srt(tmp_path / "unknown.srt")
     write_srt(tmp_path / "unknown.vtt")
-    jobs, _ = plan([video], Settings(attach="mux"))
+    jobs, _ = make_jobs([video], Settings(attach="mux"))
     (result,) = run(jobs, backend, Settings(attach="mux"), cache=cache)
     assert result.status == "done", result.error
     assert [s.language for s in probe(tmp_path / "unknown.captioned.mp4").subtitle_streams] == ["und"]
@@ -351,7 +354,7 @@ def test_audio_files_in_a_folder_get_captions_and_a_note(tmp_path, attach):
     _video(folder, "talk.mp4")
     run_ffmpeg("-i", str(BUNNY), "-vn", "-c:a", "copy", str(folder / "podcast.m4a"))
     settings = Settings(attach=attach)
-    jobs, problems = plan([folder], settings)
+    jobs, problems = make_jobs([folder], settings)
     assert not problems
     notes = _Notes()
     results = {r.media.name: r for r in run(jobs, LazyBackend(_FakeBackend), settings, notes)}
@@ -364,7 +367,7 @@ def test_audio_files_in_a_folder_get_captions_and_a_note(tmp_path, attach):
 
     # Named on its own, the audio file was asked for explicitly: it fails, its captions written.
     settings = Settings(attach=attach, overwrite=True)
-    jobs, _ = plan([folder / "podcast.m4a"], settings)
+    jobs, _ = make_jobs([folder / "podcast.m4a"], settings)
     (result,) = run(jobs, LazyBackend(_FakeBackend), settings)
     assert result.status == "failed"
     assert str(result.error) == (
@@ -383,7 +386,7 @@ def test_translated_captions_are_tagged_english(tmp_path):
 
     video = _video(tmp_path)
     settings = Settings(attach="mux")
-    jobs, _ = plan([video], settings)
+    jobs, _ = make_jobs([video], settings)
     (result,) = run(jobs, LazyBackend(Translating), settings)
     assert result.status == "done", result.error
     assert [s.language for s in probe(tmp_path / "talk.captioned.mp4").subtitle_streams] == ["eng"]

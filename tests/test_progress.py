@@ -12,9 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import srt
 import webvtt
 from conftest import ROOT, SAMPLES
+
+pytestmark = pytest.mark.slow  # captioner processes on a terminal
 
 
 def captioner_cmd(*args: object) -> list[str]:

@@ -99,6 +99,7 @@ def test_review_command_on_json_that_is_no_transcript(tmp_path: Path, text: str)
     assert "cues to check" in result.stdout  # the good file is still reviewed
 
 
+@pytest.mark.slow
 def test_review_command_finds_a_media_files_transcript_in_the_cache(local_backend, tmp_path: Path) -> None:
     # `captioner review talk.flac` without a talk.json failed, "cannot read the transcript talk.json",
     # though the run that made talk.srt had cached the transcript.

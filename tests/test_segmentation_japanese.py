@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import srt
+
+pytestmark = pytest.mark.slow  # the model
 
 # The Japanese style guides' kinsoku rules (JIS X 4051, W3C jlreq, Netflix Japanese).
 NO_START = set("ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶー、。，．！？」』）】〕")

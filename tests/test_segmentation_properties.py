@@ -7,6 +7,7 @@ import math
 import unicodedata
 
 import budoux
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -232,6 +233,7 @@ def assert_kinsoku(cues) -> None:
         assert before[-1] not in NO_END, (before, after)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(japanese_transcripts(), styles)
 def test_japanese_breaks_keep_kinsoku_words_and_phrases(sample, style: Style) -> None:

@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 import srt
 from click.testing import CliRunner
 from conftest import SAMPLES, run_ffmpeg
@@ -14,6 +15,8 @@ from conftest import SAMPLES, run_ffmpeg
 from captioner.ci.lockfile import read_lock
 from captioner.cli.main import main
 from captioner.media.hashing import file_sha256
+
+pytestmark = pytest.mark.slow  # the model
 
 
 def states(cli, root: Path, *args: object) -> dict[str, str]:
@@ -131,7 +134,7 @@ def test_unreadable_media_is_one_plain_line(tmp_path: Path) -> None:
 
 def test_sync_shard_updates_only_its_own_entries(tmp_path: Path) -> None:
     """Without a model: the shard holding no file to caption leaves the lock as it is."""
-    from captioner.ci.config import Shard, shard_of
+    from captioner.ci.shard import Shard, shard_of
 
     root = tmp_path / "repo"
     root.mkdir()
@@ -144,16 +147,16 @@ def test_sync_shard_updates_only_its_own_entries(tmp_path: Path) -> None:
 
 
 def test_sync_takes_jobs_as_the_main_command_does(cli, tmp_path: Path, monkeypatch) -> None:
-    import captioner.cli.main as cli_module
+    import captioner.cli.ci as ci_commands
 
     seen: list[object] = []
-    original = cli_module.backend_from_options
+    original = ci_commands.make_backend
 
-    def spy(opts):
-        seen.append(opts["jobs"])
-        return original(opts)
+    def spy(backend, **kwargs):
+        seen.append(kwargs["jobs"])
+        return original(backend, **kwargs)
 
-    monkeypatch.setattr(cli_module, "backend_from_options", spy)
+    monkeypatch.setattr(ci_commands, "make_backend", spy)
     root = tmp_path / "repo"
     root.mkdir()
     shutil.copyfile(SAMPLES / "de_picovoice_test.flac", root / "talk.flac")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import jsonschema
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -53,6 +54,7 @@ def test_json_round_trip_keeps_everything(transcript: Transcript) -> None:
     assert again.segments == transcript.segments
 
 
+@pytest.mark.slow
 @given(transcripts)
 def test_every_transcript_matches_the_schema(transcript: Transcript) -> None:
     jsonschema.validate(transcript.to_dict(), load_schema())

@@ -12,9 +12,12 @@ import webvtt
 from conftest import SAMPLES, run_ffmpeg, wer
 
 from captioner.core.transcript import load_schema
-from captioner.media.probe import extract_audio, probe
-from captioner.run.scheduler import Settings, refine
-from captioner.transcribe.base import TranscribeOptions
+from captioner.media.audio import extract_audio
+from captioner.media.probe import probe
+from captioner.refine.refine import refine
+from captioner.transcription.base import TranscribeOptions
+
+pytestmark = pytest.mark.slow  # the model
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +50,8 @@ def test_plain_whisper_does_invent_text_on_the_music(local_backend, music) -> No
     """The filters are what keeps the music caption-free (this run keeps every word)."""
     audio = extract_audio(probe(music))
     raw = local_backend.transcribe(audio, TranscribeOptions())
-    kept = refine(raw, audio, Settings(filters=None, retime=False))
-    cleaned = refine(raw, audio, Settings())
+    kept = refine(raw, audio, filters=None, retime_words=False)
+    cleaned = refine(raw, audio)
     assert raw.segments, "Whisper base no longer hallucinates on this clip: choose another"
     assert kept.segments == raw.segments
     assert not cleaned.segments and cleaned.meta["filtered"]["removed_segments"] == len(raw.segments)

@@ -16,8 +16,13 @@ from conftest import SAMPLES
 from captioner.cli.main import main
 from captioner.errors import MediaError
 from captioner.media.probe import probe
+from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
-from captioner.run.scheduler import LazyBackend, Settings, plan, run
+from captioner.run.jobs import make_jobs
+from captioner.run.scheduler import run
+from captioner.run.settings import Settings
+
+pytestmark = pytest.mark.slow  # the model, ffmpeg on real media
 
 LOOP = os.strerror(errno.ELOOP)
 
@@ -79,7 +84,7 @@ def test_a_rerun_finishes_a_mux_that_failed_or_was_interrupted(tmp_path: Path, m
     video = _video(tmp_path)
     cache = TranscriptCache(tmp_path / "cache")
     settings = Settings(attach="mux", in_place=in_place)
-    jobs, _ = plan([video], settings)
+    jobs, _ = make_jobs([video], settings)
     identity = _FakeBackend().identity()
 
     def stopped(*args, **kwargs):

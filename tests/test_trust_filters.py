@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from captioner.core.transcript import Segment, Transcript, Word, load_schema
-from captioner.refine.hallucination import FilterSettings, clean, is_stock_phrase, repetition_mask
+from captioner.refine.hallucination import FilterSettings, clean, is_stock_phrase, repetition_runs
 
 
 def seg(i: int, start: float, end: float, text: str, nsp: float = 0.01, lp: float = -0.2, cr: float = 1.3) -> Segment:
@@ -128,10 +128,10 @@ def test_repeated_segments_are_dropped_after_the_first():
 
 
 def test_speech_repeats_are_not_loops():
-    assert all(repetition_mask("no no no".split()))
-    assert all(repetition_mask("one two one two three".split()))
-    assert repetition_mask("go go go go go".split()) == [True, False, False, False, False]
-    assert repetition_mask("la di la di la di".split()) == [True, True, False, False, False, False]
+    assert repetition_runs("no no no".split()) == []
+    assert repetition_runs("one two one two three".split()) == []
+    assert repetition_runs("go go go go go".split()) == [(0, 1, 5)]  # (first token, phrase length, copies)
+    assert repetition_runs("la di la di la di".split()) == [(0, 2, 3)]
 
 
 def test_without_word_timings_the_segment_text_is_filtered():

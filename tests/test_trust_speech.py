@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest import SAMPLES
 
 from captioner.core.transcript import Segment, Transcript, Word
 from captioner.refine.speech import detect_speech, find_holes, retime
-from captioner.transcribe.base import TranscribeOptions
+from captioner.transcription.base import TranscribeOptions
 
 
 def w(text: str, start: float, end: float) -> Word:
@@ -89,6 +90,7 @@ def test_digital_silence_is_found_and_room_tone_is_not() -> None:
     assert sounding_clips(np.concatenate([zeros, noise(2, -20)])) == [(5.0 - SILENCE_MARGIN, 7.0)]
 
 
+@pytest.mark.slow
 def test_digital_silence_is_not_decoded_and_costs_no_words(local_backend, load_audio) -> None:
     from captioner.refine.speech import SILENCE_MARGIN
 

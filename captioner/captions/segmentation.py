@@ -24,11 +24,12 @@ their own in ``Cue.words`` (their texts concatenate back to the original word).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from captioner.captions.linebreak import break_cost, layout
 from captioner.captions.words import Unit, build_units, words_from_segments
 from captioner.core.cues import Cue
+from captioner.core.speakers import speakers_of
 from captioner.core.style import Style
 from captioner.core.transcript import Transcript
 
@@ -41,10 +42,11 @@ OVER_TARGET_CPS = 1.0  # per cps above ``target_cps``
 OVER_MAX_CPS = 25.0  # a cue above ``max_cps`` ...
 OVER_MAX_CPS_SLOPE = 4.0  # ... plus this per cps above it
 HARD_PAUSE = 2.0  # seconds: a silence this long always ends a cue
+LABEL_GLUE = 1000.0  # a speaker's label never ends a line or cue on its own
 
 
 @dataclass(frozen=True)
-class _Plan:
+class _CueText:
     units: tuple[Unit, ...]
     lines: tuple[str, ...]
 
@@ -54,23 +56,59 @@ class _Plan:
 
 
 def segment(transcript: Transcript, style: Style) -> list[Cue]:
-    """Cues for ``transcript`` following ``style`` (adjusted to the transcript's language)."""
+    """Cues for ``transcript`` following ``style`` (adjusted to the transcript's language).
+
+    A transcript of several speakers (see :mod:`captioner.core.speakers`) is laid out as dialogue
+    by :func:`captioner.captions.dialogue.dialogue_cues`: a turn at a time, no two cues on screen
+    at once."""
+    if len(speakers_of(transcript)) > 1:
+        from captioner.captions.dialogue import dialogue_cues
+
+        return dialogue_cues(transcript, style, segment_voice)
+    return segment_voice(transcript, style)
+
+
+def segment_voice(
+    transcript: Transcript, style: Style, speaker: str | None = None, labelled: bool = True
+) -> list[Cue]:
+    """Cues for one voice's words.  With ``speaker``, the cues carry it as their voice, and (when
+    ``labelled``) the first cue its label, with room for it kept on the first line (see :class:`Cue`)."""
     style = style.for_language(transcript.language)
     lang = (transcript.language or "").split("-")[0].lower()
     words = list(transcript.words) if transcript.words else words_from_segments(transcript)
     units = build_units(words, style.max_chars, transcript.language or "", style.max_duration, HARD_PAUSE)
     if not units:
         return []
+    if speaker is not None and labelled:
+        units = [_label_unit(speaker, units[0]), replace(units[0], space_before=True, cut_cost=LABEL_GLUE)] + units[1:]
     end_of_media = transcript.duration if transcript.duration and transcript.duration > 0 else math.inf
     plans = _choose_cues(units, style, lang, end_of_media)
-    return _time_cues(plans, style, end_of_media)
+    cues = _time_cues(plans, style, end_of_media)
+    return cues if speaker is None else _voiced(cues, speaker, labelled)
+
+
+def _label_unit(speaker: str, first: Unit) -> Unit:
+    """The room a speaker's label takes on the first line: ``Name:`` glued to the first word."""
+    return Unit(words=(), text=f"{speaker}:", space_before=False, start=first.start, end=first.start)
+
+
+def _voiced(cues: list[Cue], speaker: str, labelled: bool) -> list[Cue]:
+    """Cues of one speaker: each line's voice set; the first cue's label taken out of its text."""
+    out = [replace(c, voices=(speaker,) * len(c.lines)) for c in cues]
+    if not labelled or not out:
+        return out
+    first = out[0]
+    head = first.lines[0][len(speaker) + 1 :].lstrip()  # the label kept room, never its own line
+    lines = (head, *first.lines[1:]) if head else first.lines[1:]
+    out[0] = replace(first, lines=lines, voices=(speaker,) * len(lines), label=speaker)
+    return out
 
 
 def _chars(lines: tuple[str, ...]) -> int:
     return sum(len(line) for line in lines)
 
 
-def _choose_cues(units: list[Unit], style: Style, lang: str, end_of_media: float) -> list[_Plan]:
+def _choose_cues(units: list[Unit], style: Style, lang: str, end_of_media: float) -> list[_CueText]:
     n = len(units)
     max_cue_chars = style.max_chars * style.max_lines
     best = [math.inf] * (n + 1)
@@ -117,11 +155,11 @@ def _choose_cues(units: list[Unit], style: Style, lang: str, end_of_media: float
             if total < best[j]:
                 best[j] = total
                 back[j] = (i, lines)
-    plans: list[_Plan] = []
+    plans: list[_CueText] = []
     j = n
     while j > 0:
         i, lines = back[j]
-        plans.append(_Plan(tuple(units[i:j]), lines))
+        plans.append(_CueText(tuple(units[i:j]), lines))
         j = i
     plans.reverse()
     return plans
@@ -140,7 +178,7 @@ def _speed_cost(chars: int, avail: float, style: Style) -> float:
     return cost
 
 
-def _time_cues(plans: list[_Plan], style: Style, end_of_media: float) -> list[Cue]:
+def _time_cues(plans: list[_CueText], style: Style, end_of_media: float) -> list[Cue]:
     """Display times for the chosen cues (see the module docstring, step 3)."""
     starts = [p.units[0].start for p in plans]
     ends: list[float] = []
@@ -170,7 +208,7 @@ def _over_max_cps(chars: int, start: float, end: float, style: Style) -> bool:
     return end > start and chars / (end - start) > style.max_cps
 
 
-def _lead_fast_cues(plans: list[_Plan], starts: list[float], ends: list[float], style: Style) -> None:
+def _lead_fast_cues(plans: list[_CueText], starts: list[float], ends: list[float], style: Style) -> None:
     """Show a cue still over ``max_cps`` up to ``max_lead`` before its first word, taking the time
     from the silence before it (never closer to the previous cue than ``min_gap``) (in place)."""
     for k, p in enumerate(plans):
@@ -184,7 +222,7 @@ def _lead_fast_cues(plans: list[_Plan], starts: list[float], ends: list[float], 
 
 
 def _lag_fast_runs(
-    plans: list[_Plan], starts: list[float], ends: list[float], style: Style, end_of_media: float
+    plans: list[_CueText], starts: list[float], ends: list[float], style: Style, end_of_media: float
 ) -> None:
     """Give a cue that is chained to the next and still over ``max_cps`` some of the next cue's
     time, by showing the next cue up to ``max_lag`` after its first word (in place).
@@ -209,7 +247,7 @@ def _lag_fast_runs(
 
 
 def _lead_last_cue(
-    plans: list[_Plan], starts: list[float], ends: list[float], style: Style, end_of_media: float
+    plans: list[_CueText], starts: list[float], ends: list[float], style: Style, end_of_media: float
 ) -> None:
     """Give the last cue, which cannot run past the end of the media, the time it needs from before
     it, showing it up to ``max_lead`` before its first word (in place).
@@ -249,7 +287,7 @@ def _chained(starts: list[float], ends: list[float], k: int) -> bool:
 
 
 def _settle_ms(
-    plans: list[_Plan], starts: list[float], ends: list[float], style: Style, end_of_media: float
+    plans: list[_CueText], starts: list[float], ends: list[float], style: Style, end_of_media: float
 ) -> list[Cue]:
     """Round to whole milliseconds and enforce the hard timing rules on the rounded values, and no
     cue past the end of the media."""
@@ -281,12 +319,12 @@ def _settle_ms(
         prev_end = e
     # Back from the end of the media: cues that minimum durations or lags pushed past it end there,
     # chained (at least 1 ms each; only words crowded into the last milliseconds come to that).
-    limit = media_ms
+    limit: float = media_ms  # inf without a media length
     for k in range(len(final) - 1, -1, -1):
         s, e = final[k]
         if e <= limit:
             break
-        e = max(limit, k + 1)  # the cues before need 1 ms each
+        e = max(int(limit), k + 1)  # finite here (e > limit); the cues before need 1 ms each
         s = max(k, min(s, e - 1))
         if k and 0 < s - final[k - 1][1] < gap:
             s = final[k - 1][1]  # chain rather than leave a gap under min_gap

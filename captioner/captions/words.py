@@ -183,8 +183,8 @@ def build_units(
             idx = [k for g in phrase for k in g.idx]
             text = "".join(g.text for g in phrase)
             if len(text) <= max_chars:
-                ws = tuple(pieces[k][0] for k in idx)
-                units.append(Unit(ws, text, phrase[0].space, phrase[0].start, max(g.end for g in phrase), cost))
+                unit_words = tuple(pieces[k][0] for k in idx)
+                units.append(Unit(unit_words, text, phrase[0].space, phrase[0].start, max(g.end for g in phrase), cost))
             else:  # glued words too long together (a lone group): cut where the rules allow
                 units.extend(_cut_group(idx, pieces, times, max_chars, phrase[0].space, cost))
     return units

@@ -1,4 +1,4 @@
-"""A repository of media as a whole: its root, its configuration, which files are in it, shards.
+"""A tree's configuration (``captioner.toml``) and where its root is.
 
 The configuration lives in ``captioner.toml`` at the root of the tree (top-level keys) or in the
 ``[tool.captioner]`` table of the root's ``pyproject.toml`` (``captioner.toml`` wins when both
@@ -12,31 +12,34 @@ exist).  Keys, all optional::
     style = "bbc"                      # a preset, or a table: { preset = "bbc", max_chars = 32 }
     backend = "local"
     model = "base"
+    prompt = "A talk on CTranslate2."   # Whisper's initial prompt
+    vocabulary = "names.txt"           # names and terms, one a line (a file inside the tree)
+    speakers = "channels"              # "mix" (default) or "channels": a speaker a channel
+    speaker_names = ["Ann", "Bob"]     # with speakers = "channels", in channel order
     lock = "captions.lock"             # the lock file's name at the root
 
-Globs use ``/`` separators: ``*`` and ``?`` stay within one folder, ``**`` spans folders
-(``**/`` also matches no folder at all).  Dot-folders (``.git``, ``.venv``, ...) are never searched,
-and the files ``--mux``/``--burn`` write (``*.captioned.*``, ``*.burned.*``) are always excluded.
+Globs are matched as :func:`captioner.ci.tree.glob_match` says; the files ``--mux``/``--burn``
+write (``*.captioned.*``, ``*.burned.*``) are always excluded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import re
-import stat
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from captioner.ci.tree import glob_match, outside_tree
 from captioner.core.languages import parse_language
+from captioner.core.speakers import SPEAKER_MODES, check_names
 from captioner.core.style import LIMITS, PRESETS, Style, get_style
-from captioner.output.atomic import real_path
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
+from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
+from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.prompting import PromptError, check_prompt, hotwords, read_vocabulary
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -47,7 +50,10 @@ CONFIG_FILE = "captioner.toml"
 DEFAULT_LOCK = "captions.lock"
 BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
 STYLE_FIELDS = tuple(LIMITS)
-_KEYS = {"include", "exclude", "formats", "language", "languages", "style", "backend", "model", "lock"}
+_KEYS = {
+    "include", "exclude", "formats", "language", "languages", "style", "backend", "model", "prompt", "vocabulary",
+    "speakers", "speaker_names", "lock",
+}  # fmt: skip
 BACKENDS = ("local", "aixplain")
 # Decoding options sync uses; they shape the words, so they are part of the settings hash.
 TASK = "transcribe"
@@ -56,118 +62,6 @@ BEAM_SIZE = 5
 
 class ConfigError(ValueError):
     """The repository's configuration (or an option) is not valid."""
-
-
-def unsafe_relpath(rel: str) -> str | None:
-    """Why ``rel`` is not a plain root-relative path (``a/b.mp4``), or None when it is: absolute
-    paths, ``..`` (and empty or ``.``) parts and NUL characters are refused."""
-    if not rel:
-        return "an empty path"
-    if "\x00" in rel:
-        return "a NUL character in the path"
-    if rel.startswith("/"):
-        return "an absolute path"
-    parts = rel.split("/")
-    if ".." in parts:
-        return "a '..' in the path"
-    if "" in parts or "." in parts:
-        return "an empty or '.' part in the path"
-    return None
-
-
-class TreeGuard:
-    """Whether root-relative paths stay inside the tree at ``root``: for paths read from a lock
-    file or a configuration (they arrive in pull requests, and CI acts on them), and for files CI
-    would read.  Each folder is resolved once; a file costs one ``lstat``."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root).resolve()
-        self._prefix = os.path.join(self.root, "")
-        self._folders: dict[str, bool] = {}  # root-relative folder -> resolves inside the tree
-
-    def _inside(self, path: Path) -> bool:
-        resolved = real_path(path)  # a symlink loop names no file: nothing is read through it
-        return resolved == self.root or self.root in resolved.parents
-
-    def outside(self, rel: str) -> str | None:
-        """Why ``rel`` does not stay inside the tree (:func:`unsafe_relpath`, or a symbolic link
-        leading out of it, in a folder or the file itself), or None when it does."""
-        why = unsafe_relpath(rel)
-        if why:
-            return why
-        folder = rel.rpartition("/")[0]
-        inside = self._folders.get(folder)
-        if inside is None:
-            inside = self._folders[folder] = self._inside(self.root / folder)
-        path = f"{self._prefix}{rel}"  # a string: this runs for every file a check reads
-        try:
-            link = stat.S_ISLNK(os.lstat(path).st_mode)
-        except OSError:
-            link = False  # nothing there (or not readable): nothing to follow
-        if not inside or (link and not self._inside(Path(path))):
-            return "a symbolic link leading out of the tree"
-        return None
-
-
-def outside_tree(root: Path, rel: str) -> str | None:
-    """Why the root-relative path ``rel`` does not stay inside the tree at ``root``, or None."""
-    return TreeGuard(root).outside(rel)
-
-
-@lru_cache(maxsize=512)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    i = 0
-    pattern = pattern.strip().lstrip("/")
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def glob_match(relpath: str, pattern: str) -> bool:
-    """Whether a root-relative POSIX path matches a glob (see the module docstring)."""
-    return _glob_regex(pattern).match(relpath) is not None
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Shard ``index`` (1-based) of ``count``: a stable hash of the relative path picks the shard."""
-
-    index: int
-    count: int
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
-        if not match:
-            raise ConfigError(f"shard {text!r} is not K/N (e.g. 1/4)")
-        index, count = int(match[1]), int(match[2])
-        if not 1 <= index <= count:
-            raise ConfigError(f"shard {text!r}: K must be between 1 and N")
-        return cls(index, count)
-
-    def __contains__(self, relpath: str) -> bool:
-        return shard_of(relpath, self.count) == self.index
-
-
-def shard_of(relpath: str, count: int) -> int:
-    """The 1-based shard of a root-relative path among ``count`` (independent of any order)."""
-    digest = hashlib.sha256(relpath.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") % count + 1
 
 
 @dataclass(frozen=True)
@@ -183,6 +77,10 @@ class Config:
     preset: str = "netflix"
     backend: str = "local"
     model: str = "base"
+    prompt: str | None = None
+    vocabulary: tuple[str, ...] = ()  # the terms of the vocabulary file
+    speakers: str = "mix"
+    speaker_names: tuple[str, ...] = ()
     lock: str = DEFAULT_LOCK
     source: str | None = None  # where the configuration was read from, for messages
 
@@ -197,9 +95,25 @@ class Config:
                 return None if code == "auto" else code
         return self.language
 
+    def transcribe_options(self, language: str | None) -> TranscribeOptions:
+        """The decoding options of the files in ``language`` (None: detected; see
+        :meth:`language_for`): what keys their transcripts in the cache.  aiXplain's model takes no
+        prompt and no vocabulary: they are left out there (as a run leaves them out)."""
+        prompted = self.backend != "aixplain" or AIXPLAIN_TAKES_PROMPT
+        return TranscribeOptions(
+            language=language,
+            task=TASK,
+            beam_size=BEAM_SIZE,
+            initial_prompt=self.prompt if prompted else None,
+            hotwords=hotwords(self.vocabulary) if self.vocabulary and prompted else None,
+        )
+
     def settings_for(self, relpath: str) -> dict[str, Any]:
-        """The canonical settings that shape one file's captions (hashed into the lock)."""
-        return {
+        """The canonical settings that shape one file's captions (hashed into the lock).
+
+        Settings added after the lock's first version appear only when set, so that a tree that
+        does not use them keeps its settings hashes."""
+        settings: dict[str, Any] = {
             "backend": self.backend,
             "model": self.model,
             "language": self.language_for(relpath) or "auto",
@@ -208,6 +122,14 @@ class Config:
             "style": self.style.to_dict(),
             "formats": sorted(self.formats),
         }
+        if self.prompt is not None:
+            settings["prompt"] = self.prompt
+        if self.vocabulary:
+            settings["vocabulary"] = list(self.vocabulary)  # the terms: editing the file makes captions stale
+        if self.speakers != "mix":
+            settings["speakers"] = self.speakers
+            settings["speaker_names"] = list(self.speaker_names)
+        return settings
 
     def settings_hash(self, relpath: str) -> str:
         return settings_digest(self.settings_for(relpath))
@@ -221,30 +143,18 @@ class Config:
             if getattr(self.style, name) != getattr(base, name)
         ]
         style = self.preset + (f"({', '.join(changed)})" if changed else "")
+        extra = (" prompt" if self.prompt is not None else "") + (
+            f" vocabulary={len(self.vocabulary)}" if self.vocabulary else ""
+        ) + (f" speakers={self.speakers}" if self.speakers != "mix" else "")
         return (
             f"{self.backend}/{self.model} language={self.language_for(relpath) or 'auto'} "
-            f"style={style} formats={','.join(sorted(self.formats))}"
+            f"style={style} formats={','.join(sorted(self.formats))}{extra}"
         )
 
 
 def settings_digest(settings: Mapping[str, Any]) -> str:
     canonical = json.dumps(settings, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
-def find_root(start: Path) -> Path:
-    """The tree's root: the nearest folder upwards holding captioner.toml, a lock file, a
-    pyproject.toml with [tool.captioner] or a .git; else ``start`` itself."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / CONFIG_FILE).is_file() or (folder / DEFAULT_LOCK).is_file():
-            return folder
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "captioner" in _read_toml(pyproject).get("tool", {}):
-            return folder
-        if (folder / ".git").exists():
-            return folder
-    return start
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -325,6 +235,41 @@ def _style(value: Any) -> tuple[str, dict[str, Any]]:
     return preset, overrides
 
 
+def _prompt(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError("prompt must be a string")
+    try:
+        return check_prompt(value)
+    except PromptError as exc:
+        raise ConfigError(f"prompt: {exc}") from None
+
+
+def _vocabulary(root: Path, value: Any) -> tuple[str, ...]:
+    """The terms of the vocabulary file named in the configuration: a file inside the tree."""
+    why = outside_tree(root, value) if isinstance(value, str) else "not a string"
+    if why:
+        raise ConfigError(f"vocabulary {value!r} must be a file inside the tree: {why}")
+    try:
+        return read_vocabulary(root / value)
+    except PromptError as exc:
+        raise ConfigError(f"vocabulary {exc}") from None
+
+
+def _speakers(value: Any, names: Any) -> tuple[str, tuple[str, ...]]:
+    if value not in SPEAKER_MODES:
+        raise ConfigError(f"speakers must be one of {', '.join(SPEAKER_MODES)}")
+    if names is None:
+        return value, ()
+    if value != "channels":
+        raise ConfigError('speaker_names go with speakers = "channels"')
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ConfigError("speaker_names must be a list of names")
+    try:
+        return value, check_names(names)
+    except ValueError as exc:
+        raise ConfigError(f"speaker_names: {exc}") from None
+
+
 def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
     """The root's configuration with the command line's ``overrides`` applied.
 
@@ -352,6 +297,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         languages = tuple((str(g), _language(c, f"languages.{g}") or "auto") for g, c in languages_table.items())
         if "language" in cli:  # a language given on the command line applies to every file
             languages = ()
+        style_overrides: dict[str, Any]
         if "style" in cli:
             preset, style_overrides = cli["style"], {}
         else:
@@ -365,6 +311,9 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         if backend not in BACKENDS:
             raise ConfigError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
         model = str(cli.get("model", table.get("model", "base")))
+        prompt = _prompt(table["prompt"]) if "prompt" in table else None
+        vocabulary = _vocabulary(root, table["vocabulary"]) if "vocabulary" in table else ()
+        speakers, speaker_names = _speakers(table.get("speakers", "mix"), table.get("speaker_names"))
         lock = table.get("lock", DEFAULT_LOCK)
         why = outside_tree(root, lock) if isinstance(lock, str) else "not a string"
         if why:
@@ -381,48 +330,25 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         preset=preset,
         backend=backend,
         model=model,
+        prompt=prompt,
+        vocabulary=vocabulary,
+        speakers=speakers,
+        speaker_names=speaker_names,
         lock=lock,
         source=source,
     )
 
 
-def relative(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` with ``/`` separators (ValueError when outside)."""
-    return Path(path).resolve().relative_to(root).as_posix()
-
-
-def walk(
-    root: Path, scope: Iterable[Path] | None = None, unreadable: list[tuple[str, str]] | None = None
-) -> Iterator[str]:
-    """Root-relative POSIX paths of every file under ``scope`` (default: the whole root),
-    skipping dot-folders and dot-files, in sorted order.
-
-    Folders that cannot be listed are added to ``unreadable`` as (root-relative path, cause): a
-    CI gate must fail on them, not pass on the files it could see.
-    """
-
-    def note(exc: OSError) -> None:
-        if unreadable is not None and exc.filename is not None:
-            folder = Path(exc.filename).relative_to(root).as_posix()
-            unreadable.append((folder, exc.strerror or str(exc)))
-
-    folders = [root] if not scope else [Path(p).resolve() for p in scope]
-    seen: set[str] = set()
-    for top in folders:
-        if top.is_file():
-            rel = relative(top, root)
-            if rel not in seen:
-                seen.add(rel)
-                yield rel
-            continue
-        for dirpath, dirnames, filenames in os.walk(top, onerror=note):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            prefix = Path(dirpath).relative_to(root).as_posix()
-            prefix = "" if prefix == "." else prefix + "/"
-            for name in sorted(filenames):
-                if name.startswith("."):
-                    continue
-                rel = prefix + name
-                if rel not in seen:
-                    seen.add(rel)
-                    yield rel
+def find_root(start: Path) -> Path:
+    """The tree's root: the nearest folder upwards holding captioner.toml, a lock file, a
+    pyproject.toml with [tool.captioner] or a .git; else ``start`` itself."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file() or (folder / DEFAULT_LOCK).is_file():
+            return folder
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "captioner" in _read_toml(pyproject).get("tool", {}):
+            return folder
+        if (folder / ".git").exists():
+            return folder
+    return start

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from captioner.ci.config import unsafe_relpath
+from captioner.ci.tree import unsafe_relpath
 from captioner.media.hashing import HASH_SCHEME
 from captioner.output.atomic import atomic_write_text, exclusive_lock
 from captioner.output.writers import FORMATS

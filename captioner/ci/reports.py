@@ -10,8 +10,6 @@ from pathlib import Path
 from captioner.ci.status import EDITED, OK, STATES, TITLES, FileStatus, Report
 from captioner.output.atomic import atomic_write_text
 
-OUTPUT_FORMATS = ("text", "github", "json")
-
 
 def summary_line(report: Report) -> str:
     counts = report.counts()

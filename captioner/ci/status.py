@@ -27,17 +27,20 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from captioner.ci.config import Config, Shard, TreeGuard, walk
+from captioner.ci.config import Config
 from captioner.ci.lockfile import Lock, LockError, read_lock
+from captioner.ci.shard import Shard
+from captioner.ci.tree import TreeGuard, walk
 from captioner.errors import CaptionerError
 from captioner.media.hashing import HASH_SCHEME, audio_hash, file_sha256
 from captioner.media.probe import is_media_file
-from captioner.output.atomic import atomic_write_text, cache_dir, symlink_loop
+from captioner.output.atomic import atomic_write_text
+from captioner.paths import cache_dir, symlink_loop
 
 OK = "ok"
 MISSING = "missing"
@@ -49,7 +52,8 @@ LOCK_ENTRY_MISSING = "lock-entry-missing"
 ERROR = "error"
 STATES = (OK, MISSING, STALE, SETTINGS_CHANGED, EDITED, ORPHAN, LOCK_ENTRY_MISSING, ERROR)
 FAILING = frozenset({MISSING, STALE, SETTINGS_CHANGED, ORPHAN, LOCK_ENTRY_MISSING, ERROR})
-SUBTITLE_SUFFIXES = (".srt", ".vtt")  # files that are captions whatever the configuration
+# Files that are captions whatever the configuration (json and txt files may be anything).
+SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ttml", ".scc", ".ass", ".sbv")
 
 TITLES = {
     OK: "captions up to date",
@@ -116,7 +120,7 @@ class StatCache:
     def _stamp(st: os.stat_result) -> list[int]:
         return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
-    def get(self, kind: str, rel: str, path: Path, compute) -> str:
+    def get(self, kind: str, rel: str, path: Path, compute: Callable[[Path], str]) -> str:
         st = path.stat()
         stamp = self._stamp(st)
         key = f"{kind}:{rel}"

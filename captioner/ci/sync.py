@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from captioner.ci.config import BEAM_SIZE, TASK, Shard
-from captioner.ci.lockfile import LockEntry, update_lock
+from captioner.ci.lockfile import Lock, LockEntry, update_lock
+from captioner.ci.shard import Shard
 from captioner.ci.status import (
     EDITED,
     LOCK_ENTRY_MISSING,
@@ -33,9 +33,12 @@ from captioner.ci.status import (
 )
 from captioner.errors import CaptionerError
 from captioner.media.hashing import file_sha256
+from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
-from captioner.run.scheduler import FileResult, Job, LazyBackend, NullReporter, Reporter, Settings, run
-from captioner.transcribe.base import TranscribeOptions
+from captioner.run.jobs import FileResult, Job
+from captioner.run.reporter import NullReporter, Reporter
+from captioner.run.scheduler import run
+from captioner.run.settings import Settings
 
 REGENERATE = frozenset({MISSING, STALE, SETTINGS_CHANGED})
 
@@ -54,7 +57,7 @@ class SyncResult:
 class _LockingReporter:
     """Passes the pipeline's events on, and records each captioned file in the lock at once."""
 
-    def __init__(self, inner: Reporter, on_finish) -> None:
+    def __init__(self, inner: Reporter, on_finish: Callable[[FileResult], None]) -> None:
         self._inner = inner
         self._on_finish = on_finish
 
@@ -72,7 +75,7 @@ class _LockingReporter:
         self._inner.finish_file(result)
 
 
-def plan_sync(
+def triage(
     report: Report, *, force: bool = False, adopt: bool = False, prune: bool = False
 ) -> tuple[list[FileStatus], list[FileStatus], list[FileStatus], list[tuple[str, str]]]:
     """Split a check's statuses into (to caption, to adopt, to prune, left alone with a reason)."""
@@ -122,50 +125,77 @@ def sync(
     A failure to create the backend (the model) concerns every file and is raised; the lock then
     holds what was finished before.
     """
-    root, config = scanner.root, scanner.config
     lock = scanner.read_lock()
     report = scanner.scan(scope, shard, lock=lock)
-    todo, adopt_list, prune_list, left = plan_sync(report, force=force, adopt=adopt, prune=prune)
+    todo, adopt_list, prune_list, left = triage(report, force=force, adopt=adopt, prune=prune)
     result = SyncResult(left=left)
+    adopted = _adopt(scanner, adopt_list, result)
+    _prune(scanner, lock, prune_list, result)
+    if adopted or prune_list:
+        update_lock(scanner.lock_path, adopted, [f.path for f in prune_list])
+    _caption(scanner, backend, todo, result, make_reporter, cache)
+    result.final = scanner.scan(scope, shard)
+    return result
 
-    def entry_for(rel: str, audio: str, formats: Iterable[str]) -> LockEntry:
-        captions = {fmt: file_sha256(scanner.inside(cap)) for fmt, cap in caption_paths(rel, formats).items()}
-        return LockEntry(
-            audio=audio, settings=config.settings_hash(rel), summary=config.summary_for(rel), captions=captions
-        )
 
+def _entry_for(scanner: Scanner, rel: str, audio: str, formats: Iterable[str]) -> LockEntry:
+    """The lock entry of ``rel`` as its files are now."""
+    config = scanner.config
+    captions = {fmt: file_sha256(scanner.inside(cap)) for fmt, cap in caption_paths(rel, formats).items()}
+    settings, summary = config.settings_hash(rel), config.summary_for(rel)
+    return LockEntry(audio=audio, settings=settings, summary=summary, captions=captions)
+
+
+def _cause(exc: CaptionerError | OSError) -> str:
+    return exc.cause if isinstance(exc, CaptionerError) else str(exc)
+
+
+def _adopt(scanner: Scanner, files: list[FileStatus], result: SyncResult) -> dict[str, LockEntry]:
+    """Lock entries for captions that exist without one, recorded as they are (--adopt)."""
+    root, formats = scanner.root, scanner.config.formats
     adopted: dict[str, LockEntry] = {}
-    for f in adopt_list:
+    for f in files:
+        present = [fmt for fmt, cap in caption_paths(f.path, formats).items() if (root / cap).is_file()]
         try:
-            adopted[f.path] = entry_for(
-                f.path,
-                scanner.audio_hash(f.path),
-                [fmt for fmt, cap in caption_paths(f.path, config.formats).items() if (root / cap).is_file()],
-            )
+            adopted[f.path] = _entry_for(scanner, f.path, scanner.audio_hash(f.path), present)
             result.adopted.append(f.path)
         except (CaptionerError, OSError) as exc:
-            result.failed.append((f.path, exc.cause if isinstance(exc, CaptionerError) else str(exc)))
-    for f in prune_list:
+            result.failed.append((f.path, _cause(exc)))
+    return adopted
+
+
+def _prune(scanner: Scanner, lock: Lock, files: list[FileStatus], result: SyncResult) -> None:
+    """Entries of gone media dropped (--prune), with their captions when nobody edited them."""
+    for f in files:
         old = lock.entries.get(f.path)
         result.pruned.append(f.path)
-        if old is None or (root / f.path).exists():
+        if old is None or (scanner.root / f.path).exists():
             continue  # the media is there (no longer included): its captions stay
         for fmt, cap in caption_paths(f.path, old.captions).items():
             target = scanner.inside(cap)
             if target.is_file() and file_sha256(target) == old.captions[fmt]:
                 target.unlink()
                 result.deleted.append(cap)
-    if adopted or prune_list:
-        update_lock(scanner.lock_path, adopted, [f.path for f in prune_list])
 
+
+def _caption(
+    scanner: Scanner,
+    backend: LazyBackend,
+    files: list[FileStatus],
+    result: SyncResult,
+    make_reporter: Callable[[int], Reporter] | None,
+    cache: TranscriptCache | None,
+) -> None:
+    """Run the pipeline on ``files`` (one run per spoken language setting), each finished file's
+    lock entry written as it finishes."""
+    root, config = scanner.root, scanner.config
     audio: dict[str, str] = {}
     groups: dict[str | None, list[Job]] = {}
-    for f in todo:
+    for f in files:
         try:
             audio[f.path] = f.audio or scanner.audio_hash(f.path)
         except (CaptionerError, OSError) as exc:
-            cause = exc.cause if isinstance(exc, CaptionerError) else str(exc)
-            result.failed.append((f.path, cause))
+            result.failed.append((f.path, _cause(exc)))
             continue
         outputs = {fmt: root / cap for fmt, cap in caption_paths(f.path, config.formats).items()}
         groups.setdefault(config.language_for(f.path), []).append(Job(media=root / f.path, outputs=outputs))
@@ -173,7 +203,7 @@ def sync(
     def finished(res: FileResult) -> None:
         rel = res.media.relative_to(root).as_posix()
         if res.status == "done":
-            update_lock(scanner.lock_path, {rel: entry_for(rel, audio[rel], config.formats)})
+            update_lock(scanner.lock_path, {rel: _entry_for(scanner, rel, audio[rel], config.formats)})
             result.generated.append(rel)
         elif res.status == "failed":
             result.failed.append((rel, res.error.cause if res.error else "failed"))
@@ -186,11 +216,11 @@ def sync(
                 formats=config.formats,
                 overwrite=True,
                 style=config.style,
-                options=TranscribeOptions(language=language, task=TASK, beam_size=BEAM_SIZE),
+                options=config.transcribe_options(language),
+                speakers=config.speakers,
+                speaker_names=config.speaker_names,
             )
             run(jobs, backend, settings, wrapped, cache)
     finally:
         if hasattr(inner, "close"):
             inner.close()
-    result.final = scanner.scan(scope, shard)
-    return result

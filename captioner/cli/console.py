@@ -20,7 +20,7 @@ from typing import TextIO
 import click
 from tqdm import tqdm
 
-from captioner.run.scheduler import FileResult
+from captioner.run.jobs import FileResult
 
 
 def error_line(message: str) -> str:

@@ -136,6 +136,21 @@ PRESETS: dict[str, Style] = {
     "bbc": Style(name="bbc", max_chars=37, max_cps=17.0, target_cps=15.0, min_duration=1.2, min_gap=0.0, chain_gap=1.0),
     # DCMP: 32 chars, 2 lines, 2 s minimum, 150-160 wpm.
     "dcmp": Style(name="dcmp", max_chars=32, max_cps=15.0, target_cps=13.0, min_duration=2.0, max_duration=7.0),
+    # CEA-608 (US television, -f scc): the 608 screen's 32 columns; 2 of its 4 rows, as DCMP's
+    # guidelines keep captions (readability); DCMP's adult reading speed (150-160 wpm) and 2 s
+    # minimum, which also gives every caption's codes the time to load while the one before is
+    # shown (608 sends 2 characters a frame: 2 full rows take 1.4 s).  No per-language line
+    # lengths: 608 has 32 columns whatever the language.
+    "cea608": Style(
+        name="cea608",
+        max_chars=32,
+        max_lines=2,
+        max_cps=15.0,
+        target_cps=13.0,
+        min_duration=2.0,
+        max_duration=7.0,
+        per_language=False,
+    ),
     # TED: 42 chars, 2 lines, 21 cps, 1 s .. 7 s.
     "ted": Style(name="ted", max_chars=42, max_cps=21.0, target_cps=17.0, min_duration=1.0, max_duration=7.0),
 }

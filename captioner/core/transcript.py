@@ -18,12 +18,14 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Word:
-    """One recognised word.  ``word`` keeps Whisper's leading space (" hello")."""
+    """One recognised word.  ``word`` keeps Whisper's leading space (" hello").  ``speaker``: who
+    said it, when the speakers were told apart (``--speakers channels``)."""
 
     word: str
     start: float
     end: float
     probability: float | None = None
+    speaker: str | None = None
 
     @property
     def text(self) -> str:
@@ -47,6 +49,7 @@ class Segment:
     avg_logprob: float | None = None
     compression_ratio: float | None = None
     no_speech_prob: float | None = None
+    speaker: str | None = None
 
 
 @dataclass
@@ -93,6 +96,7 @@ class Transcript:
                     "avg_logprob": s.avg_logprob,
                     "compression_ratio": s.compression_ratio,
                     "no_speech_prob": s.no_speech_prob,
+                    **({} if s.speaker is None else {"speaker": s.speaker}),
                 }
                 for s in self.segments
             ],
@@ -104,6 +108,7 @@ class Transcript:
                     "start": round(w.start, 3),
                     "end": round(w.end, 3),
                     "probability": None if w.probability is None else round(w.probability, 4),
+                    **({} if w.speaker is None else {"speaker": w.speaker}),
                 }
                 for w in self.words
             ]
@@ -140,6 +145,7 @@ class Transcript:
                 avg_logprob=_opt_float(s.get("avg_logprob")),
                 compression_ratio=_opt_float(s.get("compression_ratio")),
                 no_speech_prob=_opt_float(s.get("no_speech_prob")),
+                speaker=_opt_str(s.get("speaker")),
             )
             for i, s in enumerate(data.get("segments") or [])
         ]
@@ -152,6 +158,7 @@ class Transcript:
                     start=float(w["start"]),
                     end=float(w["end"]),
                     probability=_opt_float(w.get("probability")),
+                    speaker=_opt_str(w.get("speaker")),
                 )
                 for w in raw_words
             ]
@@ -172,9 +179,22 @@ class Transcript:
     def from_json(cls, text: str) -> Transcript:
         return cls.from_dict(json.loads(text))
 
+    @classmethod
+    def from_whisper_json(cls, data: str | bytes | dict[str, Any]) -> Transcript:
+        """A transcript made by another Whisper tool: OpenAI's or aiXplain's verbose JSON,
+        openai-whisper's or stable-ts's ``json`` output, whisper.cpp's ``-oj``/``-ojf`` (see
+        :mod:`captioner.core.whisper_formats`)."""
+        from captioner.core.whisper_formats import from_whisper_json
+
+        return from_whisper_json(data)
+
 
 def _opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def load_schema() -> dict[str, Any]:

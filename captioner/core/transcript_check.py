@@ -55,6 +55,8 @@ def _segment_problem(segment: Any) -> str | None:
         return "tokens are not integers"
     if not all(segment.get(key) is None or _number(segment[key]) for key in _SCORES):
         return "a score is not a number"
+    if not _opt_string(segment.get("speaker")):
+        return "speaker is not a string"
     return _span_problem(segment.get("start"), segment.get("end"))
 
 
@@ -66,6 +68,8 @@ def _word_problem(word: Any) -> str | None:
     probability = word.get("probability")
     if probability is not None and not (_number(probability) and 0 <= probability <= 1):
         return "probability is not within 0..1"
+    if not _opt_string(word.get("speaker")):
+        return "speaker is not a string"
     return _span_problem(word.get("start"), word.get("end"))
 
 
@@ -89,6 +93,15 @@ def _meta_problem(meta: dict[str, Any]) -> str | None:
         isinstance(languages, (list, dict)) and all(isinstance(code, str) for code in languages)
     ):
         return "languages is not a list of codes"
+    parts = meta.get("parts")  # one transcript a speaker (see captioner.core.speakers)
+    if parts is not None:
+        if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+            return "parts is not a list of objects"
+        for index, part in enumerate(parts):
+            if not isinstance(part.get("speaker"), str) or not isinstance(part.get("language"), str):
+                return f"part {index}: speaker or language is not a string"
+            if (problem := _meta_problem(part)) is not None:
+                return f"part {index}: {problem}"
     return None
 
 
@@ -107,6 +120,10 @@ def _number(value: Any) -> bool:
 
 def _time(value: Any) -> bool:
     return _number(value) and value >= 0
+
+
+def _opt_string(value: Any) -> bool:
+    return value is None or isinstance(value, str)
 
 
 def _integer(value: Any) -> bool:

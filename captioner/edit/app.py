@@ -87,119 +87,128 @@ def _cues(data: dict) -> list[EditCue]:
     return cues
 
 
-def create_app(studio: Studio, token: str, port: int, retranscriber: Retranscriber | None = None) -> Gate:
-    """The ASGI app for ``studio``, answering only requests with ``token`` on 127.0.0.1:``port``."""
-    engine = retranscriber or Retranscriber(studio.config.model)
+class _Handlers:
+    """The app's request handlers, over one studio."""
 
-    def page(name: str) -> HTMLResponse:
-        text = (STATIC / name).read_text("utf-8").replace("__CAPTIONER_TOKEN__", token)
+    def __init__(self, studio: Studio, token: str, engine: Retranscriber) -> None:
+        self.studio = studio
+        self.token = token
+        self.engine = engine
+
+    def page(self, name: str) -> HTMLResponse:
+        text = (STATIC / name).read_text("utf-8").replace("__CAPTIONER_TOKEN__", self.token)
         return HTMLResponse(text)
 
-    async def index(request: Request) -> Response:
-        return page("index.html")
+    async def index(self, request: Request) -> Response:
+        return self.page("index.html")
 
-    async def edit(request: Request) -> Response:
-        return page("media.html")
+    async def edit(self, request: Request) -> Response:
+        return self.page("media.html")
 
-    async def favicon(request: Request) -> Response:
+    async def favicon(self, request: Request) -> Response:
         return Response(status_code=204)
 
-    async def media(request: Request) -> Response:
-        path = studio.media_path(request.path_params["path"])
+    async def media(self, request: Request) -> Response:
+        path = self.studio.media_path(request.path_params["path"])
         return FileResponse(path.resolve())
 
-    async def files(request: Request) -> Response:
-        rows = await run_in_threadpool(studio.files)
-        return JSONResponse({"root": studio.root.name, "files": rows})
+    async def files(self, request: Request) -> Response:
+        rows = await run_in_threadpool(self.studio.files)
+        return JSONResponse({"root": self.studio.root.name, "files": rows})
 
-    async def document(request: Request) -> Response:
-        return JSONResponse(await run_in_threadpool(studio.document, _path(request)))
+    async def document(self, request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(self.studio.document, _path(request)))
 
-    async def peaks(request: Request) -> Response:
+    async def peaks(self, request: Request) -> Response:
         rel = _path(request)
-        path = studio.media_path(rel)
+        path = self.studio.media_path(rel)
 
         def compute() -> bytes:
-            return cached_peaks(path, studio.scanner.audio_hash(rel))
+            return cached_peaks(path, self.studio.scanner.audio_hash(rel))
 
         data = await run_in_threadpool(compute)
         return Response(data, media_type="application/octet-stream", headers={"x-peaks-rate": str(RATE)})
 
-    async def check_cues(request: Request) -> Response:
+    async def check_cues(self, request: Request) -> Response:
         rel, data = _path(request), await _body(request)
-        return JSONResponse({"cues": await run_in_threadpool(studio.analyse, rel, _cues(data))})
+        return JSONResponse({"cues": await run_in_threadpool(self.studio.analyse, rel, _cues(data))})
 
-    async def save(request: Request) -> Response:
+    async def save(self, request: Request) -> Response:
         rel, data = _path(request), await _body(request)
         base = data.get("versions")
         if not isinstance(base, dict) or not all(v is None or isinstance(v, str) for v in base.values()):
             raise BadRequest("versions must map formats to the hashes the page loaded")
         try:
-            saved = await run_in_threadpool(studio.save, rel, _cues(data), base)
+            saved = await run_in_threadpool(self.studio.save, rel, _cues(data), base)
         except StaleSave as exc:
             return _error(str(exc), 409)
         except InvalidCues as exc:
             return _error(f"not saved: {exc}", 422, cues={str(k): v for k, v in exc.errors.items()})
         return JSONResponse(saved)
 
-    async def do_reflow(request: Request) -> Response:
+    async def do_reflow(self, request: Request) -> Response:
         rel, data = _path(request), await _body(request)
         text = data.get("text")
         if not isinstance(text, str):
             raise BadRequest("text must be a string")
-        studio.media_path(rel)
+        self.studio.media_path(rel)
         language = data.get("language") if isinstance(data.get("language"), str) else None
-        lines, fits = reflow(text, studio.style_for(rel, language), language or studio.config.language_for(rel))
+        spoken = language or self.studio.config.language_for(rel)
+        lines, fits = reflow(text, self.studio.style_for(rel, language), spoken)
         return JSONResponse({"text": lines, "fits": fits})
 
-    async def retranscribe(request: Request) -> Response:
+    async def retranscribe(self, request: Request) -> Response:
         rel, data = _path(request), await _body(request)
-        path = studio.media_path(rel)
+        path = self.studio.media_path(rel)
         start, end = _number(data.get("start"), "start"), _number(data.get("end"), "end")
         language, prompt = _text(data, "language").lower() or None, _text(data, "prompt") or None
 
         def work() -> dict:
-            transcript, _ = studio.transcripts.find(rel)
-            known = transcript.language if transcript else studio.config.language_for(rel)
-            style = studio.style_for(rel, language or known)
+            transcript, _ = self.studio.transcripts.find(rel)
+            known = transcript.language if transcript else self.studio.config.language_for(rel)
+            style = self.studio.style_for(rel, language or known)
             try:
-                cues, heard = engine.propose(path, start, end, style, language, prompt)
+                cues, heard = self.engine.propose(path, start, end, style, language, prompt)
             except ValueError as exc:
                 raise BadRequest(str(exc)) from None
-            return {"language": heard.language, "cues": analyse(cues, heard, style, studio.thresholds)}
+            return {"language": heard.language, "cues": analyse(cues, heard, style, self.studio.thresholds)}
 
         return JSONResponse(await run_in_threadpool(work))
 
-    async def refused(request: Request, exc: Exception) -> Response:
+    async def refused(self, request: Request, exc: Exception) -> Response:
         return _error(str(exc), 403)
 
-    async def bad(request: Request, exc: Exception) -> Response:
+    async def bad(self, request: Request, exc: Exception) -> Response:
         return _error(str(exc), 400)
 
-    async def failed(request: Request, exc: Exception) -> Response:
+    async def failed(self, request: Request, exc: Exception) -> Response:
         return _error(str(exc), 422)
 
+
+def create_app(studio: Studio, token: str, port: int, retranscriber: Retranscriber | None = None) -> Gate:
+    """The ASGI app for ``studio``, answering only requests with ``token`` on 127.0.0.1:``port``."""
+    h = _Handlers(studio, token, retranscriber or Retranscriber(studio.config.model))
     routes = [
-        Route("/", index),
-        Route("/edit", edit),
-        Route("/favicon.ico", favicon),
-        Route("/media/{path:path}", media),
-        Route("/api/files", files),
-        Route("/api/media", document),
-        Route("/api/peaks", peaks),
-        Route("/api/analyse", check_cues, methods=["POST"]),
-        Route("/api/save", save, methods=["POST"]),
-        Route("/api/reflow", do_reflow, methods=["POST"]),
-        Route("/api/retranscribe", retranscribe, methods=["POST"]),
+        Route("/", h.index),
+        Route("/edit", h.edit),
+        Route("/favicon.ico", h.favicon),
+        Route("/media/{path:path}", h.media),
+        Route("/api/files", h.files),
+        Route("/api/media", h.document),
+        Route("/api/peaks", h.peaks),
+        Route("/api/analyse", h.check_cues, methods=["POST"]),
+        Route("/api/save", h.save, methods=["POST"]),
+        Route("/api/reflow", h.do_reflow, methods=["POST"]),
+        Route("/api/retranscribe", h.retranscribe, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(
         routes=routes,
         exception_handlers={
-            OutsideTree: refused,
-            BadRequest: bad,
-            CaptionReadError: failed,
-            CaptionerError: failed,
+            OutsideTree: h.refused,
+            BadRequest: h.bad,
+            CaptionReadError: h.failed,
+            CaptionerError: h.failed,
         },
     )
     return Gate(app, token, port)

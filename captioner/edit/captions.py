@@ -15,11 +15,10 @@ from captioner.core.cues import Cue
 from captioner.edit.analysis import EditCue
 from captioner.errors import CaptionerError
 from captioner.output.atomic import atomic_write_text
-from captioner.output.writers import render_srt, render_txt, render_vtt
+from captioner.output.writers import SUBTITLE_FORMATS, render_srt, render_txt, render_vtt
 
 # Formats made from cues (json is the transcript: a person's edit does not change what was heard).
 CUE_FORMATS = ("srt", "vtt", "txt")
-READABLE = ("srt", "vtt")
 
 
 class CaptionReadError(CaptionerError):
@@ -28,7 +27,7 @@ class CaptionReadError(CaptionerError):
 
 def formats_of(root: Path, rel: str, configured: Sequence[str]) -> list[str]:
     """The cue formats this media's captions are kept in: the tree's, plus .srt/.vtt files that exist."""
-    present = [f for f, p in caption_paths(rel, READABLE).items() if (root / p).is_file()]
+    present = [f for f, p in caption_paths(rel, SUBTITLE_FORMATS).items() if (root / p).is_file()]
     return [f for f in CUE_FORMATS if f in configured or f in present]
 
 
@@ -45,8 +44,8 @@ def versions(root: Path, rel: str, formats: Sequence[str]) -> dict[str, str | No
 
 def read_cues(root: Path, rel: str) -> tuple[list[EditCue], str | None]:
     """The cues of the media's .srt (else its .vtt), and the file they came from (None: neither)."""
-    paths = caption_paths(rel, READABLE)
-    for fmt in READABLE:
+    paths = caption_paths(rel, SUBTITLE_FORMATS)
+    for fmt in SUBTITLE_FORMATS:
         path = root / paths[fmt]
         try:
             text = path.read_text("utf-8-sig")

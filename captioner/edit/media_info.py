@@ -8,7 +8,8 @@ from pathlib import Path
 import av
 
 from captioner.errors import CaptionerError
-from captioner.media.probe import ffmpeg_path, probe
+from captioner.media.ffmpeg import ffmpeg_path
+from captioner.media.probe import probe
 
 DEFAULT_FRAME = 0.04  # 25 fps, the frame the style guides count gaps in
 

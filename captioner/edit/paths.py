@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from captioner.ci.config import outside_tree
+from captioner.ci.tree import outside_tree
 
 
 class OutsideTree(ValueError):

@@ -3,7 +3,7 @@ bucket, and kept on disk (like the transcript cache) under the media's audio has
 
 The file format is the response body: ``RATE`` buckets a second, each two signed bytes
 (max, min) scaled to +-127, on the media's timeline (silence first when the audio starts after
-the video, as :func:`captioner.media.probe.extract_audio` does).  Decoding streams ffmpeg's output a
+the video, as :func:`captioner.media.audio.extract_audio` does).  Decoding streams ffmpeg's output a
 chunk at a time, so an hour of audio needs a few MB, not the 230 MB of its samples.
 """
 
@@ -16,8 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from captioner.errors import CaptionerError, MediaError
-from captioner.media.probe import audio_lead, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, probe, select_audio_stream
-from captioner.output.atomic import atomic_writer, cache_dir
+from captioner.media.audio import SAMPLE_RATE, audio_lead
+from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path, last_ffmpeg_line
+from captioner.media.probe import probe, select_audio_stream
+from captioner.output.atomic import atomic_writer
+from captioner.paths import cache_dir
 
 RATE = 100  # buckets a second (10 ms: finer than a frame)
 DECODE_RATE = 8000  # samples a second decoded for the peaks
@@ -34,9 +37,9 @@ def compute_peaks(media: Path) -> bytes:
     """The peaks of ``media``'s first audio stream (see the module docstring)."""
     info = probe(media)
     stream = select_audio_stream(info, 0)
-    lead = round(audio_lead(info.streams, stream) / 16000 * RATE)
+    lead = round(audio_lead(info.streams, stream) / SAMPLE_RATE * RATE)
     cmd = [
-        ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", ffmpeg_path(media), "-map", "0:a:0",
+        *ffmpeg_command(), "-i", ffmpeg_path(media), "-map", "0:a:0",
         "-ac", "1", "-ar", str(DECODE_RATE), "-f", "s16le", "-acodec", "pcm_s16le", "pipe:",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -17,8 +17,9 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from captioner.captions.review import ReviewThresholds
-from captioner.ci.config import find_root, load_config, relative
+from captioner.ci.config import find_root, load_config
 from captioner.ci.status import Scanner
+from captioner.ci.tree import relative
 from captioner.edit.studio import Studio
 from captioner.errors import CaptionerError
 from captioner.media.probe import MEDIA_EXTENSIONS, is_media_file

@@ -13,6 +13,7 @@ import subprocess
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,17 +23,14 @@ from captioner.core.style import Style
 from captioner.core.transcript import Transcript
 from captioner.edit.analysis import EditCue
 from captioner.errors import MediaError
-from captioner.media.probe import (
-    SAMPLE_RATE,
-    audio_lead,
-    ffmpeg_exe,
-    ffmpeg_path,
-    last_ffmpeg_line,
-    probe,
-    select_audio_stream,
-)
-from captioner.run.scheduler import Settings, refine
-from captioner.transcribe.base import TranscribeOptions
+from captioner.media.audio import SAMPLE_RATE, audio_lead
+from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path, last_ffmpeg_line
+from captioner.media.probe import probe, select_audio_stream
+from captioner.refine.refine import refine
+from captioner.transcription.base import TranscribeOptions
+
+if TYPE_CHECKING:
+    from captioner.transcription.local.engine import LocalBackend
 
 CONTEXT = 0.5  # seconds of audio either side of the stretch
 MAX_SECONDS = 600.0  # a longer stretch is better served by captioner sync --force
@@ -45,7 +43,7 @@ def decode_range(media: Path, start: float, end: float) -> tuple[np.ndarray, flo
     lead = audio_lead(info.streams, stream) / SAMPLE_RATE
     begin = max(0.0, start - lead)
     cmd = [
-        ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-ss", f"{begin:.3f}", "-t", f"{end - start:.3f}",
+        *ffmpeg_command(), "-ss", f"{begin:.3f}", "-t", f"{end - start:.3f}",
         "-i", ffmpeg_path(media), "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le",
         "-acodec", "pcm_s16le", "pipe:",
     ]  # fmt: skip
@@ -62,12 +60,12 @@ class Retranscriber:
     def __init__(self, model: str, threads: int | None = None) -> None:
         self.model = model
         self.threads = threads
-        self._backend = None
+        self._backend: LocalBackend | None = None
         self._lock = threading.Lock()
 
-    def _engine(self):
+    def _engine(self) -> LocalBackend:
         if self._backend is None:
-            from captioner.transcribe.local.engine import LocalBackend
+            from captioner.transcription.local.engine import LocalBackend
 
             self._backend = LocalBackend(self.model, threads=self.threads)
         return self._backend
@@ -94,7 +92,7 @@ class Retranscriber:
         )
         with self._lock:
             heard = self._engine().transcribe(audio, options)
-        heard = refine(heard, audio, Settings())
+        heard = refine(heard, audio)
         words = [
             w.shifted(offset) for w in heard.words or [] if start <= (w.start + w.end) / 2 + offset <= end
         ]

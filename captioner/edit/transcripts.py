@@ -9,22 +9,21 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from captioner.ci.config import BEAM_SIZE, TASK, Config
+from captioner.ci.config import Config
 from captioner.ci.status import Scanner, caption_paths
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
+from captioner.refine.refine import refine
 from captioner.run.cache import TranscriptCache, cache_key
-from captioner.run.scheduler import Settings, refine
-from captioner.transcribe.base import TranscribeOptions
 
 
 def backend_identity(config: Config) -> dict[str, str]:
     """The cache identity of the tree's backend and model (no model is loaded)."""
     if config.backend == "aixplain":
-        from captioner.transcribe.aixplain.backend import aixplain_identity
+        from captioner.transcription.aixplain.backend import aixplain_identity
 
         return aixplain_identity(None if config.model == "base" else config.model)
-    from captioner.transcribe.local.engine import local_identity
+    from captioner.transcription.local.engine import local_identity
 
     return local_identity(config.model)
 
@@ -80,8 +79,8 @@ class Transcripts:
         identity = backend_identity(config)
         languages = dict.fromkeys([config.language_for(rel), None])  # the tree's, then detected
         for language in languages:
-            options = TranscribeOptions(language=language, task=TASK, beam_size=BEAM_SIZE)
-            cached = self.cache.get(cache_key(audio, 0, identity, options))
+            options = config.transcribe_options(language)
+            cached = self.cache.get(cache_key(audio, 0, identity, options, config.speakers))
             if cached is not None:
-                return refine(cached, None, Settings())
+                return refine(cached)
         return None

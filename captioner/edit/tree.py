@@ -20,7 +20,8 @@ from pathlib import Path
 from captioner.ci.config import settings_digest
 from captioner.ci.status import ORPHAN, Scanner
 from captioner.errors import CaptionerError
-from captioner.output.atomic import atomic_write_text, cache_dir
+from captioner.output.atomic import atomic_write_text
+from captioner.paths import cache_dir
 
 SUMMARY_VERSION = 1
 Summarise = Callable[[str], dict]
@@ -115,6 +116,8 @@ class TreeIndex:
                 for (index, _, _), summary in zip(missing, computed):
                     summaries[index] = summary
             self.summaries.save()
+        filled = [s for s in summaries if s is not None]
+        assert len(filled) == len(report.files)  # every summary missing from the cache was computed above
         return [
             {
                 "path": f.path,
@@ -123,5 +126,5 @@ class TreeIndex:
                 "media": f.state != ORPHAN,
                 **summary,
             }
-            for f, summary in zip(report.files, summaries)
+            for f, summary in zip(report.files, filled)
         ]

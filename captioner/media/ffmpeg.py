@@ -162,3 +162,28 @@ def popen(cmd: Sequence[str], **kwargs: Any) -> subprocess.Popen:
 def run(cmd: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess:
     """``subprocess.run`` for an ffmpeg that dies with this process."""
     return subprocess.run(list(cmd), **_child_options(kwargs))
+
+
+def ffmpeg_path(path: Path | str) -> str:
+    """``path`` as ffmpeg and PyAV must get it: absolute, so that no relative name is read as a URL
+    (``10:30 standup.mp4`` as the protocol ``10:``, ``-`` as stdin)."""
+    return os.fspath(Path(path).absolute())
+
+
+def last_ffmpeg_line(stderr: bytes | str) -> str:
+    """The last meaningful line of ffmpeg's log (its summary of what went wrong)."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    meaningful = [ln for ln in lines if not ln.startswith(("Press [q]", "frame=", "size="))]
+    if not meaningful:
+        return "unknown error"
+    line = re.sub(r"^(\[[^\]]*\]\s*)+", "", meaningful[-1]) or meaningful[-1]
+    return line if len(line) <= 300 else line[:297] + "..."
+
+
+PREAMBLE = ("-nostdin", "-hide_banner")  # never read the terminal, no banner in error output
+
+
+def ffmpeg_command(*args: str, verbosity: str = "error") -> list[str]:
+    """An ffmpeg command line: the chosen binary, :data:`PREAMBLE`, the log level, then ``args``."""
+    return [ffmpeg_exe(), *PREAMBLE, "-v", verbosity, *args]

@@ -14,7 +14,9 @@ from pathlib import Path
 import av
 
 from captioner.errors import MediaError
-from captioner.media.probe import audio_lead, check_file, ffmpeg_path, stream_info
+from captioner.media.audio import audio_lead
+from captioner.media.ffmpeg import ffmpeg_path
+from captioner.media.probe import check_file, stream_info
 
 _CHUNK = 1 << 20
 HASH_SCHEME = "audio-packets-sha256/1"

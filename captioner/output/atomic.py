@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
-
-import platformdirs
 
 from captioner.errors import OutputError
 
@@ -18,31 +15,6 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
-
-
-def cache_dir() -> Path:
-    """The per-user cache folder ($CAPTIONER_CACHE_DIR overrides it)."""
-    configured = os.environ.get("CAPTIONER_CACHE_DIR")
-    return Path(configured) if configured else Path(platformdirs.user_cache_dir("captioner"))
-
-
-def real_path(path: Path) -> Path:
-    """``path`` with its symbolic links resolved; a symbolic link loop (which names no file) made
-    absolute instead (``Path.resolve`` raises RuntimeError on one before Python 3.13)."""
-    try:
-        return Path(path).resolve()
-    except (OSError, RuntimeError):
-        return Path(os.path.abspath(path))
-
-
-def symlink_loop(path: Path) -> str | None:
-    """The system's words for it when ``path`` is (or goes through) a symbolic link loop, else None."""
-    try:
-        os.stat(path)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return exc.strerror or os.strerror(errno.ELOOP)
-    return None
 
 
 def _umask() -> int:
@@ -65,22 +37,6 @@ def temp_affixes(name: str, suffix: str = ".tmp") -> tuple[str, str]:
     return f".{head}.", suffix
 
 
-def name_too_long(path: Path) -> str | None:
-    """Why a file of ``path``'s name cannot be made in its folder when the name is longer than the
-    folder's file system allows (255 bytes on most), else None."""
-    folder = Path(path).parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    try:
-        limit = os.pathconf(folder, "PC_NAME_MAX")
-    except (OSError, ValueError):
-        limit = 255
-    size = len(os.fsencode(Path(path).name))
-    if limit > 0 and size > limit:
-        return f"{Path(path).name}: {os.strerror(errno.ENAMETOOLONG)} ({size} bytes, at most {limit})"
-    return None
-
-
 @contextlib.contextmanager
 def atomic_writer(path: Path, *, binary: bool = False, encoding: str = "utf-8") -> Iterator[IO[Any]]:
     """Write ``path`` through a temporary file in the same folder, renamed over it on success.
@@ -97,8 +53,8 @@ def atomic_writer(path: Path, *, binary: bool = False, encoding: str = "utf-8") 
         raise OutputError(f"cannot write: {exc.strerror or exc}", str(path)) from None
     tmp = Path(tmp_name)
     try:
-        mode = "wb" if binary else "w"
-        with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding, "newline": ""})) as handle:
+        handle: IO[Any] = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="")
+        with handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

@@ -192,9 +192,24 @@ def clean(
 
     ``speech``: the regions (start, end) in seconds where a VAD heard speech; ``None`` when no
     VAD ran (the ``outside_speech`` filter is skipped), an empty list when it heard none.
+
+    The filters run again on what they kept until they remove nothing more, so cleaning a cleaned
+    transcript changes nothing: one pass can leave what the next removes (a loop collapsed to a
+    first copy Whisper was unsure of).  Every pass that continues removes something, so it ends.
     """
     settings = settings or FilterSettings()
     report = CleanReport()
+    while True:
+        removed = (report.removed_segments, report.removed_words)
+        transcript = _clean_once(transcript, speech, settings, report)
+        if (report.removed_segments, report.removed_words) == removed:
+            return transcript, report
+
+
+def _clean_once(
+    transcript: Transcript, speech: SpeechRegions | None, settings: FilterSettings, report: CleanReport
+) -> Transcript:
+    """One pass of every filter, in order; removals are added to ``report``."""
     work = _Work(transcript)
     kept: list[tuple[Segment, list[Word]]] = []
     for seg, words in work.items:
@@ -218,7 +233,7 @@ def clean(
         text=transcript.text if not changed else None,
         meta=dict(transcript.meta),
     )
-    return cleaned, report
+    return cleaned
 
 
 def _drop_reason(
@@ -317,15 +332,6 @@ def _heard(seg: Segment, copies: list[Word], speech: SpeechRegions | None, st: F
     return True
 
 
-def repetition_mask(tokens: Sequence[str], max_ngram: int = 8, max_repeats: int = 3) -> list[bool]:
-    """Which tokens to keep: False for the 2nd, 3rd ... copies of a looping phrase."""
-    keep = [True] * len(tokens)
-    for start, n, count in repetition_runs(tokens, max_ngram, max_repeats):
-        for j in range(start + n, start + count * n):
-            keep[j] = False
-    return keep
-
-
 def repetition_runs(tokens: Sequence[str], max_ngram: int = 8, max_repeats: int = 3) -> list[tuple[int, int, int]]:
     """Phrases repeated back to back too often, as (first token, phrase length, copies).
 
@@ -374,7 +380,7 @@ def _drop_repeated_segments(
             report.add("repetition", 1, len(norm.split()))
             if run == st.max_repeats and len(out) >= 1:  # drop the earlier copies beyond the first too
                 for _ in range(st.max_repeats - 2):
-                    prev_seg, prev_words = out.pop()
+                    prev_seg, _ = out.pop()
                     report.add("repetition", 1, len(normalise(prev_seg.text).split()))
             continue
         out.append((seg, words))

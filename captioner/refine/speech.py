@@ -9,16 +9,17 @@ times.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from captioner import interrupt
 from captioner.core.transcript import Transcript, Word
+from captioner.media.audio import SAMPLE_RATE
+from captioner.media.pieces import cut_into_pieces
 
 SpeechRegions = list[tuple[float, float]]
-SAMPLE_RATE = 16_000
 
 
 VAD_FRAME = 512  # samples per Silero probability (32 ms)
@@ -205,7 +206,6 @@ def retime(
     final_extension: float = 0.0,
     pause: float = 0.25,
     utterances: Sequence[tuple[float, float]] | None = None,
-    onset_shift: float = 0.0,
     max_final_extension: float = 0.0,
 ) -> Transcript:
     """Word times moved onto the speech they belong to.
@@ -219,7 +219,7 @@ def retime(
 
     ``utterances`` (unpadded regions cut at short pauses, :func:`detect_utterances`) time the
     edges of utterances more precisely than ``speech``: a word that starts in a pause before the
-    utterance its end lies in starts at the utterance's onset plus ``onset_shift``; the last word of
+    utterance its end lies in starts at the utterance's onset; the last word of
     an utterance (the next word starts in a later one) ends where the utterance ends, up to
     ``max_final_extension`` after Whisper's end (Whisper cuts drawn-out final words short).
     Words never overlap their neighbours and stay inside the file.
@@ -236,7 +236,7 @@ def retime(
         start = w.start + start_shift
         region = _region_of(w.end, edges) if edges else None
         if region is not None and w.start < region[0] < w.end:
-            start = region[0] + (onset_shift if utterances is not None else 0.0)
+            start = region[0]
         starts.append(start)
         regions.append(region)
     for k, w in enumerate(words):
@@ -270,3 +270,37 @@ def _region_of(t: float, speech: Sequence[tuple[float, float]]) -> tuple[float, 
         if region[0] <= t <= region[1]:
             return region
     return None
+
+
+VAD_PIECE_SECONDS = 60.0
+
+
+def speech_regions(
+    audio: np.ndarray,
+    piece_seconds: float = VAD_PIECE_SECONDS,
+    detect: Callable[[np.ndarray], list[tuple[float, float]]] | None = None,
+) -> list[tuple[float, float]]:
+    """The VAD's regions in ``audio`` (``detect``: :func:`captioner.refine.speech.detect_speech` by
+    default), found in pieces of at most ``piece_seconds`` cut at the quietest spots: the Silero
+    model runs a whole input (up to 5 min) as one batch, 240 MB."""
+    if detect is None:
+        detect = detect_speech
+
+    regions: list[tuple[float, float]] = []
+    for chunk in cut_into_pieces(audio, piece_seconds):
+        regions.extend((a + chunk.offset, b + chunk.offset) for a, b in detect(audio[chunk.start : chunk.end]))
+    return regions
+
+
+def speech_and_utterance_regions(
+    audio: np.ndarray, piece_seconds: float = VAD_PIECE_SECONDS
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """:func:`speech_regions` with the default detector and with :func:`detect_utterances`, from
+    one pass of the VAD model (same pieces, same probabilities)."""
+    speech: list[tuple[float, float]] = []
+    utterances: list[tuple[float, float]] = []
+    for chunk in cut_into_pieces(audio, piece_seconds):
+        found, edges = detect_speech_and_utterances(audio[chunk.start : chunk.end])
+        speech.extend((a + chunk.offset, b + chunk.offset) for a, b in found)
+        utterances.extend((a + chunk.offset, b + chunk.offset) for a, b in edges)
+    return speech, utterances

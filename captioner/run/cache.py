@@ -22,25 +22,36 @@ from typing import Any
 from captioner.core.transcript import Transcript
 from captioner.core.transcript_check import transcript_problem
 from captioner.errors import OutputError
-from captioner.output.atomic import atomic_write_text, cache_dir
-from captioner.transcribe.base import TranscribeOptions
+from captioner.output.atomic import atomic_write_text
+from captioner.paths import cache_dir
+from captioner.transcription.base import TranscribeOptions
 
 # Raised when transcripts made before would differ from what the current code makes from the same
 # media (2: audio decoded as 16-bit samples, like Whisper's own loaders; the batched pipeline above 2 min;
-# 3: every window's language detected, see captioner.transcribe.local.language_gate).
+# 3: every window's language detected, see captioner.transcription.local.language_gate).
 CACHE_VERSION = 3
 
 log = logging.getLogger(__name__)
 
 
-def cache_key(media_hash: str, audio_stream: int, identity: dict[str, str], options: TranscribeOptions) -> str:
-    material = {
+def cache_key(
+    media_hash: str,
+    audio_stream: int,
+    identity: dict[str, str],
+    options: TranscribeOptions,
+    speakers: str = "mix",
+) -> str:
+    """The key of a transcript: ``speakers`` "channels" (each channel transcribed on its own, see
+    captioner.run.speakers) keys its own entry; the default keeps the keys it always had."""
+    material: dict[str, object] = {
         "version": CACHE_VERSION,
         "media": media_hash,
         "audio_stream": audio_stream,
         "backend": identity,
         "options": asdict(options),
     }
+    if speakers != "mix":
+        material["speakers"] = speakers
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 

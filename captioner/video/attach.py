@@ -9,16 +9,32 @@ from pathlib import Path
 from captioner.errors import MediaError
 from captioner.media.probe import probe
 from captioner.video.burn import BurnOptions, burn
-from captioner.video.mux import SubtitleTrack, default_output, has_cues, iso639_2, language_from_filename, mux
+from captioner.video.mux import (
+    TTML_CONTAINERS,
+    SubtitleTrack,
+    default_output,
+    has_cues,
+    iso639_2,
+    language_from_filename,
+    mux,
+)
+
+# The formats --mux and --burn can put into a video, in the order they are preferred (the plain
+# ones first: every player shows a mov_text or SubRip track; MP4 players showing TTML are few).
+ATTACHABLE = {"mux": ("srt", "vtt", "ass", "ttml"), "burn": ("srt", "vtt", "ass")}
 
 
-def pick_caption_file(captions: Mapping[str, Path], video: Path) -> Path:
-    """The caption file to put into ``video``: WebVTT for WebM, else SubRip, else WebVTT."""
-    order = ("vtt", "srt") if video.suffix.lower() == ".webm" else ("srt", "vtt")
+def pick_caption_file(captions: Mapping[str, Path], video: Path, burn_in: bool = False) -> Path:
+    """The caption file to put into ``video``: WebVTT for WebM, else SubRip, else WebVTT, else ASS
+    (or TTML, muxed into an MP4 or MOV, which can hold it)."""
+    order = ATTACHABLE["burn" if burn_in else "mux"]
+    if video.suffix.lower() == ".webm":
+        order = ("vtt", "srt", "ass")
     for fmt in order:
-        if fmt in captions:
+        if fmt in captions and (burn_in or fmt != "ttml" or video.suffix.lower() in TTML_CONTAINERS):
             return captions[fmt]
-    raise MediaError("--mux and --burn need srt or vtt among the formats (-f)")
+    usable = ", ".join(f for f in order if f != "ttml" or video.suffix.lower() in TTML_CONTAINERS)
+    raise MediaError(f"--{'burn' if burn_in else 'mux'} needs one of {usable} among the formats (-f) for this video")
 
 
 def caption_video(
@@ -38,7 +54,7 @@ def caption_video(
     replaces ``video`` with ``in_place``. An existing output is kept unless ``overwrite``. Captions
     without any cue (no speech) are not put into the video: nothing is written (None).
     """
-    caption_file = pick_caption_file(captions, video)
+    caption_file = pick_caption_file(captions, video, burn_in)
     output = video_output(video, burn_in=burn_in, output_dir=output_dir)
     if not has_cues(caption_file):
         return None, False  # no speech: nothing to put into the video, which is left alone

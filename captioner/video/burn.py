@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from captioner.errors import MediaError, OutputError
-from captioner.media.probe import ffmpeg_exe, ffmpeg_path, probe
+from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path
+from captioner.media.probe import probe
+from captioner.output.ass import DEFAULT_FONT, Look, style_fields
 from captioner.video.mux import _check_copy, require_cues, require_video, write_atomically
 
-DEFAULT_FONT = "Noto Sans"
 BURN_CAPTION_SUFFIXES = (".srt", ".vtt", ".ass", ".ssa")
 
 _FONT_EXTENSIONS = (".ttf", ".otf", ".ttc", ".otc")
@@ -38,47 +39,21 @@ _SYSTEM_FONT_DIRS = (
     "/Library/Fonts",
     "C:/Windows/Fonts",
 )
-_COLOUR = re.compile(r"#?([0-9a-fA-F]{6})")
 
 
 @dataclass(frozen=True)
-class BurnOptions:
-    """How burnt-in captions look. Sizes are fractions of the frame height (margins: of width for the sides)."""
+class BurnOptions(Look):
+    """How burnt-in captions look (:class:`captioner.output.ass.Look`, which ``-f ass`` writes too)
+    and how the video is re-encoded."""
 
-    font: str | None = None  # None: the bundled Noto Sans (or a system sans without it)
-    font_size: float = 0.065  # font size: 6.5% of the frame height (70 px at 1080p, 23 px at 360p)
-    colour: str = "#FFFFFF"
-    outline_colour: str = "#000000"
-    outline: float = 0.004  # outline width (ignored with box=True)
-    box: bool = False  # a translucent box behind the text instead of an outline
-    box_colour: str = "#000000"
-    box_opacity: float = 0.6
-    margin: float = 0.06  # bottom margin (title-safe area is 5%)
-    side_margin: float = 0.08  # left and right margins, fraction of the frame width
     fonts_dir: Path | None = None  # extra folder of font files for libass
     crf: int = 20  # H.264 quality: 18 visually lossless .. 28 small
     preset: str = "medium"
 
     def __post_init__(self) -> None:
-        for name in ("colour", "outline_colour", "box_colour"):
-            if not _COLOUR.fullmatch(getattr(self, name)):
-                raise ValueError(f"{name} must be a colour like #FFFFFF, not {getattr(self, name)!r}")
-        if not 0 < self.font_size < 0.5:
-            raise ValueError("font_size is a fraction of the frame height, between 0 and 0.5")
-        if not 0 <= self.box_opacity <= 1:
-            raise ValueError("box_opacity must be between 0 and 1")
+        super().__post_init__()
         if not 0 <= self.crf <= 51:
             raise ValueError("crf must be between 0 and 51")
-
-
-def ass_colour(colour: str, opacity: float = 1.0) -> str:
-    """``#RRGGBB`` as ASS ``&HAABBGGRR`` (AA is transparency: 00 opaque, FF invisible)."""
-    m = _COLOUR.fullmatch(colour)
-    if not m:
-        raise ValueError(f"not a colour: {colour!r}")
-    rgb = m[1].upper()
-    alpha = round((1 - opacity) * 255)
-    return f"&H{alpha:02X}{rgb[4:6]}{rgb[2:4]}{rgb[0:2]}"
 
 
 def bundled_fonts_dir() -> Path | None:
@@ -115,36 +90,7 @@ def escape_filter_value(value: str) -> str:
 
 def force_style(options: BurnOptions, width: int, height: int, font: str) -> str:
     """The libass style override for a frame of ``width`` x ``height`` pixels."""
-    size = max(8, round(options.font_size * height))
-    fields = {
-        "PlayResX": width,
-        "PlayResY": height,
-        "FontName": font,
-        "FontSize": size,
-        "PrimaryColour": ass_colour(options.colour),
-        "Bold": 0,
-        "Alignment": 2,  # bottom centre
-        "MarginL": round(options.side_margin * width),
-        "MarginR": round(options.side_margin * width),
-        "MarginV": round(options.margin * height),
-        "Shadow": 0,
-        "WrapStyle": 0,  # smart wrapping, top line wider
-    }
-    if options.box:
-        # BorderStyle 3: an opaque box, drawn in OutlineColour, padded by Outline pixels.
-        fields |= {
-            "BorderStyle": 3,
-            "OutlineColour": ass_colour(options.box_colour, options.box_opacity),
-            "BackColour": ass_colour(options.box_colour, options.box_opacity),
-            "Outline": max(1, round(size * 0.2)),
-        }
-    else:
-        fields |= {
-            "BorderStyle": 1,
-            "OutlineColour": ass_colour(options.outline_colour),
-            "Outline": max(1.0, round(options.outline * height, 1)),
-        }
-    return ",".join(f"{key}={value}" for key, value in fields.items())
+    return ",".join(f"{key}={value}" for key, value in style_fields(options, width, height, font).items())
 
 
 def subtitles_filter(captions: Path, options: BurnOptions, width: int, height: int) -> str:
@@ -191,7 +137,7 @@ def burn(
 
     def command(tmp: Path) -> list[str]:
         return [
-            ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "warning", "-y", "-i", ffmpeg_path(video),
+            *ffmpeg_command(verbosity="warning"), "-y", "-i", ffmpeg_path(video),
             "-map", "0", "-c", "copy", "-map_metadata", "0", "-map_chapters", "0",
             "-filter:v:0", vf, "-c:v:0", "libx264", "-crf", str(options.crf), "-preset", options.preset,
             ffmpeg_path(tmp),

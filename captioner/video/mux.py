@@ -2,8 +2,10 @@
 
 ``mux`` runs ffmpeg with ``-map 0 -c copy`` (video, every audio track, existing subtitle tracks,
 chapters and metadata kept bit for bit) and adds one track per caption file, in the codec the
-container needs: mov_text for MP4/MOV/M4V, SubRip or WebVTT (as the file is) for Matroska,
-WebVTT for WebM.
+container needs: mov_text for MP4/MOV/M4V, SubRip, WebVTT or ASS (as the file is) for Matroska,
+WebVTT for WebM.  A TTML file goes into MP4/MOV as it is (an ISO 14496-30 ``stpp`` track, one
+sample holding the whole document): ffmpeg cannot read TTML, so PyAV first writes the document
+into a temporary MP4 of its own, whose track ffmpeg then copies.
 
 Every output is written atomically (see :func:`write_atomically`): ffmpeg writes a hidden temp
 file in the output's folder, the result is probed and checked, then renamed into place.
@@ -19,14 +21,16 @@ import subprocess
 import tempfile
 import zlib
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
 
 from captioner.errors import CaptionerError, MediaError, OutputError
-from captioner.media.ffmpeg import popen
-from captioner.media.probe import MediaInfo, StreamInfo, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, probe
+from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path, last_ffmpeg_line, popen
+from captioner.media.probe import MediaInfo, StreamInfo, probe
 from captioner.output.atomic import temp_affixes
 
 # ISO 639-1 (as Whisper reports languages) -> ISO 639-2/B, the three-letter tag Matroska and
@@ -51,11 +55,15 @@ UNDETERMINED = "und"
 
 # Container (by output suffix) -> subtitle codec per caption format.
 _MP4_LIKE = {".mp4", ".m4v", ".mov"}
+TTML_CONTAINERS = {".mp4", ".mov"}  # ffmpeg's ipod muxer (.m4v) has no tag for TTML
+TTML_COPY = "copy"  # a TTML track's "codec": the document is copied as it is
 _SUBTITLE_CODECS: dict[str, dict[str, str]] = {
-    **{ext: {".srt": "mov_text", ".vtt": "mov_text"} for ext in _MP4_LIKE},
-    ".mkv": {".srt": "srt", ".vtt": "webvtt"},
-    ".webm": {".srt": "webvtt", ".vtt": "webvtt"},
+    **{ext: {".srt": "mov_text", ".vtt": "mov_text", ".ass": "mov_text"} for ext in _MP4_LIKE},
+    ".mkv": {".srt": "srt", ".vtt": "webvtt", ".ass": "ass"},
+    ".webm": {".srt": "webvtt", ".vtt": "webvtt", ".ass": "webvtt"},
 }
+for _ext in TTML_CONTAINERS:
+    _SUBTITLE_CODECS[_ext] = {**_SUBTITLE_CODECS[_ext], ".ttml": TTML_COPY}
 # The video's own text subtitle tracks, copied as they are unless the output container cannot hold
 # their codec (a re-mux into another container with -o): then converted to the container's codec.
 _TEXT_CODECS = frozenset({"srt", "subrip", "mov_text", "webvtt", "ass", "ssa", "text"})
@@ -65,7 +73,9 @@ _CONTAINER_HOLDS = {
     ".mkv": _TEXT_CODECS - {"mov_text"},
     ".webm": {"webvtt"},
 }
-CAPTION_SUFFIXES = (".srt", ".vtt")
+# What a caption file holds once it has a cue (a file of no speech has none; ffmpeg cannot read an empty SubRip).
+_CUE_MARKS = {".srt": "-->", ".vtt": "-->", ".ass": "\nDialogue:", ".ttml": "<p ", ".sbv": ",", ".scc": "\t"}
+CAPTION_SUFFIXES = tuple(_CUE_MARKS)
 TEXT_SUBTITLE_CONTAINERS = tuple(_SUBTITLE_CODECS)
 
 # A copied stream may differ from the original's duration by this much (seconds).
@@ -126,13 +136,14 @@ def default_output(video: Path, burn: bool = False) -> Path:
 
 
 def has_cues(path: Path) -> bool:
-    """Whether an .srt/.vtt file holds a cue (the captions of a file without speech hold none, and
+    """Whether a caption file holds a cue (the captions of a file without speech hold none, and
     ffmpeg cannot read an empty SubRip file).  Other files, or one that cannot be read, count as having cues."""
     path = Path(path)
-    if path.suffix.lower() not in CAPTION_SUFFIXES:
+    mark = _CUE_MARKS.get(path.suffix.lower())
+    if mark is None:
         return True
     try:
-        return "-->" in path.read_text("utf-8", errors="replace")
+        return mark in path.read_text("utf-8", errors="replace")
     except OSError:
         return True
 
@@ -164,7 +175,11 @@ def subtitle_codec(container_suffix: str, caption_suffix: str) -> str:
         raise MediaError(f"a .{name} file cannot hold text subtitles: write to .mkv (any video) or .mp4/.mov instead")
     codec = codecs.get(caption_suffix.lower())
     if codec is None:
-        raise MediaError(f"cannot mux a {caption_suffix or 'suffix-less'} caption file: use .srt or .vtt")
+        held = ", ".join(codecs)
+        if caption_suffix.lower() == ".ttml":
+            raise MediaError(f"a {container_suffix.lower()} file cannot hold TTML: write .mp4 or .mov, or mux {held}")
+        what = caption_suffix or "suffix-less"
+        raise MediaError(f"cannot mux a {what} caption file into {container_suffix}: use {held}")
     return codec
 
 
@@ -199,6 +214,60 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
             for t, tag in zip(tracks, tags, strict=True)
         )
     ]
+    with ExitStack() as stack:
+        inputs = [
+            _ttml_in_mp4(track.path, info.duration, stack) if codec == TTML_COPY else Path(track.path)
+            for track, codec in zip(tracks, codecs, strict=True)
+        ]
+        _mux_with_ffmpeg(video, info, tracks, inputs, codecs, tags, replaced, output, in_place)
+    return output
+
+
+def _ttml_in_mp4(document: Path, duration: float | None, stack: ExitStack) -> Path:
+    """A temporary MP4 whose one track is ``document`` (a TTML file) as a single ``stpp`` sample
+    lasting ``duration`` seconds (the video's): what ffmpeg, which cannot read TTML, copies from."""
+    data = Path(document).read_bytes()
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="captioner-ttml-")))
+    path = folder / "ttml.mp4"
+    millis = Fraction(1, 1000)
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("ttml")
+        # ffmpeg's TTML encoder must open (it needs an ASS header), then it leaves paragraph-mode
+        # extradata that would make the MP4 muxer wrap our document in a <p>: cleared, so the
+        # muxer writes each sample as the complete document it is.
+        stream.codec_context.subtitle_header = _MINIMAL_ASS_HEADER
+        stream.codec_context.open()
+        stream.codec_context.extradata = None
+        stream.time_base = millis
+        packet = av.Packet(data)
+        packet.stream = stream
+        packet.time_base = millis
+        packet.pts = packet.dts = 0
+        packet.duration = max(1, round((duration or 0) * 1000))
+        container.mux(packet)
+    return path
+
+
+_MINIMAL_ASS_HEADER = (
+    b"[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n[V4+ Styles]\n"
+    b"Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, "
+    b"Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
+    b"MarginR, MarginV, Encoding\nStyle: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,"
+    b"10,10,10,0\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n\0"
+)
+
+
+def _mux_with_ffmpeg(
+    video: Path,
+    info: MediaInfo,
+    tracks: Sequence[SubtitleTrack],
+    inputs: list[Path],
+    codecs: list[str],
+    tags: list[str],
+    replaced: list[int],
+    output: Path,
+    in_place: bool,
+) -> None:
     kept_subs = [s for k, s in enumerate(info.subtitle_streams) if k not in replaced]
     dropped = {info.subtitle_streams[k].index for k in replaced}
     existing_subs = len(kept_subs)
@@ -206,9 +275,9 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
     mp4_like = container in _MP4_LIKE
 
     def command(tmp: Path) -> list[str]:
-        cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", ffmpeg_path(video)]
-        for track in tracks:
-            cmd += ["-i", ffmpeg_path(track.path)]
+        cmd = [*ffmpeg_command(), "-y", "-i", ffmpeg_path(video)]
+        for path in inputs:
+            cmd += ["-i", ffmpeg_path(path)]
         cmd += ["-map", "0"]
         for k in replaced:
             cmd += ["-map", f"-0:s:{k}"]
@@ -237,8 +306,15 @@ def mux(video: Path, tracks: Sequence[SubtitleTrack], output: Path, *, in_place:
         if got != tags:
             raise MediaError(f"the new subtitle tracks carry languages {got}, not {tags}")
 
-    write_atomically(command, output, check, what="mux the captions", mode_from=video if in_place else None)
-    return output
+    try:
+        write_atomically(command, output, check, what="mux the captions", mode_from=video if in_place else None)
+    except MediaError as exc:
+        if TTML_COPY in codecs and "stpp" in exc.cause:
+            raise MediaError(
+                f"this ffmpeg cannot copy TTML (stpp) tracks ({exc.cause}): "
+                "use the bundled one (unset CAPTIONER_FFMPEG) or ffmpeg 7 or later"
+            ) from None
+        raise
 
 
 # --- shared by mux and burn -------------------------------------------------------------------
@@ -337,7 +413,7 @@ def write_atomically(
 
 
 # The temp files are named ``.<stem>.<random>.<host>-<pid>.part<ext>`` (the stem cut so that the
-# name is no longer than the output's, see fsutil.temp_affixes): the host and pid of the run
+# name is no longer than the output's, see output.atomic.temp_affixes): the host and pid of the run
 # writing it, so that a later run can tell one whose run was killed (kill -9, a power cut) from one
 # a live run is still writing, and never touches a file it did not make.
 _PART_NAME = re.compile(r"\.(?P<head>.*)\.[a-z0-9_]{8}\.(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)\.part\.[^.]+")
@@ -358,7 +434,7 @@ def remove_stale_parts(output: Path) -> list[Path]:
     output = Path(output)
     folder = output.parent if str(output.parent) else Path(".")
     host = _host_tag()
-    removed = []
+    removed: list[Path] = []
     try:
         names = [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(f".part{output.suffix}")]
     except OSError:

@@ -1,0 +1,226 @@
+"""Click options and parameter checks shared by several commands, defined once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from captioner.core.languages import parse_language
+from captioner.core.style import LIMITS, PRESETS
+from captioner.output.writers import DEFAULT_FORMATS, FORMATS
+from captioner.video.burn import BurnOptions
+
+if TYPE_CHECKING:
+    from captioner.ci.shard import Shard
+
+
+def burn_look_options(func: Any) -> Any:
+    """How burnt-in captions look (``--burn`` and ``captioner burn``); defaults: :class:`BurnOptions`'s."""
+    look = BurnOptions()
+    options = [
+        click.option("--font", "burn_font", help="Font family for burnt-in captions.  [default: Noto Sans]"),
+        click.option(
+            "--font-size", "burn_font_size", type=click.FloatRange(0.01, 0.3), default=look.font_size,
+            show_default=True,
+            help="Burnt-in font size as a fraction of the frame height.",
+        ),
+        click.option("--box", "burn_box", is_flag=True, help="Burn captions on a translucent box, not outlined."),
+        click.option("--text-colour", "burn_colour", default=look.colour, show_default=True, help="Text colour."),
+        click.option(
+            "--margin", "burn_margin", type=click.FloatRange(0, 0.4), default=look.margin, show_default=True,
+            help="Bottom margin as a fraction of the frame height.",
+        ),
+        click.option(
+            "--crf", "burn_crf", type=click.IntRange(0, 51), default=look.crf, show_default=True,
+            help="H.264 quality of the re-encoded video (18 near lossless .. 28 small).",
+        ),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _check_limit(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    problem = None if value is None else LIMITS[param.name].problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
+def style_limit_options(func: Any) -> Any:
+    """--max-chars, --max-lines, ...: one option per field of :data:`captioner.core.style.LIMITS`, checked
+    against the same range as the configuration's ``style`` table."""
+    for name, limit in reversed(LIMITS.items()):
+        func = click.option(
+            f"--{name.replace('_', '-')}",
+            name,
+            type=click.INT if limit.kind is int else click.FLOAT,
+            callback=_check_limit,
+            help=f"{limit.help}  [{limit.low:g}<=x<={limit.high:g}]",
+        )(func)
+    return func
+
+
+def burn_options_from(opts: dict[str, Any]) -> BurnOptions:
+    try:
+        return BurnOptions(
+            font=opts["burn_font"],
+            font_size=opts["burn_font_size"],
+            box=opts["burn_box"],
+            colour=opts["burn_colour"].upper(),
+            margin=opts["burn_margin"],
+            crf=opts["burn_crf"],
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def parse_formats(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...]:
+    if not value:
+        return DEFAULT_FORMATS
+    chosen: list[str] = []
+    for item in value:
+        for fmt in item.split(","):
+            fmt = fmt.strip().lower()
+            if fmt not in FORMATS:
+                raise click.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}")
+            if fmt not in chosen:
+                chosen.append(fmt)
+    return tuple(chosen)
+
+
+def parse_language_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A language code (``German`` -> ``de``), or ``auto``; a usage error for one Whisper does not know."""
+    if value is None:
+        return None
+    try:
+        return parse_language(value) or "auto"
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def parse_prompt(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--prompt: the text, checked against what Whisper reads (see captioner.transcription.prompting)."""
+    if value is None:
+        return None
+    from captioner.transcription.prompting import PromptError, check_prompt
+
+    try:
+        return check_prompt(value)
+    except PromptError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def parse_vocabulary(ctx: click.Context, param: click.Parameter, value: Path | None) -> tuple[str, ...] | None:
+    """--vocabulary FILE: its names and terms, checked (see captioner.transcription.prompting)."""
+    if value is None:
+        return None
+    from captioner.transcription.prompting import PromptError, read_vocabulary
+
+    try:
+        return read_vocabulary(value)
+    except PromptError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def parse_speaker_names(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    """--speaker-names A,B: the names, checked (see captioner.core.speakers.check_names)."""
+    if value is None:
+        return ()
+    from captioner.core.speakers import check_names
+
+    try:
+        return check_names(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def parse_scheduler(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A Dask scheduler's address, or ``local[:N]``; a usage error for a ``local:`` without a count."""
+    if not value:
+        return None
+    from captioner.transcription.cluster import parse_local
+
+    try:
+        parse_local(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def scheduler_option(func: Any) -> Any:
+    """``--scheduler``: the local engine on a Dask cluster's workers (``captioner[cluster]``)."""
+    return click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        envvar="DASK_SCHEDULER_ADDRESS",
+        callback=parse_scheduler,
+        help="Transcribe on a Dask cluster: its scheduler's address (tcp://HOST:8786), or local:N for N worker "
+        "processes on this machine.  Everything else stays here.  [env: DASK_SCHEDULER_ADDRESS]",
+    )(func)
+
+
+def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:
+    if value is None:
+        return None
+    from captioner.ci.config import ConfigError
+    from captioner.ci.shard import Shard
+
+    try:
+        return Shard.parse(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def tree_options(func: Any) -> Any:
+    """Options shared by ``check`` and ``sync``: the tree, its settings and the report."""
+    options: list[Callable[[Any], Any]] = [
+        click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path)),
+        click.option(
+            "--root",
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            help="The tree's root (lock file, captioner.toml).  [default: found upwards]",
+        ),
+        click.option(
+            "-f",
+            "--format",
+            "formats",
+            multiple=True,
+            help="Caption formats, comma-separated or repeated.  [default: from config, else srt,vtt]",
+        ),
+        click.option(
+            "-l",
+            "--language",
+            callback=parse_language_option,
+            help="Spoken language for every file, or auto.  [default: from config]",
+        ),
+        click.option("--style", type=click.Choice(sorted(PRESETS)), help="Style preset (replaces the config's style)."),
+        style_limit_options,
+        click.option("-m", "--model", help="Whisper model.  [default: from config, else base]"),
+        click.option("--backend", type=click.Choice(["local", "aixplain"]), help="[default: from config, else local]"),
+        click.option("--include", multiple=True, help="Glob of media to include (replaces the config's).  Repeatable."),
+        click.option("--exclude", multiple=True, help="Glob to leave out (added to the config's).  Repeatable."),
+        click.option("--shard", callback=parse_shard, metavar="K/N", help="Only shard K of N (stable per path)."),
+        click.option("--strict", is_flag=True, help="Captions edited by hand fail too."),
+        click.option(
+            "--output-format", type=click.Choice(["text", "github", "json"]), default="text", show_default=True
+        ),
+        click.option(
+            "--report",
+            "junit",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Also write a JUnit XML report there.",
+        ),
+        click.option(
+            "--no-cache",
+            is_flag=True,
+            help="Hash every file again (sync: also transcribe again, ignoring cached transcripts).",
+        ),
+        click.option("-v", "--verbose", is_flag=True, help="List up-to-date files too."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func

@@ -1,0 +1,206 @@
+"""The run's backend, created on first use (one model load for the whole run)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+
+from captioner.errors import CaptionerError
+from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT
+from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
+from captioner.transcription.base import Backend, TranscribeOptions
+
+BackendFactory = Callable[[], Backend]
+
+
+# Called with the number of files the run transcribes at once (see LazyBackend.fix_files_at_once).
+SizedBackendFactory = Callable[[int], Backend]
+
+# Files a cluster gets at once, at most, unless --jobs says otherwise: each holds its decoded audio
+# on this machine (230 MB an hour) while its pieces are out, and a long file keeps many workers
+# busy on its own.
+CLUSTER_FILES_AT_ONCE = 32
+
+
+class LazyBackend:
+    """Creates the backend (loads the model) on first use, once for the whole run.
+
+    ``identity`` names the backend and model without creating it (no model load), so that a run
+    whose transcripts all come from the cache never loads a model.  None disables the cache.
+    With ``preload``, :meth:`start` creates it in a background thread once a run knows it will
+    transcribe (the local model loads while the first file's audio is decoded).
+
+    Files transcribed at the same time are either fixed, ``concurrent_files`` (a remote backend:
+    the files wait on a service, not on this machine's cores; ``factory()`` takes no argument),
+    or, with ``max_concurrent_files``, planned by :meth:`fix_files_at_once` before the backend is created: as
+    many as there are files to transcribe, at most ``max_concurrent_files``, and ``factory(n)``
+    makes a backend for ``n`` at once (the local engine shares the cores among them).
+    """
+
+    def __init__(
+        self,
+        factory: BackendFactory | SizedBackendFactory,
+        identity: dict[str, str] | None = None,
+        concurrent_files: int = 1,
+        *,
+        max_concurrent_files: int | None = None,
+        takes_prompt: bool = True,
+        preload: bool = False,
+    ) -> None:
+        self._factory = factory
+        self.takes_prompt = takes_prompt  # whether the backend uses a prompt and hotwords
+        self._backend: Backend | None = None
+        self.identity = identity
+        self.max_concurrent_files = None if max_concurrent_files is None else max(1, int(max_concurrent_files))
+        self.concurrent_files = 1 if self.max_concurrent_files is not None else max(1, int(concurrent_files))
+        self._lock = threading.Lock()
+        self._failure: BaseException | None = None
+        self._sized = self.max_concurrent_files is not None  # factory(files at once)
+        self.preload = preload
+
+    @property
+    def files_at_once_open(self) -> bool:
+        """Whether :meth:`fix_files_at_once` can still choose the files at once (planned, not yet created)."""
+        return self.max_concurrent_files is not None and self._backend is None
+
+    def fix_files_at_once(self, files: int) -> int:
+        """Fix the files transcribed at once for ``files`` files to transcribe, unless that is fixed
+        already (a fixed count, or a backend created by an earlier run); returns the count."""
+        with self._lock:
+            if self.max_concurrent_files is not None and self._backend is None:
+                self.concurrent_files = max(1, min(self.max_concurrent_files, files))
+            return self.concurrent_files
+
+    def start(self) -> None:
+        """With ``preload``, begin creating the backend in a background thread; a failure there is
+        kept by :meth:`get`, which raises it to the run."""
+        if not self.preload or self._backend is not None:
+            return
+
+        def load() -> None:
+            try:
+                self.get()
+            except BaseException:  # noqa: S110 - the run's own get() raises it, where it is handled
+                pass
+
+        threading.Thread(target=load, name="captioner-model-load", daemon=True).start()
+
+    def get(self) -> Backend:
+        with self._lock:
+            return self._create()
+
+    def _create(self) -> Backend:
+        """The backend, created on the first call (under the lock); a creation that failed fails
+        again at once for the files after it, without a second try (a second model load, say)."""
+        if self._backend is None:
+            if self._failure is not None:
+                raise self._failure
+            try:
+                if self._sized:
+                    self._backend = self._factory(self.concurrent_files)  # type: ignore[call-arg]
+                else:
+                    self._backend = self._factory()  # type: ignore[call-arg]
+            except CaptionerError as exc:
+                self._failure = exc
+                raise
+        return self._backend
+
+    def close(self) -> None:
+        """Let the backend go (a cluster backend disconnects); a later use creates it again."""
+        with self._lock:
+            backend, self._backend, self._failure = self._backend, None, None
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
+
+
+    def usable_options(self, options: TranscribeOptions) -> tuple[TranscribeOptions, str | None]:
+        """``options`` without what the backend cannot use (so that it keys no cache entry), and a
+        note saying what was dropped (None when nothing was)."""
+        if self.takes_prompt or (options.initial_prompt is None and options.hotwords is None):
+            return options, None
+        name = (self.identity or {}).get("backend", "this backend")
+        note = f"note: {name}'s model takes no prompt or vocabulary: --prompt and --vocabulary are ignored"
+        return replace(options, initial_prompt=None, hotwords=None), note
+
+
+class ClusterLazyBackend(LazyBackend):
+    """The cluster backend, created (connected) only once a run has files to transcribe, which
+    then go to the cluster as many at once as its fit workers have threads (at most ``jobs``)."""
+
+    def __init__(self, factory: BackendFactory, identity: dict[str, str], jobs: int | None = None) -> None:
+        super().__init__(factory, identity, max_concurrent_files=jobs or CLUSTER_FILES_AT_ONCE)
+        self._sized = False  # the factory takes no count: the cluster's workers give it
+
+    def fix_files_at_once(self, files: int) -> int:
+        with self._lock:
+            if self._backend is None and files > 0:
+                backend = self._create()
+                wanted = min(files, self.max_concurrent_files or CLUSTER_FILES_AT_ONCE)
+                self.concurrent_files = max(1, min(wanted, getattr(backend, "files_at_once", 1)))
+            return self.concurrent_files
+
+
+def make_backend(
+    backend: str = "local",
+    *,
+    model: str = "base",
+    threads: int | None = None,
+    jobs: int | None = None,
+    api_key_file: str | os.PathLike[str] | None = None,
+    aixplain_model: str | None = None,
+    aixplain_timeout: float = DEFAULT_TIMEOUT,
+    scheduler: str | None = None,
+) -> LazyBackend:
+    """The backend a run asks for (``local`` or ``aixplain``), created (model loaded, key read)
+    only when a file first needs it.  ``jobs``: files at once (local: at most, sharing
+    ``threads``; aiXplain: requests in flight; a cluster: at most).  ``scheduler``: run the local
+    engine on that Dask cluster's workers instead (see :mod:`captioner.transcription.cluster`)."""
+    if scheduler is not None:
+        return cluster_backend(scheduler, model, jobs)
+    if backend == "aixplain":
+        from captioner.transcription.aixplain.backend import AixplainBackend, aixplain_identity
+
+        in_flight = jobs or DEFAULT_JOBS
+
+        def make_aixplain() -> Backend:
+            return AixplainBackend(
+                api_key_file=api_key_file, model_id=aixplain_model, timeout=aixplain_timeout, jobs=in_flight
+            )
+
+        return LazyBackend(
+            make_aixplain,
+            aixplain_identity(aixplain_model),
+            concurrent_files=in_flight,
+            takes_prompt=AIXPLAIN_TAKES_PROMPT,
+        )
+    if backend != "local":
+        raise ValueError(f"unknown backend {backend!r} (choose local or aixplain)")
+    from captioner.transcription.local.engine import default_threads, local_identity
+
+    cores = threads or default_threads()
+
+    def make_local(files_at_once: int) -> Backend:
+        from captioner.transcription.local.engine import LocalBackend
+
+        return LocalBackend(model, threads=cores, workers=files_at_once)
+
+    # The run picks the files at once (LazyBackend.fix_files_at_once): by default a batch on N
+    # threads runs N files of one thread each (20 short clips on 2 cores: 24.8 s, against 42.6 s
+    # one at a time on both), while a lone file keeps every thread.
+    # preload: the model loads while the first file is probed and decoded (LazyBackend.start).
+    return LazyBackend(make_local, local_identity(model), max_concurrent_files=jobs or cores, preload=True)
+
+
+def cluster_backend(scheduler: str, model: str, jobs: int | None = None) -> LazyBackend:
+    """The local engine on the Dask cluster at ``scheduler`` (``local:N``: a cluster on this machine)."""
+    from captioner.transcription.local.engine import local_identity
+
+    def connect() -> Backend:
+        from captioner.transcription.cluster.backend import ClusterBackend
+
+        return ClusterBackend(scheduler, model)
+
+    return ClusterLazyBackend(connect, local_identity(model), jobs)

@@ -1,0 +1,104 @@
+"""One file through the stages: its audio (or cached transcript) in, its caption files out."""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import Future
+from pathlib import Path
+
+from captioner.core.transcript import Transcript
+from captioner.errors import CaptionerError, RunError
+from captioner.refine.refine import has_words, refine
+from captioner.run.backend import LazyBackend
+from captioner.run.cache import TranscriptCache
+from captioner.run.jobs import FileResult, Job
+from captioner.run.outputs import format_outputs, picture_size
+from captioner.run.prepare import Prepared
+from captioner.run.reporter import Reporter
+from captioner.run.settings import Settings
+from captioner.run.speakers import channel_notes, name_speakers, transcribe_prepared
+from captioner.transcription.base import media_name
+
+
+def run_one(
+    job: Job,
+    pending: list[str],
+    prepared: Future[Prepared],
+    backend: LazyBackend,
+    settings: Settings,
+    reporter: Reporter,
+    cache: TranscriptCache | None,
+) -> FileResult:
+    started = time.monotonic()
+    kept = [p for f, p in job.outputs.items() if f not in pending]
+
+    def failed(exc: CaptionerError) -> FileResult:
+        return FileResult(media=job.media, status="failed", kept=kept, error=exc.with_path(str(job.media)))
+
+    try:
+        data = prepared.result()
+    except CaptionerError as exc:
+        return failed(exc)
+    except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
+        return failed(internal_error(exc))
+    transcript = data.transcript
+    if transcript is None:
+        engine = backend.get()  # a model or credential failure concerns the whole run: raised
+    try:
+        if transcript is None:
+            reporter.start_file(job.media, data.info.duration)
+            naming = media_name.set(str(job.media))
+            try:
+                transcript = transcribe_prepared(engine, data, settings, progress=reporter.advance)
+            finally:
+                media_name.reset(naming)
+            reporter.advance(math.inf)  # done: the bar full, though the last words end before the media
+            data.audio = None  # free the samples before formatting
+            if cache is not None and data.cache_key is not None:
+                cache.put(data.cache_key, transcript)  # a failure is one warning: the cache is only a saving
+        else:
+            reporter.info(job.media, "transcript from the cache (--no-cache transcribes again)")
+        transcript = name_speakers(refine(transcript, filters=settings.filters, retime_words=settings.retime), settings)
+        for note in channel_notes(transcript, settings):
+            reporter.info(job.media, note)
+        if has_words(transcript):
+            describe_language(job.media, transcript, reporter)
+        else:
+            video = "; nothing to put into the video" if settings.attach else ""
+            reporter.info(job.media, f"no speech found; the caption files are empty{video}")
+        written = format_outputs(job, transcript, settings, pending, reporter, picture_size(data.info))
+    except RunError:  # it concerns every file (the cluster is gone): the run stops
+        raise
+    except CaptionerError as exc:
+        return failed(exc)
+    except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
+        return failed(internal_error(exc))
+    return FileResult(
+        media=job.media,
+        status="done",
+        written=written,
+        kept=kept,
+        transcript=transcript,
+        from_cache=data.transcript is not None,
+        audio_seconds=transcript.duration,
+        wall_seconds=time.monotonic() - started,
+    )
+
+
+def internal_error(exc: Exception) -> CaptionerError:
+    error = CaptionerError(f"internal error: {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return error
+
+
+def describe_language(media: Path, transcript: Transcript, reporter: Reporter) -> None:
+    probability = transcript.meta.get("language_probability")
+    if transcript.meta.get("language_forced"):
+        reporter.info(media, f"language: {transcript.language} (forced)")
+    elif probability is not None:
+        others = [code for code in transcript.meta.get("languages") or () if code != transcript.language]
+        heard = f"; also heard: {', '.join(others)}" if others else ""
+        reporter.info(media, f"detected language: {transcript.language} (probability {probability:.2f}){heard}")
+    else:
+        reporter.info(media, f"language: {transcript.language}")

@@ -1,0 +1,104 @@
+"""A job made ready for transcription: its transcript from the cache, or its decoded audio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from captioner.core.transcript import Transcript
+from captioner.errors import CaptionerError
+from captioner.media.audio import extract_audio
+from captioner.media.channels import ChannelReport, analyse_channels
+from captioner.media.hashing import audio_hash
+from captioner.media.probe import MediaInfo, probe, select_audio_stream
+from captioner.run.backend import LazyBackend
+from captioner.run.cache import TranscriptCache, cache_key
+from captioner.run.jobs import Job
+from captioner.run.settings import Settings
+
+
+@dataclass
+class Prepared:
+    """A job made ready for transcription: its transcript from the cache, or its decoded audio, or
+    (``--speakers channels`` on channels carrying different sound) the channel groups to decode
+    and transcribe one by one."""
+
+    info: MediaInfo
+    cache_key: str | None = None
+    transcript: Transcript | None = None
+    audio: np.ndarray | None = None
+    channels: ChannelReport | None = None  # how the channels relate (files of two channels or more)
+    groups: tuple[tuple[int, ...], ...] = ()  # transcribed each on its own (audio is None then)
+
+
+def prepare(
+    job: Job,
+    settings: Settings,
+    identity: dict[str, str] | None,
+    cache: TranscriptCache | None,
+    known_key: str | None = None,
+) -> Prepared:
+    info = probe(job.media)
+    key = None
+    if cache is not None and identity is not None:
+        select_audio_stream(info, settings.audio_stream)
+        key = known_key or job_cache_key(job, settings, identity)
+        cached = cache.get(key)
+        if cached is not None:
+            return Prepared(info=info, cache_key=key, transcript=cached)
+    stream = select_audio_stream(info, settings.audio_stream)
+    report = analyse_channels(info, settings.audio_stream) if (stream.channels or 1) > 1 else None
+    if settings.speakers == "channels" and report is not None and len(report.groups) > 1:
+        return Prepared(info=info, cache_key=key, channels=report, groups=report.groups)
+    return Prepared(info=info, cache_key=key, audio=extract_audio(info, settings.audio_stream), channels=report)
+
+
+def job_cache_key(job: Job, settings: Settings, identity: dict[str, str]) -> str:
+    stream = settings.audio_stream
+    return cache_key(audio_hash(job.media, stream), stream, identity, settings.options, settings.speakers)
+
+
+def choose_files_at_once(
+    todo: list[tuple[Job, list[str]]], backend: LazyBackend, settings: Settings, cache: TranscriptCache | None
+) -> tuple[dict[Path, str], bool]:
+    """Let the backend plan its files at once from the files that need transcribing.
+
+    With a cache, the jobs' cache keys are computed (and returned, so no audio is hashed twice)
+    until enough files miss the cache to fill the plan: a run whose other files come from the
+    cache keeps every core on the one file it transcribes.  Also returns whether some file is
+    known to need transcribing (no cache, or a miss found).
+    """
+    keys: dict[Path, str] = {}
+    if not backend.files_at_once_open:
+        return keys, False
+    if cache is None or backend.identity is None:
+        backend.fix_files_at_once(len(todo))
+        return keys, bool(todo)
+    wanted = backend.max_concurrent_files or 1
+    missing = 0
+    for job, _ in todo:
+        try:
+            key = keys[job.media] = job_cache_key(job, settings, backend.identity)
+        except CaptionerError:
+            continue  # the file fails when its turn comes
+        if not cache.has(key):
+            missing += 1
+            if missing >= wanted:
+                break
+    backend.fix_files_at_once(missing)
+    return keys, missing > 0
+
+
+def cached_transcript(
+    media: Path, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
+) -> Transcript | None:
+    """``media``'s transcript from the cache, as a run with these settings and this backend
+    stored it (not refined), or None: not cached, or the media cannot be read."""
+    if cache is None or identity is None:
+        return None
+    try:
+        return cache.get(job_cache_key(Job(media=media, outputs={}), settings, identity))
+    except CaptionerError:
+        return None

@@ -1,0 +1,112 @@
+"""A prepared job transcribed: its audio at once, or (``--speakers channels``) a channel group at a
+time, each group one speaker; and what the run says about the channels it found.
+
+Two talkers on two channels downmixed overlap in one signal, and Whisper follows one of them: on
+the developer corpus' ``en_stereo_two_talkers`` the downmix gave only the left talker's sentence,
+each channel on its own gave both.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from captioner.core.speakers import default_name, join_speakers, rename_speakers, speakers_of
+from captioner.core.transcript import Transcript
+from captioner.media.audio import SAMPLE_RATE, extract_audio
+from captioner.media.channels import ChannelReport
+from captioner.run.prepare import Prepared
+from captioner.run.regions import store_regions
+from captioner.run.settings import Settings
+from captioner.transcription.base import Backend, ProgressCallback
+
+
+def transcribe_prepared(
+    engine: Backend, data: Prepared, settings: Settings, progress: ProgressCallback | None = None
+) -> Transcript:
+    """The raw transcript of a prepared job (not refined; what the cache stores), with its speech
+    regions and what was found about its channels."""
+    if data.groups:
+        transcript = _transcribe_groups(engine, data, settings, progress)
+    else:
+        assert data.audio is not None
+        transcript = engine.transcribe(data.audio, settings.options, progress=progress)
+        store_regions(transcript, data.audio)
+    if data.channels is not None:
+        transcript.meta["channels"] = data.channels.to_meta()
+    return transcript
+
+
+def _transcribe_groups(
+    engine: Backend, data: Prepared, settings: Settings, progress: ProgressCallback | None
+) -> Transcript:
+    """Each channel group decoded and transcribed on its own (one in memory at a time), joined."""
+    parts: list[tuple[str, Transcript]] = []
+    count = len(data.groups)
+    for index, group in enumerate(data.groups):
+        audio = extract_audio(data.info, settings.audio_stream, channels=group)
+        duration = len(audio) / SAMPLE_RATE
+
+        def advance(seconds: float, done: float = index * duration, length: float = duration) -> None:
+            if progress is not None:  # one bar for the file: each group a share of it
+                progress((done + min(seconds, length)) / count)
+
+        part = engine.transcribe(audio, settings.options, progress=advance)
+        store_regions(part, audio)
+        part.meta["channels"] = list(group)
+        parts.append((default_name(index), part))
+        del audio
+    return join_speakers(parts, {"speakers_by": "channels"})
+
+
+def name_speakers(transcript: Transcript, settings: Settings) -> Transcript:
+    """The transcript with the speakers named as the user asked (``--speaker-names``)."""
+    return rename_speakers(transcript, settings.speaker_names) if settings.speaker_names else transcript
+
+
+def channel_notes(transcript: Transcript, settings: Settings) -> list[str]:
+    """What a run says about the channels: a suggestion when they carry different sound and were
+    downmixed, what ``--speakers channels`` did."""
+    report = ChannelReport.from_meta(transcript.meta.get("channels"))
+    channels = settings.speakers == "channels"
+    if report is None:
+        if channels and not speakers_of(transcript) and "channels" not in transcript.meta:
+            return ["note: one channel: no speakers to tell apart by channel"]
+        return []
+    notes: list[str] = []
+    if channels and report.silent:
+        notes.append(f"note: {_channels(report.silent, 'carries', 'carry')} no sound: left out")
+    if not channels:
+        if report.different:
+            notes.append(
+                f"note: its {report.channels} channels carry different sound (correlation "
+                f"{report.largest_between_groups:.2f}): one speaker a channel? --speakers channels "
+                "transcribes each on its own"
+            )
+    elif len(report.groups) == 1:
+        same = report.groups[0]
+        value = min((report.between(a, b) for a in same for b in same if a < b), default=1.0)
+        detail = f" (correlation {value:.2f})" if len(same) > 1 else ""
+        notes.append(
+            f"note: {_channels(same, 'carries', 'carry')} the same sound{detail}: transcribed once, without speakers"
+        )
+    else:
+        counts = Counter(w.speaker for w in transcript.words or ())
+        said = ", ".join(
+            f"{name} ({_channels(group)}): {counts.get(name, 0)} words"
+            for name, group in zip(speakers_of(transcript), report.groups, strict=False)
+        )
+        notes.append(f"speakers by channel: {said}")
+        if not report.different:
+            notes.append(
+                f"note: the channels share some sound (correlation {report.largest_between_groups:.2f}): "
+                "words heard on two channels may be captioned twice"
+            )
+    return notes
+
+
+def _channels(channels: tuple[int, ...], one: str = "", several: str = "") -> str:
+    """``channel 2``, ``channels 1 and 2`` (numbered from 1), followed by the verb that agrees."""
+    numbers = [str(c + 1) for c in channels]
+    if len(numbers) == 1:
+        return f"channel {numbers[0]} {one}".rstrip()
+    return f"channels {', '.join(numbers[:-1])} and {numbers[-1]} {several}".rstrip()

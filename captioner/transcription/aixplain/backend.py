@@ -1,0 +1,478 @@
+"""The aiXplain backend: Whisper Large (served by Groq) through the aiXplain SDK.
+
+Flow per file: cut the 16 kHz mono audio into pieces under the provider's 25 MB limit (at
+silences), encode each small (FLAC, or MP3), upload it as a temporary file with a download link,
+run the model on the link with ``includeRawData`` (sync or async answer: the SDK polls), all of
+it, retries included, within ``timeout`` seconds a piece; normalise the verbose ``rawData`` and
+merge the pieces back onto one time line.
+
+Failures are classified (see :mod:`captioner.transcription.aixplain.errors`): a bad key is never
+retried, rate limits wait (honouring ``Retry-After``) and resubmit, platform trouble is retried
+with backoff, an audio link the service cannot fetch is uploaded once more, a failed run reports
+the provider's words.  Each ends as a one-line :class:`BackendError`; the API key never appears in
+a message, a log record or a chained exception.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import requests
+
+from captioner import interrupt
+from captioner.core.transcript import Transcript
+from captioner.errors import BackendError
+from captioner.media.audio import SAMPLE_RATE
+from captioner.media.pieces import Chunk, cut_into_pieces
+from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, KEY_ENV_VARS, sdk
+from captioner.transcription.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
+from captioner.transcription.base import ProgressCallback, TranscribeOptions
+from captioner.transcription.chunking import EXTENSIONS, encode, max_chunk_seconds
+from captioner.transcription.whisper_json import ResponseShapeError, merge, parse_verbose
+
+log = logging.getLogger("captioner.aixplain")
+
+DEFAULT_MODEL_ID = "66311fda6eb563279c574b71"  # Whisper Large on Groq
+DEFAULT_BACKEND_URL = "https://platform-api.aixplain.com"
+DEFAULT_MODELS_URL = "https://models.aixplain.com/api/v2/execute"
+PROVIDER_MAX_BYTES = 25_000_000
+DEFAULT_CHUNK_BYTES = 24_000_000  # headroom under the provider's limit
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: the only retries there are (the SDK's sessions send each request once,
+    see :func:`aixplain_sdk.configure_sessions`), all within the piece's deadline.  Tests shrink
+    the delays."""
+
+    attempts: int = 4  # tries when the platform is in trouble (5xx, connection errors, read timeouts)
+    rate_limit_attempts: int = 6  # tries when rate limited (429/497)
+    backoff: float = 2.0  # first wait in seconds, doubled each time (with jitter)
+    backoff_max: float = 60.0
+    retry_after_max: float = 120.0  # cap on a server's Retry-After
+    poll_wait: float = 1.0  # first wait between polls (the SDK grows it by 10 % each time)
+
+    def delay(self, attempt: int) -> float:
+        base = min(self.backoff * 2 ** (attempt - 1), self.backoff_max)
+        return base * random.uniform(0.8, 1.2)
+
+
+def read_key_file(path: str | os.PathLike[str]) -> str:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BackendError(f"cannot read the aiXplain API key file {path}: {exc.strerror or exc}") from None
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise BackendError(f"the aiXplain API key file {path} is empty; put the key on its first line")
+    key = lines[0]
+    if "=" in key and key.split("=", 1)[0].strip() in KEY_ENV_VARS:  # tolerate AIXPLAIN_API_KEY=... lines
+        key = key.split("=", 1)[1].strip().strip("'\"")
+    return key
+
+
+def resolve_key(api_key: str | None = None, api_key_file: str | os.PathLike[str] | None = None) -> str:
+    """The key: given, else from the file, else ``AIXPLAIN_API_KEY``, else ``TEAM_API_KEY``, from
+    the environment, else from a ``.env`` file in the working directory (which the SDK loads too)."""
+    if api_key:
+        return api_key.strip()
+    if api_key_file:
+        return read_key_file(api_key_file)
+    dotenv = _dotenv_keys(Path.cwd() / ".env")
+    for name in KEY_ENV_VARS:
+        value = os.environ.get(name, "").strip() or dotenv.get(name, "")
+        if value:
+            return value
+    raise BackendError(
+        "no aiXplain API key: set AIXPLAIN_API_KEY (or TEAM_API_KEY) in the environment or a .env file, "
+        "or pass --api-key-file PATH"
+    )
+
+
+def _dotenv_keys(path: Path) -> dict[str, str]:
+    """The key variables a ``.env`` file sets (``NAME=value``, ``export`` and quotes allowed)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        name, sep, value = line.strip().removeprefix("export ").partition("=")
+        if sep and name.strip() in KEY_ENV_VARS and name.strip() not in found:
+            found[name.strip()] = value.split(" #")[0].strip().strip("'\"")
+    return {k: v for k, v in found.items() if v}
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def aixplain_identity(model_id: str | None = None, models_url: str | None = None) -> dict[str, str]:
+    """The backend's name for caches and metadata, known before any request (never the key)."""
+    endpoint = (models_url or os.environ.get("MODELS_RUN_URL") or DEFAULT_MODELS_URL).rstrip("/")
+    return {"backend": "aixplain", "model": model_id or DEFAULT_MODEL_ID, "endpoint": endpoint}
+
+
+class AixplainBackend:
+    """Transcribes with a Whisper model hosted on aiXplain.
+
+    ``timeout``: seconds one piece of audio may take from its first request to its transcript:
+    upload, run, polls, and every retry and wait between them.  ``jobs``: requests in flight at
+    the same time, pieces of one long file or of several files (the pipeline runs
+    ``concurrent_files`` files at once).
+    ``backend_url`` / ``models_url`` default to the SDK's ``BACKEND_URL`` / ``MODELS_RUN_URL``.
+    """
+
+    name = "aixplain"
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        api_key_file: str | os.PathLike[str] | None = None,
+        model_id: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        jobs: int = DEFAULT_JOBS,
+        audio_format: str = "flac",
+        max_chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+        chunk_seconds: float | None = None,
+        backend_url: str | None = None,
+        models_url: str | None = None,
+        retry: RetryPolicy | None = None,
+        connect_timeout: float = 10.0,
+    ) -> None:
+        if audio_format not in EXTENSIONS:
+            raise BackendError(f"unknown upload format {audio_format!r}; use one of {', '.join(EXTENSIONS)}")
+        if timeout <= 0:
+            raise BackendError("--aixplain-timeout must be a positive number of seconds")
+        self._key = resolve_key(api_key, api_key_file)
+        sdk.register_secret(self._key)
+        self.model_id = model_id or DEFAULT_MODEL_ID
+        self.timeout = float(timeout)
+        self.jobs = max(1, int(jobs))
+        self.concurrent_files = self.jobs  # a remote backend: files may be transcribed side by side
+        self._slots = threading.BoundedSemaphore(self.jobs)  # requests in flight, across files
+        self.audio_format = audio_format
+        self.max_chunk_bytes = min(int(max_chunk_bytes), PROVIDER_MAX_BYTES)
+        limit = max_chunk_seconds(audio_format, self.max_chunk_bytes)
+        self.chunk_seconds = min(chunk_seconds, limit) if chunk_seconds else limit
+        self.backend_url = _with_slash(backend_url or os.environ.get("BACKEND_URL") or DEFAULT_BACKEND_URL)
+        self.models_url = (models_url or os.environ.get("MODELS_RUN_URL") or DEFAULT_MODELS_URL).rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self.connect_timeout = connect_timeout
+        self._lock = threading.Lock()
+        self._client: Any = None
+        self._model: Any = None
+        self.sleep: Callable[[float], None] = time.sleep
+
+    def __repr__(self) -> str:
+        return f"AixplainBackend(model_id={self.model_id!r}, backend_url={self.backend_url!r})"
+
+    def identity(self) -> dict[str, str]:
+        return aixplain_identity(self.model_id, self.models_url)
+
+    # -- SDK plumbing ----------------------------------------------------------------------------
+    def _scrub(self, text: object) -> str:
+        return redact_urls(str(text).replace(self._key, "***"))
+
+    def _connect(self) -> Any:
+        """The SDK client (created once; no network traffic)."""
+        with self._lock:
+            if self._client is None:
+                aixplain_cls = sdk.import_sdk()
+                with sdk.environment_kept(*KEY_ENV_VARS):
+                    error: BackendError | None = None
+                    try:
+                        client = aixplain_cls(
+                            api_key=self._key, backend_url=self.backend_url, model_url=self.models_url
+                        )
+                    except Exception as exc:
+                        failure = classify(exc)
+                        error = BackendError(self._scrub(describe(failure)))
+                if error is not None:
+                    raise error
+                client.client.timeout = (self.connect_timeout, self.timeout)
+                sdk.configure_sessions(client.client)
+                self._client = client
+            return self._client
+
+    def _get_model(self) -> Any:
+        if self._model is None:
+            client = self._connect()
+            model = self._retrying(lambda: client.Model.get(self.model_id), "")
+            with self._lock:
+                self._model = model
+        return self._model
+
+    def _upload(self, path: Path, where: str) -> str:
+        """Upload ``path`` as a temporary file; its download link.
+
+        The steps of the SDK's ``FileUploader.upload``, taken one by one so that each request has
+        its own retries: the presign request (``POST sdk/file/upload/temp-url``), then the storage
+        PUT.  A PUT tried again goes to a fresh presigned URL (the refused one may have expired).
+        """
+        from aixplain.v2.upload_utils import MimeTypeDetector, PresignedUrlManager, S3Uploader
+
+        content_type = MimeTypeDetector.detect_mime_type(str(path)) or "text/csv"
+        url = PresignedUrlManager.get_temp_upload_url(self.backend_url)
+        payload = PresignedUrlManager.build_temp_payload(content_type, path.name)
+        urls: dict[str, str] = {}
+
+        def presign() -> None:
+            answer = PresignedUrlManager.request_presigned_url(url, payload, self._key)
+            urls["upload"], urls["download"] = answer["uploadUrl"], answer.get("downloadUrl") or ""
+
+        def put() -> None:
+            if "upload" not in urls:
+                self._retrying(presign, where)
+            S3Uploader.upload_file(str(path), urls.pop("upload"), content_type)
+
+        self._retrying(put, where)
+        if not urls.get("download"):
+            raise BackendError("aiXplain: the upload answered without a download link; try again later")
+        return urls["download"]
+
+    def _retrying(self, op: Callable[[], T], where: str, reupload: Callable[[], None] | None = None) -> T:
+        """``op()``, retried as its failures allow; any other failure becomes a :class:`BackendError`."""
+        transient = rate = 0
+        reuploaded = False
+        while True:
+            sdk.reset_retry_after()
+            try:
+                return op()
+            except BackendError:
+                raise
+            except Exception as exc:
+                raw = classify(exc, sdk.last_status())
+                failure = Failure(raw.kind, raw.status, self._scrub(raw.detail))
+                retry_after = sdk.last_retry_after()
+            what = where or "request"
+            log.debug("aiXplain %s: %s (%s)", what, failure.kind.value, failure.detail)
+            left = sdk.remaining()  # the piece's deadline: no retry starts, no wait ends, after it
+            if failure.kind is Kind.UNFETCHABLE and reupload is not None and not reuploaded and _fits(0.0, left):
+                reuploaded = True
+                log.info("aiXplain %s: the service could not fetch the audio; uploading it again", what)
+                reupload()
+                continue
+            if failure.kind is Kind.RATE_LIMIT and rate + 1 < self.retry.rate_limit_attempts:
+                delay = retry_after if retry_after is not None else self.retry.delay(rate + 1)
+                delay = min(delay, self.retry.retry_after_max)
+                if _fits(delay, left):
+                    rate += 1
+                    log.info("aiXplain %s: rate limited; retrying in %.1f s", what, delay)
+                    self.sleep(delay)
+                    continue
+            if failure.kind is Kind.TRANSIENT and transient + 1 < self.retry.attempts:
+                delay = self.retry.delay(transient + 1)
+                if _fits(delay, left):
+                    transient += 1
+                    log.info("aiXplain %s: %s; retrying in %.1f s", what, failure.detail[:120], delay)
+                    self.sleep(delay)
+                    continue
+            attempts = rate + 1 if failure.kind is Kind.RATE_LIMIT else transient + 1
+            raise BackendError(self._scrub(describe(failure, where, self.timeout, attempts)))
+
+    # -- one piece -------------------------------------------------------------------------------
+    def _run_piece(self, samples: np.ndarray, language: str | None, where: str, path: Path) -> dict[str, Any]:
+        """Encode (to ``path``), upload and transcribe one piece; the final answer body.
+
+        Everything sent for the piece, retries and their waits included, ends within
+        ``self.timeout`` seconds of its first request (:func:`aixplain_sdk.deadline`)."""
+        encode(samples, path, self.audio_format)
+        size = path.stat().st_size
+        if size > PROVIDER_MAX_BYTES:
+            raise BackendError(f"aiXplain ({where}): the encoded audio is {size} bytes, over the 25 MB limit")
+        try:
+            # In a helper thread (captioner.interrupt): Ctrl-C need not wait for a request to end.
+            result = interrupt.call(self._send_piece, path, language, where)
+        finally:
+            path.unlink(missing_ok=True)
+        body = dict(getattr(result, "_raw_data", None) or {})
+        body.setdefault("runTime", result.run_time)
+        body.setdefault("usedCredits", result.used_credits)
+        return body
+
+    def _send_piece(self, path: Path, language: str | None, where: str) -> Any:
+        with sdk.deadline(self.timeout):
+            return self._send_piece_by(path, language, where)
+
+    def _send_piece_by(self, path: Path, language: str | None, where: str) -> Any:
+        model = self._get_model()
+        link = [self._upload(path, where)]
+
+        def reupload() -> None:
+            link[0] = self._upload(path, where)
+
+        # A poll that failed after the run was accepted is resumed, not resubmitted: a submission
+        # is billed again (protocol reference 7.2/7.3; the SDK's "Polling failed" error keeps the URL).
+        pending: dict[str, Any] = {"poll": None}
+
+        def left() -> float:
+            seconds = sdk.remaining() or 0.0
+            if seconds <= 0:
+                from aixplain.v2.exceptions import TimeoutError as SdkTimeout
+
+                raise SdkTimeout(f"Operation timed out after {self.timeout:g} seconds")
+            return seconds
+
+        def poll(url: str) -> Any:
+            budget = left()
+            pending["poll"] = url
+            return model.sync_poll(url, timeout=budget, wait_time=self.retry.poll_wait)
+
+        def run() -> Any:
+            try:
+                if pending["poll"]:
+                    log.info("aiXplain %s: polling the run again", where or "request")
+                    result = poll(pending["poll"])
+                else:
+                    result = None
+                    try:
+                        result = model.run(
+                            source_audio=link[0],
+                            sourcelanguage=language or "en",
+                            options={"includeRawData": True},
+                            timeout=left(),
+                            wait_time=self.retry.poll_wait,
+                        )
+                    except requests.exceptions.ReadTimeout:
+                        pass  # raised below, outside this handler: no chained exception holds the request
+                    if result is None:
+                        # The request went out and may be running: sent again it would be billed
+                        # again (protocol reference 7.3), so this one is not retried.
+                        failure = Failure(Kind.TRANSIENT, None, "ReadTimeout: the run request got no answer")
+                        raise BackendError(describe(failure, where, self.timeout, 1) + " (the run may still be billed)")
+                if not result.completed and result.url:  # a poll URL the SDK would not follow by itself
+                    result = poll(result.url)
+            except Exception as exc:
+                pending["poll"] = _failed_poll_url(exc)
+                raise
+            pending["poll"] = None
+            if not result.completed:
+                status = getattr(result, "status", None)
+                raise MalformedAnswer(f"the run is neither completed nor given a poll URL (status {status!r})")
+            return result
+
+        return self._retrying(run, where, reupload=reupload)
+
+    # -- Backend protocol ------------------------------------------------------------------------
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        options: TranscribeOptions,
+        progress: ProgressCallback | None = None,
+    ) -> Transcript:
+        if options.task != "transcribe":
+            raise BackendError(
+                "aiXplain's Whisper model only transcribes; drop --task translate or use the local backend"
+            )
+        duration = len(audio) / SAMPLE_RATE
+        chunks = cut_into_pieces(audio, self.chunk_seconds)
+        done = [0.0]
+        totals = {"credits": 0.0, "run_time": 0.0}
+        request_ids: list[str] = []
+        parts: list[tuple[float, Transcript]] = []
+        lock = threading.Lock()
+
+        def one(chunk: Chunk, workdir: Path) -> None:
+            where = chunk.describe(len(chunks))
+            path = workdir / f"audio{chunk.index:04d}{EXTENSIONS[self.audio_format]}"
+            with self._slots:
+                body = self._run_piece(audio[chunk.start : chunk.end], options.language, where, path)
+            try:
+                piece = parse_verbose(body.get("rawData"), fallback_language=options.language)
+            except ResponseShapeError as exc:
+                prefix = f"aiXplain ({where})" if where else "aiXplain"
+                raise BackendError(f"{prefix}: {self._scrub(exc)}; try again or use --backend local") from None
+            with lock:
+                parts.append((chunk.offset, piece))
+                totals["credits"] += float(body.get("usedCredits") or 0.0)
+                totals["run_time"] += float(body.get("runTime") or 0.0)
+                if body.get("requestId"):
+                    request_ids.append(str(body["requestId"]))
+                done[0] += chunk.duration
+                seconds = done[0]
+            if progress is not None:
+                progress(seconds)
+
+        with tempfile.TemporaryDirectory(prefix="captioner-aixplain-") as tmp:
+            workdir = Path(tmp)
+            if len(chunks) == 1 or self.jobs == 1:
+                for chunk in chunks:
+                    one(chunk, workdir)
+            else:
+                self._run_parallel(chunks, lambda c: one(c, workdir))
+
+        transcript = merge(parts, duration)
+        transcript.meta = {
+            "backend": self.name,
+            "model": self.model_id,
+            "credits_used": round(totals["credits"], 8),
+            "run_time": round(totals["run_time"], 3),
+            "requests": len(chunks),
+        }
+        if request_ids:
+            transcript.meta["request_ids"] = request_ids
+        log.info(
+            "aiXplain: %.1f s of audio in %d request(s), %.6f credits used, run time %.2f s",
+            duration,
+            len(chunks),
+            totals["credits"],
+            totals["run_time"],
+        )
+        return transcript
+
+    def _run_parallel(self, chunks: list[Chunk], work: Callable[[Chunk], None]) -> None:
+        """Run ``work`` on every chunk, ``jobs`` at a time; the first failure (in chunk order) wins."""
+        pool = ThreadPoolExecutor(max_workers=min(self.jobs, len(chunks)), thread_name_prefix="aixplain")
+        try:
+            futures = [pool.submit(work, chunk) for chunk in chunks]
+            wait(futures, return_when=FIRST_EXCEPTION)
+        except BaseException:  # Ctrl-C: the requests in flight are not waited for
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True, cancel_futures=True)  # after a failure: the chunks not started are dropped
+        for future in futures:
+            if future.cancelled():
+                continue
+            error = future.exception()
+            if error is not None:
+                raise _without_context(error)
+
+
+def _fits(delay: float, left: float | None) -> bool:
+    """Whether a retry after ``delay`` seconds starts before the deadline (``left``: None, none)."""
+    return left is None or delay < left
+
+
+def _failed_poll_url(exc: BaseException) -> str | None:
+    """The URL of a poll that failed for a reason worth polling again (the job may still run).
+
+    The SDK wraps every poll failure as ``APIError("Polling failed: ...", 0, {"poll_url": url})``
+    and chains the original error.  A job the service no longer knows (404) is submitted again.
+    """
+    if not str(getattr(exc, "message", None) or exc).startswith("Polling failed"):
+        return None
+    url = (getattr(exc, "response_data", None) or {}).get("poll_url")
+    inner = exc.__context__
+    if getattr(inner, "status_code", None) == 404:
+        return None
+    return url if isinstance(url, str) else None
+
+
+def _without_context(error: BaseException) -> BaseException:
+    error.__context__ = None
+    error.__cause__ = None
+    return error

@@ -1,0 +1,51 @@
+"""Transcription backends: each turns 16 kHz mono audio into a :class:`Transcript`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from captioner.core.transcript import Transcript
+
+# Called with the number of audio seconds transcribed so far (for progress bars).
+ProgressCallback = Callable[[float], None]
+
+# The media file being transcribed (set by the pipeline around ``transcribe``), for a backend's
+# log lines that name it.
+media_name: ContextVar[str | None] = ContextVar("captioner_media_name", default=None)
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """Decoding options.  Every field changes the words, so all of them key the transcript cache."""
+
+    language: str | None = None  # None: detect
+    task: str = "transcribe"  # or "translate"
+    beam_size: int = 5
+    vad: bool = False  # decode only what the Silero VAD calls speech (faster-whisper's vad_filter)
+    initial_prompt: str | None = None  # Whisper's prompt: text as if decoded just before the audio
+    hotwords: str | None = None  # names and terms put before every window's prompt (--vocabulary)
+    repair_holes: bool = True  # decode again stretches where the VAD hears speech but no word came out
+
+
+class Backend(Protocol):
+    """What the pipeline needs from a backend."""
+
+    name: str
+
+    def identity(self) -> dict[str, str]:
+        """Backend and model names for metadata and cache keys (never secrets)."""
+        ...
+
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        options: TranscribeOptions,
+        progress: ProgressCallback | None = None,
+    ) -> Transcript:
+        """Transcribe float32 16 kHz mono samples."""
+        ...

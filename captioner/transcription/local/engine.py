@@ -1,0 +1,415 @@
+"""The local engine: faster-whisper (CTranslate2) on the CPU, loaded once per run."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import replace
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from captioner import interrupt
+from captioner.core.transcript import Segment, Transcript, Word
+from captioner.errors import BackendError, ModelError
+from captioner.media.audio import SAMPLE_RATE
+from captioner.media.pieces import Chunk, cut_into_pieces
+from captioner.refine.speech import SpeechRegions, find_holes, sounding_clips, speech_and_utterance_regions
+from captioner.transcription.base import ProgressCallback, TranscribeOptions
+from captioner.transcription.local.model_files import EMBEDDED_MODEL, resolve_model
+from captioner.transcription.local.piecewise import (
+    AudioView,
+    PieceResult,
+    PieceStart,
+    assemble,
+    first_start,
+    next_start,
+)
+
+if TYPE_CHECKING:
+    from captioner.transcription.local.whisper_model import ReusingWhisperModel
+
+DEFAULT_COMPUTE_TYPE = "int8"
+
+HOLE_MIN_SECONDS = 1.0  # a speech stretch at least this long without a word is decoded again
+HOLE_CONTEXT = 0.5  # seconds of audio either side of a hole given to the decoder
+# What a hole's decode must reach to be kept: a passage the windows skipped decodes confidently
+# when heard alone, while music or noise the VAD took for speech gives a few doubtful words.
+HOLE_MIN_MEAN_PROBABILITY = 0.6
+HOLE_MIN_SINGLE_WORD_PROBABILITY = 0.8
+# A hole is decoded once, at temperature 0 (no fallback): a decode Whisper itself would redo
+# (too repetitive, or too unsure) is noise, not a skipped passage, and is dropped.
+HOLE_MAX_COMPRESSION_RATIO = 2.4
+HOLE_MIN_AVG_LOGPROB = -1.0
+# A hole is first decoded to a budget of this many tokens a second of its clip (plus
+# HOLE_MIN_TOKENS), several times what speech needs (see hole_token_budget): a decoding loop on
+# music or noise would run to Whisper's limit of 448 tokens a window, which takes beam search
+# 10-50 times longer than the few words a hole may hold (and is then dropped as too repetitive).
+# Only a hole whose budgeted decode finds confident words is decoded again in full, and its words
+# are those of the full decode (a loop cut short can look plausible: its repetition is short).
+HOLE_TOKENS_PER_SECOND = 15
+HOLE_MIN_TOKENS = 20
+
+# Long audio is transcribed in pieces of at most this many seconds, cut at the quietest spot:
+# faster-whisper computes the log-mel features (and their STFT) of its whole input at once, about
+# 0.8 MB a second of audio (500 MB for 10 min).  In sequential decoding each piece after the first
+# is decoded in the language found on the first and prompted with the previous piece's last text,
+# as faster-whisper conditions a window on the windows before it.
+PIECE_SECONDS = 300.0
+# Audio longer than this goes through faster-whisper's batched pipeline: its 30 s windows
+# (cut at the quietest spot, covering all the audio) are encoded one by one and decoded
+# BATCH_SIZE at a time, each on its own (no previous text, no temperature fallback).  On the
+# developer corpus' 3.7-minute reading this gave the same WER (0.061 vs 0.065) in about 0.6x the
+# time (README, Performance).  Shorter files are decoded sequentially, exactly as Whisper does
+# (the same words as faster-whisper's own transcribe): for them batching saves a few seconds at
+# most, and without the previous window's text the items of 34 s, 52 s and 70 s each came out
+# 1-2 words different from Whisper's, better or worse by chance.
+BATCHED_MIN_SECONDS = 120.0
+# Windows decoded at a time: each adds ~35 MB (the beams' cross-attention); 3 keeps a long file's
+# peak memory within 100 MB of a plain faster-whisper script's while beam search runs ~1.5x faster.
+BATCH_SIZE = 3
+# Samples either side of a piece that its hole repair may need (HOLE_CONTEXT, and a margin).
+HOLE_MARGIN = int((HOLE_CONTEXT + 1.0) * SAMPLE_RATE)
+
+
+def is_batched(enabled: bool, options: TranscribeOptions, chunk: Chunk) -> bool:
+    """Whether a piece goes through faster-whisper's batched pipeline (see BATCHED_MIN_SECONDS)."""
+    return enabled and not options.vad and chunk.duration > BATCHED_MIN_SECONDS
+
+
+def default_threads() -> int:
+    """CPU threads for CTranslate2: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@lru_cache(maxsize=2)
+def load_whisper(model_ref: str, device: str, compute_type: str, threads: int, workers: int = 1) -> ReusingWhisperModel:
+    """One loaded model per process and settings (a library user or a test run reuses it).
+
+    ``workers``: calls CTranslate2 runs at once (from as many threads), each on ``threads``.
+    Loaded through :func:`captioner.interrupt.call`: a Ctrl-C during the load takes effect at once."""
+    from captioner.transcription.local.whisper_model import ReusingWhisperModel
+
+    return interrupt.call(
+        ReusingWhisperModel,
+        model_ref,
+        device=device,
+        compute_type=compute_type,
+        cpu_threads=threads,
+        num_workers=workers,
+        local_files_only=True,
+    )
+
+
+def local_identity(model: str | None, compute_type: str = DEFAULT_COMPUTE_TYPE) -> dict[str, str]:
+    """The local engine's name for caches and metadata, known without loading the model."""
+    return {"backend": "local", "model": str(model) if model else EMBEDDED_MODEL, "compute_type": compute_type}
+
+
+class LocalBackend:
+    """Whisper through faster-whisper, with word timestamps."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        threads: int | None = None,
+        compute_type: str = DEFAULT_COMPUTE_TYPE,
+        device: str = "cpu",
+        piece_seconds: float = PIECE_SECONDS,
+        batched: bool = True,
+        workers: int = 1,
+    ) -> None:
+        """``threads``: CPU threads in all (default: every core); ``workers``: files that may be
+        transcribed at once, from as many threads, each on ``threads // workers`` of them."""
+        self.piece_seconds = piece_seconds
+        self.batched = batched
+        self.model_name = str(model) if model else EMBEDDED_MODEL
+        self.compute_type = compute_type
+        self.threads = threads or default_threads()
+        self.workers = max(1, int(workers))
+        try:
+            self._model = load_whisper(
+                resolve_model(model), device, compute_type, max(1, self.threads // self.workers), self.workers
+            )
+        except ModelError:
+            raise
+        except Exception as exc:
+            raise ModelError(f"cannot load model {self.model_name!r}: {exc}") from None
+
+    def identity(self) -> dict[str, str]:
+        return local_identity(self.model_name, self.compute_type)
+
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        options: TranscribeOptions,
+        progress: ProgressCallback | None = None,
+    ) -> Transcript:
+        """Transcribe ``audio`` piece by piece (see PIECE_SECONDS and
+        :mod:`captioner.transcription.local.piecewise`)."""
+        view = AudioView(audio)
+        results: list[PieceResult] = []
+        for chunk in cut_into_pieces(audio, self.piece_seconds):
+            batched = is_batched(self.batched, options, chunk)
+            if results:
+                start = next_start(options, results[0], results[-1], batched)
+            else:
+                start = first_start(options, batched)
+            results.append(self.transcribe_piece(view, chunk, options, start, progress))
+        return assemble(results, len(audio) / SAMPLE_RATE, options, self.identity())
+
+    def transcribe_piece(
+        self,
+        view: AudioView,
+        chunk: Chunk,
+        options: TranscribeOptions,
+        start: PieceStart,
+        progress: ProgressCallback | None = None,
+    ) -> PieceResult:
+        """Decode one piece of a file (``view`` holds it, with HOLE_MARGIN either side where the
+        file has it), begun as ``start`` says; times on the file's time line."""
+        piece = view.piece(chunk)
+        sound = None if options.vad else sounding_clips(piece)  # --vad skips silence itself
+        silence = 0.0 if sound is None else chunk.duration - sum(b - a for a, b in sound)
+        gate = self._model.language_gate
+        gate.begin(start.gate_language, start.gate_sure)
+        try:
+            segments, words, info = self._decode(
+                piece,
+                options,
+                progress,
+                language=start.language,
+                offset=chunk.offset,
+                prompt=start.prompt_argument(),
+                batch_size=BATCH_SIZE if start.batched else 0,
+                sound=sound,
+            )
+            self._model.forget()
+            language = options.language or info.language
+            regions, edges = speech_and_utterance_regions(piece)  # one VAD pass gives both
+            speech = [(a + chunk.offset, b + chunk.offset) for a, b in regions]
+            utterances = [(a + chunk.offset, b + chunk.offset) for a, b in edges]
+            repaired = {"holes": 0, "words": 0}
+            if options.repair_holes and len(piece):
+                segments, words, repaired = self._repair_holes(view, options, language, segments, words, speech)
+        except ValueError as exc:  # e.g. a --language Whisper does not know
+            raise BackendError(str(exc)) from None
+        finally:
+            self._model.forget()
+            heard, after = gate.heard(), gate.state()
+            gate.end()
+        detected = (info.language, float(info.language_probability))
+        result = PieceResult(chunk.index, start, segments, words, speech, detected, heard, after, repaired, silence)
+        result.utterances = utterances
+        return result
+
+    def detect_language(self, audio: np.ndarray) -> tuple[str, float, Any]:
+        """faster-whisper's language detection on the first 30 s of ``audio``, ungated: (language,
+        probability, every language's probability)."""
+        try:
+            return self._model.detect_language(audio)
+        finally:
+            self._model.forget()
+
+    def _decode(
+        self,
+        audio: np.ndarray,
+        options: TranscribeOptions,
+        progress: ProgressCallback | None = None,
+        *,
+        language: str | None = None,
+        offset: float = 0.0,
+        vad: bool | None = None,
+        prompt: str | list[int] | None = None,
+        condition: bool = True,
+        temperature: float | tuple[float, ...] | None = None,
+        batch_size: int = 0,
+        sound: SpeechRegions | None = None,
+        max_new_tokens: int | None = None,
+    ) -> tuple[list[Segment], list[Word], Any]:
+        """One faster-whisper pass; times shifted by ``offset`` seconds.
+
+        ``prompt``: the text (or tokens) before the audio; ``condition``: prompt each window with
+        the text decoded before it; ``temperature``: None for faster-whisper's fallback ladder;
+        ``batch_size``: windows at a time through faster-whisper's batched pipeline (see
+        BATCHED_MIN_SECONDS), 0 for its sequential decoding; ``max_new_tokens``: the most tokens
+        decoded a window (None: Whisper's limit); ``sound``: the stretches that are not
+        digital silence (:func:`captioner.refine.speech.sounding_clips`; None: all of it), the only ones
+        decoded.
+        """
+        extra: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
+        if max_new_tokens is not None:
+            extra["max_new_tokens"] = max_new_tokens
+        if batch_size:
+            from faster_whisper import BatchedInferencePipeline
+
+            # Windows cut at the quietest spot before each 30 s mark (the whole audio, no VAD), each
+            # decoded on its own, BATCH_SIZE at a time; one segment a window, timed by its words.
+            clips = [{"start": c.start / SAMPLE_RATE, "end": c.end / SAMPLE_RATE} for c in cut_into_pieces(audio, 30.0)]
+            if sound is not None:
+                clips = [c for c in clips if any(a < c["end"] and b > c["start"] for a, b in sound)]
+                sound = sound if clips else []
+            extra.update(clip_timestamps=clips, batch_size=batch_size, without_timestamps=True, vad_filter=False)
+            engine: Any = BatchedInferencePipeline(self._model)
+        else:
+            extra.update(vad_filter=options.vad if vad is None else vad, condition_on_previous_text=condition)
+            if sound:
+                extra["clip_timestamps"] = [t for clip in sound for t in clip]
+            engine = self._model
+        if sound == []:  # nothing but digital silence: only the language, if it is not known yet
+            return [], [], self._silent_info(audio, language or options.language)
+        segments_iter, info = engine.transcribe(
+            audio,
+            multilingual=options.language is None,  # each window's language, gated: see LanguageGate
+            language=language or options.language,
+            task=options.task,
+            beam_size=options.beam_size,
+            word_timestamps=True,
+            initial_prompt=prompt,
+            hotwords=options.hotwords,
+            **extra,
+        )
+        segments: list[Segment] = []
+        words: list[Word] = []
+        for seg in segments_iter:
+            segments.append(
+                Segment(
+                    id=len(segments),
+                    seek=int(seg.seek + round(offset * 100)),
+                    start=float(seg.start) + offset,
+                    end=float(seg.end) + offset,
+                    text=seg.text,
+                    tokens=tuple(int(t) for t in seg.tokens),
+                    temperature=_opt(seg.temperature),
+                    avg_logprob=_opt(seg.avg_logprob),
+                    compression_ratio=_opt(seg.compression_ratio),
+                    no_speech_prob=_opt(seg.no_speech_prob),
+                )
+            )
+            words.extend(
+                Word(
+                    word=w.word,
+                    start=float(w.start) + offset,
+                    end=float(w.end) + offset,
+                    probability=float(w.probability),
+                )
+                for w in seg.words or ()
+            )
+            if progress is not None:
+                progress(float(seg.end) + offset)
+        return segments, words, info
+
+    def _silent_info(self, audio: np.ndarray, language: str | None) -> SimpleNamespace:
+        """What faster-whisper's transcribe would report on ``audio`` without decoding it."""
+        if language is not None:
+            return SimpleNamespace(language=language, language_probability=1.0)
+        detected, probability, _ = self._model.detect_language(audio)
+        return SimpleNamespace(language=detected, language_probability=probability)
+
+    def _repair_holes(
+        self,
+        audio: np.ndarray | AudioView,
+        options: TranscribeOptions,
+        language: str,
+        segments: list[Segment],
+        words: list[Word],
+        speech: SpeechRegions,
+    ) -> tuple[list[Segment], list[Word], dict[str, int]]:
+        """Decode again, on their own, the stretches where the VAD hears speech but no word came out.
+
+        Whisper's sequential 30 s windows sometimes jump over a passage at a window boundary;
+        decoded alone (with a little context either side) the passage comes back.
+        """
+        view = audio if isinstance(audio, AudioView) else AudioView(audio)
+        holes = find_holes(words, speech, min_length=HOLE_MIN_SECONDS)
+        found = {"holes": len(holes), "words": 0}
+        for start, end in holes:
+            a = max(0.0, start - HOLE_CONTEXT)
+            b = min(view.length / SAMPLE_RATE, end + HOLE_CONTEXT)
+            clip = view.between(int(a * SAMPLE_RATE), int(b * SAMPLE_RATE))
+            # First decoded to a budget of tokens (a quick screen: a loop on music or noise stops
+            # there); only what passes is decoded in full, so the words kept are the full decode's.
+            budget = hole_token_budget(b - a)
+            new_segments, new_words = self._decode_hole(clip, options, language, a, start, end, budget)
+            if budget is not None and _confident(new_words):
+                new_segments, new_words = self._decode_hole(clip, options, language, a, start, end, None)
+            if not _confident(new_words):
+                continue
+            lo, hi = new_words[0].start, new_words[-1].end
+            new_segments = [s for s in new_segments if s.end > lo and s.start < hi]
+            new_segments = [
+                replace(
+                    s, text="".join(w.word for w in new_words if s.start <= w.start < s.end + 1e-6) or s.text, tokens=()
+                )
+                for s in new_segments
+            ]
+            segments = sorted([*segments, *new_segments], key=lambda s: s.start)
+            words = sorted([*words, *new_words], key=lambda w: w.start)
+            found["words"] += len(new_words)
+        return segments, words, found
+
+    def _decode_hole(
+        self,
+        clip: np.ndarray,
+        options: TranscribeOptions,
+        language: str,
+        offset: float,
+        start: float,
+        end: float,
+        max_new_tokens: int | None,
+    ) -> tuple[list[Segment], list[Word]]:
+        """A hole's clip (from ``offset`` s) decoded once at temperature 0: its plausible segments,
+        and their words that fall in the hole [``start``, ``end``] (the context either side was
+        decoded already)."""
+        segments, words, _ = self._decode(
+            clip,
+            options,
+            language=language,
+            offset=offset,
+            vad=False,
+            condition=False,
+            temperature=0.0,
+            max_new_tokens=max_new_tokens,
+        )
+        segments = [s for s in segments if _plausible(s)]
+        words = [w for w in words if any(s.start - 1e-6 <= w.start < s.end + 1e-6 for s in segments)]
+        return segments, [w for w in words if start - 0.2 <= (w.start + w.end) / 2 <= end + 0.2]
+
+
+def hole_token_budget(seconds: float) -> int | None:
+    """The most tokens a window of a hole's clip of ``seconds`` is decoded to (None: Whisper's own
+    limit).  Speech takes 1-6 tokens a second of Whisper base's vocabulary over a segment on the
+    developer corpus (10 for a lone short word), Japanese and Arabic included."""
+    budget = HOLE_MIN_TOKENS + math.ceil(HOLE_TOKENS_PER_SECOND * seconds)
+    return budget if budget < WHISPER_MAX_NEW_TOKENS else None
+
+
+WHISPER_MAX_NEW_TOKENS = 440  # 448 tokens a window, less the prompt
+
+
+def _plausible(segment: Segment) -> bool:
+    """Whether a hole's segment passes the checks after which faster-whisper would decode again."""
+    too_repetitive = segment.compression_ratio is not None and segment.compression_ratio > HOLE_MAX_COMPRESSION_RATIO
+    too_unsure = segment.avg_logprob is not None and segment.avg_logprob < HOLE_MIN_AVG_LOGPROB
+    return not (too_repetitive or too_unsure)
+
+
+def _confident(words: list[Word]) -> bool:
+    """Whether a hole's re-decoded words are sure enough to be speech (see HOLE_MIN_*)."""
+    scored = [w.probability for w in words if w.text.strip(".,!?;:-") and w.probability is not None]
+    if not scored:
+        return False
+    mean = sum(scored) / len(scored)
+    return mean >= (HOLE_MIN_SINGLE_WORD_PROBABILITY if len(scored) == 1 else HOLE_MIN_MEAN_PROBABILITY)
+
+
+def _opt(value: float | None) -> float | None:
+    return None if value is None else float(value)

@@ -1,0 +1,125 @@
+"""What the user tells Whisper before it listens: an initial prompt, and a vocabulary of names and terms.
+
+The prompt (``--prompt``) is Whisper's ``initial_prompt``: text the decoder reads as if it had just
+transcribed it, so its spelling and style carry over.  The vocabulary (``--vocabulary FILE``, one
+name or term a line) becomes faster-whisper's ``hotwords``: the terms are put before every window's
+previous text, not only the first window's.
+
+Both have a budget in Whisper's tokens.  A window's prompt (hotwords, then up to 223 tokens of
+previous text) and the text it decodes share the decoder's 448 positions: with hotwords of 242
+tokens the developer corpus' 53 s sonnet came out as the hotwords repeated and nothing else, so
+the vocabulary is kept to :data:`MAX_VOCABULARY_TOKENS`, which leaves a window 140 positions for
+its text (a dense 30 s window takes about 120).  Whisper itself keeps only the last 223 tokens of
+a prompt: a longer one is refused rather than cut without a word.  Tokens are counted with the
+embedded model's tokenizer (every multilingual Whisper model shares it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+MAX_PROMPT_TOKENS = 223  # faster-whisper's n_text_ctx // 2 - 1: what it keeps of a prompt
+MAX_VOCABULARY_TOKENS = 80
+MAX_VOCABULARY_BYTES = 64 * 1024  # a vocabulary file larger than this is not a list of names
+MAX_TERM_CHARS = 100
+
+
+Vocabulary = str | os.PathLike[str] | Iterable[str]
+"""Names and terms for Whisper: a file's path (one a line), or the terms themselves."""
+
+
+class PromptError(ValueError):
+    """A prompt or vocabulary Whisper cannot use (the message names the cause)."""
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():  # type: ignore[no-untyped-def]
+    from tokenizers import Tokenizer
+
+    from captioner.transcription.local.model_files import embedded_tokenizer_file
+
+    return Tokenizer.from_file(str(embedded_tokenizer_file()))
+
+
+def token_count(text: str) -> int:
+    """Whisper tokens of ``text`` as the decoder is given it (after a space)."""
+    return len(_tokenizer().encode(" " + text.strip(), add_special_tokens=False).ids)
+
+
+def _no_controls(text: str, what: str) -> None:
+    if any(ord(ch) < 32 and ch not in "\t" for ch in text):
+        raise PromptError(f"{what} holds a control character")
+
+
+def check_prompt(text: str) -> str:
+    """The prompt, stripped; :class:`PromptError` when empty or longer than Whisper reads."""
+    prompt = " ".join(text.split())
+    if not prompt:
+        raise PromptError("the prompt is empty")
+    _no_controls(prompt, "the prompt")
+    tokens = token_count(prompt)
+    if tokens > MAX_PROMPT_TOKENS:
+        raise PromptError(f"the prompt is {tokens} tokens long; Whisper reads at most {MAX_PROMPT_TOKENS}")
+    return prompt
+
+
+def parse_vocabulary(text: str) -> tuple[str, ...]:
+    """The terms of a vocabulary file's text: one a line, blank lines and ``#`` comments skipped,
+    each once (in the file's order)."""
+    terms: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        term = " ".join(raw.split())
+        if not term or term.startswith("#"):
+            continue
+        _no_controls(term, f"line {number}")
+        if len(term) > MAX_TERM_CHARS:
+            raise PromptError(f"line {number} is {len(term)} characters long: one name or term a line")
+        if term not in terms:
+            terms.append(term)
+    if not terms:
+        raise PromptError("no names or terms in it (one a line)")
+    return tuple(terms)
+
+
+def hotwords(terms: Iterable[str]) -> str:
+    """The terms as faster-whisper's ``hotwords`` text."""
+    return ", ".join(terms)
+
+
+def check_vocabulary(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """``terms`` when they fit Whisper's budget (see the module docstring), else :class:`PromptError`."""
+    tokens = token_count(hotwords(terms))
+    if tokens > MAX_VOCABULARY_TOKENS:
+        raise PromptError(
+            f"{len(terms)} terms make {tokens} tokens; Whisper can be given at most {MAX_VOCABULARY_TOKENS} "
+            "(longer lists crowd out the text it decodes): keep the names this material needs"
+        )
+    return terms
+
+
+def read_vocabulary(path: Path) -> tuple[str, ...]:
+    """The checked terms of a vocabulary file (UTF-8, one name or term a line); :class:`PromptError`
+    (naming the file) when it cannot be read or used."""
+    try:
+        with Path(path).open("rb") as handle:
+            data = handle.read(MAX_VOCABULARY_BYTES + 1)
+        if len(data) > MAX_VOCABULARY_BYTES:
+            raise PromptError(f"larger than {MAX_VOCABULARY_BYTES // 1024} KiB: not a list of names")
+        text = data.decode("utf-8-sig")
+        return check_vocabulary(parse_vocabulary(text))
+    except PromptError as exc:
+        raise PromptError(f"{path}: {exc}") from None
+    except UnicodeDecodeError:
+        raise PromptError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise PromptError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def vocabulary_terms(source: Vocabulary) -> tuple[str, ...]:
+    """The checked terms of a vocabulary file (a path) or of a list of terms."""
+    if isinstance(source, (str, os.PathLike)):
+        return read_vocabulary(Path(source))
+    return check_vocabulary(parse_vocabulary("\n".join(source)))

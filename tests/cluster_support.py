@@ -1,0 +1,65 @@
+"""A real Dask cluster for tests: a ``dask scheduler`` and ``dask worker`` processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# A worker whose captioner claims another version: what a machine with another install looks like.
+OTHER_VERSION = "0.0.1-other"
+_OTHER_WORKER = (
+    "import sys, captioner; captioner.__version__ = {version!r}; "
+    "from dask.__main__ import main; sys.argv = ['dask', 'worker', *sys.argv[1:]]; main()"
+)
+
+
+@dataclass
+class Cluster:
+    folder: Path
+    scheduler: subprocess.Popen | None = None
+    workers: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def address(self) -> str:
+        return json.loads((self.folder / "scheduler.json").read_text())["address"]
+
+    def start_scheduler(self) -> None:
+        self.scheduler = self._spawn("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard")
+        deadline = time.monotonic() + 60
+        while not (self.folder / "scheduler.json").exists():
+            if time.monotonic() > deadline or self.scheduler.poll() is not None:
+                raise RuntimeError("the test's dask scheduler did not start")
+            time.sleep(0.1)
+
+    def start_worker(self, *, version: str | None = None, nanny: bool = True) -> subprocess.Popen:
+        args = ["--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1", "--memory-limit", "0"]
+        args += ["--local-directory", str(self.folder), "--nanny" if nanny else "--no-nanny"]
+        if version is None:
+            worker = self._spawn("worker", *args)
+        else:
+            code = _OTHER_WORKER.format(version=version)
+            worker = self._spawn_command([sys.executable, "-c", code, "--scheduler-file", self._file(), *args])
+        self.workers.append(worker)
+        return worker
+
+    def _file(self) -> str:
+        return str(self.folder / "scheduler.json")
+
+    def _spawn(self, command: str, *args: str) -> subprocess.Popen:
+        return self._spawn_command([sys.executable, "-m", "dask", command, "--scheduler-file", self._file(), *args])
+
+    def _spawn_command(self, cmd: list[str]) -> subprocess.Popen:
+        with (self.folder / f"process-{len(self.workers)}-{time.monotonic_ns()}.log").open("ab") as log:
+            return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop(self) -> None:
+        for process in [*self.workers, self.scheduler]:
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

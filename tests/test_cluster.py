@@ -1,0 +1,246 @@
+"""Transcription on a real Dask cluster: a scheduler and worker processes on 127.0.0.1.
+
+One cluster for the module: two fit workers (each in a nanny, which starts it again when it
+dies) and one whose captioner claims another version, which must be refused and never given work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from cluster_support import OTHER_VERSION, Cluster
+from conftest import ROOT, SAMPLES, run_ffmpeg
+from distributed import Client
+
+from captioner import __version__
+from captioner.ci.lockfile import read_lock
+from captioner.media.hashing import file_sha256
+from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.cluster.backend import ClusterBackend
+from captioner.transcription.local import engine
+from captioner.transcription.local.engine import LocalBackend
+
+pytestmark = pytest.mark.slow
+
+CLIPS = ("jfk.mp4", "de_picovoice_test.flac", "ja_picovoice_test.flac")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory):
+    running = Cluster(tmp_path_factory.mktemp("dask"))
+    try:
+        running.start_scheduler()
+        running.start_worker()
+        running.start_worker()
+        running.start_worker(version=OTHER_VERSION, nanny=False)
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def client(cluster: Cluster):
+    """The test's own view of the cluster (which worker runs what, their process ids)."""
+    with Client(cluster.address, set_as_default=False) as observer:
+        observer.wait_for_workers(3, timeout=120)
+        yield observer
+
+
+@pytest.fixture(scope="module")
+def long_audio(tmp_path_factory: pytest.TempPathFactory, load_audio):
+    """The JFK sentence three times, a second of silence between (35 s), joined by ffmpeg: cut
+    into 13 s pieces, one sentence each (every window decodes at temperature 0, so its words do
+    not change from run to run)."""
+    path = tmp_path_factory.mktemp("long") / "long.flac"
+    jfk = str(SAMPLES / "jfk.mp4")
+    joined = "[0:a]apad=pad_dur=1[a];[1:a]apad=pad_dur=1[b];[a][b][2:a]concat=n=3:v=0:a=1[out]"
+    run_ffmpeg("-v", "error", "-i", jfk, "-i", jfk, "-i", jfk, "-filter_complex", joined, "-map", "[out]", str(path))
+    return load_audio(path)
+
+
+def worker_addresses(caplog: pytest.LogCaptureFixture) -> set[str]:
+    """The workers the -v lines say decoded something."""
+    lines = [r.getMessage() for r in caplog.records if r.name == "captioner.cluster"]
+    return {line.split(" decoded on ")[1].split(" in ")[0] for line in lines if " decoded on " in line}
+
+
+def test_a_batch_gives_the_captions_of_a_local_run(cli, cluster, client, sample_copy, tmp_path, caplog) -> None:
+    media = [sample_copy(name) for name in CLIPS]
+    code, _, err = cli(*media, "-o", tmp_path / "local", "-f", "srt,vtt,json", "--no-cache", "-q")
+    assert code == 0, err
+    caplog.set_level(logging.INFO, logger="captioner.cluster")
+    scheduler = ("--scheduler", cluster.address)
+    code, _, err = cli(*media, *scheduler, "-o", tmp_path / "cluster", "-f", "srt,vtt,json", "--no-cache", "-v")
+    assert code == 0, err
+    for name in CLIPS:
+        for fmt in ("srt", "vtt", "json"):
+            made_here = (tmp_path / "local" / f"{Path(name).stem}.{fmt}").read_text("utf-8")
+            assert (tmp_path / "cluster" / f"{Path(name).stem}.{fmt}").read_text("utf-8") == made_here
+    # the worker with another captioner was refused, in one line naming both versions, and got no work
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refusals) == 1 and OTHER_VERSION in refusals[0] and f"captioner {__version__}," in refusals[0]
+    refused = refusals[0].split()[1]
+    used = worker_addresses(caplog)
+    assert len(used) == 2 and refused not in used and refused in client.scheduler_info(n_workers=-1)["workers"]
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["sequential-pieces", "batched-pieces"])
+def test_a_long_file_split_into_pieces_gives_the_words_of_a_local_run(
+    cluster, client, long_audio, batched, monkeypatch, caplog
+) -> None:
+    if batched:  # 13 s pieces stand in for long ones: each decoded on its own, on any worker
+        monkeypatch.setattr(engine, "BATCHED_MIN_SECONDS", 10.0)
+    options = TranscribeOptions()
+    here = LocalBackend(piece_seconds=13.0).transcribe(long_audio, options)
+    caplog.set_level(logging.INFO, logger="captioner.cluster")
+    backend = ClusterBackend(cluster.address, piece_seconds=13.0)
+    try:
+        there = backend.transcribe(long_audio, options)
+    finally:
+        backend.close()
+    assert there.meta["pieces"] == here.meta["pieces"] == 3
+    assert there.words == here.words and there.segments == here.segments  # exactly, times and scores too
+    assert there.to_dict() == here.to_dict()
+    assert all(s.temperature == 0.0 for s in here.segments)
+    if batched:  # no piece waited for another: both workers decoded
+        assert len(worker_addresses(caplog)) == 2
+
+
+def test_a_worker_killed_while_it_decodes_a_piece_loses_nothing(cluster, client, long_audio) -> None:
+    options = TranscribeOptions(language="en")
+    expected = LocalBackend(piece_seconds=13.0).transcribe(long_audio, options)
+    pids = client.run(os.getpid)
+    backend = ClusterBackend(cluster.address, piece_seconds=13.0)
+    outcome: dict[str, object] = {}
+
+    def transcribe() -> None:
+        try:
+            outcome["transcript"] = backend.transcribe(long_audio, options)
+        except BaseException as exc:  # reported by the assertion below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=transcribe)
+    thread.start()
+    try:
+        victim = _worker_running_a_piece(client, thread)
+        os.kill(pids[victim], signal.SIGKILL)
+        thread.join(timeout=600)
+    finally:
+        backend.close()
+    assert "error" not in outcome, outcome.get("error")
+    transcript = outcome["transcript"]
+    assert transcript.words == expected.words and transcript.segments == expected.segments
+    assert victim not in client.scheduler_info(n_workers=-1)["workers"]  # it did die (its nanny starts another)
+
+
+def _worker_running_a_piece(client: Client, thread: threading.Thread) -> str:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and thread.is_alive():
+        for address, keys in client.processing().items():
+            if any(str(key).startswith("captioner-piece-") for key in keys):
+                return address
+        time.sleep(0.02)
+    raise AssertionError("no worker took a piece")
+
+
+def test_a_cluster_of_refused_workers_is_one_line_and_exit_1(cli, sample_copy, tmp_path_factory) -> None:
+    other = Cluster(tmp_path_factory.mktemp("other"))
+    try:
+        other.start_scheduler()
+        other.start_worker(version=OTHER_VERSION, nanny=False)
+        with Client(other.address, set_as_default=False) as observer:
+            observer.wait_for_workers(1, timeout=120)
+        code, out, err = cli(sample_copy("jfk.mp4"), "--scheduler", other.address, "--no-cache")
+    finally:
+        other.stop()
+    lines = err.strip().splitlines()
+    assert code == 1 and len(lines) == 1, err
+    assert lines[0].startswith(f"captioner: error: no worker of the Dask cluster at {other.address} can take the work")
+    assert f"captioner {OTHER_VERSION}," in lines[0] and f"the client has captioner {__version__}," in lines[0]
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_1(sample_copy) -> None:
+    media = sample_copy("jfk.mp4")
+    env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
+    address = "tcp://127.0.0.1:9"  # the discard port: nothing listens there
+    cmd = [sys.executable, "-m", "captioner", str(media), "--scheduler", address, "--no-cache"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"captioner: error: cannot reach the Dask scheduler at {address}: ")
+    assert not list(media.parent.glob("*.srt"))
+
+
+def test_ctrl_c_cancels_the_clusters_work_and_leaves_no_file(cluster, client, tmp_path) -> None:
+    media = tmp_path / "long.flac"
+    run_ffmpeg("-v", "error", "-stream_loop", "5", "-i", str(SAMPLES / "jfk.mp4"), "-vn", "-c:a", "flac", str(media))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "captioner", str(media), "--scheduler", cluster.address, "--no-cache"]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: _running_pieces(client), "a piece on a worker", proc)
+        proc.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+    assert time.monotonic() - sent < 5.0
+    assert [p.name for p in tmp_path.iterdir()] == ["long.flac"]  # no caption file, partial or not
+    _wait_for(lambda: not _pieces_on_the_cluster(client), "the cluster to forget the pieces")
+
+
+def test_a_lost_scheduler_ends_sync_with_one_line_keeping_what_finished(tmp_path, tmp_path_factory) -> None:
+    root = tmp_path / "tree"
+    root.mkdir()
+    for name in ("a", "b", "c", "d"):
+        (root / f"{name}.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes())
+    gone = Cluster(tmp_path_factory.mktemp("gone"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    try:
+        gone.start_scheduler()
+        gone.start_worker()
+        command = [sys.executable, "-m", "captioner", "sync", "--root", str(root), "--scheduler", gone.address, "-q"]
+        proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        lock = root / "captions.lock"
+        _wait_for(lambda: lock.exists() and read_lock(lock).entries, "a file in the lock", proc)
+        os.killpg(gone.scheduler.pid, signal.SIGKILL)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        gone.stop()
+    lines = err.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, err
+    assert lines[0] == f"captioner: error: lost the connection to the Dask scheduler at {gone.address}"
+    entries = read_lock(lock).entries
+    assert 1 <= len(entries) < 4
+    for rel, entry in entries.items():  # what finished is written and locked
+        assert entry.captions["srt"] == file_sha256(root / Path(rel).with_suffix(".srt"))
+
+
+def _running_pieces(client: Client) -> list[str]:
+    return [str(key) for keys in client.processing().values() for key in keys if "captioner-piece-" in str(key)]
+
+
+def _pieces_on_the_cluster(client: Client) -> list[str]:
+    def captioner_tasks(dask_scheduler) -> list[str]:
+        return [str(key) for key in dask_scheduler.tasks if str(key).startswith("captioner-piece-")]
+
+    return client.run_on_scheduler(captioner_tasks)
+
+
+def _wait_for(condition, what: str, proc: subprocess.Popen | None = None, seconds: float = 300) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the run ended before {what}: {proc.stderr.read() if proc.stderr else ''}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {seconds} s")
+        time.sleep(0.05)
