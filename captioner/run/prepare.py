@@ -74,19 +74,20 @@ def job_cache_key(job: Job, settings: Settings, identity: dict[str, str]) -> str
 
 def choose_files_at_once(
     todo: list[tuple[Job, list[str]]], backend: LazyBackend, settings: Settings, cache: TranscriptCache | None
-) -> dict[Media, str]:
+) -> tuple[dict[Media, str], bool]:
     """Let the backend plan its files at once from the files that need transcribing.
 
     With a cache, the jobs' cache keys are computed (and returned, so no audio is hashed twice)
     until enough files miss the cache to fill the plan: a run whose other files come from the
-    cache keeps every core on the one file it transcribes.
+    cache keeps every core on the one file it transcribes.  Also returns whether some file is
+    known to need transcribing (no cache, or a miss found).
     """
     keys: dict[Media, str] = {}
     if not backend.files_at_once_open:
-        return keys
+        return keys, False
     if cache is None or backend.identity is None:
         backend.fix_files_at_once(len(todo))
-        return keys
+        return keys, bool(todo)
     wanted = backend.max_concurrent_files or 1
     missing = 0
     for job, _ in todo:
@@ -99,7 +100,7 @@ def choose_files_at_once(
             if missing >= wanted:
                 break
     backend.fix_files_at_once(missing)
-    return keys
+    return keys, missing > 0
 
 
 def cached_transcript(

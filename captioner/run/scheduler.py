@@ -57,7 +57,9 @@ def run(
             results.append(result)
         else:
             todo.append((job, pending))
-    keys = choose_files_at_once(todo, backend, settings, cache)
+    keys, transcribing = choose_files_at_once(todo, backend, settings, cache)
+    if transcribing:
+        backend.start()  # the model loads while the first file is probed and decoded
     if backend.concurrent_files > 1 and len(todo) > 1:
         results.extend(run_concurrently(todo, backend, settings, reporter, cache, keys))
         return results

@@ -57,6 +57,7 @@ class PieceResult:
     silence: float = 0.0  # seconds of digital silence not decoded
     worker: str = ""  # where it was decoded (a cluster's worker address)
     seconds: float = 0.0  # how long decoding took there
+    utterances: SpeechRegions | None = None  # the VAD's utterance edges (same pass as ``speech``)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ def assemble(
     results: list[PieceResult], duration: float, options: TranscribeOptions, identity: dict[str, str]
 ) -> Transcript:
     """The file's transcript from its pieces in order; ``meta["speech"]`` holds the VAD's speech
-    regions (what the hole repair used, and what the pipeline's filters use)."""
+    regions (what the hole repair used, and what the pipeline's filters use), ``meta["utterances"]``
+    its utterance edges (for retiming; from the same VAD pass) when every piece has them."""
     detected = results[0].detected
     heard_all = [window for r in results for window in r.heard]
     heard = Counter(language for language, _ in heard_all)
@@ -137,6 +139,10 @@ def assemble(
         meta_extra["silence_skipped"] = round(silence, 1)  # digital silence, not decoded
     if len(heard) > 1:  # windows decoded in each language
         meta_extra["languages"] = dict(heard.most_common())
+    edges = [r.utterances for r in results]
+    regions: dict[str, Any] = {"speech": [[round(a, 3), round(b, 3)] for r in results for a, b in r.speech]}
+    if all(e is not None for e in edges):
+        regions["utterances"] = [[round(a, 3), round(b, 3)] for e in edges if e is not None for a, b in e]
     return Transcript(
         language=detected[0],
         duration=duration,
@@ -149,6 +155,6 @@ def assemble(
             "language_forced": options.language is not None,
             "vad": options.vad,
             **meta_extra,
-            "speech": [[round(a, 3), round(b, 3)] for r in results for a, b in r.speech],
+            **regions,
         },
     )
