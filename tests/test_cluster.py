@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from cluster_support import OTHER_VERSION, Cluster
 from conftest import ROOT, SAMPLES, run_ffmpeg
@@ -213,16 +215,56 @@ def test_a_lost_scheduler_ends_sync_with_one_line_keeping_what_finished(tmp_path
         lock = root / "captions.lock"
         _wait_for(lambda: lock.exists() and read_lock(lock).entries, "a file in the lock", proc)
         os.killpg(gone.scheduler.pid, signal.SIGKILL)
+        killed = time.monotonic()
         _, err = proc.communicate(timeout=120)
     finally:
         gone.stop()
     lines = err.strip().splitlines()
     assert proc.returncode == 1 and len(lines) == 1, err
+    assert time.monotonic() - killed < 15.0  # not after Dask's attempts to reconnect (30 s by default)
     assert lines[0] == f"captioner: error: lost the connection to the Dask scheduler at {gone.address}"
     entries = read_lock(lock).entries
     assert 1 <= len(entries) < 4
     for rel, entry in entries.items():  # what finished is written and locked
         assert entry.captions["srt"] == file_sha256(root / Path(rel).with_suffix(".srt"))
+
+
+def test_a_local_cluster_gives_a_local_runs_captions_and_leaves_no_process(cli, sample_copy, tmp_path) -> None:
+    media = [sample_copy(name) for name in CLIPS[:2]]
+    code, _, err = cli(*media, "-o", tmp_path / "local", "--no-cache", "-q")
+    assert code == 0, err
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    dask_port = _hold_port(8787)  # Dask's usual HTTP port taken, as by another cluster on the machine
+    command = [sys.executable, "-m", "captioner", *map(str, media), "--scheduler", "local:2", "--no-cache", "-q"]
+    proc = subprocess.Popen([*command, "-o", str(tmp_path / "cluster")], env=env, stderr=subprocess.PIPE)
+    children: list[psutil.Process] = []
+    try:
+        started = psutil.Process(proc.pid)
+        _wait_for(lambda: children.extend(started.children(recursive=True)) or len(children) >= 2, "workers", proc)
+        _, err = proc.communicate(timeout=600)
+    finally:
+        proc.kill()
+        if dask_port is not None:
+            dask_port.close()
+    assert proc.returncode == 0 and err == b"", err  # no line from Dask nor from the ended workers
+    for name in CLIPS[:2]:
+        for fmt in ("srt", "vtt"):
+            made_here = (tmp_path / "local" / f"{Path(name).stem}.{fmt}").read_text("utf-8")
+            assert (tmp_path / "cluster" / f"{Path(name).stem}.{fmt}").read_text("utf-8") == made_here
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive  # the worker processes went with the run
+
+
+def _hold_port(port: int) -> socket.socket | None:
+    """A socket listening on ``port`` of 127.0.0.1; None when something else already does."""
+    held = socket.socket()
+    try:
+        held.bind(("127.0.0.1", port))
+        held.listen()
+    except OSError:
+        held.close()
+        return None
+    return held
 
 
 def _running_pieces(client: Client) -> list[str]:
