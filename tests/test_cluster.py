@@ -29,8 +29,9 @@ from captioner.errors import BackendError, RunError
 from captioner.media.hashing import file_sha256
 from captioner.transcription.base import TranscribeOptions
 from captioner.transcription.cluster.backend import ClusterBackend
+from captioner.transcription.cluster.worker import fitness_here
 from captioner.transcription.local import engine
-from captioner.transcription.local.engine import LocalBackend
+from captioner.transcription.local.engine import DEFAULT_COMPUTE_TYPE, LocalBackend
 from captioner.transcription.local.model_files import EMBEDDED_SHA256
 
 pytestmark = pytest.mark.slow
@@ -148,6 +149,19 @@ def test_cache_hits_never_reach_the_cluster(cli, cluster, sample_copy, tmp_path,
         decoded = [r.getMessage() for r in caplog.records if " decoded on " in r.getMessage()]
         assert len(decoded) == (1 if run == "first" else 0) and all("fresh.flac" in line for line in decoded)
         assert (tmp_path / run / "jfk.srt").read_text("utf-8") == (tmp_path / "local" / "jfk.srt").read_text("utf-8")
+
+
+def test_a_later_run_finds_the_model_loaded(cluster, client) -> None:
+    name = fitness_here("base", DEFAULT_COMPUTE_TYPE).key
+
+    def loaded(dask_worker) -> int | None:  # which model object the worker holds
+        plugin = dask_worker.plugins.get(name)
+        return id(plugin.backend) if plugin is not None and plugin.backend is not None else None
+
+    ClusterBackend(cluster.address).close()
+    before = client.run(loaded)
+    ClusterBackend(cluster.address).close()  # a second run: a second client
+    assert client.run(loaded) == before and sum(model is not None for model in before.values()) == 2
 
 
 def test_a_worker_killed_while_it_decodes_a_piece_loses_nothing(cluster, client, long_audio) -> None:
