@@ -11,10 +11,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# A worker whose captioner claims another version: what a machine with another install looks like.
+# A worker whose captioner claims another version, or whose embedded model another sha256: what a
+# machine with another install looks like.
 OTHER_VERSION = "0.0.1-other"
+OTHER_SHA256 = "0123456789ab" * 5 + "cdef"
 _OTHER_WORKER = (
-    "import sys, captioner; captioner.__version__ = {version!r}; "
+    "import sys, captioner; from captioner.transcription.local import model_files; "
+    "captioner.__version__ = {version!r}; model_files.EMBEDDED_SHA256 = {sha256!r}; "
     "from dask.__main__ import main; sys.argv = ['dask', 'worker', *sys.argv[1:]]; main()"
 )
 
@@ -37,13 +40,19 @@ class Cluster:
                 raise RuntimeError("the test's dask scheduler did not start")
             time.sleep(0.1)
 
-    def start_worker(self, *, version: str | None = None, nanny: bool = True) -> subprocess.Popen:
+    def start_worker(
+        self, *, version: str | None = None, sha256: str | None = None, nanny: bool = True
+    ) -> subprocess.Popen:
+        """A ``dask worker`` of one thread; with ``version`` or ``sha256``, one that claims them."""
         args = ["--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1", "--memory-limit", "0"]
         args += ["--local-directory", str(self.folder), "--nanny" if nanny else "--no-nanny"]
-        if version is None:
+        if version is None and sha256 is None:
             worker = self._spawn("worker", *args)
         else:
-            code = _OTHER_WORKER.format(version=version)
+            from captioner import __version__
+            from captioner.transcription.local.model_files import EMBEDDED_SHA256
+
+            code = _OTHER_WORKER.format(version=version or __version__, sha256=sha256 or EMBEDDED_SHA256)
             worker = self._spawn_command([sys.executable, "-c", code, "--scheduler-file", self._file(), *args])
         self.workers.append(worker)
         return worker

@@ -8,25 +8,31 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import psutil
 import pytest
-from cluster_support import OTHER_VERSION, Cluster
+from cluster_support import OTHER_SHA256, OTHER_VERSION, Cluster
 from conftest import ROOT, SAMPLES, run_ffmpeg
 from distributed import Client
 
 from captioner import __version__
 from captioner.ci.lockfile import read_lock
+from captioner.errors import BackendError, RunError
 from captioner.media.hashing import file_sha256
 from captioner.transcription.base import TranscribeOptions
 from captioner.transcription.cluster.backend import ClusterBackend
+from captioner.transcription.cluster.worker import fitness_here
 from captioner.transcription.local import engine
-from captioner.transcription.local.engine import LocalBackend
+from captioner.transcription.local.engine import DEFAULT_COMPUTE_TYPE, LocalBackend
+from captioner.transcription.local.model_files import EMBEDDED_SHA256
 
 pytestmark = pytest.mark.slow
 
@@ -102,16 +108,60 @@ def test_a_long_file_split_into_pieces_gives_the_words_of_a_local_run(
     here = LocalBackend(piece_seconds=13.0).transcribe(long_audio, options)
     caplog.set_level(logging.INFO, logger="captioner.cluster")
     backend = ClusterBackend(cluster.address, piece_seconds=13.0)
+    done: list[float] = []  # the progress reported: seconds of the file decoded so far
     try:
-        there = backend.transcribe(long_audio, options)
+        there = backend.transcribe(long_audio, options, done.append)
     finally:
         backend.close()
+    assert len(done) == 3 and done == sorted(done) and done[-1] == pytest.approx(len(long_audio) / 16000)
     assert there.meta["pieces"] == here.meta["pieces"] == 3
     assert there.words == here.words and there.segments == here.segments  # exactly, times and scores too
     assert there.to_dict() == here.to_dict()
     assert all(s.temperature == 0.0 for s in here.segments)
     if batched:  # no piece waited for another: both workers decoded
         assert len(worker_addresses(caplog)) == 2
+
+
+def test_a_piece_that_fails_for_good_fails_its_file_only(cluster, client, long_audio) -> None:
+    backend = ClusterBackend(cluster.address, piece_seconds=13.0)
+    try:
+        with pytest.raises(BackendError) as failed:  # the file's error, not RunError (the run's)
+            backend.transcribe(long_audio, TranscribeOptions(language="xx"))  # a language Whisper lacks
+        assert backend.transcribe(long_audio[: 16000 * 11], TranscribeOptions(language="en")).words  # it goes on
+    finally:
+        backend.close()
+    assert not isinstance(failed.value, RunError)
+    message = str(failed.value)  # the piece that failed first, where it is, and why
+    assert re.match(r"chunk [123]/3, \d:\d\d-\d:\d\d: 'xx' is not a valid language code", message), message
+
+
+def test_cache_hits_never_reach_the_cluster(cli, cluster, sample_copy, tmp_path, caplog) -> None:
+    hit = sample_copy("jfk.mp4")
+    fresh = tmp_path / "fresh.flac"  # audio no earlier test has cached
+    run_ffmpeg("-v", "error", "-i", str(SAMPLES / "de_picovoice_test.flac"), "-af", "volume=0.9", str(fresh))
+    code, _, err = cli(hit, "-o", tmp_path / "local", "-q")  # the local engine fills the cache
+    assert code == 0, err
+    caplog.set_level(logging.INFO, logger="captioner.cluster")
+    for run in ("first", "again"):
+        caplog.clear()
+        code, _, err = cli(hit, fresh, "--scheduler", cluster.address, "-o", tmp_path / run, "-v")
+        assert code == 0, err
+        decoded = [r.getMessage() for r in caplog.records if " decoded on " in r.getMessage()]
+        assert len(decoded) == (1 if run == "first" else 0) and all("fresh.flac" in line for line in decoded)
+        assert (tmp_path / run / "jfk.srt").read_text("utf-8") == (tmp_path / "local" / "jfk.srt").read_text("utf-8")
+
+
+def test_a_later_run_finds_the_model_loaded(cluster, client) -> None:
+    name = fitness_here("base", DEFAULT_COMPUTE_TYPE).key
+
+    def loaded(dask_worker) -> int | None:  # which model object the worker holds
+        plugin = dask_worker.plugins.get(name)
+        return id(plugin.backend) if plugin is not None and plugin.backend is not None else None
+
+    ClusterBackend(cluster.address).close()
+    before = client.run(loaded)
+    ClusterBackend(cluster.address).close()  # a second run: a second client
+    assert client.run(loaded) == before and sum(model is not None for model in before.values()) == 2
 
 
 def test_a_worker_killed_while_it_decodes_a_piece_loses_nothing(cluster, client, long_audio) -> None:
@@ -155,7 +205,7 @@ def test_a_cluster_of_refused_workers_is_one_line_and_exit_1(cli, sample_copy, t
     other = Cluster(tmp_path_factory.mktemp("other"))
     try:
         other.start_scheduler()
-        other.start_worker(version=OTHER_VERSION, nanny=False)
+        other.start_worker(sha256=OTHER_SHA256, nanny=False)  # another model (the batch test: another version)
         with Client(other.address, set_as_default=False) as observer:
             observer.wait_for_workers(1, timeout=120)
         code, out, err = cli(sample_copy("jfk.mp4"), "--scheduler", other.address, "--no-cache")
@@ -164,7 +214,8 @@ def test_a_cluster_of_refused_workers_is_one_line_and_exit_1(cli, sample_copy, t
     lines = err.strip().splitlines()
     assert code == 1 and len(lines) == 1, err
     assert lines[0].startswith(f"captioner: error: no worker of the Dask cluster at {other.address} can take the work")
-    assert f"captioner {OTHER_VERSION}," in lines[0] and f"the client has captioner {__version__}," in lines[0]
+    it_has, client_has = lines[0].split("it has ")[1].split("; the client has ")
+    assert f"(sha256 {OTHER_SHA256[:12]}," in it_has and f"(sha256 {EMBEDDED_SHA256[:12]}," in client_has
 
 
 def test_an_unreachable_scheduler_is_one_line_and_exit_1(sample_copy) -> None:
@@ -208,21 +259,62 @@ def test_a_lost_scheduler_ends_sync_with_one_line_keeping_what_finished(tmp_path
     try:
         gone.start_scheduler()
         gone.start_worker()
-        command = [sys.executable, "-m", "captioner", "sync", "--root", str(root), "--scheduler", gone.address, "-q"]
+        sync = ["sync", "--root", str(root), "--scheduler", gone.address, "-q", "--no-cache"]  # no cache hit: all sent
+        command = [sys.executable, "-m", "captioner", *sync]
         proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
         lock = root / "captions.lock"
         _wait_for(lambda: lock.exists() and read_lock(lock).entries, "a file in the lock", proc)
         os.killpg(gone.scheduler.pid, signal.SIGKILL)
+        killed = time.monotonic()
         _, err = proc.communicate(timeout=120)
     finally:
         gone.stop()
     lines = err.strip().splitlines()
     assert proc.returncode == 1 and len(lines) == 1, err
+    assert time.monotonic() - killed < 15.0  # not after Dask's attempts to reconnect (30 s by default)
     assert lines[0] == f"captioner: error: lost the connection to the Dask scheduler at {gone.address}"
     entries = read_lock(lock).entries
     assert 1 <= len(entries) < 4
     for rel, entry in entries.items():  # what finished is written and locked
         assert entry.captions["srt"] == file_sha256(root / Path(rel).with_suffix(".srt"))
+
+
+def test_a_local_cluster_gives_a_local_runs_captions_and_leaves_no_process(cli, sample_copy, tmp_path) -> None:
+    media = [sample_copy(name) for name in CLIPS[:2]]
+    code, _, err = cli(*media, "-o", tmp_path / "local", "--no-cache", "-q")
+    assert code == 0, err
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    dask_port = _hold_port(8787)  # Dask's usual HTTP port taken, as by another cluster on the machine
+    command = [sys.executable, "-m", "captioner", *map(str, media), "--scheduler", "local:2", "--no-cache", "-q"]
+    proc = subprocess.Popen([*command, "-o", str(tmp_path / "cluster")], env=env, stderr=subprocess.PIPE)
+    children: list[psutil.Process] = []
+    try:
+        started = psutil.Process(proc.pid)
+        _wait_for(lambda: children.extend(started.children(recursive=True)) or len(children) >= 2, "workers", proc)
+        _, err = proc.communicate(timeout=600)
+    finally:
+        proc.kill()
+        if dask_port is not None:
+            dask_port.close()
+    assert proc.returncode == 0 and err == b"", err  # no line from Dask nor from the ended workers
+    for name in CLIPS[:2]:
+        for fmt in ("srt", "vtt"):
+            made_here = (tmp_path / "local" / f"{Path(name).stem}.{fmt}").read_text("utf-8")
+            assert (tmp_path / "cluster" / f"{Path(name).stem}.{fmt}").read_text("utf-8") == made_here
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive  # the worker processes went with the run
+
+
+def _hold_port(port: int) -> socket.socket | None:
+    """A socket listening on ``port`` of 127.0.0.1; None when something else already does."""
+    held = socket.socket()
+    try:
+        held.bind(("127.0.0.1", port))
+        held.listen()
+    except OSError:
+        held.close()
+        return None
+    return held
 
 
 def _running_pieces(client: Client) -> list[str]:

@@ -163,6 +163,20 @@ def test_plan_picks_the_files_at_once_until_the_backend_exists() -> None:
     assert fixed.fix_files_at_once(1) == 3 and fixed.fix_files_at_once(9) == 3  # a remote backend's count is fixed
 
 
+
+class _Cluster(_Fixed):
+    files_at_once = 2  # the threads of the workers there when the run connects
+
+
+def test_a_cluster_takes_its_workers_threads_at_once_or_jobs_for_workers_still_joining() -> None:
+    from captioner.run.backend import ClusterLazyBackend
+
+    assert ClusterLazyBackend(_Cluster, {}).fix_files_at_once(9) == 2
+    assert ClusterLazyBackend(_Cluster, {}).fix_files_at_once(1) == 1
+    assert ClusterLazyBackend(_Cluster, {}, jobs=6).fix_files_at_once(9) == 6  # more than the 2 threads there
+    assert ClusterLazyBackend(_Cluster, {}, jobs=6).fix_files_at_once(4) == 4
+
+
 @pytest.mark.slow
 def test_files_at_once_count_only_files_the_cache_misses(tmp_path) -> None:
     from captioner.run.cache import TranscriptCache

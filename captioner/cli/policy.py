@@ -128,7 +128,11 @@ def configure_cluster_logging(debug: bool, verbose: bool) -> None:
 
     if not debug:
         # Dask's own errors (a lost scheduler's failed reconnects) are told in captioner's one line.
-        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        # Dask gives some of its loggers their own level and handler (distributed.client), so
+        # each is silenced, not only their parent.
+        for name, logger in list(logging.root.manager.loggerDict.items()):
+            if isinstance(logger, logging.Logger) and name.split(".")[0] == "distributed":
+                logger.setLevel(logging.CRITICAL + 1)
     if verbose or debug:
         logging.getLogger("captioner.cluster").setLevel(logging.DEBUG if debug else logging.INFO)
 

@@ -130,18 +130,24 @@ class LazyBackend:
 
 class ClusterLazyBackend(LazyBackend):
     """The cluster backend, created (connected) only once a run has files to transcribe, which
-    then go to the cluster as many at once as its fit workers have threads (at most ``jobs``)."""
+    then go to the cluster as many at once as its fit workers have threads when it connects (at
+    most CLUSTER_FILES_AT_ONCE), or ``jobs`` at once when that is given: workers that join later
+    (a batch queue starting them one by one) then get files too."""
 
     def __init__(self, factory: BackendFactory, identity: dict[str, str], jobs: int | None = None) -> None:
         super().__init__(factory, identity, max_concurrent_files=jobs or CLUSTER_FILES_AT_ONCE)
         self._sized = False  # the factory takes no count: the cluster's workers give it
+        self._jobs = jobs
 
     def fix_files_at_once(self, files: int) -> int:
         with self._lock:
             if self._backend is None and files > 0:
                 backend = self._create()
-                wanted = min(files, self.max_concurrent_files or CLUSTER_FILES_AT_ONCE)
-                self.concurrent_files = max(1, min(wanted, getattr(backend, "files_at_once", 1)))
+                if self._jobs is not None:
+                    count = min(files, self._jobs)
+                else:
+                    count = min(files, CLUSTER_FILES_AT_ONCE, getattr(backend, "files_at_once", 1))
+                self.concurrent_files = max(1, count)
             return self.concurrent_files
 
 

@@ -131,6 +131,9 @@ class ClusterBackend:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                # no dashboard, but the scheduler's HTTP server (metrics) is there anyway: on any
+                # free port, not on 8787, where another cluster may be (Dask would warn of it)
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 silence_logs=logging.ERROR,
             )
             atexit.register(self._stop_local_workers)
@@ -172,7 +175,11 @@ class ClusterBackend:
 
     def check_workers(self) -> None:
         """While pieces wait: stop the run once no fit worker has been there for NO_WORKER_TIMEOUT
-        (see :meth:`_watch_workers`, which looks, in its own thread: a look may block for long)."""
+        (see :meth:`_watch_workers`, which looks, in its own thread: a look may block for long).
+        A client that lost its scheduler ends the run at once: Dask cancelled every piece it had,
+        and a piece sent since waits for a reconnection that would not bring those back."""
+        if self._lost or self.client.status != "running":
+            raise RunError(self.lost())
         since = self._no_worker_since
         if since is not None and time.monotonic() - since > NO_WORKER_TIMEOUT:
             raise RunError(f"no worker of the Dask cluster at {self.address} can take the work any more")

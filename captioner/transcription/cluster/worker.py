@@ -65,6 +65,10 @@ def fitness_here(model: str, compute_type: str) -> Fitness:
 class ModelPlugin(WorkerPlugin):
     """Loads the client's model on a fit worker, once; refuses an unfit one (see the module doc)."""
 
+    # A later client that wants the same (its name says so) finds it in place: the model is not
+    # loaded again, and the pieces of a client already running are not left without it meanwhile.
+    idempotent = True
+
     def __init__(self, wanted: Fitness) -> None:
         self.wanted = wanted
         self.name = wanted.key
