@@ -14,6 +14,7 @@ exist).  Keys, all optional::
     model = "base"
     prompt = "A talk on CTranslate2."   # Whisper's initial prompt
     vocabulary = "names.txt"           # names and terms, one a line (a file inside the tree)
+    vocabulary_language = "en"         # its language (else its "# language:" line): only for that speech
     speakers = "channels"              # "mix" (default) or "channels": a speaker a channel
     speaker_names = ["Ann", "Bob"]     # with speakers = "channels", in channel order
     lock = "captions.lock"             # the lock file's name at the root
@@ -39,7 +40,7 @@ from captioner.core.style import LIMITS, PRESETS, Style, get_style
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
 from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
 from captioner.transcription.base import TranscribeOptions
-from captioner.transcription.prompting import PromptError, check_prompt, hotwords, read_vocabulary
+from captioner.transcription.prompting import PromptError, VocabularyFile, check_prompt, hotwords, load_vocabulary
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,7 +53,7 @@ BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
 STYLE_FIELDS = tuple(LIMITS)
 _KEYS = {
     "include", "exclude", "formats", "language", "languages", "style", "backend", "model", "prompt", "vocabulary",
-    "speakers", "speaker_names", "lock",
+    "vocabulary_language", "speakers", "speaker_names", "lock",
 }  # fmt: skip
 BACKENDS = ("local", "aixplain")
 # Decoding options sync uses; they shape the words, so they are part of the settings hash.
@@ -79,6 +80,7 @@ class Config:
     model: str = "base"
     prompt: str | None = None
     vocabulary: tuple[str, ...] = ()  # the terms of the vocabulary file
+    vocabulary_language: str | None = None  # its language (None: used on every file)
     speakers: str = "mix"
     speaker_names: tuple[str, ...] = ()
     lock: str = DEFAULT_LOCK
@@ -106,7 +108,16 @@ class Config:
             beam_size=BEAM_SIZE,
             initial_prompt=self.prompt if prompted else None,
             hotwords=hotwords(self.vocabulary) if self.vocabulary and prompted else None,
+            hotwords_language=self.vocabulary_language,
         )
+
+    def vocabulary_for(self, relpath: str) -> tuple[str, ...]:
+        """The vocabulary's terms where they may be used: not on a file whose language is set to
+        another one than the vocabulary's."""
+        language = self.language_for(relpath)
+        if language and self.vocabulary_language and language != self.vocabulary_language:
+            return ()
+        return self.vocabulary
 
     def settings_for(self, relpath: str) -> dict[str, Any]:
         """The canonical settings that shape one file's captions (hashed into the lock).
@@ -124,8 +135,10 @@ class Config:
         }
         if self.prompt is not None:
             settings["prompt"] = self.prompt
-        if self.vocabulary:
+        if self.vocabulary_for(relpath):
             settings["vocabulary"] = list(self.vocabulary)  # the terms: editing the file makes captions stale
+            if self.vocabulary_language:
+                settings["vocabulary_language"] = self.vocabulary_language
         if self.speakers != "mix":
             settings["speakers"] = self.speakers
             settings["speaker_names"] = list(self.speaker_names)
@@ -143,8 +156,9 @@ class Config:
             if getattr(self.style, name) != getattr(base, name)
         ]
         style = self.preset + (f"({', '.join(changed)})" if changed else "")
+        vocabulary = self.vocabulary_for(relpath)
         extra = (" prompt" if self.prompt is not None else "") + (
-            f" vocabulary={len(self.vocabulary)}" if self.vocabulary else ""
+            f" vocabulary={len(vocabulary)}" if vocabulary else ""
         ) + (f" speakers={self.speakers}" if self.speakers != "mix" else "")
         return (
             f"{self.backend}/{self.model} language={self.language_for(relpath) or 'auto'} "
@@ -244,13 +258,13 @@ def _prompt(value: Any) -> str:
         raise ConfigError(f"prompt: {exc}") from None
 
 
-def _vocabulary(root: Path, value: Any) -> tuple[str, ...]:
+def _vocabulary(root: Path, value: Any) -> VocabularyFile:
     """The terms of the vocabulary file named in the configuration: a file inside the tree."""
     why = outside_tree(root, value) if isinstance(value, str) else "not a string"
     if why:
         raise ConfigError(f"vocabulary {value!r} must be a file inside the tree: {why}")
     try:
-        return read_vocabulary(root / value)
+        return load_vocabulary(root / value)
     except PromptError as exc:
         raise ConfigError(f"vocabulary {exc}") from None
 
@@ -314,7 +328,12 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
             raise ConfigError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
         model = str(cli.get("model", table.get("model", "base")))
         prompt = _prompt(table["prompt"]) if "prompt" in table else None
-        vocabulary = _vocabulary(root, table["vocabulary"]) if "vocabulary" in table else ()
+        listed = _vocabulary(root, table["vocabulary"]) if "vocabulary" in table else VocabularyFile(())
+        vocabulary_language = listed.language
+        if "vocabulary_language" in table:
+            if not listed.terms:
+                raise ConfigError("vocabulary_language goes with vocabulary")
+            vocabulary_language = _language(table["vocabulary_language"], "vocabulary_language")
         speakers, speaker_names = _speakers(table.get("speakers", "mix"), table.get("speaker_names"))
         lock = table.get("lock", DEFAULT_LOCK)
         why = outside_tree(root, lock) if isinstance(lock, str) else "not a string"
@@ -333,7 +352,8 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         backend=backend,
         model=model,
         prompt=prompt,
-        vocabulary=vocabulary,
+        vocabulary=listed.terms,
+        vocabulary_language=vocabulary_language if listed.terms else None,
         speakers=speakers,
         speaker_names=speaker_names,
         lock=lock,

@@ -172,6 +172,7 @@ class LocalBackend:
         silence = 0.0 if sound is None else chunk.duration - sum(b - a for a, b in sound)
         gate = self._model.language_gate
         gate.begin(start.gate_language, start.gate_sure)
+        self._model.vocabulary_begin(options.hotwords_language)
         try:
             segments, words, info = self._decode(
                 piece,
@@ -196,7 +197,9 @@ class LocalBackend:
             heard, after = gate.heard(), gate.state()
             gate.end()
         detected = (info.language, float(info.language_probability))
-        return PieceResult(chunk.index, start, segments, words, speech, detected, heard, after, repaired, silence)
+        result = PieceResult(chunk.index, start, segments, words, speech, detected, heard, after, repaired, silence)
+        result.vocabulary = self._model.vocabulary_windows()
+        return result
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float, Any]:
         """faster-whisper's language detection on the first 30 s of ``audio``, ungated: (language,
