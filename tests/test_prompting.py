@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -285,3 +288,66 @@ def test_the_command_line_says_when_the_vocabulary_is_not_used(cli, sample_copy,
     assert code == 0 and "the vocabulary is en, the language -l de: it is not used" in err
     code, _, err = cli(audio, "-f", "txt", "-v", "--overwrite", "-l", "de")
     assert code == 0 and "from the cache" in err  # the same transcript: one cache entry
+
+
+# Per-path vocabularies: `vocabularies = { "printing/**" = "printing.txt" }`, first match wins.
+
+PER_PATH = 'vocabulary = "names.txt"\nvocabularies = { "printing/**" = "printing.txt", "**/*.mp4" = "names.txt" }\n'
+
+
+def test_per_path_vocabularies_go_to_their_files_only(tmp_path: Path) -> None:
+    root = _tree(tmp_path, PER_PATH + 'languages = { "printing/de/**" = "de" }\n', TERMS)
+    (root / "printing.txt").write_text(ENGLISH, "utf-8")
+    config = load_config(root)
+    printing = config.transcribe_options(None, "printing/a.mp4")  # the first match wins
+    assert printing.hotwords == "Gutenberg, Peter Schoeffer" and printing.hotwords_language == "en"
+    assert config.transcribe_options(None, "talks/a.flac").hotwords == "Leichenhalle, Portal"
+    assert config.transcribe_options("de", "printing/a.mp4").hotwords is None  # English terms, German files
+    assert config.settings_for("printing/a.mp4")["vocabulary"] == ["Gutenberg", "Peter Schoeffer"]
+    assert "vocabulary" not in config.settings_for("printing/de/a.flac")  # English terms, German files
+    before = {path: config.settings_hash(path) for path in ("printing/a.mp4", "talks/a.flac", "talks/b.mp4")}
+    (root / "printing.txt").write_text(ENGLISH + "missal\n", "utf-8")
+    after = {path: load_config(root).settings_hash(path) for path in before}
+    assert [path for path in before if before[path] != after[path]] == ["printing/a.mp4"]
+
+
+def test_per_path_vocabularies_leave_the_other_files_settings_as_they_were(tmp_path: Path) -> None:
+    root = _tree(tmp_path, "", None)
+    plain = load_config(root)
+    (root / "printing.txt").write_text(ENGLISH, "utf-8")
+    _tree(root, 'vocabularies = { "printing/**" = "printing.txt" }\n', None)
+    config = load_config(root)
+    assert config.settings_hash("talks/a.flac") == plain.settings_hash("talks/a.flac")  # existing locks stay fresh
+    assert config.transcribe_options(None, "talks/a.flac") == plain.transcribe_options(None)
+    assert config.settings_hash("printing/a.flac") != plain.settings_hash("printing/a.flac")
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ('vocabularies = { "a/**" = "../names.txt" }', "vocabularies.a/** '../names.txt' must be a file inside"),
+        ('vocabularies = { "a/**" = "missing.txt" }', "missing.txt: cannot read"),
+        ('vocabularies = "names.txt"', "vocabularies must be a table of glob = vocabulary file"),
+        ('vocabularies = { "a/**" = 1 }', "must be a file inside the tree: not a string"),
+    ],
+)
+def test_a_bad_per_path_vocabulary_is_refused(tmp_path: Path, config: str, message: str) -> None:
+    root = _tree(tmp_path, config + "\n")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(root)
+
+
+@pytest.mark.slow
+def test_sync_gives_each_folder_its_vocabulary(cli, tmp_path: Path) -> None:
+    for folder in ("printing", "talks"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(SAMPLES / "jfk.mp4", tmp_path / folder / "jfk.mp4")
+    root = _tree(tmp_path, 'formats = ["json"]\nvocabularies = { "printing/**" = "printing.txt" }\n', None)
+    (root / "printing.txt").write_text(ENGLISH, "utf-8")
+    code, _, err = cli("sync", "--root", root, "-q")
+    assert code == 0, err
+    printing = json.loads((root / "printing" / "jfk.json").read_text("utf-8"))["captioner"]
+    talks = json.loads((root / "talks" / "jfk.json").read_text("utf-8"))["captioner"]
+    assert printing["vocabulary"]["language"] == "en" and printing["vocabulary"]["used"] >= 1
+    assert "vocabulary" not in talks  # transcribed without one
+    assert cli("check", "--root", root)[0] == 0
