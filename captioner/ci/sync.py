@@ -40,6 +40,7 @@ from captioner.run.jobs import FileResult, Job
 from captioner.run.reporter import NullReporter, Reporter
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
+from captioner.transcription.base import TranscribeOptions
 
 REGENERATE = frozenset({MISSING, STALE, SETTINGS_CHANGED})
 
@@ -187,11 +188,11 @@ def _caption(
     make_reporter: Callable[[int], Reporter] | None,
     cache: TranscriptCache | None,
 ) -> None:
-    """Run the pipeline on ``files`` (one run per spoken language setting), each finished file's
+    """Run the pipeline on ``files`` (one run per spoken language setting and vocabulary), each finished file's
     lock entry written as it finishes."""
     root, config = scanner.root, scanner.config
     audio: dict[str, str] = {}
-    groups: dict[str | None, list[Job]] = {}
+    groups: dict[TranscribeOptions, list[Job]] = {}
     for f in files:
         try:
             audio[f.path] = f.audio or scanner.audio_hash(f.path)
@@ -199,7 +200,8 @@ def _caption(
             result.failed.append((f.path, _cause(exc)))
             continue
         outputs = {fmt: root / cap for fmt, cap in caption_paths(f.path, config.formats).items()}
-        groups.setdefault(config.language_for(f.path), []).append(Job(media=root / f.path, outputs=outputs))
+        options = config.transcribe_options(config.language_for(f.path), f.path)
+        groups.setdefault(options, []).append(Job(media=root / f.path, outputs=outputs))
 
     def finished(res: FileResult) -> None:
         assert isinstance(res.media, Path)  # sync captions trees of files
@@ -213,12 +215,12 @@ def _caption(
     inner = make_reporter(sum(len(jobs) for jobs in groups.values())) if make_reporter else NullReporter()
     wrapped = _LockingReporter(inner, finished)
     try:
-        for language, jobs in sorted(groups.items(), key=lambda item: item[0] or ""):
+        for options, jobs in sorted(groups.items(), key=lambda item: (item[0].language or "", item[0].hotwords or "")):
             settings = Settings(
                 formats=config.formats,
                 overwrite=True,
                 style=config.style,
-                options=config.transcribe_options(language),
+                options=options,
                 speakers=config.speakers,
                 speaker_names=config.speaker_names,
             )

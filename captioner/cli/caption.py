@@ -174,7 +174,15 @@ class MainCommand(click.Command):
     type=click.Path(dir_okay=False, path_type=Path),
     callback=parse_vocabulary,
     metavar="FILE",
-    help="Names and terms Whisper should expect, one a line (local engine; aiXplain ignores it).",
+    help="Names and terms Whisper should expect, one a line (local engine; aiXplain ignores it); a first line "
+    "'# language: en' gives them only to speech in that language.",
+)
+@click.option(
+    "--vocabulary-language",
+    callback=parse_language_option,
+    metavar="CODE",
+    help="The vocabulary's language (overrides its '# language:' line): speech in another language is "
+    "decoded without it.",
 )
 @click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
 @style_limit_options
@@ -263,12 +271,14 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in LIMITS})
     except ValueError as exc:  # min_duration above max_duration
         raise click.UsageError(str(exc)) from None
+    options = transcribe_options_from(opts)
     return Settings(
         formats=formats,
         output_dir=opts["output_dir"],
         overwrite=opts["overwrite"],
         style=style,
-        options=transcribe_options_from(opts),
+        options=options,
+        notes=vocabulary_notes(opts, options),
         audio_stream=opts["audio_stream"],
         highlight_words=opts["highlight_words"],
         attach="mux" if mux else "burn" if burn else None,
@@ -289,15 +299,27 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
 def transcribe_options_from(opts: dict[str, Any]) -> TranscribeOptions:
     """The decoding options (-l, --task, --beam-size, --vad, --prompt, --vocabulary): what keys the
     transcript cache."""
-    language, vocabulary = opts["language"], opts["vocabulary"]
+    language, vocabulary = opts["language"], opts.get("vocabulary")
+    said = opts.get("vocabulary_language")
+    if said and vocabulary is None:
+        raise click.UsageError("--vocabulary-language goes with --vocabulary")
     return TranscribeOptions(
         language=None if language == "auto" else language,
         task=opts["task"],
         beam_size=opts["beam_size"],
         vad=opts["vad"],
-        initial_prompt=opts["prompt"],
-        hotwords=hotwords(vocabulary) if vocabulary else None,
+        initial_prompt=opts.get("prompt"),
+        hotwords=hotwords(vocabulary.terms) if vocabulary else None,
+        hotwords_language=(None if said == "auto" else said) if said else (vocabulary.language if vocabulary else None),
     )
+
+
+def vocabulary_notes(opts: dict[str, Any], options: TranscribeOptions) -> tuple[str, ...]:
+    """A note when -l names another language than the vocabulary's (it is then not used)."""
+    if opts.get("vocabulary") is None or options.hotwords is not None:
+        return ()
+    said = opts.get("vocabulary_language") or opts["vocabulary"].language
+    return (f"note: the vocabulary is {said}, the language -l {options.language}: it is not used",)
 
 
 def backend_from_options(opts: dict[str, Any]) -> LazyBackend:

@@ -104,3 +104,20 @@ def describe_language(media: Media, transcript: Transcript, reporter: Reporter) 
         reporter.info(media, f"detected language: {transcript.language} (probability {probability:.2f}){heard}")
     else:
         reporter.info(media, f"language: {transcript.language}")
+    note = vocabulary_note(transcript.meta.get("vocabulary"))
+    if note is not None:
+        reporter.info(media, note)
+
+
+def vocabulary_note(windows: object) -> str | None:
+    """What became of a vocabulary with a language (see ``meta["vocabulary"]``), when it was not
+    given to every window."""
+    if not isinstance(windows, dict) or not windows.get("skipped"):
+        return None
+    skipped = windows["skipped"]
+    others = ", ".join(sorted(skipped))
+    if not windows.get("used"):
+        return f"vocabulary not used: it is {windows.get('language')}, the speech is {others}"
+    total = windows["used"] + sum(skipped.values())
+    language = windows.get("language")
+    return f"vocabulary ({language}) used on {windows['used']} of {total} windows; not on those in {others}"

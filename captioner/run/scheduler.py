@@ -41,6 +41,8 @@ def run(
     A failure to create the backend (model or credentials) concerns every file and is raised.
     """
     reporter = reporter or NullReporter()
+    for said in settings.notes:
+        reporter.info(None, said)
     options, note = backend.usable_options(settings.options)
     if note is not None:
         reporter.info(None, note)

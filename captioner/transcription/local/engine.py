@@ -181,6 +181,7 @@ class LocalBackend:
         silence = 0.0 if sound is None else chunk.duration - sum(b - a for a, b in sound)
         gate = self._model.language_gate
         gate.begin(start.gate_language, start.gate_sure)
+        self._model.vocabulary_begin(options.hotwords_language)
         try:
             segments, words, info = self._decode(
                 piece,
@@ -209,6 +210,7 @@ class LocalBackend:
         detected = (info.language, float(info.language_probability))
         result = PieceResult(chunk.index, start, segments, words, speech, detected, heard, after, repaired, silence)
         result.utterances = utterances
+        result.vocabulary = self._model.vocabulary_windows()
         return result
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float, Any]:

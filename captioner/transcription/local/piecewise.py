@@ -55,6 +55,8 @@ class PieceResult:
     gate_after: tuple[str | None, bool]  # the gate's state after the piece
     repaired: dict[str, int] = field(default_factory=lambda: {"holes": 0, "words": 0})
     silence: float = 0.0  # seconds of digital silence not decoded
+    # windows given the vocabulary's hotwords (key ""), and those left without them by language
+    vocabulary: Counter[str] = field(default_factory=Counter)
     worker: str = ""  # where it was decoded (a cluster's worker address)
     seconds: float = 0.0  # how long decoding took there
     utterances: SpeechRegions | None = None  # the VAD's utterance edges (same pass as ``speech``)
@@ -137,6 +139,10 @@ def assemble(
     silence = sum(r.silence for r in results)
     if silence >= 1.0:
         meta_extra["silence_skipped"] = round(silence, 1)  # digital silence, not decoded
+    if options.hotwords_language is not None:  # see ReusingWhisperModel.get_prompt
+        windows = sum((r.vocabulary for r in results), Counter())
+        skipped = {code: n for code, n in windows.most_common() if code}
+        meta_extra["vocabulary"] = {"language": options.hotwords_language, "used": windows[""], "skipped": skipped}
     if len(heard) > 1:  # windows decoded in each language
         meta_extra["languages"] = dict(heard.most_common())
     edges = [r.utterances for r in results]
