@@ -95,6 +95,27 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         del value
 
 
+def in_background(fn: Callable[[], None], name: str) -> None:
+    """Start ``fn`` in a daemon thread counted as a native call while it runs, so that
+    :func:`finish` never finalises the interpreter under it (a model loading in the background,
+    say: CTranslate2 aborts the process, "terminate called without an active exception", when the
+    interpreter is torn down under its load)."""
+    global _busy
+
+    def run() -> None:
+        global _busy
+        _local.helper = True  # its own calls run inline: this thread is the helper
+        try:
+            fn()
+        finally:
+            with _lock:
+                _busy -= 1
+
+    with _lock:
+        _busy += 1
+    threading.Thread(target=run, name=name, daemon=True).start()
+
+
 class NativeCalls:
     """``obj`` (a CTranslate2 model, say) whose methods run through :func:`call`."""
 

@@ -136,6 +136,36 @@ def test_ctrl_c_stops_within_a_second_at_any_point(tmp_path) -> None:
         assert not [p for p in cache.rglob("*") if p.name.endswith(".tmp")], "no partial file in the cache"
 
 
+WITNESS = """
+import sys, threading, time
+from captioner import interrupt
+
+class Witness:
+    def __del__(self) -> None:
+        sys.stderr.write("finalised\\n")
+
+witness = Witness()
+if sys.argv[1] == "running":
+    interrupt.in_background(lambda: time.sleep(5), "captioner-model-load")
+else:
+    interrupt.in_background(lambda: None, "captioner-model-load")
+    time.sleep(0.2)
+interrupt.finish(130)
+"""
+
+
+@pytest.mark.parametrize("work", ["running", "done"])
+def test_ctrl_c_never_finalises_the_interpreter_under_a_background_load(work) -> None:
+    """The model loads in a background thread; a Ctrl-C during the load once ended in sys.exit,
+    whose finalisation tore CTranslate2 down under the load: "terminate called without an active
+    exception", exit -6 (seen in CI).  While such work runs, the process must end with os._exit
+    (no finalisation: the witness's __del__ never runs); once it is done, as usual."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", WITNESS, work], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 130, proc.stderr
+    assert ("finalised" in proc.stderr) == (work == "done"), proc.stderr
+
+
 @pytest.mark.slow
 def test_ctrl_c_removes_the_models_temporary_folder(tmp_path) -> None:
     """A cache that cannot hold the model: it is joined in a temporary folder removed at exit,

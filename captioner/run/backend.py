@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 
+from captioner import interrupt
 from captioner.errors import CaptionerError
 from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT
 from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
@@ -87,7 +88,7 @@ class LazyBackend:
             except BaseException:  # noqa: S110 - the run's own get() raises it, where it is handled
                 pass
 
-        threading.Thread(target=load, name="captioner-model-load", daemon=True).start()
+        interrupt.in_background(load, "captioner-model-load")
 
     def get(self) -> Backend:
         with self._lock:
