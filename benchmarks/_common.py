@@ -24,6 +24,7 @@ def manifest(corpus: Path) -> list[dict]:
 class ChildRun:
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float  # user + system time of the process and its waited-for children
     returncode: int
     stdout: str
     stderr: str
@@ -46,6 +47,7 @@ def run_child(cmd: list[str], env: dict[str, str] | None = None) -> ChildRun:
         return ChildRun(
             seconds=seconds,
             peak_rss_mb=usage.ru_maxrss / 1024,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
             returncode=os.waitstatus_to_exitcode(status),
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
@@ -66,3 +68,8 @@ def wer(reference: str, hypothesis: str) -> float:
 
 def python() -> str:
     return sys.executable
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (other work on the machine makes wall times noisy)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())

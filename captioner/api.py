@@ -36,6 +36,7 @@ import numpy as np
 
 from captioner.captions.segmentation import segment
 from captioner.core.cues import Cue
+from captioner.core.languages import parse_language
 from captioner.core.speakers import SPEAKER_MODES, check_names
 from captioner.core.style import PRESETS, Style, get_style
 from captioner.core.transcript import Transcript
@@ -54,7 +55,7 @@ from captioner.run.scheduler import run
 from captioner.run.settings import Settings
 from captioner.run.speakers import name_speakers, transcribe_prepared
 from captioner.transcription.base import Backend, TranscribeOptions
-from captioner.transcription.prompting import Vocabulary, check_prompt, hotwords, vocabulary_terms
+from captioner.transcription.prompting import Vocabulary, check_prompt, hotwords, vocabulary_file
 
 CaptionResult = FileResult
 """What :func:`caption` did with one media file: ``status`` (``done`` or ``skipped``), the files
@@ -79,17 +80,21 @@ def caption(
     cache: bool = True,
     prompt: str | None = None,
     vocabulary: Vocabulary | None = None,
+    vocabulary_language: str | None = None,
     speakers: str = "mix",
     speaker_names: Sequence[str] | str | None = None,
 ) -> CaptionResult:
     """Caption one media file: ``<stem>.srt`` and ``<stem>.vtt`` (or ``formats``) beside it, or in
-    ``output_dir``, as ``captioner PATH`` does.
+    ``output_dir``, as ``captioner PATH`` does.  ``path`` may be an http(s) URL (a ``str``): its
+    captions go into ``output_dir`` (required), named after the URL's file name.
 
     Existing caption files are kept (the result's status is ``skipped``) unless ``overwrite``.
     ``backend`` is ``"local"`` (the embedded Whisper base, or ``model``), ``"aixplain"``, or a
     backend object.  ``prompt`` is Whisper's initial prompt and ``vocabulary`` names and terms it
     should expect (a file, one a line, or a list), as ``--prompt`` and ``--vocabulary``: a
-    ValueError when Whisper cannot use them.  ``speakers="channels"`` transcribes each channel on
+    ValueError when Whisper cannot use them.  ``vocabulary_language`` (or the file's ``# language:``
+    line) gives the vocabulary only to speech in that language, as ``--vocabulary-language``.
+    ``speakers="channels"`` transcribes each channel on
     its own and labels the cues with the speakers (``speaker_names`` in channel order), as
     ``--speakers channels``.  Raises :class:`CaptionerError` (one line naming the file) when it
     fails.
@@ -107,6 +112,7 @@ def caption(
         cache=cache,
         prompt=prompt,
         vocabulary=vocabulary,
+        vocabulary_language=vocabulary_language,
         speakers=speakers,
         speaker_names=speaker_names,
     )
@@ -130,10 +136,12 @@ def caption_all(
     cache: bool = True,
     prompt: str | None = None,
     vocabulary: Vocabulary | None = None,
+    vocabulary_language: str | None = None,
     speakers: str = "mix",
     speaker_names: Sequence[str] | str | None = None,
 ) -> list[CaptionResult]:
-    """Caption media files and folders (searched recursively) with one model load: a result per
+    """Caption media files, folders (searched recursively) and http(s) URLs (``str``; they need
+    ``output_dir``) with one model load: a result per
     file, failures included (``status == "failed"``, ``error`` says why), so one bad file never
     stops the others.  Paths that name no media are raised as :class:`CaptionerError`."""
     mode, names = _speakers(speakers, speaker_names)
@@ -142,11 +150,11 @@ def caption_all(
         output_dir=None if output_dir is None else Path(output_dir),
         overwrite=overwrite,
         style=_style(style),
-        options=_options(language, task, prompt=prompt, vocabulary=vocabulary),
+        options=_options(language, task, prompt=prompt, vocabulary=vocabulary, vocabulary_language=vocabulary_language),
         speakers=mode,
         speaker_names=names,
     )
-    jobs, problems = make_jobs([Path(p) for p in paths], settings)
+    jobs, problems = make_jobs([p if isinstance(p, str) else Path(p) for p in paths], settings)
     if problems:
         raise problems[0]
     return run(jobs, _backend(backend, model), settings, cache=TranscriptCache() if cache else None)
@@ -165,6 +173,7 @@ def transcribe(
     cache: bool = True,
     prompt: str | None = None,
     vocabulary: Vocabulary | None = None,
+    vocabulary_language: str | None = None,
     speakers: str = "mix",
     speaker_names: Sequence[str] | str | None = None,
 ) -> Transcript:
@@ -177,7 +186,7 @@ def transcribe(
     """
     mode, names = _speakers(speakers, speaker_names)
     lazy = _backend(backend, model)
-    options, note = lazy.usable_options(_options(language, task, beam_size, prompt, vocabulary))
+    options, note = lazy.usable_options(_options(language, task, beam_size, prompt, vocabulary, vocabulary_language))
     if note is not None:
         log.warning("%s", note)
     settings = Settings(options=options, audio_stream=audio_stream, speakers=mode, speaker_names=names)
@@ -230,15 +239,19 @@ def _options(
     beam_size: int = 5,
     prompt: str | None = None,
     vocabulary: Vocabulary | None = None,
+    vocabulary_language: str | None = None,
 ) -> TranscribeOptions:
     """The decoding options, the prompt and vocabulary checked as the command line checks them."""
-    terms = () if vocabulary is None else vocabulary_terms(vocabulary)
+    listed = None if vocabulary is None else vocabulary_file(vocabulary)
+    terms = () if listed is None else listed.terms
+    said = None if vocabulary_language is None else parse_language(vocabulary_language)
     return TranscribeOptions(
         language=language,
         task=task,
         beam_size=beam_size,
         initial_prompt=None if prompt is None else check_prompt(prompt),
         hotwords=hotwords(terms) if terms else None,
+        hotwords_language=said or (listed.language if listed else None),
     )
 
 
@@ -256,7 +269,8 @@ def _backend(choice: BackendChoice, model: str) -> LazyBackend:
         return choice
     if not isinstance(choice, str):
         backend = choice
-        return LazyBackend(lambda: backend, backend.identity())
+        takes_urls = callable(getattr(backend, "transcribe_url", None))  # aiXplain's: sent the URL itself
+        return LazyBackend(lambda: backend, backend.identity(), takes_urls=takes_urls)
     with _BACKENDS_LOCK:
         key = (choice, model)
         if key not in _BACKENDS:

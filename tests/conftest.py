@@ -20,7 +20,8 @@ import pytest
 
 from captioner.media.ffmpeg import ffmpeg_command
 from captioner.testing.fake_aixplain import FakeAixplain, WhisperTranscriber
-from captioner.transcription.aixplain.backend import AixplainBackend, RetryPolicy
+from captioner.transcription.aixplain.backend import AixplainBackend
+from captioner.transcription.aixplain.retry import RetryPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

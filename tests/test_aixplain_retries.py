@@ -14,7 +14,7 @@ from conftest import AIX_KEY, ROOT, SAMPLES
 
 from captioner.errors import BackendError
 from captioner.testing.fake_aixplain import NEVER, Fault, Scenario
-from captioner.transcription.aixplain.backend import RetryPolicy
+from captioner.transcription.aixplain.retry import RetryPolicy
 from captioner.transcription.base import TranscribeOptions
 
 pytestmark = pytest.mark.slow  # real audio (ffmpeg), deadlines waited out, a captioner process

@@ -280,3 +280,10 @@ def test_a_transcript_the_cache_would_refuse_is_not_stored(tmp_path: Path, caplo
     cache.put("ab" * 32, bad)
     assert not list(tmp_path.rglob("*.json"))
     assert "not cached: word 0: ends (0.5) before it starts (1.5)" in caplog.text
+
+
+def test_keys_made_before_new_options_existed_stay_valid() -> None:
+    """A user's cache survives an upgrade that adds an option: this key was made by captioner
+    before --vocabulary (hotwords) existed, for the default options."""
+    key = cache_key("0" * 64, 0, {"backend": "local", "model": "base"}, TranscribeOptions())
+    assert key == "fc835e476f0ca23831c7e1b794da5da24518383563154e09b7e9fe95722c9365"

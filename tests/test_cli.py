@@ -148,7 +148,7 @@ def test_forced_language_is_used(cli, sample_copy) -> None:
     [
         (["x.mp4", "-f", "doc"], "'doc' is not one of"),
         (["x.mp4", "--max-lines", "0"], "--max-lines"),
-        ([], "Missing argument"),
+        ([], "name media files, folders or URLs"),
     ],
 )
 def test_usage_errors_exit_2(cli, args, message) -> None:

@@ -257,3 +257,71 @@ def test_an_interrupted_run_stops_the_files_in_flight(tmp_path) -> None:
     assert ended.wait(5), "the file in flight went on after the run stopped"
     assert len(steps) < 100
     assert not (folder / "b.srt").exists()
+
+
+@pytest.mark.slow
+def test_the_model_loads_while_the_first_file_is_decoded(tmp_path, monkeypatch) -> None:
+    from captioner.run import prepare
+    from captioner.run.cache import TranscriptCache
+
+    folder = tmp_path / "media"
+    folder.mkdir()
+    (folder / "jfk.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes())
+    settings = Settings(formats=("srt",), overwrite=True)
+    jobs, _ = make_jobs([folder], settings)
+    decoding = threading.Event()
+    loaded = threading.Event()
+    real_extract = prepare.extract_audio
+
+    def slow_extract(*args, **kwargs):
+        decoding.set()
+        assert loaded.wait(10), "the model waited for the audio"
+        return real_extract(*args, **kwargs)
+
+    monkeypatch.setattr(prepare, "extract_audio", slow_extract)
+    made: list[str] = []
+
+    def factory(n: int) -> _Fixed:
+        made.append(threading.current_thread().name)
+        loaded.set()
+        return _Fixed()
+
+    cache = TranscriptCache(tmp_path / "cache")
+    lazy = LazyBackend(factory, {"backend": "fixed"}, max_concurrent_files=2, preload=True)
+    (result,) = run(jobs, lazy, settings, cache=cache)
+    assert result.status == "done" and made == ["captioner-model-load"]
+    # from the cache: nothing to load, in the background or not
+    made.clear()
+    loaded.set()
+    lazy = LazyBackend(factory, {"backend": "fixed"}, max_concurrent_files=2, preload=True)
+    (result,) = run(jobs, lazy, settings, cache=cache)
+    assert result.from_cache and made == []
+
+
+@pytest.mark.slow
+def test_a_model_that_fails_in_the_background_fails_the_run_as_before(tmp_path, monkeypatch) -> None:
+    from captioner.errors import ModelError
+    from captioner.run import prepare
+
+    folder = tmp_path / "media"
+    folder.mkdir()
+    (folder / "jfk.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes())
+    settings = Settings(formats=("srt",), overwrite=True)
+    jobs, _ = make_jobs([folder], settings)
+    tries: list[str] = []
+    failed = threading.Event()
+    real_extract = prepare.extract_audio
+
+    def slow_extract(*args, **kwargs):
+        assert failed.wait(10)
+        return real_extract(*args, **kwargs)
+
+    def broken(n: int) -> _Fixed:
+        tries.append(threading.current_thread().name)
+        failed.set()
+        raise ModelError("cannot load model 'nope'")
+
+    monkeypatch.setattr(prepare, "extract_audio", slow_extract)
+    with pytest.raises(ModelError, match="nope"):
+        run(jobs, LazyBackend(broken, None, max_concurrent_files=2, preload=True), settings)
+    assert tries == ["captioner-model-load"]  # the failure kept, and raised by the run (no second load)

@@ -8,6 +8,7 @@ from conftest import SAMPLES
 from captioner.media.audio import extract_audio
 from captioner.media.probe import probe
 from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.local.engine import HOLE_MIN_TOKENS, HOLE_TOKENS_PER_SECOND, hole_token_budget
 
 
 @pytest.mark.slow
@@ -59,7 +60,7 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
     original = local_backend._model.transcribe
 
     def spy(clip, **kwargs):
-        calls.append(kwargs)
+        calls.append({**kwargs, "seconds": len(clip) / 16000})
         return original(clip, **kwargs)
 
     monkeypatch.setattr(local_backend._model, "transcribe", spy)
@@ -69,33 +70,60 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
     speech = [(0.3, 11.0), (11.5, 13.5)]
     _, words, found = local_backend._repair_holes(padded, TranscribeOptions(), "en", tr.segments, tr.words, speech)
     assert found == {"holes": 1, "words": 0}  # silence: nothing kept
-    hole_call = calls[-1]
-    assert hole_call["temperature"] == 0.0 and hole_call["condition_on_previous_text"] is False
+    screen, full = calls[-2:]
+    for hole_call in (screen, full):
+        assert hole_call["temperature"] == 0.0 and hole_call["condition_on_previous_text"] is False
+    # a decoding loop on what is not speech stops near what the clip could hold, not at 448 tokens;
+    # what looks like words then is decoded in full, whose loop is dropped
+    assert screen["max_new_tokens"] == hole_token_budget(screen["seconds"]) < 100
+    assert full.get("max_new_tokens") is None
     assert len(words) == len(tr.words)
+
+
+def test_a_hole_decode_is_bounded_by_its_length() -> None:
+    assert hole_token_budget(1.0) == HOLE_MIN_TOKENS + HOLE_TOKENS_PER_SECOND
+    assert hole_token_budget(2.5) < hole_token_budget(5.0) < 200
+    assert hole_token_budget(40.0) is None  # a long clip keeps Whisper's own limit
 
 
 @pytest.mark.slow
 def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, monkeypatch) -> None:
-    from captioner.run import one_file
+    from captioner.refine import speech
     from captioner.run.backend import LazyBackend
     from captioner.run.jobs import make_jobs
     from captioner.run.scheduler import run
     from captioner.run.settings import Settings
 
-    real = one_file.speech_regions
+    passes: list[int] = []
+    real = speech.speech_probabilities
 
-    def no_second_vad(audio, *args, detect=None, **kwargs):
-        if detect is None:  # the speech regions; utterance edges are another detector's job
-            raise AssertionError("the VAD ran a second time")
-        return real(audio, *args, detect=detect, **kwargs)
+    def counted(audio):
+        passes.append(len(audio))
+        return real(audio)
 
-    monkeypatch.setattr(one_file, "speech_regions", no_second_vad)
+    monkeypatch.setattr(speech, "speech_probabilities", counted)
     media = sample_copy("jfk.mp4")
     settings = Settings(formats=("srt",))
     jobs, _ = make_jobs([media], settings)
     (result,) = run(jobs, LazyBackend(lambda: local_backend, None), settings)
     assert result.status == "done", result.error
     assert result.transcript.meta["speech"] and result.transcript.meta["speech_seconds"] > 5
+    assert result.transcript.meta["utterances"]
+    assert len(passes) == 1  # one VAD pass gives the speech regions and the utterance edges
+
+
+@pytest.mark.slow
+def test_one_vad_pass_gives_what_two_detections_gave() -> None:
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    from captioner.refine.speech import detect_speech_and_utterances
+
+    audio = extract_audio(probe(SAMPLES / "jfk.mp4"))
+    speech, utterances = detect_speech_and_utterances(audio)
+    for found, (silence, pad, shortest) in ((speech, (300, 100, 100)), (utterances, (100, 0, 50))):
+        options = VadOptions(min_silence_duration_ms=silence, speech_pad_ms=pad, min_speech_duration_ms=shortest)
+        assert found == [(c["start"] / 16000, c["end"] / 16000) for c in get_speech_timestamps(audio, options)]
+    assert len(utterances) > len(speech) >= 1
 
 
 @pytest.mark.slow

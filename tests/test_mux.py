@@ -18,7 +18,9 @@ from captioner.errors import MediaError, OutputError
 from captioner.media.ffmpeg import ffmpeg_command
 from captioner.media.probe import probe
 from captioner.video import mux as mux_module
+from captioner.video import safe_write
 from captioner.video.burn import BurnOptions, burn, escape_filter_value, force_style
+from captioner.video.copy_check import stream_durations
 from captioner.video.mux import (
     ISO639_2,
     SubtitleTrack,
@@ -26,7 +28,6 @@ from captioner.video.mux import (
     iso639_2,
     language_from_filename,
     mux,
-    stream_durations,
 )
 
 pytestmark = pytest.mark.ffmpeg
@@ -285,14 +286,14 @@ def test_in_place_failure_leaves_original_untouched(video, tmp_path, monkeypatch
         def broken_check(*args, **kwargs):
             raise MediaError("injected failure")
 
-        monkeypatch.setattr(mux_module, "_check_copy", broken_check)
+        monkeypatch.setattr(mux_module, "check_copy", broken_check)
         expected = MediaError
     else:
 
         def interrupted_replace(*args, **kwargs):
             raise KeyboardInterrupt
 
-        monkeypatch.setattr(mux_module.os, "replace", interrupted_replace)
+        monkeypatch.setattr(safe_write.os, "replace", interrupted_replace)
         expected = KeyboardInterrupt
     with pytest.raises(expected):
         mux(video, [SubtitleTrack(captions, "en")], video, in_place=True)
@@ -390,7 +391,7 @@ def test_a_result_that_fails_its_check_is_not_named_by_its_temp_name(video, tmp_
     def unreadable(path):
         raise MediaError("not a readable media file (invalid or truncated data)", str(path))
 
-    monkeypatch.setattr(mux_module, "_check_copy", lambda original, result, **kw: unreadable(result))
+    monkeypatch.setattr(mux_module, "check_copy", lambda original, result, **kw: unreadable(result))
     with pytest.raises(MediaError) as err:
         mux(video, [SubtitleTrack(captions)], tmp_path / "talk.captioned.mp4")
     assert err.value.path is None and ".part" not in str(err.value)
@@ -401,7 +402,7 @@ def test_a_result_that_fails_its_check_is_not_named_by_its_temp_name(video, tmp_
 def test_stale_parts_of_killed_runs_are_removed_and_no_others(video, tmp_path):
     # A kill -9 during --mux/--burn left a full-size hidden .part file that no later run removed.
     gone = _finished_pid()
-    host = mux_module._host_tag()
+    host = safe_write._host_tag()
     other_host = f"{(int(host, 16) + 1) % 2**32:08x}"
     names = {
         f".talk.captioned.abcd1234.{host}-{gone}.part.mp4": False,  # ours, its run gone: removed
@@ -424,16 +425,16 @@ def test_stale_parts_of_long_names_are_found_though_cut(tmp_path):
     # Near the 255-byte limit the stem in a temp name is cut (output.atomic.temp_affixes), by how much
     # depending on the pid's digits: the stale part of another pid must still be recognised.
     output = tmp_path / ("x" * 230 + ".captioned.mp4")
-    host = mux_module._host_tag()
+    host = safe_write._host_tag()
     made = {}
     never = 99_999_999  # above any pid_max: no process ever has it
     for pid, stale in ((_finished_pid(), True), (os.getppid(), False), (never, True)):
-        prefix, suffix = mux_module._part_affixes(output, host, pid)
+        prefix, suffix = safe_write._part_affixes(output, host, pid)
         part = tmp_path / f"{prefix}abcd1234{suffix}"
         assert len(part.name.encode()) <= len(output.name.encode())
         part.write_bytes(b"x")
         made[part] = stale
-    removed = mux_module.remove_stale_parts(output)
+    removed = safe_write.remove_stale_parts(output)
     assert sorted(removed) == sorted(p for p, stale in made.items() if stale)
     assert [p.exists() for p in made] == [not stale for stale in made.values()]
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from captioner.transcription.prompting import (
     MAX_VOCABULARY_TOKENS,
     PromptError,
     check_prompt,
+    load_vocabulary,
     parse_vocabulary,
     vocabulary_terms,
 )
@@ -171,3 +175,179 @@ def test_a_bad_config_entry_is_refused(tmp_path: Path, config: str, message: str
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(".", r"\.")):
         load_config(root)
     assert CliRunner().invoke(main, ["check", "--root", str(root)]).exit_code == 2
+
+
+# A vocabulary with a language: only the speech in that language is given it.
+
+ENGLISH = "# language: en\nGutenberg\nPeter Schoeffer\n"
+
+
+def test_a_vocabulary_file_may_name_its_language(tmp_path: Path) -> None:
+    names = tmp_path / "names.txt"
+    for text, language in [
+        (ENGLISH, "en"),
+        ("\n# Language:  German\nLeichenhalle\n", "de"),  # a name is taken as --language takes it
+        (TERMS, None),  # a first comment that is no language line
+        ("Gutenberg\n# language: en\n", None),  # only the first line says it
+    ]:
+        names.write_text(text, "utf-8")
+        assert load_vocabulary(names).language == language, text
+    names.write_text("# language: xx\nGutenberg\n", "utf-8")
+    code, err = invoke(SAMPLES / "jfk.mp4", "-o", tmp_path, "--vocabulary", names)
+    assert code == 2 and "names.txt" in err and "xx" in err and "Traceback" not in err
+    code, err = invoke(SAMPLES / "jfk.mp4", "-o", tmp_path, "--vocabulary-language", "en")
+    assert code == 2 and "--vocabulary-language goes with --vocabulary" in err
+
+
+def test_a_vocabulary_in_another_language_than_the_forced_one_keys_as_none() -> None:
+    identity = {"backend": "local", "model": "base"}
+    english = {"hotwords": "Gutenberg", "hotwords_language": "en"}
+    german = TranscribeOptions(language="de", **english)
+    assert german == TranscribeOptions(language="de")  # the vocabulary is not used: no key of its own
+    assert cache_key("m", 0, identity, german) == cache_key("m", 0, identity, TranscribeOptions(language="de"))
+    assert TranscribeOptions(language="en", **english).hotwords == "Gutenberg"
+    keys = {
+        cache_key("m", 0, identity, TranscribeOptions(**options))
+        for options in ({}, {"hotwords": "Gutenberg"}, english, {**english, "hotwords_language": "fr"})
+    }
+    assert len(keys) == 4  # detected languages: the vocabulary and its language key the transcript
+    assert TranscribeOptions(hotwords_language="en") == TranscribeOptions()
+
+
+def test_the_config_gives_a_vocabulary_only_to_files_that_may_be_in_its_language(tmp_path: Path) -> None:
+    config = 'vocabulary = "names.txt"\nlanguages = { "de/**" = "de", "en/**" = "en" }\n'
+    root = _tree(tmp_path, config, ENGLISH)
+    loaded = load_config(root)
+    assert loaded.vocabulary_language == "en"
+    assert loaded.transcribe_options("de").hotwords is None
+    assert loaded.transcribe_options("en").hotwords_language == "en"
+    assert loaded.transcribe_options(None).hotwords == "Gutenberg, Peter Schoeffer"
+    assert "vocabulary" not in loaded.settings_for("de/a.flac")  # its captions do not go stale with it
+    assert "vocabulary=" not in loaded.summary_for("de/a.flac")
+    assert loaded.settings_for("en/a.flac")["vocabulary_language"] == "en"
+    assert loaded.settings_for("other.flac")["vocabulary"] == ["Gutenberg", "Peter Schoeffer"]
+    # the key overrides the file's line, and a vocabulary without a language says no language
+    _tree(tmp_path, config + 'vocabulary_language = "de"\n', ENGLISH)
+    assert load_config(root).settings_for("en/a.flac").get("vocabulary") is None
+    _tree(tmp_path, config, TERMS)
+    assert "vocabulary_language" not in load_config(root).settings_for("en/a.flac")
+    _tree(tmp_path, 'vocabulary_language = "en"\n', None)
+    with pytest.raises(ConfigError, match="vocabulary_language goes with vocabulary"):
+        load_config(root)
+
+
+@pytest.fixture()
+def prompts(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The hotwords faster-whisper builds each window's prompt with."""
+    from faster_whisper import WhisperModel
+
+    seen: list[str | None] = []
+    original = WhisperModel.get_prompt
+
+    def spy(self, tokenizer, previous_tokens, without_timestamps=False, prefix=None, hotwords=None):  # type: ignore[no-untyped-def]
+        seen.append(hotwords)
+        return original(self, tokenizer, previous_tokens, without_timestamps, prefix, hotwords)
+
+    monkeypatch.setattr(WhisperModel, "get_prompt", spy)
+    return seen
+
+
+@pytest.mark.slow
+def test_german_speech_decodes_as_without_an_english_vocabulary(local_backend, load_audio, prompts) -> None:
+    audio = load_audio(SAMPLES / "de_picovoice_test.flac")
+    plain = local_backend.transcribe(audio, TranscribeOptions())
+    english = TranscribeOptions(hotwords="Gutenberg, Peter Schoeffer", hotwords_language="en")
+    prompts.clear()
+    taught = local_backend.transcribe(audio, english)
+    assert prompts and all(hotwords is None for hotwords in prompts)  # no window was given them
+    assert [(w.word, w.start, w.end) for w in taught.words] == [(w.word, w.start, w.end) for w in plain.words]
+    assert taught.language == "de" and taught.meta["vocabulary"] == {"language": "en", "used": 0, "skipped": {"de": 1}}
+    # without the vocabulary's language it is given to the German windows, as before
+    prompts.clear()
+    local_backend.transcribe(audio, TranscribeOptions(hotwords="Gutenberg, Peter Schoeffer"))
+    assert prompts and all(hotwords == "Gutenberg, Peter Schoeffer" for hotwords in prompts)
+
+
+@pytest.mark.slow
+def test_english_speech_is_given_the_english_vocabulary(local_backend, load_audio, prompts) -> None:
+    audio = load_audio(SAMPLES / "jfk.mp4")
+    english = TranscribeOptions(hotwords="Gutenberg, Peter Schoeffer", hotwords_language="en")
+    transcript = local_backend.transcribe(audio, english)
+    assert prompts and all(hotwords == "Gutenberg, Peter Schoeffer" for hotwords in prompts)
+    assert transcript.meta["vocabulary"]["used"] == len(prompts) and not transcript.meta["vocabulary"]["skipped"]
+
+
+@pytest.mark.slow
+def test_the_command_line_says_when_the_vocabulary_is_not_used(cli, sample_copy, tmp_path: Path) -> None:
+    audio = sample_copy("de_picovoice_test.flac")
+    names = tmp_path / "names.txt"
+    names.write_text(ENGLISH, "utf-8")
+    code, _, err = cli(audio, "-f", "txt", "-v", "--no-cache", "--vocabulary", names)
+    assert code == 0 and "vocabulary not used: it is en, the speech is de" in err
+    code, _, err = cli(audio, "-f", "txt", "-v", "--overwrite", "-l", "de", "--vocabulary", names)
+    assert code == 0 and "the vocabulary is en, the language -l de: it is not used" in err
+    code, _, err = cli(audio, "-f", "txt", "-v", "--overwrite", "-l", "de")
+    assert code == 0 and "from the cache" in err  # the same transcript: one cache entry
+
+
+# Per-path vocabularies: `vocabularies = { "printing/**" = "printing.txt" }`, first match wins.
+
+PER_PATH = 'vocabulary = "names.txt"\nvocabularies = { "printing/**" = "printing.txt", "**/*.mp4" = "names.txt" }\n'
+
+
+def test_per_path_vocabularies_go_to_their_files_only(tmp_path: Path) -> None:
+    root = _tree(tmp_path, PER_PATH + 'languages = { "printing/de/**" = "de" }\n', TERMS)
+    (root / "printing.txt").write_text(ENGLISH, "utf-8")
+    config = load_config(root)
+    printing = config.transcribe_options(None, "printing/a.mp4")  # the first match wins
+    assert printing.hotwords == "Gutenberg, Peter Schoeffer" and printing.hotwords_language == "en"
+    assert config.transcribe_options(None, "talks/a.flac").hotwords == "Leichenhalle, Portal"
+    assert config.transcribe_options("de", "printing/a.mp4").hotwords is None  # English terms, German files
+    assert config.settings_for("printing/a.mp4")["vocabulary"] == ["Gutenberg", "Peter Schoeffer"]
+    assert "vocabulary" not in config.settings_for("printing/de/a.flac")  # English terms, German files
+    before = {path: config.settings_hash(path) for path in ("printing/a.mp4", "talks/a.flac", "talks/b.mp4")}
+    (root / "printing.txt").write_text(ENGLISH + "missal\n", "utf-8")
+    after = {path: load_config(root).settings_hash(path) for path in before}
+    assert [path for path in before if before[path] != after[path]] == ["printing/a.mp4"]
+
+
+def test_per_path_vocabularies_leave_the_other_files_settings_as_they_were(tmp_path: Path) -> None:
+    root = _tree(tmp_path, "", None)
+    plain = load_config(root)
+    (root / "printing.txt").write_text(ENGLISH, "utf-8")
+    _tree(root, 'vocabularies = { "printing/**" = "printing.txt" }\n', None)
+    config = load_config(root)
+    assert config.settings_hash("talks/a.flac") == plain.settings_hash("talks/a.flac")  # existing locks stay fresh
+    assert config.transcribe_options(None, "talks/a.flac") == plain.transcribe_options(None)
+    assert config.settings_hash("printing/a.flac") != plain.settings_hash("printing/a.flac")
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ('vocabularies = { "a/**" = "../names.txt" }', "vocabularies.a/** '../names.txt' must be a file inside"),
+        ('vocabularies = { "a/**" = "missing.txt" }', "missing.txt: cannot read"),
+        ('vocabularies = "names.txt"', "vocabularies must be a table of glob = vocabulary file"),
+        ('vocabularies = { "a/**" = 1 }', "must be a file inside the tree: not a string"),
+    ],
+)
+def test_a_bad_per_path_vocabulary_is_refused(tmp_path: Path, config: str, message: str) -> None:
+    root = _tree(tmp_path, config + "\n")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(root)
+
+
+@pytest.mark.slow
+def test_sync_gives_each_folder_its_vocabulary(cli, tmp_path: Path) -> None:
+    for folder in ("printing", "talks"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(SAMPLES / "jfk.mp4", tmp_path / folder / "jfk.mp4")
+    root = _tree(tmp_path, 'formats = ["json"]\nvocabularies = { "printing/**" = "printing.txt" }\n', None)
+    (root / "printing.txt").write_text(ENGLISH, "utf-8")
+    code, _, err = cli("sync", "--root", root, "-q")
+    assert code == 0, err
+    printing = json.loads((root / "printing" / "jfk.json").read_text("utf-8"))["captioner"]
+    talks = json.loads((root / "talks" / "jfk.json").read_text("utf-8"))["captioner"]
+    assert printing["vocabulary"]["language"] == "en" and printing["vocabulary"]["used"] >= 1
+    assert "vocabulary" not in talks  # transcribed without one
+    assert cli("check", "--root", root)[0] == 0

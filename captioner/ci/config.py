@@ -14,6 +14,8 @@ exist).  Keys, all optional::
     model = "base"
     prompt = "A talk on CTranslate2."   # Whisper's initial prompt
     vocabulary = "names.txt"           # names and terms, one a line (a file inside the tree)
+    vocabulary_language = "en"         # its language (else its "# language:" line): only for that speech
+    vocabularies = { "printing/**" = "printing.txt" }  # per-path vocabularies, first matching glob wins
     speakers = "channels"              # "mix" (default) or "channels": a speaker a channel
     speaker_names = ["Ann", "Bob"]     # with speakers = "channels", in channel order
     lock = "captions.lock"             # the lock file's name at the root
@@ -39,7 +41,7 @@ from captioner.core.style import LIMITS, PRESETS, Style, get_style
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
 from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
 from captioner.transcription.base import TranscribeOptions
-from captioner.transcription.prompting import PromptError, check_prompt, hotwords, read_vocabulary
+from captioner.transcription.prompting import PromptError, VocabularyFile, check_prompt, hotwords, load_vocabulary
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,7 +54,7 @@ BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
 STYLE_FIELDS = tuple(LIMITS)
 _KEYS = {
     "include", "exclude", "formats", "language", "languages", "style", "backend", "model", "prompt", "vocabulary",
-    "speakers", "speaker_names", "lock",
+    "vocabulary_language", "vocabularies", "speakers", "speaker_names", "lock",
 }  # fmt: skip
 BACKENDS = ("local", "aixplain")
 # Decoding options sync uses; they shape the words, so they are part of the settings hash.
@@ -79,6 +81,8 @@ class Config:
     model: str = "base"
     prompt: str | None = None
     vocabulary: tuple[str, ...] = ()  # the terms of the vocabulary file
+    vocabulary_language: str | None = None  # its language (None: used on every file)
+    vocabularies: tuple[tuple[str, VocabularyFile], ...] = ()  # (glob, vocabulary), first match wins
     speakers: str = "mix"
     speaker_names: tuple[str, ...] = ()
     lock: str = DEFAULT_LOCK
@@ -95,18 +99,39 @@ class Config:
                 return None if code == "auto" else code
         return self.language
 
-    def transcribe_options(self, language: str | None) -> TranscribeOptions:
+    def transcribe_options(self, language: str | None, relpath: str | None = None) -> TranscribeOptions:
         """The decoding options of the files in ``language`` (None: detected; see
-        :meth:`language_for`): what keys their transcripts in the cache.  aiXplain's model takes no
-        prompt and no vocabulary: they are left out there (as a run leaves them out)."""
+        :meth:`language_for`), with the vocabulary of ``relpath`` (None: the tree's ``vocabulary``;
+        see :meth:`vocabulary_of`): what keys their transcripts in the cache.  aiXplain's model
+        takes no prompt and no vocabulary: they are left out there (as a run leaves them out)."""
         prompted = self.backend != "aixplain" or AIXPLAIN_TAKES_PROMPT
+        vocabulary = self.vocabulary_of(relpath)
         return TranscribeOptions(
             language=language,
             task=TASK,
             beam_size=BEAM_SIZE,
             initial_prompt=self.prompt if prompted else None,
-            hotwords=hotwords(self.vocabulary) if self.vocabulary and prompted else None,
+            hotwords=hotwords(vocabulary.terms) if vocabulary.terms and prompted else None,
+            hotwords_language=vocabulary.language,
         )
+
+    def vocabulary_of(self, relpath: str | None) -> VocabularyFile:
+        """The vocabulary a file is given: the first of ``vocabularies`` whose glob matches it, else
+        the tree's ``vocabulary`` (no terms: none)."""
+        if relpath is not None:
+            for pattern, vocabulary in self.vocabularies:
+                if glob_match(relpath, pattern):
+                    return vocabulary
+        return VocabularyFile(self.vocabulary, self.vocabulary_language)
+
+    def vocabulary_for(self, relpath: str) -> VocabularyFile | None:
+        """The file's vocabulary where it may be used: not on a file whose language is set to
+        another one than the vocabulary's."""
+        vocabulary = self.vocabulary_of(relpath)
+        language = self.language_for(relpath)
+        if not vocabulary.terms or (language and vocabulary.language and language != vocabulary.language):
+            return None
+        return vocabulary
 
     def settings_for(self, relpath: str) -> dict[str, Any]:
         """The canonical settings that shape one file's captions (hashed into the lock).
@@ -124,8 +149,11 @@ class Config:
         }
         if self.prompt is not None:
             settings["prompt"] = self.prompt
-        if self.vocabulary:
-            settings["vocabulary"] = list(self.vocabulary)  # the terms: editing the file makes captions stale
+        vocabulary = self.vocabulary_for(relpath)
+        if vocabulary is not None:
+            settings["vocabulary"] = list(vocabulary.terms)  # the terms: editing the file makes captions stale
+            if vocabulary.language:
+                settings["vocabulary_language"] = vocabulary.language
         if self.speakers != "mix":
             settings["speakers"] = self.speakers
             settings["speaker_names"] = list(self.speaker_names)
@@ -143,8 +171,9 @@ class Config:
             if getattr(self.style, name) != getattr(base, name)
         ]
         style = self.preset + (f"({', '.join(changed)})" if changed else "")
+        vocabulary = self.vocabulary_for(relpath)
         extra = (" prompt" if self.prompt is not None else "") + (
-            f" vocabulary={len(self.vocabulary)}" if self.vocabulary else ""
+            f" vocabulary={len(vocabulary.terms)}" if vocabulary else ""
         ) + (f" speakers={self.speakers}" if self.speakers != "mix" else "")
         return (
             f"{self.backend}/{self.model} language={self.language_for(relpath) or 'auto'} "
@@ -244,15 +273,26 @@ def _prompt(value: Any) -> str:
         raise ConfigError(f"prompt: {exc}") from None
 
 
-def _vocabulary(root: Path, value: Any) -> tuple[str, ...]:
-    """The terms of the vocabulary file named in the configuration: a file inside the tree."""
+def _vocabulary(root: Path, value: Any, key: str = "vocabulary") -> VocabularyFile:
+    """The vocabulary file named in the configuration: a file inside the tree."""
     why = outside_tree(root, value) if isinstance(value, str) else "not a string"
     if why:
-        raise ConfigError(f"vocabulary {value!r} must be a file inside the tree: {why}")
+        raise ConfigError(f"{key} {value!r} must be a file inside the tree: {why}")
     try:
-        return read_vocabulary(root / value)
+        return load_vocabulary(root / value)
     except PromptError as exc:
-        raise ConfigError(f"vocabulary {exc}") from None
+        raise ConfigError(f"{key} {exc}") from None
+
+
+def _vocabularies(root: Path, table: Any) -> tuple[tuple[str, VocabularyFile], ...]:
+    """The per-path vocabularies: a table of glob = vocabulary file, each file read once."""
+    if not isinstance(table, dict):
+        raise ConfigError("vocabularies must be a table of glob = vocabulary file")
+    read: dict[str, VocabularyFile] = {}
+    for glob, name in table.items():
+        if name not in read:
+            read[name] = _vocabulary(root, name, f"vocabularies.{glob}")
+    return tuple((str(glob), read[name]) for glob, name in table.items())
 
 
 def _speakers(value: Any, names: Any) -> tuple[str, tuple[str, ...]]:
@@ -270,6 +310,8 @@ def _speakers(value: Any, names: Any) -> tuple[str, tuple[str, ...]]:
         raise ConfigError(f"speaker_names: {exc}") from None
 
 
+# Over 60 lines: one pass over the keys, each checked as the command line checks it, in the order
+# they are documented; split up, the order and the overrides' precedence would be harder to follow.
 def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
     """The root's configuration with the command line's ``overrides`` applied.
 
@@ -312,7 +354,13 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
             raise ConfigError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
         model = str(cli.get("model", table.get("model", "base")))
         prompt = _prompt(table["prompt"]) if "prompt" in table else None
-        vocabulary = _vocabulary(root, table["vocabulary"]) if "vocabulary" in table else ()
+        listed = _vocabulary(root, table["vocabulary"]) if "vocabulary" in table else VocabularyFile(())
+        vocabulary_language = listed.language
+        if "vocabulary_language" in table:
+            if not listed.terms:
+                raise ConfigError("vocabulary_language goes with vocabulary")
+            vocabulary_language = _language(table["vocabulary_language"], "vocabulary_language")
+        vocabularies = _vocabularies(root, table.get("vocabularies", {}))
         speakers, speaker_names = _speakers(table.get("speakers", "mix"), table.get("speaker_names"))
         lock = table.get("lock", DEFAULT_LOCK)
         why = outside_tree(root, lock) if isinstance(lock, str) else "not a string"
@@ -331,7 +379,9 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         backend=backend,
         model=model,
         prompt=prompt,
-        vocabulary=vocabulary,
+        vocabulary=listed.terms,
+        vocabulary_language=vocabulary_language if listed.terms else None,
+        vocabularies=vocabularies,
         speakers=speakers,
         speaker_names=speaker_names,
         lock=lock,

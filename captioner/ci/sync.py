@@ -33,12 +33,14 @@ from captioner.ci.status import (
 )
 from captioner.errors import CaptionerError
 from captioner.media.hashing import file_sha256
+from captioner.media.urls import Media
 from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job
 from captioner.run.reporter import NullReporter, Reporter
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
+from captioner.transcription.base import TranscribeOptions
 
 REGENERATE = frozenset({MISSING, STALE, SETTINGS_CHANGED})
 
@@ -61,13 +63,13 @@ class _LockingReporter:
         self._inner = inner
         self._on_finish = on_finish
 
-    def start_file(self, media: Path, duration: float | None) -> None:
+    def start_file(self, media: Media, duration: float | None) -> None:
         self._inner.start_file(media, duration)
 
     def advance(self, seconds: float) -> None:
         self._inner.advance(seconds)
 
-    def info(self, media: Path | None, message: str) -> None:
+    def info(self, media: Media | None, message: str) -> None:
         self._inner.info(media, message)
 
     def finish_file(self, result: FileResult) -> None:
@@ -186,11 +188,11 @@ def _caption(
     make_reporter: Callable[[int], Reporter] | None,
     cache: TranscriptCache | None,
 ) -> None:
-    """Run the pipeline on ``files`` (one run per spoken language setting), each finished file's
+    """Run the pipeline on ``files`` (one run per spoken language setting and vocabulary), each finished file's
     lock entry written as it finishes."""
     root, config = scanner.root, scanner.config
     audio: dict[str, str] = {}
-    groups: dict[str | None, list[Job]] = {}
+    groups: dict[TranscribeOptions, list[Job]] = {}
     for f in files:
         try:
             audio[f.path] = f.audio or scanner.audio_hash(f.path)
@@ -198,9 +200,11 @@ def _caption(
             result.failed.append((f.path, _cause(exc)))
             continue
         outputs = {fmt: root / cap for fmt, cap in caption_paths(f.path, config.formats).items()}
-        groups.setdefault(config.language_for(f.path), []).append(Job(media=root / f.path, outputs=outputs))
+        options = config.transcribe_options(config.language_for(f.path), f.path)
+        groups.setdefault(options, []).append(Job(media=root / f.path, outputs=outputs))
 
     def finished(res: FileResult) -> None:
+        assert isinstance(res.media, Path)  # sync captions trees of files
         rel = res.media.relative_to(root).as_posix()
         if res.status == "done":
             update_lock(scanner.lock_path, {rel: _entry_for(scanner, rel, audio[rel], config.formats)})
@@ -211,12 +215,12 @@ def _caption(
     inner = make_reporter(sum(len(jobs) for jobs in groups.values())) if make_reporter else NullReporter()
     wrapped = _LockingReporter(inner, finished)
     try:
-        for language, jobs in sorted(groups.items(), key=lambda item: item[0] or ""):
+        for options, jobs in sorted(groups.items(), key=lambda item: (item[0].language or "", item[0].hotwords or "")):
             settings = Settings(
                 formats=config.formats,
                 overwrite=True,
                 style=config.style,
-                options=config.transcribe_options(language),
+                options=options,
                 speakers=config.speakers,
                 speaker_names=config.speaker_names,
             )

@@ -34,6 +34,9 @@ from captioner.cli.policy import (
 )
 from captioner.core.speakers import SPEAKER_MODES
 from captioner.core.style import LIMITS, PRESETS, get_style
+from captioner.errors import CaptionerError
+from captioner.media.urls import DEFAULT_MAX_BYTES, MediaURL, UrlLimits, read_url_list
+from captioner.media.urls import DEFAULT_TIMEOUT as DEFAULT_URL_TIMEOUT
 from captioner.output.writers import FORMATS
 from captioner.refine.hallucination import FilterSettings
 from captioner.run.backend import LazyBackend, make_backend
@@ -65,6 +68,8 @@ Examples:
   captioner talk.mp4 --review             also talk.review.txt: cues a person should check
   captioner review --html out/ talk.mp4   out/talk.mp4.html: the cues to check, as a web page
   captioner --backend aixplain talk.mp4   Whisper Large on aiXplain (AIXPLAIN_API_KEY)
+  captioner https://host/talk.mp3 -o out/ captions of media at a URL (out/talk.srt, out/talk.vtt)
+  captioner --from-list urls.txt -o out/  every URL listed in urls.txt, one a line
 
 \b
 Other commands (captioner COMMAND --help):
@@ -92,8 +97,32 @@ class MainCommand(click.Command):
 
 
 @click.command(name="run", cls=MainCommand, epilog=EXAMPLES)
-# Not click's readable check: an unreadable file is that file's failure, not a usage error that stops the batch.
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
+# Strings, not click.Path: an http(s) URL is a source too (a Path would fold its "//").  No
+# readable check: an unreadable file is that file's failure, not a usage error that stops the batch.
+@click.argument("paths", nargs=-1, type=str, metavar="PATHS...")
+@click.option(
+    "--from-list",
+    "url_list",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Also caption the URLs listed in FILE: one a line, # comments and blank lines ignored (needs -o).",
+)
+@click.option(
+    "--url-timeout",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_URL_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Media at a URL: the longest wait for its server to answer or send more.",
+)
+@click.option(
+    "--url-max-size",
+    type=click.FloatRange(min=0.001),
+    default=DEFAULT_MAX_BYTES / 1e6,
+    show_default=True,
+    metavar="MB",
+    help="Media at a URL: refuse media its server says is larger.",
+)
 @click.option(
     "-f",
     "--format",
@@ -145,7 +174,15 @@ class MainCommand(click.Command):
     type=click.Path(dir_okay=False, path_type=Path),
     callback=parse_vocabulary,
     metavar="FILE",
-    help="Names and terms Whisper should expect, one a line (local engine; aiXplain ignores it).",
+    help="Names and terms Whisper should expect, one a line (local engine; aiXplain ignores it); a first line "
+    "'# language: en' gives them only to speech in that language.",
+)
+@click.option(
+    "--vocabulary-language",
+    callback=parse_language_option,
+    metavar="CODE",
+    help="The vocabulary's language (overrides its '# language:' line): speech in another language is "
+    "decoded without it.",
 )
 @click.option("--style", type=click.Choice(sorted(PRESETS)), default="netflix", show_default=True)
 @style_limit_options
@@ -183,21 +220,30 @@ class MainCommand(click.Command):
 @click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
 @click.option("-v", "--verbose", is_flag=True, help="Log per-file details (aiXplain credits and run time).")
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
-def run_command(paths: tuple[Path, ...], **opts: Any) -> None:
+def run_command(paths: tuple[str, ...], **opts: Any) -> None:
     """Write captions (.srt and .vtt by default) beside each video or audio file.
 
     PATHS are media files (mp4, mkv, mov, webm, m4a, mp3, flac, ogg, wav, ...) or folders,
-    searched recursively.  Existing caption files are kept unless --overwrite is given.
+    searched recursively, or http(s) URLs of media (their captions go to -o DIR, named after the
+    URL's file name).  Existing caption files are kept unless --overwrite is given.
     Exit status: 0 when every file succeeded, 1 when any failed, 2 for usage errors.
     """
     configure_logging(opts["debug"], opts["verbose"])
+    if not paths and opts["url_list"] is None:
+        raise click.UsageError("name media files, folders or URLs (or --from-list FILE)")
     settings = settings_from_options(opts)
     require_ffmpeg()
     opts["scheduler"] = chosen_scheduler(click.get_current_context(), opts["scheduler"], opts["backend"])
     if opts["scheduler"] is not None:
         configure_cluster_logging(opts["debug"], opts["verbose"])
     backend = backend_from_options(opts)
-    jobs, problems = make_jobs(paths, settings)
+    sources: list[str | MediaURL] = list(paths)
+    listed: list[CaptionerError] = []
+    if opts["url_list"] is not None:
+        urls, listed = read_url_list(opts["url_list"])
+        sources.extend(urls)
+    jobs, problems = make_jobs(sources, settings)
+    problems = [*listed, *problems]
     for problem in problems:
         click.echo(error_line(str(problem)), err=True)
     results = run_jobs(jobs, backend, settings, opts)
@@ -225,12 +271,14 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in LIMITS})
     except ValueError as exc:  # min_duration above max_duration
         raise click.UsageError(str(exc)) from None
+    options = transcribe_options_from(opts)
     return Settings(
         formats=formats,
         output_dir=opts["output_dir"],
         overwrite=opts["overwrite"],
         style=style,
-        options=transcribe_options_from(opts),
+        options=options,
+        notes=vocabulary_notes(opts, options),
         audio_stream=opts["audio_stream"],
         highlight_words=opts["highlight_words"],
         attach="mux" if mux else "burn" if burn else None,
@@ -244,21 +292,34 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         ),
         speakers=opts["speakers"],
         speaker_names=opts["speaker_names"],
+        url_limits=UrlLimits(timeout=opts["url_timeout"], max_bytes=int(opts["url_max_size"] * 1e6)),
     )
 
 
 def transcribe_options_from(opts: dict[str, Any]) -> TranscribeOptions:
     """The decoding options (-l, --task, --beam-size, --vad, --prompt, --vocabulary): what keys the
     transcript cache."""
-    language, vocabulary = opts["language"], opts["vocabulary"]
+    language, vocabulary = opts["language"], opts.get("vocabulary")
+    said = opts.get("vocabulary_language")
+    if said and vocabulary is None:
+        raise click.UsageError("--vocabulary-language goes with --vocabulary")
     return TranscribeOptions(
         language=None if language == "auto" else language,
         task=opts["task"],
         beam_size=opts["beam_size"],
         vad=opts["vad"],
-        initial_prompt=opts["prompt"],
-        hotwords=hotwords(vocabulary) if vocabulary else None,
+        initial_prompt=opts.get("prompt"),
+        hotwords=hotwords(vocabulary.terms) if vocabulary else None,
+        hotwords_language=(None if said == "auto" else said) if said else (vocabulary.language if vocabulary else None),
     )
+
+
+def vocabulary_notes(opts: dict[str, Any], options: TranscribeOptions) -> tuple[str, ...]:
+    """A note when -l names another language than the vocabulary's (it is then not used)."""
+    if opts.get("vocabulary") is None or options.hotwords is not None:
+        return ()
+    said = opts.get("vocabulary_language") or opts["vocabulary"].language
+    return (f"note: the vocabulary is {said}, the language -l {options.language}: it is not used",)
 
 
 def backend_from_options(opts: dict[str, Any]) -> LazyBackend:

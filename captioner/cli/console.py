@@ -14,12 +14,12 @@ import os
 import sys
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TextIO
 
 import click
 from tqdm import tqdm
 
+from captioner.media.urls import Media
 from captioner.run.jobs import FileResult
 
 
@@ -39,7 +39,7 @@ class ConsoleReporter:
         self.quiet = quiet
         self.bars = not quiet and self.stream.isatty()
         self._overall: tqdm | None = None
-        self._files: dict[Path, _FileBar] = {}  # the bars drawn, by media
+        self._files: dict[Media, _FileBar] = {}  # the bars drawn, by media
         self._current = threading.local()  # .media: the file this thread transcribes
         self._lock = threading.RLock()
         self._ncols, self._nrows = _terminal_size(self.stream)
@@ -61,7 +61,7 @@ class ConsoleReporter:
         else:
             click.echo(line, file=self.stream)
 
-    def start_file(self, media: Path, duration: float | None) -> None:
+    def start_file(self, media: Media, duration: float | None) -> None:
         previous = getattr(self._current, "media", None)
         self._current.media = media
         if not self.bars:
@@ -103,7 +103,7 @@ class ConsoleReporter:
             if step and bar.total and file.done >= bar.total:
                 bar.refresh()  # tqdm skips draws within 0.1 s of the last: the end must show
 
-    def info(self, media: Path | None, message: str) -> None:
+    def info(self, media: Media | None, message: str) -> None:
         if not self.quiet:
             with self._lock:
                 self._write(f"{media}: {message}" if media else message)
@@ -118,7 +118,7 @@ class ConsoleReporter:
             elif not self.quiet:
                 self._write(describe(result))
 
-    def _close_bar(self, media: Path) -> None:
+    def _close_bar(self, media: Media) -> None:
         file = self._files.pop(media, None)
         if file is not None:
             file.bar.close()

@@ -15,6 +15,7 @@ from captioner.video.burn import BurnOptions
 
 if TYPE_CHECKING:
     from captioner.ci.shard import Shard
+    from captioner.transcription.prompting import VocabularyFile
 
 
 def burn_look_options(func: Any) -> Any:
@@ -114,14 +115,14 @@ def parse_prompt(ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(str(exc)) from None
 
 
-def parse_vocabulary(ctx: click.Context, param: click.Parameter, value: Path | None) -> tuple[str, ...] | None:
-    """--vocabulary FILE: its names and terms, checked (see captioner.transcription.prompting)."""
+def parse_vocabulary(ctx: click.Context, param: click.Parameter, value: Path | None) -> VocabularyFile | None:
+    """--vocabulary FILE: its names and terms (and language), checked (see captioner.transcription.prompting)."""
     if value is None:
         return None
-    from captioner.transcription.prompting import PromptError, read_vocabulary
+    from captioner.transcription.prompting import PromptError, load_vocabulary
 
     try:
-        return read_vocabulary(value)
+        return load_vocabulary(value)
     except PromptError as exc:
         raise click.BadParameter(str(exc)) from None
 

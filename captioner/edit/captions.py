@@ -12,13 +12,15 @@ import webvtt
 
 from captioner.ci.status import caption_paths
 from captioner.core.cues import Cue
+from captioner.core.transcript import Transcript
 from captioner.edit.analysis import EditCue
 from captioner.errors import CaptionerError
 from captioner.output.atomic import atomic_write_text
-from captioner.output.writers import SUBTITLE_FORMATS, render_srt, render_txt, render_vtt
+from captioner.output.writers import SUBTITLE_FORMATS, WRITERS, WriterOptions, render_with_notes
 
-# Formats made from cues (json is the transcript: a person's edit does not change what was heard).
-CUE_FORMATS = ("srt", "vtt", "txt")
+# Formats made from cues, every one captioner writes (json is the transcript: a person's edit does
+# not change what was heard).
+CUE_FORMATS = tuple(name for name, writer in WRITERS.items() if writer.per_cue)
 
 
 class CaptionReadError(CaptionerError):
@@ -26,8 +28,9 @@ class CaptionReadError(CaptionerError):
 
 
 def formats_of(root: Path, rel: str, configured: Sequence[str]) -> list[str]:
-    """The cue formats this media's captions are kept in: the tree's, plus .srt/.vtt files that exist."""
-    present = [f for f, p in caption_paths(rel, SUBTITLE_FORMATS).items() if (root / p).is_file()]
+    """The cue formats this media's captions are kept in: the tree's, plus the caption files that
+    exist (so that a save leaves none of them behind the others)."""
+    present = [f for f, p in caption_paths(rel, CUE_FORMATS).items() if (root / p).is_file()]
     return [f for f in CUE_FORMATS if f in configured or f in present]
 
 
@@ -75,11 +78,16 @@ def _parse_vtt(text: str) -> list[EditCue]:
     return [EditCue(c.start_in_seconds, c.end_in_seconds, html.unescape(c.text)) for c in captions]
 
 
-def render_all(cues: Sequence[EditCue], formats: Sequence[str]) -> dict[str, str]:
-    """Each format's text for ``cues`` (by the project's writers)."""
+def render_all(
+    cues: Sequence[EditCue], formats: Sequence[str], language: str | None = None, style_name: str | None = None
+) -> dict[str, str]:
+    """Each format's text for ``cues`` by the project's writers (``language``: TTML's xml:lang and
+    SCC's line breaking).  A format that cannot carry the text (SCC of Japanese) raises its
+    :class:`CaptionerError` before anything is written."""
     plain = [Cue(c.start, c.end, c.lines) for c in cues]
-    renderers = {"srt": render_srt, "vtt": render_vtt, "txt": render_txt}
-    return {fmt: renderers[fmt](plain) for fmt in formats}
+    transcript = Transcript(language=language or "", duration=max((c.end for c in cues), default=0.0), segments=[])
+    options = WriterOptions(language=language, style_name=style_name)
+    return {fmt: render_with_notes(fmt, plain, transcript, options).text for fmt in formats}
 
 
 def write_all(root: Path, rel: str, texts: dict[str, str]) -> list[str]:

@@ -160,6 +160,8 @@ class Studio:
                     f"{names} changed on disk after this page loaded it (another tab, an editor or "
                     "captioner sync); nothing was written and your edits are still here"
                 )
-            texts = captions.render_all(cues, formats)
+            transcript, _ = self.transcripts.find(rel)
+            language = (transcript.language if transcript else None) or self.config.language_for(rel)
+            texts = captions.render_all(cues, formats, language, self.style_for(rel, language).name)
             written = captions.write_all(self.root, rel, texts)
             return {"versions": captions.versions(self.root, rel, formats), "written": written}

@@ -79,7 +79,7 @@ class Transcripts:
         identity = backend_identity(config)
         languages = dict.fromkeys([config.language_for(rel), None])  # the tree's, then detected
         for language in languages:
-            options = config.transcribe_options(language)
+            options = config.transcribe_options(language, rel)
             cached = self.cache.get(cache_key(audio, 0, identity, options, config.speakers))
             if cached is not None:
                 return refine(cached)

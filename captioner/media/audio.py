@@ -11,8 +11,9 @@ import ffmpeg
 import numpy as np
 
 from captioner.errors import MediaError
-from captioner.media.ffmpeg import PREAMBLE, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, popen
+from captioner.media.ffmpeg import PREAMBLE, ffmpeg_exe, last_ffmpeg_line, popen
 from captioner.media.probe import MediaInfo, StreamInfo, select_audio_stream
+from captioner.media.urls import ffmpeg_input
 
 SAMPLE_RATE = 16000
 # A decode that yields less than this share of the container's duration is a truncated file.
@@ -55,8 +56,9 @@ def extract_audio(info: MediaInfo, audio_stream: int = 0, channels: Sequence[int
     expected = stream.duration or info.duration
     lead = audio_lead(info.streams, stream)
     mix = {} if channels is None else {"af": channel_mix(channels)}
+    source, input_options = ffmpeg_input(info.path, info.limits)
     cmd = (
-        ffmpeg.input(ffmpeg_path(info.path))
+        ffmpeg.input(source, **input_options)
         .output(
             "pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=SAMPLE_RATE, map=f"0:a:{audio_stream}", **mix
         )

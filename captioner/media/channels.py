@@ -26,8 +26,9 @@ import ffmpeg
 import numpy as np
 
 from captioner.errors import MediaError
-from captioner.media.ffmpeg import PREAMBLE, ffmpeg_exe, ffmpeg_path, last_ffmpeg_line, popen
+from captioner.media.ffmpeg import PREAMBLE, ffmpeg_exe, last_ffmpeg_line, popen
 from captioner.media.probe import MediaInfo, select_audio_stream
+from captioner.media.urls import ffmpeg_input
 
 RATE = 8000  # Hz: speech's energy is below 4 kHz, and a second of 6 channels is 96 kB
 BLOCK_SECONDS = 1.0
@@ -142,8 +143,9 @@ def analyse_channels(info: MediaInfo, audio_stream: int = 0) -> ChannelReport:
     """
     stream = select_audio_stream(info, audio_stream)
     channels = stream.channels or 1
+    source, input_options = ffmpeg_input(info.path, info.limits)
     cmd = (
-        ffmpeg.input(ffmpeg_path(info.path))
+        ffmpeg.input(source, **input_options)
         .output("pipe:", format="s16le", acodec="pcm_s16le", ar=RATE, map=f"0:a:{audio_stream}")
         .global_args(*PREAMBLE, "-v", "error")
         .compile(cmd=ffmpeg_exe())

@@ -170,14 +170,24 @@ def ffmpeg_path(path: Path | str) -> str:
     return os.fspath(Path(path).absolute())
 
 
+# Any URL in a message: its user and password and its query string and fragment are dropped (a
+# signed URL's signature is a credential).
+_ANY_URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)(?:[^/\s@?#'\"]*@)?([^\s?#'\"]*)(?:[?#][^\s'\"]*)?")
+
+
+def redact(text: str) -> str:
+    """``text`` with every URL in it cut to its scheme, host and path."""
+    return _ANY_URL.sub(r"\1\2", text)
+
+
 def last_ffmpeg_line(stderr: bytes | str) -> str:
-    """The last meaningful line of ffmpeg's log (its summary of what went wrong)."""
+    """The last meaningful line of ffmpeg's log (its summary of what went wrong), URLs redacted."""
     text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     meaningful = [ln for ln in lines if not ln.startswith(("Press [q]", "frame=", "size="))]
     if not meaningful:
         return "unknown error"
-    line = re.sub(r"^(\[[^\]]*\]\s*)+", "", meaningful[-1]) or meaningful[-1]
+    line = redact(re.sub(r"^(\[[^\]]*\]\s*)+", "", meaningful[-1]) or meaningful[-1])
     return line if len(line) <= 300 else line[:297] + "..."
 
 

@@ -12,6 +12,7 @@ import hashlib
 from pathlib import Path
 
 import av
+import numpy as np
 
 from captioner.errors import MediaError
 from captioner.media.audio import audio_lead
@@ -57,4 +58,19 @@ def audio_hash(path: Path, audio_stream: int = 0) -> str:
         raise
     except (av.error.FFmpegError, OSError) as exc:  # strerror: without the errno and the path again
         raise MediaError(f"cannot read media: {exc.strerror or exc}", str(path)) from None
+    return digest.hexdigest()
+
+
+SAMPLES_HASH_SCHEME = "url-samples-sha256/1"
+
+
+def samples_hash(samples: np.ndarray, audio_stream: int = 0) -> str:
+    """sha256 of decoded 16 kHz samples: the cache key's audio for media read from a URL.
+
+    A URL is read once, decoding as it streams; hashing its packets too would read it twice (a
+    second download).  Another decoder build may change the last bits of some samples: such a
+    change costs a transcription, never wrong captions.
+    """
+    digest = hashlib.sha256(f"{SAMPLES_HASH_SCHEME}|{audio_stream}|".encode())
+    digest.update(np.ascontiguousarray(samples, dtype=np.float32).data)  # no copy of the samples
     return digest.hexdigest()

@@ -15,7 +15,8 @@ from pathlib import Path, PurePath
 import av
 
 from captioner.errors import MediaError
-from captioner.media.ffmpeg import ffmpeg_path
+from captioner.media.ffmpeg import ffmpeg_path, redact
+from captioner.media.urls import Media, MediaURL, UrlLimits, ffmpeg_options
 
 # What a folder is searched for (a file named on the command line is tried whatever its name).
 AUDIO_EXTENSIONS = frozenset(
@@ -47,10 +48,11 @@ class StreamInfo:
 
 @dataclass(frozen=True)
 class MediaInfo:
-    path: Path
+    path: Media  # a local file or a URL
     format_name: str
     duration: float | None
     streams: tuple[StreamInfo, ...] = field(default_factory=tuple)
+    limits: UrlLimits | None = None  # how a URL is read (None: the defaults)
 
     @property
     def audio_streams(self) -> list[StreamInfo]:
@@ -87,12 +89,23 @@ def check_file(path: Path) -> None:
         raise MediaError("empty file (0 bytes)", str(path))
 
 
-def probe(path: Path) -> MediaInfo:
-    """Read the container's streams and duration, or raise :class:`MediaError` naming the cause."""
-    path = Path(path)
-    check_file(path)
+def open_input(source: Media, limits: UrlLimits | None = None) -> av.container.InputContainer:
+    """``source`` opened by PyAV: a file, or a URL read only as :func:`ffmpeg_options` allows."""
+    if isinstance(source, MediaURL):
+        limits = limits or UrlLimits()
+        options = ffmpeg_options(limits)
+        return av.open(source.url, mode="r", metadata_errors="ignore", options=options, timeout=limits.timeout)
+    return av.open(ffmpeg_path(source), mode="r", metadata_errors="ignore")
+
+
+def probe(path: Media, limits: UrlLimits | None = None) -> MediaInfo:
+    """Read the container's streams and duration, or raise :class:`MediaError` naming the cause.
+    A URL is read only as far as its header (ffmpeg seeks with Range requests)."""
+    if not isinstance(path, MediaURL):
+        path = Path(path)
+        check_file(path)
     try:
-        with av.open(ffmpeg_path(path), mode="r", metadata_errors="ignore") as container:
+        with open_input(path, limits) as container:
             streams = tuple(stream_info(s) for s in container.streams)
             duration = container.duration / av.time_base if container.duration else None
             format_name = container.format.name
@@ -105,7 +118,7 @@ def probe(path: Path) -> MediaInfo:
     if duration is None:
         durations = [s.duration for s in streams if s.duration]
         duration = max(durations) if durations else None
-    return MediaInfo(path=path, format_name=format_name, duration=duration, streams=streams)
+    return MediaInfo(path=path, format_name=format_name, duration=duration, streams=streams, limits=limits)
 
 
 def _title(meta: dict[str, str]) -> str | None:
@@ -140,7 +153,7 @@ def stream_info(stream: av.stream.Stream) -> StreamInfo:
 
 def _av_message(exc: Exception) -> str:
     text = getattr(exc, "strerror", None) or str(exc)
-    return text.strip().rstrip(".")
+    return redact(text.strip().rstrip("."))
 
 
 def select_audio_stream(info: MediaInfo, audio_stream: int = 0) -> StreamInfo:

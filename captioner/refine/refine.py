@@ -7,7 +7,7 @@ import numpy as np
 from captioner.core.speakers import rejoin, split_speakers
 from captioner.core.transcript import Transcript
 from captioner.refine.hallucination import FilterSettings, clean
-from captioner.refine.speech import detect_utterances, retime, speech_regions
+from captioner.refine.speech import retime, speech_and_utterance_regions, speech_regions
 
 # Whisper base's word times are early against forced alignment (developer corpus, see
 # benchmarks/accuracy.py); these shifts remove most of that bias.
@@ -42,9 +42,11 @@ def refine(
         return rejoin(transcript, parts)
     utterances: list[tuple[float, float]] | None = None
     if audio is not None:
-        speech: list[tuple[float, float]] | None = speech_regions(audio)
+        speech: list[tuple[float, float]] | None
         if retime_words:
-            utterances = speech_regions(audio, detect=detect_utterances)
+            speech, utterances = speech_and_utterance_regions(audio)
+        else:
+            speech = speech_regions(audio)
     elif transcript.meta.get("speech") is not None:
         speech = [(float(a), float(b)) for a, b in transcript.meta["speech"]]
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,6 +22,88 @@ from captioner.media.pieces import cut_into_pieces
 SpeechRegions = list[tuple[float, float]]
 
 
+VAD_FRAME = 512  # samples per Silero probability (32 ms)
+
+
+@dataclass(frozen=True)
+class VadSettings:
+    """How Silero's per-frame speech probabilities become regions (faster-whisper's VadOptions)."""
+
+    threshold: float = 0.5
+    min_silence: float = 0.3  # seconds below the threshold that end a region
+    pad: float = 0.1  # seconds added either side of a region
+    min_speech: float = 0.1  # shorter regions are dropped
+
+
+SPEECH = VadSettings()
+# Cut at every pause of 0.1 s or more, unpadded: where utterances start and end, to time the first
+# and last words (the padded SPEECH regions, which bridge pauses under 0.3 s, are for finding
+# speech, not its edges).
+UTTERANCES = VadSettings(min_silence=0.1, pad=0.0, min_speech=0.05)
+UTTERANCE_MIN_SILENCE = UTTERANCES.min_silence
+
+
+def speech_probabilities(audio: np.ndarray) -> np.ndarray:
+    """Silero's speech probability for every 512-sample frame of float32 16 kHz ``audio``, as
+    faster-whisper's ``get_speech_timestamps`` computes them (the model run on the whole input)."""
+    from faster_whisper.vad import get_vad_model
+
+    if len(audio) == 0:
+        return np.zeros(0, dtype=np.float32)
+    padded = np.pad(audio, (0, VAD_FRAME - len(audio) % VAD_FRAME))
+    model = get_vad_model()
+    probabilities = interrupt.call(model, padded)  # onnxruntime: 2 s for 5 minutes
+    return np.asarray(probabilities, dtype=np.float32).reshape(-1)
+
+
+def regions_from_probabilities(
+    probabilities: np.ndarray, samples: int, settings: VadSettings = SPEECH
+) -> SpeechRegions:
+    """Speech regions (start, end) in seconds from :func:`speech_probabilities` of ``samples``
+    samples: faster-whisper's ``get_speech_timestamps`` rule (without a maximum region length),
+    so that one model pass serves several settings."""
+    # compared as float32, as faster-whisper's numpy comparisons do
+    threshold = float(np.float32(settings.threshold))
+    neg_threshold = float(np.float32(max(settings.threshold - 0.15, 0.01)))
+    min_silence = SAMPLE_RATE * round(settings.min_silence * 1000) / 1000
+    min_speech = SAMPLE_RATE * round(settings.min_speech * 1000) / 1000
+    pad = SAMPLE_RATE * round(settings.pad * 1000) / 1000
+    speeches: list[list[int]] = []
+    triggered = False
+    start = temp_end = 0
+    for i, probability in enumerate(probabilities.tolist()):
+        position = VAD_FRAME * i
+        if probability >= threshold and temp_end:
+            temp_end = 0
+        if probability >= threshold and not triggered:
+            triggered, start = True, position
+            continue
+        if probability < neg_threshold and triggered:
+            if not temp_end:
+                temp_end = position
+            if position - temp_end < min_silence:
+                continue
+            if temp_end - start > min_speech:
+                speeches.append([start, temp_end])
+            triggered, temp_end = False, 0
+    if triggered and samples - start > min_speech:
+        speeches.append([start, samples])
+    for i, speech in enumerate(speeches):
+        if i == 0:
+            speech[0] = int(max(0, speech[0] - pad))
+        if i != len(speeches) - 1:
+            silence = speeches[i + 1][0] - speech[1]
+            if silence < 2 * pad:
+                speech[1] += int(silence // 2)
+                speeches[i + 1][0] = int(max(0, speeches[i + 1][0] - silence // 2))
+            else:
+                speech[1] = int(min(samples, speech[1] + pad))
+                speeches[i + 1][0] = int(max(0, speeches[i + 1][0] - pad))
+        else:
+            speech[1] = int(min(samples, speech[1] + pad))
+    return [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in speeches]
+
+
 def detect_speech(
     audio: np.ndarray,
     *,
@@ -31,18 +113,17 @@ def detect_speech(
     min_speech: float = 0.1,
 ) -> SpeechRegions:
     """Speech regions (start, end) in seconds of float32 16 kHz mono ``audio``."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    settings = VadSettings(threshold=threshold, min_silence=min_silence, pad=pad, min_speech=min_speech)
+    return regions_from_probabilities(speech_probabilities(audio), len(audio), settings)
 
-    if len(audio) == 0:
-        return []
-    options = VadOptions(
-        threshold=threshold,
-        min_silence_duration_ms=round(min_silence * 1000),
-        speech_pad_ms=round(pad * 1000),
-        min_speech_duration_ms=round(min_speech * 1000),
+
+def detect_speech_and_utterances(audio: np.ndarray) -> tuple[SpeechRegions, SpeechRegions]:
+    """:func:`detect_speech` and :func:`detect_utterances` of ``audio`` from one model pass."""
+    probabilities = speech_probabilities(audio)
+    return (
+        regions_from_probabilities(probabilities, len(audio), SPEECH),
+        regions_from_probabilities(probabilities, len(audio), UTTERANCES),
     )
-    chunks = interrupt.call(get_speech_timestamps, audio, options)  # onnxruntime: 2 s for 5 minutes
-    return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE) for c in chunks]
 
 
 def find_holes(
@@ -71,13 +152,9 @@ def find_holes(
 
 
 def detect_utterances(audio: np.ndarray) -> SpeechRegions:
-    """Speech regions cut at every pause of 0.1 s or more, unpadded: where utterances start and
-    end, to time the first and last words (``detect_speech``'s padded regions, which bridge pauses
-    under 0.3 s, are for finding speech, not its edges)."""
-    return detect_speech(audio, min_silence=UTTERANCE_MIN_SILENCE, pad=0.0, min_speech=0.05)
+    """Speech regions cut at every pause of 0.1 s or more, unpadded (see UTTERANCES)."""
+    return regions_from_probabilities(speech_probabilities(audio), len(audio), UTTERANCES)
 
-
-UTTERANCE_MIN_SILENCE = 0.1
 
 # Digital silence: every 20 ms frame below -70 dBFS RMS, which no voice reaches, not even whispered
 # into a quiet microphone (room tone is -60 to -50 dBFS).  On it Whisper loops through every
@@ -213,3 +290,17 @@ def speech_regions(
     for chunk in cut_into_pieces(audio, piece_seconds):
         regions.extend((a + chunk.offset, b + chunk.offset) for a, b in detect(audio[chunk.start : chunk.end]))
     return regions
+
+
+def speech_and_utterance_regions(
+    audio: np.ndarray, piece_seconds: float = VAD_PIECE_SECONDS
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """:func:`speech_regions` with the default detector and with :func:`detect_utterances`, from
+    one pass of the VAD model (same pieces, same probabilities)."""
+    speech: list[tuple[float, float]] = []
+    utterances: list[tuple[float, float]] = []
+    for chunk in cut_into_pieces(audio, piece_seconds):
+        found, edges = detect_speech_and_utterances(audio[chunk.start : chunk.end])
+        speech.extend((a + chunk.offset, b + chunk.offset) for a, b in found)
+        utterances.extend((a + chunk.offset, b + chunk.offset) for a, b in edges)
+    return speech, utterances

@@ -29,6 +29,8 @@ class LazyBackend:
 
     ``identity`` names the backend and model without creating it (no model load), so that a run
     whose transcripts all come from the cache never loads a model.  None disables the cache.
+    With ``preload``, :meth:`start` creates it in a background thread once a run knows it will
+    transcribe (the local model loads while the first file's audio is decoded).
 
     Files transcribed at the same time are either fixed, ``concurrent_files`` (a remote backend:
     the files wait on a service, not on this machine's cores; ``factory()`` takes no argument),
@@ -45,8 +47,11 @@ class LazyBackend:
         *,
         max_concurrent_files: int | None = None,
         takes_prompt: bool = True,
+        takes_urls: bool = False,
+        preload: bool = False,
     ) -> None:
         self._factory = factory
+        self.takes_urls = takes_urls  # whether the backend transcribes a URL itself (transcribe_url)
         self.takes_prompt = takes_prompt  # whether the backend uses a prompt and hotwords
         self._backend: Backend | None = None
         self.identity = identity
@@ -55,6 +60,7 @@ class LazyBackend:
         self._lock = threading.Lock()
         self._failure: BaseException | None = None
         self._sized = self.max_concurrent_files is not None  # factory(files at once)
+        self.preload = preload
 
     @property
     def files_at_once_open(self) -> bool:
@@ -68,6 +74,20 @@ class LazyBackend:
             if self.max_concurrent_files is not None and self._backend is None:
                 self.concurrent_files = max(1, min(self.max_concurrent_files, files))
             return self.concurrent_files
+
+    def start(self) -> None:
+        """With ``preload``, begin creating the backend in a background thread; a failure there is
+        kept by :meth:`get`, which raises it to the run."""
+        if not self.preload or self._backend is not None:
+            return
+
+        def load() -> None:
+            try:
+                self.get()
+            except BaseException:  # noqa: S110 - the run's own get() raises it, where it is handled
+                pass
+
+        threading.Thread(target=load, name="captioner-model-load", daemon=True).start()
 
     def get(self) -> Backend:
         with self._lock:
@@ -166,6 +186,7 @@ def make_backend(
             aixplain_identity(aixplain_model),
             concurrent_files=in_flight,
             takes_prompt=AIXPLAIN_TAKES_PROMPT,
+            takes_urls=True,
         )
     if backend != "local":
         raise ValueError(f"unknown backend {backend!r} (choose local or aixplain)")
@@ -181,7 +202,8 @@ def make_backend(
     # The run picks the files at once (LazyBackend.fix_files_at_once): by default a batch on N
     # threads runs N files of one thread each (20 short clips on 2 cores: 24.8 s, against 42.6 s
     # one at a time on both), while a lone file keeps every thread.
-    return LazyBackend(make_local, local_identity(model), max_concurrent_files=jobs or cores)
+    # preload: the model loads while the first file is probed and decoded (LazyBackend.start).
+    return LazyBackend(make_local, local_identity(model), max_concurrent_files=jobs or cores, preload=True)
 
 
 def cluster_backend(scheduler: str, model: str, jobs: int | None = None) -> LazyBackend:

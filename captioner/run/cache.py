@@ -50,6 +50,9 @@ def cache_key(
         "backend": identity,
         "options": asdict(options),
     }
+    for name in ("hotwords", "hotwords_language"):  # keys made before these options existed stay valid
+        if getattr(options, name) is None:
+            del material["options"][name]  # type: ignore[attr-defined]
     if speakers != "mix":
         material["speakers"] = speakers
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 
+from captioner.media.urls import Media
 from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job
@@ -30,13 +30,13 @@ class _FileReporter:
     def __init__(self, reporter: Reporter, stopped: threading.Event) -> None:
         self._reporter = reporter
         self._stopped = stopped
-        self.messages: list[tuple[Path | None, str]] = []
+        self.messages: list[tuple[Media | None, str]] = []
 
     def check(self) -> None:
         if self._stopped.is_set():
             raise _Stopped
 
-    def start_file(self, media: Path, duration: float | None) -> None:
+    def start_file(self, media: Media, duration: float | None) -> None:
         self.check()
         self._reporter.start_file(media, duration)
 
@@ -44,7 +44,7 @@ class _FileReporter:
         self.check()
         self._reporter.advance(seconds)
 
-    def info(self, media: Path | None, message: str) -> None:
+    def info(self, media: Media | None, message: str) -> None:
         self.messages.append((media, message))
 
     def finish_file(self, result: FileResult) -> None:
@@ -57,7 +57,7 @@ def run_concurrently(
     settings: Settings,
     reporter: Reporter,
     cache: TranscriptCache | None,
-    keys: dict[Path, str] | None = None,
+    keys: dict[Media, str] | None = None,
 ) -> list[FileResult]:
     """Up to ``backend.concurrent_files`` files at once, each prepared, transcribed and written by
     its own worker thread.  Each file's progress is reported from its worker as it goes; results,
@@ -70,7 +70,8 @@ def run_concurrently(
         view.check()
         prepared: Future[Prepared] = Future()
         try:
-            prepared.set_result(prepare(job, settings, backend.identity, cache, keys.get(job.media)))
+            known = keys.get(job.media)
+            prepared.set_result(prepare(job, settings, backend.identity, cache, known, backend.takes_urls))
         except BaseException as exc:  # handed to run_one, which reports a CaptionerError as the file's
             prepared.set_exception(exc)
         view.check()  # the run may have stopped while this file was read

@@ -9,6 +9,7 @@ from pathlib import Path
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError, MediaError, OutputError
 from captioner.media.discover import discover
+from captioner.media.urls import Media, MediaURL, split_sources
 from captioner.output.atomic import cannot_write_in
 from captioner.paths import name_too_long, real_path
 from captioner.run.settings import Settings
@@ -19,14 +20,14 @@ from captioner.video.attach import video_output
 class Job:
     """One media file and the caption files it should produce."""
 
-    media: Path
+    media: Media  # a local file or a URL
     outputs: dict[str, Path]
     in_folder: bool = False  # found in a folder named on the command line (not named itself)
 
 
 @dataclass
 class FileResult:
-    media: Path
+    media: Media
     status: str  # "done", "skipped" or "failed"
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)  # existing outputs left alone
@@ -37,9 +38,14 @@ class FileResult:
     wall_seconds: float = 0.0
 
 
-def output_paths(media: Path, root: Path | None, settings: Settings) -> dict[str, Path]:
-    """Where each format of ``media``'s captions goes: beside it, or mirrored under output_dir."""
-    if settings.output_dir is None:
+def output_paths(media: Media, root: Path | None, settings: Settings) -> dict[str, Path]:
+    """Where each format of ``media``'s captions goes: beside it, or mirrored under output_dir
+    (a URL's: in output_dir, named after its last path segment)."""
+    if isinstance(media, MediaURL):
+        if settings.output_dir is None:
+            raise MediaError("a URL needs an output folder (-o DIR): there is no folder beside it", str(media))
+        folder = settings.output_dir
+    elif settings.output_dir is None:
         folder = media.parent
     elif root is not None:
         folder = settings.output_dir / media.parent.relative_to(root)
@@ -48,15 +54,29 @@ def output_paths(media: Path, root: Path | None, settings: Settings) -> dict[str
     return {fmt: folder / f"{media.stem}.{fmt}" for fmt in settings.formats}
 
 
-def make_jobs(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], list[CaptionerError]]:
-    """Jobs for every media file, and errors for missing paths and clashing outputs."""
-    found, errors = discover(paths)
+def make_jobs(
+    paths: Iterable[Path | str | MediaURL], settings: Settings
+) -> tuple[list[Job], list[CaptionerError]]:
+    """Jobs for every media file and URL, and errors for missing paths, unreadable URLs and
+    clashing outputs."""
+    local, urls, errors = split_sources(paths)
+    found: list[tuple[Media, Path | None]]
+    found, missing = discover(local)  # type: ignore[assignment]  # (Path, root) pairs are (Media, root) pairs
+    errors.extend(missing)
+    found.extend((url, None) for url in dict.fromkeys(urls))
     jobs: list[Job] = []
-    owners: dict[Path, Path] = {}
+    owners: dict[Path, Media] = {}
     unwritable: dict[Path, str | None] = {}  # each output folder tried once
     for media, root in found:
-        outputs = output_paths(media, root, settings)
-        if real_path(media) in {real_path(p) for p in outputs.values()}:
+        try:
+            outputs = output_paths(media, root, settings)
+        except MediaError as exc:
+            errors.append(exc)
+            continue
+        if isinstance(media, MediaURL) and settings.attach is not None:
+            errors.append(MediaError(f"--{settings.attach} needs a local video, not a URL", str(media)))
+            continue
+        if isinstance(media, Path) and real_path(media) in {real_path(p) for p in outputs.values()}:
             errors.append(MediaError("its captions would overwrite the media itself (use --output-dir)", str(media)))
             continue
         clash = next((owners[real] for p in outputs.values() if (real := real_path(p)) in owners), None)
@@ -81,12 +101,12 @@ def make_jobs(paths: Iterable[Path], settings: Settings) -> tuple[list[Job], lis
     return jobs, errors
 
 
-def _files_written(media: Path, outputs: dict[str, Path], settings: Settings) -> list[Path]:
+def _files_written(media: Media, outputs: dict[str, Path], settings: Settings) -> list[Path]:
     """Every file a job may write: its captions, its review report, the video --mux/--burn makes."""
     files = list(outputs.values())
     if settings.review is not None:
         files.append(review_path(Job(media=media, outputs=outputs)))
-    if settings.attach is not None and not settings.in_place:
+    if settings.attach is not None and not settings.in_place and isinstance(media, Path):
         files.append(video_output(media, burn_in=settings.attach == "burn", output_dir=files[0].parent))
     return files
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import time
 from concurrent.futures import Future
-from pathlib import Path
 
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError, RunError
+from captioner.media.urls import Media
 from captioner.refine.refine import has_words, refine
 from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
@@ -43,6 +43,8 @@ def run_one(
     except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
         return failed(internal_error(exc))
     transcript = data.transcript
+    for note in data.notes:
+        reporter.info(job.media, note)
     if transcript is None:
         engine = backend.get()  # a model or credential failure concerns the whole run: raised
     try:
@@ -92,7 +94,7 @@ def internal_error(exc: Exception) -> CaptionerError:
     return error
 
 
-def describe_language(media: Path, transcript: Transcript, reporter: Reporter) -> None:
+def describe_language(media: Media, transcript: Transcript, reporter: Reporter) -> None:
     probability = transcript.meta.get("language_probability")
     if transcript.meta.get("language_forced"):
         reporter.info(media, f"language: {transcript.language} (forced)")
@@ -102,3 +104,20 @@ def describe_language(media: Path, transcript: Transcript, reporter: Reporter) -
         reporter.info(media, f"detected language: {transcript.language} (probability {probability:.2f}){heard}")
     else:
         reporter.info(media, f"language: {transcript.language}")
+    note = vocabulary_note(transcript.meta.get("vocabulary"))
+    if note is not None:
+        reporter.info(media, note)
+
+
+def vocabulary_note(windows: object) -> str | None:
+    """What became of a vocabulary with a language (see ``meta["vocabulary"]``), when it was not
+    given to every window."""
+    if not isinstance(windows, dict) or not windows.get("skipped"):
+        return None
+    skipped = windows["skipped"]
+    others = ", ".join(sorted(skipped))
+    if not windows.get("used"):
+        return f"vocabulary not used: it is {windows.get('language')}, the speech is {others}"
+    total = windows["used"] + sum(skipped.values())
+    language = windows.get("language")
+    return f"vocabulary ({language}) used on {windows['used']} of {total} windows; not on those in {others}"

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from captioner.core.transcript import Transcript
-from captioner.errors import CaptionerError
+from captioner.errors import CaptionerError, MediaError
 from captioner.media.audio import extract_audio
 from captioner.media.channels import ChannelReport, analyse_channels
 from captioner.media.hashing import audio_hash
 from captioner.media.probe import MediaInfo, probe, select_audio_stream
+from captioner.media.urls import Media, MediaURL
 from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache, cache_key
 from captioner.run.jobs import Job
@@ -31,6 +31,8 @@ class Prepared:
     audio: np.ndarray | None = None
     channels: ChannelReport | None = None  # how the channels relate (files of two channels or more)
     groups: tuple[tuple[int, ...], ...] = ()  # transcribed each on its own (audio is None then)
+    url: MediaURL | None = None  # sent to the backend as it is (audio is None then)
+    notes: tuple[str, ...] = ()  # what the run should say about how the job was prepared
 
 
 def prepare(
@@ -39,7 +41,14 @@ def prepare(
     identity: dict[str, str] | None,
     cache: TranscriptCache | None,
     known_key: str | None = None,
+    takes_urls: bool = False,
 ) -> Prepared:
+    """``job`` made ready; ``takes_urls``: the backend transcribes a URL itself (see
+    :mod:`captioner.run.remote`)."""
+    if isinstance(job.media, MediaURL):
+        from captioner.run.remote import prepare_url
+
+        return prepare_url(job.media, settings, identity, cache, takes_urls)
     info = probe(job.media)
     key = None
     if cache is not None and identity is not None:
@@ -56,25 +65,29 @@ def prepare(
 
 
 def job_cache_key(job: Job, settings: Settings, identity: dict[str, str]) -> str:
+    """The cache key of a local file's job (a URL's is known once its audio is read: MediaError)."""
+    if isinstance(job.media, MediaURL):
+        raise MediaError("a URL's cache key is known once its audio is read", str(job.media))
     stream = settings.audio_stream
     return cache_key(audio_hash(job.media, stream), stream, identity, settings.options, settings.speakers)
 
 
 def choose_files_at_once(
     todo: list[tuple[Job, list[str]]], backend: LazyBackend, settings: Settings, cache: TranscriptCache | None
-) -> dict[Path, str]:
+) -> tuple[dict[Media, str], bool]:
     """Let the backend plan its files at once from the files that need transcribing.
 
     With a cache, the jobs' cache keys are computed (and returned, so no audio is hashed twice)
     until enough files miss the cache to fill the plan: a run whose other files come from the
-    cache keeps every core on the one file it transcribes.
+    cache keeps every core on the one file it transcribes.  Also returns whether some file is
+    known to need transcribing (no cache, or a miss found).
     """
-    keys: dict[Path, str] = {}
+    keys: dict[Media, str] = {}
     if not backend.files_at_once_open:
-        return keys
+        return keys, False
     if cache is None or backend.identity is None:
         backend.fix_files_at_once(len(todo))
-        return keys
+        return keys, bool(todo)
     wanted = backend.max_concurrent_files or 1
     missing = 0
     for job, _ in todo:
@@ -87,11 +100,11 @@ def choose_files_at_once(
             if missing >= wanted:
                 break
     backend.fix_files_at_once(missing)
-    return keys
+    return keys, missing > 0
 
 
 def cached_transcript(
-    media: Path, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
+    media: Media, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
 ) -> Transcript | None:
     """``media``'s transcript from the cache, as a run with these settings and this backend
     stored it (not refined), or None: not cached, or the media cannot be read."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Protocol
 
+from captioner.media.urls import Media
 from captioner.run.jobs import FileResult
 
 
@@ -17,23 +17,23 @@ class Reporter(Protocol):
     and ``finish_file`` come from the caller's thread, in job order.
     """
 
-    def start_file(self, media: Path, duration: float | None) -> None: ...
+    def start_file(self, media: Media, duration: float | None) -> None: ...
 
     def advance(self, seconds: float) -> None: ...
 
-    def info(self, media: Path | None, message: str) -> None: ...
+    def info(self, media: Media | None, message: str) -> None: ...
 
     def finish_file(self, result: FileResult) -> None: ...
 
 
 class NullReporter:
-    def start_file(self, media: Path, duration: float | None) -> None:
+    def start_file(self, media: Media, duration: float | None) -> None:
         pass
 
     def advance(self, seconds: float) -> None:
         pass
 
-    def info(self, media: Path | None, message: str) -> None:
+    def info(self, media: Media | None, message: str) -> None:
         pass
 
     def finish_file(self, result: FileResult) -> None:

@@ -41,6 +41,8 @@ def run(
     A failure to create the backend (model or credentials) concerns every file and is raised.
     """
     reporter = reporter or NullReporter()
+    for said in settings.notes:
+        reporter.info(None, said)
     options, note = backend.usable_options(settings.options)
     if note is not None:
         reporter.info(None, note)
@@ -57,7 +59,9 @@ def run(
             results.append(result)
         else:
             todo.append((job, pending))
-    keys = choose_files_at_once(todo, backend, settings, cache)
+    keys, transcribing = choose_files_at_once(todo, backend, settings, cache)
+    if transcribing:
+        backend.start()  # the model loads while the first file is probed and decoded
     if backend.concurrent_files > 1 and len(todo) > 1:
         results.extend(run_concurrently(todo, backend, settings, reporter, cache, keys))
         return results
@@ -67,7 +71,9 @@ def run(
         futures: list[Future[Prepared] | None] = []
 
         def submit(job: Job) -> None:
-            futures.append(pool.submit(prepare, job, settings, backend.identity, cache, keys.get(job.media)))
+            futures.append(pool.submit(
+                    prepare, job, settings, backend.identity, cache, keys.get(job.media), backend.takes_urls
+                ))
 
         try:
             if todo:

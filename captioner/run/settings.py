@@ -7,6 +7,7 @@ from pathlib import Path
 
 from captioner.captions.review import ReviewThresholds
 from captioner.core.style import Style
+from captioner.media.urls import UrlLimits
 from captioner.output.writers import DEFAULT_FORMATS
 from captioner.refine.hallucination import FilterSettings
 from captioner.transcription.base import TranscribeOptions
@@ -31,4 +32,6 @@ class Settings:
     retime: bool = True  # move Whisper's early word times onto the speech
     review: ReviewThresholds | None = None  # write <stem>.review.txt listing doubtful cues
     speakers: str = "mix"  # "channels": each channel (group of channels with one sound) transcribed on its own
+    url_limits: UrlLimits = field(default_factory=UrlLimits)  # how media at a URL is read
     speaker_names: tuple[str, ...] = ()  # the speakers' names in channel order (default Speaker 1, 2, ...)
+    notes: tuple[str, ...] = ()  # said once when the run starts (-v): how an option was taken

@@ -12,12 +12,14 @@ from collections import Counter
 
 from captioner.core.speakers import default_name, join_speakers, rename_speakers, speakers_of
 from captioner.core.transcript import Transcript
+from captioner.errors import BackendError
 from captioner.media.audio import SAMPLE_RATE, extract_audio
 from captioner.media.channels import ChannelReport
+from captioner.media.urls import MediaURL
 from captioner.run.prepare import Prepared
 from captioner.run.regions import store_regions
 from captioner.run.settings import Settings
-from captioner.transcription.base import Backend, ProgressCallback
+from captioner.transcription.base import Backend, ProgressCallback, TranscribeOptions
 
 
 def transcribe_prepared(
@@ -25,7 +27,9 @@ def transcribe_prepared(
 ) -> Transcript:
     """The raw transcript of a prepared job (not refined; what the cache stores), with its speech
     regions and what was found about its channels."""
-    if data.groups:
+    if data.url is not None:
+        transcript = transcribe_url(engine, data.url, settings.options, progress)
+    elif data.groups:
         transcript = _transcribe_groups(engine, data, settings, progress)
     else:
         assert data.audio is not None
@@ -33,6 +37,17 @@ def transcribe_prepared(
         store_regions(transcript, data.audio)
     if data.channels is not None:
         transcript.meta["channels"] = data.channels.to_meta()
+    return transcript
+
+
+def transcribe_url(
+    engine: Backend, url: MediaURL, options: TranscribeOptions, progress: ProgressCallback | None
+) -> Transcript:
+    """A URL transcribed by a backend that fetches it itself (see LazyBackend.takes_urls)."""
+    send = getattr(engine, "transcribe_url", None)
+    if send is None:  # pragma: no cover - prepare sends URLs only to backends that take them
+        raise BackendError(f"the {engine.name} backend does not take URLs", str(url))
+    transcript: Transcript = send(url.url, options, progress=progress)
     return transcript
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError, MediaError
@@ -31,8 +32,8 @@ def attach_to_video(
     An audio file found in a folder gets its captions and a note; one named on the command line
     fails (it was asked for explicitly).
     """
-    if settings.attach is None or result.status == "failed":
-        return result
+    if settings.attach is None or result.status == "failed" or not isinstance(job.media, Path):
+        return result  # (a URL job with --mux/--burn is refused by make_jobs)
     captions = {fmt: path for fmt, path in job.outputs.items() if fmt in SUBTITLE_FORMATS}
     output_dir = next(iter(captions.values())).parent if captions else None
     burn_in = settings.attach == "burn"

@@ -219,6 +219,7 @@ def df_frames(label: str) -> int:
     return (hh * 3600 + mm * 60 + ss) * 30 + ff - 2 * (minutes - minutes // 10)
 
 
+# Over 60 lines: a validator that walks the file once, checking each rule where its bytes are.
 def scc_violations(text: str) -> list[str]:
     """Where an SCC file breaks the rules of CEA-608 pop-on captions as captioner writes them:
     Scenarist header, valid drop-frame timecodes in order with no two lines' words on one frame,

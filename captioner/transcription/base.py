@@ -30,6 +30,14 @@ class TranscribeOptions:
     initial_prompt: str | None = None  # Whisper's prompt: text as if decoded just before the audio
     hotwords: str | None = None  # names and terms put before every window's prompt (--vocabulary)
     repair_holes: bool = True  # decode again stretches where the VAD hears speech but no word came out
+    hotwords_language: str | None = None  # the vocabulary's language: hotwords only for windows in it
+
+    def __post_init__(self) -> None:
+        # A vocabulary in another language than the one forced is not used: these options are then
+        # those of a run without it (and key the same transcript).
+        if self.hotwords is None or (self.language and self.hotwords_language not in (None, self.language)):
+            object.__setattr__(self, "hotwords", None)
+            object.__setattr__(self, "hotwords_language", None)
 
 
 class Backend(Protocol):

@@ -12,12 +12,21 @@ the vocabulary is kept to :data:`MAX_VOCABULARY_TOKENS`, which leaves a window 1
 its text (a dense 30 s window takes about 120).  Whisper itself keeps only the last 223 tokens of
 a prompt: a longer one is refused rather than cut without a word.  Tokens are counted with the
 embedded model's tokenizer (every multilingual Whisper model shares it).
+
+A vocabulary has a language when its file begins with a ``# language: en`` line (or
+``--vocabulary-language`` / ``vocabulary_language`` says it): names and spellings of one language
+put before another language's speech only mislead Whisper (on the developer corpus an English
+list made the Arabic, Spanish, Italian and French readings worse), so the local engine gives
+the hotwords only to the windows it decodes in that language (see
+:class:`captioner.transcription.local.whisper_model.ReusingWhisperModel`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +34,7 @@ MAX_PROMPT_TOKENS = 223  # faster-whisper's n_text_ctx // 2 - 1: what it keeps o
 MAX_VOCABULARY_TOKENS = 80
 MAX_VOCABULARY_BYTES = 64 * 1024  # a vocabulary file larger than this is not a list of names
 MAX_TERM_CHARS = 100
+_LANGUAGE_LINE = re.compile(r"#\s*language\s*:\s*(\S+)\s*$", re.IGNORECASE)
 
 
 Vocabulary = str | os.PathLike[str] | Iterable[str]
@@ -84,6 +94,35 @@ def parse_vocabulary(text: str) -> tuple[str, ...]:
     return tuple(terms)
 
 
+def header_language(text: str) -> str | None:
+    """The language a vocabulary file's first line names (``# language: en``), checked, or None."""
+    from captioner.core.languages import parse_language
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        match = _LANGUAGE_LINE.match(line)
+        if match is None:
+            return None
+        try:
+            code = parse_language(match.group(1))
+        except ValueError as exc:
+            raise PromptError(f"line '{line}': {exc}") from None
+        if code is None:
+            raise PromptError(f"line '{line}': a vocabulary's language is one language, not auto")
+        return code
+    return None
+
+
+@dataclass(frozen=True)
+class VocabularyFile:
+    """A vocabulary file's checked terms and the language it names (None: not said)."""
+
+    terms: tuple[str, ...]
+    language: str | None = None
+
+
 def hotwords(terms: Iterable[str]) -> str:
     """The terms as faster-whisper's ``hotwords`` text."""
     return ", ".join(terms)
@@ -101,15 +140,20 @@ def check_vocabulary(terms: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def read_vocabulary(path: Path) -> tuple[str, ...]:
-    """The checked terms of a vocabulary file (UTF-8, one name or term a line); :class:`PromptError`
-    (naming the file) when it cannot be read or used."""
+    """The checked terms of a vocabulary file (see :func:`load_vocabulary`)."""
+    return load_vocabulary(path).terms
+
+
+def load_vocabulary(path: Path) -> VocabularyFile:
+    """A vocabulary file (UTF-8, an optional ``# language: CODE`` first line, then one name or term
+    a line), checked; :class:`PromptError` (naming the file) when it cannot be read or used."""
     try:
         with Path(path).open("rb") as handle:
             data = handle.read(MAX_VOCABULARY_BYTES + 1)
         if len(data) > MAX_VOCABULARY_BYTES:
             raise PromptError(f"larger than {MAX_VOCABULARY_BYTES // 1024} KiB: not a list of names")
         text = data.decode("utf-8-sig")
-        return check_vocabulary(parse_vocabulary(text))
+        return VocabularyFile(check_vocabulary(parse_vocabulary(text)), header_language(text))
     except PromptError as exc:
         raise PromptError(f"{path}: {exc}") from None
     except UnicodeDecodeError:
@@ -120,6 +164,11 @@ def read_vocabulary(path: Path) -> tuple[str, ...]:
 
 def vocabulary_terms(source: Vocabulary) -> tuple[str, ...]:
     """The checked terms of a vocabulary file (a path) or of a list of terms."""
+    return vocabulary_file(source).terms
+
+
+def vocabulary_file(source: Vocabulary) -> VocabularyFile:
+    """The checked vocabulary of a file (a path) or of a list of terms (no language)."""
     if isinstance(source, (str, os.PathLike)):
-        return read_vocabulary(Path(source))
-    return check_vocabulary(parse_vocabulary("\n".join(source)))
+        return load_vocabulary(Path(source))
+    return VocabularyFile(check_vocabulary(parse_vocabulary("\n".join(source))))

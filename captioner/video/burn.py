@@ -25,7 +25,9 @@ from captioner.errors import MediaError, OutputError
 from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path
 from captioner.media.probe import probe
 from captioner.output.ass import DEFAULT_FONT, Look, style_fields
-from captioner.video.mux import _check_copy, require_cues, require_video, write_atomically
+from captioner.video.copy_check import check_copy
+from captioner.video.mux import require_cues, require_video
+from captioner.video.safe_write import write_atomically
 
 BURN_CAPTION_SUFFIXES = (".srt", ".vtt", ".ass", ".ssa")
 
@@ -147,7 +149,7 @@ def burn(
         missing = _missing_glyphs(log[-1] if log else "")
         if missing:
             raise MediaError(missing)
-        _check_copy(info, tmp, extra_streams=0)
+        check_copy(info, tmp, extra_streams=0)
 
     write_atomically(
         command, output, check, what="burn in the captions", mode_from=video if in_place else None, log=log

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 import threading
+import urllib.request
 from http.server import ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from captioner.testing.fake_aixplain.data import DEFAULT_MODEL_ID
 from captioner.testing.fake_aixplain.handler import bind
@@ -133,10 +135,14 @@ class FakeAixplain:
     def fetch(self, source: str) -> tuple[str, bytes] | None:
         """The audio a run's ``source_audio`` URL names, as (file name, bytes); None when it cannot be fetched.
 
-        Only the fake's own storage (the temporary upload flow) is served."""
+        The fake's own storage (the temporary upload flow), or a URL on this machine (a test's
+        loopback server: the seed's REST method, a URL sent as it is), fetched as the real service
+        would; any other host is unreachable from a fake."""
         key = storage_key(source)
-        data = None if key is None else self.storage.get(key)
-        if key is None or data is None:
+        if key is None:
+            return fetch_loopback(source)
+        data = self.storage.get(key)
+        if data is None:
             return None
         return key.rsplit("/", 1)[-1], data
 
@@ -151,3 +157,16 @@ class FakeAixplain:
                 self._transcribing -= 1
                 self._idle.notify_all()
         return self.scenario.mangle(body) if self.scenario.mangle else body
+
+
+def fetch_loopback(url: str) -> tuple[str, bytes] | None:
+    """The bytes at an http URL of 127.0.0.1 or localhost, as (file name, bytes); None on any failure."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or parts.hostname not in ("127.0.0.1", "localhost"):
+        return None
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            data = answer.read()
+    except (OSError, ValueError):
+        return None
+    return unquote(parts.path.rsplit("/", 1)[-1]) or "audio", data

@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,9 +32,13 @@ from captioner import interrupt
 from captioner.core.transcript import Transcript
 from captioner.errors import BackendError
 from captioner.media.audio import SAMPLE_RATE
+from captioner.media.ffmpeg import redact
 from captioner.media.pieces import Chunk, cut_into_pieces
 from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, KEY_ENV_VARS, sdk
 from captioner.transcription.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
+from captioner.transcription.aixplain.keys import resolve_key
+from captioner.transcription.aixplain.retry import RetryPolicy, failed_poll_url, fits_deadline, without_context
+from captioner.transcription.aixplain.sources import PROVIDER_MAX_BYTES
 from captioner.transcription.base import ProgressCallback, TranscribeOptions
 from captioner.transcription.chunking import EXTENSIONS, encode, max_chunk_seconds
 from captioner.transcription.whisper_json import ResponseShapeError, merge, parse_verbose
@@ -46,74 +48,7 @@ log = logging.getLogger("captioner.aixplain")
 DEFAULT_MODEL_ID = "66311fda6eb563279c574b71"  # Whisper Large on Groq
 DEFAULT_BACKEND_URL = "https://platform-api.aixplain.com"
 DEFAULT_MODELS_URL = "https://models.aixplain.com/api/v2/execute"
-PROVIDER_MAX_BYTES = 25_000_000
 DEFAULT_CHUNK_BYTES = 24_000_000  # headroom under the provider's limit
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try: the only retries there are (the SDK's sessions send each request once,
-    see :func:`aixplain_sdk.configure_sessions`), all within the piece's deadline.  Tests shrink
-    the delays."""
-
-    attempts: int = 4  # tries when the platform is in trouble (5xx, connection errors, read timeouts)
-    rate_limit_attempts: int = 6  # tries when rate limited (429/497)
-    backoff: float = 2.0  # first wait in seconds, doubled each time (with jitter)
-    backoff_max: float = 60.0
-    retry_after_max: float = 120.0  # cap on a server's Retry-After
-    poll_wait: float = 1.0  # first wait between polls (the SDK grows it by 10 % each time)
-
-    def delay(self, attempt: int) -> float:
-        base = min(self.backoff * 2 ** (attempt - 1), self.backoff_max)
-        return base * random.uniform(0.8, 1.2)
-
-
-def read_key_file(path: str | os.PathLike[str]) -> str:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BackendError(f"cannot read the aiXplain API key file {path}: {exc.strerror or exc}") from None
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
-        raise BackendError(f"the aiXplain API key file {path} is empty; put the key on its first line")
-    key = lines[0]
-    if "=" in key and key.split("=", 1)[0].strip() in KEY_ENV_VARS:  # tolerate AIXPLAIN_API_KEY=... lines
-        key = key.split("=", 1)[1].strip().strip("'\"")
-    return key
-
-
-def resolve_key(api_key: str | None = None, api_key_file: str | os.PathLike[str] | None = None) -> str:
-    """The key: given, else from the file, else ``AIXPLAIN_API_KEY``, else ``TEAM_API_KEY``, from
-    the environment, else from a ``.env`` file in the working directory (which the SDK loads too)."""
-    if api_key:
-        return api_key.strip()
-    if api_key_file:
-        return read_key_file(api_key_file)
-    dotenv = _dotenv_keys(Path.cwd() / ".env")
-    for name in KEY_ENV_VARS:
-        value = os.environ.get(name, "").strip() or dotenv.get(name, "")
-        if value:
-            return value
-    raise BackendError(
-        "no aiXplain API key: set AIXPLAIN_API_KEY (or TEAM_API_KEY) in the environment or a .env file, "
-        "or pass --api-key-file PATH"
-    )
-
-
-def _dotenv_keys(path: Path) -> dict[str, str]:
-    """The key variables a ``.env`` file sets (``NAME=value``, ``export`` and quotes allowed)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    found: dict[str, str] = {}
-    for line in text.splitlines():
-        name, sep, value = line.strip().removeprefix("export ").partition("=")
-        if sep and name.strip() in KEY_ENV_VARS and name.strip() not in found:
-            found[name.strip()] = value.split(" #")[0].strip().strip("'\"")
-    return {k: v for k, v in found.items() if v}
 
 
 def _with_slash(url: str) -> str:
@@ -124,6 +59,9 @@ def aixplain_identity(model_id: str | None = None, models_url: str | None = None
     """The backend's name for caches and metadata, known before any request (never the key)."""
     endpoint = (models_url or os.environ.get("MODELS_RUN_URL") or DEFAULT_MODELS_URL).rstrip("/")
     return {"backend": "aixplain", "model": model_id or DEFAULT_MODEL_ID, "endpoint": endpoint}
+
+
+T = TypeVar("T")
 
 
 class AixplainBackend:
@@ -185,7 +123,7 @@ class AixplainBackend:
 
     # -- SDK plumbing ----------------------------------------------------------------------------
     def _scrub(self, text: object) -> str:
-        return redact_urls(str(text).replace(self._key, "***"))
+        return redact(redact_urls(str(text).replace(self._key, "***")))
 
     def _connect(self) -> Any:
         """The SDK client (created once; no network traffic)."""
@@ -261,7 +199,12 @@ class AixplainBackend:
             what = where or "request"
             log.debug("aiXplain %s: %s (%s)", what, failure.kind.value, failure.detail)
             left = sdk.remaining()  # the piece's deadline: no retry starts, no wait ends, after it
-            if failure.kind is Kind.UNFETCHABLE and reupload is not None and not reuploaded and _fits(0.0, left):
+            if (
+                failure.kind is Kind.UNFETCHABLE
+                and reupload is not None
+                and not reuploaded
+                and fits_deadline(0.0, left)
+            ):
                 reuploaded = True
                 log.info("aiXplain %s: the service could not fetch the audio; uploading it again", what)
                 reupload()
@@ -269,18 +212,24 @@ class AixplainBackend:
             if failure.kind is Kind.RATE_LIMIT and rate + 1 < self.retry.rate_limit_attempts:
                 delay = retry_after if retry_after is not None else self.retry.delay(rate + 1)
                 delay = min(delay, self.retry.retry_after_max)
-                if _fits(delay, left):
+                if fits_deadline(delay, left):
                     rate += 1
                     log.info("aiXplain %s: rate limited; retrying in %.1f s", what, delay)
                     self.sleep(delay)
                     continue
             if failure.kind is Kind.TRANSIENT and transient + 1 < self.retry.attempts:
                 delay = self.retry.delay(transient + 1)
-                if _fits(delay, left):
+                if fits_deadline(delay, left):
                     transient += 1
                     log.info("aiXplain %s: %s; retrying in %.1f s", what, failure.detail[:120], delay)
                     self.sleep(delay)
                     continue
+            if failure.kind is Kind.UNFETCHABLE and reupload is None:  # the user's URL
+                status = f"HTTP {failure.status}: " if failure.status else ""
+                raise BackendError(
+                    f"aiXplain: the service could not fetch the URL ({status}{failure.detail[:160]}); "
+                    "is it public, and its signature still valid?"
+                )
             attempts = rate + 1 if failure.kind is Kind.RATE_LIMIT else transient + 1
             raise BackendError(self._scrub(describe(failure, where, self.timeout, attempts)))
 
@@ -315,6 +264,13 @@ class AixplainBackend:
         def reupload() -> None:
             link[0] = self._upload(path, where)
 
+        return self._run_model(model, link, language, where, reupload)
+
+    def _run_model(
+        self, model: Any, link: list[str], language: str | None, where: str, reupload: Callable[[], None] | None
+    ) -> Any:
+        """Run the model on the audio at ``link[0]`` (``reupload`` replaces it when the service
+        cannot fetch it; None: a user's URL, which nothing here can replace)."""
         # A poll that failed after the run was accepted is resumed, not resubmitted: a submission
         # is billed again (protocol reference 7.2/7.3; the SDK's "Polling failed" error keeps the URL).
         pending: dict[str, Any] = {"poll": None}
@@ -357,7 +313,7 @@ class AixplainBackend:
                 if not result.completed and result.url:  # a poll URL the SDK would not follow by itself
                     result = poll(result.url)
             except Exception as exc:
-                pending["poll"] = _failed_poll_url(exc)
+                pending["poll"] = failed_poll_url(exc)
                 raise
             pending["poll"] = None
             if not result.completed:
@@ -416,15 +372,7 @@ class AixplainBackend:
                 self._run_parallel(chunks, lambda c: one(c, workdir))
 
         transcript = merge(parts, duration)
-        transcript.meta = {
-            "backend": self.name,
-            "model": self.model_id,
-            "credits_used": round(totals["credits"], 8),
-            "run_time": round(totals["run_time"], 3),
-            "requests": len(chunks),
-        }
-        if request_ids:
-            transcript.meta["request_ids"] = request_ids
+        transcript.meta = self._meta(totals["credits"], totals["run_time"], len(chunks), request_ids)
         log.info(
             "aiXplain: %.1f s of audio in %d request(s), %.6f credits used, run time %.2f s",
             duration,
@@ -433,6 +381,54 @@ class AixplainBackend:
             totals["run_time"],
         )
         return transcript
+
+    def transcribe_url(
+        self, url: str, options: TranscribeOptions, progress: ProgressCallback | None = None
+    ) -> Transcript:
+        """Transcribe the media at ``url`` (http or https) as the service fetches it: the URL goes
+        into the run request as it is (no download, no upload), with the same retries, deadline,
+        polling and error handling as an uploaded piece.  Its query string (a signed URL's
+        signature) is masked in every message and log record."""
+        if options.task != "transcribe":
+            raise BackendError(
+                "aiXplain's Whisper model only transcribes; drop --task translate or use the local backend"
+            )
+        if "?" in url or "#" in url:
+            sdk.register_secret(url.split("?", 1)[-1] if "?" in url else url)
+        with self._slots:
+            result = interrupt.call(self._send_url, url, options.language)
+        body = dict(getattr(result, "_raw_data", None) or {})
+        body.setdefault("runTime", result.run_time)
+        body.setdefault("usedCredits", result.used_credits)
+        try:
+            piece = parse_verbose(body.get("rawData"), fallback_language=options.language)
+        except ResponseShapeError as exc:
+            raise BackendError(f"aiXplain: {self._scrub(exc)}; try again or use --backend local") from None
+        transcript = merge([(0.0, piece)], piece.duration)
+        credits, run_time = float(body.get("usedCredits") or 0.0), float(body.get("runTime") or 0.0)
+        transcript.meta = self._meta(credits, run_time, 1, [str(body["requestId"])] if body.get("requestId") else [])
+        transcript.meta["source"] = "url"
+        log.info("aiXplain: a URL's %.1f s of audio, %.6f credits used, run time %.2f s",
+                 piece.duration, credits, run_time)  # fmt: skip
+        if progress is not None:
+            progress(piece.duration)
+        return transcript
+
+    def _send_url(self, url: str, language: str | None) -> Any:
+        with sdk.deadline(self.timeout):
+            return self._run_model(self._get_model(), [url], language, "", None)
+
+    def _meta(self, credits: float, run_time: float, requests: int, request_ids: list[str]) -> dict[str, Any]:
+        meta: dict[str, Any] = {
+            "backend": self.name,
+            "model": self.model_id,
+            "credits_used": round(credits, 8),
+            "run_time": round(run_time, 3),
+            "requests": requests,
+        }
+        if request_ids:
+            meta["request_ids"] = request_ids
+        return meta
 
     def _run_parallel(self, chunks: list[Chunk], work: Callable[[Chunk], None]) -> None:
         """Run ``work`` on every chunk, ``jobs`` at a time; the first failure (in chunk order) wins."""
@@ -449,30 +445,6 @@ class AixplainBackend:
                 continue
             error = future.exception()
             if error is not None:
-                raise _without_context(error)
+                raise without_context(error)
 
 
-def _fits(delay: float, left: float | None) -> bool:
-    """Whether a retry after ``delay`` seconds starts before the deadline (``left``: None, none)."""
-    return left is None or delay < left
-
-
-def _failed_poll_url(exc: BaseException) -> str | None:
-    """The URL of a poll that failed for a reason worth polling again (the job may still run).
-
-    The SDK wraps every poll failure as ``APIError("Polling failed: ...", 0, {"poll_url": url})``
-    and chains the original error.  A job the service no longer knows (404) is submitted again.
-    """
-    if not str(getattr(exc, "message", None) or exc).startswith("Polling failed"):
-        return None
-    url = (getattr(exc, "response_data", None) or {}).get("poll_url")
-    inner = exc.__context__
-    if getattr(inner, "status_code", None) == 404:
-        return None
-    return url if isinstance(url, str) else None
-
-
-def _without_context(error: BaseException) -> BaseException:
-    error.__context__ = None
-    error.__cause__ = None
-    return error

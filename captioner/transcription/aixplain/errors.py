@@ -118,6 +118,8 @@ def _in_chain(exc: BaseException, *types: type[BaseException]) -> bool:
     return False
 
 
+# Over 60 lines: a decision table from the SDK's and requests' exceptions to a failure kind, read
+# top to bottom (the first match wins); splitting it would hide that order.
 def classify(exc: BaseException, last_status: int | None = None) -> Failure:
     """The failure kind of an exception raised by the SDK or ``requests``.
 

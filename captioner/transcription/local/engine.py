@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import replace
 from functools import lru_cache
@@ -15,7 +16,7 @@ from captioner.core.transcript import Segment, Transcript, Word
 from captioner.errors import BackendError, ModelError
 from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import Chunk, cut_into_pieces
-from captioner.refine.speech import SpeechRegions, find_holes, sounding_clips, speech_regions
+from captioner.refine.speech import SpeechRegions, find_holes, sounding_clips, speech_and_utterance_regions
 from captioner.transcription.base import ProgressCallback, TranscribeOptions
 from captioner.transcription.local.model_files import EMBEDDED_MODEL, resolve_model
 from captioner.transcription.local.piecewise import (
@@ -42,6 +43,14 @@ HOLE_MIN_SINGLE_WORD_PROBABILITY = 0.8
 # (too repetitive, or too unsure) is noise, not a skipped passage, and is dropped.
 HOLE_MAX_COMPRESSION_RATIO = 2.4
 HOLE_MIN_AVG_LOGPROB = -1.0
+# A hole is first decoded to a budget of this many tokens a second of its clip (plus
+# HOLE_MIN_TOKENS), several times what speech needs (see hole_token_budget): a decoding loop on
+# music or noise would run to Whisper's limit of 448 tokens a window, which takes beam search
+# 10-50 times longer than the few words a hole may hold (and is then dropped as too repetitive).
+# Only a hole whose budgeted decode finds confident words is decoded again in full, and its words
+# are those of the full decode (a loop cut short can look plausible: its repetition is short).
+HOLE_TOKENS_PER_SECOND = 15
+HOLE_MIN_TOKENS = 20
 
 # Long audio is transcribed in pieces of at most this many seconds, cut at the quietest spot:
 # faster-whisper computes the log-mel features (and their STFT) of its whole input at once, about
@@ -172,6 +181,7 @@ class LocalBackend:
         silence = 0.0 if sound is None else chunk.duration - sum(b - a for a, b in sound)
         gate = self._model.language_gate
         gate.begin(start.gate_language, start.gate_sure)
+        self._model.vocabulary_begin(options.hotwords_language)
         try:
             segments, words, info = self._decode(
                 piece,
@@ -185,7 +195,9 @@ class LocalBackend:
             )
             self._model.forget()
             language = options.language or info.language
-            speech = [(a + chunk.offset, b + chunk.offset) for a, b in speech_regions(piece)]
+            regions, edges = speech_and_utterance_regions(piece)  # one VAD pass gives both
+            speech = [(a + chunk.offset, b + chunk.offset) for a, b in regions]
+            utterances = [(a + chunk.offset, b + chunk.offset) for a, b in edges]
             repaired = {"holes": 0, "words": 0}
             if options.repair_holes and len(piece):
                 segments, words, repaired = self._repair_holes(view, options, language, segments, words, speech)
@@ -196,7 +208,10 @@ class LocalBackend:
             heard, after = gate.heard(), gate.state()
             gate.end()
         detected = (info.language, float(info.language_probability))
-        return PieceResult(chunk.index, start, segments, words, speech, detected, heard, after, repaired, silence)
+        result = PieceResult(chunk.index, start, segments, words, speech, detected, heard, after, repaired, silence)
+        result.utterances = utterances
+        result.vocabulary = self._model.vocabulary_windows()
+        return result
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float, Any]:
         """faster-whisper's language detection on the first 30 s of ``audio``, ungated: (language,
@@ -220,17 +235,21 @@ class LocalBackend:
         temperature: float | tuple[float, ...] | None = None,
         batch_size: int = 0,
         sound: SpeechRegions | None = None,
+        max_new_tokens: int | None = None,
     ) -> tuple[list[Segment], list[Word], Any]:
         """One faster-whisper pass; times shifted by ``offset`` seconds.
 
         ``prompt``: the text (or tokens) before the audio; ``condition``: prompt each window with
         the text decoded before it; ``temperature``: None for faster-whisper's fallback ladder;
         ``batch_size``: windows at a time through faster-whisper's batched pipeline (see
-        BATCHED_MIN_SECONDS), 0 for its sequential decoding; ``sound``: the stretches that are not
+        BATCHED_MIN_SECONDS), 0 for its sequential decoding; ``max_new_tokens``: the most tokens
+        decoded a window (None: Whisper's limit); ``sound``: the stretches that are not
         digital silence (:func:`captioner.refine.speech.sounding_clips`; None: all of it), the only ones
         decoded.
         """
         extra: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
+        if max_new_tokens is not None:
+            extra["max_new_tokens"] = max_new_tokens
         if batch_size:
             from faster_whisper import BatchedInferencePipeline
 
@@ -318,13 +337,12 @@ class LocalBackend:
             a = max(0.0, start - HOLE_CONTEXT)
             b = min(view.length / SAMPLE_RATE, end + HOLE_CONTEXT)
             clip = view.between(int(a * SAMPLE_RATE), int(b * SAMPLE_RATE))
-            new_segments, new_words, _ = self._decode(
-                clip, options, language=language, offset=a, vad=False, condition=False, temperature=0.0
-            )
-            new_segments = [s for s in new_segments if _plausible(s)]
-            new_words = [w for w in new_words if any(s.start - 1e-6 <= w.start < s.end + 1e-6 for s in new_segments)]
-            # keep only what falls in the hole: the context either side was decoded already
-            new_words = [w for w in new_words if start - 0.2 <= (w.start + w.end) / 2 <= end + 0.2]
+            # First decoded to a budget of tokens (a quick screen: a loop on music or noise stops
+            # there); only what passes is decoded in full, so the words kept are the full decode's.
+            budget = hole_token_budget(b - a)
+            new_segments, new_words = self._decode_hole(clip, options, language, a, start, end, budget)
+            if budget is not None and _confident(new_words):
+                new_segments, new_words = self._decode_hole(clip, options, language, a, start, end, None)
             if not _confident(new_words):
                 continue
             lo, hi = new_words[0].start, new_words[-1].end
@@ -339,6 +357,44 @@ class LocalBackend:
             words = sorted([*words, *new_words], key=lambda w: w.start)
             found["words"] += len(new_words)
         return segments, words, found
+
+    def _decode_hole(
+        self,
+        clip: np.ndarray,
+        options: TranscribeOptions,
+        language: str,
+        offset: float,
+        start: float,
+        end: float,
+        max_new_tokens: int | None,
+    ) -> tuple[list[Segment], list[Word]]:
+        """A hole's clip (from ``offset`` s) decoded once at temperature 0: its plausible segments,
+        and their words that fall in the hole [``start``, ``end``] (the context either side was
+        decoded already)."""
+        segments, words, _ = self._decode(
+            clip,
+            options,
+            language=language,
+            offset=offset,
+            vad=False,
+            condition=False,
+            temperature=0.0,
+            max_new_tokens=max_new_tokens,
+        )
+        segments = [s for s in segments if _plausible(s)]
+        words = [w for w in words if any(s.start - 1e-6 <= w.start < s.end + 1e-6 for s in segments)]
+        return segments, [w for w in words if start - 0.2 <= (w.start + w.end) / 2 <= end + 0.2]
+
+
+def hole_token_budget(seconds: float) -> int | None:
+    """The most tokens a window of a hole's clip of ``seconds`` is decoded to (None: Whisper's own
+    limit).  Speech takes 1-6 tokens a second of Whisper base's vocabulary over a segment on the
+    developer corpus (10 for a lone short word), Japanese and Arabic included."""
+    budget = HOLE_MIN_TOKENS + math.ceil(HOLE_TOKENS_PER_SECOND * seconds)
+    return budget if budget < WHISPER_MAX_NEW_TOKENS else None
+
+
+WHISPER_MAX_NEW_TOKENS = 440  # 448 tokens a window, less the prompt
 
 
 def _plausible(segment: Segment) -> bool:

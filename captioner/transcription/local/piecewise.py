@@ -55,8 +55,11 @@ class PieceResult:
     gate_after: tuple[str | None, bool]  # the gate's state after the piece
     repaired: dict[str, int] = field(default_factory=lambda: {"holes": 0, "words": 0})
     silence: float = 0.0  # seconds of digital silence not decoded
+    # windows given the vocabulary's hotwords (key ""), and those left without them by language
+    vocabulary: Counter[str] = field(default_factory=Counter)
     worker: str = ""  # where it was decoded (a cluster's worker address)
     seconds: float = 0.0  # how long decoding took there
+    utterances: SpeechRegions | None = None  # the VAD's utterance edges (same pass as ``speech``)
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,8 @@ def assemble(
     results: list[PieceResult], duration: float, options: TranscribeOptions, identity: dict[str, str]
 ) -> Transcript:
     """The file's transcript from its pieces in order; ``meta["speech"]`` holds the VAD's speech
-    regions (what the hole repair used, and what the pipeline's filters use)."""
+    regions (what the hole repair used, and what the pipeline's filters use), ``meta["utterances"]``
+    its utterance edges (for retiming; from the same VAD pass) when every piece has them."""
     detected = results[0].detected
     heard_all = [window for r in results for window in r.heard]
     heard = Counter(language for language, _ in heard_all)
@@ -135,8 +139,16 @@ def assemble(
     silence = sum(r.silence for r in results)
     if silence >= 1.0:
         meta_extra["silence_skipped"] = round(silence, 1)  # digital silence, not decoded
+    if options.hotwords_language is not None:  # see ReusingWhisperModel.get_prompt
+        windows = sum((r.vocabulary for r in results), Counter())
+        skipped = {code: n for code, n in windows.most_common() if code}
+        meta_extra["vocabulary"] = {"language": options.hotwords_language, "used": windows[""], "skipped": skipped}
     if len(heard) > 1:  # windows decoded in each language
         meta_extra["languages"] = dict(heard.most_common())
+    edges = [r.utterances for r in results]
+    regions: dict[str, Any] = {"speech": [[round(a, 3), round(b, 3)] for r in results for a, b in r.speech]}
+    if all(e is not None for e in edges):
+        regions["utterances"] = [[round(a, 3), round(b, 3)] for e in edges if e is not None for a, b in e]
     return Transcript(
         language=detected[0],
         duration=duration,
@@ -149,6 +161,6 @@ def assemble(
             "language_forced": options.language is not None,
             "vad": options.vad,
             **meta_extra,
-            "speech": [[round(a, 3), round(b, 3)] for r in results for a, b in r.speech],
+            **regions,
         },
     )

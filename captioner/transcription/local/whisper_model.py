@@ -11,6 +11,13 @@ Its CTranslate2 model sits behind a :class:`LanguageGate`, so that ``multilingua
 switches language only on clear evidence, and each of its calls runs through
 :func:`captioner.interrupt.call`, so that Ctrl-C need not wait for a window's beam search.
 
+A vocabulary with a language (see :mod:`captioner.transcription.prompting`) is given as hotwords
+only to the windows decoded in that language: faster-whisper builds each window's prompt after
+detecting the window's language (``multilingual``), so :meth:`ReusingWhisperModel.get_prompt`
+sees it and leaves the hotwords out of another language's windows, with no detection of its own.
+A window without them is decoded exactly as in a run without a vocabulary.  (The batched
+pipeline builds one prompt for a batch, in the language found for the file.)
+
 Loaded with ``num_workers`` > 1, CTranslate2 runs that many calls at once from as many Python
 threads (it releases the GIL): each thread has its own memo, so no thread sees another's file.
 """
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -69,6 +77,32 @@ class ReusingWhisperModel(WhisperModel):
             self.encoder_calls += 1
         self._memo = (key, output)
         return output
+
+    def vocabulary_begin(self, language: str | None) -> None:
+        """Give the calling thread's hotwords only to windows in ``language`` (None: to all), and
+        start counting the windows by language (see :meth:`vocabulary_windows`)."""
+        self._local.hotwords_language = language
+        self._local.hotwords_windows = Counter()
+
+    def vocabulary_windows(self) -> Counter[str]:
+        """Windows since :meth:`vocabulary_begin` by language, those given the hotwords under ""."""
+        return Counter(getattr(self._local, "hotwords_windows", ()))
+
+    def get_prompt(
+        self,
+        tokenizer: Any,
+        previous_tokens: list[int],
+        without_timestamps: bool = False,
+        prefix: str | None = None,
+        hotwords: str | None = None,
+    ) -> list[int]:
+        if hotwords and not prefix:  # faster-whisper gives hotwords only to a window without a prefix
+            wanted = getattr(self._local, "hotwords_language", None)
+            language = tokenizer.language_code
+            used = wanted is None or language == wanted
+            self._local.__dict__.setdefault("hotwords_windows", Counter())["" if used else language] += 1
+            hotwords = hotwords if used else None
+        return super().get_prompt(tokenizer, previous_tokens, without_timestamps, prefix, hotwords)
 
     def detect_language(
         self, audio: np.ndarray | None = None, features: np.ndarray | None = None, *args: Any, **kwargs: Any
