@@ -157,7 +157,7 @@ class MainCommand(click.Command):
     help="Files transcribed at once.  Local engine: they share --threads (a lone file gets them all)  "
     "[default: one per thread, at most the files to transcribe].  aiXplain: requests in flight, files and "
     "pieces of a long file  [default: 2].  A Dask cluster (--scheduler): that many, for workers still "
-    "joining  [default: its workers' threads when it connects, at most 32].",
+    "joining  [default: twice its workers' threads when it connects, at most 32].",
 )
 @scheduler_option
 @click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True, help="Audio stream, 0-based.")

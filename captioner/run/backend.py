@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from captioner import interrupt
-from captioner.errors import CaptionerError
+from captioner.errors import CaptionerError, RunError
 from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT
 from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
 from captioner.transcription.base import Backend, TranscribeOptions
@@ -111,9 +111,12 @@ class LazyBackend:
         return self._backend
 
     def close(self) -> None:
-        """Let the backend go (a cluster backend disconnects); a later use creates it again."""
+        """Let the backend go at the end of the work (a cluster backend disconnects).  A later use
+        fails at once: a file still being read when a run stopped must not create it again (a
+        cluster backend would wait for a scheduler that is gone)."""
         with self._lock:
-            backend, self._backend, self._failure = self._backend, None, None
+            backend, self._backend = self._backend, None
+            self._failure = RunError("the work has ended: its backend was closed")
         close = getattr(backend, "close", None)
         if close is not None:
             close()
@@ -131,9 +134,9 @@ class LazyBackend:
 
 class ClusterLazyBackend(LazyBackend):
     """The cluster backend, created (connected) only once a run has files to transcribe, which
-    then go to the cluster as many at once as its fit workers have threads when it connects (at
-    most CLUSTER_FILES_AT_ONCE), or ``jobs`` at once when that is given: workers that join later
-    (a batch queue starting them one by one) then get files too."""
+    then go to the cluster as many at once as it says (``files_at_once``: twice its fit workers'
+    threads when it connects) up to CLUSTER_FILES_AT_ONCE, or ``jobs`` at once when that is
+    given: workers that join later (a batch queue starting them one by one) then get files too."""
 
     def __init__(self, factory: BackendFactory, identity: dict[str, str], jobs: int | None = None) -> None:
         super().__init__(factory, identity, max_concurrent_files=jobs or CLUSTER_FILES_AT_ONCE)

@@ -74,6 +74,7 @@ def run_concurrently(
             prepared.set_result(prepare(job, settings, backend.identity, cache, known, backend.takes_urls))
         except BaseException as exc:  # handed to run_one, which reports a CaptionerError as the file's
             prepared.set_exception(exc)
+        view.check()  # the run may have stopped while this file was read
         result = run_one(job, pending, prepared, backend, settings, view, cache)
         return attach_to_video(job, result, settings, view), view
 

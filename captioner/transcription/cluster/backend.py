@@ -72,8 +72,10 @@ class ClusterBackend:
 
     @property
     def files_at_once(self) -> int:
-        """Files worth sending at once: one per thread of the fit workers."""
-        return max(1, self.threads)
+        """Files worth sending at once: two per thread of the fit workers, so that a worker has the
+        next file's audio waiting while its last one is read, packed and written on this machine
+        (20 short clips on 2 workers: 33.7-41.2 s against 40.7-48.2 s with one per thread)."""
+        return 2 * max(1, self.threads)
 
     def transcribe(
         self, audio: np.ndarray, options: TranscribeOptions, progress: ProgressCallback | None = None
