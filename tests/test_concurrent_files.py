@@ -325,3 +325,32 @@ def test_a_model_that_fails_in_the_background_fails_the_run_as_before(tmp_path, 
     with pytest.raises(ModelError, match="nope"):
         run(jobs, LazyBackend(broken, None, max_concurrent_files=2, preload=True), settings)
     assert tries == ["captioner-model-load"]  # the failure kept, and raised by the run (no second load)
+
+
+@pytest.mark.slow
+def test_a_loaded_model_keeps_numpys_blas_on_the_calling_thread() -> None:
+    """Files decoded at once compute their log-mel features from as many threads; OpenBLAS's own
+    thread pool deadlocked under two such callers in CI (a sync of six clips hung for minutes).
+    Once the local engine loads its model the process's BLAS runs on the calling thread."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    code = (
+        "import json, numpy\n"
+        "from threadpoolctl import threadpool_info\n"
+        "blas = lambda: [i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas']\n"
+        "before = blas()\n"
+        "from captioner.transcription.local.engine import DEFAULT_COMPUTE_TYPE, load_whisper\n"
+        "from captioner.transcription.local.model_files import resolve_model\n"
+        "load_whisper(resolve_model(None), 'cpu', DEFAULT_COMPUTE_TYPE, 2)\n"
+        "print(json.dumps([before, blas()]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    before, after = json.loads(out.stdout)
+    assert before and (max(before) > 1 or (os.cpu_count() or 1) == 1), out.stdout  # NumPy: a thread a core
+    assert after == [1] * len(before), out.stdout

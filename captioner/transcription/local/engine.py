@@ -93,8 +93,10 @@ def load_whisper(model_ref: str, device: str, compute_type: str, threads: int, w
 
     ``workers``: calls CTranslate2 runs at once (from as many threads), each on ``threads``.
     Loaded through :func:`captioner.interrupt.call`: a Ctrl-C during the load takes effect at once."""
+    from captioner.transcription.local.blas import single_threaded_blas
     from captioner.transcription.local.whisper_model import ReusingWhisperModel
 
+    single_threaded_blas()  # see captioner.transcription.local.blas
     return interrupt.call(
         ReusingWhisperModel,
         model_ref,
