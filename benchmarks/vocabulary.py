@@ -83,9 +83,12 @@ def candidates(reference: str, hypothesis: str) -> list[str]:
     return out
 
 
-def captions(captioner, path: Path, **options) -> str:  # type: ignore[no-untyped-def]
-    """The text of the captions ``captioner FILE`` would write."""
-    return " ".join(cue.text for cue in captioner.make_cues(captioner.transcribe(path, **options)))
+def captions(captioner, path: Path, **options) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """The text of the captions ``captioner FILE`` would write, and how many windows were decoded
+    again with the terms (the speech sounded like one: see captioner's vocabulary_gate)."""
+    transcript = captioner.transcribe(path, **options)
+    near = (transcript.meta.get("vocabulary") or {}).get("near_misses", 0)
+    return " ".join(cue.text for cue in captioner.make_cues(transcript)), near
 
 
 def main() -> None:
@@ -107,14 +110,14 @@ def main() -> None:
     for item in items:
         path = args.corpus / item["file"]
         reference, language = item["reference_text"], item["language"]
-        plain = captions(captioner, path)
+        plain, _ = captions(captioner, path)
         if args.find:
             found = candidates(reference, plain)
             if found:
                 print(f"{item['id']}: {', '.join(found)}", flush=True)
             continue
-        anywhere = captions(captioner, path, vocabulary=VOCABULARY)
-        taught = captions(captioner, path, vocabulary=VOCABULARY, vocabulary_language=VOCABULARY_LANGUAGE)
+        anywhere, _ = captions(captioner, path, vocabulary=VOCABULARY)
+        taught, near = captions(captioner, path, vocabulary=VOCABULARY, vocabulary_language=VOCABULARY_LANGUAGE)
         terms = tuple(t for t in VOCABULARY if term_count(reference, t))
         rows.append(
             {
@@ -130,6 +133,7 @@ def main() -> None:
                 "anywhere_miss": misspelt(reference, anywhere, terms),
                 "taught_miss": misspelt(reference, taught, terms),
                 "same": taught == plain,
+                "near": near,
             }
         )
         r = rows[-1]
@@ -140,7 +144,8 @@ def main() -> None:
                 f"  misspelt terms {r['plain_miss']}/{r['terms']} -> {r['anywhere_miss']} -> {r['taught_miss']}"
                 if terms
                 else ""
-            ),
+            )
+            + (f"  ({near} windows decoded again with the terms)" if near else ""),
             flush=True,
         )
     if args.find:
@@ -172,6 +177,12 @@ def report(rows: list[dict]) -> None:
     for key, label in (("anywhere", "no language"), ("taught", f"with {VOCABULARY_LANGUAGE}")):
         worse = [r["id"] for r in rows if r["group"] and r[key] > r["plain"] + 1e-9]
         print(f"other items made worse ({label}): {len(worse)}" + (f" ({', '.join(worse)})" if worse else ""))
+    changed = [r for r in rows if r["group"] and not r["same"]]
+    print(
+        f"other items whose captions changed ({VOCABULARY_LANGUAGE}): {len(changed)}; of them with a window decoded "
+        f"with the terms: {sum(1 for r in changed if r['near'])} (with none, every window had the prompt of a run "
+        "without a vocabulary: the change is Whisper's sampling at a temperature fallback, different on every run)"
+    )
     foreign = [r for r in rows if r["group"] == 2]
     same = sum(r["same"] for r in foreign)
     print(f"items in other languages captioned word for word as without a vocabulary ({VOCABULARY_LANGUAGE}): "

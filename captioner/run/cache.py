@@ -53,6 +53,8 @@ def cache_key(
     for name in ("hotwords", "hotwords_language"):  # keys made before these options existed stay valid
         if getattr(options, name) is None:
             del material["options"][name]  # type: ignore[attr-defined]
+    if options.hotwords is not None:  # the terms used only where the speech seems to hold one (vocabulary_gate)
+        material["vocabulary_use"] = "near-miss"
     if speakers != "mix":
         material["speakers"] = speakers
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()

@@ -110,14 +110,27 @@ def describe_language(media: Media, transcript: Transcript, reporter: Reporter) 
 
 
 def vocabulary_note(windows: object) -> str | None:
-    """What became of a vocabulary with a language (see ``meta["vocabulary"]``), when it was not
-    given to every window."""
-    if not isinstance(windows, dict) or not windows.get("skipped"):
+    """What became of a vocabulary (see ``meta["vocabulary"]``): the windows of another language
+    left without it, and those where the speech sounded like a term (decoded again with the terms,
+    see captioner.transcription.local.vocabulary_gate)."""
+    if not isinstance(windows, dict):
         return None
-    skipped = windows["skipped"]
-    others = ", ".join(sorted(skipped))
-    if not windows.get("used"):
-        return f"vocabulary not used: it is {windows.get('language')}, the speech is {others}"
-    total = windows["used"] + sum(skipped.values())
+    skipped = windows.get("skipped") or {}
+    used = windows.get("used") or 0
     language = windows.get("language")
-    return f"vocabulary ({language}) used on {windows['used']} of {total} windows; not on those in {others}"
+    if skipped and not used:
+        return f"vocabulary not used: it is {language}, the speech is {', '.join(sorted(skipped))}"
+    notes = []
+    if skipped:
+        total = used + sum(skipped.values())
+        notes.append(
+            f"vocabulary ({language}) given to {used} of {total} windows; not to those in {', '.join(sorted(skipped))}"
+        )
+    if used:
+        near, taken = windows.get("near_misses") or 0, windows.get("taken") or 0
+        if near:
+            again = f"{near} of {used} windows sounded like a term and were decoded again with the vocabulary"
+            notes.append(f"{again}; {taken} took it")
+        else:
+            notes.append(f"vocabulary: nothing sounded like its terms ({used} windows decoded as without it)")
+    return "; ".join(notes) or None

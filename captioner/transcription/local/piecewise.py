@@ -22,6 +22,7 @@ from captioner.core.transcript import Segment, Transcript, Word
 from captioner.media.pieces import Chunk
 from captioner.refine.speech import SpeechRegions
 from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.local.vocabulary_gate import NEAR_MISS, TAKEN
 
 PROMPT_TOKENS = 223  # what faster-whisper keeps of the previous text (n_text_ctx // 2 - 1)
 PROMPT_RESET_TEMPERATURE = 0.5  # faster-whisper's prompt_reset_on_temperature
@@ -55,7 +56,8 @@ class PieceResult:
     gate_after: tuple[str | None, bool]  # the gate's state after the piece
     repaired: dict[str, int] = field(default_factory=lambda: {"holes": 0, "words": 0})
     silence: float = 0.0  # seconds of digital silence not decoded
-    # windows given the vocabulary's hotwords (key ""), and those left without them by language
+    # windows given the vocabulary's hotwords (key ""), and those left without them by language;
+    # those decoded again with them (NEAR_MISS) and where that was kept (TAKEN)
     vocabulary: Counter[str] = field(default_factory=Counter)
     worker: str = ""  # where it was decoded (a cluster's worker address)
     seconds: float = 0.0  # how long decoding took there
@@ -139,10 +141,16 @@ def assemble(
     silence = sum(r.silence for r in results)
     if silence >= 1.0:
         meta_extra["silence_skipped"] = round(silence, 1)  # digital silence, not decoded
-    if options.hotwords_language is not None:  # see ReusingWhisperModel.get_prompt
+    if options.hotwords is not None:  # see ReusingWhisperModel.get_prompt and vocabulary_gate
         windows = sum((r.vocabulary for r in results), Counter())
-        skipped = {code: n for code, n in windows.most_common() if code}
-        meta_extra["vocabulary"] = {"language": options.hotwords_language, "used": windows[""], "skipped": skipped}
+        skipped = {code: n for code, n in windows.most_common() if code and code not in (NEAR_MISS, TAKEN)}
+        meta_extra["vocabulary"] = {
+            "language": options.hotwords_language,
+            "used": windows[""],
+            "skipped": skipped,
+            "near_misses": windows[NEAR_MISS],  # windows decoded again with the terms
+            "taken": windows[TAKEN],  # of those, the ones where that decoding was kept
+        }
     if len(heard) > 1:  # windows decoded in each language
         meta_extra["languages"] = dict(heard.most_common())
     edges = [r.utterances for r in results]

@@ -16,7 +16,9 @@ only to the windows decoded in that language: faster-whisper builds each window'
 detecting the window's language (``multilingual``), so :meth:`ReusingWhisperModel.get_prompt`
 sees it and leaves the hotwords out of another language's windows, with no detection of its own.
 A window without them is decoded exactly as in a run without a vocabulary.  (The batched
-pipeline builds one prompt for a batch, in the language found for the file.)
+pipeline builds one prompt for a batch, in the language found for the file.)  A window given them
+uses them only where its speech seems to hold a term (see
+:mod:`captioner.transcription.local.vocabulary_gate`).
 
 Loaded with ``num_workers`` > 1, CTranslate2 runs that many calls at once from as many Python
 threads (it releases the GIL): each thread has its own memo, so no thread sees another's file.
@@ -34,6 +36,7 @@ from faster_whisper import WhisperModel
 
 from captioner.interrupt import NativeCalls
 from captioner.transcription.local.language_gate import LanguageGate
+from captioner.transcription.local.vocabulary_gate import HotPrompt, VocabularyGate
 
 
 class ReusingWhisperModel(WhisperModel):
@@ -42,7 +45,9 @@ class ReusingWhisperModel(WhisperModel):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # see captioner.transcription.local.language_gate and captioner.interrupt
-        self.model = self.language_gate = LanguageGate(NativeCalls(self.model))
+        self.language_gate = LanguageGate(NativeCalls(self.model))
+        # see captioner.transcription.local.vocabulary_gate
+        self.model = VocabularyGate(self.language_gate, lambda: getattr(self._local, "hot", None), self._count)
         self._local = threading.local()  # the calling thread's memo: (key, encoder output)
         self._count_lock = threading.Lock()
         self.encoder_calls = 0  # encoder passes actually run, all threads (for tests and benchmarks)
@@ -83,10 +88,15 @@ class ReusingWhisperModel(WhisperModel):
         start counting the windows by language (see :meth:`vocabulary_windows`)."""
         self._local.hotwords_language = language
         self._local.hotwords_windows = Counter()
+        self._local.hot = None
 
     def vocabulary_windows(self) -> Counter[str]:
-        """Windows since :meth:`vocabulary_begin` by language, those given the hotwords under ""."""
+        """Windows since :meth:`vocabulary_begin` by language, those given the hotwords under "";
+        under NEAR_MISS and TAKEN those decoded again with them, and those where that was kept."""
         return Counter(getattr(self._local, "hotwords_windows", ()))
+
+    def _count(self, event: str) -> None:
+        self._local.__dict__.setdefault("hotwords_windows", Counter())[event] += 1
 
     def get_prompt(
         self,
@@ -102,6 +112,11 @@ class ReusingWhisperModel(WhisperModel):
             used = wanted is None or language == wanted
             self._local.__dict__.setdefault("hotwords_windows", Counter())["" if used else language] += 1
             hotwords = hotwords if used else None
+            if hotwords:
+                # what faster-whisper's get_prompt puts after its "previous text" marker
+                tokens = tokenizer.encode(" " + hotwords.strip())[: self.max_length // 2 - 1]
+                terms = tuple(t for t in (t.strip() for t in hotwords.split(",")) if t)
+                self._local.hot = HotPrompt(tuple(tokens), tokenizer.sot_prev, tokenizer.sot, terms, tokenizer.decode)
         return super().get_prompt(tokenizer, previous_tokens, without_timestamps, prefix, hotwords)
 
     def detect_language(
