@@ -10,6 +10,9 @@ import sys
 
 
 def main() -> None:
+    from captioner.cli.malloc_arenas import limit_arenas
+
+    limit_arenas()  # before any thread starts: see captioner.cli.malloc_arenas
     try:
         from captioner.cli.main import main as cli
     except KeyboardInterrupt:
