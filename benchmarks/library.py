@@ -3,11 +3,13 @@
     python benchmarks/library.py [--part batch|reformat|memory|all] [--clips 20] [--hours 1]
 
 - batch: the first N short speech clips of the corpus, one `captioner` call (cache off) vs N
-  separate runs of the plain faster-whisper script (same model and settings).  Target ratio <= 0.5.
+  separate runs of the plain faster-whisper script (same model and settings).  Target ratio <= 0.35
+  (#19; it was 0.5).  The plain runs vary most (63-87 s for the same 20 clips: Whisper samples at
+  temperature fallbacks on the disfluent ones): compare medians of several runs.
 - reformat: the 3.7-minute reading transcribed once, then re-formatted from the transcript cache
   with another --max-chars, as a fresh process.  Target < 1 s.
 - memory: a long file made by looping the corpus' reading with ffmpeg (--hours), captioned with
-  the cache off; peak RSS.  Target < 1 GB.
+  the cache off; wall and peak RSS.  Targets (#19): <= 180 s and <= 900 MB for an hour, 2 cores.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def batch(corpus: Path, work: Path, count: int) -> None:
     plain_rss = max(r.peak_rss_mb for r in plain_runs)
     print(f"  {len(items)} plain faster-whisper processes: {plain:7.2f} s (peak RSS {plain_rss:.0f} MB)")
     print(f"  one captioner call:                {ours.seconds:7.2f} s (peak RSS {ours.peak_rss_mb:.0f} MB)")
-    print(f"  ratio captioner/plain: {ours.seconds / plain:.2f}  (target <= 0.5)")
+    print(f"  ratio captioner/plain: {ours.seconds / plain:.2f}  (target <= 0.35)")
 
 
 def reformat(corpus: Path, work: Path) -> None:
@@ -83,7 +85,8 @@ def memory(corpus: Path, work: Path, hours: float) -> None:
         sys.exit(f"long run failed: {run.stderr[-500:]}")
     print(f"memory: {loops} x the reading = {loops * 221.7 / 60:.0f} min of audio")
     speed = loops * 221.7 / run.seconds
-    print(f"  wall {run.seconds:.0f} s ({speed:.1f}x real time), peak RSS {run.peak_rss_mb:.0f} MB (target < 1024 MB)")
+    print(f"  wall {run.seconds:.0f} s ({speed:.1f}x real time), peak RSS {run.peak_rss_mb:.0f} MB")
+    print("  (targets for an hour: <= 180 s, <= 900 MB)")
 
 
 def main() -> None:
