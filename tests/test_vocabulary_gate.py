@@ -123,3 +123,22 @@ def test_the_note_says_where_the_vocabulary_went() -> None:
         "vocabulary (en) given to 3 of 4 windows; not to those in fr; "
         "2 of 3 windows sounded like a term and were decoded again with the vocabulary; 1 took it"
     )
+
+
+class OnAGpu(np.ndarray):
+    """Encoder output NumPy may not take apart (as a CTranslate2 StorageView on a GPU)."""
+
+    device = "cuda"
+
+
+def test_a_batch_on_a_gpu_is_decoded_again_whole(tokenizer) -> None:
+    hot = hot_prompt(tokenizer)
+    with_terms = prompt(tokenizer, [], HOTWORDS)
+    plain_texts = [" Printed by Guttenberg.", " Ask not."]
+    hot_texts = [" Printed by Gutenberg.", " Ask now."]
+    model = Model(tokenizer, plain_texts, hot_texts)
+    features = np.zeros((2, 4, 2), np.float32).view(OnAGpu)
+    results = VocabularyGate(model, lambda: hot).generate(features, [with_terms] * 2)
+    plain = prompt(tokenizer, [], None)
+    assert [c[1] for c in model.calls] == [[plain, plain], [with_terms, plain]]  # no rows taken apart
+    assert [r.text for r in results] == [hot_texts[0], plain_texts[1]]

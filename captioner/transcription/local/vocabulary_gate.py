@@ -106,8 +106,11 @@ def near_miss(text: str, terms: Sequence[str], ratio: float = NEAR_MISS_RATIO) -
     return False
 
 
-def _rows(features: Any, rows: list[int]) -> Any:
-    """The given rows of a batch's encoder output (a CTranslate2 StorageView on the CPU)."""
+def _rows(features: Any, rows: list[int]) -> Any | None:
+    """The given rows of a batch's encoder output, or None where they cannot be taken apart here
+    (a StorageView on a GPU: NumPy cannot read it)."""
+    if getattr(features, "device", "cpu") != "cpu":
+        return None
     import ctranslate2
     import numpy as np
 
@@ -140,7 +143,12 @@ class VocabularyGate:
         if not retry:
             return first
         rows = features if len(retry) == len(prompts) else _rows(features, retry)
-        second = self._model.generate(rows, [prompts[i] for i in retry], *args, **kwargs)
+        if rows is None:  # the whole batch again, the other windows with their plain prompts
+            again = [p if i in retry else q or p for i, (p, q) in enumerate(zip(prompts, plain))]
+            everything = self._model.generate(features, again, *args, **kwargs)
+            second = [everything[i] for i in retry]
+        else:
+            second = self._model.generate(rows, [prompts[i] for i in retry], *args, **kwargs)
         for i, result in zip(retry, second):
             self._record(NEAR_MISS)
             if occurrences(hot.decode(list(result.sequences_ids[0])), hot.terms) > occurrences(texts[i], hot.terms):
