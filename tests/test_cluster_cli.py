@@ -45,8 +45,9 @@ def test_dask_scheduler_address_is_read_from_the_environment(monkeypatch) -> Non
 @pytest.fixture()
 def dask_loggers():
     """Dask's loggers and captioner.cluster: their levels before the test, put back after it."""
-    names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] == "distributed"]
-    loggers = {name: logging.getLogger(name) for name in [*names, "distributed.comm.tcp", "captioner.cluster"]}
+    names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] in ("distributed", "tornado")]
+    extra = ["distributed.comm.tcp", "tornado.application", "captioner.cluster"]
+    loggers = {name: logging.getLogger(name) for name in [*names, *extra]}
     levels = {name: logger.level for name, logger in loggers.items()}
     yield levels
     for name, level in levels.items():
@@ -58,11 +59,14 @@ def test_dasks_errors_are_not_logged_without_debug(dask_loggers) -> None:
     # distributed.client (a lost scheduler's "Failed to reconnect") has a level and handler of its own
     for name in ("distributed.client", "distributed.core", "distributed.comm.tcp"):
         assert not logging.getLogger(name).isEnabledFor(logging.ERROR), name
+    # Tornado logs the errors of Dask's callbacks (seen in CI after a lost scheduler: a traceback
+    # beside captioner's one line)
+    assert not logging.getLogger("tornado.application").isEnabledFor(logging.ERROR)
     assert logging.getLogger("captioner.cluster").isEnabledFor(logging.INFO)  # -v: which worker did what
 
 
 def test_debug_leaves_dasks_logging_as_dask_set_it(dask_loggers) -> None:
     configure_cluster_logging(debug=True, verbose=False)
     for name, level in dask_loggers.items():
-        if name.startswith("distributed"):
+        if name.startswith(("distributed", "tornado")):
             assert logging.getLogger(name).level == level, name

@@ -130,8 +130,13 @@ def configure_cluster_logging(debug: bool, verbose: bool) -> None:
         # Dask's own errors (a lost scheduler's failed reconnects) are told in captioner's one line.
         # Dask gives some of its loggers their own level and handler (distributed.client), so
         # each is silenced, not only their parent.
+        # Tornado, Dask's event loop, logs the errors of Dask's own callbacks under its name (after
+        # a lost scheduler: "Exception in callback ... cannot schedule new futures after shutdown",
+        # a traceback seen in CI); captioner uses tornado for nothing else.
+        for name in ("tornado.application", "tornado.general"):
+            logging.getLogger(name)
         for name, logger in list(logging.root.manager.loggerDict.items()):
-            if isinstance(logger, logging.Logger) and name.split(".")[0] == "distributed":
+            if isinstance(logger, logging.Logger) and name.split(".")[0] in ("distributed", "tornado"):
                 logger.setLevel(logging.CRITICAL + 1)
     if verbose or debug:
         logging.getLogger("captioner.cluster").setLevel(logging.DEBUG if debug else logging.INFO)
