@@ -139,11 +139,6 @@ def check_vocabulary(terms: tuple[str, ...]) -> tuple[str, ...]:
     return terms
 
 
-def read_vocabulary(path: Path) -> tuple[str, ...]:
-    """The checked terms of a vocabulary file (see :func:`load_vocabulary`)."""
-    return load_vocabulary(path).terms
-
-
 def load_vocabulary(path: Path) -> VocabularyFile:
     """A vocabulary file (UTF-8, an optional ``# language: CODE`` first line, then one name or term
     a line), checked; :class:`PromptError` (naming the file) when it cannot be read or used."""
@@ -160,11 +155,6 @@ def load_vocabulary(path: Path) -> VocabularyFile:
         raise PromptError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise PromptError(f"{path}: cannot read: {exc.strerror or exc}") from None
-
-
-def vocabulary_terms(source: Vocabulary) -> tuple[str, ...]:
-    """The checked terms of a vocabulary file (a path) or of a list of terms."""
-    return vocabulary_file(source).terms
 
 
 def vocabulary_file(source: Vocabulary) -> VocabularyFile:

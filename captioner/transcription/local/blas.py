@@ -13,16 +13,13 @@ name, and sets its thread count).
 
 from __future__ import annotations
 
-import threading
-
-_done = threading.Event()
+from functools import cache
 
 
+@cache
 def single_threaded_blas() -> None:
-    """Make NumPy's BLAS run every product on the calling thread, for the rest of the process."""
-    if _done.is_set():
-        return
+    """Make NumPy's BLAS run every product on the calling thread, for the rest of the process
+    (once: later calls do nothing)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
-    _done.set()
