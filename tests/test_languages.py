@@ -51,10 +51,13 @@ def test_the_gate_switches_only_on_a_sure_detection() -> None:
 
 def test_the_same_encoding_detected_twice_counts_once() -> None:
     # faster-whisper detects the file's language on its first window's encoding, then that window's
-    gate = LanguageGate(_Detector([[("<|en|>", 0.9)], [("<|en|>", 0.9)], [("<|de|>", 0.95)]]))
+    # (once: the model is not asked again, the answer is the same)
+    detector = _Detector([[("<|en|>", 0.9)], [("<|de|>", 0.95)]])
+    gate = LanguageGate(detector)
     gate.begin()
     first = object()
     assert gate.detect_language(first) == gate.detect_language(first) == [[("<|en|>", 0.9)]]
+    assert detector.answers == [[("<|de|>", 0.95)]]
     gate.detect_language(object())
     assert [language for language, _ in gate.heard()] == ["en", "de"]
 

@@ -152,3 +152,28 @@ def test_a_batch_is_encoded_one_window_at_a_time(local_backend, monkeypatch) -> 
     model.forget()
     assert shapes[:2] == [(1, 80, 3000), (1, 80, 3000)]  # never the whole batch at once (memory)
     assert batch.shape[0] == 2 and np.allclose(batch[1], alone[0], atol=1e-4)
+
+
+@pytest.mark.slow
+def test_a_hole_shorter_than_a_window_takes_one_encoder_pass(local_backend) -> None:
+    # On the music sample the VAD hears speech at 0.4-1.5 s.  Decoded with half a second either
+    # side, the clip's words end a few hundredths of a second before the clip does, where
+    # faster-whisper would start another window (a whole encoder pass) for what is left.
+    audio = extract_audio(probe(SAMPLES / "nonspeech_music_vibe_ace.ogg"))
+    model = local_backend._model
+    decodes: list[int] = []
+    original = model.transcribe
+
+    def count(clip, **kwargs):
+        decodes.append(len(clip))
+        return original(clip, **kwargs)
+
+    model.encoder_calls = 0
+    try:
+        model.transcribe = count
+        _, words, found = local_backend._repair_holes(audio, TranscribeOptions(), "en", [], [], [(0.38, 1.54)])
+    finally:
+        del model.transcribe
+    assert found["holes"] == 1 and decodes
+    assert all(n < 30 * 16000 for n in decodes)
+    assert model.encoder_calls == len(decodes)  # one window each, nothing after the hole

@@ -35,6 +35,7 @@ DEFAULT_COMPUTE_TYPE = "int8"
 
 HOLE_MIN_SECONDS = 1.0  # a speech stretch at least this long without a word is decoded again
 HOLE_CONTEXT = 0.5  # seconds of audio either side of a hole given to the decoder
+HOLE_WORD_SLACK = 0.2  # a re-decoded word is kept if its middle is at most this far outside the hole
 # What a hole's decode must reach to be kept: a passage the windows skipped decodes confidently
 # when heard alone, while music or noise the VAD took for speech gives a few doubtful words.
 HOLE_MIN_MEAN_PROBABILITY = 0.6
@@ -238,6 +239,7 @@ class LocalBackend:
         batch_size: int = 0,
         sound: SpeechRegions | None = None,
         max_new_tokens: int | None = None,
+        until: float | None = None,
     ) -> tuple[list[Segment], list[Word], Any]:
         """One faster-whisper pass; times shifted by ``offset`` seconds.
 
@@ -247,7 +249,8 @@ class LocalBackend:
         BATCHED_MIN_SECONDS), 0 for its sequential decoding; ``max_new_tokens``: the most tokens
         decoded a window (None: Whisper's limit); ``sound``: the stretches that are not
         digital silence (:func:`captioner.refine.speech.sounding_clips`; None: all of it), the only ones
-        decoded.
+        decoded; ``until``: stop after the first segment that ends this many seconds into ``audio``
+        or later (the windows after it are not decoded).
         """
         extra: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
         if max_new_tokens is not None:
@@ -309,6 +312,8 @@ class LocalBackend:
             )
             if progress is not None:
                 progress(float(seg.end) + offset)
+            if until is not None and seg.end >= until:
+                break
         return segments, words, info
 
     def _silent_info(self, audio: np.ndarray, language: str | None) -> SimpleNamespace:
@@ -372,7 +377,11 @@ class LocalBackend:
     ) -> tuple[list[Segment], list[Word]]:
         """A hole's clip (from ``offset`` s) decoded once at temperature 0: its plausible segments,
         and their words that fall in the hole [``start``, ``end``] (the context either side was
-        decoded already)."""
+        decoded already).
+
+        The decode stops after the segment that reaches past the hole: a window after it (often a
+        few hundredths of a second after the last word, a whole encoder pass) could only give words
+        that are not kept."""
         segments, words, _ = self._decode(
             clip,
             options,
@@ -382,10 +391,11 @@ class LocalBackend:
             condition=False,
             temperature=0.0,
             max_new_tokens=max_new_tokens,
+            until=end - offset + HOLE_WORD_SLACK + 0.05,  # 0.05: faster-whisper rounds seeks to 10 ms
         )
         segments = [s for s in segments if _plausible(s)]
         words = [w for w in words if any(s.start - 1e-6 <= w.start < s.end + 1e-6 for s in segments)]
-        return segments, [w for w in words if start - 0.2 <= (w.start + w.end) / 2 <= end + 0.2]
+        return segments, [w for w in words if start - HOLE_WORD_SLACK <= (w.start + w.end) / 2 <= end + HOLE_WORD_SLACK]
 
 
 def hole_token_budget(seconds: float) -> int | None:

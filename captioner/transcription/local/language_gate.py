@@ -64,12 +64,13 @@ class LanguageGate:
         return list(getattr(self._local, "windows", []))
 
     def detect_language(self, features: Any, *args: Any, **kwargs: Any) -> list[list[tuple[str, float]]]:
-        results = self._model.detect_language(features, *args, **kwargs)
-        if not getattr(self._local, "active", False):
-            return results
+        active = getattr(self._local, "active", False)
         last, gated = getattr(self._local, "last", (None, []))
-        if features is not None and features is last:
-            return gated  # the same encoding again (the file's, then its first window's)
+        if active and features is not None and features is last:
+            return gated  # the same encoding again (the file's, then its first window's): not run twice
+        results = self._model.detect_language(features, *args, **kwargs)
+        if not active:
+            return results
         gated = [self._gate(list(result)) for result in results]
         self._local.last = (features, gated)
         return gated
