@@ -177,3 +177,34 @@ def test_a_hole_shorter_than_a_window_takes_one_encoder_pass(local_backend) -> N
     assert found["holes"] == 1 and decodes
     assert all(n < 30 * 16000 for n in decodes)
     assert model.encoder_calls == len(decodes)  # one window each, nothing after the hole
+
+
+class _GenerateSpy:
+    """Stands for the CTranslate2 model, recording whether each ``generate`` call sampled."""
+
+    def __init__(self, model) -> None:
+        self._model = model
+        self.sampled: list[bool] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)
+
+    def generate(self, *args, **kwargs):
+        self.sampled.append("sampling_temperature" in kwargs)
+        return self._model.generate(*args, **kwargs)
+
+
+@pytest.mark.slow
+def test_one_window_is_decoded_without_the_fallback_ladder(local_backend, monkeypatch) -> None:
+    # Whisper finds the music sample's opening unsure (average log-probability under -1): a longer
+    # input runs the whole ladder of samplings on it, a single window keeps its beam search's text.
+    audio = extract_audio(probe(SAMPLES / "nonspeech_music_vibe_ace.ogg"))
+    spy = _GenerateSpy(local_backend._model.model)
+    monkeypatch.setattr(local_backend._model, "model", spy)
+    local_backend.transcribe(audio[: 45 * 16000], TranscribeOptions(language="en"))
+    assert any(spy.sampled)
+    spy.sampled.clear()
+    first = local_backend.transcribe(audio[: 25 * 16000], TranscribeOptions(language="en"))
+    assert spy.sampled and not any(spy.sampled)
+    again = local_backend.transcribe(audio[: 25 * 16000], TranscribeOptions(language="en"))
+    assert [(w.word, w.start) for w in again.words] == [(w.word, w.start) for w in first.words]
