@@ -208,3 +208,16 @@ def test_one_window_is_decoded_without_the_fallback_ladder(local_backend, monkey
     assert spy.sampled and not any(spy.sampled)
     again = local_backend.transcribe(audio[: 25 * 16000], TranscribeOptions(language="en"))
     assert [(w.word, w.start) for w in again.words] == [(w.word, w.start) for w in first.words]
+
+
+@pytest.mark.slow
+def test_one_window_still_falls_back_where_the_beam_search_loops(local_backend, monkeypatch) -> None:
+    # On the Big Buck Bunny clip the beam search writes "Mmmm..." to the token limit (compression
+    # ratio ~32): that decode goes on to the samplings, as Whisper's would.
+    audio = extract_audio(probe(SAMPLES / "video_big_buck_bunny_clip.mp4"))
+    spy = _GenerateSpy(local_backend._model.model)
+    monkeypatch.setattr(local_backend._model, "model", spy)
+    transcript = local_backend.transcribe(audio, TranscribeOptions(language="en"))
+    assert spy.sampled[0] is False and any(spy.sampled)
+    looped = [s for s in transcript.segments if s.compression_ratio is not None and s.compression_ratio > 2.4]
+    assert all(s.temperature for s in looped)  # a loop kept is one every sampling also gave

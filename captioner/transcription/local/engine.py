@@ -68,14 +68,15 @@ PIECE_SECONDS = 300.0
 # most, and without the previous window's text the items of 34 s, 52 s and 70 s each came out
 # 1-2 words different from Whisper's, better or worse by chance.
 BATCHED_MIN_SECONDS = 120.0
-# Audio of one 30 s window (a short file, or a short last piece) is decoded at temperature 0 only,
-# without Whisper's fallback ladder (five samplings at rising temperatures when the beam search's
-# text looks unsure or repetitive).  The ladder exists to get a long decode out of a loop that the
-# next windows would be conditioned on; a single window conditions nothing, and on the developer
-# corpus' clips of up to 15 s (45 items, 3 runs each) the ladder's samples made the words worse:
-# mean WER 0.708 with it, 0.646 at temperature 0 only, in 218 s against 144 s, and the words no
-# longer change from run to run (the 6 items that fell back: 4 better, 2 worse; the longer items,
-# 26-70 s, never fall back).  Longer audio keeps the ladder; the batched pipeline has none.
+# Audio of one 30 s window (a short file, or a short last piece) keeps the text of its temperature-0
+# beam search however unsure Whisper is of it; only a loop (too repetitive by Whisper's compression
+# test) goes on to the fallback ladder of samplings at rising temperatures.  The ladder's other
+# trigger, a low average log-probability, fires on disfluent speech, where the samples made the
+# words worse: on the developer corpus' clips up to 15 s (45 items, 3 runs each) mean WER 0.708 with
+# the whole ladder, 0.672 with it only on loops (196 s against 218 s), 0.646 at temperature 0 only
+# (144 s) -- but without any ladder the Big Buck Bunny clip's "Mmmm..." loop (compression ratio 32)
+# became ten cues of it.  Longer audio keeps Whisper's ladder, where an unsure window conditions
+# the next ones; the batched pipeline has none.
 ONE_WINDOW_SECONDS = 30.0
 # Windows decoded at a time: each adds ~35 MB (the beams' cross-attention); 3 keeps a long file's
 # peak memory within 100 MB of a plain faster-whisper script's while beam search runs ~1.5x faster.
@@ -204,7 +205,7 @@ class LocalBackend:
                 prompt=start.prompt_argument(),
                 batch_size=BATCH_SIZE if start.batched else 0,
                 sound=sound,
-                temperature=0.0 if chunk.duration <= ONE_WINDOW_SECONDS else None,
+                loops_only=chunk.duration <= ONE_WINDOW_SECONDS,
             )
             self._model.forget()
             language = options.language or info.language
@@ -250,6 +251,7 @@ class LocalBackend:
         sound: SpeechRegions | None = None,
         max_new_tokens: int | None = None,
         until: float | None = None,
+        loops_only: bool = False,
     ) -> tuple[list[Segment], list[Word], Any]:
         """One faster-whisper pass; times shifted by ``offset`` seconds.
 
@@ -260,7 +262,8 @@ class LocalBackend:
         decoded a window (None: Whisper's limit); ``sound``: the stretches that are not
         digital silence (:func:`captioner.refine.speech.sounding_clips`; None: all of it), the only ones
         decoded; ``until``: stop after the first segment that ends this many seconds into ``audio``
-        or later (the windows after it are not decoded).
+        or later (the windows after it are not decoded); ``loops_only``: the fallback ladder only
+        where temperature 0 loops (see ONE_WINDOW_SECONDS).
         """
         extra: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
         if max_new_tokens is not None:
@@ -294,36 +297,11 @@ class LocalBackend:
             hotwords=options.hotwords,
             **extra,
         )
-        segments: list[Segment] = []
-        words: list[Word] = []
-        for seg in segments_iter:
-            segments.append(
-                Segment(
-                    id=len(segments),
-                    seek=int(seg.seek + round(offset * 100)),
-                    start=float(seg.start) + offset,
-                    end=float(seg.end) + offset,
-                    text=seg.text,
-                    tokens=tuple(int(t) for t in seg.tokens),
-                    temperature=_opt(seg.temperature),
-                    avg_logprob=_opt(seg.avg_logprob),
-                    compression_ratio=_opt(seg.compression_ratio),
-                    no_speech_prob=_opt(seg.no_speech_prob),
-                )
-            )
-            words.extend(
-                Word(
-                    word=w.word,
-                    start=float(w.start) + offset,
-                    end=float(w.end) + offset,
-                    probability=float(w.probability),
-                )
-                for w in seg.words or ()
-            )
-            if progress is not None:
-                progress(float(seg.end) + offset)
-            if until is not None and seg.end >= until:
-                break
+        self._model.fall_back_only_on_loops(loops_only)  # faster-whisper decodes as it is iterated
+        try:
+            segments, words = _collect(segments_iter, offset, progress, until)
+        finally:
+            self._model.fall_back_only_on_loops(False)
         return segments, words, info
 
     def _silent_info(self, audio: np.ndarray, language: str | None) -> SimpleNamespace:
@@ -406,6 +384,43 @@ class LocalBackend:
         segments = [s for s in segments if _plausible(s)]
         words = [w for w in words if any(s.start - 1e-6 <= w.start < s.end + 1e-6 for s in segments)]
         return segments, [w for w in words if start - HOLE_WORD_SLACK <= (w.start + w.end) / 2 <= end + HOLE_WORD_SLACK]
+
+
+def _collect(
+    segments_iter: Any, offset: float, progress: ProgressCallback | None, until: float | None
+) -> tuple[list[Segment], list[Word]]:
+    """faster-whisper's segments as captioner's, times shifted by ``offset`` (see ``_decode``)."""
+    segments: list[Segment] = []
+    words: list[Word] = []
+    for seg in segments_iter:
+        segments.append(
+            Segment(
+                id=len(segments),
+                seek=int(seg.seek + round(offset * 100)),
+                start=float(seg.start) + offset,
+                end=float(seg.end) + offset,
+                text=seg.text,
+                tokens=tuple(int(t) for t in seg.tokens),
+                temperature=_opt(seg.temperature),
+                avg_logprob=_opt(seg.avg_logprob),
+                compression_ratio=_opt(seg.compression_ratio),
+                no_speech_prob=_opt(seg.no_speech_prob),
+            )
+        )
+        words.extend(
+            Word(
+                word=w.word,
+                start=float(w.start) + offset,
+                end=float(w.end) + offset,
+                probability=float(w.probability),
+            )
+            for w in seg.words or ()
+        )
+        if progress is not None:
+            progress(float(seg.end) + offset)
+        if until is not None and seg.end >= until:
+            break
+    return segments, words
 
 
 def hole_token_budget(seconds: float) -> int | None:

@@ -20,12 +20,16 @@ pipeline builds one prompt for a batch, in the language found for the file.)  A 
 uses them only where its speech seems to hold a term (see
 :mod:`captioner.transcription.local.vocabulary_gate`).
 
+With :meth:`ReusingWhisperModel.fall_back_only_on_loops` on, a window falls back to sampling only
+where its beam search loops (see :mod:`captioner.transcription.local.engine`, ONE_WINDOW_SECONDS).
+
 Loaded with ``num_workers`` > 1, CTranslate2 runs that many calls at once from as many Python
 threads (it releases the GIL): each thread has its own memo, so no thread sees another's file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from collections import Counter
@@ -126,6 +130,45 @@ class ReusingWhisperModel(WhisperModel):
             features = features[..., : features.shape[-1] - 1]
         return super().detect_language(audio, features, *args, **kwargs)
 
+    def fall_back_only_on_loops(self, on: bool) -> None:
+        """For the calling thread's next decodes: take the temperature-0 text of a window unless it
+        is a loop (too repetitive by Whisper's compression test, and not judged silence); only a
+        loop goes on to the rest of the temperature ladder, chosen from as Whisper chooses."""
+        self._local.loops_only = on
+
+    def generate_with_fallback(self, encoder_output: Any, prompt: list[int], tokenizer: Any, options: Any) -> Any:
+        temperatures = list(options.temperatures)
+        if not getattr(self._local, "loops_only", False) or len(temperatures) < 2:
+            return super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
+        first = super().generate_with_fallback(
+            encoder_output, prompt, tokenizer, dataclasses.replace(options, temperatures=temperatures[:1])
+        )
+        if not _loops(first, options):
+            return first
+        rest = super().generate_with_fallback(
+            encoder_output, prompt, tokenizer, dataclasses.replace(options, temperatures=temperatures[1:])
+        )
+        if _loops(rest, options) and first[1] > rest[1]:
+            # every sampling looped too: Whisper keeps the likeliest text, with the last temperature
+            return (first[0], first[1], rest[2], first[3])
+        return rest
+
     def forget(self) -> None:
         """Drop the calling thread's remembered encoder output (it holds memory between files)."""
         self._memo = None
+
+
+def _loops(decoded: tuple[Any, float, float, float], options: Any) -> bool:
+    """Whether a (result, avg_logprob, temperature, compression_ratio) decode fails Whisper's
+    compression test and is not taken for silence (faster-whisper's fallback rules)."""
+    result, avg_logprob, _, compression_ratio = decoded
+    threshold = options.compression_ratio_threshold
+    if threshold is None or compression_ratio <= threshold:
+        return False
+    silent = (
+        options.no_speech_threshold is not None
+        and options.log_prob_threshold is not None
+        and result.no_speech_prob > options.no_speech_threshold
+        and avg_logprob < options.log_prob_threshold
+    )
+    return not silent
