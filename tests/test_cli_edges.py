@@ -166,6 +166,39 @@ def test_ctrl_c_never_finalises_the_interpreter_under_a_background_load(work) ->
     assert ("finalised" in proc.stderr) == (work == "done"), proc.stderr
 
 
+HALF_WRITTEN = """
+import sys, threading, time
+from pathlib import Path
+from captioner import interrupt
+from captioner.output.atomic import atomic_writer
+
+inside = threading.Event()
+
+def join() -> None:
+    with atomic_writer(Path(sys.argv[1]), binary=True) as out:
+        out.write(b"half of a model")
+        inside.set()
+        time.sleep(30)
+
+interrupt.in_background(join, "captioner-model-load")
+inside.wait(10)
+interrupt.finish(130)
+"""
+
+
+def test_ctrl_c_during_a_background_write_leaves_no_partial_file(tmp_path) -> None:
+    """The embedded model is joined into the cache in the background thread that loads it; a
+    Ctrl-C then ends the process with os._exit (see above), which never gets back to that thread's
+    clean-up: its temporary file was left in the cache (seen in CI, 1 s into a run)."""
+    target = tmp_path / "models" / "model.bin"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", HALF_WRITTEN, str(target)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 130, proc.stderr
+    assert list(target.parent.iterdir()) == []
+
+
 @pytest.mark.slow
 def test_ctrl_c_removes_the_models_temporary_folder(tmp_path) -> None:
     """A cache that cannot hold the model: it is joined in a temporary folder removed at exit,

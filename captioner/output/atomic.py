@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -37,6 +39,24 @@ def temp_affixes(name: str, suffix: str = ".tmp") -> tuple[str, str]:
     return f".{head}.", suffix
 
 
+# Temporary files of writes still in progress, removed at exit: a write in another thread (the
+# embedded model joined while the first file is probed) does not get to clean up after itself
+# when an interrupted process ends with ``os._exit`` (see captioner.interrupt.finish), which
+# runs the exit handlers first.
+_unfinished: set[Path] = set()
+_unfinished_lock = threading.Lock()
+
+
+def _remove_unfinished() -> None:
+    with _unfinished_lock:
+        for tmp in list(_unfinished):
+            tmp.unlink(missing_ok=True)
+        _unfinished.clear()
+
+
+atexit.register(_remove_unfinished)
+
+
 @contextlib.contextmanager
 def atomic_writer(path: Path, *, binary: bool = False, encoding: str = "utf-8") -> Iterator[IO[Any]]:
     """Write ``path`` through a temporary file in the same folder, renamed over it on success.
@@ -52,6 +72,8 @@ def atomic_writer(path: Path, *, binary: bool = False, encoding: str = "utf-8") 
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror or exc}", str(path)) from None
     tmp = Path(tmp_name)
+    with _unfinished_lock:
+        _unfinished.add(tmp)
     try:
         handle: IO[Any] = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="")
         with handle:
@@ -66,6 +88,9 @@ def atomic_writer(path: Path, *, binary: bool = False, encoding: str = "utf-8") 
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        with _unfinished_lock:
+            _unfinished.discard(tmp)
 
 
 def cannot_write_in(folder: Path) -> str | None:
