@@ -8,7 +8,7 @@ from conftest import SAMPLES
 from captioner.media.audio import extract_audio
 from captioner.media.probe import probe
 from captioner.transcription.base import TranscribeOptions
-from captioner.transcription.local.engine import HOLE_MIN_TOKENS, HOLE_TOKENS_PER_SECOND, hole_token_budget
+from captioner.transcription.local.holes import HOLE_MIN_TOKENS, HOLE_TOKENS_PER_SECOND, hole_token_budget
 
 
 @pytest.mark.slow
@@ -27,28 +27,28 @@ def test_language_detection_costs_no_extra_encoder_pass(local_backend) -> None:
 
 def test_hole_words_are_kept_only_when_confident() -> None:
     from captioner.core.transcript import Word
-    from captioner.transcription.local.engine import _confident
+    from captioner.transcription.local.holes import confident
 
     def words(*probs: float) -> list[Word]:
         return [Word(f" w{i}", i, i + 0.5, p) for i, p in enumerate(probs)]
 
-    assert _confident(words(0.9, 0.7, 0.8))  # a skipped sentence heard alone
-    assert not _confident(words(0.3, 0.5))  # noise the VAD took for speech
-    assert not _confident(words(0.7))  # one word needs more
-    assert _confident(words(0.95))
-    assert not _confident([])
+    assert confident(words(0.9, 0.7, 0.8))  # a skipped sentence heard alone
+    assert not confident(words(0.3, 0.5))  # noise the VAD took for speech
+    assert not confident(words(0.7))  # one word needs more
+    assert confident(words(0.95))
+    assert not confident([])
 
 
 def test_hole_decodes_drop_what_whisper_would_decode_again() -> None:
     from captioner.core.transcript import Segment
-    from captioner.transcription.local.engine import _plausible
+    from captioner.transcription.local.holes import plausible
 
     def seg(ratio: float, logprob: float) -> Segment:
         return Segment(id=0, seek=0, start=0, end=1, text="x", compression_ratio=ratio, avg_logprob=logprob)
 
-    assert _plausible(seg(1.4, -0.3))
-    assert not _plausible(seg(3.1, -0.3))  # a repetition loop
-    assert not _plausible(seg(1.4, -1.4))  # unsure: music or noise
+    assert plausible(seg(1.4, -0.3))
+    assert not plausible(seg(3.1, -0.3))  # a repetition loop
+    assert not plausible(seg(1.4, -1.4))  # unsure: music or noise
 
 
 @pytest.mark.slow
