@@ -61,6 +61,18 @@ def test_the_deadline_cuts_the_retries_short(fake, make_backend, jfk):
     assert 3 <= len(fake.calls("GET", "/v2/models/")) <= 5  # a try every 0.4-0.6 s within 2 s
 
 
+def test_a_retry_cut_by_the_deadline_reports_what_the_service_answered(fake, make_backend, jfk):
+    """Slow 503s (0.8 s each, 0.01 s between tries): a retry starts with less than 0.8 s left
+    and is still waiting when the 2 s deadline passes.  The line names the service's 503, not
+    only a missing answer (which a CI run on a busy machine printed for the test above)."""
+    fake.scenario = Scenario(faults=[Fault("record", 503, count=99, delay=0.8)])
+    backend = make_backend(timeout=2.0, retry=RetryPolicy(attempts=99, backoff=0.01, backoff_max=0.01))
+    with pytest.raises(BackendError, match=r"service unavailable after \d attempts \(HTTP 503") as err:
+        backend.transcribe(jfk, OPTS)
+    assert "no answer" not in str(err.value)
+    assert 2 <= len(fake.calls("GET", "/v2/models/")) <= 3
+
+
 def test_transient_failures_are_retried_by_captioner_alone(fake, make_backend, jfk):
     """Nine 503s on the model record: 3 attempts (the policy's), not 3 x 6 (urllib3's under each)."""
     fake.scenario = Scenario(faults=[Fault("record", 503, count=9)])

@@ -35,7 +35,15 @@ from captioner.media.audio import SAMPLE_RATE
 from captioner.media.ffmpeg import redact
 from captioner.media.pieces import Chunk, cut_into_pieces
 from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, KEY_ENV_VARS, sdk
-from captioner.transcription.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
+from captioner.transcription.aixplain.errors import (
+    Failure,
+    Kind,
+    MalformedAnswer,
+    classify,
+    cut_by_deadline,
+    describe,
+    redact_urls,
+)
 from captioner.transcription.aixplain.keys import resolve_key
 from captioner.transcription.aixplain.retry import RetryPolicy, failed_poll_url, fits_deadline, without_context
 from captioner.transcription.aixplain.sources import PROVIDER_MAX_BYTES
@@ -186,6 +194,7 @@ class AixplainBackend:
         """``op()``, retried as its failures allow; any other failure becomes a :class:`BackendError`."""
         transient = rate = 0
         reuploaded = False
+        answered: Failure | None = None  # the last failure the service answered itself (a status)
         while True:
             sdk.reset_retry_after()
             try:
@@ -198,6 +207,8 @@ class AixplainBackend:
                 retry_after = sdk.last_retry_after()
             what = where or "request"
             log.debug("aiXplain %s: %s (%s)", what, failure.kind.value, failure.detail)
+            if failure.status is not None:
+                answered = failure
             left = sdk.remaining()  # the piece's deadline: no retry starts, no wait ends, after it
             if (
                 failure.kind is Kind.UNFETCHABLE
@@ -230,6 +241,8 @@ class AixplainBackend:
                     f"aiXplain: the service could not fetch the URL ({status}{failure.detail[:160]}); "
                     "is it public, and its signature still valid?"
                 )
+            if answered is not None and answered is not failure and cut_by_deadline(failure):
+                failure = answered  # the service's own answer says more than the deadline cutting a retry
             attempts = rate + 1 if failure.kind is Kind.RATE_LIMIT else transient + 1
             raise BackendError(self._scrub(describe(failure, where, self.timeout, attempts)))
 
@@ -446,5 +459,3 @@ class AixplainBackend:
             error = future.exception()
             if error is not None:
                 raise without_context(error)
-
-

@@ -41,6 +41,11 @@ class Failure:
     detail: str  # the service's or the SDK's own words (scrubbed by the caller)
 
 
+def cut_by_deadline(failure: Failure) -> bool:
+    """Whether no answer came: a read timeout, or the deadline passed before the request was sent."""
+    return failure.kind is Kind.TRANSIENT and ("ReadTimeout" in failure.detail or "deadline passed" in failure.detail)
+
+
 class MalformedAnswer(Exception):
     """A 2xx answer that the protocol does not allow (raised by the backend itself)."""
 
@@ -252,7 +257,7 @@ def describe(failure: Failure, where: str = "", timeout: float | None = None, at
         )
     if kind is Kind.RATE_LIMIT:
         return prefix + f"rate limit still exceeded{tries} ({status}{detail}); lower --jobs or wait a minute and rerun"
-    if kind is Kind.TRANSIENT and ("ReadTimeout" in failure.detail or "deadline passed" in failure.detail):
+    if cut_by_deadline(failure):
         limit = f" within {timeout:g} s" if timeout else ""
         return prefix + f"no answer{limit}{tries}; raise --aixplain-timeout or try again later"
     if kind is Kind.TRANSIENT:
