@@ -58,7 +58,7 @@ def test_the_deadline_cuts_the_retries_short(fake, make_backend, jfk):
     with pytest.raises(BackendError, match=r"service unavailable after \d attempts \(HTTP 503"):
         backend.transcribe(jfk, OPTS)
     assert time.monotonic() - started < 3 * 2.0
-    assert 3 <= len(fake.calls("GET", "/v2/models/")) <= 5  # a try every 0.4-0.6 s within 2 s
+    assert 2 <= len(fake.calls("GET", "/v2/models/")) <= 5  # a try every 0.4-0.6 s within 2 s (less when busy)
 
 
 def test_a_retry_cut_by_the_deadline_reports_what_the_service_answered(fake, make_backend, jfk):
