@@ -1,23 +1,40 @@
 """The ``captioner`` command (and ``python -m captioner``).
 
-The command line's modules take a second or two to import (numpy, faster-whisper): a Ctrl-C
-meanwhile ends the command as it does later, exit 130 and one line, not a traceback.
+The command line's modules take a second or two to import on a busy machine (numpy,
+faster-whisper).  A Ctrl-C meanwhile ends the command as it does later, exit 130 and one line:
+the import is abandoned on the spot (nothing has been written yet), rather than raising
+KeyboardInterrupt inside libraries' import code, where some swallow it or leave the interpreter
+to exit with the signal instead of 130.
 """
 
 from __future__ import annotations
 
-import sys
+import os
+import signal
+from types import FrameType
+
+EXIT_INTERRUPTED = 130
+INTERRUPTED_LINE = b"captioner: interrupted\n"
+
+
+def _exit_at_once(signum: int, frame: FrameType | None) -> None:
+    os.write(2, INTERRUPTED_LINE)
+    os._exit(EXIT_INTERRUPTED)
 
 
 def main() -> None:
-    from captioner.cli.malloc_arenas import limit_arenas
-
-    limit_arenas()  # before any thread starts: see captioner.cli.malloc_arenas
+    previous = signal.getsignal(signal.SIGINT)
+    watched = previous not in (signal.SIG_IGN, None)  # an ignored Ctrl-C (nohup, a job started with &) stays so
+    if watched:
+        signal.signal(signal.SIGINT, _exit_at_once)
     try:
+        from captioner.cli.malloc_arenas import limit_arenas
+
+        limit_arenas()  # before any thread starts: see captioner.cli.malloc_arenas
         from captioner.cli.main import main as cli
-    except KeyboardInterrupt:
-        sys.stderr.write("captioner: interrupted\n")
-        sys.exit(130)
+    finally:
+        if watched:
+            signal.signal(signal.SIGINT, previous)
     cli()
 
 

@@ -110,6 +110,41 @@ def test_usage_errors_show_the_command_as_typed(args) -> None:
     assert check.exit_code == 2 and "Usage: captioner check [OPTIONS] [PATHS]..." in check.stderr
 
 
+SIGINT_DURING_IMPORT = """
+import importlib.abc, os, signal, sys, time
+
+class CtrlCWhileImporting(importlib.abc.MetaPathFinder):
+    # A Ctrl-C while the command line's modules import, where native module set-up code can clear
+    # the KeyboardInterrupt (a run interrupted 0.24 s in finished and exited 0): cleared here too.
+    def find_spec(self, name, path, target=None):
+        if name == "captioner.cli.main":
+            sys.meta_path.remove(self)
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(5)
+            except BaseException:
+                pass
+        return None
+
+sys.meta_path.insert(0, CtrlCWhileImporting())
+"""
+
+
+def test_ctrl_c_while_the_command_imports_ends_it_at_once(tmp_path) -> None:
+    """Exit 130 and one line, whatever the importing code does with the KeyboardInterrupt."""
+    (tmp_path / "hook").mkdir()
+    (tmp_path / "hook" / "sitecustomize.py").write_text(SIGINT_DURING_IMPORT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "hook"), str(ROOT)])}
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "captioner", str(tmp_path / "missing.flac"), "-o", str(tmp_path / "out")],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert (proc.returncode, proc.stderr) == (130, "captioner: interrupted\n")
+    assert time.monotonic() - started < 4, "the Ctrl-C waited for the import"
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.slow
 def test_ctrl_c_stops_within_a_second_at_any_point(tmp_path) -> None:
     """Ctrl-C while the embedded model is joined and loaded, windows encoded, beams searched: the
