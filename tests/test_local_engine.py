@@ -8,7 +8,8 @@ from conftest import SAMPLES
 from captioner.media.audio import extract_audio
 from captioner.media.probe import probe
 from captioner.transcription.base import TranscribeOptions
-from captioner.transcription.local.holes import HOLE_MIN_TOKENS, HOLE_TOKENS_PER_SECOND, hole_token_budget
+from captioner.transcription.local.holes import HOLE_MIN_TOKENS, HOLE_TOKENS_PER_SECOND, hole_token_budget, repair_holes
+from captioner.transcription.local.piecewise import AudioView
 
 
 @pytest.mark.slow
@@ -68,7 +69,9 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
     padded = np.concatenate([audio, np.zeros(16000 * 3, dtype=np.float32)])
     tr = local_backend.transcribe(padded, TranscribeOptions(language="en"))
     speech = [(0.3, 11.0), (11.5, 13.5)]
-    _, words, found = local_backend._repair_holes(padded, TranscribeOptions(), "en", tr.segments, tr.words, speech)
+    _, words, found = repair_holes(
+        local_backend._decode, AudioView(padded), TranscribeOptions(), "en", tr.segments, tr.words, speech
+    )
     assert found == {"holes": 1, "words": 0}  # silence: nothing kept
     screen, full = calls[-2:]
     for hole_call in (screen, full):
@@ -171,7 +174,8 @@ def test_a_hole_shorter_than_a_window_takes_one_encoder_pass(local_backend) -> N
     model.encoder_calls = 0
     try:
         model.transcribe = count
-        _, words, found = local_backend._repair_holes(audio, TranscribeOptions(), "en", [], [], [(0.38, 1.54)])
+        hole = [(0.38, 1.54)]
+        _, words, found = repair_holes(local_backend._decode, AudioView(audio), TranscribeOptions(), "en", [], [], hole)
     finally:
         del model.transcribe
     assert found["holes"] == 1 and decodes

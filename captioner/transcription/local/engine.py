@@ -193,7 +193,7 @@ class LocalBackend:
             utterances = [(a + chunk.offset, b + chunk.offset) for a, b in edges]
             repaired = {"holes": 0, "words": 0}
             if options.repair_holes and len(piece):
-                segments, words, repaired = self._repair_holes(view, options, language, segments, words, speech)
+                segments, words, repaired = repair_holes(self._decode, view, options, language, segments, words, speech)
         except ValueError as exc:  # e.g. a --language Whisper does not know
             raise BackendError(str(exc)) from None
         finally:
@@ -289,19 +289,6 @@ class LocalBackend:
             return SimpleNamespace(language=language, language_probability=1.0)
         detected, probability, _ = self._model.detect_language(audio)
         return SimpleNamespace(language=detected, language_probability=probability)
-
-    def _repair_holes(
-        self,
-        audio: np.ndarray | AudioView,
-        options: TranscribeOptions,
-        language: str,
-        segments: list[Segment],
-        words: list[Word],
-        speech: SpeechRegions,
-    ) -> tuple[list[Segment], list[Word], dict[str, int]]:
-        """:func:`captioner.transcription.local.holes.repair_holes` with this engine's decoder."""
-        view = audio if isinstance(audio, AudioView) else AudioView(audio)
-        return repair_holes(self._decode, view, options, language, segments, words, speech)
 
 
 def _collect(

@@ -68,8 +68,9 @@ class PieceResult:
 class AudioView:
     """Part of a file's samples: ``samples`` begin at sample ``first`` of ``total``.
 
-    A piece is decoded from its own samples, and its holes (see the engine's ``_repair_holes``)
-    with a little of the audio either side: a cluster's worker gets the piece with that margin."""
+    A piece is decoded from its own samples, and its holes (see
+    :func:`captioner.transcription.local.holes.repair_holes`) with a little of the audio either
+    side: a cluster's worker gets the piece with that margin."""
 
     samples: np.ndarray
     first: int = 0
