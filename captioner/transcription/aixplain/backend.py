@@ -35,17 +35,9 @@ from captioner.media.audio import SAMPLE_RATE
 from captioner.media.ffmpeg import redact
 from captioner.media.pieces import Chunk, cut_into_pieces
 from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, KEY_ENV_VARS, sdk
-from captioner.transcription.aixplain.errors import (
-    Failure,
-    Kind,
-    MalformedAnswer,
-    classify,
-    cut_by_deadline,
-    describe,
-    redact_urls,
-)
+from captioner.transcription.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
 from captioner.transcription.aixplain.keys import resolve_key
-from captioner.transcription.aixplain.retry import RetryPolicy, failed_poll_url, fits_deadline, without_context
+from captioner.transcription.aixplain.retry import RetryPolicy, call_with_retries, failed_poll_url, without_context
 from captioner.transcription.aixplain.sources import PROVIDER_MAX_BYTES
 from captioner.transcription.base import ProgressCallback, TranscribeOptions
 from captioner.transcription.chunking import EXTENSIONS, encode, max_chunk_seconds
@@ -191,60 +183,10 @@ class AixplainBackend:
         return urls["download"]
 
     def _retrying(self, op: Callable[[], T], where: str, reupload: Callable[[], None] | None = None) -> T:
-        """``op()``, retried as its failures allow; any other failure becomes a :class:`BackendError`."""
-        transient = rate = 0
-        reuploaded = False
-        answered: Failure | None = None  # the last failure the service answered itself (a status)
-        while True:
-            sdk.reset_retry_after()
-            try:
-                return op()
-            except BackendError:
-                raise
-            except Exception as exc:
-                raw = classify(exc, sdk.last_status())
-                failure = Failure(raw.kind, raw.status, self._scrub(raw.detail))
-                retry_after = sdk.last_retry_after()
-            what = where or "request"
-            log.debug("aiXplain %s: %s (%s)", what, failure.kind.value, failure.detail)
-            if failure.status is not None:
-                answered = failure
-            left = sdk.remaining()  # the piece's deadline: no retry starts, no wait ends, after it
-            if (
-                failure.kind is Kind.UNFETCHABLE
-                and reupload is not None
-                and not reuploaded
-                and fits_deadline(0.0, left)
-            ):
-                reuploaded = True
-                log.info("aiXplain %s: the service could not fetch the audio; uploading it again", what)
-                reupload()
-                continue
-            if failure.kind is Kind.RATE_LIMIT and rate + 1 < self.retry.rate_limit_attempts:
-                delay = retry_after if retry_after is not None else self.retry.delay(rate + 1)
-                delay = min(delay, self.retry.retry_after_max)
-                if fits_deadline(delay, left):
-                    rate += 1
-                    log.info("aiXplain %s: rate limited; retrying in %.1f s", what, delay)
-                    self.sleep(delay)
-                    continue
-            if failure.kind is Kind.TRANSIENT and transient + 1 < self.retry.attempts:
-                delay = self.retry.delay(transient + 1)
-                if fits_deadline(delay, left):
-                    transient += 1
-                    log.info("aiXplain %s: %s; retrying in %.1f s", what, failure.detail[:120], delay)
-                    self.sleep(delay)
-                    continue
-            if failure.kind is Kind.UNFETCHABLE and reupload is None:  # the user's URL
-                status = f"HTTP {failure.status}: " if failure.status else ""
-                raise BackendError(
-                    f"aiXplain: the service could not fetch the URL ({status}{failure.detail[:160]}); "
-                    "is it public, and its signature still valid?"
-                )
-            if answered is not None and answered is not failure and cut_by_deadline(failure):
-                failure = answered  # the service's own answer says more than the deadline cutting a retry
-            attempts = rate + 1 if failure.kind is Kind.RATE_LIMIT else transient + 1
-            raise BackendError(self._scrub(describe(failure, where, self.timeout, attempts)))
+        """``op()`` under this backend's retry policy and deadline (:func:`retry.call_with_retries`)."""
+        return call_with_retries(
+            op, self.retry, where=where, timeout=self.timeout, scrub=self._scrub, sleep=self.sleep, reupload=reupload
+        )
 
     # -- one piece -------------------------------------------------------------------------------
     def _run_piece(self, samples: np.ndarray, language: str | None, where: str, path: Path) -> dict[str, Any]:
