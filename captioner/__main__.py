@@ -13,6 +13,7 @@ import os
 import signal
 from types import FrameType
 
+# cli.policy.EXIT_INTERRUPTED and the commands' line, not imported: importing is what is interrupted
 EXIT_INTERRUPTED = 130
 INTERRUPTED_LINE = b"captioner: interrupted\n"
 
