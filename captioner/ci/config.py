@@ -38,6 +38,7 @@ from captioner.ci.tree import glob_match, outside_tree
 from captioner.core.languages import parse_language
 from captioner.core.speakers import SPEAKER_MODES, check_names
 from captioner.core.style import LIMITS, PRESETS, Style, get_style
+from captioner.errors import CaptionerError
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
 from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
 from captioner.transcription.base import TranscribeOptions
@@ -172,9 +173,11 @@ class Config:
         ]
         style = self.preset + (f"({', '.join(changed)})" if changed else "")
         vocabulary = self.vocabulary_for(relpath)
-        extra = (" prompt" if self.prompt is not None else "") + (
-            f" vocabulary={len(vocabulary.terms)}" if vocabulary else ""
-        ) + (f" speakers={self.speakers}" if self.speakers != "mix" else "")
+        extra = (
+            (" prompt" if self.prompt is not None else "")
+            + (f" vocabulary={len(vocabulary.terms)}" if vocabulary else "")
+            + (f" speakers={self.speakers}" if self.speakers != "mix" else "")
+        )
         return (
             f"{self.backend}/{self.model} language={self.language_for(relpath) or 'auto'} "
             f"style={style} formats={','.join(sorted(self.formats))}{extra}"
@@ -402,3 +405,16 @@ def find_root(start: Path) -> Path:
         if (folder / ".git").exists():
             return folder
     return start
+
+
+def tree_file(path: Path) -> tuple[Path, str]:
+    """(the tree's root, the root-relative path) of a file named on the command line: the tree is
+    its folder's (links in the folders resolved), the file is taken as named.  A file leading out of
+    that tree (a symbolic link) is a :class:`CaptionerError` naming it: nothing is read through it."""
+    folder = Path(path).absolute().parent.resolve()
+    root = find_root(folder)
+    rel = (folder / Path(path).name).relative_to(root).as_posix()
+    why = outside_tree(root, rel)
+    if why:
+        raise CaptionerError(f"not read: {why}", str(path))
+    return root, rel

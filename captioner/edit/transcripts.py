@@ -12,6 +12,7 @@ from pathlib import Path
 from captioner.ci.config import Config
 from captioner.ci.status import Scanner, caption_paths
 from captioner.core.transcript import Transcript
+from captioner.edit.captions import checked
 from captioner.errors import CaptionerError
 from captioner.refine.refine import refine
 from captioner.run.cache import TranscriptCache, cache_key
@@ -65,8 +66,11 @@ class Transcripts:
         return found, source
 
     def _read_json(self, rel: str) -> Transcript | None:
+        """The ``-f json`` transcript beside the media; None when there is none or it is no
+        transcript; :class:`CaptionReadError` when it leads out of the tree (never read)."""
+        path = checked(self.scanner.root, caption_paths(rel, ["json"])["json"])
         try:
-            return Transcript.from_json(self.json_path(rel).read_text("utf-8"))
+            return Transcript.from_json(path.read_text("utf-8"))
         except (OSError, ValueError, UnicodeDecodeError):
             return None
 
