@@ -40,6 +40,7 @@ from captioner.core.speakers import SPEAKER_MODES, check_names
 from captioner.core.style import LIMITS, PRESETS, Style, get_style
 from captioner.errors import CaptionerError
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
+from captioner.paths import read_regular_file
 from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
 from captioner.transcription.base import TranscribeOptions
 from captioner.transcription.prompting import PromptError, VocabularyFile, check_prompt, hotwords, load_vocabulary
@@ -189,11 +190,17 @@ def settings_digest(settings: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a configuration is a few lines
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return tomllib.loads(read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or type(exc).__name__}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 
 
