@@ -82,3 +82,18 @@ def test_the_reader_keeps_the_cap_and_refuses_folders(tmp_path: Path) -> None:
         read_regular_file(names, 9)
     with pytest.raises(PromptError, match="cannot read: not a regular file: a folder"):
         load_vocabulary(tmp_path)
+
+
+@pytest.mark.slow
+def test_a_fifo_caption_or_transcript_in_the_tree_is_not_waited_for(tmp_path: Path) -> None:
+    # The studio (and review --html, which reads through it) read a caption file of the tree as it
+    # found it: a named pipe there held the request (and the page) forever.
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "captioner.toml").write_text("", "utf-8")
+    shutil.copyfile(SAMPLES / "jfk.mp4", root / "jfk.mp4")
+    fifo(root / "jfk.json")  # no transcript: as if there were none
+    fifo(root / "jfk.srt")
+    done = captioner("review", "--html", tmp_path / "out", root / "jfk.mp4", timeout=SAFETY_NET)
+    assert done.returncode == 1
+    assert done.stderr == f"captioner: error: jfk.srt: cannot read: {FIFO}\n"

@@ -20,15 +20,21 @@ from captioner.edit.analysis import EditCue
 from captioner.errors import CaptionerError
 from captioner.output.atomic import atomic_write_text
 from captioner.output.writers import SUBTITLE_FORMATS, WRITERS, WriterOptions, render_with_notes
+from captioner.paths import read_regular_file
 
 # Formats made from cues, every one captioner writes (json is the transcript: a person's edit does
 # not change what was heard).
 _VTT_TIMES = re.compile(r"(\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(\d+:)?\d{2}:\d{2}\.\d{3}(\s|$)")
+MAX_FILE_BYTES = 256 * 1024 * 1024  # an hour of cues is well under 1 MB, a transcript a few MB
 CUE_FORMATS = tuple(name for name, writer in WRITERS.items() if writer.per_cue)
 
 
 class CaptionReadError(CaptionerError):
-    """A caption file that cannot be parsed, or is not read (it leads out of the tree)."""
+    """A caption file that cannot be read or parsed."""
+
+
+class LeadsOut(CaptionReadError):
+    """A caption or transcript file that leads out of the tree (a symbolic link): not read."""
 
 
 def checked(root: Path, rel: str) -> Path:
@@ -36,8 +42,20 @@ def checked(root: Path, rel: str) -> Path:
     :class:`CaptionReadError`, naming the file: nothing is read through a link leading out)."""
     why = outside_tree(root, rel)
     if why:
-        raise CaptionReadError(f"not read: {why}", rel)
+        raise LeadsOut(f"not read: {why}", rel)
     return root / rel
+
+
+def read_file(root: Path, rel: str) -> bytes | None:
+    """The bytes of a caption or transcript file of the tree (None: there is none): only a regular
+    file inside the tree (a named pipe would hang the request), at most :data:`MAX_FILE_BYTES`;
+    else a :class:`CaptionReadError` naming it, never quoting it."""
+    try:
+        return read_regular_file(checked(root, rel), MAX_FILE_BYTES)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CaptionReadError(f"cannot read: {exc.strerror or type(exc).__name__}", rel) from None
 
 
 def formats_of(root: Path, rel: str, configured: Sequence[str]) -> list[str]:
@@ -51,10 +69,8 @@ def versions(root: Path, rel: str, formats: Sequence[str]) -> dict[str, str | No
     """sha256 of each caption file as it is on disk now (None: no such file)."""
     out: dict[str, str | None] = {}
     for fmt, cap in caption_paths(rel, formats).items():
-        try:
-            out[fmt] = hashlib.sha256(checked(root, cap).read_bytes()).hexdigest()
-        except FileNotFoundError:
-            out[fmt] = None
+        data = read_file(root, cap)
+        out[fmt] = None if data is None else hashlib.sha256(data).hexdigest()
     return out
 
 
@@ -64,15 +80,13 @@ def read_cues(root: Path, rel: str) -> tuple[list[EditCue], str | None]:
     line and the cause) without quoting the file: it may be anything."""
     paths = caption_paths(rel, SUBTITLE_FORMATS)
     for fmt in SUBTITLE_FORMATS:
-        path = checked(root, paths[fmt])
-        try:
-            text = path.read_text("utf-8-sig")
-        except FileNotFoundError:
+        data = read_file(root, paths[fmt])
+        if data is None:
             continue
+        try:
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise CaptionReadError(f"not UTF-8 text (byte {exc.start + 1})", paths[fmt]) from None
-        except OSError as exc:
-            raise CaptionReadError(f"cannot read: {exc.strerror or type(exc).__name__}", paths[fmt]) from None
         try:
             return (_parse_srt(text) if fmt == "srt" else _parse_vtt(text)), paths[fmt]
         except Exception as exc:  # the parsers' messages quote the text: described instead
