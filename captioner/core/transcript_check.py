@@ -43,7 +43,7 @@ def transcript_problem(data: Any, media_duration: float | None = None) -> str | 
     if not isinstance(data.get("segments"), list):
         return "segments is not a list"
     if not _known_language(data["language"], spoken=bool(data["segments"])):
-        return f"language {data['language']!r} is not one Whisper knows"
+        return "the language is not one Whisper knows"
     if media_duration is not None and data["duration"] > media_duration + TOLERANCE:
         return f"duration {data['duration']} is past the media's end ({media_duration:.3f} s)"
     limit = (media_duration if media_duration is not None else data["duration"]) + TOLERANCE
@@ -77,7 +77,7 @@ def _items_problem(kind: str, items: list[Any], check: Callable[[Any], str | Non
 
 def _within(start: float, end: float, limit: float) -> str | None:
     if end > limit:
-        return f"times {start!r}..{end!r} run past the media's end ({limit - TOLERANCE:.3f} s)"
+        return f"times {start}..{end} run past the media's end ({limit - TOLERANCE:.3f} s)"
     return None
 
 
@@ -124,11 +124,11 @@ def _meta_problem(meta: dict[str, Any], limit: float) -> str | None:
             continue
         if not isinstance(regions, list):
             return f"{key} is not a list"
-        for region in regions:
+        for index, region in enumerate(regions):
             if not isinstance(region, list) or len(region) != 2:
-                return f"{key} holds {region!r}, not a [start, end] pair"
+                return f"{key} region {index} is {_kind(region)}, not a [start, end] pair"
             if (problem := _span_problem(*region) or _within(region[0], region[1], limit)) is not None:
-                return f"{key} region {region!r}: {problem}"
+                return f"{key} region {index}: {problem}"
     if not _opt_probability(meta.get("language_probability")):
         return "language_probability is not within 0..1"
     languages = meta.get("languages")
@@ -144,7 +144,7 @@ def _meta_problem(meta: dict[str, Any], limit: float) -> str | None:
             if not isinstance(part.get("speaker"), str) or not isinstance(part.get("language"), str):
                 return f"part {index}: speaker or language is not a string"
             if not _known_language(part["language"], spoken=False):
-                return f"part {index}: language {part['language']!r} is not one Whisper knows"
+                return f"part {index}: the language is not one Whisper knows"
             if (problem := _meta_problem(part, limit)) is not None:
                 return f"part {index}: {problem}"
     return None
@@ -152,10 +152,17 @@ def _meta_problem(meta: dict[str, Any], limit: float) -> str | None:
 
 def _span_problem(start: Any, end: Any) -> str | None:
     if not (_time(start) and _time(end)):
-        return f"times {start!r}..{end!r} are not finite seconds >= 0"
+        return "times are not finite seconds >= 0"
     if start > end:
         return f"ends ({end}) before it starts ({start})"
     return None
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, for messages, which never quote a file's content."""
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return "a number" if _number(value) else f"a {type(value).__name__}"
 
 
 def _number(value: Any) -> bool:
