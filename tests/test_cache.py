@@ -269,6 +269,7 @@ def _damage_segment(field: str, value: object):
         _damage_word("end", 1e308),
         lambda data: data.update(duration=1e308, words=[{**w, "end": 300.0} for w in data["words"]]),
         lambda data: data.update(language="zz"),  # "detected language: zz"
+        lambda data: data.update(language=""),  # words, but no language
         _damage_meta("languages", ["en", "zz"]),
         _damage_segment("start", -1.0),
         lambda data: data["words"][0].update(start=3.0, end=3.5),  # out of time order (by 2.1 s)
@@ -314,6 +315,22 @@ def test_a_transcript_the_cache_would_refuse_is_not_stored(tmp_path: Path, caplo
     cache.put("ab" * 32, bad)
     assert not list(tmp_path.rglob("*.json"))
     assert "not cached: word 0: ends (0.5) before it starts (1.5)" in caplog.text
+
+
+def test_what_a_transcription_makes_is_trusted(tmp_path: Path) -> None:
+    """The bounds leave room for what decoders do: a last word a little past the media's end, words a
+    little out of order, no language where nothing was said, "und" from a hosted service."""
+    from captioner.core.transcript_check import transcript_problem
+
+    words = [Word(" Hi", 0.5, 0.9, 0.9), Word(" there.", 0.4, 5.6, 1.0)]
+    spoken = Transcript("und", 5.3, [Segment(0, 0, 0.5, 5.6, " Hi there.", no_speech_prob=0.0)], words=words)
+    assert transcript_problem(spoken.to_dict(), media_duration=5.256) is None
+    assert transcript_problem(Transcript("", 5.3, []).to_dict(), media_duration=5.256) is None
+    assert transcript_problem(spoken.to_dict(), media_duration=4.2) == "duration 5.3 is past the media's end (4.200 s)"
+    spoken.duration = 4.2
+    assert transcript_problem(spoken.to_dict(), media_duration=4.2) == (
+        "segment 0: times 0.5..5.6 run past the media's end (4.200 s)"
+    )
 
 
 def test_keys_made_before_new_options_existed_stay_valid() -> None:
