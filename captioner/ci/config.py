@@ -213,10 +213,34 @@ def read_config_table(root: Path) -> tuple[dict[str, Any], str | None]:
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         _refuse_outside(root, "pyproject.toml")
-        table = _read_toml(pyproject).get("tool", {}).get("captioner")
+        table = _tool_table(_read_toml(pyproject))
         if table is not None:
+            if not isinstance(table, dict):
+                raise ConfigError(f"pyproject.toml: [tool.captioner] must be a table, not {_kind(table)}")
             return table, "pyproject.toml [tool.captioner]"
     return {}, None
+
+
+def _tool_table(pyproject: dict[str, Any]) -> Any:
+    """``[tool.captioner]`` of a parsed pyproject.toml, or None (also when ``tool`` is no table)."""
+    tool = pyproject.get("tool")
+    return tool.get("captioner") if isinstance(tool, dict) else None
+
+
+def _kind(value: Any) -> str:
+    """What a TOML value is, for messages that name a wrong type without quoting the file."""
+    for types, name in ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
+                        (list, "an array"), (dict, "a table")):  # fmt: skip
+        if isinstance(value, types):
+            return name
+    return "a date or time"
+
+
+def _string(value: Any, key: str, what: str) -> str:
+    """``value`` when it is a non-empty string; else a one-line error saying what ``key`` must be."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key} must be {what}, not {'empty' if isinstance(value, str) else _kind(value)}")
+    return value
 
 
 def _refuse_outside(root: Path, name: str) -> None:
@@ -228,8 +252,11 @@ def _refuse_outside(root: Path, name: str) -> None:
 def _str_list(value: Any, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{key} must be a list of strings")
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"{key} must be a list of strings, not {_kind(value)}")
+    if not all(isinstance(v, str) for v in value):
+        wrong = next(v for v in value if not isinstance(v, str))
+        raise ConfigError(f"{key} must be a list of strings, not of {_kind(wrong).split()[-1]}s")
     return tuple(value)
 
 
@@ -260,9 +287,9 @@ def _style(value: Any) -> tuple[str, dict[str, Any]]:
     if isinstance(value, str):
         return value, {}
     if not isinstance(value, dict):
-        raise ConfigError("style must be a preset name or a table with preset and limits")
+        raise ConfigError(f"style must be a preset name or a table with preset and limits, not {_kind(value)}")
     overrides = dict(value)
-    preset = overrides.pop("preset", "netflix")
+    preset = _string(overrides.pop("preset", "netflix"), "style.preset", "a preset name")
     unknown = set(overrides) - set(STYLE_FIELDS)
     if unknown:
         allowed = ", ".join(("preset", *STYLE_FIELDS))
@@ -276,7 +303,7 @@ def _style(value: Any) -> tuple[str, dict[str, Any]]:
 
 def _prompt(value: Any) -> str:
     if not isinstance(value, str):
-        raise ConfigError("prompt must be a string")
+        raise ConfigError(f"prompt must be a string, not {_kind(value)}")
     try:
         return check_prompt(value)
     except PromptError as exc:
@@ -285,7 +312,7 @@ def _prompt(value: Any) -> str:
 
 def _vocabulary(root: Path, value: Any, key: str = "vocabulary") -> VocabularyFile:
     """The vocabulary file named in the configuration: a file inside the tree."""
-    why = outside_tree(root, value) if isinstance(value, str) else "not a string"
+    why = outside_tree(root, _string(value, key, "a file name"))
     if why:
         raise ConfigError(f"{key} {value!r} must be a file inside the tree: {why}")
     try:
@@ -297,16 +324,16 @@ def _vocabulary(root: Path, value: Any, key: str = "vocabulary") -> VocabularyFi
 def _vocabularies(root: Path, table: Any) -> tuple[tuple[str, VocabularyFile], ...]:
     """The per-path vocabularies: a table of glob = vocabulary file, each file read once."""
     if not isinstance(table, dict):
-        raise ConfigError("vocabularies must be a table of glob = vocabulary file")
+        raise ConfigError(f"vocabularies must be a table of glob = vocabulary file, not {_kind(table)}")
     read: dict[str, VocabularyFile] = {}
     for glob, name in table.items():
-        if name not in read:
+        if _string(name, f"vocabularies.{glob}", "a file name") not in read:
             read[name] = _vocabulary(root, name, f"vocabularies.{glob}")
     return tuple((str(glob), read[name]) for glob, name in table.items())
 
 
 def _speakers(value: Any, names: Any) -> tuple[str, tuple[str, ...]]:
-    if value not in SPEAKER_MODES:
+    if not isinstance(value, str) or value not in SPEAKER_MODES:
         raise ConfigError(f"speakers must be one of {', '.join(SPEAKER_MODES)}")
     if names is None:
         return value, ()
@@ -345,7 +372,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         )
         languages_table = table.get("languages", {})
         if not isinstance(languages_table, dict):
-            raise ConfigError("languages must be a table of glob = language code")
+            raise ConfigError(f"languages must be a table of glob = language code, not {_kind(languages_table)}")
         languages = tuple((str(g), _language(c, f"languages.{g}") or "auto") for g, c in languages_table.items())
         if "language" in cli:  # a language given on the command line applies to every file
             languages = ()
@@ -359,10 +386,10 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
             style = get_style(preset).with_overrides(**style_overrides)
         except (ValueError, TypeError) as exc:
             raise ConfigError(str(exc)) from None
-        backend = str(cli.get("backend", table.get("backend", "local")))
+        backend = _string(cli.get("backend", table.get("backend", "local")), "backend", " or ".join(BACKENDS))
         if backend not in BACKENDS:
             raise ConfigError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
-        model = str(cli.get("model", table.get("model", "base")))
+        model = _string(cli.get("model", table.get("model", "base")), "model", "a model name (base, small, ...)")
         prompt = _prompt(table["prompt"]) if "prompt" in table else None
         listed = _vocabulary(root, table["vocabulary"]) if "vocabulary" in table else VocabularyFile(())
         vocabulary_language = listed.language
@@ -372,8 +399,8 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
             vocabulary_language = _language(table["vocabulary_language"], "vocabulary_language")
         vocabularies = _vocabularies(root, table.get("vocabularies", {}))
         speakers, speaker_names = _speakers(table.get("speakers", "mix"), table.get("speaker_names"))
-        lock = table.get("lock", DEFAULT_LOCK)
-        why = outside_tree(root, lock) if isinstance(lock, str) else "not a string"
+        lock = _string(table.get("lock", DEFAULT_LOCK), "lock", "a file name")
+        why = outside_tree(root, lock)
         if why:
             raise ConfigError(f"lock {lock!r} must be a file inside the tree: {why}")
     except ConfigError as exc:
@@ -407,7 +434,7 @@ def find_root(start: Path) -> Path:
         if (folder / CONFIG_FILE).is_file() or (folder / DEFAULT_LOCK).is_file():
             return folder
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "captioner" in _read_toml(pyproject).get("tool", {}):
+        if pyproject.is_file() and _tool_table(_read_toml(pyproject)) is not None:
             return folder
         if (folder / ".git").exists():
             return folder
