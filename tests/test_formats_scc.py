@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from format_strategies import cue_lists
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from captioner.core.cues import Cue
@@ -41,11 +41,22 @@ def test_any_cue_list_decodes_to_its_words_and_the_times_it_reports(cues: list[C
     assert [c.lines for c in read_scc_pycaption(result.text)] == [c.lines for c in decoded]
 
 
+def _load_frames(lines: tuple[str, ...]) -> float:
+    """An upper bound of the frames a caption's codes take: RCL, ENM, a preamble and a tab offset a
+    row, EOC (each control code sent twice), half a frame a standard character, 2.5 frames a special
+    one (a control code after a padded half word), 3 an extended one (its stand-in too)."""
+    cost = {**dict.fromkeys(STANDARD, 0.5), **dict.fromkeys(SPECIAL, 2.5), **dict.fromkeys(EXTENDED, 3.0)}
+    return 6 + 4 * len(lines) + sum(cost.get(ch, 3.0) for line in lines for ch in line)
+
+
 @settings(max_examples=80, deadline=None)
 @given(cue_lists(lines=line_608.filter(lambda s: len(s) <= 32), max_lines=2, min_ms=2000, min_gap_ms=2000))
 def test_captions_with_time_to_load_show_within_a_frame_of_their_cues(cues: list[Cue]) -> None:
     """Cues of the cea608 preset's 2 s minimum (and 2 s of lead-in) load in time: every caption
-    appears and goes within a frame of its cue."""
+    appears and goes within a frame of its cue.  Only captions that CEA-608 can load in those 2 s
+    (60 frames): a line dense in special and extended characters (2-3 frames each) cannot, and the
+    writer then says it appears late (the test after this one)."""
+    assume(all(_load_frames(c.lines) <= 56 for c in cues))
     result = render_scc(cues)
     assert not any("appear" in note for note in result.notes)
     decoded = read_scc_ttconv(result.text)
@@ -53,6 +64,17 @@ def test_captions_with_time_to_load_show_within_a_frame_of_their_cues(cues: list
     for got, cue in zip(decoded, cues):
         assert abs(got.start - cue.start) <= FRAME
         assert abs(got.end - cue.end) <= FRAME
+
+
+def test_a_caption_too_dense_to_load_in_time_appears_late_and_says_so() -> None:
+    """Two rows of extended characters take ~100 frames to load, more than the 2 s (60 frames) before
+    the cue: the caption shows late, and the note gives how late."""
+    cue = Cue(2.0, 6.0, ("{}" * 16, "\\^" * 10))
+    result = render_scc([cue])
+    assert [n for n in result.notes if "appear up to" in n], result.notes
+    (got,) = read_scc_ttconv(result.text)
+    assert got.start > cue.start + 10 * FRAME
+    assert got.lines == cue.lines
 
 
 def test_extended_characters_keep_the_letter_before_them() -> None:

@@ -74,15 +74,16 @@ styles = st.one_of(
 
 def _unbreakable_lengths(words: list[Word]) -> list[int]:
     """Lengths of the runs no break may split: a word, and in CJK text also the punctuation after
-    it (no line starts with 。 or ，), which a word that fits a line alone may not leave room for."""
-    cjk = any("\u3000" <= ch <= "\u9fff" for w in words for ch in w.word)
+    it (no line starts with 。 or ，, written on or after a space), which a word that fits a line
+    alone may not leave room for."""
+    cjk = any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for w in words for ch in w.word)
     out: list[int] = []
     for w in words:
         text = w.word.strip()
         if not text:
             continue
-        if cjk and out and not w.word[0].isspace() and all(unicodedata.category(ch)[0] in "PS" for ch in text):
-            out[-1] += len(text)
+        if cjk and out and all(unicodedata.category(ch)[0] in "PS" for ch in text):
+            out[-1] += len(text) + w.word[0].isspace()
         else:
             out.append(len(text))
     return out
