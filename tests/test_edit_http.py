@@ -261,10 +261,11 @@ def test_doubt_is_captioner_reviews_and_style_problems_are_flagged(captioned: Pa
     assert [k + 1 for k, r in enumerate(rows) if r["doubtful"]] == [d.index for d in expected]
     assert [r["doubtful"] for r in rows if r["doubtful"]] == [list(d.reasons) for d in expected]
     words = rows[0]["words"]
-    assert [w for w, _ in words] == cues[0].text.split()
-    assert all(p is not None and 0 <= p <= 1 for _, p in words)
+    assert [w[0] for w in words] == cues[0].text.split()
+    assert all(w[1] is not None and 0 <= w[1] <= 1 for w in words)
     typed = analyse([EditCue(cues[0].start, cues[0].end, "And so my dear fellow Americans,")], transcript, config.style)
-    assert dict(typed[0]["words"])["dear"] is None and dict(typed[0]["words"])["fellow"] is not None
+    shaded = {w[0]: w[1] for w in typed[0]["words"]}
+    assert shaded["dear"] is None and shaded["fellow"] is not None
     style = config.style
     bad = [
         EditCue(0.0, 0.3, "x" * 50),
@@ -323,7 +324,7 @@ def test_retranscribe_a_cue_with_the_local_engine(tree: Path, serve, references)
     assert normalise(text) == normalise(third["text"])  # the same words heard again, alone
     for cue in proposal["cues"]:
         assert third["start"] <= cue["start"] < cue["end"] <= third["end"]
-        assert all(p is not None for _, p in cue["words"] if _ != "\n")
+        assert all(w[1] is not None for w in cue["words"] if w[0] != "\n")
     bad = app.post("/api/retranscribe?path=jfk.mp4", {"start": 5, "end": 4})
     assert bad.status_code == 400
 

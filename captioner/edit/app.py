@@ -83,7 +83,8 @@ def _cues(data: dict) -> list[EditCue]:
     for k, item in enumerate(raw, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise BadRequest(f"cue {k} needs start, end and text")
-        cues.append(EditCue(_number(item.get("start"), "start"), _number(item.get("end"), "end"), item["text"]))
+        start, end = _number(item.get("start"), "start"), _number(item.get("end"), "end")
+        cues.append(EditCue(start, end, item["text"], reviewed=item.get("reviewed") is True))
     return cues
 
 

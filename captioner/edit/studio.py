@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from captioner.captions.review import ReviewThresholds
 from captioner.ci.status import Scanner
 from captioner.core.style import Style
-from captioner.edit import captions
+from captioner.edit import captions, reviewed
 from captioner.edit.analysis import EditCue, analyse, blocking_errors
 from captioner.edit.media_info import media_facts
 from captioner.edit.paths import OutsideTree, inside
@@ -75,6 +75,7 @@ class Studio:
             cues, _ = captions.read_cues(self.root, rel)
         except captions.CaptionReadError as exc:
             return {"language": language, "duration": facts.duration, "cues": None, "problem": exc.cause}
+        cues = reviewed.with_marks(self.root, rel, cues)
         rows = analyse(cues, transcript, self.style_for(rel, language), self.thresholds)
         return {
             "language": language,
@@ -82,6 +83,7 @@ class Studio:
             "cues": len(rows),
             "doubtful": sum(1 for r in rows if r["doubtful"]),
             "style": sum(1 for r in rows if r["problems"] or r["errors"]),
+            "reviewed": sum(1 for r in rows if r["reviewed"]),
         }
 
     def prefetch(self) -> None:
@@ -111,6 +113,7 @@ class Studio:
         transcript, source = self.transcripts.find(rel)
         language = (transcript.language if transcript else None) or self.config.language_for(rel)
         cues, loaded_from = captions.read_cues(self.root, rel)
+        cues = reviewed.with_marks(self.root, rel, cues)
         formats = captions.formats_of(self.root, rel, self.config.formats)
         style = self.style_for(rel, language)
         return {
@@ -164,4 +167,6 @@ class Studio:
             language = (transcript.language if transcript else None) or self.config.language_for(rel)
             texts = captions.render_all(cues, formats, language, self.style_for(rel, language).name)
             written = captions.write_all(self.root, rel, texts)
+            marks = reviewed.write_marks(self.root, rel, cues)
+            written += [marks] if marks else []
             return {"versions": captions.versions(self.root, rel, formats), "written": written}

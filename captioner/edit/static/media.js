@@ -1,5 +1,6 @@
 // The media page: player, cue list, waveform, editing and saving.
 import { getJSON, mediaUrl, postJSON, status } from "./common.js";
+import * as ops from "./cueops.js";
 
 const { cueElement, fillCue, findCue, fillTrack, el, time } = globalThis.CueView;
 const path = new URLSearchParams(location.search).get("path");
@@ -10,9 +11,9 @@ editor.rows = 2;
 editor.setAttribute("aria-label", "Cue text");
 
 let doc = null;
-let cues = [];            // {start, end, text, words, doubtful, problems, errors}; replaced, never mutated
+let cues = [];            // {start, end, text, words, reviewed, doubtful, problems, errors}; replaced, never mutated
 let selected = -1, current = -1;
-let undoStack = [], redoStack = [];
+const history = new ops.History();
 let dirty = false, version = 0, versions = {};
 let track = null, ws = null, regions = null, selection = null, stopAt = null;
 let proposal = null;
@@ -26,14 +27,14 @@ function later(name, ms, fn) {
 }
 
 function plain(list_) {
-  return list_.map((c) => ({ start: c.start, end: c.end, text: c.text }));
+  return list_.map((c) => ({ start: c.start, end: c.end, text: c.text, reviewed: !!c.reviewed }));
 }
 
-function round(t) { return Math.round(t * 1000) / 1000; }
+const round = ops.round;
 
 function setButtons() {
-  document.getElementById("undo").disabled = !undoStack.length;
-  document.getElementById("redo").disabled = !redoStack.length;
+  document.getElementById("undo").disabled = !history.canUndo;
+  document.getElementById("redo").disabled = !history.canRedo;
   document.getElementById("save").disabled = !dirty;
   document.title = (dirty ? "• " : "") + (doc ? doc.name : "") + " — captioner edit";
 }
@@ -107,8 +108,7 @@ function follow() {
 // -- changes, undo, analysis ------------------------------------------------------------------
 
 function commit(next, { structural = false, changed = [] } = {}) {
-  undoStack.push({ cues: cues.slice(), selected });
-  redoStack = [];
+  history.push({ cues, selected });
   apply(next, structural, changed);
 }
 
@@ -128,23 +128,15 @@ function apply(next, structural, changed) {
   later("analyse", 400, analyse);
 }
 
-function undo() {
-  if (!undoStack.length) return;
-  redoStack.push({ cues: cues.slice(), selected });
-  const state = undoStack.pop();
+function restore(state) {
+  if (!state) return;
   selected = state.selected;
   apply(state.cues, true, []);
-  editor.value = selected >= 0 ? cues[selected].text : "";
+  editor.value = selected >= 0 && selected < cues.length ? cues[selected].text : "";
 }
 
-function redo() {
-  if (!redoStack.length) return;
-  undoStack.push({ cues: cues.slice(), selected });
-  const state = redoStack.pop();
-  selected = state.selected;
-  apply(state.cues, true, []);
-  editor.value = selected >= 0 ? cues[selected].text : "";
-}
+function undo() { restore(history.undo({ cues, selected })); }
+function redo() { restore(history.redo({ cues, selected })); }
 
 async function analyse() {
   const sent = version;
@@ -161,11 +153,9 @@ async function analyse() {
 
 function editCue(k, changes) {
   if (k < 0 || k >= cues.length) return;
-  const next = cues.slice();
-  next[k] = { ...next[k], ...changes };
-  const structural = "start" in changes && next.some((c, j) => j > 0 && c.start < next[j - 1].start);
-  if (structural) next.sort((a, b) => a.start - b.start);
-  commit(next, { structural, changed: [k] });
+  const { cues: next, index, moved } = ops.edit(cues, k, changes);
+  if (moved && selected === k) selected = index;
+  commit(next, { structural: moved, changed: [k] });
 }
 
 // Typing: one undo step per visit to the editor.
@@ -174,8 +164,7 @@ editor.addEventListener("focus", () => { typingPushed = false; });
 editor.addEventListener("input", () => {
   if (selected < 0) return;
   if (!typingPushed) {
-    undoStack.push({ cues: cues.slice(), selected });
-    redoStack = [];
+    history.push({ cues, selected });
     typingPushed = true;
   }
   const next = cues.slice();
@@ -217,15 +206,8 @@ async function reflow() {
 
 function split() {
   if (!need()) return;
-  const cue = cues[selected];
-  let at = video.currentTime;
-  if (!(at > cue.start + 0.05 && at < cue.end - 0.05)) at = (cue.start + cue.end) / 2;
-  const tokens = cue.text.split(/\s+/).filter(Boolean);
-  const cut = Math.min(tokens.length - 1, Math.max(1, Math.round(tokens.length * (at - cue.start) / (cue.end - cue.start))));
-  const first = { ...cue, end: round(at), text: tokens.slice(0, cut).join(" ") };
-  const second = { ...cue, start: round(at), text: tokens.slice(cut).join(" ") };
-  const next = cues.slice();
-  next.splice(selected, 1, first, second);
+  const next = ops.split(cues, selected, video.currentTime);
+  if (!next) { status("A cue of one word cannot be split."); return; }
   commit(next, { structural: true });
 }
 
@@ -236,36 +218,51 @@ async function merge() {
   try {
     text = (await postJSON(`/api/reflow?path=${encodeURIComponent(path)}`, { text, language: doc.language })).text;
   } catch (error) { /* keep one line */ }
-  const next = cues.slice();
-  next.splice(selected, 2, { ...a, end: b.end, text, words: [] });
-  commit(next, { structural: true });
+  commit(ops.merge(cues, selected, text), { structural: true });
 }
 
 function add() {
-  const t = round(video.currentTime);
-  let k = cues.findIndex((c) => c.start > t);
-  if (k < 0) k = cues.length;
-  const start = Math.max(t, k > 0 ? cues[k - 1].end : 0);
-  const limit = k < cues.length ? cues[k].start : (doc.duration || start + 2);
-  const end = round(Math.min(start + 2, limit));
-  if (end - start < 0.1) { status("No room for a cue here: move the player to a gap between cues."); return; }
-  const next = cues.slice();
-  next.splice(k, 0, { start, end, text: "", words: [], doubtful: [], problems: [], errors: ["empty cue"] });
-  selected = k;
-  commit(next, { structural: true });
+  const added = ops.add(cues, video.currentTime, { duration: doc.duration });
+  if (!added) { status("No room for a cue here: move the player to a gap between cues."); return; }
+  history.push({ cues, selected });
+  selected = added.index;
+  apply(added.cues, true, []);
   editor.focus();
 }
 
 function remove() {
   if (!need()) return;
-  const next = cues.slice();
-  next.splice(selected, 1);
-  commit(next, { structural: true });
+  commit(ops.remove(cues, [selected]), { structural: true });
 }
 
 function nudge(side, frames) {
   if (!need()) return;
-  editCue(selected, { [side]: round(Math.max(0, cues[selected][side] + frames * doc.frame)) });
+  const { cues: next, index, moved } = ops.nudge(cues, selected, side, frames * doc.frame);
+  history.push({ cues, selected });
+  selected = index;
+  apply(next, moved, [index]);
+}
+
+// Shift this cue and every later one by the offset typed beside the button.
+function shiftRest() {
+  if (!need()) return;
+  const offset = Number(document.getElementById("shift-by").value);
+  if (!Number.isFinite(offset) || !offset) { status("Type the offset in seconds (negative: earlier)."); return; }
+  const next = ops.shift(cues, cues.map((_, k) => k).filter((k) => k >= selected), offset);
+  if (!next) { status("That would move a cue before the start of the media."); return; }
+  commit(next, { structural: true });
+  status(`Shifted ${cues.length - selected} cue(s) by ${offset} s.`);
+}
+
+// A person checked the cue (or every cue) against the audio: it is no longer doubtful.
+function toggleReviewed() {
+  if (!need()) return;
+  commit(ops.markReviewed(cues, [selected], !cues[selected].reviewed), { changed: [selected] });
+}
+
+function reviewAll() {
+  commit(ops.markReviewed(cues, cues.map((_, k) => k)), { changed: cues.map((_, k) => k) });
+  status(`All ${cues.length} cues marked reviewed: Save keeps the marks.`);
 }
 
 function playSpan(a, b) {
@@ -328,12 +325,11 @@ async function retranscribe() {
 
 function acceptProposal() {
   if (!proposal) return;
-  const { start, end } = proposal;
-  const kept = cues.filter((c) => { const mid = (c.start + c.end) / 2; return mid < start || mid > end; });
-  const next = kept.concat(proposal.cues).sort((a, b) => a.start - b.start);
-  selected = next.indexOf(proposal.cues[0]);
+  const { cues: next, index } = ops.replaceRange(cues, proposal.start, proposal.end, proposal.cues);
+  history.push({ cues, selected });
+  selected = index;
   closeProposal();
-  commit(next, { structural: true });
+  apply(next, true, []);
 }
 
 function closeProposal() {
@@ -446,6 +442,7 @@ document.addEventListener("keydown", (event) => {
     ArrowDown: () => step(1), n: () => step(1),
     ArrowUp: () => step(-1), p: () => step(-1),
     d: () => step(1, (c) => c.doubtful.length > 0),
+    v: () => toggleReviewed(),
     r: () => selected >= 0 && playSpan(cues[selected].start, cues[selected].end),
     Enter: () => selected >= 0 && editor.focus(),
     "[": () => selected >= 0 && editCue(selected, { start: round(video.currentTime) }),
@@ -468,6 +465,7 @@ list.addEventListener("click", (event) => {
 });
 const buttons = {
   save, undo, redo, reflow, split, merge, add, delete: remove, retranscribe,
+  "shift-rest": shiftRest, reviewed: toggleReviewed, "review-all": reviewAll,
   "set-start": () => need() && editCue(selected, { start: round(video.currentTime) }),
   "set-end": () => need() && editCue(selected, { end: round(video.currentTime) }),
   "start-earlier": () => nudge("start", -1), "start-later": () => nudge("start", 1),
