@@ -367,3 +367,73 @@ def test_a_taken_port_is_a_one_line_error(tree: Path) -> None:
         result = CliRunner().invoke(main, ["edit", "--no-browser", "--root", str(tree), "--port", str(port)])
     assert result.exit_code == 2
     assert re.fullmatch(rf"captioner: error: cannot listen on 127\.0\.0\.1:{port}: .+\n", result.stderr)
+
+
+def test_bad_requests_are_4xx_with_a_message(tree: Path, serve) -> None:
+    """Issue 27, defect 7: JSON nested 100k levels was a 500 (RecursionError)."""
+    app = serve(tree)
+    before = (tree / "jfk.srt").read_bytes()
+    headers = {**app.origin_headers, "Content-Type": "application/json"}
+    deep = "[" * 100_000 + "]" * 100_000
+    for url in ("/api/save?path=jfk.mp4", "/api/analyse?path=jfk.mp4", "/api/reflow?path=jfk.mp4"):
+        answer = app.client.post(url, content=deep, headers=headers)
+        assert answer.status_code == 400 and "JSON" in answer.json()["error"], (url, answer.text[:200])
+    assert (tree / "jfk.srt").read_bytes() == before
+
+
+def test_times_past_any_media_are_4xx_with_a_message(tree: Path, serve) -> None:
+    """Issue 27, defect 7: a save with start = 1e15 was a 500 (OverflowError in the writers)."""
+    app = serve(tree)
+    doc = app.client.get("/api/media?path=jfk.mp4").json()
+    before = (tree / "jfk.srt").read_bytes()
+    cues = [{"start": c["start"], "end": c["end"], "text": c["text"]} for c in doc["cues"]]
+    for bad in (1e15, 10**400, -1e300):
+        wrong = [dict(c) for c in cues]
+        wrong[-1]["start"], wrong[-1]["end"] = bad, bad + 1
+        for url, body in (
+            ("/api/save?path=jfk.mp4", {"cues": wrong, "versions": doc["versions"]}),
+            ("/api/analyse?path=jfk.mp4", {"cues": wrong}),
+            ("/api/retranscribe?path=jfk.mp4", {"start": bad, "end": 2}),
+        ):
+            answer = app.post(url, body)
+            assert answer.status_code == 400, (url, bad, answer.text[:200])
+            assert "start must be a number of seconds" in answer.json()["error"]
+    assert (tree / "jfk.srt").read_bytes() == before
+
+
+def test_a_chunked_body_over_the_limit_is_refused_while_it_streams(tree: Path, serve, monkeypatch) -> None:
+    """Issue 27, defect 7: a chunked body was read whole whatever its size.  The body here never
+    ends: only a server that counts while it reads can answer (the limit is lowered to 4 MB)."""
+    import socket
+
+    import captioner.edit.app
+
+    MAX_BODY = 4 * 1024 * 1024
+    monkeypatch.setattr(captioner.edit.app, "MAX_BODY", MAX_BODY)
+    app = serve(tree)
+    host, port = app.base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=60) as conn:
+        conn.sendall(
+            (
+                f"POST /api/analyse?path=jfk.mp4 HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"Cookie: {cookie_name(app.server.port)}={app.token}\r\nX-Captioner-Token: {app.token}\r\n"
+                f"Origin: {app.base}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            ).encode()
+        )
+        piece = b"[" + b" " * (1024 * 1024 - 1)
+        chunk = f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+        sent = 0
+        try:
+            while sent <= MAX_BODY + len(piece):
+                conn.sendall(chunk)
+                sent += len(piece)
+        except OSError:  # the server answered and closed while more was coming: read its answer
+            pass
+        answer = b""
+        while not answer.endswith(b"}"):  # the JSON error message ends the answer
+            data = conn.recv(65536)
+            if not data:
+                break
+            answer += data
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"too large" in answer
