@@ -11,6 +11,7 @@ from captioner.captions.review import ReviewThresholds, review
 from captioner.core.cues import Cue
 from captioner.core.style import Style
 from captioner.core.transcript import Transcript, Word
+from captioner.edit.roundtrip import text_problems
 from captioner.edit.wordmatch import MARGIN, heard_words, match, shading
 
 TIME_EPSILON = 0.0005  # times are kept to the millisecond
@@ -90,12 +91,14 @@ def style_problems(cues: Sequence[EditCue], k: int, style: Style) -> list[str]:
 
 
 def blocking_errors(cues: Sequence[EditCue]) -> dict[int, list[str]]:
-    """Errors that forbid saving, by cue index (0-based): empty text, times out of order, overlaps."""
+    """Errors that forbid saving, by cue index (0-based): empty text, text a caption file cannot
+    hold (see :mod:`captioner.edit.roundtrip`), times out of order, overlaps."""
     out: dict[int, list[str]] = {}
     for k, cue in enumerate(cues):
         errors: list[str] = []
         if not cue.lines:
             errors.append("empty cue: write its text or delete it")
+        errors.extend(text_problems(cue.lines))
         if cue.start < 0:
             errors.append("starts before the media")
         if cue.end - cue.start < TIME_EPSILON:

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from captioner.captions.review import ReviewThresholds
 from captioner.ci.status import Scanner
 from captioner.core.style import Style
-from captioner.edit import captions, reviewed
+from captioner.edit import captions, reviewed, roundtrip
 from captioner.edit.analysis import EditCue, analyse, blocking_errors
 from captioner.edit.media_info import media_facts
 from captioner.edit.paths import OutsideTree, inside
@@ -166,6 +166,9 @@ class Studio:
             transcript, _ = self.transcripts.find(rel)
             language = (transcript.language if transcript else None) or self.config.language_for(rel)
             texts = captions.render_all(cues, formats, language, self.style_for(rel, language).name)
+            unreadable = roundtrip.read_back_problems(cues, texts)
+            if unreadable:
+                raise InvalidCues(unreadable)
             written = captions.write_all(self.root, rel, texts)
             marks = reviewed.write_marks(self.root, rel, cues)
             written += [marks] if marks else []
