@@ -437,3 +437,31 @@ def test_a_chunked_body_over_the_limit_is_refused_while_it_streams(tree: Path, s
             answer += data
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert b"too large" in answer
+
+
+def test_reviewed_marks_survive_a_reload_and_the_index_counts_them(tree: Path, serve) -> None:
+    """Issue 27, defect 5: a person marks cues reviewed; the marks are kept beside the media (no
+    caption text in them), clear the cue's doubt, and the index shows reviewed/total."""
+    app = serve(tree)
+    doc = app.client.get("/api/media?path=jfk.mp4").json()
+    cues = [{"start": c["start"], "end": c["end"], "text": c["text"]} for c in doc["cues"]]
+    cues[1]["reviewed"] = True
+    cues[2]["reviewed"] = True
+    answer = app.post("/api/save?path=jfk.mp4", {"cues": cues, "versions": doc["versions"]})
+    assert answer.status_code == 200, answer.text
+    assert "jfk.reviewed.json" in answer.json()["written"]
+    marks = (tree / "jfk.reviewed.json").read_text("utf-8")
+    assert "ask" not in marks and "country" not in marks
+    again = serve(tree)  # a new server: nothing kept in memory
+    reloaded = again.client.get("/api/media?path=jfk.mp4").json()["cues"]
+    assert [c["reviewed"] for c in reloaded] == [False, True, True, False]
+    assert reloaded[1]["doubtful"] == [] and reloaded[2]["doubtful"] == []
+    [row] = again.client.get("/api/files").json()["files"]
+    assert (row["reviewed"], row["cues"]) == (2, 4)
+    assert check_states(tree) == {"jfk.mp4": "ok"}  # the captions themselves are as generated
+    # Text changed by anything but the studio (sync --force, another editor) is not reviewed any more.
+    subs = list(srt.parse((tree / "jfk.srt").read_text("utf-8")))
+    subs[1].content = "ask not, my friends"
+    (tree / "jfk.srt").write_text(srt.compose(subs), "utf-8")
+    changed = again.client.get("/api/media?path=jfk.mp4").json()["cues"]
+    assert [c["reviewed"] for c in changed] == [False, False, True, False]
