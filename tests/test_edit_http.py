@@ -465,3 +465,24 @@ def test_reviewed_marks_survive_a_reload_and_the_index_counts_them(tree: Path, s
     (tree / "jfk.srt").write_text(srt.compose(subs), "utf-8")
     changed = again.client.get("/api/media?path=jfk.mp4").json()["cues"]
     assert [c["reviewed"] for c in changed] == [False, False, True, False]
+
+
+def test_retranscribing_keeps_a_first_word_heard_just_before_the_stretch(tree: Path, serve) -> None:
+    """Issue 27, defect 2: a stretch starting inside its first word got a proposal without it (the
+    word decoded again had its middle before the stretch), and accepting lost the word silently.
+    Given the text the stretch holds now, the edge word heard in the decoded margin is kept."""
+    app = serve(tree)
+    doc = app.client.get("/api/media?path=jfk.mp4").json()
+    second = doc["cues"][1]
+    assert normalise(second["text"]) == "ask not"
+    ask = next(w for w in doc["cues"][1]["words"] if w[0].lower().startswith("ask"))
+    start = round((ask[2] + ask[3]) / 2 + 0.05, 3)  # past the middle of "ask"
+    body = {"start": start, "end": second["end"], "language": "en"}
+    without = app.post("/api/retranscribe?path=jfk.mp4", body)
+    assert without.status_code == 200, without.text
+    assert normalise(" ".join(c["text"] for c in without.json()["cues"])) == "not"  # the case of the issue
+    answer = app.post("/api/retranscribe?path=jfk.mp4", {**body, "text": second["text"]})
+    assert answer.status_code == 200, answer.text
+    cues = answer.json()["cues"]
+    assert normalise(" ".join(c["text"] for c in cues)) == "ask not"
+    assert all(start <= c["start"] < c["end"] <= second["end"] for c in cues)

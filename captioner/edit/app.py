@@ -177,13 +177,14 @@ class _Handlers:
         path = self.studio.media_path(rel)
         start, end = _number(data.get("start"), "start"), _number(data.get("end"), "end")
         language, prompt = _text(data, "language").lower() or None, _text(data, "prompt") or None
+        current = _text(data, "text") or None
 
         def work() -> dict:
             transcript, _ = self.studio.transcripts.find(rel)
             known = transcript.language if transcript else self.studio.config.language_for(rel)
             style = self.studio.style_for(rel, language or known)
             try:
-                cues, heard = self.engine.propose(path, start, end, style, language, prompt)
+                cues, heard = self.engine.propose(path, start, end, style, language, prompt, current)
             except ValueError as exc:
                 raise BadRequest(str(exc)) from None
             return {"language": heard.language, "cues": analyse(cues, heard, style, self.studio.thresholds)}

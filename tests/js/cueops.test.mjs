@@ -110,3 +110,17 @@ test("reviewed marks and the history", () => {
   history.push({ n: 9 });
   assert.equal(history.canRedo, false);
 });
+
+test("a proposal is shown as a word diff against the text it replaces (issue 27: 'and' dropped)", async () => {
+  const { wordDiff, coveredText } = await import("../../captioner/edit/static/cueops.js");
+  const cues = [cue(34.4, 36, [["and", 34.4, 34.43], ["make", 34.5, 35], ["the", 35, 35.3], ["world", 35.3, 36]])];
+  const current = coveredText(cues, 34.4, 36);
+  assert.equal(current, "and make the world");
+  assert.deepEqual(wordDiff(current, "Make the world's"), [
+    ["-", "and"], ["-", "make"], ["+", "Make"], ["=", "the"], ["-", "world"], ["+", "world's"],
+  ]);
+  assert.deepEqual(wordDiff("a b", "a b"), [["=", "a"], ["=", "b"]]);
+  assert.deepEqual(wordDiff("", "new words"), [["+", "new"], ["+", "words"]]);
+  // Only the words inside the range of a cue it cuts into.
+  assert.equal(coveredText(cues, 34.9, 36), "the world");
+});

@@ -217,3 +217,42 @@ export class History {
   get canUndo() { return this.undoStack.length > 0; }
   get canRedo() { return this.redoStack.length > 0; }
 }
+
+// The words of `before` and `after` aligned (a longest common subsequence of the tokens, compared
+// without case and the punctuation around them): [op, token] with op "=" kept, "-" dropped, "+" new.
+export function wordDiff(before, after) {
+  const key = (t) => t.toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
+  const a = before.split(/\s+/).filter(Boolean), b = after.split(/\s+/).filter(Boolean);
+  const n = a.length, m = b.length;
+  const lcs = Array.from({ length: n + 1 }, () => new Uint16Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i][j] = key(a[i]) === key(b[j]) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  const out = [];
+  let i = 0, j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && key(a[i]) === key(b[j])) {
+      out.push(a[i] === b[j] ? ["=", b[j]] : ["-", a[i]], ...(a[i] === b[j] ? [] : [["+", b[j]]]));
+      i += 1; j += 1;
+    } else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+      out.push(["-", a[i]]); i += 1;
+    } else {
+      out.push(["+", b[j]]); j += 1;
+    }
+  }
+  return out;
+}
+
+// The text of the cues (and, in a cue the range cuts into, of the words) that start..end covers:
+// what a proposal for that range would replace.
+export function coveredText(cues, start, end) {
+  const parts = [];
+  for (const cue of cues) {
+    if (cue.end <= start || cue.start >= end) continue;
+    const { tokens, times } = tokenTimes(cue);
+    parts.push(...tokens.filter((_, n) => { const mid = (times[n][0] + times[n][1]) / 2; return mid >= start && mid <= end; }));
+  }
+  return parts.join(" ");
+}

@@ -305,15 +305,20 @@ async function retranscribe() {
   const button = document.getElementById("retranscribe");
   button.disabled = true;
   try {
+    const current = ops.coveredText(cues, range[0], range[1]);
     const data = await postJSON(`/api/retranscribe?path=${encodeURIComponent(path)}`, {
-      start: range[0], end: range[1],
+      start: range[0], end: range[1], text: current,
       language: document.getElementById("rt-language").value, prompt: document.getElementById("rt-prompt").value,
     });
     proposal = { start: range[0], end: range[1], cues: data.cues };
     const box = document.getElementById("proposal-cues");
     box.replaceChildren(...data.cues.map((c, k) => cueElement(c, k)));
+    const diff = ops.wordDiff(current, data.cues.map((c) => c.text).join(" "));
+    showDiff(diff);
+    const dropped = diff.filter(([op]) => op === "-").length, added = diff.filter(([op]) => op === "+").length;
     document.getElementById("proposal-title").textContent =
-      `Proposal for ${time(range[0])} – ${time(range[1])} (${data.language}): ${data.cues.length} cue(s)`;
+      `Proposal for ${time(range[0])} – ${time(range[1])} (${data.language}): ${data.cues.length} cue(s), ` +
+      `${dropped} word(s) dropped, ${added} new`;
     document.getElementById("proposal").hidden = false;
     status("Accept the proposal to replace the cues of that range, or reject it.");
   } catch (error) {
@@ -321,6 +326,17 @@ async function retranscribe() {
   } finally {
     button.disabled = false;
   }
+}
+
+// The proposal against the current text, word by word: dropped words struck, new ones marked.
+function showDiff(diff) {
+  const box = document.getElementById("proposal-diff");
+  const nodes = [];
+  for (const [op, token] of diff) {
+    if (nodes.length) nodes.push(document.createTextNode(" "));
+    nodes.push(op === "=" ? document.createTextNode(token) : el(op === "-" ? "del" : "ins", "", token));
+  }
+  box.replaceChildren(...nodes);
 }
 
 function acceptProposal() {
