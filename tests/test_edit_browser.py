@@ -213,6 +213,13 @@ def test_split_merge_add_delete_undo_and_a_retranscribed_proposal(browser, tree:
     wait(browser, "!document.getElementById('proposal').hidden", timeout=120)
     proposed = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#proposal-cues li.cue .cue-words")]
     assert proposed and all(proposed)
+    # The proposal against the text it replaces, word by word: what is not struck is the proposal,
+    # what is not marked new is the current text.
+    diff = "const box = document.getElementById('proposal-diff'); return [...box.childNodes]"
+    kept = browser.execute_script(f"{diff}.filter(n => n.nodeName !== 'DEL').map(n => n.textContent).join('')")
+    old = browser.execute_script(f"{diff}.filter(n => n.nodeName !== 'INS').map(n => n.textContent).join('')")
+    assert kept.split() == " ".join(proposed).split()
+    assert old.split() == original[2][2].split()
     click("accept")
     wait(browser, "document.getElementById('proposal').hidden")
     assert " ".join(texts()[2 : 2 + len(proposed)]) == " ".join(proposed)
@@ -253,3 +260,23 @@ def test_split_at_the_player_time_cuts_between_the_words_heard_there(browser, tr
     assert [h[2] for h in halves] == [" ".join(text.split()[:cut]), " ".join(text.split()[cut:])]
     assert halves[0][0] == start and halves[0][1] == pytest.approx(first.end, abs=0.001)
     assert halves[1][0] == pytest.approx(second.start, abs=0.001) and halves[1][1] == end
+
+
+def test_marking_cues_reviewed_survives_a_reload_and_shows_in_the_index(browser, tree: Path, serve) -> None:
+    app = serve(tree)
+    open_media(browser, app)
+    browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")[2].click()
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys("v")
+    wait(browser, "studio.cues[2].reviewed && document.querySelector('#cues li.cue[data-index=\"2\"].reviewed')")
+    assert browser.execute_script("return studio.cues.map(c => !!c.reviewed)") == [False, False, True, False]
+    body.send_keys(Keys.CONTROL, "s")
+    wait(browser, "document.getElementById('status').textContent.startsWith('Saved')")
+    assert "jfk.reviewed.json" in browser.find_element(By.ID, "status").text
+    open_media(browser, app)  # a reload: the mark comes from the file beside the media
+    assert browser.execute_script("return studio.cues.map(c => !!c.reviewed)") == [False, False, True, False]
+    assert browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")[2].find_elements(By.CSS_SELECTOR, ".flag-reviewed")
+    browser.get(app.server.url)
+    wait(browser, "document.body.dataset.ready")
+    cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#files tbody tr td")]
+    assert cells[-1] == "1/4"
