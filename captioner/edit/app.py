@@ -58,7 +58,9 @@ async def _body(request: Request) -> dict:
     """The JSON object the request carries, read up to :data:`MAX_BODY` (a chunked body is refused
     as soon as it passes the limit, not read whole first)."""
     declared = request.headers.get("content-length") or "0"
-    if not declared.isdigit() or int(declared) > MAX_BODY:
+    if not declared.isdigit():
+        raise BadRequest("the Content-Length header is not a number")
+    if int(declared) > MAX_BODY:
         raise TooLarge(f"request too large (at most {MAX_BODY // 2**20} MB)")
     chunks, size = [], 0
     async for chunk in request.stream():
