@@ -1,6 +1,9 @@
-// The media page: player, cue list, waveform, editing and saving.
+// The media page: wires the player, the cue list and the keys to the cue operations (cueops.js), the
+// waveform (waveform.js) and the proposal box (proposal.js); loading and saving.
 import { getJSON, mediaUrl, postJSON, status } from "./common.js";
 import * as ops from "./cueops.js";
+import { hideProposal, showProposal } from "./proposal.js";
+import { createWaveform } from "./waveform.js";
 
 const { cueElement, fillCue, findCue, fillTrack, el, time } = globalThis.CueView;
 const path = new URLSearchParams(location.search).get("path");
@@ -15,9 +18,14 @@ let cues = [];            // {start, end, text, words, reviewed, doubtful, probl
 let selected = -1, current = -1;
 const history = new ops.History();
 let dirty = false, version = 0, versions = {};
-let track = null, ws = null, regions = null, selection = null, stopAt = null;
+let track = null, stopAt = null;
 let proposal = null;
 const timers = {};
+const waveform = createWaveform({
+  video, path, get duration() { return doc && doc.duration; }, cues: () => cues, selected: () => selected,
+  select: (k) => select(k, { seek: true }),
+  retime: (k, start, end) => editCue(k, { start: round(start), end: round(end) }),
+});
 
 // -- helpers ----------------------------------------------------------------------------------
 
@@ -76,7 +84,7 @@ function placeEditor() {
   if (document.activeElement !== editor) editor.value = cues[selected].text;
   editor.rows = Math.max(2, cues[selected].text.split("\n").length);
   li.scrollIntoView({ block: "nearest" });
-  if (regions) highlightRegion();
+  waveform.highlight();
 }
 
 function select(k, { seek = false } = {}) {
@@ -118,9 +126,9 @@ function apply(next, structural, changed) {
   version += 1;
   if (structural) {
     renderList();
-    rebuildRegions();
+    waveform.rebuild();
   } else {
-    for (const k of changed) { refreshRow(k); updateRegion(k); }
+    for (const k of changed) { refreshRow(k); waveform.update(k); }
     if (selected >= 0) placeEditor();
   }
   setButtons();
@@ -298,7 +306,7 @@ async function save() {
 
 async function retranscribe() {
   let range = null;
-  if (selection) range = [selection.start, selection.end];
+  if (waveform.selection) range = [waveform.selection.start, waveform.selection.end];
   else if (selected >= 0) range = [cues[selected].start, cues[selected].end];
   if (!range) { status("Select a cue, or drag a range on the waveform, to re-transcribe."); return; }
   status(`Re-transcribing ${time(range[0])} – ${time(range[1])}…`);
@@ -311,32 +319,13 @@ async function retranscribe() {
       language: document.getElementById("rt-language").value, prompt: document.getElementById("rt-prompt").value,
     });
     proposal = { start: range[0], end: range[1], cues: data.cues };
-    const box = document.getElementById("proposal-cues");
-    box.replaceChildren(...data.cues.map((c, k) => cueElement(c, k)));
-    const diff = ops.wordDiff(current, data.cues.map((c) => c.text).join(" "));
-    showDiff(diff);
-    const dropped = diff.filter(([op]) => op === "-").length, added = diff.filter(([op]) => op === "+").length;
-    document.getElementById("proposal-title").textContent =
-      `Proposal for ${time(range[0])} – ${time(range[1])} (${data.language}): ${data.cues.length} cue(s), ` +
-      `${dropped} word(s) dropped, ${added} new`;
-    document.getElementById("proposal").hidden = false;
+    showProposal(range, current, data);
     status("Accept the proposal to replace the cues of that range, or reject it.");
   } catch (error) {
     status(`Cannot re-transcribe: ${error.message}`, "error");
   } finally {
     button.disabled = false;
   }
-}
-
-// The proposal against the current text, word by word: dropped words struck, new ones marked.
-function showDiff(diff) {
-  const box = document.getElementById("proposal-diff");
-  const nodes = [];
-  for (const [op, token] of diff) {
-    if (nodes.length) nodes.push(document.createTextNode(" "));
-    nodes.push(op === "=" ? document.createTextNode(token) : el(op === "-" ? "del" : "ins", "", token));
-  }
-  box.replaceChildren(...nodes);
 }
 
 function acceptProposal() {
@@ -350,85 +339,8 @@ function acceptProposal() {
 
 function closeProposal() {
   proposal = null;
-  document.getElementById("proposal").hidden = true;
-  if (selection) { selection.remove(); selection = null; }
-}
-
-// -- waveform ---------------------------------------------------------------------------------
-
-function regionColour(cue, k) {
-  if (k === selected) return "rgba(36, 86, 179, 0.35)";
-  if (cue.errors && cue.errors.length) return "rgba(179, 38, 30, 0.25)";
-  if (cue.doubtful && cue.doubtful.length) return "rgba(184, 92, 0, 0.22)";
-  return "rgba(36, 86, 179, 0.13)";
-}
-
-function rebuildRegions() {
-  if (!regions) return;
-  for (const r of regions.getRegions().slice()) if (r !== selection) r.remove();
-  cues.forEach((cue, k) => {
-    regions.addRegion({ id: `cue-${k}`, start: cue.start, end: cue.end, content: String(k + 1),
-      color: regionColour(cue, k), drag: true, resize: true, minLength: 0.05 });
-  });
-}
-
-function updateRegion(k) {
-  if (!regions) return;
-  const r = regions.getRegions().find((x) => x.id === `cue-${k}`);
-  if (r) r.setOptions({ start: cues[k].start, end: cues[k].end, color: regionColour(cues[k], k) });
-}
-
-let highlighted = -1;
-function highlightRegion() {
-  if (highlighted !== selected) {
-    if (highlighted >= 0 && highlighted < cues.length) updateRegion(highlighted);
-    highlighted = selected;
-  }
-  if (selected >= 0) updateRegion(selected);
-}
-
-async function loadWaveform() {
-  try {
-    // Loaded after the cue list is drawn: the list does not wait for the waveform's code.
-    const [{ default: WaveSurfer }, { default: RegionsPlugin }] = await Promise.all([
-      import("./vendor/wavesurfer.esm.js"), import("./vendor/regions.esm.js")]);
-    const response = await fetch(`/api/peaks?path=${encodeURIComponent(path)}`, { credentials: "same-origin" });
-    if (!response.ok) throw new Error(await response.text());
-    const rate = Number(response.headers.get("x-peaks-rate"));
-    const bytes = new Int8Array(await response.arrayBuffer());
-    const n = bytes.length / 2, top = new Float32Array(n), bottom = new Float32Array(n);
-    for (let i = 0; i < n; i++) { top[i] = bytes[2 * i] / 127; bottom[i] = bytes[2 * i + 1] / 127; }
-    const duration = doc.duration || n / rate;
-    regions = RegionsPlugin.create();
-    ws = WaveSurfer.create({
-      container: "#waveform", media: video, peaks: [top, bottom], duration, height: 96,
-      waveColor: "#8a94a6", progressColor: "#4b5d80", cursorColor: "#b3261e", normalize: true,
-      autoScroll: true, autoCenter: true, plugins: [regions],
-    });
-    ws.on("ready", () => {
-      rebuildRegions();
-      regions.enableDragSelection({ id: "selection", color: "rgba(11, 93, 30, 0.25)" });
-      document.body.dataset.waveform = "ready";
-    });
-    regions.on("region-created", (region) => {
-      if (region.id !== "selection") return;
-      if (selection && selection !== region) selection.remove();
-      selection = region;
-      status(`Range ${time(region.start)} – ${time(region.end)} selected: Re-transcribe decodes it again.`);
-    });
-    regions.on("region-clicked", (region, event) => {
-      event.stopPropagation();
-      if (region.id.startsWith("cue-")) select(Number(region.id.slice(4)), { seek: true });
-    });
-    regions.on("region-updated", (region) => {
-      if (!region.id.startsWith("cue-")) return;
-      const k = Number(region.id.slice(4));
-      editCue(k, { start: round(region.start), end: round(region.end) });
-    });
-    document.getElementById("zoom").addEventListener("input", (e) => ws.zoom(Number(e.target.value)));
-  } catch (error) {
-    status(`No waveform: ${error.message}`, "error");
-  }
+  hideProposal();
+  waveform.clearSelection();
 }
 
 // -- keyboard ---------------------------------------------------------------------------------
@@ -526,12 +438,12 @@ async function load() {
   track.mode = "showing";
   fillTrack(track, cues);
   requestAnimationFrame(follow);
-  loadWaveform();
+  waveform.load();
 }
 
 // For scripts and tests driving the page (read-only views of its state).
 globalThis.studio = {
   get doc() { return doc; }, get cues() { return cues; }, get selected() { return selected; }, get current() { return current; },
-  get dirty() { return dirty; }, regions: () => (regions ? regions.getRegions().filter((r) => r.id.startsWith("cue-")) : []),
+  get dirty() { return dirty; }, regions: () => waveform.cueRegions(),
 };
 load();
