@@ -449,8 +449,8 @@ def test_reviewed_marks_survive_a_reload_and_the_index_counts_them(tree: Path, s
     cues[2]["reviewed"] = True
     answer = app.post("/api/save?path=jfk.mp4", {"cues": cues, "versions": doc["versions"]})
     assert answer.status_code == 200, answer.text
-    assert "jfk.reviewed.json" in answer.json()["written"]
-    marks = (tree / "jfk.reviewed.json").read_text("utf-8")
+    assert "jfk.reviewed" in answer.json()["written"]
+    marks = (tree / "jfk.reviewed").read_text("utf-8")
     assert "ask" not in marks and "country" not in marks
     again = serve(tree)  # a new server: nothing kept in memory
     reloaded = again.client.get("/api/media?path=jfk.mp4").json()["cues"]

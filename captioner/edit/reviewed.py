@@ -1,10 +1,12 @@
-"""The cues a person marked reviewed in the studio, kept in ``<stem>.reviewed.json`` beside the media.
+"""The cues a person marked reviewed in the studio, kept in ``<stem>.reviewed`` beside the media.
 
-Beside the media (not in the user's cache) so that the marks travel with the captions: committed
-with them, seen by a colleague or CI, and still there after a reload or a new machine.  A mark is the
-fingerprint of the cue as it was saved (times to the millisecond and its lines): a cue changed by
-anything but the studio (``captioner sync --force`` making new captions) is no longer marked, so
-machine text is never taken as checked.  The file holds no caption text, only fingerprints.
+A JSON file, named without ``.json`` so that it can never be the ``-f json`` transcript of another
+media (``talk.reviewed.mp4``'s is ``talk.reviewed.json``).  Beside the media (not in the user's
+cache) so that the marks travel with the captions: committed with them, seen by a colleague or CI,
+and still there after a reload or on another machine.  A mark is the fingerprint of the cue as it
+was saved (times to the millisecond and its lines): a cue changed by anything but the studio
+(``captioner sync --force`` making new captions) is no longer marked, so machine text is never
+taken as checked.  The file holds no caption text, only fingerprints.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ VERSION = 1
 def sidecar(rel: str) -> str:
     """The root-relative marks file of the media ``rel``."""
     media = PurePosixPath(rel)
-    return str(media.with_name(f"{media.stem}.reviewed.json"))
+    return str(media.with_name(f"{media.stem}.reviewed"))
 
 
 def fingerprint(cue: EditCue) -> str:

@@ -89,7 +89,7 @@ class TreeIndex:
         the media and of its caption and transcript files (plain string paths: this runs per file)."""
         config = self.scanner.config
         stem = os.path.splitext(rel)[0]
-        files = [rel, *(f"{stem}.{fmt}" for fmt in ("srt", "vtt", "json", "reviewed.json"))]
+        files = [rel, *(f"{stem}.{fmt}" for fmt in ("srt", "vtt", "json", "reviewed"))]
         return [self._style_key, config.language_for(rel), *(_stamp(os.path.join(self._root, f)) for f in files)]
 
     def _compute(self, rel: str, stamps: list) -> dict:
