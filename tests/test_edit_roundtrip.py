@@ -6,6 +6,7 @@ Studio.save on a real tree (jfk.mp4), reading the files back with the studio's r
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import SAMPLES
@@ -73,3 +74,40 @@ def test_the_cases_of_issue_27_are_refused_by_cue_number(studio: Studio) -> None
             studio.save("jfk.mp4", cues, captions.versions(studio.root, "jfk.mp4", FORMATS))
         assert list(refused.value.errors) == [1], text
         assert str(refused.value).startswith("cue 2: ")
+
+
+def test_a_marks_file_leading_out_or_a_pipe_is_never_read_nor_replaced(studio: Studio, tmp_path: Path) -> None:
+    """The reviewed marks beside the media are read as the captions are: a regular file inside the
+    tree only (a named pipe would hold the index forever; a link out would be read or replaced)."""
+    import json
+    import os
+    import threading
+
+    from captioner.edit import reviewed
+    from captioner.edit.captions import CaptionReadError
+
+    root, marks = studio.root, studio.root / "jfk.reviewed"
+    cues = [EditCue(0.0, 1.0, "checked", reviewed=True)]
+    outside = tmp_path / "outside.reviewed"
+    outside.write_text(json.dumps({"version": 1, "cues": [reviewed.fingerprint(cues[0])]}), "utf-8")
+    marks.symlink_to(outside)
+    try:
+        assert reviewed.with_marks(root, "jfk.mp4", cues)[0].reviewed is False  # not read through the link
+        with pytest.raises(CaptionReadError, match="symbolic link"):
+            studio.save("jfk.mp4", cues, captions.versions(root, "jfk.mp4", FORMATS))
+        assert marks.is_symlink() and outside.read_text("utf-8").startswith('{"version": 1')
+    finally:
+        marks.unlink()
+    os.mkfifo(marks)
+    try:
+        found: list[bool] = []
+        reader = threading.Thread(target=lambda: found.append(reviewed.with_marks(root, "jfk.mp4", cues)[0].reviewed))
+        reader.start()
+        reader.join(20)  # a safety net only: the reader does not wait on a pipe
+        if reader.is_alive():
+            with open(marks, "w"):  # release the reader before failing
+                pass
+            pytest.fail("reading a named pipe of marks waited for a writer")
+        assert found == [False]
+    finally:
+        marks.unlink()

@@ -38,7 +38,9 @@ from captioner.ci.tree import glob_match, outside_tree
 from captioner.core.languages import parse_language
 from captioner.core.speakers import SPEAKER_MODES, check_names
 from captioner.core.style import LIMITS, PRESETS, Style, get_style
+from captioner.errors import CaptionerError
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
+from captioner.paths import read_regular_file
 from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
 from captioner.transcription.base import TranscribeOptions
 from captioner.transcription.prompting import PromptError, VocabularyFile, check_prompt, hotwords, load_vocabulary
@@ -172,9 +174,11 @@ class Config:
         ]
         style = self.preset + (f"({', '.join(changed)})" if changed else "")
         vocabulary = self.vocabulary_for(relpath)
-        extra = (" prompt" if self.prompt is not None else "") + (
-            f" vocabulary={len(vocabulary.terms)}" if vocabulary else ""
-        ) + (f" speakers={self.speakers}" if self.speakers != "mix" else "")
+        extra = (
+            (" prompt" if self.prompt is not None else "")
+            + (f" vocabulary={len(vocabulary.terms)}" if vocabulary else "")
+            + (f" speakers={self.speakers}" if self.speakers != "mix" else "")
+        )
         return (
             f"{self.backend}/{self.model} language={self.language_for(relpath) or 'auto'} "
             f"style={style} formats={','.join(sorted(self.formats))}{extra}"
@@ -186,11 +190,17 @@ def settings_digest(settings: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a configuration is a few lines
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return tomllib.loads(read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or type(exc).__name__}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 
 
@@ -402,3 +412,16 @@ def find_root(start: Path) -> Path:
         if (folder / ".git").exists():
             return folder
     return start
+
+
+def tree_file(path: Path) -> tuple[Path, str]:
+    """(the tree's root, the root-relative path) of a file named on the command line: the tree is
+    its folder's (links in the folders resolved), the file is taken as named.  A file leading out of
+    that tree (a symbolic link) is a :class:`CaptionerError` naming it: nothing is read through it."""
+    folder = Path(path).absolute().parent.resolve()
+    root = find_root(folder)
+    rel = (folder / Path(path).name).relative_to(root).as_posix()
+    why = outside_tree(root, rel)
+    if why:
+        raise CaptionerError(f"not read: {why}", str(path))
+    return root, rel

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from captioner.edit import captions
 from captioner.edit.analysis import EditCue
 from captioner.output.atomic import atomic_write_text
 
@@ -37,11 +38,17 @@ def fingerprint(cue: EditCue) -> str:
 def read_marks(root: Path, rel: str) -> set[str]:
     """The fingerprints marked (none when the file is missing or unreadable: marks are advisory)."""
     try:
-        data = json.loads((root / sidecar(rel)).read_text("utf-8"))
+        raw = captions.read_file(root, sidecar(rel))  # a regular file inside the tree only
+        data = json.loads(raw) if raw is not None else {}
         marks = data["cues"] if data.get("version") == VERSION else []
         return {m for m in marks if isinstance(m, str)}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+    except (captions.CaptionReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return set()
+
+
+def linked(root: Path, rel: str) -> list[str]:
+    """The marks file when it is a symbolic link (a save refuses it, as it refuses linked captions)."""
+    return [sidecar(rel)] if (root / sidecar(rel)).is_symlink() else []
 
 
 def with_marks(root: Path, rel: str, cues: Sequence[EditCue]) -> list[EditCue]:

@@ -19,11 +19,13 @@ from urllib.parse import unquote, urlsplit
 
 from captioner.errors import CaptionerError, MediaError
 from captioner.media.ffmpeg import ffmpeg_path, redact
+from captioner.paths import read_regular_file
 
 ALLOWED_SCHEMES = ("http", "https")
 PROTOCOLS = "http,https,tcp,tls"  # what ffmpeg may open for a URL (https is tls over tcp)
 DEFAULT_TIMEOUT = 30.0  # seconds without a byte from the server before a read fails
 DEFAULT_MAX_BYTES = 2_000_000_000  # the largest media a URL may announce
+MAX_URL_LIST_BYTES = 64 * 1024 * 1024  # a --from-list file: ~500,000 URLs
 
 # "name:" with a scheme of two letters or more (a drive letter "C:" is a path): a URL, or one of
 # ffmpeg's protocol prefixes ("concat:", "subfile,", "data:") that only http(s) passes.
@@ -137,10 +139,11 @@ def read_url_list(path: Path) -> tuple[list[MediaURL], list[CaptionerError]]:
     """The URLs of a list file (``--from-list``): one a line, blank lines and ``#`` comments
     ignored.  Only URLs: local files are named on the command line."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        cause = getattr(exc, "strerror", None) or str(exc)
-        return [], [MediaError(f"cannot read this URL list: {cause}", str(path))]
+        text = read_regular_file(path, MAX_URL_LIST_BYTES).decode("utf-8")
+    except OSError as exc:
+        return [], [MediaError(f"cannot read this URL list: {exc.strerror or type(exc).__name__}", str(path))]
+    except UnicodeDecodeError:
+        return [], [MediaError("cannot read this URL list: not UTF-8 text", str(path))]
     urls: list[MediaURL] = []
     errors: list[CaptionerError] = []
     for number, line in enumerate(text.splitlines(), 1):
