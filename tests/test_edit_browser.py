@@ -213,9 +213,70 @@ def test_split_merge_add_delete_undo_and_a_retranscribed_proposal(browser, tree:
     wait(browser, "!document.getElementById('proposal').hidden", timeout=120)
     proposed = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#proposal-cues li.cue .cue-words")]
     assert proposed and all(proposed)
+    # The proposal against the text it replaces, word by word: what is not struck is the proposal,
+    # what is not marked new is the current text.
+    diff = "const box = document.getElementById('proposal-diff'); return [...box.childNodes]"
+    kept = browser.execute_script(f"{diff}.filter(n => n.nodeName !== 'DEL').map(n => n.textContent).join('')")
+    old = browser.execute_script(f"{diff}.filter(n => n.nodeName !== 'INS').map(n => n.textContent).join('')")
+    assert kept.split() == " ".join(proposed).split()
+    assert old.split() == original[2][2].split()
     click("accept")
     wait(browser, "document.getElementById('proposal').hidden")
     assert " ".join(texts()[2 : 2 + len(proposed)]) == " ".join(proposed)
     body.send_keys(Keys.CONTROL, "s")
     wait(browser, "document.getElementById('status').textContent.startsWith('Saved')")
     assert [s.content for s in srt.parse((tree / "jfk.srt").read_text("utf-8"))] == texts()
+
+
+def test_split_at_the_player_time_cuts_between_the_words_heard_there(browser, tree: Path, serve) -> None:
+    """Issue 27, defect 1: the cut was placed by the share of time, not at the words: splitting at
+    the end of a long first word put the next words in the first half too."""
+    from captioner.ci.config import load_config
+    from captioner.ci.status import Scanner
+    from captioner.edit.transcripts import Transcripts
+
+    app = serve(tree)
+    open_media(browser, app)
+    start, end, text = browser.execute_script("const c = studio.cues[3]; return [c.start, c.end, c.text]")
+    transcript, _ = Transcripts(Scanner(tree.resolve(), load_config(tree))).find("jfk.mp4")
+    heard = [w for w in transcript.words if start - 0.05 <= (w.start + w.end) / 2 <= end + 0.05]
+    assert [w.text for w in heard] == text.split()  # "ask what you can do for your country."
+    # The boundary where the share of time (main's rule) points at another word than the one heard.
+    n = len(heard)
+
+    def by_share(k: int) -> int:
+        return min(n - 1, max(1, round(n * ((heard[k - 1].end + heard[k].start) / 2 - start) / (end - start))))
+
+    cut = max(range(1, n), key=lambda k: abs(by_share(k) - k))
+    assert by_share(cut) != cut
+    first, second = heard[cut - 1], heard[cut]
+    at = (first.end + second.start) / 2
+    browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")[3].click()
+    wait(browser, "!document.getElementById('player').seeking")
+    browser.execute_script(f"document.getElementById('player').currentTime = {at}")
+    wait(browser, f"Math.abs(document.getElementById('player').currentTime - {at}) < 0.01")
+    browser.find_element(By.ID, "split").click()
+    halves = browser.execute_script("return studio.cues.slice(3, 5).map(c => [c.start, c.end, c.text])")
+    assert [h[2] for h in halves] == [" ".join(text.split()[:cut]), " ".join(text.split()[cut:])]
+    assert halves[0][0] == start and halves[0][1] == pytest.approx(first.end, abs=0.001)
+    assert halves[1][0] == pytest.approx(second.start, abs=0.001) and halves[1][1] == end
+
+
+def test_marking_cues_reviewed_survives_a_reload_and_shows_in_the_index(browser, tree: Path, serve) -> None:
+    app = serve(tree)
+    open_media(browser, app)
+    browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")[2].click()
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys("v")
+    wait(browser, "studio.cues[2].reviewed && document.querySelector('#cues li.cue[data-index=\"2\"].reviewed')")
+    assert browser.execute_script("return studio.cues.map(c => !!c.reviewed)") == [False, False, True, False]
+    body.send_keys(Keys.CONTROL, "s")
+    wait(browser, "document.getElementById('status').textContent.startsWith('Saved')")
+    assert "jfk.reviewed" in browser.find_element(By.ID, "status").text
+    open_media(browser, app)  # a reload: the mark comes from the file beside the media
+    assert browser.execute_script("return studio.cues.map(c => !!c.reviewed)") == [False, False, True, False]
+    assert browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")[2].find_elements(By.CSS_SELECTOR, ".flag-reviewed")
+    browser.get(app.server.url)
+    wait(browser, "document.body.dataset.ready")
+    cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#files tbody tr td")]
+    assert cells[-1] == "1/4"

@@ -75,4 +75,4 @@ def test_review_html_from_a_json_transcript(tree: Path) -> None:
     data.feed((tree / "out" / "jfk.mp4.html").read_text("utf-8"))
     cues = json.loads(next(text for attrs, text in data.scripts if attrs.get("id") == "captioner-data"))["cues"]
     assert len(cues) == len(list(srt.parse((tree / "jfk.srt").read_text("utf-8"))))
-    assert all(p is not None for c in cues for _, p in c["words"])  # confidences from the .json
+    assert all(w[1] is not None for c in cues for w in c["words"])  # confidences from the .json

@@ -4,15 +4,15 @@ style problems, and the errors that forbid a save (empty cues, overlaps, times o
 from __future__ import annotations
 
 import bisect
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from captioner.captions.linebreak import bare
 from captioner.captions.review import ReviewThresholds, review
 from captioner.core.cues import Cue
 from captioner.core.style import Style
 from captioner.core.transcript import Transcript, Word
+from captioner.edit.roundtrip import text_problems
+from captioner.edit.wordmatch import MARGIN, heard_words, match, shading
 
 TIME_EPSILON = 0.0005  # times are kept to the millisecond
 
@@ -24,6 +24,7 @@ class EditCue:
     start: float
     end: float
     text: str
+    reviewed: bool = False  # a person checked it against the audio: no longer doubtful
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -58,30 +59,10 @@ class WordIndex:
 
 
 def shade(text: str, words: Sequence[Word]) -> list[list]:
-    """``[token, probability or None]`` for each whitespace-separated token of ``text`` (newlines kept
-    as ``["\\n", None]``): the probability of the transcript word it matches, None for tokens a
-    person typed (no match)."""
-    tokens: list[str] = []
-    for k, line in enumerate(text.split("\n")):
-        if k:
-            tokens.append("\n")
-        tokens.extend(line.split())
-    real = [t for t in tokens if t != "\n"]
-    found: list[float | None] = [None] * len(real)
-    matcher = difflib.SequenceMatcher(a=[bare(t) for t in real], b=[bare(w.text) for w in words], autojunk=False)
-    for block in matcher.get_matching_blocks():
-        for k in range(block.size):
-            found[block.a + k] = words[block.b + k].probability
-    out: list[list] = []
-    index = 0
-    for t in tokens:
-        if t == "\n":
-            out.append(["\n", None])
-        else:
-            p = found[index]
-            out.append([t, None if p is None else round(p, 3)])
-            index += 1
-    return out
+    """``[token, probability, start, end]`` for each whitespace-separated token of ``text`` (line
+    breaks as ``["\\n", None, None, None]``): the transcript word(s) it matches by identity (see
+    :mod:`captioner.edit.wordmatch`); no probability for tokens a person typed or changed."""
+    return shading(match(text, words))
 
 
 def style_problems(cues: Sequence[EditCue], k: int, style: Style) -> list[str]:
@@ -110,12 +91,14 @@ def style_problems(cues: Sequence[EditCue], k: int, style: Style) -> list[str]:
 
 
 def blocking_errors(cues: Sequence[EditCue]) -> dict[int, list[str]]:
-    """Errors that forbid saving, by cue index (0-based): empty text, times out of order, overlaps."""
+    """Errors that forbid saving, by cue index (0-based): empty text, text a caption file cannot
+    hold (see :mod:`captioner.edit.roundtrip`), times out of order, overlaps."""
     out: dict[int, list[str]] = {}
     for k, cue in enumerate(cues):
         errors: list[str] = []
         if not cue.lines:
             errors.append("empty cue: write its text or delete it")
+        errors.extend(text_problems(cue.lines))
         if cue.start < 0:
             errors.append("starts before the media")
         if cue.end - cue.start < TIME_EPSILON:
@@ -141,9 +124,10 @@ def analyse(
     errors = blocking_errors(cues)
     out = []
     for k, cue in enumerate(cues):
-        words = index.words_in(cue.start, cue.end)
+        tokens = match(cue.text, index.words_in(cue.start - MARGIN, cue.end + MARGIN))
+        words = heard_words(tokens)
         doubtful: list[str] = []
-        if index.transcript is not None and (words or index.segments):
+        if index.transcript is not None and (words or index.segments) and not cue.reviewed:
             as_cue = Cue(cue.start, cue.end, cue.lines, tuple(words))
             found = review(index.near(cue.start, cue.end), [as_cue], thresholds)
             doubtful = list(found[0].reasons) if found else []
@@ -152,10 +136,11 @@ def analyse(
                 "start": round(cue.start, 3),
                 "end": round(cue.end, 3),
                 "text": cue.text,
-                "words": shade(cue.text, words),
+                "words": shading(tokens),
                 "doubtful": doubtful,
                 "problems": style_problems(cues, k, style),
                 "errors": errors.get(k, []),
+                "reviewed": cue.reviewed,
             }
         )
     return out

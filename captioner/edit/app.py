@@ -9,7 +9,6 @@ The JSON API under ``/api/`` reads (GET) and changes (POST, token header and sam
 from __future__ import annotations
 
 import json
-import math
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,10 +32,15 @@ from captioner.errors import CaptionerError
 
 STATIC = Path(str(resources.files("captioner.edit").joinpath("static")))
 MAX_BODY = 32 * 1024 * 1024  # an hour of cues is well under 1 MB
+MAX_SECONDS = 360_000.0  # 100 hours: a time past it is a mistake (and overflows the writers' timedeltas)
 
 
 class BadRequest(Exception):
-    pass
+    status = 400
+
+
+class TooLarge(BadRequest):
+    status = 413
 
 
 def _error(message: str, status: int, **extra: Any) -> JSONResponse:
@@ -51,20 +55,32 @@ def _path(request: Request) -> str:
 
 
 async def _body(request: Request) -> dict:
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        raise BadRequest("request too large")
+    """The JSON object the request carries, read up to :data:`MAX_BODY` (a chunked body is refused
+    as soon as it passes the limit, not read whole first)."""
+    declared = request.headers.get("content-length") or "0"
+    if not declared.isdigit():
+        raise BadRequest("the Content-Length header is not a number")
+    if int(declared) > MAX_BODY:
+        raise TooLarge(f"request too large (at most {MAX_BODY // 2**20} MB)")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise TooLarge(f"request too large (at most {MAX_BODY // 2**20} MB)")
+        chunks.append(chunk)
     try:
-        data = json.loads(await request.body())
-    except ValueError:
-        raise BadRequest("the request body is not JSON") from None
+        data = json.loads(b"".join(chunks))
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands of levels deep
+        raise BadRequest("the request body is not JSON (or is nested too deeply)") from None
     if not isinstance(data, dict):
         raise BadRequest("the request body is not a JSON object")
     return data
 
 
 def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise BadRequest(f"{name} must be a number of seconds")
+    # NaN, infinities and integers too large for a float fail the comparison without raising
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -MAX_SECONDS <= value <= MAX_SECONDS:
+        raise BadRequest(f"{name} must be a number of seconds (under {MAX_SECONDS / 3600:g} hours)")
     return float(value)
 
 
@@ -83,7 +99,8 @@ def _cues(data: dict) -> list[EditCue]:
     for k, item in enumerate(raw, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise BadRequest(f"cue {k} needs start, end and text")
-        cues.append(EditCue(_number(item.get("start"), "start"), _number(item.get("end"), "end"), item["text"]))
+        start, end = _number(item.get("start"), "start"), _number(item.get("end"), "end")
+        cues.append(EditCue(start, end, item["text"], reviewed=item.get("reviewed") is True))
     return cues
 
 
@@ -162,13 +179,14 @@ class _Handlers:
         path = self.studio.media_path(rel)
         start, end = _number(data.get("start"), "start"), _number(data.get("end"), "end")
         language, prompt = _text(data, "language").lower() or None, _text(data, "prompt") or None
+        current = _text(data, "text") or None
 
         def work() -> dict:
             transcript, _ = self.studio.transcripts.find(rel)
             known = transcript.language if transcript else self.studio.config.language_for(rel)
             style = self.studio.style_for(rel, language or known)
             try:
-                cues, heard = self.engine.propose(path, start, end, style, language, prompt)
+                cues, heard = self.engine.propose(path, start, end, style, language, prompt, current)
             except ValueError as exc:
                 raise BadRequest(str(exc)) from None
             return {"language": heard.language, "cues": analyse(cues, heard, style, self.studio.thresholds)}
@@ -179,7 +197,7 @@ class _Handlers:
         return _error(str(exc), 403)
 
     async def bad(self, request: Request, exc: Exception) -> Response:
-        return _error(str(exc), 400)
+        return _error(str(exc), exc.status if isinstance(exc, BadRequest) else 400)
 
     async def failed(self, request: Request, exc: Exception) -> Response:
         return _error(str(exc), 422)

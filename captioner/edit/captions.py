@@ -123,7 +123,14 @@ def _parse_vtt(text: str) -> list[EditCue]:
     import io
 
     captions = webvtt.from_buffer(io.StringIO(text)).captions
-    return [EditCue(c.start_in_seconds, c.end_in_seconds, html.unescape(c.text)) for c in captions]
+    return [EditCue(_vtt_seconds(c.start), _vtt_seconds(c.end), html.unescape(c.text)) for c in captions]
+
+
+def _vtt_seconds(stamp: str) -> float:
+    """A WebVTT timestamp ([hh:]mm:ss.ttt) in seconds, milliseconds kept (webvtt-py's
+    ``start_in_seconds`` drops them: a .vtt-only media lost up to a second per cue edge)."""
+    parts = stamp.split(":")
+    return round(sum(float(p) * 60**k for k, p in enumerate(reversed(parts))), 3)
 
 
 def render_all(

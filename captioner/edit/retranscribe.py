@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from captioner.captions.linebreak import bare
 from captioner.captions.segmentation import segment
 from captioner.ci.config import BEAM_SIZE, TASK
 from captioner.core.style import Style
-from captioner.core.transcript import Transcript
+from captioner.core.transcript import Transcript, Word
 from captioner.edit.analysis import EditCue
 from captioner.errors import MediaError
 from captioner.media.audio import SAMPLE_RATE, audio_lead
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from captioner.transcription.local.engine import LocalBackend
 
 CONTEXT = 0.5  # seconds of audio either side of the stretch
+EDGE_WORDS = 3  # words heard in that margin that may still belong to the stretch
 MAX_SECONDS = 600.0  # a longer stretch is better served by captioner sync --force
 
 
@@ -78,8 +80,11 @@ class Retranscriber:
         style: Style,
         language: str | None = None,
         prompt: str | None = None,
+        current: str | None = None,
     ) -> tuple[list[EditCue], Transcript]:
-        """Cues for ``start``..``end`` decoded afresh, and the transcript (absolute times) they came from."""
+        """Cues for ``start``..``end`` decoded afresh, and the transcript (absolute times) they came from.
+        ``current``: the text the stretch holds now; a word heard just outside the stretch that is its
+        first or last word (decoded a little earlier or later this time) is kept, not dropped."""
         if not 0 <= start < end:
             raise ValueError("the stretch must start before it ends")
         if end - start > MAX_SECONDS:
@@ -93,9 +98,7 @@ class Retranscriber:
         with self._lock:
             heard = self._engine().transcribe(audio, options)
         heard = refine(heard, audio)
-        words = [
-            w.shifted(offset) for w in heard.words or [] if start <= (w.start + w.end) / 2 + offset <= end
-        ]
+        words = _edge_words([w.shifted(offset) for w in heard.words or []], start, end, current)
         segments = [replace(s, start=s.start + offset, end=s.end + offset) for s in heard.segments]
         transcript = Transcript(
             language=heard.language, duration=end, segments=segments, words=words, task=TASK, meta=heard.meta
@@ -106,3 +109,25 @@ class Retranscriber:
             if min(end, c.end) > max(start, c.start)
         ]
         return cues, transcript
+
+
+def _edge_words(words: list[Word], start: float, end: float, current: str | None) -> list[Word]:
+    """The words whose middle falls in ``start``..``end``, and up to :data:`EDGE_WORDS` words either
+    side (within the decoded margin) when they continue ``current``'s first or last words."""
+    mid = [(w.start + w.end) / 2 for w in words]
+    inside = [w for w, m in zip(words, mid) if start <= m <= end]
+    want = [bare(t) for t in (current or "").split()]
+    if not want:
+        return inside
+    before = [w for w, m in zip(words, mid) if m < start]
+    after = [w for w, m in zip(words, mid) if m > end]
+    for n in range(min(EDGE_WORDS, len(before)), 0, -1):
+        if [bare(w.text) for w in before[-n:] + inside[:1]] == want[: n + min(1, len(inside))]:
+            inside = before[-n:] + inside
+            break
+    for n in range(min(EDGE_WORDS, len(after)), 0, -1):
+        tail = inside[-1:] + after[:n]
+        if len(want) >= len(tail) and [bare(w.text) for w in tail] == want[len(want) - len(tail) :]:
+            inside = inside + after[:n]
+            break
+    return inside

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from captioner.captions.review import ReviewThresholds
 from captioner.ci.status import Scanner
 from captioner.core.style import Style
-from captioner.edit import captions
+from captioner.edit import captions, reviewed, roundtrip
 from captioner.edit.analysis import EditCue, analyse, blocking_errors
 from captioner.edit.media_info import media_facts
 from captioner.edit.paths import OutsideTree, inside
@@ -76,6 +76,7 @@ class Studio:
             cues, _ = captions.read_cues(self.root, rel)
         except captions.CaptionReadError as exc:
             return {"language": language, "duration": facts.duration, "cues": None, "problem": str(exc)}
+        cues = reviewed.with_marks(self.root, rel, cues)
         rows = analyse(cues, transcript, self.style_for(rel, language), self.thresholds)
         return {
             "language": language,
@@ -83,6 +84,7 @@ class Studio:
             "cues": len(rows),
             "doubtful": sum(1 for r in rows if r["doubtful"]),
             "style": sum(1 for r in rows if r["problems"] or r["errors"]),
+            "reviewed": sum(1 for r in rows if r["reviewed"]),
         }
 
     def prefetch(self) -> None:
@@ -112,6 +114,7 @@ class Studio:
         transcript, source = self.transcripts.find(rel)
         language = (transcript.language if transcript else None) or self.config.language_for(rel)
         cues, loaded_from = captions.read_cues(self.root, rel)
+        cues = reviewed.with_marks(self.root, rel, cues)
         formats = captions.formats_of(self.root, rel, self.config.formats)
         style = self.style_for(rel, language)
         return {
@@ -155,7 +158,7 @@ class Studio:
             raise InvalidCues(errors)
         with self._save_lock(rel):
             formats = captions.formats_of(self.root, rel, self.config.formats)
-            links = captions.linked(self.root, rel, sorted(set(formats) | set(base)))
+            links = captions.linked(self.root, rel, sorted(set(formats) | set(base))) + reviewed.linked(self.root, rel)
             if links:
                 raise captions.CaptionReadError(
                     "not saved: a symbolic link, which a save would replace with a file (edit the file it "
@@ -173,5 +176,10 @@ class Studio:
             transcript, _ = self.transcripts.find(rel)
             language = (transcript.language if transcript else None) or self.config.language_for(rel)
             texts = captions.render_all(cues, formats, language, self.style_for(rel, language).name)
+            unreadable = roundtrip.read_back_problems(cues, texts)
+            if unreadable:
+                raise InvalidCues(unreadable)
             written = captions.write_all(self.root, rel, texts)
+            marks = reviewed.write_marks(self.root, rel, cues)
+            written += [marks] if marks else []
             return {"versions": captions.versions(self.root, rel, formats), "written": written}

@@ -23,7 +23,7 @@ from captioner.errors import CaptionerError
 from captioner.output.atomic import atomic_write_text
 from captioner.paths import cache_dir
 
-SUMMARY_VERSION = 2  # 2: problems no longer quote a caption file (1 did: srt's parse errors)
+SUMMARY_VERSION = 3  # 2: problems no longer quote a caption file (1 did: srt's parse errors); 3: reviewed
 Summarise = Callable[[str], dict]
 
 
@@ -89,7 +89,7 @@ class TreeIndex:
         the media and of its caption and transcript files (plain string paths: this runs per file)."""
         config = self.scanner.config
         stem = os.path.splitext(rel)[0]
-        files = [rel, *(f"{stem}.{fmt}" for fmt in ("srt", "vtt", "json"))]
+        files = [rel, *(f"{stem}.{fmt}" for fmt in ("srt", "vtt", "json", "reviewed"))]
         return [self._style_key, config.language_for(rel), *(_stamp(os.path.join(self._root, f)) for f in files)]
 
     def _compute(self, rel: str, stamps: list) -> dict:

@@ -25,7 +25,7 @@
     return node;
   }
 
-  // The words of a cue, shaded by confidence: [token, probability|null] pairs, "\n" a line break.
+  // The words of a cue, shaded by confidence: [token, probability|null, start, end] entries, "\n" a line break.
   function wordsElement(cue) {
     const box = el("div", "cue-words");
     const words = cue.words && cue.words.length ? cue.words : cue.text.split("\n").flatMap(
@@ -58,6 +58,7 @@
     li.classList.toggle("doubtful", !!(cue.doubtful && cue.doubtful.length));
     li.classList.toggle("problem", !!(cue.problems && cue.problems.length));
     li.classList.toggle("error", !!(cue.errors && cue.errors.length));
+    li.classList.toggle("reviewed", !!cue.reviewed);
     const head = el("div", "cue-head");
     head.appendChild(el("span", "cue-num", String(index + 1)));
     head.appendChild(el("span", "cue-time", `${time(cue.start)} → ${time(cue.end)}`));
@@ -65,6 +66,7 @@
     if (cue.errors && cue.errors.length) flags.appendChild(el("span", "flag flag-error", "error"));
     if (cue.doubtful && cue.doubtful.length) flags.appendChild(el("span", "flag flag-doubt", "doubtful"));
     if (cue.problems && cue.problems.length) flags.appendChild(el("span", "flag flag-style", "style"));
+    if (cue.reviewed) flags.appendChild(el("span", "flag flag-reviewed", "reviewed"));
     head.appendChild(flags);
     body.appendChild(head);
     body.appendChild(wordsElement(cue));

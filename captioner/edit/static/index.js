@@ -43,6 +43,7 @@ function render() {
     tr.appendChild(el("td", "num", r.cues ?? ""));
     tr.appendChild(el("td", "num" + (r.doubtful ? " count-warn" : ""), r.doubtful ?? ""));
     tr.appendChild(el("td", "num" + (r.style ? " count-warn" : ""), r.style ?? ""));
+    tr.appendChild(el("td", "num", r.cues ? `${r.reviewed ?? 0}/${r.cues}` : ""));
     body.appendChild(tr);
   }
   document.querySelector("#files tbody").replaceChildren(body);

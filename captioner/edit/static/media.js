@@ -1,5 +1,9 @@
-// The media page: player, cue list, waveform, editing and saving.
+// The media page: wires the player, the cue list and the keys to the cue operations (cueops.js), the
+// waveform (waveform.js) and the proposal box (proposal.js); loading and saving.
 import { getJSON, mediaUrl, postJSON, status } from "./common.js";
+import * as ops from "./cueops.js";
+import { hideProposal, showProposal } from "./proposal.js";
+import { createWaveform } from "./waveform.js";
 
 const { cueElement, fillCue, findCue, fillTrack, el, time } = globalThis.CueView;
 const path = new URLSearchParams(location.search).get("path");
@@ -10,13 +14,18 @@ editor.rows = 2;
 editor.setAttribute("aria-label", "Cue text");
 
 let doc = null;
-let cues = [];            // {start, end, text, words, doubtful, problems, errors}; replaced, never mutated
+let cues = [];            // {start, end, text, words, reviewed, doubtful, problems, errors}; replaced, never mutated
 let selected = -1, current = -1;
-let undoStack = [], redoStack = [];
+const history = new ops.History();
 let dirty = false, version = 0, versions = {};
-let track = null, ws = null, regions = null, selection = null, stopAt = null;
+let track = null, stopAt = null;
 let proposal = null;
 const timers = {};
+const waveform = createWaveform({
+  video, path, get duration() { return doc && doc.duration; }, cues: () => cues, selected: () => selected,
+  select: (k) => select(k, { seek: true }),
+  retime: (k, start, end) => editCue(k, { start: round(start), end: round(end) }),
+});
 
 // -- helpers ----------------------------------------------------------------------------------
 
@@ -26,14 +35,14 @@ function later(name, ms, fn) {
 }
 
 function plain(list_) {
-  return list_.map((c) => ({ start: c.start, end: c.end, text: c.text }));
+  return list_.map((c) => ({ start: c.start, end: c.end, text: c.text, reviewed: !!c.reviewed }));
 }
 
-function round(t) { return Math.round(t * 1000) / 1000; }
+const round = ops.round;
 
 function setButtons() {
-  document.getElementById("undo").disabled = !undoStack.length;
-  document.getElementById("redo").disabled = !redoStack.length;
+  document.getElementById("undo").disabled = !history.canUndo;
+  document.getElementById("redo").disabled = !history.canRedo;
   document.getElementById("save").disabled = !dirty;
   document.title = (dirty ? "• " : "") + (doc ? doc.name : "") + " — captioner edit";
 }
@@ -75,7 +84,7 @@ function placeEditor() {
   if (document.activeElement !== editor) editor.value = cues[selected].text;
   editor.rows = Math.max(2, cues[selected].text.split("\n").length);
   li.scrollIntoView({ block: "nearest" });
-  if (regions) highlightRegion();
+  waveform.highlight();
 }
 
 function select(k, { seek = false } = {}) {
@@ -107,8 +116,7 @@ function follow() {
 // -- changes, undo, analysis ------------------------------------------------------------------
 
 function commit(next, { structural = false, changed = [] } = {}) {
-  undoStack.push({ cues: cues.slice(), selected });
-  redoStack = [];
+  history.push({ cues, selected });
   apply(next, structural, changed);
 }
 
@@ -118,9 +126,9 @@ function apply(next, structural, changed) {
   version += 1;
   if (structural) {
     renderList();
-    rebuildRegions();
+    waveform.rebuild();
   } else {
-    for (const k of changed) { refreshRow(k); updateRegion(k); }
+    for (const k of changed) { refreshRow(k); waveform.update(k); }
     if (selected >= 0) placeEditor();
   }
   setButtons();
@@ -128,23 +136,15 @@ function apply(next, structural, changed) {
   later("analyse", 400, analyse);
 }
 
-function undo() {
-  if (!undoStack.length) return;
-  redoStack.push({ cues: cues.slice(), selected });
-  const state = undoStack.pop();
+function restore(state) {
+  if (!state) return;
   selected = state.selected;
   apply(state.cues, true, []);
-  editor.value = selected >= 0 ? cues[selected].text : "";
+  editor.value = selected >= 0 && selected < cues.length ? cues[selected].text : "";
 }
 
-function redo() {
-  if (!redoStack.length) return;
-  undoStack.push({ cues: cues.slice(), selected });
-  const state = redoStack.pop();
-  selected = state.selected;
-  apply(state.cues, true, []);
-  editor.value = selected >= 0 ? cues[selected].text : "";
-}
+function undo() { restore(history.undo({ cues, selected })); }
+function redo() { restore(history.redo({ cues, selected })); }
 
 async function analyse() {
   const sent = version;
@@ -161,11 +161,9 @@ async function analyse() {
 
 function editCue(k, changes) {
   if (k < 0 || k >= cues.length) return;
-  const next = cues.slice();
-  next[k] = { ...next[k], ...changes };
-  const structural = "start" in changes && next.some((c, j) => j > 0 && c.start < next[j - 1].start);
-  if (structural) next.sort((a, b) => a.start - b.start);
-  commit(next, { structural, changed: [k] });
+  const { cues: next, index, moved } = ops.edit(cues, k, changes);
+  if (moved && selected === k) selected = index;
+  commit(next, { structural: moved, changed: [k] });
 }
 
 // Typing: one undo step per visit to the editor.
@@ -174,8 +172,7 @@ editor.addEventListener("focus", () => { typingPushed = false; });
 editor.addEventListener("input", () => {
   if (selected < 0) return;
   if (!typingPushed) {
-    undoStack.push({ cues: cues.slice(), selected });
-    redoStack = [];
+    history.push({ cues, selected });
     typingPushed = true;
   }
   const next = cues.slice();
@@ -217,15 +214,8 @@ async function reflow() {
 
 function split() {
   if (!need()) return;
-  const cue = cues[selected];
-  let at = video.currentTime;
-  if (!(at > cue.start + 0.05 && at < cue.end - 0.05)) at = (cue.start + cue.end) / 2;
-  const tokens = cue.text.split(/\s+/).filter(Boolean);
-  const cut = Math.min(tokens.length - 1, Math.max(1, Math.round(tokens.length * (at - cue.start) / (cue.end - cue.start))));
-  const first = { ...cue, end: round(at), text: tokens.slice(0, cut).join(" ") };
-  const second = { ...cue, start: round(at), text: tokens.slice(cut).join(" ") };
-  const next = cues.slice();
-  next.splice(selected, 1, first, second);
+  const next = ops.split(cues, selected, video.currentTime);
+  if (!next) { status("A cue of one word cannot be split."); return; }
   commit(next, { structural: true });
 }
 
@@ -236,36 +226,51 @@ async function merge() {
   try {
     text = (await postJSON(`/api/reflow?path=${encodeURIComponent(path)}`, { text, language: doc.language })).text;
   } catch (error) { /* keep one line */ }
-  const next = cues.slice();
-  next.splice(selected, 2, { ...a, end: b.end, text, words: [] });
-  commit(next, { structural: true });
+  commit(ops.merge(cues, selected, text), { structural: true });
 }
 
 function add() {
-  const t = round(video.currentTime);
-  let k = cues.findIndex((c) => c.start > t);
-  if (k < 0) k = cues.length;
-  const start = Math.max(t, k > 0 ? cues[k - 1].end : 0);
-  const limit = k < cues.length ? cues[k].start : (doc.duration || start + 2);
-  const end = round(Math.min(start + 2, limit));
-  if (end - start < 0.1) { status("No room for a cue here: move the player to a gap between cues."); return; }
-  const next = cues.slice();
-  next.splice(k, 0, { start, end, text: "", words: [], doubtful: [], problems: [], errors: ["empty cue"] });
-  selected = k;
-  commit(next, { structural: true });
+  const added = ops.add(cues, video.currentTime, { duration: doc.duration });
+  if (!added) { status("No room for a cue here: move the player to a gap between cues."); return; }
+  history.push({ cues, selected });
+  selected = added.index;
+  apply(added.cues, true, []);
   editor.focus();
 }
 
 function remove() {
   if (!need()) return;
-  const next = cues.slice();
-  next.splice(selected, 1);
-  commit(next, { structural: true });
+  commit(ops.remove(cues, [selected]), { structural: true });
 }
 
 function nudge(side, frames) {
   if (!need()) return;
-  editCue(selected, { [side]: round(Math.max(0, cues[selected][side] + frames * doc.frame)) });
+  const { cues: next, index, moved } = ops.nudge(cues, selected, side, frames * doc.frame);
+  history.push({ cues, selected });
+  selected = index;
+  apply(next, moved, [index]);
+}
+
+// Shift this cue and every later one by the offset typed beside the button.
+function shiftRest() {
+  if (!need()) return;
+  const offset = Number(document.getElementById("shift-by").value);
+  if (!Number.isFinite(offset) || !offset) { status("Type the offset in seconds (negative: earlier)."); return; }
+  const next = ops.shift(cues, cues.map((_, k) => k).filter((k) => k >= selected), offset);
+  if (!next) { status("That would move a cue before the start of the media."); return; }
+  commit(next, { structural: true });
+  status(`Shifted ${cues.length - selected} cue(s) by ${offset} s.`);
+}
+
+// A person checked the cue (or every cue) against the audio: it is no longer doubtful.
+function toggleReviewed() {
+  if (!need()) return;
+  commit(ops.markReviewed(cues, [selected], !cues[selected].reviewed), { changed: [selected] });
+}
+
+function reviewAll() {
+  commit(ops.markReviewed(cues, cues.map((_, k) => k)), { changed: cues.map((_, k) => k) });
+  status(`All ${cues.length} cues marked reviewed: Save keeps the marks.`);
 }
 
 function playSpan(a, b) {
@@ -301,23 +306,20 @@ async function save() {
 
 async function retranscribe() {
   let range = null;
-  if (selection) range = [selection.start, selection.end];
+  if (waveform.selection) range = [waveform.selection.start, waveform.selection.end];
   else if (selected >= 0) range = [cues[selected].start, cues[selected].end];
   if (!range) { status("Select a cue, or drag a range on the waveform, to re-transcribe."); return; }
   status(`Re-transcribing ${time(range[0])} – ${time(range[1])}…`);
   const button = document.getElementById("retranscribe");
   button.disabled = true;
   try {
+    const current = ops.coveredText(cues, range[0], range[1]);
     const data = await postJSON(`/api/retranscribe?path=${encodeURIComponent(path)}`, {
-      start: range[0], end: range[1],
+      start: range[0], end: range[1], text: current,
       language: document.getElementById("rt-language").value, prompt: document.getElementById("rt-prompt").value,
     });
     proposal = { start: range[0], end: range[1], cues: data.cues };
-    const box = document.getElementById("proposal-cues");
-    box.replaceChildren(...data.cues.map((c, k) => cueElement(c, k)));
-    document.getElementById("proposal-title").textContent =
-      `Proposal for ${time(range[0])} – ${time(range[1])} (${data.language}): ${data.cues.length} cue(s)`;
-    document.getElementById("proposal").hidden = false;
+    showProposal(range, current, data);
     status("Accept the proposal to replace the cues of that range, or reject it.");
   } catch (error) {
     status(`Cannot re-transcribe: ${error.message}`, "error");
@@ -328,95 +330,17 @@ async function retranscribe() {
 
 function acceptProposal() {
   if (!proposal) return;
-  const { start, end } = proposal;
-  const kept = cues.filter((c) => { const mid = (c.start + c.end) / 2; return mid < start || mid > end; });
-  const next = kept.concat(proposal.cues).sort((a, b) => a.start - b.start);
-  selected = next.indexOf(proposal.cues[0]);
+  const { cues: next, index } = ops.replaceRange(cues, proposal.start, proposal.end, proposal.cues);
+  history.push({ cues, selected });
+  selected = index;
   closeProposal();
-  commit(next, { structural: true });
+  apply(next, true, []);
 }
 
 function closeProposal() {
   proposal = null;
-  document.getElementById("proposal").hidden = true;
-  if (selection) { selection.remove(); selection = null; }
-}
-
-// -- waveform ---------------------------------------------------------------------------------
-
-function regionColour(cue, k) {
-  if (k === selected) return "rgba(36, 86, 179, 0.35)";
-  if (cue.errors && cue.errors.length) return "rgba(179, 38, 30, 0.25)";
-  if (cue.doubtful && cue.doubtful.length) return "rgba(184, 92, 0, 0.22)";
-  return "rgba(36, 86, 179, 0.13)";
-}
-
-function rebuildRegions() {
-  if (!regions) return;
-  for (const r of regions.getRegions().slice()) if (r !== selection) r.remove();
-  cues.forEach((cue, k) => {
-    regions.addRegion({ id: `cue-${k}`, start: cue.start, end: cue.end, content: String(k + 1),
-      color: regionColour(cue, k), drag: true, resize: true, minLength: 0.05 });
-  });
-}
-
-function updateRegion(k) {
-  if (!regions) return;
-  const r = regions.getRegions().find((x) => x.id === `cue-${k}`);
-  if (r) r.setOptions({ start: cues[k].start, end: cues[k].end, color: regionColour(cues[k], k) });
-}
-
-let highlighted = -1;
-function highlightRegion() {
-  if (highlighted !== selected) {
-    if (highlighted >= 0 && highlighted < cues.length) updateRegion(highlighted);
-    highlighted = selected;
-  }
-  if (selected >= 0) updateRegion(selected);
-}
-
-async function loadWaveform() {
-  try {
-    // Loaded after the cue list is drawn: the list does not wait for the waveform's code.
-    const [{ default: WaveSurfer }, { default: RegionsPlugin }] = await Promise.all([
-      import("./vendor/wavesurfer.esm.js"), import("./vendor/regions.esm.js")]);
-    const response = await fetch(`/api/peaks?path=${encodeURIComponent(path)}`, { credentials: "same-origin" });
-    if (!response.ok) throw new Error(await response.text());
-    const rate = Number(response.headers.get("x-peaks-rate"));
-    const bytes = new Int8Array(await response.arrayBuffer());
-    const n = bytes.length / 2, top = new Float32Array(n), bottom = new Float32Array(n);
-    for (let i = 0; i < n; i++) { top[i] = bytes[2 * i] / 127; bottom[i] = bytes[2 * i + 1] / 127; }
-    const duration = doc.duration || n / rate;
-    regions = RegionsPlugin.create();
-    ws = WaveSurfer.create({
-      container: "#waveform", media: video, peaks: [top, bottom], duration, height: 96,
-      waveColor: "#8a94a6", progressColor: "#4b5d80", cursorColor: "#b3261e", normalize: true,
-      autoScroll: true, autoCenter: true, plugins: [regions],
-    });
-    ws.on("ready", () => {
-      rebuildRegions();
-      regions.enableDragSelection({ id: "selection", color: "rgba(11, 93, 30, 0.25)" });
-      document.body.dataset.waveform = "ready";
-    });
-    regions.on("region-created", (region) => {
-      if (region.id !== "selection") return;
-      if (selection && selection !== region) selection.remove();
-      selection = region;
-      status(`Range ${time(region.start)} – ${time(region.end)} selected: Re-transcribe decodes it again.`);
-    });
-    regions.on("region-clicked", (region, event) => {
-      event.stopPropagation();
-      if (region.id.startsWith("cue-")) select(Number(region.id.slice(4)), { seek: true });
-    });
-    regions.on("region-updated", (region) => {
-      if (!region.id.startsWith("cue-")) return;
-      const k = Number(region.id.slice(4));
-      editCue(k, { start: round(region.start), end: round(region.end) });
-    });
-    document.getElementById("zoom").addEventListener("input", (e) => ws.zoom(Number(e.target.value)));
-  } catch (error) {
-    status(`No waveform: ${error.message}`, "error");
-  }
+  hideProposal();
+  waveform.clearSelection();
 }
 
 // -- keyboard ---------------------------------------------------------------------------------
@@ -446,6 +370,7 @@ document.addEventListener("keydown", (event) => {
     ArrowDown: () => step(1), n: () => step(1),
     ArrowUp: () => step(-1), p: () => step(-1),
     d: () => step(1, (c) => c.doubtful.length > 0),
+    v: () => toggleReviewed(),
     r: () => selected >= 0 && playSpan(cues[selected].start, cues[selected].end),
     Enter: () => selected >= 0 && editor.focus(),
     "[": () => selected >= 0 && editCue(selected, { start: round(video.currentTime) }),
@@ -468,6 +393,7 @@ list.addEventListener("click", (event) => {
 });
 const buttons = {
   save, undo, redo, reflow, split, merge, add, delete: remove, retranscribe,
+  "shift-rest": shiftRest, reviewed: toggleReviewed, "review-all": reviewAll,
   "set-start": () => need() && editCue(selected, { start: round(video.currentTime) }),
   "set-end": () => need() && editCue(selected, { end: round(video.currentTime) }),
   "start-earlier": () => nudge("start", -1), "start-later": () => nudge("start", 1),
@@ -512,12 +438,12 @@ async function load() {
   track.mode = "showing";
   fillTrack(track, cues);
   requestAnimationFrame(follow);
-  loadWaveform();
+  waveform.load();
 }
 
 // For scripts and tests driving the page (read-only views of its state).
 globalThis.studio = {
   get doc() { return doc; }, get cues() { return cues; }, get selected() { return selected; }, get current() { return current; },
-  get dirty() { return dirty; }, regions: () => (regions ? regions.getRegions().filter((r) => r.id.startsWith("cue-")) : []),
+  get dirty() { return dirty; }, regions: () => waveform.cueRegions(),
 };
 load();

@@ -1,0 +1,96 @@
+// The media page's waveform (wavesurfer.js, shipped in vendor/): one region per cue, a range
+// dragged on empty waveform as the selection.  It reads the page's state through `page` and tells
+// the page of clicks, retimings and ranges through its callbacks; it changes no cue itself.
+import { status } from "./common.js";
+
+const { time } = globalThis.CueView;
+
+function regionColour(cue, k, selected) {
+  if (k === selected) return "rgba(36, 86, 179, 0.35)";
+  if (cue.errors && cue.errors.length) return "rgba(179, 38, 30, 0.25)";
+  if (cue.doubtful && cue.doubtful.length) return "rgba(184, 92, 0, 0.22)";
+  return "rgba(36, 86, 179, 0.13)";
+}
+
+// page: {video, path, duration, cues(), selected(), select(k), retime(k, start, end)}
+export function createWaveform(page) {
+  let ws = null, regions = null, selection = null, highlighted = -1;
+
+  function rebuild() {
+    if (!regions) return;
+    for (const r of regions.getRegions().slice()) if (r !== selection) r.remove();
+    const selected = page.selected();
+    page.cues().forEach((cue, k) => {
+      regions.addRegion({ id: `cue-${k}`, start: cue.start, end: cue.end, content: String(k + 1),
+        color: regionColour(cue, k, selected), drag: true, resize: true, minLength: 0.05 });
+    });
+  }
+
+  function update(k) {
+    if (!regions) return;
+    const cues = page.cues();
+    const r = regions.getRegions().find((x) => x.id === `cue-${k}`);
+    if (r && cues[k]) r.setOptions({ start: cues[k].start, end: cues[k].end, color: regionColour(cues[k], k, page.selected()) });
+  }
+
+  function highlight() {
+    const selected = page.selected();
+    if (highlighted !== selected) {
+      if (highlighted >= 0 && highlighted < page.cues().length) update(highlighted);
+      highlighted = selected;
+    }
+    if (selected >= 0) update(selected);
+  }
+
+  function clearSelection() {
+    if (selection) { selection.remove(); selection = null; }
+  }
+
+  async function load() {
+    try {
+      // Loaded after the cue list is drawn: the list does not wait for the waveform's code.
+      const [{ default: WaveSurfer }, { default: RegionsPlugin }] = await Promise.all([
+        import("./vendor/wavesurfer.esm.js"), import("./vendor/regions.esm.js")]);
+      const response = await fetch(`/api/peaks?path=${encodeURIComponent(page.path)}`, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(await response.text());
+      const rate = Number(response.headers.get("x-peaks-rate"));
+      const bytes = new Int8Array(await response.arrayBuffer());
+      const n = bytes.length / 2, top = new Float32Array(n), bottom = new Float32Array(n);
+      for (let i = 0; i < n; i++) { top[i] = bytes[2 * i] / 127; bottom[i] = bytes[2 * i + 1] / 127; }
+      const duration = page.duration || n / rate;
+      regions = RegionsPlugin.create();
+      ws = WaveSurfer.create({
+        container: "#waveform", media: page.video, peaks: [top, bottom], duration, height: 96,
+        waveColor: "#8a94a6", progressColor: "#4b5d80", cursorColor: "#b3261e", normalize: true,
+        autoScroll: true, autoCenter: true, plugins: [regions],
+      });
+      ws.on("ready", () => {
+        rebuild();
+        regions.enableDragSelection({ id: "selection", color: "rgba(11, 93, 30, 0.25)" });
+        document.body.dataset.waveform = "ready";
+      });
+      regions.on("region-created", (region) => {
+        if (region.id !== "selection") return;
+        if (selection && selection !== region) selection.remove();
+        selection = region;
+        status(`Range ${time(region.start)} – ${time(region.end)} selected: Re-transcribe decodes it again.`);
+      });
+      regions.on("region-clicked", (region, event) => {
+        event.stopPropagation();
+        if (region.id.startsWith("cue-")) page.select(Number(region.id.slice(4)));
+      });
+      regions.on("region-updated", (region) => {
+        if (region.id.startsWith("cue-")) page.retime(Number(region.id.slice(4)), region.start, region.end);
+      });
+      document.getElementById("zoom").addEventListener("input", (e) => ws.zoom(Number(e.target.value)));
+    } catch (error) {
+      status(`No waveform: ${error.message}`, "error");
+    }
+  }
+
+  return {
+    load, rebuild, update, highlight, clearSelection,
+    get selection() { return selection; },
+    cueRegions: () => (regions ? regions.getRegions().filter((r) => r.id.startsWith("cue-")) : []),
+  };
+}
