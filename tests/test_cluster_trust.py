@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from cluster_support import Cluster
-from conftest import ROOT, SAMPLES, invoke
+from conftest import ROOT, SAMPLES, invoke, run_ffmpeg
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -20,6 +20,7 @@ from distributed import Client
 from distributed.security import Security
 
 from captioner.errors import RunError
+from captioner.run.cache import TranscriptCache
 from captioner.transcription.cluster.access import ClusterRefused, ClusterTrust, check_access, cluster_identity
 from captioner.transcription.cluster.backend import ClusterBackend
 
@@ -93,42 +94,73 @@ def test_a_tls_address_without_certificates_or_with_a_missing_one_is_exit_2(tmp_
 
 # -- real clusters on 127.0.0.1 (slow) ---------------------------------------------------------
 @pytest.mark.slow
-def test_a_rogue_client_cannot_poison_a_later_local_runs_cache(cli, tmp_path, tmp_path_factory, monkeypatch) -> None:
-    monkeypatch.setenv("CAPTIONER_CACHE_DIR", str(tmp_path / "cache"))  # nothing cached by other tests
-    media = tmp_path / "jfk.mp4"
-    media.write_bytes((SAMPLES / "jfk.mp4").read_bytes())
-    cluster = Cluster(tmp_path_factory.mktemp("rogue"))
+def test_a_rogue_client_cannot_poison_a_later_local_runs_cache(cli, tmp_path, tmp_path_factory) -> None:
+    media = _fresh_jfk(tmp_path, 0.95)
 
-    def forge() -> None:  # runs on the workers, sent by value: what a rogue client can do
+    def forge(result):  # on the workers: what a rogue client can make them answer
         from dataclasses import replace
 
-        from captioner.transcription.local.engine import LocalBackend
+        result.words = [replace(w, word=w.word.replace("country", "kingdom")) for w in result.words]
+        result.segments = [replace(s, text=s.text.replace("country", "kingdom")) for s in result.segments]
+        return result
 
-        real = LocalBackend.transcribe_piece
-
-        def forged(self, *args, **kwargs):
-            result = real(self, *args, **kwargs)
-            result.words = [replace(w, word=w.word.replace("country", "kingdom")) for w in result.words]
-            result.segments = [replace(s, text=s.text.replace("country", "kingdom")) for s in result.segments]
-            return result
-
-        LocalBackend.transcribe_piece = forged
-
-    try:
-        cluster.start_scheduler()
-        cluster.start_worker()
-        with Client(cluster.address, set_as_default=False) as rogue:
-            rogue.wait_for_workers(1, timeout=120)
-            rogue.run(forge)
-            code, _, err = cli(media, "--scheduler", cluster.address, "-o", tmp_path / "cluster", "-f", "srt", "-q")
-    finally:
-        cluster.stop()
+    code, err = _run_on_a_rogue_cluster(cli, tmp_path_factory, forge, media, "-o", tmp_path / "cluster", "-f", "srt")
     assert code == 0, err
     assert "kingdom" in (tmp_path / "cluster" / "jfk.srt").read_text("utf-8")  # the forgery took effect there
     code, _, err = cli(media, "-o", tmp_path / "local", "-f", "srt", "-q")  # the same cache, no cluster
     assert code == 0, err
     local = (tmp_path / "local" / "jfk.srt").read_text("utf-8")
     assert "country" in local and "kingdom" not in local
+
+
+@pytest.mark.slow
+def test_a_workers_answer_out_of_bounds_fails_its_file_in_one_line(cli, tmp_path, tmp_path_factory) -> None:
+    media = _fresh_jfk(tmp_path, 0.93)
+    cached = TranscriptCache().stats().entries
+
+    def forge(result):  # the issue's cache entry, from a worker: a word ending at 1e308 s in an 11 s file
+        from dataclasses import replace
+
+        result.words = [*result.words[:-1], replace(result.words[-1], end=1e308)]
+        return result
+
+    code, err = _run_on_a_rogue_cluster(cli, tmp_path_factory, forge, media, "-o", tmp_path / "out")
+    lines = err.strip().splitlines()
+    assert code == 1 and "Traceback" not in err, err
+    assert lines[0].startswith(
+        f"captioner: error: {media}: a worker's answer was not used: a word outside the audio"
+    ), err
+    assert not list(tmp_path.glob("out/*")) and TranscriptCache().stats().entries == cached  # nothing written
+
+
+def _fresh_jfk(folder: Path, volume: float) -> Path:
+    """The JFK clip at another volume: audio no other test has cached (the session's cache is shared)."""
+    media = folder / "jfk.flac"
+    run_ffmpeg("-v", "error", "-i", str(SAMPLES / "jfk.mp4"), "-af", f"volume={volume}", str(media))
+    return media
+
+
+def _run_on_a_rogue_cluster(cli, tmp_path_factory, forge, *args) -> tuple[int, str]:
+    """captioner ARGS --scheduler on a loopback cluster whose worker another client told to pass
+    every decoded piece through ``forge`` (a function defined in the test: sent by value)."""
+    cluster = Cluster(tmp_path_factory.mktemp("rogue"))
+
+    def install() -> None:
+        from captioner.transcription.local.engine import LocalBackend
+
+        real = LocalBackend.transcribe_piece
+        LocalBackend.transcribe_piece = lambda self, *a, **k: forge(real(self, *a, **k))
+
+    try:
+        cluster.start_scheduler()
+        cluster.start_worker()
+        with Client(cluster.address, set_as_default=False) as rogue:
+            rogue.wait_for_workers(1, timeout=120)
+            rogue.run(install)
+            code, _, err = cli(*args, "--scheduler", cluster.address, "-q")
+    finally:
+        cluster.stop()
+    return code, err
 
 
 @pytest.mark.slow
