@@ -92,6 +92,33 @@ def test_a_tls_address_without_certificates_or_with_a_missing_one_is_exit_2(tmp_
     assert code == 2 and err == f"captioner: error: --tls-key {tmp_path / 'gone.pem'}: not a file\n"
 
 
+def test_certificates_come_from_dasks_configuration_when_no_option_names_them(tmp_path) -> None:
+    import dask.config
+
+    ca, cert, key = _certificates(tmp_path, "captioner test CA")
+    tls = "tls://127.0.0.1:8786"
+    with pytest.raises(ClusterRefused):
+        check_access(tls, ClusterTrust())
+    configured = {"ca-file": str(ca), "client": {"cert": str(cert), "key": str(key)}}
+    with dask.config.set({"distributed.comm.tls": configured}):
+        assert check_access(tls, ClusterTrust()) is None
+        assert cluster_identity(tls, ClusterTrust()) == cluster_identity(
+            tls, ClusterTrust(str(ca), str(cert), str(key))
+        )
+
+
+def test_the_trees_cluster_table_names_files_inside_the_tree_only(tmp_path) -> None:
+    from captioner.ci.config import ConfigError, load_config
+
+    (tmp_path / "captioner.toml").write_text('cluster = { tls_ca_file = "certs/ca.pem", insecure = false }\n')
+    assert load_config(tmp_path).cluster == ClusterTrust(ca_file=str(tmp_path / "certs" / "ca.pem"))
+    for table in ('{ tls_key = "../key.pem" }', '{ tls_key = "/etc/key.pem" }', '{ insecure = "yes" }', "{ port = 1 }"):
+        (tmp_path / "captioner.toml").write_text(f"cluster = {table}\n")
+        with pytest.raises(ConfigError) as refused:
+            load_config(tmp_path)
+        assert str(refused.value).startswith("captioner.toml: ") and "cluster" in str(refused.value)
+
+
 # -- real clusters on 127.0.0.1 (slow) ---------------------------------------------------------
 @pytest.mark.slow
 def test_a_rogue_client_cannot_poison_a_later_local_runs_cache(cli, tmp_path, tmp_path_factory) -> None:
