@@ -70,6 +70,11 @@ def test_a_plain_address_off_this_machine_is_exit_2_and_nothing_reached(monkeypa
     assert lines[1] == "captioner: error: stopped before connecting (test)"
 
 
+def test_a_library_caller_is_refused_the_same_before_any_connection() -> None:
+    with pytest.raises(RunError, match="--insecure-cluster"):
+        ClusterBackend(FAR)
+
+
 @pytest.mark.parametrize("table", ["", "cluster = { insecure = true }\n"], ids=["refused", "consented"])
 def test_sync_takes_consent_from_the_trees_configuration(monkeypatch, tmp_path, table) -> None:
     (tmp_path / "jfk.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes())

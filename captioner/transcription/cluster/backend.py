@@ -17,7 +17,13 @@ from captioner.core.transcript import Transcript
 from captioner.errors import RunError
 from captioner.transcription.base import ProgressCallback, TranscribeOptions, media_name
 from captioner.transcription.cluster import parse_local
-from captioner.transcription.cluster.access import ClusterTrust, client_security, local_security
+from captioner.transcription.cluster.access import (
+    ClusterRefused,
+    ClusterTrust,
+    check_access,
+    client_security,
+    local_security,
+)
 from captioner.transcription.cluster.fanout import FileFanOut
 from captioner.transcription.cluster.worker import ModelPlugin, fitness_here, plugin_status
 from captioner.transcription.local.engine import DEFAULT_COMPUTE_TYPE, PIECE_SECONDS, local_identity
@@ -127,6 +133,10 @@ class ClusterBackend:
     def _connect(self, address: str) -> Any:
         from distributed import Client, LocalCluster
 
+        try:  # the command line asked already (and warned); a library caller is held to it too
+            check_access(address, self.trust)
+        except ClusterRefused as exc:
+            raise RunError(str(exc)) from None
         workers = parse_local(address)
         if workers is not None:
             # Its worker processes are ended at once when the run ends (see _stop_local_workers):
