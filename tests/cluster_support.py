@@ -27,13 +27,14 @@ class Cluster:
     folder: Path
     scheduler: subprocess.Popen | None = None
     workers: list[subprocess.Popen] = field(default_factory=list)
+    tls: tuple[str, ...] = ()  # a tls:// cluster: --protocol tls --tls-ca-file CA --tls-cert CERT --tls-key KEY
 
     @property
     def address(self) -> str:
         return json.loads((self.folder / "scheduler.json").read_text())["address"]
 
     def start_scheduler(self) -> None:
-        self.scheduler = self._spawn("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard")
+        self.scheduler = self._spawn("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", *self.tls)
         deadline = time.monotonic() + 60
         while not (self.folder / "scheduler.json").exists():
             if time.monotonic() > deadline or self.scheduler.poll() is not None:
@@ -45,7 +46,7 @@ class Cluster:
     ) -> subprocess.Popen:
         """A ``dask worker`` of one thread; with ``version`` or ``sha256``, one that claims them."""
         args = ["--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1", "--memory-limit", "0"]
-        args += ["--local-directory", str(self.folder), "--nanny" if nanny else "--no-nanny"]
+        args += ["--local-directory", str(self.folder), "--nanny" if nanny else "--no-nanny", *self.tls]
         if version is None and sha256 is None:
             worker = self._spawn("worker", *args)
         else:

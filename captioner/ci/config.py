@@ -19,6 +19,7 @@ exist).  Keys, all optional::
     speakers = "channels"              # "mix" (default) or "channels": a speaker a channel
     speaker_names = ["Ann", "Bob"]     # with speakers = "channels", in channel order
     lock = "captions.lock"             # the lock file's name at the root
+    cluster = { insecure = false }     # how sync --scheduler trusts the cluster (captioner.ci.cluster_config)
 
 Globs are matched as :func:`captioner.ci.tree.glob_match` says; the files ``--mux``/``--burn``
 write (``*.captioned.*``, ``*.burned.*``) are always excluded.
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from captioner.ci.cluster_config import ClusterConfigError, cluster_trust
 from captioner.ci.tree import glob_match, outside_tree
 from captioner.core.languages import parse_language
 from captioner.core.speakers import SPEAKER_MODES, check_names
@@ -43,6 +45,7 @@ from captioner.output.writers import DEFAULT_FORMATS, FORMATS
 from captioner.paths import read_regular_file
 from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
 from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.cluster.access import ClusterTrust
 from captioner.transcription.prompting import PromptError, VocabularyFile, check_prompt, hotwords, load_vocabulary
 
 if sys.version_info >= (3, 11):
@@ -56,7 +59,7 @@ BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
 STYLE_FIELDS = tuple(LIMITS)
 _KEYS = {
     "include", "exclude", "formats", "language", "languages", "style", "backend", "model", "prompt", "vocabulary",
-    "vocabulary_language", "vocabularies", "speakers", "speaker_names", "lock",
+    "vocabulary_language", "vocabularies", "speakers", "speaker_names", "lock", "cluster",
 }  # fmt: skip
 BACKENDS = ("local", "aixplain")
 # Decoding options sync uses; they shape the words, so they are part of the settings hash.
@@ -88,6 +91,7 @@ class Config:
     speakers: str = "mix"
     speaker_names: tuple[str, ...] = ()
     lock: str = DEFAULT_LOCK
+    cluster: ClusterTrust | None = None  # how sync --scheduler trusts the cluster (not in the settings hash)
     source: str | None = None  # where the configuration was read from, for messages
 
     def is_included(self, relpath: str) -> bool:
@@ -403,6 +407,10 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         why = outside_tree(root, lock)
         if why:
             raise ConfigError(f"lock {lock!r} must be a file inside the tree: {why}")
+        try:
+            cluster = cluster_trust(root, table.get("cluster"))
+        except ClusterConfigError as exc:
+            raise ConfigError(str(exc)) from None
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}" if source else str(exc)) from None
     return Config(
@@ -422,6 +430,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         speakers=speakers,
         speaker_names=speaker_names,
         lock=lock,
+        cluster=cluster,
         source=source,
     )
 

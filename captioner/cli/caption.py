@@ -14,6 +14,7 @@ from captioner.cli.console import ConsoleReporter, error_line
 from captioner.cli.options import (
     burn_look_options,
     burn_options_from,
+    cluster_trust_from,
     parse_formats,
     parse_language_option,
     parse_prompt,
@@ -233,7 +234,10 @@ def run_command(paths: tuple[str, ...], **opts: Any) -> None:
         raise click.UsageError("name media files, folders or URLs (or --from-list FILE)")
     settings = settings_from_options(opts)
     require_ffmpeg()
-    opts["scheduler"] = chosen_scheduler(click.get_current_context(), opts["scheduler"], opts["backend"])
+    opts["cluster_trust"] = cluster_trust_from(opts)
+    opts["scheduler"] = chosen_scheduler(
+        click.get_current_context(), opts["scheduler"], opts["backend"], opts["cluster_trust"]
+    )
     if opts["scheduler"] is not None:
         configure_cluster_logging(opts["debug"], opts["verbose"])
     backend = backend_from_options(opts)
@@ -335,6 +339,7 @@ def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
         aixplain_model=opts["aixplain_model"],
         aixplain_timeout=opts["aixplain_timeout"],
         scheduler=opts.get("scheduler"),
+        cluster_trust=opts.get("cluster_trust"),
     )
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from captioner.cli.console import ConsoleReporter, error_line
-from captioner.cli.options import scheduler_option, tree_options
+from captioner.cli.options import cluster_trust_from, scheduler_option, tree_options
 from captioner.cli.policy import (
     EXIT_FAILED,
     EXIT_OK,
@@ -148,6 +148,10 @@ def sync_command(
     api_key_file: Path | None,
     quiet: bool,
     scheduler: str | None,
+    tls_ca_file: str | None,
+    tls_cert: str | None,
+    tls_key: str | None,
+    insecure_cluster: bool | None,
     debug: bool,
     **overrides: Any,
 ) -> None:
@@ -166,7 +170,9 @@ def sync_command(
     config = scanner.config
     if config.backend == "aixplain":
         require_aixplain()
-    scheduler = chosen_scheduler(click.get_current_context(), scheduler, config.backend)
+    given = {"tls_ca_file": tls_ca_file, "tls_cert": tls_cert, "tls_key": tls_key, "insecure_cluster": insecure_cluster}
+    trust = cluster_trust_from(given, config.cluster)
+    scheduler = chosen_scheduler(click.get_current_context(), scheduler, config.backend, trust)
     if scheduler is not None:
         configure_cluster_logging(debug, verbose)
     backend = make_backend(
@@ -177,6 +183,7 @@ def sync_command(
         api_key_file=api_key_file,
         aixplain_model=None if config.model == "base" else config.model,
         scheduler=scheduler,
+        cluster_trust=trust,
     )
     transcripts = None if no_cache else TranscriptCache()
 

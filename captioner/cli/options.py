@@ -15,6 +15,7 @@ from captioner.video.burn import BurnOptions
 
 if TYPE_CHECKING:
     from captioner.ci.shard import Shard
+    from captioner.transcription.cluster.access import ClusterTrust
     from captioner.transcription.prompting import VocabularyFile
 
 
@@ -154,15 +155,62 @@ def parse_scheduler(ctx: click.Context, param: click.Parameter, value: str | Non
 
 
 def scheduler_option(func: Any) -> Any:
-    """``--scheduler``: the local engine on a Dask cluster's workers (``captioner[cluster]``)."""
-    return click.option(
-        "--scheduler",
-        metavar="ADDRESS",
-        envvar="DASK_SCHEDULER_ADDRESS",
-        callback=parse_scheduler,
-        help="Transcribe on a Dask cluster: its scheduler's address (tcp://HOST:8786), or local:N for N worker "
-        "processes on this machine.  Everything else stays here.  [env: DASK_SCHEDULER_ADDRESS]",
-    )(func)
+    """``--scheduler``: the local engine on a Dask cluster's workers (``captioner[cluster]``), with
+    the certificates that let both ends trust each other (see captioner.transcription.cluster.access)."""
+    pem = click.Path(dir_okay=False)
+    for decorate in reversed(
+        (
+            click.option(
+                "--scheduler",
+                metavar="ADDRESS",
+                envvar="DASK_SCHEDULER_ADDRESS",
+                callback=parse_scheduler,
+                help="Transcribe on a Dask cluster: its scheduler's address (tls://HOST:8786), or local:N for N "
+                "worker processes on this machine.  Everything else stays here.  [env: DASK_SCHEDULER_ADDRESS]",
+            ),
+            click.option(
+                "--tls-ca-file",
+                type=pem,
+                metavar="FILE",
+                help="A tls:// cluster's authority certificate (PEM).  [default: Dask's distributed.comm.tls.ca-file]",
+            ),
+            click.option(
+                "--tls-cert",
+                type=pem,
+                metavar="FILE",
+                help="This client's certificate for a tls:// cluster.  "
+                "[default: Dask's distributed.comm.tls.client.cert]",
+            ),
+            click.option(
+                "--tls-key",
+                type=pem,
+                metavar="FILE",
+                help="This client's private key for a tls:// cluster.  "
+                "[default: Dask's distributed.comm.tls.client.key]",
+            ),
+            click.option(
+                "--insecure-cluster",
+                is_flag=True,
+                help="Accept an unencrypted scheduler that is not on this machine: whoever reaches it can change "
+                "the captions and run code here.",
+            ),
+        )
+    ):
+        func = decorate(func)
+    return func
+
+
+def cluster_trust_from(opts: dict[str, Any], configured: ClusterTrust | None = None) -> ClusterTrust:
+    """The --tls-* and --insecure-cluster options, over what ``configured`` (captioner.toml) says."""
+    from captioner.transcription.cluster.access import ClusterTrust
+
+    base = configured or ClusterTrust()
+    return ClusterTrust(
+        ca_file=opts.get("tls_ca_file") or base.ca_file,
+        cert=opts.get("tls_cert") or base.cert,
+        key=opts.get("tls_key") or base.key,
+        insecure=bool(opts.get("insecure_cluster")) or base.insecure,
+    )
 
 
 def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:

@@ -7,13 +7,16 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from captioner import interrupt
 from captioner.cli.console import error_line
 from captioner.errors import CaptionerError
+
+if TYPE_CHECKING:
+    from captioner.transcription.cluster.access import ClusterTrust
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -108,9 +111,12 @@ def require_distributed() -> None:
         raise OneLineFailure(problem)
 
 
-def chosen_scheduler(ctx: click.Context, scheduler: str | None, backend: str) -> str | None:
+def chosen_scheduler(
+    ctx: click.Context, scheduler: str | None, backend: str, trust: ClusterTrust | None = None
+) -> str | None:
     """The cluster to transcribe on: ``--scheduler`` (or DASK_SCHEDULER_ADDRESS, which aiXplain
-    runs ignore); a usage error with ``--backend aixplain``."""
+    runs ignore); a usage error with ``--backend aixplain``, and a one-line one (exit 2) for a
+    cluster ``trust`` does not cover (see :func:`check_cluster_access`)."""
     if scheduler is None:
         return None
     if backend != "local":
@@ -118,7 +124,22 @@ def chosen_scheduler(ctx: click.Context, scheduler: str | None, backend: str) ->
             return None
         raise click.UsageError("--scheduler runs the local engine on a Dask cluster, not --backend aixplain")
     require_distributed()
+    check_cluster_access(scheduler, trust)
     return scheduler
+
+
+def check_cluster_access(scheduler: str, trust: ClusterTrust | None) -> None:
+    """Refuse, before any connection, a cluster captioner cannot trust (an unencrypted one off this
+    machine without --insecure-cluster, a tls:// one without certificates); warn, in one line, of
+    one the user accepted unencrypted."""
+    from captioner.transcription.cluster.access import ClusterRefused, ClusterTrust, check_access
+
+    try:
+        warning = check_access(scheduler, trust or ClusterTrust())
+    except ClusterRefused as exc:
+        raise OneLineError(str(exc)) from None
+    if warning is not None:
+        click.echo(f"captioner: {warning}", err=True)
 
 
 def configure_cluster_logging(debug: bool, verbose: bool) -> None:

@@ -6,12 +6,16 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from captioner import interrupt
 from captioner.errors import CaptionerError, RunError
 from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT
 from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
 from captioner.transcription.base import Backend, TranscribeOptions
+
+if TYPE_CHECKING:
+    from captioner.transcription.cluster.access import ClusterTrust
 
 BackendFactory = Callable[[], Backend]
 
@@ -121,7 +125,6 @@ class LazyBackend:
         if close is not None:
             close()
 
-
     def usable_options(self, options: TranscribeOptions) -> tuple[TranscribeOptions, str | None]:
         """``options`` without what the backend cannot use (so that it keys no cache entry), and a
         note saying what was dropped (None when nothing was)."""
@@ -165,13 +168,15 @@ def make_backend(
     aixplain_model: str | None = None,
     aixplain_timeout: float = DEFAULT_TIMEOUT,
     scheduler: str | None = None,
+    cluster_trust: ClusterTrust | None = None,
 ) -> LazyBackend:
     """The backend a run asks for (``local`` or ``aixplain``), created (model loaded, key read)
     only when a file first needs it.  ``jobs``: files at once (local: at most, sharing
     ``threads``; aiXplain: requests in flight; a cluster: at most).  ``scheduler``: run the local
-    engine on that Dask cluster's workers instead (see :mod:`captioner.transcription.cluster`)."""
+    engine on that Dask cluster's workers instead (see :mod:`captioner.transcription.cluster`),
+    trusted as ``cluster_trust`` says (checked by the caller: see ``access.check_access``)."""
     if scheduler is not None:
-        return cluster_backend(scheduler, model, jobs)
+        return cluster_backend(scheduler, model, jobs, cluster_trust)
     if backend == "aixplain":
         from captioner.transcription.aixplain.backend import AixplainBackend, aixplain_identity
 
@@ -207,13 +212,22 @@ def make_backend(
     return LazyBackend(make_local, local_identity(model), max_concurrent_files=jobs or cores, preload=True)
 
 
-def cluster_backend(scheduler: str, model: str, jobs: int | None = None) -> LazyBackend:
-    """The local engine on the Dask cluster at ``scheduler`` (``local:N``: a cluster on this machine)."""
+def cluster_backend(
+    scheduler: str, model: str, jobs: int | None = None, trust: ClusterTrust | None = None
+) -> LazyBackend:
+    """The local engine on the Dask cluster at ``scheduler`` (``local:N``: a cluster on this machine).
+
+    Its transcripts are cached under a key that names the cluster (its address, and its
+    authority's certificate): a worker that lied cannot have its words served to a local run."""
+    from captioner.transcription.cluster.access import ClusterTrust, cluster_identity
     from captioner.transcription.local.engine import local_identity
+
+    trust = trust or ClusterTrust()
 
     def connect() -> Backend:
         from captioner.transcription.cluster.backend import ClusterBackend
 
-        return ClusterBackend(scheduler, model)
+        return ClusterBackend(scheduler, model, trust=trust)
 
-    return ClusterLazyBackend(connect, local_identity(model), jobs)
+    identity = {**local_identity(model), "cluster": cluster_identity(scheduler, trust)}
+    return ClusterLazyBackend(connect, identity, jobs)

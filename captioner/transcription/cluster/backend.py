@@ -17,6 +17,13 @@ from captioner.core.transcript import Transcript
 from captioner.errors import RunError
 from captioner.transcription.base import ProgressCallback, TranscribeOptions, media_name
 from captioner.transcription.cluster import parse_local
+from captioner.transcription.cluster.access import (
+    ClusterRefused,
+    ClusterTrust,
+    check_access,
+    client_security,
+    local_security,
+)
 from captioner.transcription.cluster.fanout import FileFanOut
 from captioner.transcription.cluster.worker import ModelPlugin, fitness_here, plugin_status
 from captioner.transcription.local.engine import DEFAULT_COMPUTE_TYPE, PIECE_SECONDS, local_identity
@@ -31,8 +38,10 @@ CHECK_EVERY = 5.0  # seconds between looks at the workers while pieces are waiti
 class ClusterBackend:
     """The local engine on a Dask cluster's workers (see :mod:`captioner.transcription.cluster`).
 
-    Creating it connects to ``address`` (``tcp://HOST:8786``, or ``local:N``), registers the
-    model plugin and waits until a worker is fit; a run-wide :class:`RunError` when it cannot.
+    Creating it connects to ``address`` (``tls://HOST:8786`` with ``trust``'s certificates, a
+    plain one, or ``local:N``: see :mod:`~captioner.transcription.cluster.access`, which the caller
+    asked first), registers the model plugin and waits until a worker is fit; a run-wide
+    :class:`RunError` when it cannot.
     """
 
     name = "cluster"
@@ -46,8 +55,10 @@ class ClusterBackend:
         piece_seconds: float = PIECE_SECONDS,
         batched: bool = True,
         wait_for_workers: float = WAIT_FOR_WORKERS,
+        trust: ClusterTrust | None = None,
     ) -> None:
         self.address = address
+        self.trust = trust or ClusterTrust()
         self.model_name = str(model) if model else "base"
         self.compute_type = compute_type
         self.piece_seconds = piece_seconds
@@ -122,14 +133,21 @@ class ClusterBackend:
     def _connect(self, address: str) -> Any:
         from distributed import Client, LocalCluster
 
+        try:  # the command line asked already (and warned); a library caller is held to it too
+            check_access(address, self.trust)
+        except ClusterRefused as exc:
+            raise RunError(str(exc)) from None
         workers = parse_local(address)
         if workers is not None:
             # Its worker processes are ended at once when the run ends (see _stop_local_workers):
             # multiprocessing's resource tracker would then warn, at exit, of the semaphores the
             # nannies kept for them.  It reads the warning options it is started with.
             sys.warnoptions.append("ignore:resource_tracker:UserWarning")
+            # A throwaway certificate only its own processes hold: another user of the machine
+            # cannot join it (on 127.0.0.1 anyway).
             self._local = LocalCluster(
                 n_workers=workers,
+                security=local_security(),
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
@@ -141,7 +159,7 @@ class ClusterBackend:
             atexit.register(self._stop_local_workers)
             return Client(self._local, set_as_default=False)
         try:
-            return Client(address, set_as_default=False)
+            return Client(address, set_as_default=False, security=client_security(address, self.trust))
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
             cause = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise RunError(f"cannot reach the Dask scheduler at {address}: {cause}") from None

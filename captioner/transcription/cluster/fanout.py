@@ -33,6 +33,7 @@ from captioner.errors import BackendError, RunError
 from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import Chunk, cut_into_pieces
 from captioner.transcription.base import ProgressCallback, TranscribeOptions
+from captioner.transcription.cluster.answers import failure_message, guess_problem, piece_problem
 from captioner.transcription.cluster.wire import PackedAudio, PieceFailure, PieceJob, pack
 from captioner.transcription.cluster.worker import decode_piece, guess_language
 from captioner.transcription.local.engine import HOLE_MARGIN, is_batched
@@ -95,11 +96,16 @@ class FileFanOut:
         return assemble(self.accepted, len(self.audio) / SAMPLE_RATE, self.options, self.cluster.identity())
 
     # -- sending -----------------------------------------------------------------------------
+    def _sent(self, index: int) -> tuple[int, int]:
+        """The samples of the file a piece's worker gets: the piece and a margin either side."""
+        chunk = self.chunks[index]
+        return max(0, chunk.start - HOLE_MARGIN), min(len(self.audio), chunk.end + HOLE_MARGIN)
+
     def _job(self, index: int, start: PieceStart) -> PieceJob:
         chunk = self.chunks[index]
-        first = max(0, chunk.start - HOLE_MARGIN)
+        first, end = self._sent(index)
         if index not in self.packed:
-            self.packed[index] = pack(self.audio[first : min(len(self.audio), chunk.end + HOLE_MARGIN)])
+            self.packed[index] = pack(self.audio[first:end])
         packed = self.packed[index]
         return PieceJob(self.cluster.plugin, index, chunk, first, len(self.audio), packed, self.options, start)
 
@@ -170,6 +176,9 @@ class FileFanOut:
             raise BackendError(self._failure(index, future.exception()))
         value: Any = future.result()
         if kind == "guess":
+            if guess_problem(value) is not None:
+                log.warning("%s: a worker's language guess was not used: %s", self.label, guess_problem(value))
+                return
             if value is not None and not self.accepted:  # once the first piece is in, it knows better
                 language = value[0]
                 self._speculate(PieceStart(language, language, True, self.options.initial_prompt, True))
@@ -177,7 +186,13 @@ class FileFanOut:
         if self.submitted.get(index, (None, None))[1] is not future:
             return  # an earlier submission, replaced
         if isinstance(value, PieceFailure):
-            raise BackendError(value.message if len(self.chunks) == 1 else f"{self._where(index)}: {value.message}")
+            message = failure_message(value.message)
+            raise BackendError(message if len(self.chunks) == 1 else f"{self._where(index)}: {message}")
+        first, end = self._sent(index)
+        problem = piece_problem(value, index, (first / SAMPLE_RATE, end / SAMPLE_RATE))
+        if problem is not None:
+            where = "" if len(self.chunks) == 1 else f"{self._where(index)}: "
+            raise BackendError(f"{where}a worker's answer was not used: {problem}")
         self.results[index] = value
         if index not in self.arrived:
             self.arrived.add(index)
