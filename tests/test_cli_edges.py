@@ -181,7 +181,7 @@ def test_ctrl_c_does_not_wait_for_a_native_call(tmp_path, talk, during) -> None:
 
 
 WITNESS = """
-import sys, threading, time
+import functools, sys, threading, time
 from captioner import interrupt
 
 class Witness:
@@ -190,7 +190,8 @@ class Witness:
 
 witness = Witness()
 if sys.argv[1] == "running":
-    interrupt.in_background(lambda: time.sleep(600), "captioner-model-load")
+    # not a lambda: its globals (this script's, the witness's) would outlive a finalisation
+    interrupt.in_background(functools.partial(time.sleep, 600), "captioner-model-load")
 else:
     interrupt.in_background(lambda: None, "captioner-model-load")
     for thread in threading.enumerate():
