@@ -14,16 +14,28 @@ waiting for the result, so that they too clean up (an aiXplain request that gets
 A process that abandoned a call must not finalise the interpreter while the call runs (it would
 free what the call uses): :func:`finish` gives the other threads ``GRACE`` seconds to clean up,
 then, if anything is still running, runs the exit handlers (``atexit``) and exits with ``os._exit``.
+
+Test markers (the one test-only hook; off unless ``CAPTIONER_TEST_MARKERS`` names a folder, read
+once at import): an empty file in that folder says where a run is, so that a test sends its Ctrl-C
+at an event instead of after a guessed number of seconds.  A normal run never sets the variable,
+and the markers change nothing but the files in that folder.
+
+- ``running-<name>.<thread id>``: while a :func:`call` (``<name>``: the function's, ``generate``
+  for a beam search) or :func:`in_background` work (``<name>``: the thread's) runs; removed
+  when it returns, so one left after the process ended is a call the Ctrl-C did not wait for.
+- ``transcribing-<file name>``: once a file's transcription begins.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 T = TypeVar("T")
@@ -35,6 +47,27 @@ _stopping = threading.Event()
 _lock = threading.Lock()
 _busy = 0  # native calls running in helper threads
 _local = threading.local()
+_markers = os.environ.get("CAPTIONER_TEST_MARKERS") or None  # see the module's docstring
+
+
+def mark(event: str) -> None:
+    """Create the test marker ``event`` (see the module's docstring); nothing without the variable."""
+    if _markers is not None:
+        with contextlib.suppress(OSError):
+            Path(_markers, event).touch()
+
+
+def _unmark(event: str) -> None:
+    if _markers is not None:
+        with contextlib.suppress(OSError):
+            Path(_markers, event).unlink()
+
+
+def _running(name: str) -> str:
+    """The marker of the calling thread's running call or work (see the module's docstring)."""
+    event = f"running-{name}.{threading.get_native_id()}"
+    mark(event)
+    return event
 
 
 class Stopped(KeyboardInterrupt):
@@ -67,11 +100,13 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     def run() -> None:
         global _busy
         _local.helper = True
+        event = _running(getattr(fn, "__name__", "call"))
         try:
             outcome.append((True, fn(*args, **kwargs)))
         except BaseException as exc:
             outcome.append((False, exc))
         finally:
+            _unmark(event)
             with _lock:
                 _busy -= 1
             done.set()
@@ -105,9 +140,11 @@ def in_background(fn: Callable[[], None], name: str) -> None:
     def run() -> None:
         global _busy
         _local.helper = True  # its own calls run inline: this thread is the helper
+        event = _running(name)
         try:
             fn()
         finally:
+            _unmark(event)
             with _lock:
                 _busy -= 1
 

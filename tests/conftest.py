@@ -10,8 +10,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import jiwer
@@ -132,14 +133,34 @@ def process_running(pid: int) -> bool:
     return "Z" not in state.split()[1]
 
 
-def kill_and_wait(parent: subprocess.Popen, child: int, seconds: float = 5.0) -> bool:
-    """SIGKILL ``parent``, then whether its ``child`` process dies within ``seconds``."""
+def kill_and_wait(parent: subprocess.Popen, child: int, seconds: float = 120.0) -> bool:
+    """SIGKILL ``parent``, then whether its ``child`` process dies (``seconds``: a safety net, as the
+    child of a working fix dies at once; an orphan would run for good)."""
     parent.send_signal(signal.SIGKILL)
     parent.wait()
     deadline = time.monotonic() + seconds
     while process_running(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     return not process_running(child)
+
+
+def wait_until(condition: Callable[[], object], what: str, proc: subprocess.Popen, seconds: float = 600) -> None:
+    """Wait for ``condition`` (an event: a file there, a request received) while ``proc`` runs.
+    ``seconds`` is only a safety net: a run that ends first, or never gets there, fails the test."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if proc.poll() is not None:
+            raise AssertionError(f"the run ended before {what}: {proc.stderr.read() if proc.stderr else ''}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {seconds} s")
+        time.sleep(0.02)
+
+
+def wait_for_marker(markers: Path, pattern: str, proc: subprocess.Popen, seconds: float = 600) -> Path:
+    """The first test marker matching ``pattern`` that ``proc`` creates in ``markers`` (its
+    CAPTIONER_TEST_MARKERS; see captioner.interrupt), waited for with :func:`wait_until`."""
+    wait_until(lambda: list(markers.glob(pattern)), pattern, proc, seconds)
+    return sorted(markers.glob(pattern))[0]
 
 
 def normalise(text: str) -> str:
@@ -153,6 +174,32 @@ def wer(reference: str, hypothesis: str) -> float:
 
 
 # -- aiXplain: the fake service and a backend pointed at it ------------------------------------------
+
+
+def track_overlap(fake: FakeAixplain, want: int) -> dict[str, int]:
+    """Record how many of ``fake``'s runs are in flight at once (``peak``).  Each run waits until
+    ``want`` were in flight together (a minute at most: a safety net), then 0.3 s more: runs that
+    may overlap do, however busy the machine, and one run too many would show."""
+    seen = {"active": 0, "peak": 0}
+    together = threading.Condition()
+    original = fake.run_job
+
+    def tracked(source, number):
+        with together:
+            seen["active"] += 1
+            seen["peak"] = max(seen["peak"], seen["active"])
+            together.notify_all()
+            together.wait_for(lambda: seen["peak"] >= want, timeout=60)
+        try:
+            time.sleep(0.3)
+            return original(source, number)
+        finally:
+            with together:
+                seen["active"] -= 1
+
+    fake.run_job = tracked
+    return seen
+
 
 AIX_KEY = "aix-test-key-7f3c9d2e5b1a4860"
 FAST_RETRY = RetryPolicy(attempts=3, rate_limit_attempts=4, backoff=0.01, backoff_max=0.05, poll_wait=0.2)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import difflib
 import subprocess
-import threading
 
 import numpy as np
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, track_overlap
 
 from captioner.errors import BackendError
 from captioner.media.audio import SAMPLE_RATE
@@ -69,27 +68,9 @@ def test_long_file_chunked_and_merged_matches_local_engine(fake_whisper, make_ba
 @pytest.mark.ffmpeg  # ffmpeg encodes each chunk for upload
 def test_chunks_are_sent_with_bounded_concurrency(fake, make_backend, monkeypatch):
     audio = np.zeros(SAMPLE_RATE * 35, dtype=np.float32)
-    active = peak = 0
-    lock = threading.Lock()
-    original = fake.run_job
-
-    def tracked(source, number):
-        nonlocal active, peak
-        with lock:
-            active += 1
-            peak = max(peak, active)
-        try:
-            import time
-
-            time.sleep(0.2)
-            return original(source, number)
-        finally:
-            with lock:
-                active -= 1
-
-    fake.run_job = tracked
+    seen = track_overlap(fake, 2)
     t = make_backend(chunk_seconds=10.0, jobs=2).transcribe(audio, TranscribeOptions(language="en"))
-    assert len(fake.execute_calls) == 4 and peak == 2
+    assert len(fake.execute_calls) == 4 and seen["peak"] == 2
     assert [round(s.start, 1) for s in t.segments][:2] == [0.0, 10.0], "each chunk's segment shifted by its offset"
 
 

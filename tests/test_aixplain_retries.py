@@ -44,7 +44,8 @@ def test_a_service_that_never_answers_is_left_at_the_deadline(fake, make_backend
         backend.transcribe(jfk, OPTS)
     elapsed = time.monotonic() - started
     assert "no answer within 2 s" in str(err.value), err.value
-    assert elapsed < 3 * 2.0, f"{elapsed:.1f} s for a 2 s timeout"
+    # a bound a busy machine meets (the bug took 149 s); the one request below is the exact check
+    assert elapsed < 2.0 + 20, f"{elapsed:.1f} s for a 2 s timeout"
     method, prefix = ROUTE_CALLS[route]
     assert len(fake.calls(method, prefix)) == 1, "the one request took the whole deadline: no retry"
     assert fake.execute_calls == []
@@ -57,7 +58,7 @@ def test_the_deadline_cuts_the_retries_short(fake, make_backend, jfk):
     started = time.monotonic()
     with pytest.raises(BackendError, match=r"service unavailable after \d attempts \(HTTP 503"):
         backend.transcribe(jfk, OPTS)
-    assert time.monotonic() - started < 3 * 2.0
+    assert time.monotonic() - started < 2.0 + 20  # without the cut: 99 tries, 0.5 s apart
     assert 2 <= len(fake.calls("GET", "/v2/models/")) <= 5  # a try every 0.4-0.6 s within 2 s (less when busy)
 
 
@@ -109,5 +110,5 @@ def test_cli_never_answering_service_is_one_line_within_the_timeout(fake, tmp_pa
         "raise --aixplain-timeout or try again later",
         "captioner: 1 of 1 files failed",
     ], proc.stderr
-    assert elapsed < 3 * 3 + 10, f"{elapsed:.1f} s (the process starts in a few seconds)"
+    assert elapsed < 3 + 60, f"{elapsed:.1f} s (the process starts in seconds, more on a busy machine)"
     assert len(fake.calls("GET", "/v2/models/")) == 1

@@ -6,11 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import AIX_KEY, ROOT, SAMPLES, captioner, run_ffmpeg
+from conftest import AIX_KEY, ROOT, SAMPLES, captioner, run_ffmpeg, wait_for_marker, wait_until
 
 from captioner.cli.caption import settings_from_options
 from captioner.cli.main import main
@@ -121,7 +121,7 @@ class CtrlCWhileImporting(importlib.abc.MetaPathFinder):
             sys.meta_path.remove(self)
             try:
                 os.kill(os.getpid(), signal.SIGINT)
-                time.sleep(5)
+                time.sleep(600)  # a Ctrl-C that waited for the import would wait for this
             except BaseException:
                 pass
         return None
@@ -135,44 +135,53 @@ def test_ctrl_c_while_the_command_imports_ends_it_at_once(tmp_path) -> None:
     (tmp_path / "hook").mkdir()
     (tmp_path / "hook" / "sitecustomize.py").write_text(SIGINT_DURING_IMPORT)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "hook"), str(ROOT)])}
-    started = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "captioner", str(tmp_path / "missing.flac"), "-o", str(tmp_path / "out")],
-        env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    command = [sys.executable, "-m", "captioner", str(tmp_path / "missing.flac"), "-o", str(tmp_path / "out")]
+    try:
+        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the Ctrl-C waited for the import (its 10 minutes)") from None
     assert (proc.returncode, proc.stderr) == (130, "captioner: interrupted\n")
-    assert time.monotonic() - started < 4, "the Ctrl-C waited for the import"
     assert not (tmp_path / "out").exists()
 
 
+@pytest.fixture(scope="module")
+def talk(tmp_path_factory) -> Path:
+    """297 s of speech (jfk 27 times, joined by ffmpeg): no run gets to its end before a Ctrl-C."""
+    media = tmp_path_factory.mktemp("talk") / "talk.flac"
+    run_ffmpeg("-v", "error", "-stream_loop", "26", "-i", str(SAMPLES / "jfk.mp4"), "-vn", "-c:a", "flac", str(media))
+    return media
+
+
 @pytest.mark.slow
-def test_ctrl_c_stops_within_a_second_at_any_point(tmp_path) -> None:
-    """Ctrl-C while the embedded model is joined and loaded, windows encoded, beams searched: the
-    native calls (CTranslate2, onnxruntime) used to end first, up to 10 s later."""
-    media = tmp_path / "talk.flac"
-    run_ffmpeg("-stream_loop", "26", "-i", str(SAMPLES / "jfk.mp4"), "-vn", "-c:a", "flac", str(media))  # 297 s
-    for delay in (1.0, 5.0, 9.0, 13.0):
-        cache, out = tmp_path / f"cache{delay}", tmp_path / f"out{delay}"  # a fresh cache: the model is joined
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "CAPTIONER_CACHE_DIR": str(cache)}
-        # Over 120 s the windows are decoded 3 at a time: with --beam-size 30 on one thread that
-        # beam search is one native call of about 7 s (most of the run), as on a slow machine.
-        command = [sys.executable, "-m", "captioner", str(media), "-o", str(out), "--beam-size", "30", "--threads", "1"]
-        proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-        time.sleep(delay)
-        assert proc.poll() is None, "the run ended before the Ctrl-C"
+@pytest.mark.parametrize("during", ["captioner-model-load", "generate"])
+def test_ctrl_c_does_not_wait_for_a_native_call(tmp_path, talk, during) -> None:
+    """Ctrl-C while the embedded model is joined and loaded (in the background), and while a beam
+    search runs: the native calls (CTranslate2, onnxruntime) used to end first, up to 10 s later.
+    The Ctrl-C is sent once the call's marker is there; the marker still there after the process
+    ended is the call it did not wait for."""
+    cache, out, markers = tmp_path / "cache", tmp_path / "out", tmp_path / "markers"  # a fresh cache
+    markers.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CAPTIONER_CACHE_DIR": str(cache)}  # the model is joined
+    env["CAPTIONER_TEST_MARKERS"] = str(markers)
+    # Over 120 s the windows are decoded 3 at a time: with --beam-size 30 on one thread that
+    # beam search is one native call of about 7 s on an idle machine, as on a slow one.
+    command = [sys.executable, "-m", "captioner", str(talk), "-o", str(out), "--beam-size", "30", "--threads", "1"]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        running = wait_for_marker(markers, f"running-{during}.*", proc)
         proc.send_signal(signal.SIGINT)
-        sent = time.monotonic()
         _, err = proc.communicate(timeout=300)
-        waited = time.monotonic() - sent
-        assert proc.returncode == 130, err
-        assert "interrupted" in err and "Traceback" not in err and "Aborted" not in err, err
-        assert waited < 2.0, f"Ctrl-C {delay} s into the run took {waited:.1f} s to stop it"
-        assert not out.exists() or not list(out.iterdir())
-        assert not [p for p in cache.rglob("*") if p.name.endswith(".tmp")], "no partial file in the cache"
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err and "Aborted" not in err, err
+    assert running.exists(), f"the Ctrl-C waited for {during} to return"
+    assert not out.exists() or not list(out.iterdir())
+    assert not [p for p in cache.rglob("*") if p.name.endswith(".tmp")], "no partial file in the cache"
 
 
 WITNESS = """
-import sys, threading, time
+import functools, sys, threading, time
 from captioner import interrupt
 
 class Witness:
@@ -181,10 +190,13 @@ class Witness:
 
 witness = Witness()
 if sys.argv[1] == "running":
-    interrupt.in_background(lambda: time.sleep(5), "captioner-model-load")
+    # not a lambda: its globals (this script's, the witness's) would outlive a finalisation
+    interrupt.in_background(functools.partial(time.sleep, 600), "captioner-model-load")
 else:
     interrupt.in_background(lambda: None, "captioner-model-load")
-    time.sleep(0.2)
+    for thread in threading.enumerate():
+        if thread.name == "captioner-model-load":
+            thread.join()  # done, and taken off the count of running work
 interrupt.finish(130)
 """
 
@@ -196,7 +208,7 @@ def test_ctrl_c_never_finalises_the_interpreter_under_a_background_load(work) ->
     exception", exit -6 (seen in CI).  While such work runs, the process must end with os._exit
     (no finalisation: the witness's __del__ never runs); once it is done, as usual."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", WITNESS, work], env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", WITNESS, work], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 130, proc.stderr
     assert ("finalised" in proc.stderr) == (work == "done"), proc.stderr
 
@@ -213,10 +225,10 @@ def join() -> None:
     with atomic_writer(Path(sys.argv[1]), binary=True) as out:
         out.write(b"half of a model")
         inside.set()
-        time.sleep(30)
+        time.sleep(600)
 
 interrupt.in_background(join, "captioner-model-load")
-inside.wait(10)
+inside.wait()
 interrupt.finish(130)
 """
 
@@ -228,31 +240,31 @@ def test_ctrl_c_during_a_background_write_leaves_no_partial_file(tmp_path) -> No
     target = tmp_path / "models" / "model.bin"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-c", HALF_WRITTEN, str(target)], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", HALF_WRITTEN, str(target)], env=env, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 130, proc.stderr
     assert list(target.parent.iterdir()) == []
 
 
 @pytest.mark.slow
-def test_ctrl_c_removes_the_models_temporary_folder(tmp_path) -> None:
+def test_ctrl_c_removes_the_models_temporary_folder(tmp_path, talk) -> None:
     """A cache that cannot hold the model: it is joined in a temporary folder removed at exit,
-    also when Ctrl-C ends the process in the middle of a native call."""
-    media = tmp_path / "talk.flac"
-    run_ffmpeg("-stream_loop", "26", "-i", str(SAMPLES / "jfk.mp4"), "-vn", "-c:a", "flac", str(media))  # 297 s
+    also when Ctrl-C ends the process in the middle of a native call (a beam search)."""
     (tmp_path / "not-a-folder").write_text("", "utf-8")
-    temp = tmp_path / "tmp"
+    temp, markers = tmp_path / "tmp", tmp_path / "markers"
     temp.mkdir()
+    markers.mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CAPTIONER_CACHE_DIR": str(tmp_path / "not-a-folder")}
-    env["TMPDIR"] = str(temp)
-    command = [sys.executable, "-m", "captioner", str(media), "-o", str(tmp_path / "out"), "--beam-size", "30"]
+    env.update(TMPDIR=str(temp), CAPTIONER_TEST_MARKERS=str(markers))
+    command = [sys.executable, "-m", "captioner", str(talk), "-o", str(tmp_path / "out"), "--beam-size", "30"]
     proc = subprocess.Popen([*command, "--threads", "1"], env=env, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not list(temp.iterdir()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(4.0)  # the model loaded, windows being encoded or searched
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=300)
+    try:
+        running = wait_for_marker(markers, "running-generate.*", proc)  # the model loaded, a beam search running
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        proc.kill()
+    assert running.exists(), "the Ctrl-C came in the middle of the beam search"
     assert proc.returncode == 130, err
     assert "joined in a temporary folder" in err
     assert list(temp.iterdir()) == []
@@ -275,15 +287,16 @@ def test_ctrl_c_does_not_wait_for_aixplain_requests(fake, tmp_path, files) -> No
     env.pop("TEAM_API_KEY", None)
     command = [sys.executable, "-m", "captioner", *map(str, media), "--backend", "aixplain", "--jobs", "2"]
     proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not fake.calls("GET", "/v2/models/") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    sent = time.monotonic()
-    _, err = proc.communicate(timeout=120)
+    try:
+        # every file's request for the model record in flight (held unanswered)
+        wait_until(lambda: len(fake.calls("GET", "/v2/models/")) >= files, "the model record requests", proc)
+        proc.send_signal(signal.SIGINT)
+        # The requests are never answered: a Ctrl-C that waited for them would wait for
+        # --aixplain-timeout (600 s), which this safety net cuts short.
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
     assert proc.returncode == 130, err
-    assert time.monotonic() - sent < 3.0
     assert "interrupted" in err and "Traceback" not in err
     assert list(temp.iterdir()) == [], "the encoded audio went with the run"
     assert sorted(p.name for p in tmp_path.glob("talk*")) == sorted(p.name for p in media), "no captions"

@@ -20,8 +20,8 @@ from selenium.webdriver.common.keys import Keys
 pytestmark = [pytest.mark.slow, pytest.mark.browser]  # the studio server and a browser, on captions the model made
 
 
-def wait(driver, script: str, timeout: float = 15.0):
-    """Poll a JavaScript expression until it is truthy; its value."""
+def wait(driver, script: str, timeout: float = 120.0):
+    """Poll a JavaScript expression until it is truthy; its value (``timeout``: a safety net)."""
     deadline = time.monotonic() + timeout
     while True:
         value = driver.execute_script(f"return ({script});")
@@ -172,8 +172,13 @@ def test_review_html_page_plays_offline_and_shows_markup_as_text(browser, tree: 
     assert browser.execute_script("return window.pwned") is None
     browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")[2].click()
     wait(browser, "!document.getElementById('player').seeking")
-    assert abs(browser.execute_script("return document.getElementById('player').currentTime")
-               - subs[2].start.total_seconds()) < 0.2
+    assert (
+        abs(
+            browser.execute_script("return document.getElementById('player').currentTime")
+            - subs[2].start.total_seconds()
+        )
+        < 0.2
+    )
 
 
 def test_split_merge_add_delete_undo_and_a_retranscribed_proposal(browser, tree: Path, serve) -> None:

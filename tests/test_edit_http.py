@@ -299,9 +299,10 @@ def test_peaks_are_computed_once_and_cached(tree: Path, serve) -> None:
     assert answer.status_code == 200 and answer.headers["x-peaks-rate"] == str(RATE)
     peaks = answer.content
     assert abs(len(peaks) / 2 - 11.0 * RATE) <= 2  # 11 s of audio
-    highs, lows = [int.from_bytes(peaks[k : k + 1], "big", signed=True) for k in range(0, len(peaks), 2)], [
-        int.from_bytes(peaks[k + 1 : k + 2], "big", signed=True) for k in range(0, len(peaks), 2)
-    ]
+    highs, lows = (
+        [int.from_bytes(peaks[k : k + 1], "big", signed=True) for k in range(0, len(peaks), 2)],
+        [int.from_bytes(peaks[k + 1 : k + 2], "big", signed=True) for k in range(0, len(peaks), 2)],
+    )
     assert max(highs) > 40 and min(lows) < -40 and all(h >= lo for h, lo in zip(highs, lows))
     assert highs[: RATE // 5] == [0] * (RATE // 5) or max(highs[: RATE // 5]) < 10  # JFK starts after a pause
     assert cache.read_bytes() == peaks
@@ -348,7 +349,7 @@ def test_command_prints_the_address_first_and_stops_on_ctrl_c(tree: Path) -> Non
         answer = httpx.get(first, follow_redirects=True)
         assert answer.status_code == 200 and "captioner edit" in answer.text
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=15)
+        out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -68,19 +68,47 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
     # the VAD claims speech over a stretch the decoder left without words (the 2 s of silence)
     padded = np.concatenate([audio, np.zeros(16000 * 3, dtype=np.float32)])
     tr = local_backend.transcribe(padded, TranscribeOptions(language="en"))
+    calls.clear()  # only the hole's decodes from here
     speech = [(0.3, 11.0), (11.5, 13.5)]
     _, words, found = repair_holes(
         local_backend._decode, AudioView(padded), TranscribeOptions(), "en", tr.segments, tr.words, speech
     )
     assert found == {"holes": 1, "words": 0}  # silence: nothing kept
-    screen, full = calls[-2:]
+    # One decode: the screen to a token budget finds no confident word in silence (a stray " You"),
+    # so the full decode that follows only a screen with confident words never runs.
+    [screen] = calls
+    assert screen["temperature"] == 0.0 and screen["condition_on_previous_text"] is False
+    # a decoding loop on what is not speech stops near what the clip could hold, not at 448 tokens
+    assert screen["max_new_tokens"] == hole_token_budget(screen["seconds"]) < 100
+    assert len(words) == len(tr.words)
+
+
+@pytest.mark.slow
+def test_a_hole_with_confident_words_is_decoded_in_full_at_temperature_0(local_backend, monkeypatch) -> None:
+    """Speech the windows skipped passes the screen, then is decoded again without the budget:
+    both decodes at temperature 0, without the text before them."""
+    audio = extract_audio(probe(SAMPLES / "jfk.mp4"))
+    tr = local_backend.transcribe(audio, TranscribeOptions(language="en"))
+    skipped = [w for w in tr.words if 3.5 <= w.start < 7.0]  # as if a window boundary had jumped them
+    assert len(skipped) >= 3
+    kept = [w for w in tr.words if w not in skipped]
+    calls: list[dict] = []
+    original = local_backend._model.transcribe
+
+    def spy(clip, **kwargs):
+        calls.append({**kwargs, "seconds": len(clip) / 16000})
+        return original(clip, **kwargs)
+
+    monkeypatch.setattr(local_backend._model, "transcribe", spy)
+    _, words, found = repair_holes(
+        local_backend._decode, AudioView(audio), TranscribeOptions(), "en", tr.segments, kept, [(0.3, 11.0)]
+    )
+    assert found["holes"] == 1 and found["words"] >= 3
+    screen, full = calls
     for hole_call in (screen, full):
         assert hole_call["temperature"] == 0.0 and hole_call["condition_on_previous_text"] is False
-    # a decoding loop on what is not speech stops near what the clip could hold, not at 448 tokens;
-    # what looks like words then is decoded in full, whose loop is dropped
-    assert screen["max_new_tokens"] == hole_token_budget(screen["seconds"]) < 100
-    assert full.get("max_new_tokens") is None
-    assert len(words) == len(tr.words)
+    assert screen["max_new_tokens"] == hole_token_budget(screen["seconds"]) and "max_new_tokens" not in full
+    assert len(words) > len(kept)
 
 
 def test_a_hole_decode_is_bounded_by_its_length() -> None:

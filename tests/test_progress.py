@@ -9,13 +9,12 @@ import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import srt
 import webvtt
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, run_ffmpeg, wait_until
 
 pytestmark = pytest.mark.slow  # captioner processes on a terminal
 
@@ -98,25 +97,35 @@ def test_quiet_prints_nothing_on_success(tmp_path: Path) -> None:
 
 def test_ctrl_c_leaves_no_partial_files(tmp_path: Path) -> None:
     folder = batch(tmp_path, 6)
+    # clip1 to clip4 are long (4 minutes each): the run is in the middle of one at the Ctrl-C
+    long = tmp_path / "long.flac"
+    run_ffmpeg("-v", "error", "-stream_loop", "45", "-i", str(folder / "clip1.flac"), "-c:a", "flac", str(long))
+    for i in range(1, 5):
+        (folder / f"clip{i}.flac").write_bytes(long.read_bytes())
     (folder / "clip5.srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nkept\n", "utf-8")
+    markers = tmp_path / "markers"
+    markers.mkdir()
     proc = subprocess.Popen(
         captioner_cmd(folder, "--overwrite", "--no-cache"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        env=env(),
+        env={**env(), "CAPTIONER_TEST_MARKERS": str(markers)},
     )
-    deadline = time.monotonic() + 120
-    while not (folder / "clip0.vtt").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        # clip0's captions written, clip1 being transcribed
+        clip1 = markers / "transcribing-clip1.flac"
+        wait_until(lambda: (folder / "clip0.vtt").exists() and clip1.exists(), "clip1", proc)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        proc.kill()
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     names = sorted(p.name for p in folder.iterdir())
     assert not [n for n in names if n.endswith(".tmp") or n.startswith(".")], names
     done = [p for p in folder.glob("*.srt") if p.name != "clip5.srt"]
-    assert len(done) < 5, "the run was interrupted before the end"
+    assert [p.name for p in done] == ["clip0.srt"], "the run was interrupted in the middle of clip1"
     for path in done:
         assert list(srt.parse(path.read_text("utf-8")))
         vtt = path.with_suffix(".vtt")

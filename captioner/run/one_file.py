@@ -6,6 +6,7 @@ import math
 import time
 from concurrent.futures import Future
 
+from captioner import interrupt
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError, RunError
 from captioner.media.urls import Media
@@ -50,6 +51,7 @@ def run_one(
     try:
         if transcript is None:
             reporter.start_file(job.media, data.info.duration)
+            interrupt.mark(f"transcribing-{job.media.name}")
             naming = media_name.set(str(job.media))
             try:
                 transcript = transcribe_prepared(engine, data, settings, progress=reporter.advance)
