@@ -32,10 +32,12 @@ def main() -> None:
         from captioner.cli.malloc_arenas import limit_arenas
 
         limit_arenas()  # before any thread starts: see captioner.cli.malloc_arenas
+        from captioner.cli.closed_pipes import survive_closed_pipes
         from captioner.cli.main import main as cli
     finally:
         if watched:
             signal.signal(signal.SIGINT, previous)
+    survive_closed_pipes()  # `captioner ... 2>&1 | head -1` neither stops nor fails the work
     cli()
 
 

@@ -82,6 +82,29 @@ def test_a_damaged_entry_is_rebuilt(local_backend, sample_copy, cache_root) -> N
 
 
 @pytest.mark.slow
+def test_an_entry_past_the_media_or_in_an_unknown_language_is_rebuilt(
+    local_backend, sample_copy, cache_root, caplog
+) -> None:
+    # issue 25: a word ending at 1e308 s in a 5 s file, and language "zz", were served from the cache.
+    audio = sample_copy("de_picovoice_test.flac")
+    assert invoke(audio, "-f", "srt")[0] == 0
+    clean = audio.with_suffix(".srt").read_text("utf-8")
+    (entry,) = entries(cache_root)
+    good = json.loads(entry.read_text("utf-8"))
+    crafted = json.loads(entry.read_text("utf-8"))
+    crafted["words"][-1]["end"] = 1e308
+    crafted["language"] = "zz"
+    entry.write_text(json.dumps(crafted), "utf-8")
+    caplog.set_level("INFO", logger="captioner.run.cache")
+    code, _, err = invoke(audio, "-f", "srt", "--overwrite", "-v")
+    assert code == 0, err
+    assert "from the cache" not in err and "zz" not in err and "detected language: de" in err
+    assert "damaged cache entry" in caplog.text
+    assert audio.with_suffix(".srt").read_text("utf-8") == clean
+    assert json.loads(entry.read_text("utf-8"))["language"] == good["language"] == "de"  # stored again
+
+
+@pytest.mark.slow
 def test_remuxed_media_hits_the_same_entry(local_backend, sample_copy, cache_root, tmp_path) -> None:
     from conftest import run_ffmpeg
 
@@ -242,6 +265,16 @@ def _damage_segment(field: str, value: object):
         _damage_segment("tokens", ["x"]),
         lambda data: data.update(duration=-5),
         lambda data: data.update(text=None),
+        # issue 25: accepted, and a word "ending" at 1e308 s in a 5 s file moved a cue
+        _damage_word("end", 1e308),
+        lambda data: data.update(duration=1e308, words=[{**w, "end": 300.0} for w in data["words"]]),
+        lambda data: data.update(language="zz"),  # "detected language: zz"
+        lambda data: data.update(language=""),  # words, but no language
+        _damage_meta("languages", ["en", "zz"]),
+        _damage_segment("start", -1.0),
+        lambda data: data["words"][0].update(start=3.0, end=3.5),  # out of time order (by 2.1 s)
+        _damage_segment("no_speech_prob", 1.5),
+        _damage_meta("language_probability", -0.5),
     ],
 )
 def test_an_entry_with_untrustworthy_values_is_rebuilt(sample_copy, tmp_path: Path, damage, caplog) -> None:
@@ -256,6 +289,7 @@ def test_an_entry_with_untrustworthy_values_is_rebuilt(sample_copy, tmp_path: Pa
     jobs, _ = make_jobs([audio], settings)
     assert run(jobs, LazyBackend(lambda: backend, backend.identity()), settings, cache=cache)[0].status == "done"
     (entry,) = (tmp_path / "cache").glob("*/*.json")
+    clean = audio.with_suffix(".srt").read_text("utf-8")
     good = json.loads(entry.read_text("utf-8"))
     jsonschema.validate(good, load_schema())  # what the pipeline stores is the schema's
     assert good["captioner"]["speech"] and good["captioner"]["utterances"]  # from the real audio's VAD
@@ -269,7 +303,8 @@ def test_an_entry_with_untrustworthy_values_is_rebuilt(sample_copy, tmp_path: Pa
     assert not result.from_cache and backend.calls == 2
     assert "damaged cache entry" in caplog.text
     assert json.loads(entry.read_text("utf-8")) == good  # rebuilt
-    subs = list(srt.parse(audio.with_suffix(".srt").read_text("utf-8")))
+    assert audio.with_suffix(".srt").read_text("utf-8") == clean  # the captions of a clean run
+    subs = list(srt.parse(clean))
     assert [s.content for s in subs] == ["Hello there."] and subs[0].start.total_seconds() >= 0
 
 
@@ -280,6 +315,22 @@ def test_a_transcript_the_cache_would_refuse_is_not_stored(tmp_path: Path, caplo
     cache.put("ab" * 32, bad)
     assert not list(tmp_path.rglob("*.json"))
     assert "not cached: word 0: ends (0.5) before it starts (1.5)" in caplog.text
+
+
+def test_what_a_transcription_makes_is_trusted(tmp_path: Path) -> None:
+    """The bounds leave room for what decoders do: a last word a little past the media's end, words a
+    little out of order, no language where nothing was said, "und" from a hosted service."""
+    from captioner.core.transcript_check import transcript_problem
+
+    words = [Word(" Hi", 0.5, 0.9, 0.9), Word(" there.", 0.4, 5.6, 1.0)]
+    spoken = Transcript("und", 5.3, [Segment(0, 0, 0.5, 5.6, " Hi there.", no_speech_prob=0.0)], words=words)
+    assert transcript_problem(spoken.to_dict(), media_duration=5.256) is None
+    assert transcript_problem(Transcript("", 5.3, []).to_dict(), media_duration=5.256) is None
+    assert transcript_problem(spoken.to_dict(), media_duration=4.2) == "duration 5.3 is past the media's end (4.200 s)"
+    spoken.duration = 4.2
+    assert transcript_problem(spoken.to_dict(), media_duration=4.2) == (
+        "segment 0: times 0.5..5.6 run past the media's end (4.200 s)"
+    )
 
 
 def test_keys_made_before_new_options_existed_stay_valid() -> None:

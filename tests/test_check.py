@@ -208,6 +208,44 @@ def test_bad_config_is_a_usage_error(tree: Path, text: str, message: str) -> Non
 @pytest.mark.parametrize(
     ("text", "message"),
     [
+        ("model = 5", "model must be a model name (base, small, ...), not an integer"),  # was exit 1, a list of models
+        ("model = { name = 'base' }", "model must be a model name (base, small, ...), not a table"),
+        ("model = ''", "model must be a model name (base, small, ...), not empty"),
+        ("backend = ['local']", "backend must be local or aixplain, not an array"),
+        ("style = { preset = { name = 'bbc' } }", "style.preset must be a preset name, not a table"),
+        ("style = 5", "style must be a preset name or a table with preset and limits, not an integer"),
+        (
+            "vocabularies = { 'a/**' = ['names.txt'] }",
+            "vocabularies.a/** must be a file name, not an array",
+        ),  # a traceback
+        ("vocabulary = 5", "vocabulary must be a file name, not an integer"),
+        ("lock = 1979-05-27", "lock must be a file name, not a date or time"),
+        ("include = 5", "include must be a list of strings, not an integer"),
+        ("formats = [true]", "formats must be a list of strings, not of booleans"),
+        ("prompt = ['a']", "prompt must be a string, not an array"),
+        ("languages = 'de'", "languages must be a table of glob = language code, not a string"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_one_line_and_exit_2(tree: Path, text: str, message: str) -> None:
+    # issue 25: `model = 5` made sync exit 1 with the list of every Whisper model; configuration errors are exit 2.
+    (tree / "captioner.toml").write_text(text + "\n", "utf-8")
+    result = CliRunner().invoke(main, ["sync", "--root", str(tree)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"captioner: error: captioner.toml: {message}\n"
+    assert not list(tree.rglob("*.srt")) and not (tree / "captions.lock").exists()  # no work done
+
+
+def test_a_tool_captioner_that_is_no_table_is_one_line_and_exit_2(tree: Path) -> None:
+    (tree / "captioner.toml").unlink()
+    (tree / "pyproject.toml").write_text("[tool]\ncaptioner = 5\n", "utf-8")
+    result = CliRunner().invoke(main, ["check", "--root", str(tree)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "captioner: error: pyproject.toml: [tool.captioner] must be a table, not an integer\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
         ("version = 99\n", "lock version 99 was written by a newer captioner"),
         ("version = 'one'\n", "unsupported lock version 'one'"),
         ("version = 1\n[broken\n", "not valid TOML"),
@@ -365,7 +403,7 @@ def test_a_lock_path_leaving_the_tree_is_neither_read_nor_written(path: str) -> 
     # A crafted lock's "../outside/victim.mp3" made sync --prune delete ../outside/victim.srt.
     assert unsafe_relpath(path) is not None
     quoted = json.dumps(path, ensure_ascii=False).replace("\x7f", "\\u007f")  # a TOML basic string
-    entry = f"[{quoted}]\naudio = \"1\"\nsettings = \"2\"\n"
+    entry = f'[{quoted}]\naudio = "1"\nsettings = "2"\n'
     with pytest.raises(LockError, match="reaches outside the tree"):
         loads(f"version = 1\n{entry}")
     with pytest.raises(LockError, match="cannot be a media path"):

@@ -68,9 +68,36 @@ def test_extended_characters_keep_the_letter_before_them() -> None:
 def test_text_outside_the_set_is_folded_or_refused() -> None:
     result = render_scc([Cue(3.0, 6.0, ("Łódź – ăla 50€ ☃",))])
     assert read_scc_ttconv(result.text)[0].lines == ("Lódz - ala 50EUR",)
-    assert any("left out 1 symbols" in n and "☃" in n for n in result.notes)
+    assert "scc: left out 1 character CEA-608 cannot show: ☃" in result.notes
     with pytest.raises(SccError, match="Latin only"):
         render_scc([Cue(1.0, 3.0, ("日本語の字幕",))])
+
+
+def test_emoji_left_out_are_named_as_a_reader_sees_them(tmp_path) -> None:
+    """issue 25: emoji went without a word for what they were: a heart with its variation selector,
+    a thumb with its skin tone, a family of joined emoji or a flag were counted in code points, the
+    invisible ones among them shown as nothing."""
+    import io
+
+    from captioner.cli.console import ConsoleReporter
+    from captioner.core.transcript import Segment, Transcript
+    from captioner.run.jobs import make_jobs
+    from captioner.run.outputs import format_outputs
+    from captioner.run.settings import Settings
+
+    said = [" Party", " 🎉", " ❤️", " 👍🏽", " with", " 👨\u200d👩\u200d👧", " 🇩🇪", " 🎉."]
+    words = [Word(w, 0.5 + 0.4 * k, 0.8 + 0.4 * k, 0.9) for k, w in enumerate(said)]
+    transcript = Transcript("en", 5.0, [Segment(0, 0, 0.5, 3.6, "".join(said))], words=words)
+    media = tmp_path / "party.flac"
+    media.write_bytes(b"")
+    settings = Settings(formats=("scc",))
+    (job,), _ = make_jobs([media], settings)
+    log = io.StringIO()
+    format_outputs(job, transcript, settings, ["scc"], ConsoleReporter(1, stream=log))
+    notes = [line for line in log.getvalue().splitlines() if "left out" in line]
+    assert notes == [f"{media}: scc: left out 5 characters CEA-608 cannot show: 🎉 ❤️ 👍🏽 👨\u200d👩\u200d👧 🇩🇪"]
+    shown = " ".join(read_scc_ttconv(job.outputs["scc"].read_text("utf-8"))[0].lines)
+    assert shown.split() == ["Party", "with", "."]
 
 
 def test_wider_cues_are_relaid_out_by_captioner_line_breaking_with_a_note() -> None:

@@ -8,7 +8,7 @@ import unicodedata
 
 import budoux
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from captioner.captions.segmentation import HARD_PAUSE, segment
@@ -159,6 +159,42 @@ def test_cues_follow_speech(tr: Transcript) -> None:
     for c in segment(tr, style.with_overrides(max_lead=0.0)):
         first = next(w for w in c.words if w.word.strip())
         assert c.start >= first.start - 0.08 - 1e-9
+
+
+@st.composite
+def long_word_endings(draw) -> Transcript:
+    """A few words, then one longer than any line (cut into pieces), then the media ends soon after."""
+    t = draw(st.floats(0, 3))
+    words = []
+    for text in draw(st.lists(st.sampled_from(LATIN), max_size=6)):
+        dur = draw(st.floats(0.1, 0.5))
+        words.append(Word(" " + text, t, t + dur, 0.9))
+        t += dur
+    dur = draw(st.floats(0.3, 4.0))
+    words.append(Word(" " + "a" * draw(st.integers(43, 200)) + draw(st.sampled_from(["", "."])), t, t + dur, 0.9))
+    end = t + dur + draw(st.floats(0, 3))
+    return Transcript("en", end, [Segment(0, 0, 0.0, t + dur, "".join(w.word for w in words))], words=words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(long_word_endings(), st.sampled_from(list(PRESETS.values())))
+@example(  # issue 25: a 90-character word near the end of the media: its last piece shown for 1 ms
+    Transcript(
+        "en",
+        2.1,
+        [Segment(0, 0, 0.2, 2.0, " Hello " + "a" * 90 + ".")],
+        words=[Word(" Hello", 0.2, 0.5, 0.9), Word(" " + "a" * 90 + ".", 0.5, 2.0, 0.9)],
+    ),  # fmt: skip
+    PRESETS["netflix"],
+)
+def test_the_last_cue_keeps_its_minimum_duration(tr: Transcript, style: Style) -> None:
+    """The last cue lasts the style's minimum duration, or all the media leaves after its first word
+    (the cues before it, chained and over max_cps, once lagged it past the end of the media)."""
+    cues = segment(tr, style)
+    eff = style.for_language(tr.language)
+    last = cues[-1]
+    room = min(eff.min_duration, tr.duration - min(w.start for w in last.words))
+    assert last.end - last.start >= room - 0.002, (tr.duration, [(c.start, c.end) for c in cues])
 
 
 # -- Chinese and Japanese: phrase boundaries and the kinsoku rules ------------------------------------

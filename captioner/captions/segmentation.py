@@ -68,9 +68,7 @@ def segment(transcript: Transcript, style: Style) -> list[Cue]:
     return segment_voice(transcript, style)
 
 
-def segment_voice(
-    transcript: Transcript, style: Style, speaker: str | None = None, labelled: bool = True
-) -> list[Cue]:
+def segment_voice(transcript: Transcript, style: Style, speaker: str | None = None, labelled: bool = True) -> list[Cue]:
     """Cues for one voice's words.  With ``speaker``, the cues carry it as their voice, and (when
     ``labelled``) the first cue its label, with room for it kept on the first line (see :class:`Cue`)."""
     style = style.for_language(transcript.language)
@@ -229,7 +227,9 @@ def _lag_fast_runs(
 
     The next cue keeps the time its own reading speed needs by ending later in turn, into the
     pause after it or, chained, into the cue after it, which then lags too: a fast speaker's run
-    of cues drifts behind the speech and catches up at the next pause.
+    of cues drifts behind the speech and catches up at the next pause.  Never so late that the
+    cues left could not each keep their minimum duration before the end of the media (a long word
+    cut into pieces near the end of a file pushed its last piece past it: shown for 1 ms).
     """
     for k in range(len(plans) - 1):
         s, e = starts[k], ends[k]
@@ -237,7 +237,8 @@ def _lag_fast_runs(
         if not _over_max_cps(chars, s, e, style) or not _chained(starts, ends, k + 1):
             continue
         want = min(s + chars / style.max_cps + 0.002, s + style.max_duration)
-        new_next = min(want, plans[k + 1].units[0].start + style.max_lag)
+        latest = end_of_media - (len(plans) - k - 1) * style.min_duration
+        new_next = min(want, plans[k + 1].units[0].start + style.max_lag, latest)
         if new_next <= starts[k + 1]:
             continue
         starts[k + 1] = ends[k] = new_next

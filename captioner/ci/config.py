@@ -38,7 +38,9 @@ from captioner.ci.tree import glob_match, outside_tree
 from captioner.core.languages import parse_language
 from captioner.core.speakers import SPEAKER_MODES, check_names
 from captioner.core.style import LIMITS, PRESETS, Style, get_style
+from captioner.errors import CaptionerError
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
+from captioner.paths import read_regular_file
 from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
 from captioner.transcription.base import TranscribeOptions
 from captioner.transcription.prompting import PromptError, VocabularyFile, check_prompt, hotwords, load_vocabulary
@@ -172,9 +174,11 @@ class Config:
         ]
         style = self.preset + (f"({', '.join(changed)})" if changed else "")
         vocabulary = self.vocabulary_for(relpath)
-        extra = (" prompt" if self.prompt is not None else "") + (
-            f" vocabulary={len(vocabulary.terms)}" if vocabulary else ""
-        ) + (f" speakers={self.speakers}" if self.speakers != "mix" else "")
+        extra = (
+            (" prompt" if self.prompt is not None else "")
+            + (f" vocabulary={len(vocabulary.terms)}" if vocabulary else "")
+            + (f" speakers={self.speakers}" if self.speakers != "mix" else "")
+        )
         return (
             f"{self.backend}/{self.model} language={self.language_for(relpath) or 'auto'} "
             f"style={style} formats={','.join(sorted(self.formats))}{extra}"
@@ -186,11 +190,17 @@ def settings_digest(settings: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a configuration is a few lines
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return tomllib.loads(read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or type(exc).__name__}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 
 
@@ -203,10 +213,34 @@ def read_config_table(root: Path) -> tuple[dict[str, Any], str | None]:
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         _refuse_outside(root, "pyproject.toml")
-        table = _read_toml(pyproject).get("tool", {}).get("captioner")
+        table = _tool_table(_read_toml(pyproject))
         if table is not None:
+            if not isinstance(table, dict):
+                raise ConfigError(f"pyproject.toml: [tool.captioner] must be a table, not {_kind(table)}")
             return table, "pyproject.toml [tool.captioner]"
     return {}, None
+
+
+def _tool_table(pyproject: dict[str, Any]) -> Any:
+    """``[tool.captioner]`` of a parsed pyproject.toml, or None (also when ``tool`` is no table)."""
+    tool = pyproject.get("tool")
+    return tool.get("captioner") if isinstance(tool, dict) else None
+
+
+def _kind(value: Any) -> str:
+    """What a TOML value is, for messages that name a wrong type without quoting the file."""
+    for types, name in ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
+                        (list, "an array"), (dict, "a table")):  # fmt: skip
+        if isinstance(value, types):
+            return name
+    return "a date or time"
+
+
+def _string(value: Any, key: str, what: str) -> str:
+    """``value`` when it is a non-empty string; else a one-line error saying what ``key`` must be."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key} must be {what}, not {'empty' if isinstance(value, str) else _kind(value)}")
+    return value
 
 
 def _refuse_outside(root: Path, name: str) -> None:
@@ -218,8 +252,11 @@ def _refuse_outside(root: Path, name: str) -> None:
 def _str_list(value: Any, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{key} must be a list of strings")
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"{key} must be a list of strings, not {_kind(value)}")
+    if not all(isinstance(v, str) for v in value):
+        wrong = next(v for v in value if not isinstance(v, str))
+        raise ConfigError(f"{key} must be a list of strings, not of {_kind(wrong).split()[-1]}s")
     return tuple(value)
 
 
@@ -250,9 +287,9 @@ def _style(value: Any) -> tuple[str, dict[str, Any]]:
     if isinstance(value, str):
         return value, {}
     if not isinstance(value, dict):
-        raise ConfigError("style must be a preset name or a table with preset and limits")
+        raise ConfigError(f"style must be a preset name or a table with preset and limits, not {_kind(value)}")
     overrides = dict(value)
-    preset = overrides.pop("preset", "netflix")
+    preset = _string(overrides.pop("preset", "netflix"), "style.preset", "a preset name")
     unknown = set(overrides) - set(STYLE_FIELDS)
     if unknown:
         allowed = ", ".join(("preset", *STYLE_FIELDS))
@@ -266,7 +303,7 @@ def _style(value: Any) -> tuple[str, dict[str, Any]]:
 
 def _prompt(value: Any) -> str:
     if not isinstance(value, str):
-        raise ConfigError("prompt must be a string")
+        raise ConfigError(f"prompt must be a string, not {_kind(value)}")
     try:
         return check_prompt(value)
     except PromptError as exc:
@@ -275,7 +312,7 @@ def _prompt(value: Any) -> str:
 
 def _vocabulary(root: Path, value: Any, key: str = "vocabulary") -> VocabularyFile:
     """The vocabulary file named in the configuration: a file inside the tree."""
-    why = outside_tree(root, value) if isinstance(value, str) else "not a string"
+    why = outside_tree(root, _string(value, key, "a file name"))
     if why:
         raise ConfigError(f"{key} {value!r} must be a file inside the tree: {why}")
     try:
@@ -287,16 +324,16 @@ def _vocabulary(root: Path, value: Any, key: str = "vocabulary") -> VocabularyFi
 def _vocabularies(root: Path, table: Any) -> tuple[tuple[str, VocabularyFile], ...]:
     """The per-path vocabularies: a table of glob = vocabulary file, each file read once."""
     if not isinstance(table, dict):
-        raise ConfigError("vocabularies must be a table of glob = vocabulary file")
+        raise ConfigError(f"vocabularies must be a table of glob = vocabulary file, not {_kind(table)}")
     read: dict[str, VocabularyFile] = {}
     for glob, name in table.items():
-        if name not in read:
+        if _string(name, f"vocabularies.{glob}", "a file name") not in read:
             read[name] = _vocabulary(root, name, f"vocabularies.{glob}")
     return tuple((str(glob), read[name]) for glob, name in table.items())
 
 
 def _speakers(value: Any, names: Any) -> tuple[str, tuple[str, ...]]:
-    if value not in SPEAKER_MODES:
+    if not isinstance(value, str) or value not in SPEAKER_MODES:
         raise ConfigError(f"speakers must be one of {', '.join(SPEAKER_MODES)}")
     if names is None:
         return value, ()
@@ -335,7 +372,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         )
         languages_table = table.get("languages", {})
         if not isinstance(languages_table, dict):
-            raise ConfigError("languages must be a table of glob = language code")
+            raise ConfigError(f"languages must be a table of glob = language code, not {_kind(languages_table)}")
         languages = tuple((str(g), _language(c, f"languages.{g}") or "auto") for g, c in languages_table.items())
         if "language" in cli:  # a language given on the command line applies to every file
             languages = ()
@@ -349,10 +386,10 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
             style = get_style(preset).with_overrides(**style_overrides)
         except (ValueError, TypeError) as exc:
             raise ConfigError(str(exc)) from None
-        backend = str(cli.get("backend", table.get("backend", "local")))
+        backend = _string(cli.get("backend", table.get("backend", "local")), "backend", " or ".join(BACKENDS))
         if backend not in BACKENDS:
             raise ConfigError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
-        model = str(cli.get("model", table.get("model", "base")))
+        model = _string(cli.get("model", table.get("model", "base")), "model", "a model name (base, small, ...)")
         prompt = _prompt(table["prompt"]) if "prompt" in table else None
         listed = _vocabulary(root, table["vocabulary"]) if "vocabulary" in table else VocabularyFile(())
         vocabulary_language = listed.language
@@ -362,8 +399,8 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
             vocabulary_language = _language(table["vocabulary_language"], "vocabulary_language")
         vocabularies = _vocabularies(root, table.get("vocabularies", {}))
         speakers, speaker_names = _speakers(table.get("speakers", "mix"), table.get("speaker_names"))
-        lock = table.get("lock", DEFAULT_LOCK)
-        why = outside_tree(root, lock) if isinstance(lock, str) else "not a string"
+        lock = _string(table.get("lock", DEFAULT_LOCK), "lock", "a file name")
+        why = outside_tree(root, lock)
         if why:
             raise ConfigError(f"lock {lock!r} must be a file inside the tree: {why}")
     except ConfigError as exc:
@@ -397,8 +434,21 @@ def find_root(start: Path) -> Path:
         if (folder / CONFIG_FILE).is_file() or (folder / DEFAULT_LOCK).is_file():
             return folder
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "captioner" in _read_toml(pyproject).get("tool", {}):
+        if pyproject.is_file() and _tool_table(_read_toml(pyproject)) is not None:
             return folder
         if (folder / ".git").exists():
             return folder
     return start
+
+
+def tree_file(path: Path) -> tuple[Path, str]:
+    """(the tree's root, the root-relative path) of a file named on the command line: the tree is
+    its folder's (links in the folders resolved), the file is taken as named.  A file leading out of
+    that tree (a symbolic link) is a :class:`CaptionerError` naming it: nothing is read through it."""
+    folder = Path(path).absolute().parent.resolve()
+    root = find_root(folder)
+    rel = (folder / Path(path).name).relative_to(root).as_posix()
+    why = outside_tree(root, rel)
+    if why:
+        raise CaptionerError(f"not read: {why}", str(path))
+    return root, rel

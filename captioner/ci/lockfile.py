@@ -36,6 +36,7 @@ from captioner.ci.tree import unsafe_relpath
 from captioner.media.hashing import HASH_SCHEME
 from captioner.output.atomic import atomic_write_text, exclusive_lock
 from captioner.output.writers import FORMATS
+from captioner.paths import read_regular_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -43,6 +44,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 LOCK_VERSION = 1
+MAX_LOCK_BYTES = 256 * 1024 * 1024  # ~1 million entries; a named pipe or device is refused whatever its size
 RESERVED = frozenset({"version", "media-hash"})
 HEADER = "# captions.lock: written by `captioner sync`, read by `captioner check`; commit it.\n"
 
@@ -123,11 +125,13 @@ def loads(text: str) -> Lock:
 def read_lock(path: Path) -> Lock:
     """The lock at ``path``; an empty one when the file does not exist."""
     try:
-        text = Path(path).read_text("utf-8")
+        text = read_regular_file(path, MAX_LOCK_BYTES).decode("utf-8")
     except FileNotFoundError:
         return Lock()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LockError(f"{path}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise LockError(f"{path}: cannot read: {exc.strerror or type(exc).__name__}") from None
+    except UnicodeDecodeError:
+        raise LockError(f"{path}: cannot read: not UTF-8 text") from None
     try:
         return loads(text)
     except LockError as exc:

@@ -15,7 +15,8 @@ States (``FAILING`` fail ``captioner check``; ``edited`` fails only with ``--str
   ``sync`` leaves it alone unless ``--force``.
 - ``orphan``: caption files, or a lock entry, whose media is gone (or no longer included).
 - ``lock-entry-missing``: captions exist but the lock has no entry for the media.
-- ``error``: the media cannot be read, or a folder cannot be listed.
+- ``error``: the media cannot be read, it or one of its caption files leads out of the tree (a
+  symbolic link: nothing is read through it), or a folder cannot be listed.
 
 Nothing outside the tree is ever read: the lock's paths must stay inside it (else the lock is
 refused), and a media or caption file that is a symbolic link leading out of the tree is an error.
@@ -204,6 +205,18 @@ class Scanner:
             raise CaptionerError(f"not read: {why}", rel)
         return self.root / rel
 
+    def refused(self, rel: str, captions: Iterable[str]) -> str | None:
+        """Why the media file ``rel`` or one of its caption files is not read (it leads out of the
+        tree), naming the file; None when all of them stay inside."""
+        why = self.guard.outside(rel)
+        if why:
+            return f"not read: {why}"
+        for cap in dict.fromkeys(captions):
+            why = self.guard.outside(cap)
+            if why:
+                return f"{cap}: not read: {why}"
+        return None
+
     def audio_hash(self, rel: str) -> str:
         return self.cache.get(HASH_SCHEME, rel, self.inside(rel), audio_hash)
 
@@ -248,6 +261,9 @@ class Scanner:
         wanted = caption_paths(rel, self.config.formats)
         existing = [p for p in wanted.values() if p in present or (self.root / p).is_file()]
         status = FileStatus(path=rel, state=OK, captions=existing, has_entry=entry is not None)
+        if refused := self.refused(rel, [*wanted.values(), *caption_paths(rel, entry.captions if entry else ())]):
+            status.state, status.detail = ERROR, refused
+            return status
         if (loop := symlink_loop(self.root / rel)) is not None:  # not "missing": sync could not caption it
             status.state, status.detail = ERROR, f"cannot read: {loop}"
             return status

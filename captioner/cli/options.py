@@ -120,12 +120,13 @@ def parse_vocabulary(ctx: click.Context, param: click.Parameter, value: Path | N
     """--vocabulary FILE: its names and terms (and language), checked (see captioner.transcription.prompting)."""
     if value is None:
         return None
+    from captioner.cli.policy import OneLineError
     from captioner.transcription.prompting import PromptError, load_vocabulary
 
     try:
         return load_vocabulary(value)
-    except PromptError as exc:
-        raise click.BadParameter(str(exc)) from None
+    except PromptError as exc:  # about a file: one line naming it, as for the configuration's
+        raise OneLineError(str(exc)) from None
 
 
 def parse_speaker_names(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:

@@ -97,10 +97,13 @@ def review_command(
 def _transcript_to_review(path: Path, captioned_with: dict[str, Any]) -> Transcript:
     """A .json transcript as it is; for a media file, the .json beside it, else its cached
     transcript refined as the run that captioned it refined it."""
+    from captioner.ci.config import tree_file
     from captioner.refine.refine import refine
     from captioner.run.prepare import cached_transcript
 
     source = path if path.suffix.lower() == ".json" else path.with_suffix(".json")
+    for named in dict.fromkeys([path, source]):  # a file leading out of its tree is not read
+        tree_file(named)
     if source != path and not source.exists():
         options = transcribe_options_from(captioned_with)
         settings = Settings(options=options, audio_stream=captioned_with["audio_stream"])

@@ -130,6 +130,8 @@ class Transcript:
             raise ValueError(f"not a transcript: a segment or word without {exc}") from None
         except (AttributeError, TypeError) as exc:
             raise ValueError(f"not a transcript: {exc}") from None
+        except ValueError:  # float('...') quotes the value: the file's content stays out of the message
+            raise ValueError("not a transcript: a time or number field holds something else") from None
 
     @classmethod
     def _from_dict(cls, data: dict[str, Any]) -> Transcript:

@@ -4,27 +4,58 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import srt
 import webvtt
+from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from captioner.ci.status import caption_paths
+from captioner.ci.tree import outside_tree
 from captioner.core.cues import Cue
 from captioner.core.transcript import Transcript
 from captioner.edit.analysis import EditCue
 from captioner.errors import CaptionerError
 from captioner.output.atomic import atomic_write_text
 from captioner.output.writers import SUBTITLE_FORMATS, WRITERS, WriterOptions, render_with_notes
+from captioner.paths import read_regular_file
 
 # Formats made from cues, every one captioner writes (json is the transcript: a person's edit does
 # not change what was heard).
+_VTT_TIMES = re.compile(r"(\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(\d+:)?\d{2}:\d{2}\.\d{3}(\s|$)")
+MAX_FILE_BYTES = 256 * 1024 * 1024  # an hour of cues is well under 1 MB, a transcript a few MB
 CUE_FORMATS = tuple(name for name, writer in WRITERS.items() if writer.per_cue)
 
 
 class CaptionReadError(CaptionerError):
-    """A caption file that cannot be parsed."""
+    """A caption file that cannot be read or parsed."""
+
+
+class LeadsOut(CaptionReadError):
+    """A caption or transcript file that leads out of the tree (a symbolic link): not read."""
+
+
+def checked(root: Path, rel: str) -> Path:
+    """``root / rel`` for a caption or transcript file that stays inside the tree (else
+    :class:`CaptionReadError`, naming the file: nothing is read through a link leading out)."""
+    why = outside_tree(root, rel)
+    if why:
+        raise LeadsOut(f"not read: {why}", rel)
+    return root / rel
+
+
+def read_file(root: Path, rel: str) -> bytes | None:
+    """The bytes of a caption or transcript file of the tree (None: there is none): only a regular
+    file inside the tree (a named pipe would hang the request), at most :data:`MAX_FILE_BYTES`;
+    else a :class:`CaptionReadError` naming it, never quoting it."""
+    try:
+        return read_regular_file(checked(root, rel), MAX_FILE_BYTES)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CaptionReadError(f"cannot read: {exc.strerror or type(exc).__name__}", rel) from None
 
 
 def formats_of(root: Path, rel: str, configured: Sequence[str]) -> list[str]:
@@ -38,29 +69,46 @@ def versions(root: Path, rel: str, formats: Sequence[str]) -> dict[str, str | No
     """sha256 of each caption file as it is on disk now (None: no such file)."""
     out: dict[str, str | None] = {}
     for fmt, cap in caption_paths(rel, formats).items():
-        try:
-            out[fmt] = hashlib.sha256((root / cap).read_bytes()).hexdigest()
-        except FileNotFoundError:
-            out[fmt] = None
+        data = read_file(root, cap)
+        out[fmt] = None if data is None else hashlib.sha256(data).hexdigest()
     return out
 
 
 def read_cues(root: Path, rel: str) -> tuple[list[EditCue], str | None]:
-    """The cues of the media's .srt (else its .vtt), and the file they came from (None: neither)."""
+    """The cues of the media's .srt (else its .vtt), and the file they came from (None: neither).
+    A file that cannot be used is a :class:`CaptionReadError` that describes the problem (the
+    line and the cause) without quoting the file: it may be anything."""
     paths = caption_paths(rel, SUBTITLE_FORMATS)
     for fmt in SUBTITLE_FORMATS:
-        path = root / paths[fmt]
-        try:
-            text = path.read_text("utf-8-sig")
-        except FileNotFoundError:
+        data = read_file(root, paths[fmt])
+        if data is None:
             continue
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CaptionReadError(f"cannot read: {exc}", paths[fmt]) from None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CaptionReadError(f"not UTF-8 text (byte {exc.start + 1})", paths[fmt]) from None
         try:
             return (_parse_srt(text) if fmt == "srt" else _parse_vtt(text)), paths[fmt]
-        except Exception as exc:  # the parsers raise their own error types
-            raise CaptionReadError(f"not a valid {fmt} file: {exc}", paths[fmt]) from None
+        except Exception as exc:  # the parsers' messages quote the text: described instead
+            raise CaptionReadError(f"not a valid {fmt} file: {_problem(text, exc)}", paths[fmt]) from None
     return [], None
+
+
+def _problem(text: str, exc: Exception) -> str:
+    """Where a caption file the parsers refused goes wrong, in words: the line and the cause, never
+    the text itself (it may be anything: a link's target, a secret)."""
+    if isinstance(exc, srt.SRTParseError):
+        skipped = exc.unmatched_content  # measured, never shown: blank lines before it are not the problem
+        at = text.count("\n", 0, exc.expected_start + len(skipped) - len(skipped.lstrip())) + 1
+        return f"line {at} does not continue a cue (number, times, text)"
+    lines = text.splitlines()
+    if isinstance(exc, (MalformedFileError, MalformedCaptionError)):
+        if not lines or not lines[0].startswith("WEBVTT"):
+            return "line 1 is not the WEBVTT header"
+        for number, line in enumerate(lines, start=1):
+            if "-->" in line and not _VTT_TIMES.match(line.strip()):
+                return f"line {number}: times webvtt cannot read"
+    return "a cue cannot be read"
 
 
 def _parse_srt(text: str) -> list[EditCue]:
@@ -88,6 +136,12 @@ def render_all(
     transcript = Transcript(language=language or "", duration=max((c.end for c in cues), default=0.0), segments=[])
     options = WriterOptions(language=language, style_name=style_name)
     return {fmt: render_with_notes(fmt, plain, transcript, options).text for fmt in formats}
+
+
+def linked(root: Path, rel: str, formats: Sequence[str]) -> list[str]:
+    """The caption files of ``rel`` in ``formats`` that are symbolic links: a save refuses them
+    rather than replace a link with a file (or write where a link leads)."""
+    return [cap for cap in caption_paths(rel, formats).values() if (root / cap).is_symlink()]
 
 
 def write_all(root: Path, rel: str, texts: dict[str, str]) -> list[str]:

@@ -17,9 +17,8 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from captioner.captions.review import ReviewThresholds
-from captioner.ci.config import find_root, load_config
+from captioner.ci.config import load_config, tree_file
 from captioner.ci.status import Scanner
-from captioner.ci.tree import relative
 from captioner.edit.studio import Studio
 from captioner.errors import CaptionerError
 from captioner.media.probe import MEDIA_EXTENSIONS, is_media_file
@@ -107,14 +106,12 @@ def write_reports(
     rows: list[tuple[str, dict]] = []
     for path in files:
         try:
-            media = media_for(Path(path)).resolve()
-            root = find_root(media.parent)
+            root, rel = tree_file(media_for(Path(path)))  # a media file leading out of its tree: refused
             if root not in studios:
                 studios[root] = Studio(Scanner(root, load_config(root)), thresholds=thresholds)
-            rel = relative(media, root)
             document = studios[root].document(rel)
             target = out_dir / page_name(rel)
-            src = quote(Path(os.path.relpath(media, out_dir.resolve())).as_posix())
+            src = quote(Path(os.path.relpath(root / rel, out_dir.resolve())).as_posix())
             atomic_write_text(target, render_page(document, src))
         except CaptionerError as exc:
             failed.append(exc.with_path(str(path)))
@@ -127,8 +124,8 @@ def write_reports(
     if rows:
         items = "".join(
             f'<li><a href="{quote(name)}">{html.escape(doc["path"])}</a>: {len(doc["cues"])} cues, '
-            f'{sum(1 for c in doc["cues"] if c["doubtful"])} doubtful, '
-            f'{sum(1 for c in doc["cues"] if c["problems"])} with style problems</li>'
+            f"{sum(1 for c in doc['cues'] if c['doubtful'])} doubtful, "
+            f"{sum(1 for c in doc['cues'] if c['problems'])} with style problems</li>"
             for name, doc in rows
         )
         atomic_write_text(

@@ -69,12 +69,13 @@ class Studio:
     def summary(self, rel: str) -> dict:
         """The index row's numbers for one media file."""
         facts = media_facts(self.root / rel)
-        transcript, _ = self.transcripts.find(rel)
-        language = (transcript.language if transcript else None) or self.config.language_for(rel)
+        language = self.config.language_for(rel)
         try:
+            transcript, _ = self.transcripts.find(rel)
+            language = (transcript.language if transcript else None) or language
             cues, _ = captions.read_cues(self.root, rel)
         except captions.CaptionReadError as exc:
-            return {"language": language, "duration": facts.duration, "cues": None, "problem": exc.cause}
+            return {"language": language, "duration": facts.duration, "cues": None, "problem": str(exc)}
         rows = analyse(cues, transcript, self.style_for(rel, language), self.thresholds)
         return {
             "language": language,
@@ -124,8 +125,10 @@ class Studio:
             "captions": loaded_from,
             "formats": formats,
             "versions": captions.versions(self.root, rel, formats),
-            "style": {k: getattr(style, k) for k in ("name", "max_chars", "max_lines", "max_cps", "min_duration",
-                                                     "max_duration", "min_gap")},
+            "style": {
+                k: getattr(style, k)
+                for k in ("name", "max_chars", "max_lines", "max_cps", "min_duration", "max_duration", "min_gap")
+            },
             "thresholds": asdict(self.thresholds),
             "cues": analyse(cues, transcript, style, self.thresholds),
         }
@@ -152,6 +155,13 @@ class Studio:
             raise InvalidCues(errors)
         with self._save_lock(rel):
             formats = captions.formats_of(self.root, rel, self.config.formats)
+            links = captions.linked(self.root, rel, sorted(set(formats) | set(base)))
+            if links:
+                raise captions.CaptionReadError(
+                    "not saved: a symbolic link, which a save would replace with a file (edit the file it "
+                    "points to, or replace the link with a copy of it)",
+                    links[0],
+                )
             now = captions.versions(self.root, rel, sorted(set(formats) | set(base)))
             changed = [fmt for fmt in now if now[fmt] != base.get(fmt)]
             if changed:

@@ -12,6 +12,7 @@ from pathlib import Path
 from captioner.ci.config import Config
 from captioner.ci.status import Scanner, caption_paths
 from captioner.core.transcript import Transcript
+from captioner.edit.captions import CaptionReadError, LeadsOut, read_file
 from captioner.errors import CaptionerError
 from captioner.refine.refine import refine
 from captioner.run.cache import TranscriptCache, cache_key
@@ -65,9 +66,17 @@ class Transcripts:
         return found, source
 
     def _read_json(self, rel: str) -> Transcript | None:
+        """The ``-f json`` transcript beside the media; None when there is none or it is no
+        transcript; :class:`CaptionReadError` when it leads out of the tree (never read)."""
         try:
-            return Transcript.from_json(self.json_path(rel).read_text("utf-8"))
-        except (OSError, ValueError, UnicodeDecodeError):
+            data = read_file(self.scanner.root, caption_paths(rel, ["json"])["json"])
+        except LeadsOut:
+            raise  # refused, not taken for "no transcript"
+        except CaptionReadError:  # unreadable (a named pipe, ...): as if there were none
+            return None
+        try:
+            return None if data is None else Transcript.from_json(data.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
             return None
 
     def _from_cache(self, rel: str) -> Transcript | None:

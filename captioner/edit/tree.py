@@ -23,7 +23,7 @@ from captioner.errors import CaptionerError
 from captioner.output.atomic import atomic_write_text
 from captioner.paths import cache_dir
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2  # 2: problems no longer quote a caption file (1 did: srt's parse errors)
 Summarise = Callable[[str], dict]
 
 
@@ -98,7 +98,10 @@ class TreeIndex:
         return summary
 
     def rows(self) -> list[dict]:
+        # Media leading out of the tree are not the tree's: not listed, never probed (check
+        # reports them as errors).
         report = self.scanner.scan(self.scope)
+        report.files = [f for f in report.files if f.state == ORPHAN or not self.scanner.guard.outside(f.path)]
         summaries: list[dict | None] = []
         missing: list[tuple[int, str, list]] = []
         for f in report.files:  # cache hits here: a thread per file costs more than a lookup

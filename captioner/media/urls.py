@@ -20,12 +20,14 @@ from urllib.parse import unquote, urlsplit
 
 from captioner.errors import CaptionerError, MediaError
 from captioner.media.ffmpeg import redact_url
+from captioner.paths import read_regular_file
 
 ALLOWED_SCHEMES = ("http", "https")
 PROTOCOLS = "http,tcp"  # what ffmpeg may open for a URL: its relay on 127.0.0.1 (see captioner.media.relay)
 DEFAULT_TIMEOUT = 30.0  # seconds without a byte from the server before a read fails
 DEFAULT_MAX_BYTES = 2_000_000_000  # the largest media a URL may announce (and send)
 DEFAULT_MAX_SECONDS = 12 * 3600.0  # the most audio a URL's media may decode to (230 MB of samples an hour)
+MAX_URL_LIST_BYTES = 64 * 1024 * 1024  # a --from-list file: ~500,000 URLs
 
 # "name:" with a scheme of two letters or more (a drive letter "C:" is a path): a URL, or one of
 # ffmpeg's protocol prefixes ("concat:", "subfile,", "data:") that only http(s) passes.
@@ -141,10 +143,12 @@ def read_url_list(path: Path) -> tuple[list[MediaURL], list[CaptionerError]]:
     """The URLs of a list file (``--from-list``): one a line, blank lines and ``#`` comments
     ignored.  Only URLs: local files are named on the command line."""
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is not part of the first URL
-    except (OSError, UnicodeDecodeError) as exc:
-        cause = getattr(exc, "strerror", None) or str(exc)
-        return [], [MediaError(f"cannot read this URL list: {cause}", str(path))]
+        # utf-8-sig: a byte order mark (Windows editors write one) is not part of the first URL
+        text = read_regular_file(path, MAX_URL_LIST_BYTES).decode("utf-8-sig")
+    except OSError as exc:
+        return [], [MediaError(f"cannot read this URL list: {exc.strerror or type(exc).__name__}", str(path))]
+    except UnicodeDecodeError:
+        return [], [MediaError("cannot read this URL list: not UTF-8 text", str(path))]
     urls: list[MediaURL] = []
     errors: list[CaptionerError] = []
     for number, line in enumerate(text.splitlines(), 1):

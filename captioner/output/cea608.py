@@ -86,3 +86,41 @@ def _fold(char: str, out: list[str], missing: list[str]) -> None:
         out.append(bare)
     else:
         missing.append(char)
+
+
+def dropped(text: str) -> list[str]:
+    """The characters of ``text`` :func:`to_608` leaves out, as a reader sees them: an emoji with its
+    skin tone, variation selector or joined parts (``👍🏽``, ``❤️``, ``👨‍👩‍👧``), a flag, a keycap
+    (whose digit is kept) is one; an invisible one is named by its code point (``U+200B``)."""
+    out: list[str] = []
+    for cluster in _clusters(unicodedata.normalize("NFC", text)):
+        if to_608(cluster)[1]:
+            named = cluster if any(unicodedata.category(c)[0] != "C" for c in cluster) else f"U+{ord(cluster[0]):04X}"
+            if named not in out:
+                out.append(named)
+    return out
+
+
+def _clusters(text: str) -> list[str]:
+    """``text`` cut into what a reader takes for one character (the emoji cases of Unicode's extended
+    grapheme clusters, UAX #29: no runtime dependency does it, and 608 needs no more)."""
+    out: list[str] = []
+    joined = False  # the character before was a zero width joiner: this one joins the cluster
+    for char in text:
+        code = ord(char)
+        regional = 0x1F1E6 <= code <= 0x1F1FF
+        extends = (
+            joined
+            or unicodedata.category(char) in ("Mn", "Me", "Mc")
+            or char == "\u200d"
+            or 0xFE00 <= code <= 0xFE0F  # variation selectors (FE0F: shown as an emoji)
+            or 0x1F3FB <= code <= 0x1F3FF  # skin tones
+            or 0xE0020 <= code <= 0xE007F  # tags (subdivision flags)
+            or (regional and out and len(out[-1]) == 1 and 0x1F1E6 <= ord(out[-1]) <= 0x1F1FF)  # a flag's pair
+        )
+        if extends and out:
+            out[-1] += char
+        else:
+            out.append(char)
+        joined = char == "\u200d"
+    return out

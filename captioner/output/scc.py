@@ -29,7 +29,7 @@ from captioner.captions.words import build_units
 from captioner.core.cues import Cue
 from captioner.core.transcript import Word
 from captioner.errors import CaptionerError
-from captioner.output.cea608 import EXTENDED, SPECIAL, STANDARD, fallback, to_608
+from captioner.output.cea608 import EXTENDED, SPECIAL, STANDARD, dropped, fallback, to_608
 from captioner.output.text import shown
 
 COLUMNS = 32
@@ -192,11 +192,14 @@ def render_scc(cues: Sequence[Cue], language: str | None = None, style_name: str
     pieces: list[tuple[float, float, tuple[str, ...]]] = []
     relaid = 0
     missing: set[str] = set()
+    left_out: list[str] = []  # as a reader sees them, in order (see cea608.dropped)
     for cue, raw in shown(list(cues)):
         lines = []
         for line in raw:
             text, lost = to_608(line)
             missing.update(lost)
+            if lost:
+                left_out.extend(c for c in dropped(line) if c not in left_out)
             if text.strip():
                 lines.append(" ".join(text.split()))
         if not lines:
@@ -210,8 +213,9 @@ def render_scc(cues: Sequence[Cue], language: str | None = None, style_name: str
     if letters:
         shown_chars = "".join(letters[:10]) + ("..." if len(letters) > 10 else "")
         raise SccError(f"SCC (CEA-608) has no characters for this text ({shown_chars}): its set is Latin only")
-    if missing:
-        notes.append(f"scc: left out {len(missing)} symbols CEA-608 cannot show ({''.join(sorted(missing))})")
+    if left_out:
+        noun = "character" if len(left_out) == 1 else "characters"
+        notes.append(f"scc: left out {len(left_out)} {noun} CEA-608 cannot show: {' '.join(left_out)}")
     if relaid:
         style = f" (style {style_name})" if style_name else ""
         notes.append(

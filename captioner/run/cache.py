@@ -5,8 +5,9 @@ content hash, the audio stream, the backend and model, and every decoding option
 words.  Style, formats and output paths are not in the key: changing them re-formats from the
 cache.  Entries are written atomically (temp file, then rename), so concurrent runs never see a
 half-written entry; an entry that does not parse, or holds what no transcription makes (NaN or
-reversed times, a speech region that is no pair: see :mod:`captioner.core.transcript_check`), is
-deleted and rebuilt.  Nothing secret is stored: keys and transcripts hold no credentials.
+reversed times, times past the media's end or out of order, a probability outside 0..1, a language
+Whisper does not know, a speech region that is no pair: see :mod:`captioner.core.transcript_check`),
+is deleted and rebuilt.  Nothing secret is stored: keys and transcripts hold no credentials.
 """
 
 from __future__ import annotations
@@ -75,13 +76,14 @@ class TranscriptCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> Transcript | None:
+    def get(self, key: str, media_duration: float | None = None) -> Transcript | None:
         """The transcript stored under ``key``, or None: a missing entry, or a damaged one (which
-        is deleted, so the caller's transcription rebuilds it)."""
+        is deleted, so the caller's transcription rebuilds it).  ``media_duration`` (seconds, when
+        the caller probed the media): no time of a trusted entry lies past it."""
         path = self._path(key)
         try:
             data: Any = json.loads(path.read_text("utf-8"))
-            problem = transcript_problem(data)
+            problem = transcript_problem(data, media_duration)
             if problem is not None:
                 raise ValueError(problem)
             return Transcript.from_dict(data)

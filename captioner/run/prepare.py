@@ -54,7 +54,7 @@ def prepare(
     if cache is not None and identity is not None:
         select_audio_stream(info, settings.audio_stream)
         key = known_key or job_cache_key(job, settings, identity)
-        cached = cache.get(key)
+        cached = cache.get(key, info.duration)
         if cached is not None:
             return Prepared(info=info, cache_key=key, transcript=cached)
     stream = select_audio_stream(info, settings.audio_stream)

@@ -43,7 +43,7 @@ def prepare_url(
     if cache is not None and identity is not None:
         key = cache_key(samples_hash(audio, settings.audio_stream), settings.audio_stream, identity,
                         settings.options, settings.speakers)  # fmt: skip
-        cached = cache.get(key)
+        cached = cache.get(key, info.duration)
         if cached is not None:
             return Prepared(info=info, cache_key=key, transcript=cached, notes=(note,) if note else ())
     return Prepared(info=info, cache_key=key, audio=audio, notes=(note,) if note else ())

@@ -13,7 +13,7 @@ from captioner.run.jobs import FileResult, Job
 from captioner.run.prepare import cached_transcript
 from captioner.run.reporter import Reporter
 from captioner.run.settings import Settings
-from captioner.video.attach import caption_video, has_caption_track, video_output
+from captioner.video.attach import caption_video, clear_killed_writes, has_caption_track, video_output
 from captioner.video.mux import NoVideoError
 
 
@@ -48,6 +48,7 @@ def attach_to_video(
                 # The kept captions went into the video if the earlier run finished: again would add
                 # a second track. Burnt-in ones cannot be told from the picture: --overwrite burns anew.
                 if burn_in or has_caption_track(job.media):
+                    clear_killed_writes(job.media, burn_in=burn_in, in_place=True)
                     return result
             elif video_output(job.media, burn_in=burn_in, output_dir=output_dir).exists():
                 kept_language = None  # kept as it is: no language needed

@@ -23,12 +23,15 @@ the hotwords only to the windows it decodes in that language (see
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from captioner.paths import read_regular_file
 
 MAX_PROMPT_TOKENS = 223  # faster-whisper's n_text_ctx // 2 - 1: what it keeps of a prompt
 MAX_VOCABULARY_TOKENS = 80
@@ -95,10 +98,11 @@ def parse_vocabulary(text: str) -> tuple[str, ...]:
 
 
 def header_language(text: str) -> str | None:
-    """The language a vocabulary file's first line names (``# language: en``), checked, or None."""
+    """The language a vocabulary file's first line names (``# language: en``), checked, or None.
+    Errors name the line, not its text (no error quotes a file)."""
     from captioner.core.languages import parse_language
 
-    for raw in text.splitlines():
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
             continue
@@ -107,10 +111,13 @@ def header_language(text: str) -> str | None:
             return None
         try:
             code = parse_language(match.group(1))
-        except ValueError as exc:
-            raise PromptError(f"line '{line}': {exc}") from None
+        except ValueError:
+            raise PromptError(
+                f"line {number}: '# language:' names no language Whisper knows (a code such as en or de, "
+                "or a name such as German)"
+            ) from None
         if code is None:
-            raise PromptError(f"line '{line}': a vocabulary's language is one language, not auto")
+            raise PromptError(f"line {number}: a vocabulary's language is one language, not auto")
         return code
     return None
 
@@ -143,10 +150,7 @@ def load_vocabulary(path: Path) -> VocabularyFile:
     """A vocabulary file (UTF-8, an optional ``# language: CODE`` first line, then one name or term
     a line), checked; :class:`PromptError` (naming the file) when it cannot be read or used."""
     try:
-        with Path(path).open("rb") as handle:
-            data = handle.read(MAX_VOCABULARY_BYTES + 1)
-        if len(data) > MAX_VOCABULARY_BYTES:
-            raise PromptError(f"larger than {MAX_VOCABULARY_BYTES // 1024} KiB: not a list of names")
+        data = read_regular_file(path, MAX_VOCABULARY_BYTES)  # a FIFO or device would block forever
         text = data.decode("utf-8-sig")
         return VocabularyFile(check_vocabulary(parse_vocabulary(text)), header_language(text))
     except PromptError as exc:
@@ -154,7 +158,9 @@ def load_vocabulary(path: Path) -> VocabularyFile:
     except UnicodeDecodeError:
         raise PromptError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
-        raise PromptError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if exc.errno == errno.EFBIG:
+            raise PromptError(f"{path}: {exc.strerror}: not a list of names") from None
+        raise PromptError(f"{path}: cannot read: {exc.strerror or type(exc).__name__}") from None
 
 
 def vocabulary_file(source: Vocabulary) -> VocabularyFile:

@@ -18,6 +18,7 @@ from captioner.video.mux import (
     language_from_filename,
     mux,
 )
+from captioner.video.safe_write import remove_stale_parts
 
 # The formats --mux and --burn can put into a video, in the order they are preferred (the plain
 # ones first: every player shows a mov_text or SubRip track; MP4 players showing TTML are few).
@@ -56,6 +57,7 @@ def caption_video(
     """
     caption_file = pick_caption_file(captions, video, burn_in)
     output = video_output(video, burn_in=burn_in, output_dir=output_dir)
+    remove_stale_parts(video if in_place else output)  # whatever happens next, a killed run's part goes
     if not has_cues(caption_file):
         return None, False  # no speech: nothing to put into the video, which is left alone
     if not in_place and output.exists() and not overwrite:
@@ -74,6 +76,13 @@ def video_output(video: Path, *, burn_in: bool, output_dir: Path | None = None) 
     """Where :func:`caption_video` writes the new video (without ``in_place``)."""
     output = default_output(video, burn=burn_in)
     return output if output_dir is None else output_dir / output.name
+
+
+def clear_killed_writes(video: Path, *, burn_in: bool, in_place: bool, output_dir: Path | None = None) -> None:
+    """Remove the hidden part files that runs killed while writing this video's output left
+    (:func:`captioner.video.safe_write.remove_stale_parts`): for a file that is skipped, which
+    never gets to write them again."""
+    remove_stale_parts(video if in_place else video_output(video, burn_in=burn_in, output_dir=output_dir))
 
 
 def has_caption_track(video: Path) -> bool:

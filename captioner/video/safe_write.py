@@ -9,6 +9,7 @@ import re
 import socket
 import subprocess
 import tempfile
+import threading
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +47,7 @@ def write_atomically(
     tmp = Path(name)
     try:
         stderr = _run_ffmpeg(command(tmp), what, output)
+        _hold_for_tests(tmp)
         if log is not None:
             log.append(stderr)
         try:
@@ -107,6 +109,16 @@ def remove_stale_parts(output: Path) -> list[Path]:
         except OSError:
             pass  # not ours to fight over: the write goes on beside it
     return removed
+
+
+def _hold_for_tests(part: Path) -> None:
+    """Under ``CAPTIONER_TEST_HOLD_PART=FILE`` (tests only): write the part file's name to FILE once
+    ffmpeg has written it, then wait to be killed, so that a test can kill -9 a write at a known
+    point (the part complete, the output not yet replaced) instead of racing a fast mux."""
+    marker = os.environ.get("CAPTIONER_TEST_HOLD_PART")
+    if marker:
+        Path(marker).write_text(part.name, "utf-8")
+        threading.Event().wait()
 
 
 def _alive(pid: int) -> bool:

@@ -6,14 +6,20 @@ import os
 from pathlib import Path
 
 from captioner.errors import BackendError
+from captioner.paths import read_regular_file
 from captioner.transcription.aixplain import KEY_ENV_VARS
+
+MAX_KEY_FILE_BYTES = 64 * 1024  # a key, maybe with comments
 
 
 def read_key_file(path: str | os.PathLike[str]) -> str:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_regular_file(path, MAX_KEY_FILE_BYTES).decode("utf-8")
     except OSError as exc:
-        raise BackendError(f"cannot read the aiXplain API key file {path}: {exc.strerror or exc}") from None
+        cause = exc.strerror or type(exc).__name__
+        raise BackendError(f"cannot read the aiXplain API key file {path}: {cause}") from None
+    except UnicodeDecodeError:
+        raise BackendError(f"cannot read the aiXplain API key file {path}: not UTF-8 text") from None
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         raise BackendError(f"the aiXplain API key file {path} is empty; put the key on its first line")
@@ -44,7 +50,7 @@ def resolve_key(api_key: str | None = None, api_key_file: str | os.PathLike[str]
 def _dotenv_keys(path: Path) -> dict[str, str]:
     """The key variables a ``.env`` file sets (``NAME=value``, ``export`` and quotes allowed)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path, MAX_KEY_FILE_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return {}
     found: dict[str, str] = {}
