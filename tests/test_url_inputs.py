@@ -119,3 +119,37 @@ def test_the_api_takes_urls_with_an_output_folder():
 
     with pytest.raises(MediaError, match="needs an output folder"):
         captioner.caption("https://example.com/talk.mp3?sig=1")
+
+
+def test_a_quote_before_the_signature_does_not_end_the_redaction():
+    quoted = "https://alice:pw@store.example.com/a.mp3?x=a'b&X-Amz-Signature=s3cr3t#t=1"
+    for line in (
+        f"Error opening input file {quoted}.",
+        f"Server returned 404 Not Found: '{quoted}'",
+        f'cannot read "{quoted}", giving up',
+    ):
+        shown = redact(line)
+        assert "s3cr3t" not in shown and "Amz" not in shown and "pw" not in shown and "alice" not in shown, shown
+        assert "https://store.example.com/a.mp3" in shown
+    assert redact("see https://h/a.mp3.") == "see https://h/a.mp3."  # the sentence's full stop stays
+    assert parse_url(quoted).display == "https://store.example.com/a.mp3"
+
+
+def test_a_url_list_with_a_byte_order_mark(tmp_path):
+    listed = tmp_path / "urls.txt"
+    listed.write_text("https://example.com/a.mp3\nhttps://example.com/b.mp3\n", encoding="utf-8-sig")
+    urls, errors = read_url_list(listed)
+    assert errors == [] and [u.display for u in urls] == ["https://example.com/a.mp3", "https://example.com/b.mp3"]
+
+
+@pytest.mark.parametrize("command", ["check", "sync", "review", "edit", "mux", "burn"])
+def test_commands_for_files_refuse_a_url_in_one_line(command, tmp_path):
+    from conftest import invoke
+
+    args = [SIGNED] if command in ("check", "sync", "edit") else [SIGNED, tmp_path / "x.srt"]
+    code, out, err = invoke(command, *args)
+    assert code == 2 and out == "", err
+    assert err == (
+        f"captioner: error: https://store.example.com/talks/keynote%202024.mp3: captioner {command} "
+        "takes files and folders, not URLs\n"
+    )

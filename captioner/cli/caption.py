@@ -36,7 +36,7 @@ from captioner.cli.policy import (
 from captioner.core.speakers import SPEAKER_MODES
 from captioner.core.style import LIMITS, PRESETS, get_style
 from captioner.errors import CaptionerError
-from captioner.media.urls import DEFAULT_MAX_BYTES, MediaURL, UrlLimits, read_url_list
+from captioner.media.urls import DEFAULT_MAX_BYTES, DEFAULT_MAX_SECONDS, MediaURL, UrlLimits, read_url_list
 from captioner.media.urls import DEFAULT_TIMEOUT as DEFAULT_URL_TIMEOUT
 from captioner.output.writers import FORMATS
 from captioner.refine.hallucination import FilterSettings
@@ -122,7 +122,15 @@ class MainCommand(click.Command):
     default=DEFAULT_MAX_BYTES / 1e6,
     show_default=True,
     metavar="MB",
-    help="Media at a URL: refuse media its server says is larger.",
+    help="Media at a URL: refuse media its server says is larger, and stop reading one that sends more.",
+)
+@click.option(
+    "--url-max-duration",
+    type=click.FloatRange(min=0.01),
+    default=DEFAULT_MAX_SECONDS / 60,
+    show_default=True,
+    metavar="MINUTES",
+    help="Media at a URL: stop decoding audio that goes on longer.",
 )
 @click.option(
     "-f",
@@ -296,7 +304,11 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         ),
         speakers=opts["speakers"],
         speaker_names=opts["speaker_names"],
-        url_limits=UrlLimits(timeout=opts["url_timeout"], max_bytes=int(opts["url_max_size"] * 1e6)),
+        url_limits=UrlLimits(
+            timeout=opts["url_timeout"],
+            max_bytes=int(opts["url_max_size"] * 1e6),
+            max_seconds=opts["url_max_duration"] * 60,
+        ),
     )
 
 

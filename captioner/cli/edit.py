@@ -8,9 +8,11 @@ from pathlib import Path
 
 import click
 
+from captioner.cli.options import LocalPath
+
 
 @click.command(name="edit")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=LocalPath(exists=True, path_type=Path))
 @click.option(
     "--root",
     type=click.Path(exists=True, file_okay=False, path_type=Path),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from captioner.cli.policy import OneLineError
 from captioner.core.languages import parse_language
 from captioner.core.style import LIMITS, PRESETS
 from captioner.output.writers import DEFAULT_FORMATS, FORMATS
@@ -225,10 +226,24 @@ def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -
         raise click.BadParameter(str(exc)) from None
 
 
+class LocalPath(click.Path):
+    """A ``click.Path`` that refuses a URL in one line naming it without its query string (click's
+    "Path '...' does not exist" would print a signed URL's signature into a CI log)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from captioner.media.ffmpeg import redact_url
+        from captioner.media.urls import looks_like_url
+
+        if isinstance(value, str) and looks_like_url(value):
+            command = f"captioner {ctx.info_name}" if ctx is not None and ctx.info_name else "this command"
+            raise OneLineError(f"{redact_url(value)}: {command} takes files and folders, not URLs")
+        return super().convert(value, param, ctx)
+
+
 def tree_options(func: Any) -> Any:
     """Options shared by ``check`` and ``sync``: the tree, its settings and the report."""
     options: list[Callable[[Any], Any]] = [
-        click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path)),
+        click.argument("paths", nargs=-1, type=LocalPath(exists=True, path_type=Path)),
         click.option(
             "--root",
             type=click.Path(exists=True, file_okay=False, path_type=Path),

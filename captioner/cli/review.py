@@ -11,7 +11,7 @@ import click
 from captioner.captions.review import ReviewThresholds
 from captioner.cli.caption import transcribe_options_from
 from captioner.cli.console import error_line
-from captioner.cli.options import parse_language_option
+from captioner.cli.options import LocalPath, parse_language_option
 from captioner.cli.policy import EXIT_FAILED, EXIT_OK, require_aixplain
 from captioner.core.style import PRESETS, get_style
 from captioner.core.transcript import Transcript
@@ -21,7 +21,7 @@ from captioner.run.settings import Settings
 
 
 @click.command(name="review")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=LocalPath(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--min-word-prob", type=click.FloatRange(0, 1), default=ReviewThresholds.word_probability, show_default=True
 )

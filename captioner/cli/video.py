@@ -8,13 +8,13 @@ from typing import Any
 
 import click
 
-from captioner.cli.options import burn_look_options, burn_options_from
+from captioner.cli.options import LocalPath, burn_look_options, burn_options_from
 from captioner.cli.policy import configure_logging, require_ffmpeg, run_to_the_end
 
 
 @click.command(name="mux")
-@click.argument("video", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("captions", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("video", type=LocalPath(exists=True, dir_okay=False, path_type=Path))
+@click.argument("captions", nargs=-1, required=True, type=LocalPath(exists=True, dir_okay=False, path_type=Path))
 @click.option("-l", "--language", help="Language of every caption file.  [default: from names like talk.de.srt]")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="[default: VIDEO.captioned.EXT]")
 @click.option("--in-place", is_flag=True, help="Replace VIDEO itself (only once the new file is checked).")
@@ -51,8 +51,8 @@ def _write_video(video: Path, debug: bool, write: Callable[[], Path]) -> None:
 
 
 @click.command(name="burn")
-@click.argument("video", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("captions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("video", type=LocalPath(exists=True, dir_okay=False, path_type=Path))
+@click.argument("captions", type=LocalPath(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="[default: VIDEO.burned.EXT]")
 @click.option("--in-place", is_flag=True, help="Replace VIDEO itself (only once the new file is checked).")
 @burn_look_options

@@ -13,7 +13,8 @@ import numpy as np
 from captioner.errors import MediaError
 from captioner.media.ffmpeg import PREAMBLE, ffmpeg_exe, last_ffmpeg_line, popen
 from captioner.media.probe import MediaInfo, StreamInfo, select_audio_stream
-from captioner.media.urls import ffmpeg_input
+from captioner.media.relay import media_input
+from captioner.media.urls import MediaURL, UrlLimits
 
 SAMPLE_RATE = 16000
 # A decode that yields less than this share of the container's duration is a truncated file.
@@ -50,36 +51,28 @@ def extract_audio(info: MediaInfo, audio_stream: int = 0, channels: Sequence[int
     them, downmixed as ffmpeg does (what Whisper's own loaders give the model).
 
     Raises :class:`MediaError` when ffmpeg fails or decodes clearly less than the container
-    announces (a truncated file).
+    announces (a truncated file); for a URL also when its relay failed (a bound, a timeout) or
+    the audio goes on past ``--url-max-duration``.
     """
     stream = select_audio_stream(info, audio_stream)
     expected = stream.duration or info.duration
     lead = audio_lead(info.streams, stream)
     mix = {} if channels is None else {"af": channel_mix(channels)}
-    source, input_options = ffmpeg_input(info.path, info.limits)
-    cmd = (
-        ffmpeg.input(source, **input_options)
-        .output(
-            "pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=SAMPLE_RATE, map=f"0:a:{audio_stream}", **mix
+    limits = info.limits or UrlLimits()
+    most = int(limits.max_seconds * SAMPLE_RATE) if isinstance(info.path, MediaURL) else None
+    with media_input(info.path, limits) as source:
+        cmd = (
+            ffmpeg.input(source.arg, **source.options)
+            .output("pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=SAMPLE_RATE, map=f"0:a:{audio_stream}", **mix)
+            .global_args(*PREAMBLE, "-v", "error")
+            .compile(cmd=ffmpeg_exe())
         )
-        .global_args(*PREAMBLE, "-v", "error")
-        .compile(cmd=ffmpeg_exe())
-    )
-    proc = popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    errors: list[bytes] = []
-    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
-    drain.start()
-    try:
         size_hint = lead + int((expected or 60.0) * SAMPLE_RATE * 1.02) + 16384
-        samples = _read_samples(proc.stdout, size_hint, lead)  # type: ignore[arg-type]
-        proc.wait()
-        drain.join()
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    err = b"".join(errors)
-    if proc.returncode != 0:
+        samples, err, code = _decode(cmd, source.environment, size_hint, lead, most)
+        source.check()
+    if samples is None:
+        raise MediaError(f"the audio goes on past {limits.max_seconds / 60:g} min (--url-max-duration)", str(info.path))
+    if code != 0:
         raise MediaError(f"ffmpeg could not decode the audio: {last_ffmpeg_line(err)}", str(info.path))
     decoded = (len(samples) - lead) / SAMPLE_RATE
     detail = last_ffmpeg_line(err)
@@ -97,12 +90,35 @@ def extract_audio(info: MediaInfo, audio_stream: int = 0, channels: Sequence[int
     return samples
 
 
+def _decode(
+    cmd: list[str], environment: dict[str, str] | None, size_hint: int, lead: int, most: int | None
+) -> tuple[np.ndarray | None, bytes, int]:
+    """Run the decoding ffmpeg: its samples (None when there were more than ``most``), its log and
+    its exit status (ffmpeg is killed at ``most``)."""
+    proc = popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+    errors: list[bytes] = []
+    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
+    drain.start()
+    try:
+        samples = _read_samples(proc.stdout, size_hint, lead, most)  # type: ignore[arg-type]
+        if samples is None:
+            proc.kill()
+        proc.wait()
+        drain.join()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return samples, b"".join(errors), proc.returncode
+
+
 READ_CHUNK = 1 << 20  # bytes of 16-bit samples read from ffmpeg at a time
 
 
-def _read_samples(stream: BinaryIO, size_hint: int, lead: int = 0) -> np.ndarray:
+def _read_samples(stream: BinaryIO, size_hint: int, lead: int = 0, most: int | None = None) -> np.ndarray | None:
     """``lead`` zeros, then all the 16-bit samples of ``stream`` as float32 in [-1, 1), converted a
-    chunk at a time into one array grown as needed (an hour of samples is 230 MB; no second copy).
+    chunk at a time into one array grown as needed (an hour of samples is 230 MB; no second copy);
+    None as soon as there are more than ``most`` samples after the lead.
 
     16-bit samples scaled by 1/32768 are what openai-whisper's and faster-whisper's own loaders
     give the model: decoded this way captioner sees exactly the samples they do (float output
@@ -126,5 +142,8 @@ def _read_samples(stream: BinaryIO, size_hint: int, lead: int = 0) -> np.ndarray
             out = np.resize(out, max(filled + len(values), len(out) + len(out) // 2))
         np.multiply(values, np.float32(1 / 32768), out=out[filled : filled + len(values)], casting="unsafe")
         filled += len(values)
+        if most is not None and filled - lead > most:
+            view.release()
+            return None
     view.release()
     return out[:filled]  # a view: the few percent over-allocated are not worth a copy

@@ -28,7 +28,7 @@ import numpy as np
 from captioner.errors import MediaError
 from captioner.media.ffmpeg import PREAMBLE, ffmpeg_exe, last_ffmpeg_line, popen
 from captioner.media.probe import MediaInfo, select_audio_stream
-from captioner.media.urls import ffmpeg_input
+from captioner.media.relay import media_input
 
 RATE = 8000  # Hz: speech's energy is below 4 kHz, and a second of 6 channels is 96 kB
 BLOCK_SECONDS = 1.0
@@ -143,25 +143,28 @@ def analyse_channels(info: MediaInfo, audio_stream: int = 0) -> ChannelReport:
     """
     stream = select_audio_stream(info, audio_stream)
     channels = stream.channels or 1
-    source, input_options = ffmpeg_input(info.path, info.limits)
-    cmd = (
-        ffmpeg.input(source, **input_options)
-        .output("pipe:", format="s16le", acodec="pcm_s16le", ar=RATE, map=f"0:a:{audio_stream}")
-        .global_args(*PREAMBLE, "-v", "error")
-        .compile(cmd=ffmpeg_exe())
-    )
-    proc = popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    errors: list[bytes] = []
-    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
-    drain.start()
-    try:
-        totals = _read_blocks(proc.stdout, channels)  # type: ignore[arg-type]
-        proc.wait()
-        drain.join()
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
+    with media_input(info.path, info.limits) as source:
+        cmd = (
+            ffmpeg.input(source.arg, **source.options)
+            .output("pipe:", format="s16le", acodec="pcm_s16le", ar=RATE, map=f"0:a:{audio_stream}")
+            .global_args(*PREAMBLE, "-v", "error")
+            .compile(cmd=ffmpeg_exe())
+        )
+        proc = popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=source.environment
+        )
+        errors: list[bytes] = []
+        drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
+        drain.start()
+        try:
+            totals = _read_blocks(proc.stdout, channels)  # type: ignore[arg-type]
+            proc.wait()
+            drain.join()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        source.check()
     if proc.returncode != 0:
         raise MediaError(f"ffmpeg could not decode the audio: {last_ffmpeg_line(b''.join(errors))}", str(info.path))
     pairs, power, count = totals

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from captioner.errors import MediaError
 
@@ -170,14 +171,32 @@ def ffmpeg_path(path: Path | str) -> str:
     return os.fspath(Path(path).absolute())
 
 
-# Any URL in a message: its user and password and its query string and fragment are dropped (a
-# signed URL's signature is a credential).
-_ANY_URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)(?:[^/\s@?#'\"]*@)?([^\s?#'\"]*)(?:[?#][^\s'\"]*)?")
+# Any URL in a message: from its scheme to the next white space, quotes included (a quote inside a
+# query string must not end the URL before its signature); see :func:`redact`.
+_ANY_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://\S*")
+_CLOSING = re.compile(r"[\'\"()\[\].,;:!]*$")  # punctuation that closes a URL quoted in a sentence
+
+
+def redact_url(url: str) -> str:
+    """``url`` as it may be shown: its scheme, host, port and path, parsed (``urllib.parse``), without
+    user, password, query string or fragment (a signed URL's signature is a credential)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+    except ValueError:  # an unparseable URL: shown as its scheme only
+        return url.split(":", 1)[0] + "://..."
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def redact(text: str) -> str:
-    """``text`` with every URL in it cut to its scheme, host and path."""
-    return _ANY_URL.sub(r"\1\2", text)
+    """``text`` with every URL in it shown as :func:`redact_url` shows it."""
+
+    def one(match: re.Match[str]) -> str:
+        token = match[0]
+        closing = _CLOSING.search(token)[0]  # type: ignore[index]
+        return redact_url(token[: len(token) - len(closing)]) + closing
+
+    return _ANY_URL.sub(one, text)
 
 
 def last_ffmpeg_line(stderr: bytes | str) -> str:

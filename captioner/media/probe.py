@@ -15,8 +15,9 @@ from pathlib import Path, PurePath
 import av
 
 from captioner.errors import MediaError
-from captioner.media.ffmpeg import ffmpeg_path, redact
-from captioner.media.urls import Media, MediaURL, UrlLimits, ffmpeg_options
+from captioner.media.ffmpeg import redact
+from captioner.media.relay import Input, media_input
+from captioner.media.urls import Media, MediaURL, UrlLimits
 
 # What a folder is searched for (a file named on the command line is tried whatever its name).
 AUDIO_EXTENSIONS = frozenset(
@@ -89,13 +90,13 @@ def check_file(path: Path) -> None:
         raise MediaError("empty file (0 bytes)", str(path))
 
 
-def open_input(source: Media, limits: UrlLimits | None = None) -> av.container.InputContainer:
-    """``source`` opened by PyAV: a file, or a URL read only as :func:`ffmpeg_options` allows."""
-    if isinstance(source, MediaURL):
-        limits = limits or UrlLimits()
-        options = ffmpeg_options(limits)
-        return av.open(source.url, mode="r", metadata_errors="ignore", options=options, timeout=limits.timeout)
-    return av.open(ffmpeg_path(source), mode="r", metadata_errors="ignore")
+def open_input(source: Input, limits: UrlLimits | None = None) -> av.container.InputContainer:
+    """``source`` opened by PyAV: a file, or a URL through its relay (see :func:`media_input`)."""
+    if source.relay is None:
+        return av.open(source.arg, mode="r", metadata_errors="ignore")
+    limits = limits or UrlLimits()
+    options = {**source.options, "http_proxy": source.relay.proxy}
+    return av.open(source.arg, mode="r", metadata_errors="ignore", options=options, timeout=2 * limits.timeout + 10)
 
 
 def probe(path: Media, limits: UrlLimits | None = None) -> MediaInfo:
@@ -104,17 +105,21 @@ def probe(path: Media, limits: UrlLimits | None = None) -> MediaInfo:
     if not isinstance(path, MediaURL):
         path = Path(path)
         check_file(path)
-    try:
-        with open_input(path, limits) as container:
-            streams = tuple(stream_info(s) for s in container.streams)
-            duration = container.duration / av.time_base if container.duration else None
-            format_name = container.format.name
-    except PermissionError:
-        raise MediaError("permission denied", str(path)) from None
-    except av.error.InvalidDataError:
-        raise MediaError("not a readable media file (invalid or truncated data)", str(path)) from None
-    except (av.error.FFmpegError, OSError) as exc:
-        raise MediaError(f"cannot read media: {_av_message(exc)}", str(path)) from None
+    with media_input(path, limits) as source:
+        try:
+            with open_input(source, limits) as container:
+                streams = tuple(stream_info(s) for s in container.streams)
+                duration = container.duration / av.time_base if container.duration else None
+                format_name = container.format.name
+        except PermissionError:
+            raise MediaError("permission denied", str(path)) from None
+        except av.error.InvalidDataError:
+            source.check()
+            raise MediaError("not a readable media file (invalid or truncated data)", str(path)) from None
+        except (av.error.FFmpegError, OSError) as exc:
+            source.check()
+            raise MediaError(f"cannot read media: {_av_message(exc)}", str(path)) from None
+        source.check()
     if duration is None:
         durations = [s.duration for s in streams if s.duration]
         duration = max(durations) if durations else None
@@ -168,5 +173,3 @@ def select_audio_stream(info: MediaInfo, audio_stream: int = 0) -> StreamInfo:
             str(info.path),
         )
     return audio[audio_stream]
-
-

@@ -2,10 +2,11 @@
 shown (never with their query string: a signed URL's signature is a credential), and the options
 that restrict how ffmpeg and PyAV may read them.
 
-ffmpeg reads a URL itself (streamed, seeking with Range requests), restricted to
-:data:`PROTOCOLS` by ``protocol_whitelist``: the list holds for every nested open too (a redirect,
-an HLS playlist's segments, a ``concat:`` or ``file:`` reference inside a playlist), so a URL can
-make ffmpeg read nothing but http(s).
+ffmpeg and PyAV read a URL through a relay captioner runs on 127.0.0.1 (:mod:`captioner.media.relay`:
+streamed, seeking with Range requests, every byte counted), restricted to :data:`PROTOCOLS` by
+``protocol_whitelist``: the list holds for every nested open too (an HLS playlist's segments, a
+``concat:`` or ``file:`` reference inside a playlist), so a URL can make ffmpeg read nothing but
+its relay.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from captioner.errors import CaptionerError, MediaError
-from captioner.media.ffmpeg import ffmpeg_path, redact
+from captioner.media.ffmpeg import redact_url
 from captioner.paths import read_regular_file
 
 ALLOWED_SCHEMES = ("http", "https")
-PROTOCOLS = "http,https,tcp,tls"  # what ffmpeg may open for a URL (https is tls over tcp)
+PROTOCOLS = "http,tcp"  # what ffmpeg may open for a URL: its relay on 127.0.0.1 (see captioner.media.relay)
 DEFAULT_TIMEOUT = 30.0  # seconds without a byte from the server before a read fails
-DEFAULT_MAX_BYTES = 2_000_000_000  # the largest media a URL may announce
+DEFAULT_MAX_BYTES = 2_000_000_000  # the largest media a URL may announce (and send)
+DEFAULT_MAX_SECONDS = 12 * 3600.0  # the most audio a URL's media may decode to (230 MB of samples an hour)
 MAX_URL_LIST_BYTES = 64 * 1024 * 1024  # a --from-list file: ~500,000 URLs
 
 # "name:" with a scheme of two letters or more (a drive letter "C:" is a path): a URL, or one of
@@ -35,10 +37,12 @@ _UNSAFE = re.compile(r"[^\w.\-]+")
 
 @dataclass(frozen=True)
 class UrlLimits:
-    """How long a server may stay silent, and how large the media it serves may be."""
+    """How long a server may stay silent, how large the media it serves may be, and how much audio
+    it may decode to."""
 
     timeout: float = DEFAULT_TIMEOUT
     max_bytes: int = DEFAULT_MAX_BYTES
+    max_seconds: float = DEFAULT_MAX_SECONDS
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class MediaURL:
     @property
     def display(self) -> str:
         """The URL as messages show it: without user, password, query string or fragment."""
-        return redact(self.url)
+        return redact_url(self.url)
 
     @property
     def name(self) -> str:
@@ -80,7 +84,7 @@ def looks_like_url(text: str) -> bool:
 
 def parse_url(text: str) -> MediaURL:
     """``text`` as a :class:`MediaURL`, or a :class:`MediaError` naming it (redacted) and the cause."""
-    shown = redact(text)
+    shown = redact_url(text)
     scheme = text.split(":", 1)[0].lower()
     if scheme not in ALLOWED_SCHEMES or not text[len(scheme) :].startswith("://"):
         raise MediaError(f"not an http or https URL ({scheme}: is refused; only http and https are read)", shown)
@@ -102,7 +106,7 @@ def safe_name(url: str) -> str:
     """The URL's last path segment, decoded, as a file name: characters other than letters, digits,
     ``.``, ``-`` and ``_`` become ``_``, no leading dot.  A :class:`MediaError` when the segment
     names no file or would leave the output folder (``..``, an encoded ``/``)."""
-    shown = redact(url)
+    shown = redact_url(url)
     segment = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     if not segment:
         raise MediaError("the URL's path names no file (it ends with /)", shown)
@@ -139,7 +143,8 @@ def read_url_list(path: Path) -> tuple[list[MediaURL], list[CaptionerError]]:
     """The URLs of a list file (``--from-list``): one a line, blank lines and ``#`` comments
     ignored.  Only URLs: local files are named on the command line."""
     try:
-        text = read_regular_file(path, MAX_URL_LIST_BYTES).decode("utf-8")
+        # utf-8-sig: a byte order mark (Windows editors write one) is not part of the first URL
+        text = read_regular_file(path, MAX_URL_LIST_BYTES).decode("utf-8-sig")
     except OSError as exc:
         return [], [MediaError(f"cannot read this URL list: {exc.strerror or type(exc).__name__}", str(path))]
     except UnicodeDecodeError:
@@ -160,15 +165,9 @@ def read_url_list(path: Path) -> tuple[list[MediaURL], list[CaptionerError]]:
     return urls, errors
 
 
-def ffmpeg_input(source: Media, limits: UrlLimits | None = None) -> tuple[str, dict[str, str]]:
-    """What ffmpeg gets for ``source``: ``-i``'s argument and the input options before it."""
-    if isinstance(source, MediaURL):
-        return source.url, ffmpeg_options(limits or UrlLimits())
-    return ffmpeg_path(source), {}
-
-
-def ffmpeg_options(limits: UrlLimits) -> dict[str, str]:
-    """Input options for ffmpeg (before ``-i``) and PyAV reading a URL: only http(s), and a read
-    that waits longer than ``limits.timeout`` for the server fails."""
-    micro = str(int(limits.timeout * 1_000_000))
+def reader_options(limits: UrlLimits) -> dict[str, str]:
+    """Input options for ffmpeg (before ``-i``) and PyAV reading a URL through its relay
+    (:mod:`captioner.media.relay`): plain http to the relay only, no reconnection; the relay bounds
+    the server's silences, ffmpeg's own timeout is a backstop behind it."""
+    micro = str(int((2 * limits.timeout + 10) * 1_000_000))
     return {"protocol_whitelist": PROTOCOLS, "rw_timeout": micro, "reconnect": "0", "user_agent": "captioner"}

@@ -217,11 +217,12 @@ def _is_transport(exc: BaseException) -> bool:
 
 _HTML = re.compile(r"<(?:!doctype|html)\b.*", re.IGNORECASE | re.DOTALL)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_SIGNED_QUERY = re.compile(r"\?[^\s'\"]*(?:Signature|X-Amz-)[^\s'\")]*")
+_SIGNED_QUERY = re.compile(r"\?\S*(?:Signature|X-Amz-)\S*")  # to the next space: a quote does not end it
 
 
 def redact_urls(text: str) -> str:
-    """Drop the query string of signed (presigned storage) URLs: the signature is a credential."""
+    """Drop the query string of signed (presigned storage) URLs, also where no scheme precedes it
+    (whole URLs: :func:`captioner.media.ffmpeg.redact`): the signature is a credential."""
     return _SIGNED_QUERY.sub("?<signed query>", text)
 
 
