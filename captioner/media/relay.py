@@ -7,7 +7,9 @@ through an HTTP proxy on 127.0.0.1 that captioner runs for that one read: the pr
 random password reach ffmpeg in its environment (``http_proxy``; readable by the same user only),
 PyAV as an option.  The relay asks the real server (:func:`captioner.media.fetch.get`: redirects,
 Basic auth, time bounds), forwards ffmpeg's Range requests (an MP4 whose index is at its end still
-seeks), and counts every byte as it passes: an answer is cut where it goes past the size the
+seeks) through the user's proxy if the environment names one (read from captioner's own
+environment when the relay starts, never from the ``http_proxy`` given to ffmpeg), and counts
+every byte as it passes: an answer is cut where it goes past the size the
 server declared, or the ``--url-max-size`` cap when it declares none, and the whole read at twice
 the cap.  The first failure is kept (:meth:`Relay.check` raises it, one line naming the URL): the
 reader only sees its connection close.
@@ -33,6 +35,7 @@ from urllib.parse import quote, urlsplit
 from captioner.errors import MediaError
 from captioner.media.fetch import Answer, FetchError, get
 from captioner.media.ffmpeg import ffmpeg_path
+from captioner.media.proxies import environment_proxies
 from captioner.media.urls import Media, MediaURL, UrlLimits, reader_options
 
 PLACEHOLDER_HOST = "media.invalid"  # what ffmpeg's command line names instead of the URL's host
@@ -52,6 +55,7 @@ class Relay:
         self.relayed = 0  # bytes passed on to the reader, all answers together
         self.requests = 0
         self.error: MediaError | None = None
+        self.proxies = environment_proxies()  # the user's, before ffmpeg's environment names this relay
         self._password = secrets.token_urlsafe(24)
         self._expected_auth = "Basic " + base64.b64encode(f"captioner:{self._password}".encode()).decode()
         self._lock = threading.Lock()
@@ -161,7 +165,7 @@ def _handler(owner: Relay) -> type[BaseHTTPRequestHandler]:
             wanted = self.headers.get("Range")
             wanted = wanted if wanted and _RANGE.fullmatch(wanted.strip()) else None
             try:
-                answer = get(owner.url.url, owner.limits.timeout, wanted)
+                answer = get(owner.url.url, owner.limits.timeout, wanted, owner.proxies)
             except FetchError as exc:
                 owner.fail(str(exc))
                 return self._empty(502)
