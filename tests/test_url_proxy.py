@@ -126,3 +126,14 @@ def test_the_bounds_hold_through_the_proxy(server, tmp_path, proxied, kind, opti
     assert line.startswith(f"captioner: error: {server.url}/{kind}/{name}: ") and cause in line, line
     assert len(proxy.forwarded) >= 2, proxy.forwarded  # the look, and the reader's request
     assert server.sent.get(kind, 0) < 12_000_000, server.sent
+
+
+def test_no_proxy_star_reads_straight_from_the_server(server, tmp_path, cli, proxied):
+    # PyAV reads inside captioner, where libavformat takes no_proxy from the environment: "*" must
+    # not send it past its relay (to the placeholder's host, which does not exist).
+    with ForwardingProxy() as proxy:
+        proxied(http=proxy.url(), no="*")
+        code, _, err = cli(f"{server.url}/range/jfk.mp4{QUERY}", "-o", tmp_path, "-f", "srt", "--no-cache")
+    assert code == 0, err
+    assert "fellow Americans" in (tmp_path / "jfk.srt").read_text()
+    assert proxy.forwarded == [] and len(server.requests) >= 3

@@ -4,14 +4,16 @@ ffmpeg's command line is visible to every local user (``ps``, ``/proc/PID/cmdlin
 URL's query string is a credential; and what a server sends must be bounded whatever it declared.
 So ffmpeg opens a placeholder (``http://media.invalid/PATH``, the URL's path without its query)
 through an HTTP proxy on 127.0.0.1 that captioner runs for that one read: the proxy's address and a
-random password reach ffmpeg in its environment (``http_proxy``; readable by the same user only),
-PyAV as an option.  The relay asks the real server (:func:`captioner.media.fetch.get`: redirects,
-Basic auth, time bounds), forwards ffmpeg's Range requests (an MP4 whose index is at its end still
-seeks) through the user's proxy if the environment names one (read from captioner's own
-environment when the relay starts, never from the ``http_proxy`` given to ffmpeg), and counts
-every byte as it passes: an answer is cut where it goes past the size the
-server declared, or the ``--url-max-size`` cap when it declares none, and the whole read at twice
-the cap.  The first failure is kept (:meth:`Relay.check` raises it, one line naming the URL): the
+random password reach ffmpeg in its environment (``http_proxy``; readable by the same user only).
+PyAV, inside captioner, opens the relay itself (:attr:`Relay.direct`, the password in a header
+option, proxies off): its libavformat reads ``no_proxy`` from this process's environment, and the
+user's ``no_proxy=*`` would send it to the placeholder's host.  The relay asks the real server
+(:func:`captioner.media.fetch.get`: redirects, Basic auth, time bounds), through the user's proxy
+if captioner's own environment names one (read when the relay starts; never the ``http_proxy``
+given to ffmpeg), forwards ffmpeg's Range requests (an MP4 whose index is at its end still seeks),
+and counts every byte as it passes: an answer is cut where it goes past the size the server
+declared, or the ``--url-max-size`` cap when it declares none, and the whole read at twice the
+cap.  The first failure is kept (:meth:`Relay.check` raises it, one line naming the URL): the
 reader only sees its connection close.
 
 A pipe (``-i pipe:0``) would hide the URL too, but cannot seek: an MP4 with its index at the end
@@ -71,6 +73,16 @@ class Relay:
     def proxy(self) -> str:
         """The relay's address with its password, as ``http_proxy`` takes it: never on a command line."""
         return f"http://captioner:{self._password}@127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def direct(self) -> str:
+        """What PyAV opens in this process: the relay's own URL, with the media's path."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}{urlsplit(self.placeholder).path}"
+
+    def direct_options(self) -> dict[str, str]:
+        """PyAV's options for :attr:`direct`: no proxy (not the user's, whatever this process's
+        ``http_proxy`` and ``no_proxy`` say), the relay's password as the header it checks."""
+        return {"http_proxy": "", "headers": f"Proxy-Authorization: {self._expected_auth}\r\n"}
 
     def environment(self) -> dict[str, str]:
         """The environment for an ffmpeg that reads through this relay (other proxies dropped)."""
