@@ -7,6 +7,10 @@ bounded in time: the answer's headers must come within ``timeout`` seconds, and 
 :data:`CHUNK` of its body, so that a server that stalls *and* one that trickles a byte a second
 fail in about ``timeout`` seconds with a line naming it.  Errors are :class:`FetchError`, one line
 that names neither the URL nor its query (the caller names the URL, redacted).
+
+Requests go through the environment's proxy (``http_proxy``, ``https_proxy``, ``no_proxy``: see
+:mod:`captioner.media.proxies`), with the same bounds: plain http as an absolute URL to the proxy,
+https in a CONNECT tunnel.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
 from captioner.media.ffmpeg import redact
+from captioner.media.proxies import Proxy, ProxyError, environment_proxies, proxy_for
 
 ALLOWED_SCHEMES = ("http", "https")
 MAX_REDIRECTS = 5
@@ -62,6 +67,11 @@ class Target:
 
     def origin(self) -> tuple[str, str, int]:
         return self.scheme, self.host, self.port
+
+    def absolute(self) -> str:
+        """The URL without user and password: the request target an http proxy is sent."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}{self.path}"
 
 
 class Answer:
@@ -110,13 +120,19 @@ class Answer:
         self._connection.close()
 
 
-def get(url: str, timeout: float, range_header: str | None = None) -> Answer:
+def get(url: str, timeout: float, range_header: str | None = None, proxies: dict[str, str] | None = None) -> Answer:
     """The answer to a GET of ``url`` (redirects followed), its headers read; the caller reads the
-    body with :meth:`Answer.read` and closes it."""
+    body with :meth:`Answer.read` and closes it.  ``proxies``: the proxy settings to honour
+    (:func:`captioner.media.proxies.environment_proxies`, read now when None)."""
+    proxies = environment_proxies() if proxies is None else proxies
     target = Target.of(url)
     auth = target.auth
     for _ in range(MAX_REDIRECTS + 1):
-        connection, response = _request(target, auth, timeout, range_header)
+        try:
+            proxy = proxy_for(target.scheme, target.host, target.port, proxies)
+        except ProxyError as exc:
+            raise FetchError(str(exc)) from None
+        connection, response = _request(target, auth, timeout, range_header, proxy)
         if response.status not in (301, 302, 303, 307, 308):
             return Answer(connection, response, timeout)
         location = response.headers.get("Location")
@@ -132,11 +148,10 @@ def get(url: str, timeout: float, range_header: str | None = None) -> Answer:
 
 
 def _request(
-    target: Target, auth: str | None, timeout: float, range_header: str | None
+    target: Target, auth: str | None, timeout: float, range_header: str | None, proxy: Proxy | None
 ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
-    kind = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
-    connection = kind(target.host, target.port, timeout=timeout)
-    headers = {"User-Agent": "captioner", "Accept": "*/*", "Connection": "close"}  # one request a connection
+    connection, request_target, headers = _connection(target, timeout, proxy)
+    headers.update({"User-Agent": "captioner", "Accept": "*/*", "Connection": "close"})  # one request a connection
     if range_header:
         headers["Range"] = range_header
     if auth:
@@ -157,18 +172,41 @@ def _request(
     timer.daemon = True
     timer.start()
     try:
-        connection.request("GET", target.path, headers=headers)
+        connection.request("GET", request_target, headers=headers)
         response = connection.getresponse()
     except BaseException as exc:
         connection.close()
+        through = f" (through the proxy {proxy.shown})" if proxy else ""
         if late.is_set() or isinstance(exc, TimeoutError):
-            raise FetchError(f"the server did not answer in time: nothing in {timeout:g} s (--url-timeout)") from None
+            raise FetchError(
+                f"the server did not answer in time: nothing in {timeout:g} s (--url-timeout){through}"
+            ) from None
         if isinstance(exc, (OSError, http.client.HTTPException)):
-            raise FetchError(_connect_error(exc)) from None
+            raise FetchError(_connect_error(exc) + through) from None
         raise
     finally:
         timer.cancel()
+    if proxy is not None and response.status == 407:
+        connection.close()
+        raise FetchError(f"the proxy {proxy.shown} asks for a user and password (HTTP 407): none given, or wrong ones")
     return connection, response
+
+
+def _connection(
+    target: Target, timeout: float, proxy: Proxy | None
+) -> tuple[http.client.HTTPConnection, str, dict[str, str]]:
+    """The connection a request to ``target`` goes on, its request target, and the headers the
+    proxy takes: straight to the server; to an http proxy with the absolute URL; to the proxy for
+    an https URL, in a CONNECT tunnel (TLS checked against the URL's host)."""
+    if proxy is None:
+        kind = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
+        return kind(target.host, target.port, timeout=timeout), target.path, {}
+    proxy_headers = {"Proxy-Authorization": proxy.auth} if proxy.auth else {}
+    if target.scheme == "https":
+        tunnel = http.client.HTTPSConnection(proxy.host, proxy.port, timeout=timeout)
+        tunnel.set_tunnel(target.host, target.port, headers=proxy_headers)
+        return tunnel, target.path, {}
+    return http.client.HTTPConnection(proxy.host, proxy.port, timeout=timeout), target.absolute(), proxy_headers
 
 
 def _connect_error(exc: BaseException) -> str:

@@ -95,8 +95,10 @@ def open_input(source: Input, limits: UrlLimits | None = None) -> av.container.I
     if source.relay is None:
         return av.open(source.arg, mode="r", metadata_errors="ignore")
     limits = limits or UrlLimits()
-    options = {**source.options, "http_proxy": source.relay.proxy}
-    return av.open(source.arg, mode="r", metadata_errors="ignore", options=options, timeout=2 * limits.timeout + 10)
+    options = {**source.options, **source.relay.direct_options()}
+    return av.open(
+        source.relay.direct, mode="r", metadata_errors="ignore", options=options, timeout=2 * limits.timeout + 10
+    )
 
 
 def probe(path: Media, limits: UrlLimits | None = None) -> MediaInfo:

@@ -4,12 +4,16 @@ ffmpeg's command line is visible to every local user (``ps``, ``/proc/PID/cmdlin
 URL's query string is a credential; and what a server sends must be bounded whatever it declared.
 So ffmpeg opens a placeholder (``http://media.invalid/PATH``, the URL's path without its query)
 through an HTTP proxy on 127.0.0.1 that captioner runs for that one read: the proxy's address and a
-random password reach ffmpeg in its environment (``http_proxy``; readable by the same user only),
-PyAV as an option.  The relay asks the real server (:func:`captioner.media.fetch.get`: redirects,
-Basic auth, time bounds), forwards ffmpeg's Range requests (an MP4 whose index is at its end still
-seeks), and counts every byte as it passes: an answer is cut where it goes past the size the
-server declared, or the ``--url-max-size`` cap when it declares none, and the whole read at twice
-the cap.  The first failure is kept (:meth:`Relay.check` raises it, one line naming the URL): the
+random password reach ffmpeg in its environment (``http_proxy``; readable by the same user only).
+PyAV, inside captioner, opens the relay itself (:attr:`Relay.direct`, the password in a header
+option, proxies off): its libavformat reads ``no_proxy`` from this process's environment, and the
+user's ``no_proxy=*`` would send it to the placeholder's host.  The relay asks the real server
+(:func:`captioner.media.fetch.get`: redirects, Basic auth, time bounds), through the user's proxy
+if captioner's own environment names one (read when the relay starts; never the ``http_proxy``
+given to ffmpeg), forwards ffmpeg's Range requests (an MP4 whose index is at its end still seeks),
+and counts every byte as it passes: an answer is cut where it goes past the size the server
+declared, or the ``--url-max-size`` cap when it declares none, and the whole read at twice the
+cap.  The first failure is kept (:meth:`Relay.check` raises it, one line naming the URL): the
 reader only sees its connection close.
 
 A pipe (``-i pipe:0``) would hide the URL too, but cannot seek: an MP4 with its index at the end
@@ -33,6 +37,7 @@ from urllib.parse import quote, urlsplit
 from captioner.errors import MediaError
 from captioner.media.fetch import Answer, FetchError, get
 from captioner.media.ffmpeg import ffmpeg_path
+from captioner.media.proxies import environment_proxies
 from captioner.media.urls import Media, MediaURL, UrlLimits, reader_options
 
 PLACEHOLDER_HOST = "media.invalid"  # what ffmpeg's command line names instead of the URL's host
@@ -52,6 +57,7 @@ class Relay:
         self.relayed = 0  # bytes passed on to the reader, all answers together
         self.requests = 0
         self.error: MediaError | None = None
+        self.proxies = environment_proxies()  # the user's, before ffmpeg's environment names this relay
         self._password = secrets.token_urlsafe(24)
         self._expected_auth = "Basic " + base64.b64encode(f"captioner:{self._password}".encode()).decode()
         self._lock = threading.Lock()
@@ -67,6 +73,16 @@ class Relay:
     def proxy(self) -> str:
         """The relay's address with its password, as ``http_proxy`` takes it: never on a command line."""
         return f"http://captioner:{self._password}@127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def direct(self) -> str:
+        """What PyAV opens in this process: the relay's own URL, with the media's path."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}{urlsplit(self.placeholder).path}"
+
+    def direct_options(self) -> dict[str, str]:
+        """PyAV's options for :attr:`direct`: no proxy (not the user's, whatever this process's
+        ``http_proxy`` and ``no_proxy`` say), the relay's password as the header it checks."""
+        return {"http_proxy": "", "headers": f"Proxy-Authorization: {self._expected_auth}\r\n"}
 
     def environment(self) -> dict[str, str]:
         """The environment for an ffmpeg that reads through this relay (other proxies dropped)."""
@@ -161,7 +177,7 @@ def _handler(owner: Relay) -> type[BaseHTTPRequestHandler]:
             wanted = self.headers.get("Range")
             wanted = wanted if wanted and _RANGE.fullmatch(wanted.strip()) else None
             try:
-                answer = get(owner.url.url, owner.limits.timeout, wanted)
+                answer = get(owner.url.url, owner.limits.timeout, wanted, owner.proxies)
             except FetchError as exc:
                 owner.fail(str(exc))
                 return self._empty(502)
