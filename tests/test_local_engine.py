@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from conftest import SAMPLES
 
@@ -228,11 +230,17 @@ class _GenerateSpy:
 
 @pytest.mark.slow
 def test_one_window_is_decoded_without_the_fallback_ladder(local_backend, monkeypatch) -> None:
-    # Whisper finds the music sample's opening unsure (average log-probability under -1): a longer
-    # input runs the whole ladder of samplings on it, a single window keeps its beam search's text.
+    # A window Whisper finds unsure (average log-probability under the threshold): a longer input
+    # runs the whole ladder of samplings on it, a single window keeps its beam search's text.  The
+    # threshold is raised to 0 so that every window of the music counts as unsure: whether its
+    # opening scores under Whisper's -1 depends on the CTranslate2 release (under -1 when this test
+    # was written; -0.83 with CTranslate2 4.8.5, so no window sampled and the test failed on a fresh
+    # install), and this test is about the engine's choice of ladder, not the model's scores.
     audio = extract_audio(probe(SAMPLES / "nonspeech_music_vibe_ace.ogg"))
     spy = _GenerateSpy(local_backend._model.model)
     monkeypatch.setattr(local_backend._model, "model", spy)
+    original = local_backend._model.transcribe
+    monkeypatch.setattr(local_backend._model, "transcribe", partial(original, log_prob_threshold=0.0))
     local_backend.transcribe(audio[: 45 * 16000], TranscribeOptions(language="en"))
     assert any(spy.sampled)
     spy.sampled.clear()
