@@ -163,3 +163,24 @@ def test_the_studio_retranscribes_and_draws_the_chosen_audio_stream(two_streams:
         assert np.frombuffer(peaks, np.int8).max() > 40  # the speech's waveform, not the silent stream's
     finally:
         server.stop()
+
+
+def test_a_stereo_file_is_decoded_once_for_its_samples_and_its_channel_check(tmp_path: Path, monkeypatch) -> None:
+    """Issue 26: the default mode decoded a stereo file twice, once only for the channel check.
+    The one decode gives the samples and the report of two decodes of their own, bit for bit."""
+    from captioner import interrupt
+    from captioner.media.channels import analyse_channels
+    from captioner.run.jobs import Job
+    from captioner.run.prepare import prepare
+    from captioner.run.settings import Settings
+
+    stereo = SAMPLES / "stereo_de_ja.flac"
+    info = probe(stereo)
+    alone, report = extract_audio(info), analyse_channels(info)
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    monkeypatch.setattr(interrupt, "_markers", str(markers))
+    prepared = prepare(Job(media=stereo, outputs={}), Settings(), None, None)
+    assert len(list(markers.glob("decoding-*"))) == 1
+    assert prepared.audio is not None and np.array_equal(prepared.audio, alone)
+    assert prepared.channels == report and report.different
