@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from conftest import ROOT, SAMPLES, normalise
+from conftest import SAMPLES, normalise
+from edit_support import studio_process
 
 from captioner.ci.config import load_config
 from captioner.ci.status import Scanner
@@ -75,15 +76,7 @@ def test_the_studios_decoding_ffmpeg_dies_with_a_killed_captioner(tmp_path: Path
     root.mkdir()
     (root / "captioner.toml").write_text("", "utf-8")
     _ffmpeg("-f", "lavfi", "-i", "sine=f=440:sample_rate=8000:d=3600", "-c:a", "flac", str(root / "long.flac"))
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    studio = subprocess.Popen(
-        [sys.executable, "-m", "captioner", "edit", "--no-browser", "--root", str(root)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        cwd=root,
-    )
+    studio = studio_process(root, stderr=subprocess.DEVNULL)
     decoder = None
     try:
         first = studio.stdout.readline().strip()  # type: ignore[union-attr]
