@@ -24,6 +24,7 @@ and the markers change nothing but the files in that folder.
   for a beam search) or :func:`in_background` work (``<name>``: the thread's) runs; removed
   when it returns, so one left after the process ended is a call the Ctrl-C did not wait for.
 - ``transcribing-<file name>``: once a file's transcription begins.
+- ``decoding-<ffmpeg pid>``: once :func:`captioner.media.pcm.decoding` started an ffmpeg.
 """
 
 from __future__ import annotations

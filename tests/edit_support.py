@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES
+from conftest import ROOT, SAMPLES
 
 from captioner.ci.config import load_config
 from captioner.ci.status import Scanner
@@ -43,6 +45,18 @@ def tree(captioned: Path, tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     shutil.copytree(captioned, root)
     return root
+
+
+def studio_process(root: Path, stderr: int = subprocess.PIPE) -> subprocess.Popen:
+    """``captioner edit --no-browser`` on ``root`` in a process of its own (its first line: the address)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "captioner", "edit", "--no-browser", "--root", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=root,
+    )
 
 
 def check_states(root: Path) -> dict[str, str]:

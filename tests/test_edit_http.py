@@ -8,20 +8,17 @@ re-transcription with the real model."""
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import srt
 import webvtt
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLES, normalise
-from edit_support import captioned, check_states, serve, tree  # noqa: F401
+from conftest import SAMPLES, normalise
+from edit_support import captioned, check_states, serve, studio_process, tree  # noqa: F401
 
 from captioner.captions.review import ReviewThresholds, review
 from captioner.captions.segmentation import segment
@@ -331,15 +328,7 @@ def test_retranscribe_a_cue_with_the_local_engine(tree: Path, serve, references)
 
 
 def test_command_prints_the_address_first_and_stops_on_ctrl_c(tree: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "captioner", "edit", "--no-browser", "--root", str(tree)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=tree,
-    )
+    proc = studio_process(tree)
     try:
         first = proc.stdout.readline().strip()
         match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]{20,})", first)

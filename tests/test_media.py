@@ -50,7 +50,7 @@ def test_samples_are_those_whispers_own_loader_gives(name: str) -> None:
 
 
 def test_a_long_stream_is_read_past_the_size_announced() -> None:
-    from captioner.media.audio import _read_samples
+    from captioner.media.pcm import read_samples as _read_samples
 
     class Pipe:
         def __init__(self, data: bytes) -> None:

@@ -20,7 +20,14 @@ from captioner.cli.options import LocalPath
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1.  [default: a free one]")
 @click.option("--no-browser", is_flag=True, help="Only print the address; do not open a browser.")
-def edit_command(paths: tuple[Path, ...], root: Path | None, port: int, no_browser: bool) -> None:
+@click.option(
+    "--audio-stream",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Audio stream (0-based) shown in the waveform and re-transcribed, as the files were captioned with.",
+)
+def edit_command(paths: tuple[Path, ...], root: Path | None, port: int, no_browser: bool, audio_stream: int) -> None:
     """Review and correct captions in the browser: a local caption studio for the tree.
 
     Lists every media file with its check state; a media page plays it beside its cues, words
@@ -35,7 +42,7 @@ def edit_command(paths: tuple[Path, ...], root: Path | None, port: int, no_brows
     scanner, scope = open_tree(paths, root, {}, no_cache=False)
     from captioner.edit.studio import Studio
 
-    studio = Studio(scanner, scope)
+    studio = Studio(scanner, scope, audio_stream=audio_stream)
     studio.prefetch()  # the index is being computed while the server starts and the browser opens
     from captioner.edit.server import EditServer
 

@@ -141,7 +141,7 @@ class _Handlers:
         path = self.studio.media_path(rel)
 
         def compute() -> bytes:
-            return cached_peaks(path, self.studio.scanner.audio_hash(rel))
+            return cached_peaks(path, self.studio.scanner.audio_hash(rel), self.studio.audio_stream)
 
         data = await run_in_threadpool(compute)
         return Response(data, media_type="application/octet-stream", headers={"x-peaks-rate": str(RATE)})
@@ -205,7 +205,7 @@ class _Handlers:
 
 def create_app(studio: Studio, token: str, port: int, retranscriber: Retranscriber | None = None) -> Gate:
     """The ASGI app for ``studio``, answering only requests with ``token`` on 127.0.0.1:``port``."""
-    h = _Handlers(studio, token, retranscriber or Retranscriber(studio.config.model))
+    h = _Handlers(studio, token, retranscriber or Retranscriber(studio.config.model, audio_stream=studio.audio_stream))
     routes = [
         Route("/", h.index),
         Route("/edit", h.edit),

@@ -9,15 +9,13 @@ chunk at a time, so an hour of audio needs a few MB, not the 230 MB of its sampl
 
 from __future__ import annotations
 
-import subprocess
-import threading
 from pathlib import Path
 
 import numpy as np
 
-from captioner.errors import CaptionerError, MediaError
+from captioner.errors import CaptionerError
 from captioner.media.audio import SAMPLE_RATE, audio_lead
-from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path, last_ffmpeg_line
+from captioner.media.pcm import decoding
 from captioner.media.probe import probe, select_audio_stream
 from captioner.output.atomic import atomic_writer
 from captioner.paths import cache_dir
@@ -29,28 +27,21 @@ VERSION = 1
 _CHUNK_BUCKETS = 6000  # a minute of buckets per read
 
 
-def peaks_path(audio_hash: str) -> Path:
-    return cache_dir() / "peaks" / f"v{VERSION}-{audio_hash}.bin"
+def peaks_path(audio_hash: str, audio_stream: int = 0) -> Path:
+    stream = f"-a{audio_stream}" if audio_stream else ""  # the first stream's name as it always was
+    return cache_dir() / "peaks" / f"v{VERSION}-{audio_hash}{stream}.bin"
 
 
-def compute_peaks(media: Path) -> bytes:
-    """The peaks of ``media``'s first audio stream (see the module docstring)."""
+def compute_peaks(media: Path, audio_stream: int = 0) -> bytes:
+    """The peaks of ``media``'s audio stream ``audio_stream`` (see the module docstring)."""
     info = probe(media)
-    stream = select_audio_stream(info, 0)
+    stream = select_audio_stream(info, audio_stream)
     lead = round(audio_lead(info.streams, stream) / SAMPLE_RATE * RATE)
-    cmd = [
-        *ffmpeg_command(), "-i", ffmpeg_path(media), "-map", "0:a:0",
-        "-ac", "1", "-ar", str(DECODE_RATE), "-f", "s16le", "-acodec", "pcm_s16le", "pipe:",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    errors: list[bytes] = []
-    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
-    drain.start()
     out = [np.zeros(2 * lead, dtype=np.int8)]
     carry = np.zeros(0, dtype=np.int16)
-    try:
+    with decoding(media, DECODE_RATE, 1, stream=audio_stream) as run:
         while True:
-            data = proc.stdout.read(_CHUNK_BUCKETS * PER_BUCKET * 2)  # type: ignore[union-attr]
+            data = run.stdout.read(_CHUNK_BUCKETS * PER_BUCKET * 2)
             if not data:
                 break
             samples = np.concatenate([carry, np.frombuffer(data[: len(data) - len(data) % 2], dtype="<i2")])
@@ -59,14 +50,6 @@ def compute_peaks(media: Path) -> bytes:
             carry = samples[whole:]
         if len(carry):
             out.append(_reduce(np.pad(carry, (0, PER_BUCKET - len(carry)))))
-        proc.wait()
-        drain.join()
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    if proc.returncode != 0:
-        raise MediaError(f"ffmpeg could not decode the audio: {last_ffmpeg_line(b''.join(errors))}", str(media))
     return np.concatenate(out).tobytes()
 
 
@@ -76,14 +59,15 @@ def _reduce(samples: np.ndarray) -> np.ndarray:
     return np.clip(np.round(pairs * 127 / 32768), -127, 127).astype(np.int8).ravel()
 
 
-def cached_peaks(media: Path, audio_hash: str) -> bytes:
-    """The peaks of ``media`` from the cache, computed and stored the first time."""
-    path = peaks_path(audio_hash)
+def cached_peaks(media: Path, audio_hash: str, audio_stream: int = 0) -> bytes:
+    """The peaks of ``media``'s audio stream ``audio_stream`` from the cache, computed and stored
+    the first time."""
+    path = peaks_path(audio_hash, audio_stream)
     try:
         return path.read_bytes()
     except OSError:
         pass
-    data = compute_peaks(media)
+    data = compute_peaks(media, audio_stream)
     try:
         with atomic_writer(path, binary=True) as handle:
             handle.write(data)

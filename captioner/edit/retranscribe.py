@@ -9,10 +9,8 @@ kept for the server's life.
 
 from __future__ import annotations
 
-import subprocess
 import threading
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,8 +23,9 @@ from captioner.core.transcript import Transcript, Word
 from captioner.edit.analysis import EditCue
 from captioner.errors import MediaError
 from captioner.media.audio import SAMPLE_RATE, audio_lead
-from captioner.media.ffmpeg import ffmpeg_command, ffmpeg_path, last_ffmpeg_line
+from captioner.media.pcm import pcm
 from captioner.media.probe import probe, select_audio_stream
+from captioner.media.urls import Media
 from captioner.refine.refine import refine
 from captioner.transcription.base import TranscribeOptions
 
@@ -38,30 +37,24 @@ EDGE_WORDS = 3  # words heard in that margin that may still belong to the stretc
 MAX_SECONDS = 600.0  # a longer stretch is better served by captioner sync --force
 
 
-def decode_range(media: Path, start: float, end: float) -> tuple[np.ndarray, float]:
-    """16 kHz mono samples of ``start``..``end`` on the media's timeline, and the time of the first one."""
+def decode_range(media: Media, start: float, end: float, audio_stream: int = 0) -> tuple[np.ndarray, float]:
+    """16 kHz mono samples of ``start``..``end`` of audio stream ``audio_stream`` on the media's
+    timeline (a URL read through its relay), and the time of the first one."""
     info = probe(media)
-    stream = select_audio_stream(info, 0)
+    stream = select_audio_stream(info, audio_stream)
     lead = audio_lead(info.streams, stream) / SAMPLE_RATE
     begin = max(0.0, start - lead)
-    cmd = [
-        *ffmpeg_command(), "-ss", f"{begin:.3f}", "-t", f"{end - start:.3f}",
-        "-i", ffmpeg_path(media), "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le",
-        "-acodec", "pcm_s16le", "pipe:",
-    ]  # fmt: skip
-    done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False)
-    if done.returncode != 0:
-        raise MediaError(f"ffmpeg could not decode the audio: {last_ffmpeg_line(done.stderr)}", str(media))
-    samples = np.frombuffer(done.stdout[: len(done.stdout) - len(done.stdout) % 2], dtype="<i2")
-    return samples.astype(np.float32) / 32768, begin + lead
+    samples = pcm(media, SAMPLE_RATE, 1, begin, end - start, audio_stream, info.limits)
+    return samples, begin + lead
 
 
 class Retranscriber:
     """The local engine for the studio (one model for the server's life, one decode at a time)."""
 
-    def __init__(self, model: str, threads: int | None = None) -> None:
+    def __init__(self, model: str, threads: int | None = None, audio_stream: int = 0) -> None:
         self.model = model
         self.threads = threads
+        self.audio_stream = audio_stream  # the stream the tree's files are captioned from (--audio-stream)
         self._backend: LocalBackend | None = None
         self._lock = threading.Lock()
 
@@ -74,7 +67,7 @@ class Retranscriber:
 
     def propose(
         self,
-        media: Path,
+        media: Media,
         start: float,
         end: float,
         style: Style,
@@ -89,7 +82,7 @@ class Retranscriber:
             raise ValueError("the stretch must start before it ends")
         if end - start > MAX_SECONDS:
             raise ValueError(f"at most {MAX_SECONDS:g} s at a time")
-        audio, offset = decode_range(media, max(0.0, start - CONTEXT), end + CONTEXT)
+        audio, offset = decode_range(media, max(0.0, start - CONTEXT), end + CONTEXT, self.audio_stream)
         if not len(audio):
             raise MediaError("no audio in that stretch", str(media))
         options = TranscribeOptions(

@@ -41,11 +41,13 @@ class Studio:
         scanner: Scanner,
         scope: Iterable[Path] = (),
         thresholds: ReviewThresholds | None = None,
+        audio_stream: int = 0,
     ) -> None:
         self.scanner = scanner
         self.root = scanner.root.resolve()
         self.config = scanner.config
         self.thresholds = thresholds or ReviewThresholds()
+        self.audio_stream = audio_stream  # heard in the waveform and by re-transcription (--audio-stream)
         self.transcripts = Transcripts(scanner)
         self.index = TreeIndex(scanner, self.summary, scope)
         self._save_locks: dict[str, threading.Lock] = {}

@@ -16,19 +16,14 @@ items correlate at 0.998 and 1.000, the two-talker items at 0.00 and 0.01.
 
 from __future__ import annotations
 
-import subprocess
-import threading
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, BinaryIO
 
-import ffmpeg
 import numpy as np
 
-from captioner.errors import MediaError
-from captioner.media.ffmpeg import PREAMBLE, ffmpeg_exe, last_ffmpeg_line, popen
+from captioner.media.pcm import Beside, decoding
 from captioner.media.probe import MediaInfo, select_audio_stream
-from captioner.media.relay import media_input
 
 RATE = 8000  # Hz: speech's energy is below 4 kHz, and a second of 6 channels is 96 kB
 BLOCK_SECONDS = 1.0
@@ -143,30 +138,19 @@ def analyse_channels(info: MediaInfo, audio_stream: int = 0) -> ChannelReport:
     """
     stream = select_audio_stream(info, audio_stream)
     channels = stream.channels or 1
-    with media_input(info.path, info.limits) as source:
-        cmd = (
-            ffmpeg.input(source.arg, **source.options)
-            .output("pipe:", format="s16le", acodec="pcm_s16le", ar=RATE, map=f"0:a:{audio_stream}")
-            .global_args(*PREAMBLE, "-v", "error")
-            .compile(cmd=ffmpeg_exe())
-        )
-        proc = popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=source.environment
-        )
-        errors: list[bytes] = []
-        drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
-        drain.start()
-        try:
-            totals = _read_blocks(proc.stdout, channels)  # type: ignore[arg-type]
-            proc.wait()
-            drain.join()
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        source.check()
-    if proc.returncode != 0:
-        raise MediaError(f"ffmpeg could not decode the audio: {last_ffmpeg_line(b''.join(errors))}", str(info.path))
+    with decoding(info.path, RATE, None, stream=audio_stream, limits=info.limits) as run:
+        return _report(channels, _read_blocks(run.stdout, channels))
+
+
+def beside_extraction(channels: int) -> Beside[ChannelReport]:
+    """The analysis of a stream of ``channels`` channels as a second output of the decode that
+    extracts its audio (one decode; the samples analysed are those :func:`analyse_channels` reads)."""
+    return Beside(RATE, None, lambda stream: _report(channels, _read_blocks(stream, channels)))
+
+
+def _report(
+    channels: int, totals: tuple[dict[tuple[int, int], tuple[float, float]], list[float], int]
+) -> ChannelReport:
     pairs, power, count = totals
     sounding = [count > 0 and p / count > _SILENT_POWER for p in power]
     correlation = {pair: float(v / w) if w > 0 else 0.0 for pair, (v, w) in pairs.items()}

@@ -1,7 +1,7 @@
 """The media stage: probe a file's streams (PyAV), extract 16 kHz mono audio (ffmpeg).
 
 Probing uses PyAV (bundled with faster-whisper) because the pip-installed ffmpeg has no ffprobe.
-Extraction runs the ffmpeg binary, its command built with ffmpeg-python, and reads raw 16-bit
+Extraction runs the ffmpeg binary (:mod:`captioner.media.pcm`, the one decoder) and reads raw 16-bit
 samples from its stdout, so no temporary audio file is written.
 """
 

@@ -9,7 +9,7 @@ import numpy as np
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError, MediaError
 from captioner.media.audio import extract_audio
-from captioner.media.channels import ChannelReport, analyse_channels
+from captioner.media.channels import ChannelReport, analyse_channels, beside_extraction
 from captioner.media.hashing import audio_hash
 from captioner.media.probe import MediaInfo, probe, select_audio_stream
 from captioner.media.urls import Media, MediaURL
@@ -57,11 +57,18 @@ def prepare(
         cached = cache.get(key, info.duration)
         if cached is not None:
             return Prepared(info=info, cache_key=key, transcript=cached)
-    stream = select_audio_stream(info, settings.audio_stream)
-    report = analyse_channels(info, settings.audio_stream) if (stream.channels or 1) > 1 else None
-    if settings.speakers == "channels" and report is not None and len(report.groups) > 1:
-        return Prepared(info=info, cache_key=key, channels=report, groups=report.groups)
-    return Prepared(info=info, cache_key=key, audio=extract_audio(info, settings.audio_stream), channels=report)
+    channels = select_audio_stream(info, settings.audio_stream).channels or 1
+    if channels == 1:
+        return Prepared(info=info, cache_key=key, audio=extract_audio(info, settings.audio_stream))
+    if settings.speakers == "channels":
+        report = analyse_channels(info, settings.audio_stream)
+        if len(report.groups) > 1:
+            return Prepared(info=info, cache_key=key, channels=report, groups=report.groups)
+        return Prepared(info=info, cache_key=key, audio=extract_audio(info, settings.audio_stream), channels=report)
+    # Only for what the run says about the channels: analysed beside the extraction, in one decode.
+    beside = beside_extraction(channels)
+    audio = extract_audio(info, settings.audio_stream, beside=beside)
+    return Prepared(info=info, cache_key=key, audio=audio, channels=beside.result())
 
 
 def job_cache_key(job: Job, settings: Settings, identity: dict[str, str]) -> str:
