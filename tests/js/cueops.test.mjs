@@ -124,3 +124,13 @@ test("a proposal is shown as a word diff against the text it replaces (issue 27:
   // Only the words inside the range of a cue it cuts into.
   assert.equal(coveredText(cues, 34.9, 36), "the world");
 });
+
+test("the counts line follows the cues (issue 27: written once, when the page loaded)", async () => {
+  const { counts, countsText } = await import("../../captioner/edit/static/cueops.js");
+  const a = { ...cue(0, 1, [["a", 0, 1]]), doubtful: ["low"], problems: [] };
+  const b = { ...cue(2, 3, [["b", 2, 3]]), doubtful: [], problems: ["too fast"], reviewed: true };
+  assert.deepEqual(counts([a, b]), { cues: 2, doubtful: 1, problems: 1, errors: 0, reviewed: 1 });
+  assert.equal(countsText([a, b]), "2 cues · 1 doubtful · 1 with style problems · 1/2 reviewed");
+  assert.equal(counts(markReviewed([a, b], [0])).doubtful, 0);
+  assert.equal(countsText([{ ...a, errors: ["empty cue"] }]), "1 cue · 1 doubtful · 0 with style problems · 1 that cannot be saved · 0/1 reviewed");
+});

@@ -256,3 +256,23 @@ export function coveredText(cues, start, end) {
   }
   return parts.join(" ");
 }
+
+// What the counts line shows: cues, doubtful, with style problems, with errors, reviewed.
+export function counts(cues) {
+  const n = (test) => cues.filter(test).length;
+  return {
+    cues: cues.length,
+    doubtful: n((c) => !c.reviewed && (c.doubtful || []).length > 0),
+    problems: n((c) => (c.problems || []).length > 0),
+    errors: n((c) => (c.errors || []).length > 0),
+    reviewed: n((c) => !!c.reviewed),
+  };
+}
+
+export function countsText(cues) {
+  const c = counts(cues);
+  const parts = [`${c.cues} cue${c.cues === 1 ? "" : "s"}`, `${c.doubtful} doubtful`, `${c.problems} with style problems`];
+  if (c.errors) parts.push(`${c.errors} that cannot be saved`);
+  parts.push(`${c.reviewed}/${c.cues} reviewed`);
+  return parts.join(" · ");
+}

@@ -2,7 +2,9 @@
 // waveform (waveform.js) and the proposal box (proposal.js); loading and saving.
 import { getJSON, mediaUrl, postJSON, status } from "./common.js";
 import * as ops from "./cueops.js";
+import * as keys from "./keys.js";
 import { hideProposal, showProposal } from "./proposal.js";
+import { createPlayer } from "./player.js";
 import { createWaveform } from "./waveform.js";
 
 const { cueElement, fillCue, findCue, fillTrack, el, time } = globalThis.CueView;
@@ -18,9 +20,10 @@ let cues = [];            // {start, end, text, words, reviewed, doubtful, probl
 let selected = -1, current = -1;
 const history = new ops.History();
 let dirty = false, version = 0, versions = {};
-let track = null, stopAt = null;
+let track = null;
 let proposal = null;
 const timers = {};
+const player = createPlayer(video, () => doc && doc.duration);
 const waveform = createWaveform({
   video, path, get duration() { return doc && doc.duration; }, cues: () => cues, selected: () => selected,
   select: (k) => select(k, { seek: true }),
@@ -45,6 +48,7 @@ function setButtons() {
   document.getElementById("redo").disabled = !history.canRedo;
   document.getElementById("save").disabled = !dirty;
   document.title = (dirty ? "• " : "") + (doc ? doc.name : "") + " — captioner edit";
+  document.getElementById("counts").textContent = ops.countsText(cues);
 }
 
 function rowOf(index) { return list.children[index] || null; }
@@ -106,10 +110,7 @@ function follow() {
       if (!video.paused) now.scrollIntoView({ block: "nearest" });
     }
   }
-  if (stopAt !== null && video.currentTime >= stopAt) {
-    video.pause();
-    stopAt = null;
-  }
+  player.checkStop();
   requestAnimationFrame(follow);
 }
 
@@ -154,6 +155,7 @@ async function analyse() {
     cues = cues.map((c, k) => ({ ...c, ...data.cues[k], text: c.text }));
     cues.forEach((_, k) => refreshRow(k));
     applyFilter();
+    setButtons();
   } catch (error) {
     status(`Cannot check the cues: ${error.message}`, "error");
   }
@@ -273,12 +275,6 @@ function reviewAll() {
   status(`All ${cues.length} cues marked reviewed: Save keeps the marks.`);
 }
 
-function playSpan(a, b) {
-  video.currentTime = Math.max(0, a);
-  stopAt = b;
-  video.play();
-}
-
 // -- saving -----------------------------------------------------------------------------------
 
 async function save() {
@@ -288,7 +284,7 @@ async function save() {
     versions = data.versions;
     dirty = false;
     setButtons();
-    status(`Saved ${data.written.join(", ")}.`, "ok");
+    status(`Saved ${data.written.join(", ")}.` + (data.hint ? ` Note: ${data.hint}.` : ""), "ok");
   } catch (error) {
     if (error.status === 422 && error.data && error.data.cues) {
       const marked = cues.slice();
@@ -352,39 +348,34 @@ function step(direction, predicate = () => true) {
   }
 }
 
-document.addEventListener("keydown", (event) => {
-  const ctrl = event.ctrlKey || event.metaKey;
-  if (ctrl && event.key.toLowerCase() === "s") { event.preventDefault(); save(); return; }
-  const typing = event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLInputElement ||
-    event.target instanceof HTMLSelectElement;
-  if (typing) {
-    if (event.key === "Escape") event.target.blur();
-    return;
-  }
-  if (ctrl && event.key.toLowerCase() === "z") { event.preventDefault(); event.shiftKey ? redo() : undo(); return; }
-  if (ctrl && event.key.toLowerCase() === "y") { event.preventDefault(); redo(); return; }
-  if (ctrl) return;
-  const keys = {
-    " ": () => (video.paused ? video.play() : video.pause()),
-    k: () => (video.paused ? video.play() : video.pause()),
-    ArrowDown: () => step(1), n: () => step(1),
-    ArrowUp: () => step(-1), p: () => step(-1),
-    d: () => step(1, (c) => c.doubtful.length > 0),
-    v: () => toggleReviewed(),
-    r: () => selected >= 0 && playSpan(cues[selected].start, cues[selected].end),
-    Enter: () => selected >= 0 && editor.focus(),
-    "[": () => selected >= 0 && editCue(selected, { start: round(video.currentTime) }),
-    "]": () => selected >= 0 && editCue(selected, { end: round(video.currentTime) }),
-  };
-  if (event.altKey && (event.key === "ArrowLeft" || event.key === "ArrowRight")) {
-    event.preventDefault();
-    nudge(event.shiftKey ? "end" : "start", event.key === "ArrowLeft" ? -1 : 1);
-    return;
-  }
-  const action = keys[event.key] || keys[event.key.toLowerCase()];
-  if (action && !event.altKey) { event.preventDefault(); action(); }
-});
+const actions = {
+  "play-pause": player.playPause, slower: player.slower, faster: player.faster,
+  "back-1": () => player.seek(-1), "forward-1": () => player.seek(1),
+  "back-5": () => player.seek(-5), "forward-5": () => player.seek(5),
+  save, undo, redo, next: () => step(1), previous: () => step(-1),
+  "next-doubtful": () => step(1, (c) => c.doubtful.length > 0),
+  reviewed: toggleReviewed, replay: () => selected >= 0 && player.playSpan(cues[selected].start, cues[selected].end),
+  "edit-text": () => selected >= 0 && editor.focus(), "leave-text": () => document.activeElement.blur(),
+  "start-now": () => selected >= 0 && editCue(selected, { start: round(video.currentTime) }),
+  "end-now": () => selected >= 0 && editCue(selected, { end: round(video.currentTime) }),
+  "start-earlier": () => nudge("start", -1), "start-later": () => nudge("start", 1),
+  "end-earlier": () => nudge("end", -1), "end-later": () => nudge("end", 1),
+  split, merge, add, delete: remove,
+};
 
+function keyPlace(target) {
+  if (target === video) return "player";
+  const field = target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement ||
+    target instanceof HTMLSelectElement;
+  return field ? "text" : "page";
+}
+
+document.addEventListener("keydown", (event) => {
+  const action = keys.actionFor(event, keyPlace(event.target));
+  if (!action) return;
+  event.preventDefault();
+  actions[action]();
+});
 // -- wiring -----------------------------------------------------------------------------------
 
 list.addEventListener("click", (event) => {
@@ -398,9 +389,9 @@ const buttons = {
   "set-end": () => need() && editCue(selected, { end: round(video.currentTime) }),
   "start-earlier": () => nudge("start", -1), "start-later": () => nudge("start", 1),
   "end-earlier": () => nudge("end", -1), "end-later": () => nudge("end", 1),
-  "play-head": () => need() && playSpan(cues[selected].start, cues[selected].start + 0.5),
-  "play-tail": () => need() && playSpan(Math.max(cues[selected].start, cues[selected].end - 0.5), cues[selected].end),
-  replay: () => need() && playSpan(cues[selected].start, cues[selected].end),
+  "play-head": () => need() && player.playSpan(cues[selected].start, cues[selected].start + 0.5),
+  "play-tail": () => need() && player.playSpan(Math.max(cues[selected].start, cues[selected].end - 0.5), cues[selected].end),
+  replay: () => need() && player.playSpan(cues[selected].start, cues[selected].end),
   accept: acceptProposal, reject: closeProposal,
 };
 for (const [id, fn] of Object.entries(buttons)) document.getElementById(id).addEventListener("click", fn);
@@ -419,7 +410,7 @@ async function load() {
   versions = doc.versions;
   document.getElementById("title").textContent = doc.path;
   const facts = [doc.language || "language unknown", doc.duration ? time(doc.duration).slice(0, 8) : "",
-    `${cues.length} cues`, doc.captions ? `from ${doc.captions}` : "no captions yet",
+    doc.captions ? `from ${doc.captions}` : "no captions yet",
     doc.transcript ? `confidence from the ${doc.transcript === "json" ? ".json transcript" : "transcript cache"}`
       : "no transcript: no confidence"];
   document.getElementById("facts").textContent = facts.filter(Boolean).join(" · ");
@@ -429,9 +420,7 @@ async function load() {
     performance.mark("cues-painted");
     document.body.dataset.cues = "painted";
   });
-  const doubtful = cues.filter((c) => c.doubtful.length).length;
-  const problems = cues.filter((c) => c.problems.length).length;
-  status(`${cues.length} cues, ${doubtful} doubtful, ${problems} with style problems.`);
+  status(doc.captions ? "" : "No captions yet: play the media and Add (A) cues.");
   video.classList.toggle("audio-only", !doc.video);
   video.src = mediaUrl(doc.path);
   track = video.addTextTrack("captions", "Captions", doc.language || "");
@@ -444,6 +433,6 @@ async function load() {
 // For scripts and tests driving the page (read-only views of its state).
 globalThis.studio = {
   get doc() { return doc; }, get cues() { return cues; }, get selected() { return selected; }, get current() { return current; },
-  get dirty() { return dirty; }, regions: () => waveform.cueRegions(),
+  get dirty() { return dirty; }, regions: () => waveform.cueRegions(), get range() { return waveform.selection; },
 };
 load();
