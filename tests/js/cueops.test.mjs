@@ -134,3 +134,26 @@ test("the counts line follows the cues (issue 27: written once, when the page lo
   assert.equal(counts(markReviewed([a, b], [0])).doubtful, 0);
   assert.equal(countsText([{ ...a, errors: ["empty cue"] }]), "1 cue · 1 doubtful · 0 with style problems · 1 that cannot be saved · 0/1 reviewed");
 });
+
+test("several cues are selected with shift and ctrl, and shifted together", async () => {
+  const { clickSelection, shiftSelected } = await import("../../captioner/edit/static/cueops.js");
+  let s = clickSelection([], -1, 2);
+  assert.deepEqual(s, { marked: [2], anchor: 2 });
+  s = clickSelection(s.marked, s.anchor, 5, { shift: true });
+  assert.deepEqual(s.marked, [2, 3, 4, 5]);
+  s = clickSelection(s.marked, s.anchor, 0, { shift: true });
+  assert.deepEqual(s.marked, [0, 1, 2]);
+  s = clickSelection(s.marked, s.anchor, 1, { ctrl: true });
+  assert.deepEqual(s, { marked: [0, 2], anchor: 1 });
+  s = clickSelection(s.marked, s.anchor, 7, { ctrl: true });
+  assert.deepEqual(s.marked, [0, 2, 7]);
+  const cues = [cue(0, 1, [["a", 0, 1]]), cue(2, 3, [["b", 2, 3]]), cue(4, 5, [["c", 4, 5]])];
+  const done = shiftSelected(cues, [0, 2], 0.5);
+  assert.deepEqual(done.cues.map((c) => [c.start, c.end]), [[0.5, 1.5], [2, 3], [4.5, 5.5]]);
+  assert.deepEqual(done.indices, [0, 2]);
+  // A shift that reorders the cues says where they went.
+  const past = shiftSelected(cues, [0], 3);
+  assert.deepEqual(past.cues.map((c) => c.text), ["b", "a", "c"]);
+  assert.deepEqual(past.indices, [1]);
+  assert.equal(shiftSelected(cues, [1], -3), null);
+});

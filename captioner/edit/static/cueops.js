@@ -276,3 +276,27 @@ export function countsText(cues) {
   parts.push(`${c.reviewed}/${c.cues} reviewed`);
   return parts.join(" · ");
 }
+
+// The cues selected after a click on cue k (sorted indices) and the new anchor: k alone; with
+// shift, the run from the anchor to k; with ctrl (cmd), k added or taken out.
+export function clickSelection(marked, anchor, k, { shift = false, ctrl = false } = {}) {
+  if (shift && anchor >= 0) {
+    const [a, b] = anchor < k ? [anchor, k] : [k, anchor];
+    return { marked: Array.from({ length: b - a + 1 }, (_, n) => a + n), anchor };
+  }
+  if (ctrl) {
+    const set = new Set(marked);
+    if (set.has(k)) set.delete(k); else set.add(k);
+    return { marked: [...set].sort((x, y) => x - y), anchor: k };
+  }
+  return { marked: [k], anchor: k };
+}
+
+// shift() that also says where the shifted cues went: {cues, indices} or null.
+export function shiftSelected(cues, indices, offset) {
+  const moved = shift(cues, indices, offset);
+  if (!moved) return null;
+  const original = new Set(indices.map((k) => cues[k]));
+  const kept = new Set(cues.filter((c) => !original.has(c)));
+  return { cues: moved, indices: moved.flatMap((c, k) => (kept.has(c) ? [] : [k])) };
+}

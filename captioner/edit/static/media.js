@@ -5,6 +5,8 @@ import * as ops from "./cueops.js";
 import * as keys from "./keys.js";
 import { hideProposal, showProposal } from "./proposal.js";
 import { createPlayer } from "./player.js";
+import { createTimeFields } from "./timefields.js";
+import { parseTime } from "./timecode.js";
 import { createWaveform } from "./waveform.js";
 
 const { cueElement, fillCue, findCue, fillTrack, el, time } = globalThis.CueView;
@@ -18,12 +20,14 @@ editor.setAttribute("aria-label", "Cue text");
 let doc = null;
 let cues = [];            // {start, end, text, words, reviewed, doubtful, problems, errors}; replaced, never mutated
 let selected = -1, current = -1;
+let marked = [], anchor = -1;  // the cues selected together (Shift/Ctrl+click), for a shift
 const history = new ops.History();
 let dirty = false, version = 0, versions = {};
 let track = null;
 let proposal = null;
 const timers = {};
 const player = createPlayer(video, () => doc && doc.duration);
+const times = createTimeFields({ cue: () => cues[selected] || null, edit: (changes) => editCue(selected, changes) });
 const waveform = createWaveform({
   video, path, get duration() { return doc && doc.duration; }, cues: () => cues, selected: () => selected,
   select: (k) => select(k, { seek: true }),
@@ -80,7 +84,9 @@ function applyFilter() {
 }
 
 function placeEditor() {
-  for (const li of list.querySelectorAll("li.selected")) li.classList.remove("selected");
+  for (const li of list.querySelectorAll("li.selected, li.marked")) li.classList.remove("selected", "marked");
+  for (const k of marked) if (rowOf(k)) rowOf(k).classList.add("marked");
+  times.fill();
   const li = rowOf(selected);
   if (!li) { editor.remove(); return; }
   li.classList.add("selected");
@@ -91,8 +97,9 @@ function placeEditor() {
   waveform.highlight();
 }
 
-function select(k, { seek = false } = {}) {
+function select(k, { seek = false, shift = false, ctrl = false } = {}) {
   if (k < 0 || k >= cues.length) return;
+  ({ marked, anchor } = ops.clickSelection(marked, anchor, k, { shift, ctrl }));
   selected = k;
   placeEditor();
   if (seek) video.currentTime = cues[k].start;
@@ -118,6 +125,7 @@ function follow() {
 
 function commit(next, { structural = false, changed = [] } = {}) {
   history.push({ cues, selected });
+  if (structural) marked = [];
   apply(next, structural, changed);
 }
 
@@ -140,6 +148,7 @@ function apply(next, structural, changed) {
 function restore(state) {
   if (!state) return;
   selected = state.selected;
+  marked = [];
   apply(state.cues, true, []);
   editor.value = selected >= 0 && selected < cues.length ? cues[selected].text : "";
 }
@@ -253,15 +262,19 @@ function nudge(side, frames) {
   apply(next, moved, [index]);
 }
 
-// Shift this cue and every later one by the offset typed beside the button.
-function shiftRest() {
+// Shift the selected cues (all: this cue and every later one) by the offset typed beside the buttons.
+function shiftCues(all) {
   if (!need()) return;
-  const offset = Number(document.getElementById("shift-by").value);
-  if (!Number.isFinite(offset) || !offset) { status("Type the offset in seconds (negative: earlier)."); return; }
-  const next = ops.shift(cues, cues.map((_, k) => k).filter((k) => k >= selected), offset);
-  if (!next) { status("That would move a cue before the start of the media."); return; }
-  commit(next, { structural: true });
-  status(`Shifted ${cues.length - selected} cue(s) by ${offset} s.`);
+  const offset = parseTime(document.getElementById("shift-by").value, { signed: true });
+  if (!offset) { status("Type the offset in seconds or as a time (negative: earlier)."); return; }
+  const indices = all ? cues.map((_, k) => k).filter((k) => k >= selected) : (marked.length ? marked : [selected]);
+  const done = ops.shiftSelected(cues, indices, offset);
+  if (!done) { status("That would move a cue before the start of the media."); return; }
+  history.push({ cues, selected });
+  marked = done.indices;
+  selected = done.indices[0];
+  apply(done.cues, true, []);
+  status(`Shifted ${indices.length} cue(s) by ${offset} s.`);
 }
 
 // A person checked the cue (or every cue) against the audio: it is no longer doubtful.
@@ -380,11 +393,11 @@ document.addEventListener("keydown", (event) => {
 
 list.addEventListener("click", (event) => {
   const li = event.target.closest("li.cue");
-  if (li) select(Number(li.dataset.index), { seek: true });
+  if (li) select(Number(li.dataset.index), { seek: true, shift: event.shiftKey, ctrl: event.ctrlKey || event.metaKey });
 });
 const buttons = {
   save, undo, redo, reflow, split, merge, add, delete: remove, retranscribe,
-  "shift-rest": shiftRest, reviewed: toggleReviewed, "review-all": reviewAll,
+  "shift-rest": () => shiftCues(true), "shift-selected": () => shiftCues(false), reviewed: toggleReviewed, "review-all": reviewAll,
   "set-start": () => need() && editCue(selected, { start: round(video.currentTime) }),
   "set-end": () => need() && editCue(selected, { end: round(video.currentTime) }),
   "start-earlier": () => nudge("start", -1), "start-later": () => nudge("start", 1),

@@ -1,0 +1,107 @@
+"""The caption studio's everyday tools in a real headless Chromium (issue 27): playback from the
+text box, typed times, several cues shifted, the keys for split/merge/add/delete, the live meter,
+the draft kept in the browser and find and replace.  The fixtures are test_edit_browser's."""
+
+# ruff: noqa: F811 (the fixtures imported from edit_support are used as arguments)
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from edit_support import browser, captioned, serve, tree  # noqa: F401
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from test_edit_browser import open_media, wait
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+PLAYER = "document.getElementById('player')"
+
+
+def test_play_pause_and_seek_from_inside_the_text_box(browser, tree: Path, serve) -> None:
+    app = serve(tree)
+    open_media(browser, app)
+    browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")[0].click()
+    wait(browser, f"!{PLAYER}.seeking")
+    editor = browser.find_element(By.CSS_SELECTOR, "#cues li.selected textarea.cue-edit")
+    editor.click()
+    text = editor.get_attribute("value")
+    at = browser.execute_script(f"return {PLAYER}.currentTime")
+    editor.send_keys(Keys.CONTROL, " ")
+    wait(browser, f"{PLAYER}.currentTime > {at + 0.3}")  # it plays
+    editor.send_keys(Keys.CONTROL, " ")
+    wait(browser, f"{PLAYER}.paused")
+    assert browser.execute_script("return document.activeElement.classList.contains('cue-edit')")
+    assert editor.get_attribute("value") == text  # no space typed
+    now = browser.execute_script(f"return {PLAYER}.currentTime")
+    editor.send_keys(Keys.CONTROL, ".")
+    wait(browser, f"Math.abs({PLAYER}.currentTime - {now + 1}) < 0.01")
+    editor.send_keys(Keys.CONTROL, Keys.SHIFT, ",")
+    wait(browser, f"{PLAYER}.currentTime === 0")  # 5 s back, from under 5 s: the start
+    editor.send_keys(Keys.CONTROL, Keys.SHIFT, ".")
+    wait(browser, f"Math.abs({PLAYER}.currentTime - 5) < 0.01")
+    assert editor.get_attribute("value") == text
+    # Speed, outside the text box: < and >, and the list follows.
+    editor.send_keys(Keys.ESCAPE)
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.SHIFT, ".")
+    wait(browser, f"{PLAYER}.playbackRate === 1.25 && document.getElementById('speed').value === '1.25'")
+    for _ in range(6):
+        body.send_keys(Keys.SHIFT, ",")
+    wait(browser, f"{PLAYER}.playbackRate === 0.5")
+    body.send_keys(Keys.ARROW_RIGHT)
+    wait(browser, f"Math.abs({PLAYER}.currentTime - 6) < 0.01")
+
+
+def test_typed_times_and_several_cues_shifted(browser, tree: Path, serve) -> None:
+    app = serve(tree)
+    open_media(browser, app)
+    before = browser.execute_script("return studio.cues.map(c => [c.start, c.end])")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")
+    rows[1].click()
+    start = browser.find_element(By.ID, "cue-start")
+    wait(browser, "document.getElementById('cue-start').value !== ''")
+    start.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    start.send_keys(f"00:00:0{int(before[1][0])},900", Keys.ENTER)
+    wait(browser, f"studio.cues[1].start === {int(before[1][0]) + 0.9}")
+    assert browser.execute_script("return studio.cues[1].end") == before[1][1]
+    duration = browser.find_element(By.ID, "cue-duration")
+    duration.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    duration.send_keys("1.5", Keys.ENTER)
+    wait(browser, f"studio.cues[1].end === {int(before[1][0]) + 0.9 + 1.5}")
+    end = browser.find_element(By.ID, "cue-end")
+    assert end.get_attribute("value") == browser.execute_script("return CueView.time(studio.cues[1].end)")
+    end.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    end.send_keys("soon", Keys.ENTER)
+    wait(browser, "document.getElementById('status').className === 'error'")
+    assert "not a time" in browser.find_element(By.ID, "status").text
+    # Cues 1 and 3 (Ctrl+click) shifted 0.25 s earlier; the others stay.
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.CONTROL, "z")
+    body.send_keys(Keys.CONTROL, "z")
+    wait(browser, f"studio.cues[1].start === {before[1][0]} && studio.cues[1].end === {before[1][1]}")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")
+    rows[0].click()
+    ActionChains(browser).key_down(Keys.CONTROL).click(rows[2]).key_up(Keys.CONTROL).perform()
+    wait(browser, "document.querySelectorAll('#cues li.marked').length === 2")
+    offset = browser.find_element(By.ID, "shift-by")
+    offset.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    offset.send_keys("-00:00:00,250")
+    browser.find_element(By.ID, "shift-selected").click()
+    wait(browser, f"studio.cues[2].start === {round(before[2][0] - 0.25, 3)}")
+    after = browser.execute_script("return studio.cues.map(c => [c.start, c.end])")
+    assert after[0] == [round(t - 0.25, 3) for t in before[0]] and after[2] == [round(t - 0.25, 3) for t in before[2]]
+    assert after[1] == before[1] and after[3] == before[3]
+    # Shift+click selects the run; "from here on" moves the selected cue and every later one.
+    rows = browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")
+    rows[1].click()
+    ActionChains(browser).key_down(Keys.SHIFT).click(rows[3]).key_up(Keys.SHIFT).perform()
+    wait(browser, "document.querySelectorAll('#cues li.marked').length === 3")
+    rows[2].click()
+    offset.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    offset.send_keys("1")
+    browser.find_element(By.ID, "shift-rest").click()
+    wait(browser, f"studio.cues[3].start === {round(before[3][0] + 1, 3)}")
+    assert browser.execute_script("return studio.cues[1].start") == before[1][0]
