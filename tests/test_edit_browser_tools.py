@@ -105,3 +105,38 @@ def test_typed_times_and_several_cues_shifted(browser, tree: Path, serve) -> Non
     browser.find_element(By.ID, "shift-rest").click()
     wait(browser, f"studio.cues[3].start === {round(before[3][0] + 1, 3)}")
     assert browser.execute_script("return studio.cues[1].start") == before[1][0]
+
+
+def test_keys_split_merge_add_delete_and_the_live_meter(browser, tree: Path, serve) -> None:
+    app = serve(tree)
+    open_media(browser, app)
+    original = browser.execute_script("return studio.cues.map(c => c.text)")
+    browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")[3].click()
+    wait(browser, f"!{PLAYER}.seeking")
+    browser.execute_script(f"{PLAYER}.currentTime = (studio.cues[3].start + studio.cues[3].end) / 2")
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys("s")
+    wait(browser, "studio.cues.length === 5")
+    assert browser.execute_script("return studio.cues[3].text + ' ' + studio.cues[4].text") == original[3]
+    body.send_keys("m")
+    wait(browser, f"studio.cues.length === 4 && studio.cues[3].text === {original[3]!r}")
+    body.send_keys(Keys.DELETE)
+    wait(browser, "studio.cues.length === 3")
+    browser.execute_script(f"{PLAYER}.currentTime = 10.5")
+    body.send_keys("a")
+    wait(browser, "studio.cues.length === 4 && document.activeElement.classList.contains('cue-edit')")
+    # The meter counts the line and the reading speed as the text is typed, and warns before the limit.
+    editor = browser.switch_to.active_element
+    editor.send_keys("Hello")
+    wait(browser, "document.getElementById('meter').textContent.includes('line 1: 5/')")
+    limit, cps_max = browser.execute_script("return [studio.doc.style.max_chars, studio.doc.style.max_cps]")
+    span = browser.execute_script("const c = studio.cues[3]; return c.end - c.start")
+    assert f"{5 / span:.1f}/{cps_max:g} chars/s" in browser.find_element(By.ID, "meter").text
+    near = int(limit * 0.9) + 1
+    editor.send_keys("x" * (near - 5))
+    wait(browser, f"document.querySelector('#meter span').textContent === 'line 1: {near}/{limit}'")
+    assert browser.execute_script("return document.querySelector('#meter span').className") == "meter-near"
+    assert near <= limit
+    editor.send_keys("x" * (limit + 1 - near))
+    wait(browser, "document.querySelector('#meter span').className === 'meter-over'")
+    assert browser.execute_script("return studio.cues[3].text.length") == limit + 1

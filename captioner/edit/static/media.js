@@ -3,7 +3,8 @@
 import { getJSON, mediaUrl, postJSON, status } from "./common.js";
 import * as ops from "./cueops.js";
 import * as keys from "./keys.js";
-import { hideProposal, showProposal } from "./proposal.js";
+import { hideProposal, requestProposal } from "./proposal.js";
+import { measure, meterPieces } from "./meter.js";
 import { createPlayer } from "./player.js";
 import { createTimeFields } from "./timefields.js";
 import { parseTime } from "./timecode.js";
@@ -16,6 +17,8 @@ const list = document.getElementById("cues");
 const editor = el("textarea", "cue-edit");
 editor.rows = 2;
 editor.setAttribute("aria-label", "Cue text");
+const meterBox = el("div", "meter");  // characters per line and reading speed of the text typed
+meterBox.id = "meter";
 
 let doc = null;
 let cues = [];            // {start, end, text, words, reviewed, doubtful, problems, errors}; replaced, never mutated
@@ -90,11 +93,19 @@ function placeEditor() {
   const li = rowOf(selected);
   if (!li) { editor.remove(); return; }
   li.classList.add("selected");
-  if (editor.parentNode !== li) li.appendChild(editor);
+  if (editor.parentNode !== li) li.append(editor, meterBox);
   if (document.activeElement !== editor) editor.value = cues[selected].text;
+  showMeter();
   editor.rows = Math.max(2, cues[selected].text.split("\n").length);
   li.scrollIntoView({ block: "nearest" });
   waveform.highlight();
+}
+
+function showMeter() {
+  const cue = cues[selected];
+  if (!cue || !doc) return;
+  const pieces = meterPieces(measure(editor.value, cue.start, cue.end, doc.style));
+  meterBox.replaceChildren(...pieces.map(([text, level]) => el("span", `meter-${level}`, text)));
 }
 
 function select(k, { seek = false, shift = false, ctrl = false } = {}) {
@@ -189,6 +200,7 @@ editor.addEventListener("input", () => {
   const next = cues.slice();
   next[selected] = { ...next[selected], text: editor.value };
   cues = next;
+  showMeter();
   dirty = true;
   version += 1;
   setButtons();
@@ -318,23 +330,7 @@ async function retranscribe() {
   if (waveform.selection) range = [waveform.selection.start, waveform.selection.end];
   else if (selected >= 0) range = [cues[selected].start, cues[selected].end];
   if (!range) { status("Select a cue, or drag a range on the waveform, to re-transcribe."); return; }
-  status(`Re-transcribing ${time(range[0])} – ${time(range[1])}…`);
-  const button = document.getElementById("retranscribe");
-  button.disabled = true;
-  try {
-    const current = ops.coveredText(cues, range[0], range[1]);
-    const data = await postJSON(`/api/retranscribe?path=${encodeURIComponent(path)}`, {
-      start: range[0], end: range[1], text: current,
-      language: document.getElementById("rt-language").value, prompt: document.getElementById("rt-prompt").value,
-    });
-    proposal = { start: range[0], end: range[1], cues: data.cues };
-    showProposal(range, current, data);
-    status("Accept the proposal to replace the cues of that range, or reject it.");
-  } catch (error) {
-    status(`Cannot re-transcribe: ${error.message}`, "error");
-  } finally {
-    button.disabled = false;
-  }
+  proposal = await requestProposal(path, range, ops.coveredText(cues, range[0], range[1]));
 }
 
 function acceptProposal() {
