@@ -140,3 +140,34 @@ def test_keys_split_merge_add_delete_and_the_live_meter(browser, tree: Path, ser
     editor.send_keys("x" * (limit + 1 - near))
     wait(browser, "document.querySelector('#meter span').className === 'meter-over'")
     assert browser.execute_script("return studio.cues[3].text.length") == limit + 1
+
+
+def test_a_draft_kept_in_the_browser_is_offered_back_and_dropped_on_save(browser, tree: Path, serve) -> None:
+    """Typing survives a closed tab: the draft is in localStorage, offered on reopening; a save drops it."""
+    app = serve(tree)
+    open_media(browser, app)
+    browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")[0].click()
+    editor = browser.find_element(By.CSS_SELECTOR, "#cues li.selected textarea.cue-edit")
+    editor.send_keys(Keys.END, " (draft)")
+    key = "captioner-draft:jfk.mp4"
+    wait(browser, f"(localStorage.getItem({key!r}) || '').includes('(draft)')")
+    edited = browser.execute_script("return studio.cues[0].text")
+    # The tab is closed unsaved (no prompt: WebDriver closes without one); another one opens the page.
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    second = browser.current_window_handle
+    browser.switch_to.window(first)
+    browser.close()
+    browser.switch_to.window(second)
+    open_media(browser, app)
+    assert browser.execute_script("return studio.cues[0].text") != edited
+    wait(browser, "!document.getElementById('draft').hidden")
+    assert "kept in this browser." in browser.find_element(By.ID, "draft-text").text
+    browser.find_element(By.ID, "draft-restore").click()
+    wait(browser, f"studio.cues[0].text === {edited!r} && studio.dirty")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.CONTROL, "s")
+    wait(browser, "document.getElementById('status').textContent.startsWith('Saved')")
+    assert browser.execute_script(f"return localStorage.getItem({key!r})") is None
+    assert (tree / "jfk.srt").read_text("utf-8").count("(draft)") == 1
+    open_media(browser, app)  # saved: nothing to offer
+    assert browser.execute_script("return document.getElementById('draft').hidden")

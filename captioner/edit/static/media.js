@@ -4,6 +4,7 @@ import { getJSON, mediaUrl, postJSON, status } from "./common.js";
 import * as ops from "./cueops.js";
 import * as keys from "./keys.js";
 import { hideProposal, requestProposal } from "./proposal.js";
+import { createDrafts } from "./draftview.js";
 import { measure, meterPieces } from "./meter.js";
 import { createPlayer } from "./player.js";
 import { createTimeFields } from "./timefields.js";
@@ -14,11 +15,8 @@ const { cueElement, fillCue, findCue, fillTrack, el, time } = globalThis.CueView
 const path = new URLSearchParams(location.search).get("path");
 const video = document.getElementById("player");
 const list = document.getElementById("cues");
-const editor = el("textarea", "cue-edit");
-editor.rows = 2;
-editor.setAttribute("aria-label", "Cue text");
-const meterBox = el("div", "meter");  // characters per line and reading speed of the text typed
-meterBox.id = "meter";
+const editor = Object.assign(el("textarea", "cue-edit"), { rows: 2, ariaLabel: "Cue text" });
+const meterBox = Object.assign(el("div", "meter"), { id: "meter" });  // lengths and speed of the text typed
 
 let doc = null;
 let cues = [];            // {start, end, text, words, reviewed, doubtful, problems, errors}; replaced, never mutated
@@ -30,6 +28,7 @@ let track = null;
 let proposal = null;
 const timers = {};
 const player = createPlayer(video, () => doc && doc.duration);
+const drafts = createDrafts({ path, state: () => ({ cues, versions }), restore: (list) => commit(list, { structural: true }) });
 const times = createTimeFields({ cue: () => cues[selected] || null, edit: (changes) => editCue(selected, changes) });
 const waveform = createWaveform({
   video, path, get duration() { return doc && doc.duration; }, cues: () => cues, selected: () => selected,
@@ -56,6 +55,7 @@ function setButtons() {
   document.getElementById("save").disabled = !dirty;
   document.title = (dirty ? "• " : "") + (doc ? doc.name : "") + " — captioner edit";
   document.getElementById("counts").textContent = ops.countsText(cues);
+  if (dirty) drafts.keep();
 }
 
 function rowOf(index) { return list.children[index] || null; }
@@ -308,6 +308,7 @@ async function save() {
     const data = await postJSON(`/api/save?path=${encodeURIComponent(path)}`, { cues: plain(cues), versions });
     versions = data.versions;
     dirty = false;
+    drafts.clear();
     setButtons();
     status(`Saved ${data.written.join(", ")}.` + (data.hint ? ` Note: ${data.hint}.` : ""), "ok");
   } catch (error) {
@@ -425,6 +426,7 @@ async function load() {
   document.getElementById("facts").textContent = facts.filter(Boolean).join(" · ");
   renderList();
   setButtons();
+  drafts.offer(versions, cues);
   requestAnimationFrame(() => {
     performance.mark("cues-painted");
     document.body.dataset.cues = "painted";
