@@ -6,6 +6,7 @@ the draft kept in the browser and find and replace.  The fixtures are test_edit_
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,45 @@ def test_a_draft_kept_in_the_browser_is_offered_back_and_dropped_on_save(browser
     assert (tree / "jfk.srt").read_text("utf-8").count("(draft)") == 1
     open_media(browser, app)  # saved: nothing to offer
     assert browser.execute_script("return document.getElementById('draft').hidden")
+
+
+def test_find_and_replace_with_a_preview_and_one_undo(browser, tree: Path, serve) -> None:
+    app = serve(tree)
+    open_media(browser, app)
+    original = browser.execute_script("return studio.cues.map(c => c.text)")
+    assert sum("country" in t for t in original) == 2
+    browser.find_element(By.ID, "find").send_keys("COUNTRY")
+    browser.find_element(By.ID, "replace-with").send_keys("nation")
+    wait(browser, "document.querySelectorAll('#find-results li').length === 2")
+    assert browser.find_element(By.ID, "find-count").text == "2 match(es) in 2 cue(s)"
+    browser.find_element(By.ID, "find-case").click()  # case: COUNTRY is nowhere
+    wait(browser, "document.querySelectorAll('#find-results li').length === 0")
+    assert browser.find_element(By.ID, "replace-all").get_attribute("disabled")
+    browser.find_element(By.ID, "find-case").click()
+    browser.find_element(By.ID, "find-word").click()
+    wait(browser, "document.querySelectorAll('#find-results li').length === 2")
+    inserted = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#find-results li ins")]
+    assert inserted == [t.replace("country", "nation") for t in original if "country" in t]
+    assert not browser.execute_script("return studio.dirty")  # a preview changes nothing
+    browser.find_element(By.ID, "replace-all").click()
+    wait(browser, "studio.dirty")
+    replaced = [t.replace("country", "nation") for t in original]
+    assert browser.execute_script("return studio.cues.map(c => c.text)") == replaced
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.CONTROL, "z")  # one step undoes every replacement
+    wait(browser, f"studio.cues[3].text === {json.dumps(original[3])}")
+    assert browser.execute_script("return studio.cues.map(c => c.text)") == original
+    # A regular expression with a group; a bad one is named.
+    find = browser.find_element(By.ID, "find")
+    find.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    find.send_keys("(ask) not")
+    replace = browser.find_element(By.ID, "replace-with")
+    replace.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    replace.send_keys("$1 NOT")
+    browser.find_element(By.ID, "find-regex").click()
+    wait(
+        browser,
+        "document.querySelector('#find-results li ins') && "
+        "document.querySelector('#find-results li ins').textContent === 'ask NOT'",
+    )
+    find.send_keys("(")
+    wait(browser, "document.getElementById('find-count').textContent.startsWith('not a regular expression')")

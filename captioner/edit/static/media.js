@@ -5,6 +5,7 @@ import * as ops from "./cueops.js";
 import * as keys from "./keys.js";
 import { hideProposal, requestProposal } from "./proposal.js";
 import { createDrafts } from "./draftview.js";
+import { createFind } from "./findview.js";
 import { measure, meterPieces } from "./meter.js";
 import { createPlayer } from "./player.js";
 import { createTimeFields } from "./timefields.js";
@@ -29,6 +30,7 @@ let proposal = null;
 const timers = {};
 const player = createPlayer(video, () => doc && doc.duration);
 const drafts = createDrafts({ path, state: () => ({ cues, versions }), restore: (list) => commit(list, { structural: true }) });
+const find = createFind({ cues: () => cues, replace: (next, changed) => commit(next, { changed }), select });
 const times = createTimeFields({ cue: () => cues[selected] || null, edit: (changes) => editCue(selected, changes) });
 const waveform = createWaveform({
   video, path, get duration() { return doc && doc.duration; }, cues: () => cues, selected: () => selected,
@@ -48,7 +50,6 @@ function plain(list_) {
 }
 
 const round = ops.round;
-
 function setButtons() {
   document.getElementById("undo").disabled = !history.canUndo;
   document.getElementById("redo").disabled = !history.canRedo;
@@ -56,10 +57,10 @@ function setButtons() {
   document.title = (dirty ? "• " : "") + (doc ? doc.name : "") + " — captioner edit";
   document.getElementById("counts").textContent = ops.countsText(cues);
   if (dirty) drafts.keep();
+  find.show();
 }
 
 function rowOf(index) { return list.children[index] || null; }
-
 // -- rendering --------------------------------------------------------------------------------
 
 function renderList() {
