@@ -80,13 +80,14 @@ export function createWaveform(page) {
         if (region.id.startsWith("cue-")) page.select(Number(region.id.slice(4)));
       });
       // Regions let pointers through (style.css) so that a drag starting on a cue selects a range,
-      // and a click selects the cue there; with Alt held they take the pointer and a drag moves the cue.
+      // and a click selects the cue there; with Alt or Shift held they take the pointer and a drag moves the cue.
       ws.on("click", (x) => {
         const k = findCue(page.cues(), x * ws.getDuration());
         if (k >= 0) page.select(k);
       });
       const container = document.getElementById("waveform");
-      const moving = (event) => container.classList.toggle("moving", event.altKey);
+      // (Shift as well as Alt: some desktops take Alt+drag to move windows.)
+      const moving = (event) => container.classList.toggle("moving", event.altKey || event.shiftKey);
       for (const type of ["keydown", "keyup"]) document.addEventListener(type, moving);
       window.addEventListener("blur", () => container.classList.remove("moving"));
       regions.on("region-updated", (region) => {
