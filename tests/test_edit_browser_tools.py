@@ -214,3 +214,34 @@ def test_find_and_replace_with_a_preview_and_one_undo(browser, tree: Path, serve
     )
     find.send_keys("(")
     wait(browser, "document.getElementById('find-count').textContent.startsWith('not a regular expression')")
+
+
+def test_a_dragged_edge_snaps_to_the_next_cue_less_the_minimum_gap(browser, tree: Path, serve) -> None:
+    app = serve(tree)
+    open_media(browser, app)
+    wait(browser, "document.body.dataset.waveform === 'ready' && studio.regions().length")
+    (s2, e2), (s3, _) = browser.execute_script("return studio.cues.slice(1, 3).map(c => [c.start, c.end])")
+    gap = browser.execute_script("return studio.doc.style.min_gap")
+    host = browser.find_element(By.CSS_SELECTOR, "#waveform > div")
+    region = host.shadow_root.find_element(By.CSS_SELECTOR, "[part~='cue-1']")
+    per_second = region.rect["width"] / (e2 - s2)
+    target = s3 - gap - 0.08  # short of the snapping point, within its 0.15 s
+    assert target > e2 + 0.1, "jfk's second and third cues leave room to drag"
+    handle = region.find_element(By.CSS_SELECTOR, "[part~='region-handle-right']")
+    step = round((target - e2) * per_second)
+    ActionChains(browser).click_and_hold(handle).move_by_offset(step // 2, 0).move_by_offset(
+        step - step // 2, 0
+    ).release().perform()
+    wait(browser, "studio.dirty")
+    assert browser.execute_script("return studio.cues[1].end") == pytest.approx(s3 - gap, abs=0.0005)
+    # Dragged across the next cue, the edge stops the gap short of it.
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.CONTROL, "z")
+    wait(browser, f"studio.cues[1].end === {e2}")
+    region = host.shadow_root.find_element(By.CSS_SELECTOR, "[part~='cue-1']")  # the regions were drawn again
+    handle = region.find_element(By.CSS_SELECTOR, "[part~='region-handle-right']")
+    far = round((s3 + 0.5 - e2) * per_second)
+    ActionChains(browser).click_and_hold(handle).move_by_offset(far // 2, 0).move_by_offset(
+        far - far // 2, 0
+    ).release().perform()
+    wait(browser, f"studio.cues[1].end !== {e2}")
+    assert browser.execute_script("return studio.cues[1].end") == pytest.approx(s3 - gap, abs=0.0005)

@@ -157,3 +157,23 @@ test("several cues are selected with shift and ctrl, and shifted together", asyn
   assert.deepEqual(past.indices, [1]);
   assert.equal(shiftSelected(cues, [1], -3), null);
 });
+
+test("edges snap to the neighbour less the minimum gap, and never cross it", async () => {
+  const { snapEdge, snapRetime } = await import("../../captioner/edit/static/cueops.js");
+  const cues = [cue(0, 1, [["a", 0, 1]]), cue(2, 3, [["b", 2, 3]]), cue(4, 5, [["c", 4, 5]])];
+  const opts = { minGap: 0.08, tolerance: 0.15 };
+  assert.equal(snapEdge(cues, 1, "end", 3.85, opts), 3.92);  // near: snaps
+  assert.equal(snapEdge(cues, 1, "end", 3.7, opts), 3.7);  // far: stays
+  assert.equal(snapEdge(cues, 1, "end", 4.5, opts), 3.92);  // across: stops short
+  assert.equal(snapEdge(cues, 1, "start", 1.02, opts), 1.08);
+  assert.equal(snapEdge(cues, 1, "start", 0.5, opts), 1.08);
+  assert.equal(snapEdge(cues, 2, "end", 9, opts), 9);  // the last cue: nothing after it
+  assert.equal(snapEdge(cues, 0, "start", -1, opts), 0);
+  // A nudge (no tolerance) only stops at the neighbour's edge: a chained cue stays possible.
+  assert.equal(snapEdge(cues, 1, "end", 3.96, { minGap: 0.08 }), 3.96);
+  assert.equal(snapEdge(cues, 1, "end", 4.04, { minGap: 0.08 }), 3.92);
+  // A moved cue keeps its length.
+  assert.deepEqual(snapRetime(cues, 1, 2.85, 3.85, opts), { start: 2.92, end: 3.92 });
+  assert.deepEqual(snapRetime(cues, 1, 1.1, 2.1, opts), { start: 1.08, end: 2.08 });
+  assert.deepEqual(snapRetime(cues, 1, 2, 3.5, opts), { start: 2, end: 3.5 });
+});

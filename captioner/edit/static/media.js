@@ -35,7 +35,7 @@ const times = createTimeFields({ cue: () => cues[selected] || null, edit: (chang
 const waveform = createWaveform({
   video, path, get duration() { return doc && doc.duration; }, cues: () => cues, selected: () => selected,
   select: (k) => select(k, { seek: true }),
-  retime: (k, start, end) => editCue(k, { start: round(start), end: round(end) }),
+  retime: (k, start, end) => editCue(k, ops.snapRetime(cues, k, start, end, { minGap: doc.style.min_gap, tolerance: 0.15 })),
 });
 
 // -- helpers ----------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ function remove() {
 
 function nudge(side, frames) {
   if (!need()) return;
-  const { cues: next, index, moved } = ops.nudge(cues, selected, side, frames * doc.frame);
+  const { cues: next, index, moved } = ops.nudge(cues, selected, side, frames * doc.frame, { minGap: doc.style.min_gap });
   history.push({ cues, selected });
   selected = index;
   apply(next, moved, [index]);
