@@ -6,6 +6,7 @@ caption markup shown as text, and cues retimed on the waveform."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -285,3 +286,93 @@ def test_marking_cues_reviewed_survives_a_reload_and_shows_in_the_index(browser,
     wait(browser, "document.body.dataset.ready")
     cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#files tbody tr td")]
     assert cells[-1] == "1/4"
+
+
+def test_space_on_the_focused_player_toggles_once(browser, tree: Path, serve) -> None:
+    """Issue 27, defect 8: with the video element focused, Space paused and played again at once
+    (the player's own key and the page's)."""
+    app = serve(tree)
+    open_media(browser, app)
+    browser.execute_script(
+        "const v = document.getElementById('player'); window.toggles = [];"
+        "v.addEventListener('play', () => toggles.push('play'));"
+        "v.addEventListener('pause', () => toggles.push('pause'));"
+        "v.focus();"
+    )
+    assert browser.execute_script("return document.activeElement.id") == "player"
+    ActionChains(browser).send_keys(" ").perform()
+    wait(browser, "document.getElementById('player').currentTime > 0.5")  # it plays on (a double toggle stops it)
+    browser.execute_script("document.getElementById('player').pause()")
+    wait(browser, "toggles.length >= 2")
+    assert browser.execute_script("return toggles") == ["play", "pause"]
+
+
+def test_the_counts_follow_edits(browser, tree: Path, serve) -> None:
+    """Issue 27, defect 8: the cue counts were written once, when the page loaded."""
+    app = serve(tree)
+    open_media(browser, app)
+    counts = browser.find_element(By.ID, "counts")
+    assert counts.text.startswith("4 cues")
+    browser.find_elements(By.CSS_SELECTOR, "#cues li.cue")[1].click()
+    browser.find_element(By.ID, "delete").click()
+    wait(browser, "document.getElementById('counts').textContent.startsWith('3 cues')")
+    browser.find_element(By.TAG_NAME, "body").send_keys("v")
+    wait(browser, "document.getElementById('counts').textContent.includes('1/3 reviewed')")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.CONTROL, "z")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.CONTROL, "z")
+    wait(browser, "document.getElementById('counts').textContent.startsWith('4 cues')")
+    assert "0/4 reviewed" in counts.text
+
+
+def test_a_drag_starting_inside_a_cue_selects_a_range(browser, tree: Path, serve) -> None:
+    """Issue 27, defect 8: a drag that started on a cue's region moved the cue; it selects a range
+    (a cue moves with Alt held, or by its edges)."""
+    app = serve(tree)
+    open_media(browser, app)
+    wait(browser, "document.body.dataset.waveform === 'ready' && studio.regions().length")
+    before = browser.execute_script("return studio.cues.map(c => [c.start, c.end])")
+    host = browser.find_element(By.CSS_SELECTOR, "#waveform > div")
+    region = host.shadow_root.find_element(By.CSS_SELECTOR, "[part~='cue-1']")
+    drag = ActionChains(browser).move_to_element(region).click_and_hold()
+    drag.move_by_offset(20, 0).move_by_offset(30, 0).release().perform()
+    wait(browser, "studio.range || studio.dirty")
+    assert browser.execute_script("return studio.cues.map(c => [c.start, c.end])") == before  # main moved the cue
+    start, end = browser.execute_script("return [studio.range.start, studio.range.end]")
+    assert before[1][0] < start < before[1][1] and end > start + 0.2
+    assert not browser.execute_script("return studio.dirty")
+    # Clicking inside a region (off the range's edges) still selects its cue.
+    ActionChains(browser).move_to_element_with_offset(region, -8, 0).click().perform()
+    wait(browser, "studio.selected === 1")
+    # With Alt held, a drag moves the cue.
+    move = ActionChains(browser).key_down(Keys.ALT).move_to_element_with_offset(region, -8, 0).click_and_hold()
+    move.move_by_offset(10, 0).move_by_offset(10, 0).release().key_up(Keys.ALT).perform()
+    wait(browser, f"studio.cues[1].start > {before[1][0] + 0.05}")
+    # Shift does as Alt (some desktops take Alt+drag to move windows).
+    moved = browser.execute_script("return studio.cues[1].start")
+    move = ActionChains(browser).key_down(Keys.SHIFT).move_to_element_with_offset(region, -8, 0).click_and_hold()
+    move.move_by_offset(10, 0).move_by_offset(10, 0).release().key_up(Keys.SHIFT).perform()
+    wait(browser, f"studio.cues[1].start > {moved + 0.05}")
+
+
+def test_captions_made_for_an_uncaptioned_file_say_how_to_record_them(browser, tree: Path, serve) -> None:
+    """Issue 27, defect 8: captions created in the studio left check failing (lock entry missing)
+    without a word; the studio says which command records them, and that command does."""
+    from click.testing import CliRunner
+
+    from captioner.cli.main import main
+
+    shutil.copyfile(tree / "jfk.mp4", tree / "new.mp4")
+    app = serve(tree)
+    open_media(browser, app, "new.mp4")
+    browser.execute_script("document.getElementById('player').currentTime = 1")
+    browser.find_element(By.ID, "add").click()
+    editor = browser.find_element(By.CSS_SELECTOR, "#cues li.selected textarea.cue-edit")
+    editor.send_keys("Hello there")
+    editor.send_keys(Keys.CONTROL, "s")
+    wait(browser, "document.getElementById('status').textContent.startsWith('Saved')")
+    message = browser.find_element(By.ID, "status").text
+    assert "captioner sync --adopt new.mp4" in message
+    assert check_states(tree)["new.mp4"] == "lock-entry-missing"
+    result = CliRunner().invoke(main, ["sync", "--adopt", "--root", str(tree), str(tree / "new.mp4"), "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert check_states(tree)["new.mp4"] in ("ok", "edited")

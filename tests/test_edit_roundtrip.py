@@ -111,3 +111,23 @@ def test_a_marks_file_leading_out_or_a_pipe_is_never_read_nor_replaced(studio: S
         assert found == [False]
     finally:
         marks.unlink()
+
+
+def test_a_save_without_a_lock_entry_says_how_to_record_it(tmp_path: Path) -> None:
+    """Issue 27, defect 8: captions made in the studio for a file that had none leave check failing
+    (lock entry missing); the save answers with the command that records them, and once it ran, none."""
+    from click.testing import CliRunner
+
+    from captioner.cli.main import main
+
+    root = tmp_path.resolve()
+    shutil.copyfile(SAMPLES / "jfk.mp4", root / "jfk.mp4")
+    (root / "captioner.toml").write_text("", "utf-8")
+    studio = Studio(Scanner(root, load_config(root)))
+    cues = [EditCue(start=0.5, end=2.0, text="And so")]
+    saved = studio.save("jfk.mp4", cues, studio.document("jfk.mp4")["versions"])
+    assert "captioner sync --adopt jfk.mp4" in saved["hint"]
+    result = CliRunner().invoke(main, ["sync", "--adopt", "--root", str(root), str(root / "jfk.mp4"), "-q"])
+    assert result.exit_code == 0, result.stderr
+    again = studio.save("jfk.mp4", cues, saved["versions"])
+    assert "hint" not in again

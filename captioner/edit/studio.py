@@ -12,6 +12,7 @@ from dataclasses import asdict
 from pathlib import Path, PurePosixPath
 
 from captioner.captions.review import ReviewThresholds
+from captioner.ci.lockfile import LockError
 from captioner.ci.status import Scanner
 from captioner.core.style import Style
 from captioner.edit import captions, reviewed, roundtrip
@@ -184,4 +185,19 @@ class Studio:
             written = captions.write_all(self.root, rel, texts)
             marks = reviewed.write_marks(self.root, rel, cues)
             written += [marks] if marks else []
-            return {"versions": captions.versions(self.root, rel, formats), "written": written}
+            saved = {"versions": captions.versions(self.root, rel, formats), "written": written}
+            hint = self.lock_hint(rel)
+            return {**saved, "hint": hint} if hint else saved
+
+    def lock_hint(self, rel: str) -> str | None:
+        """What to run when the lock has no entry for ``rel`` (captions made in the studio for a
+        file that had none): ``check`` fails with "lock entry missing" until they are recorded."""
+        try:
+            if rel in self.scanner.read_lock().entries:
+                return None
+        except (LockError, OSError):
+            return None  # check reports an unreadable lock itself
+        return (
+            f"{self.config.lock} has no entry for {rel}, so captioner check fails on it: record these captions "
+            f"with captioner sync --adopt {rel} (in the tree's root)"
+        )

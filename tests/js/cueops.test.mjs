@@ -124,3 +124,56 @@ test("a proposal is shown as a word diff against the text it replaces (issue 27:
   // Only the words inside the range of a cue it cuts into.
   assert.equal(coveredText(cues, 34.9, 36), "the world");
 });
+
+test("the counts line follows the cues (issue 27: written once, when the page loaded)", async () => {
+  const { counts, countsText } = await import("../../captioner/edit/static/cueops.js");
+  const a = { ...cue(0, 1, [["a", 0, 1]]), doubtful: ["low"], problems: [] };
+  const b = { ...cue(2, 3, [["b", 2, 3]]), doubtful: [], problems: ["too fast"], reviewed: true };
+  assert.deepEqual(counts([a, b]), { cues: 2, doubtful: 1, problems: 1, errors: 0, reviewed: 1 });
+  assert.equal(countsText([a, b]), "2 cues · 1 doubtful · 1 with style problems · 1/2 reviewed");
+  assert.equal(counts(markReviewed([a, b], [0])).doubtful, 0);
+  assert.equal(countsText([{ ...a, errors: ["empty cue"] }]), "1 cue · 1 doubtful · 0 with style problems · 1 that cannot be saved · 0/1 reviewed");
+});
+
+test("several cues are selected with shift and ctrl, and shifted together", async () => {
+  const { clickSelection, shiftSelected } = await import("../../captioner/edit/static/cueops.js");
+  let s = clickSelection([], -1, 2);
+  assert.deepEqual(s, { marked: [2], anchor: 2 });
+  s = clickSelection(s.marked, s.anchor, 5, { shift: true });
+  assert.deepEqual(s.marked, [2, 3, 4, 5]);
+  s = clickSelection(s.marked, s.anchor, 0, { shift: true });
+  assert.deepEqual(s.marked, [0, 1, 2]);
+  s = clickSelection(s.marked, s.anchor, 1, { ctrl: true });
+  assert.deepEqual(s, { marked: [0, 2], anchor: 1 });
+  s = clickSelection(s.marked, s.anchor, 7, { ctrl: true });
+  assert.deepEqual(s.marked, [0, 2, 7]);
+  const cues = [cue(0, 1, [["a", 0, 1]]), cue(2, 3, [["b", 2, 3]]), cue(4, 5, [["c", 4, 5]])];
+  const done = shiftSelected(cues, [0, 2], 0.5);
+  assert.deepEqual(done.cues.map((c) => [c.start, c.end]), [[0.5, 1.5], [2, 3], [4.5, 5.5]]);
+  assert.deepEqual(done.indices, [0, 2]);
+  // A shift that reorders the cues says where they went.
+  const past = shiftSelected(cues, [0], 3);
+  assert.deepEqual(past.cues.map((c) => c.text), ["b", "a", "c"]);
+  assert.deepEqual(past.indices, [1]);
+  assert.equal(shiftSelected(cues, [1], -3), null);
+});
+
+test("edges snap to the neighbour less the minimum gap, and never cross it", async () => {
+  const { snapEdge, snapRetime } = await import("../../captioner/edit/static/cueops.js");
+  const cues = [cue(0, 1, [["a", 0, 1]]), cue(2, 3, [["b", 2, 3]]), cue(4, 5, [["c", 4, 5]])];
+  const opts = { minGap: 0.08, tolerance: 0.15 };
+  assert.equal(snapEdge(cues, 1, "end", 3.85, opts), 3.92);  // near: snaps
+  assert.equal(snapEdge(cues, 1, "end", 3.7, opts), 3.7);  // far: stays
+  assert.equal(snapEdge(cues, 1, "end", 4.5, opts), 3.92);  // across: stops short
+  assert.equal(snapEdge(cues, 1, "start", 1.02, opts), 1.08);
+  assert.equal(snapEdge(cues, 1, "start", 0.5, opts), 1.08);
+  assert.equal(snapEdge(cues, 2, "end", 9, opts), 9);  // the last cue: nothing after it
+  assert.equal(snapEdge(cues, 0, "start", -1, opts), 0);
+  // A nudge (no tolerance) only stops at the neighbour's edge: a chained cue stays possible.
+  assert.equal(snapEdge(cues, 1, "end", 3.96, { minGap: 0.08 }), 3.96);
+  assert.equal(snapEdge(cues, 1, "end", 4.04, { minGap: 0.08 }), 3.92);
+  // A moved cue keeps its length.
+  assert.deepEqual(snapRetime(cues, 1, 2.85, 3.85, opts), { start: 2.92, end: 3.92 });
+  assert.deepEqual(snapRetime(cues, 1, 1.1, 2.1, opts), { start: 1.08, end: 2.08 });
+  assert.deepEqual(snapRetime(cues, 1, 2, 3.5, opts), { start: 2, end: 3.5 });
+});

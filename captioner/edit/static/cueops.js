@@ -131,13 +131,14 @@ export function edit(cues, k, changes) {
   return { cues: next, index: next.indexOf(cue), moved };
 }
 
-// Move one edge of cue k by `delta` seconds (never before 0, never past the other edge).
-export function nudge(cues, k, side, delta) {
+// Move one edge of cue k by `delta` seconds (never before 0, never past the other edge, never across
+// a neighbour: it stops `minGap` short of it).
+export function nudge(cues, k, side, delta, { minGap = 0 } = {}) {
   const cue = cues[k];
   let value = round(Math.max(0, cue[side] + delta));
   if (side === "start") value = Math.min(value, round(cue.end - 0.001));
   else value = Math.max(value, round(cue.start + 0.001));
-  return edit(cues, k, { [side]: value });
+  return edit(cues, k, { [side]: snapEdge(cues, k, side, value, { minGap }) });
 }
 
 // Shift the cues at `indices` by `offset` seconds (Subtitle Edit's "adjust all times" when the
@@ -255,4 +256,85 @@ export function coveredText(cues, start, end) {
     parts.push(...tokens.filter((_, n) => { const mid = (times[n][0] + times[n][1]) / 2; return mid >= start && mid <= end; }));
   }
   return parts.join(" ");
+}
+
+// What the counts line shows: cues, doubtful, with style problems, with errors, reviewed.
+export function counts(cues) {
+  const n = (test) => cues.filter(test).length;
+  return {
+    cues: cues.length,
+    doubtful: n((c) => !c.reviewed && (c.doubtful || []).length > 0),
+    problems: n((c) => (c.problems || []).length > 0),
+    errors: n((c) => (c.errors || []).length > 0),
+    reviewed: n((c) => !!c.reviewed),
+  };
+}
+
+export function countsText(cues) {
+  const c = counts(cues);
+  const parts = [`${c.cues} cue${c.cues === 1 ? "" : "s"}`, `${c.doubtful} doubtful`, `${c.problems} with style problems`];
+  if (c.errors) parts.push(`${c.errors} that cannot be saved`);
+  parts.push(`${c.reviewed}/${c.cues} reviewed`);
+  return parts.join(" · ");
+}
+
+// The cues selected after a click on cue k (sorted indices) and the new anchor: k alone; with
+// shift, the run from the anchor to k; with ctrl (cmd), k added or taken out.
+export function clickSelection(marked, anchor, k, { shift = false, ctrl = false } = {}) {
+  if (shift && anchor >= 0) {
+    const [a, b] = anchor < k ? [anchor, k] : [k, anchor];
+    return { marked: Array.from({ length: b - a + 1 }, (_, n) => a + n), anchor };
+  }
+  if (ctrl) {
+    const set = new Set(marked);
+    if (set.has(k)) set.delete(k); else set.add(k);
+    return { marked: [...set].sort((x, y) => x - y), anchor: k };
+  }
+  return { marked: [k], anchor: k };
+}
+
+// shift() that also says where the shifted cues went: {cues, indices} or null.
+export function shiftSelected(cues, indices, offset) {
+  const moved = shift(cues, indices, offset);
+  if (!moved) return null;
+  const original = new Set(indices.map((k) => cues[k]));
+  const kept = new Set(cues.filter((c) => !original.has(c)));
+  return { cues: moved, indices: moved.flatMap((c, k) => (kept.has(c) ? [] : [k])) };
+}
+
+// Where an edge of cue k dragged or nudged to `t` lands: on the neighbour's edge less the style's
+// minimum gap when within `tolerance` of that point, and never across the neighbour's edge (no
+// overlap); never past the cue's other edge.
+export function snapEdge(cues, k, side, t, { minGap = 0, tolerance = 0 } = {}) {
+  const cue = cues[k];
+  if (side === "end") {
+    const next = cues[k + 1];
+    if (next) {
+      const limit = next.start - minGap;
+      if (t > next.start || Math.abs(t - limit) <= tolerance) t = limit;
+    }
+    return round(Math.max(t, cue.start + 0.001));
+  }
+  const previous = cues[k - 1];
+  if (previous) {
+    const limit = previous.end + minGap;
+    if (t < previous.end || Math.abs(t - limit) <= tolerance) t = limit;
+  }
+  return round(Math.max(0, Math.min(t, cue.end - 0.001)));
+}
+
+// A region dragged on the waveform to start..end: a resized edge snaps (snapEdge); a moved cue
+// keeps its length and snaps by the edge that comes near a neighbour.  The changes for edit().
+export function snapRetime(cues, k, start, end, options = {}) {
+  const cue = cues[k];
+  const moved = Math.abs(start - cue.start) > 1e-6 && Math.abs(end - cue.end) > 1e-6;
+  if (!moved) return { start: snapEdge(cues, k, "start", start, options), end: snapEdge(cues, k, "end", end, options) };
+  const length = end - start;
+  const probe = { ...cue, start, end };
+  const around = cues.slice();
+  around[k] = probe;
+  const snappedEnd = snapEdge(around, k, "end", end, options);
+  if (snappedEnd !== round(end)) return { start: round(Math.max(0, snappedEnd - length)), end: snappedEnd };
+  const snappedStart = snapEdge(around, k, "start", start, options);
+  return { start: snappedStart, end: round(snappedStart + length) };
 }

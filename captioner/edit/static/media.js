@@ -2,29 +2,40 @@
 // waveform (waveform.js) and the proposal box (proposal.js); loading and saving.
 import { getJSON, mediaUrl, postJSON, status } from "./common.js";
 import * as ops from "./cueops.js";
-import { hideProposal, showProposal } from "./proposal.js";
+import * as keys from "./keys.js";
+import { hideProposal, requestProposal } from "./proposal.js";
+import { createDrafts } from "./draftview.js";
+import { createFind } from "./findview.js";
+import { measure, meterPieces } from "./meter.js";
+import { createPlayer } from "./player.js";
+import { createTimeFields } from "./timefields.js";
+import { parseTime } from "./timecode.js";
 import { createWaveform } from "./waveform.js";
 
 const { cueElement, fillCue, findCue, fillTrack, el, time } = globalThis.CueView;
 const path = new URLSearchParams(location.search).get("path");
 const video = document.getElementById("player");
 const list = document.getElementById("cues");
-const editor = el("textarea", "cue-edit");
-editor.rows = 2;
-editor.setAttribute("aria-label", "Cue text");
+const editor = Object.assign(el("textarea", "cue-edit"), { rows: 2, ariaLabel: "Cue text" });
+const meterBox = Object.assign(el("div", "meter"), { id: "meter" });  // lengths and speed of the text typed
 
 let doc = null;
 let cues = [];            // {start, end, text, words, reviewed, doubtful, problems, errors}; replaced, never mutated
 let selected = -1, current = -1;
+let marked = [], anchor = -1;  // the cues selected together (Shift/Ctrl+click), for a shift
 const history = new ops.History();
 let dirty = false, version = 0, versions = {};
-let track = null, stopAt = null;
+let track = null;
 let proposal = null;
 const timers = {};
+const player = createPlayer(video, () => doc && doc.duration);
+const drafts = createDrafts({ path, state: () => ({ cues, versions }), restore: (list) => commit(list, { structural: true }) });
+const find = createFind({ cues: () => cues, replace: (next, changed) => commit(next, { changed }), select });
+const times = createTimeFields({ cue: () => cues[selected] || null, edit: (changes) => editCue(selected, changes) });
 const waveform = createWaveform({
   video, path, get duration() { return doc && doc.duration; }, cues: () => cues, selected: () => selected,
   select: (k) => select(k, { seek: true }),
-  retime: (k, start, end) => editCue(k, { start: round(start), end: round(end) }),
+  retime: (k, start, end) => editCue(k, ops.snapRetime(cues, k, start, end, { minGap: doc.style.min_gap, tolerance: 0.15 })),
 });
 
 // -- helpers ----------------------------------------------------------------------------------
@@ -39,16 +50,17 @@ function plain(list_) {
 }
 
 const round = ops.round;
-
 function setButtons() {
   document.getElementById("undo").disabled = !history.canUndo;
   document.getElementById("redo").disabled = !history.canRedo;
   document.getElementById("save").disabled = !dirty;
   document.title = (dirty ? "• " : "") + (doc ? doc.name : "") + " — captioner edit";
+  document.getElementById("counts").textContent = ops.countsText(cues);
+  if (dirty) drafts.keep();
+  find.show();
 }
 
 function rowOf(index) { return list.children[index] || null; }
-
 // -- rendering --------------------------------------------------------------------------------
 
 function renderList() {
@@ -76,19 +88,30 @@ function applyFilter() {
 }
 
 function placeEditor() {
-  for (const li of list.querySelectorAll("li.selected")) li.classList.remove("selected");
+  for (const li of list.querySelectorAll("li.selected, li.marked")) li.classList.remove("selected", "marked");
+  for (const k of marked) if (rowOf(k)) rowOf(k).classList.add("marked");
+  times.fill();
   const li = rowOf(selected);
   if (!li) { editor.remove(); return; }
   li.classList.add("selected");
-  if (editor.parentNode !== li) li.appendChild(editor);
+  if (editor.parentNode !== li) li.append(editor, meterBox);
   if (document.activeElement !== editor) editor.value = cues[selected].text;
+  showMeter();
   editor.rows = Math.max(2, cues[selected].text.split("\n").length);
   li.scrollIntoView({ block: "nearest" });
   waveform.highlight();
 }
 
-function select(k, { seek = false } = {}) {
+function showMeter() {
+  const cue = cues[selected];
+  if (!cue || !doc) return;
+  const pieces = meterPieces(measure(editor.value, cue.start, cue.end, doc.style));
+  meterBox.replaceChildren(...pieces.map(([text, level]) => el("span", `meter-${level}`, text)));
+}
+
+function select(k, { seek = false, shift = false, ctrl = false } = {}) {
   if (k < 0 || k >= cues.length) return;
+  ({ marked, anchor } = ops.clickSelection(marked, anchor, k, { shift, ctrl }));
   selected = k;
   placeEditor();
   if (seek) video.currentTime = cues[k].start;
@@ -106,10 +129,7 @@ function follow() {
       if (!video.paused) now.scrollIntoView({ block: "nearest" });
     }
   }
-  if (stopAt !== null && video.currentTime >= stopAt) {
-    video.pause();
-    stopAt = null;
-  }
+  player.checkStop();
   requestAnimationFrame(follow);
 }
 
@@ -117,6 +137,7 @@ function follow() {
 
 function commit(next, { structural = false, changed = [] } = {}) {
   history.push({ cues, selected });
+  if (structural) marked = [];
   apply(next, structural, changed);
 }
 
@@ -139,6 +160,7 @@ function apply(next, structural, changed) {
 function restore(state) {
   if (!state) return;
   selected = state.selected;
+  marked = [];
   apply(state.cues, true, []);
   editor.value = selected >= 0 && selected < cues.length ? cues[selected].text : "";
 }
@@ -154,6 +176,7 @@ async function analyse() {
     cues = cues.map((c, k) => ({ ...c, ...data.cues[k], text: c.text }));
     cues.forEach((_, k) => refreshRow(k));
     applyFilter();
+    setButtons();
   } catch (error) {
     status(`Cannot check the cues: ${error.message}`, "error");
   }
@@ -178,6 +201,7 @@ editor.addEventListener("input", () => {
   const next = cues.slice();
   next[selected] = { ...next[selected], text: editor.value };
   cues = next;
+  showMeter();
   dirty = true;
   version += 1;
   setButtons();
@@ -245,21 +269,25 @@ function remove() {
 
 function nudge(side, frames) {
   if (!need()) return;
-  const { cues: next, index, moved } = ops.nudge(cues, selected, side, frames * doc.frame);
+  const { cues: next, index, moved } = ops.nudge(cues, selected, side, frames * doc.frame, { minGap: doc.style.min_gap });
   history.push({ cues, selected });
   selected = index;
   apply(next, moved, [index]);
 }
 
-// Shift this cue and every later one by the offset typed beside the button.
-function shiftRest() {
+// Shift the selected cues (all: this cue and every later one) by the offset typed beside the buttons.
+function shiftCues(all) {
   if (!need()) return;
-  const offset = Number(document.getElementById("shift-by").value);
-  if (!Number.isFinite(offset) || !offset) { status("Type the offset in seconds (negative: earlier)."); return; }
-  const next = ops.shift(cues, cues.map((_, k) => k).filter((k) => k >= selected), offset);
-  if (!next) { status("That would move a cue before the start of the media."); return; }
-  commit(next, { structural: true });
-  status(`Shifted ${cues.length - selected} cue(s) by ${offset} s.`);
+  const offset = parseTime(document.getElementById("shift-by").value, { signed: true });
+  if (!offset) { status("Type the offset in seconds or as a time (negative: earlier)."); return; }
+  const indices = all ? cues.map((_, k) => k).filter((k) => k >= selected) : (marked.length ? marked : [selected]);
+  const done = ops.shiftSelected(cues, indices, offset);
+  if (!done) { status("That would move a cue before the start of the media."); return; }
+  history.push({ cues, selected });
+  marked = done.indices;
+  selected = done.indices[0];
+  apply(done.cues, true, []);
+  status(`Shifted ${indices.length} cue(s) by ${offset} s.`);
 }
 
 // A person checked the cue (or every cue) against the audio: it is no longer doubtful.
@@ -273,12 +301,6 @@ function reviewAll() {
   status(`All ${cues.length} cues marked reviewed: Save keeps the marks.`);
 }
 
-function playSpan(a, b) {
-  video.currentTime = Math.max(0, a);
-  stopAt = b;
-  video.play();
-}
-
 // -- saving -----------------------------------------------------------------------------------
 
 async function save() {
@@ -287,8 +309,9 @@ async function save() {
     const data = await postJSON(`/api/save?path=${encodeURIComponent(path)}`, { cues: plain(cues), versions });
     versions = data.versions;
     dirty = false;
+    drafts.clear();
     setButtons();
-    status(`Saved ${data.written.join(", ")}.`, "ok");
+    status(`Saved ${data.written.join(", ")}.` + (data.hint ? ` Note: ${data.hint}.` : ""), "ok");
   } catch (error) {
     if (error.status === 422 && error.data && error.data.cues) {
       const marked = cues.slice();
@@ -309,23 +332,7 @@ async function retranscribe() {
   if (waveform.selection) range = [waveform.selection.start, waveform.selection.end];
   else if (selected >= 0) range = [cues[selected].start, cues[selected].end];
   if (!range) { status("Select a cue, or drag a range on the waveform, to re-transcribe."); return; }
-  status(`Re-transcribing ${time(range[0])} – ${time(range[1])}…`);
-  const button = document.getElementById("retranscribe");
-  button.disabled = true;
-  try {
-    const current = ops.coveredText(cues, range[0], range[1]);
-    const data = await postJSON(`/api/retranscribe?path=${encodeURIComponent(path)}`, {
-      start: range[0], end: range[1], text: current,
-      language: document.getElementById("rt-language").value, prompt: document.getElementById("rt-prompt").value,
-    });
-    proposal = { start: range[0], end: range[1], cues: data.cues };
-    showProposal(range, current, data);
-    status("Accept the proposal to replace the cues of that range, or reject it.");
-  } catch (error) {
-    status(`Cannot re-transcribe: ${error.message}`, "error");
-  } finally {
-    button.disabled = false;
-  }
+  proposal = await requestProposal(path, range, ops.coveredText(cues, range[0], range[1]));
 }
 
 function acceptProposal() {
@@ -352,55 +359,50 @@ function step(direction, predicate = () => true) {
   }
 }
 
-document.addEventListener("keydown", (event) => {
-  const ctrl = event.ctrlKey || event.metaKey;
-  if (ctrl && event.key.toLowerCase() === "s") { event.preventDefault(); save(); return; }
-  const typing = event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLInputElement ||
-    event.target instanceof HTMLSelectElement;
-  if (typing) {
-    if (event.key === "Escape") event.target.blur();
-    return;
-  }
-  if (ctrl && event.key.toLowerCase() === "z") { event.preventDefault(); event.shiftKey ? redo() : undo(); return; }
-  if (ctrl && event.key.toLowerCase() === "y") { event.preventDefault(); redo(); return; }
-  if (ctrl) return;
-  const keys = {
-    " ": () => (video.paused ? video.play() : video.pause()),
-    k: () => (video.paused ? video.play() : video.pause()),
-    ArrowDown: () => step(1), n: () => step(1),
-    ArrowUp: () => step(-1), p: () => step(-1),
-    d: () => step(1, (c) => c.doubtful.length > 0),
-    v: () => toggleReviewed(),
-    r: () => selected >= 0 && playSpan(cues[selected].start, cues[selected].end),
-    Enter: () => selected >= 0 && editor.focus(),
-    "[": () => selected >= 0 && editCue(selected, { start: round(video.currentTime) }),
-    "]": () => selected >= 0 && editCue(selected, { end: round(video.currentTime) }),
-  };
-  if (event.altKey && (event.key === "ArrowLeft" || event.key === "ArrowRight")) {
-    event.preventDefault();
-    nudge(event.shiftKey ? "end" : "start", event.key === "ArrowLeft" ? -1 : 1);
-    return;
-  }
-  const action = keys[event.key] || keys[event.key.toLowerCase()];
-  if (action && !event.altKey) { event.preventDefault(); action(); }
-});
+const actions = {
+  "play-pause": player.playPause, slower: player.slower, faster: player.faster,
+  "back-1": () => player.seek(-1), "forward-1": () => player.seek(1),
+  "back-5": () => player.seek(-5), "forward-5": () => player.seek(5),
+  save, undo, redo, next: () => step(1), previous: () => step(-1),
+  "next-doubtful": () => step(1, (c) => c.doubtful.length > 0),
+  reviewed: toggleReviewed, replay: () => selected >= 0 && player.playSpan(cues[selected].start, cues[selected].end),
+  "edit-text": () => selected >= 0 && editor.focus(), "leave-text": () => document.activeElement.blur(),
+  "start-now": () => selected >= 0 && editCue(selected, { start: round(video.currentTime) }),
+  "end-now": () => selected >= 0 && editCue(selected, { end: round(video.currentTime) }),
+  "start-earlier": () => nudge("start", -1), "start-later": () => nudge("start", 1),
+  "end-earlier": () => nudge("end", -1), "end-later": () => nudge("end", 1),
+  split, merge, add, delete: remove,
+};
 
+function keyPlace(target) {
+  if (target === video) return "player";
+  const field = target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement ||
+    target instanceof HTMLSelectElement;
+  return field ? "text" : "page";
+}
+
+document.addEventListener("keydown", (event) => {
+  const action = keys.actionFor(event, keyPlace(event.target));
+  if (!action) return;
+  event.preventDefault();
+  actions[action]();
+});
 // -- wiring -----------------------------------------------------------------------------------
 
 list.addEventListener("click", (event) => {
   const li = event.target.closest("li.cue");
-  if (li) select(Number(li.dataset.index), { seek: true });
+  if (li) select(Number(li.dataset.index), { seek: true, shift: event.shiftKey, ctrl: event.ctrlKey || event.metaKey });
 });
 const buttons = {
   save, undo, redo, reflow, split, merge, add, delete: remove, retranscribe,
-  "shift-rest": shiftRest, reviewed: toggleReviewed, "review-all": reviewAll,
+  "shift-rest": () => shiftCues(true), "shift-selected": () => shiftCues(false), reviewed: toggleReviewed, "review-all": reviewAll,
   "set-start": () => need() && editCue(selected, { start: round(video.currentTime) }),
   "set-end": () => need() && editCue(selected, { end: round(video.currentTime) }),
   "start-earlier": () => nudge("start", -1), "start-later": () => nudge("start", 1),
   "end-earlier": () => nudge("end", -1), "end-later": () => nudge("end", 1),
-  "play-head": () => need() && playSpan(cues[selected].start, cues[selected].start + 0.5),
-  "play-tail": () => need() && playSpan(Math.max(cues[selected].start, cues[selected].end - 0.5), cues[selected].end),
-  replay: () => need() && playSpan(cues[selected].start, cues[selected].end),
+  "play-head": () => need() && player.playSpan(cues[selected].start, cues[selected].start + 0.5),
+  "play-tail": () => need() && player.playSpan(Math.max(cues[selected].start, cues[selected].end - 0.5), cues[selected].end),
+  replay: () => need() && player.playSpan(cues[selected].start, cues[selected].end),
   accept: acceptProposal, reject: closeProposal,
 };
 for (const [id, fn] of Object.entries(buttons)) document.getElementById(id).addEventListener("click", fn);
@@ -419,19 +421,18 @@ async function load() {
   versions = doc.versions;
   document.getElementById("title").textContent = doc.path;
   const facts = [doc.language || "language unknown", doc.duration ? time(doc.duration).slice(0, 8) : "",
-    `${cues.length} cues`, doc.captions ? `from ${doc.captions}` : "no captions yet",
+    doc.captions ? `from ${doc.captions}` : "no captions yet",
     doc.transcript ? `confidence from the ${doc.transcript === "json" ? ".json transcript" : "transcript cache"}`
       : "no transcript: no confidence"];
   document.getElementById("facts").textContent = facts.filter(Boolean).join(" · ");
   renderList();
   setButtons();
+  drafts.offer(versions, cues);
   requestAnimationFrame(() => {
     performance.mark("cues-painted");
     document.body.dataset.cues = "painted";
   });
-  const doubtful = cues.filter((c) => c.doubtful.length).length;
-  const problems = cues.filter((c) => c.problems.length).length;
-  status(`${cues.length} cues, ${doubtful} doubtful, ${problems} with style problems.`);
+  status(doc.captions ? "" : "No captions yet: play the media and Add (A) cues.");
   video.classList.toggle("audio-only", !doc.video);
   video.src = mediaUrl(doc.path);
   track = video.addTextTrack("captions", "Captions", doc.language || "");
@@ -444,6 +445,6 @@ async function load() {
 // For scripts and tests driving the page (read-only views of its state).
 globalThis.studio = {
   get doc() { return doc; }, get cues() { return cues; }, get selected() { return selected; }, get current() { return current; },
-  get dirty() { return dirty; }, regions: () => waveform.cueRegions(),
+  get dirty() { return dirty; }, regions: () => waveform.cueRegions(), get range() { return waveform.selection; },
 };
 load();

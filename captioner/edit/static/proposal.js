@@ -1,5 +1,6 @@
 // The media page's re-transcription proposal box: its cues, and a word diff against the text it
 // would replace (dropped words struck, new ones marked), so that a lost word is seen before Accept.
+import { postJSON, status } from "./common.js";
 import { wordDiff } from "./cueops.js";
 
 const { cueElement, el, time } = globalThis.CueView;
@@ -27,4 +28,26 @@ export function showProposal([start, end], current, data) {
 
 export function hideProposal() {
   document.getElementById("proposal").hidden = true;
+}
+
+// Decode `range` of the media again (the page's language and prompt fields) and show the proposal
+// against `current`, the text it would replace: {start, end, cues}, or null when it failed.
+export async function requestProposal(path, range, current) {
+  status(`Re-transcribing ${time(range[0])} – ${time(range[1])}…`);
+  const button = document.getElementById("retranscribe");
+  button.disabled = true;
+  try {
+    const data = await postJSON(`/api/retranscribe?path=${encodeURIComponent(path)}`, {
+      start: range[0], end: range[1], text: current,
+      language: document.getElementById("rt-language").value, prompt: document.getElementById("rt-prompt").value,
+    });
+    showProposal(range, current, data);
+    status("Accept the proposal to replace the cues of that range, or reject it.");
+    return { start: range[0], end: range[1], cues: data.cues };
+  } catch (error) {
+    status(`Cannot re-transcribe: ${error.message}`, "error");
+    return null;
+  } finally {
+    button.disabled = false;
+  }
 }

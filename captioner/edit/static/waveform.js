@@ -1,9 +1,9 @@
 // The media page's waveform (wavesurfer.js, shipped in vendor/): one region per cue, a range
-// dragged on empty waveform as the selection.  It reads the page's state through `page` and tells
+// dragged on the waveform as the selection (with Alt held, dragging a cue's region moves the cue).  It reads the page's state through `page` and tells
 // the page of clicks, retimings and ranges through its callbacks; it changes no cue itself.
 import { status } from "./common.js";
 
-const { time } = globalThis.CueView;
+const { time, findCue } = globalThis.CueView;
 
 function regionColour(cue, k, selected) {
   if (k === selected) return "rgba(36, 86, 179, 0.35)";
@@ -79,6 +79,17 @@ export function createWaveform(page) {
         event.stopPropagation();
         if (region.id.startsWith("cue-")) page.select(Number(region.id.slice(4)));
       });
+      // Regions let pointers through (style.css) so that a drag starting on a cue selects a range,
+      // and a click selects the cue there; with Alt or Shift held they take the pointer and a drag moves the cue.
+      ws.on("click", (x) => {
+        const k = findCue(page.cues(), x * ws.getDuration());
+        if (k >= 0) page.select(k);
+      });
+      const container = document.getElementById("waveform");
+      // (Shift as well as Alt: some desktops take Alt+drag to move windows.)
+      const moving = (event) => container.classList.toggle("moving", event.altKey || event.shiftKey);
+      for (const type of ["keydown", "keyup"]) document.addEventListener(type, moving);
+      window.addEventListener("blur", () => container.classList.remove("moving"));
       regions.on("region-updated", (region) => {
         if (region.id.startsWith("cue-")) page.retime(Number(region.id.slice(4)), region.start, region.end);
       });
