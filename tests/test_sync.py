@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -163,3 +165,38 @@ def test_sync_takes_jobs_as_the_main_command_does(cli, tmp_path: Path, monkeypat
     code, _, err = cli("sync", "--root", root, "-q", "--jobs", "1")
     assert code == 0, err
     assert seen == [1] and (root / "talk.srt").exists()
+
+
+def test_sync_hashes_each_files_audio_once(cli, tmp_path: Path, caplog) -> None:
+    """#26: sync hashed a file's audio for its lock entry, then the run hashed it again for the
+    transcript cache's key.  Counted by the hashing's --debug line (one per audio hash computed)."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    shutil.copyfile(SAMPLES / "de_picovoice_test.flac", root / "de.flac")
+    shutil.copyfile(SAMPLES / "ja_picovoice_test.flac", root / "ja.flac")
+    old = time.time() - 60  # past the stat cache's racy window: the check after the sync reuses the hashes
+
+    def age(*paths: Path) -> None:
+        for path in paths:
+            os.utime(path, (old, old))
+
+    def hashed() -> list[str]:
+        names = [Path(r.args[0]).name for r in caplog.records if r.getMessage().startswith("hashing the audio of ")]
+        caplog.clear()
+        return sorted(names)
+
+    age(root / "de.flac", root / "ja.flac")
+    caplog.set_level(logging.DEBUG, logger="captioner.media.hashing")
+    # Missing captions: sync hashes each file for its lock entry, and the run's cache key reuses that hash.
+    code, _, err = cli("sync", "--root", root, "-q")
+    assert code == 0, err
+    assert hashed() == ["de.flac", "ja.flac"]
+    assert sorted(read_lock(root / "captions.lock").entries) == ["de.flac", "ja.flac"]
+    # Stale captions: the check's hash of the new audio is the one the run uses.
+    run_ffmpeg("-i", str(root / "ja.flac"), "-af", "volume=0.7", "-c:a", "flac", str(root / "tmp.flac"))
+    os.replace(root / "tmp.flac", root / "ja.flac")
+    age(root / "ja.flac")
+    code, _, err = cli("sync", "--root", root, "-q")
+    assert code == 0, err
+    assert hashed() == ["ja.flac"]
+    assert states(cli, root) == {"de.flac": "ok", "ja.flac": "ok"}

@@ -36,7 +36,7 @@ from captioner.media.hashing import file_sha256
 from captioner.media.urls import Media
 from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
-from captioner.run.jobs import FileResult, Job
+from captioner.run.jobs import AudioHash, FileResult, Job
 from captioner.run.reporter import NullReporter, Reporter
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
@@ -201,7 +201,8 @@ def _caption(
             continue
         outputs = {fmt: root / cap for fmt, cap in caption_paths(f.path, config.formats).items()}
         options = config.transcribe_options(config.language_for(f.path), f.path)
-        groups.setdefault(options, []).append(Job(media=root / f.path, outputs=outputs))
+        known = AudioHash(stream=0, digest=audio[f.path])  # the scanner hashes the first audio stream, as the run reads
+        groups.setdefault(options, []).append(Job(media=root / f.path, outputs=outputs, audio_hash=known))
 
     def finished(res: FileResult) -> None:
         assert isinstance(res.media, Path)  # sync captions trees of files

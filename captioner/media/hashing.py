@@ -9,6 +9,7 @@ it does not make captions stale; a re-encode of the audio, a cut or any changed 
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 import av
@@ -21,6 +22,8 @@ from captioner.media.probe import check_file, stream_info
 
 _CHUNK = 1 << 20
 HASH_SCHEME = "audio-packets-sha256/1"
+
+log = logging.getLogger(__name__)
 
 
 def file_sha256(path: Path) -> str:
@@ -36,6 +39,7 @@ def audio_hash(path: Path, audio_stream: int = 0) -> str:
     """sha256 of one audio stream's codec parameters and packets (see the module docstring)."""
     digest = hashlib.sha256(HASH_SCHEME.encode())
     check_file(path)
+    log.debug("hashing the audio of %s (stream %d)", path, audio_stream)  # --debug: what a run reads
     try:
         with av.open(ffmpeg_path(path), mode="r", metadata_errors="ignore") as container:
             streams = container.streams.audio

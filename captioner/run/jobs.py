@@ -17,12 +17,23 @@ from captioner.video.attach import video_output
 
 
 @dataclass(frozen=True)
+class AudioHash:
+    """A local file's audio hash (:func:`captioner.media.hashing.audio_hash`) of one audio stream,
+    known before the run: ``sync`` computed it for the lock, and the run's cache key reuses it
+    instead of reading the audio again."""
+
+    stream: int
+    digest: str
+
+
+@dataclass(frozen=True)
 class Job:
     """One media file and the caption files it should produce."""
 
     media: Media  # a local file or a URL
     outputs: dict[str, Path]
     in_folder: bool = False  # found in a folder named on the command line (not named itself)
+    audio_hash: AudioHash | None = None  # already known by the caller (used when the run reads that stream)
 
 
 @dataclass
@@ -54,9 +65,7 @@ def output_paths(media: Media, root: Path | None, settings: Settings) -> dict[st
     return {fmt: folder / f"{media.stem}.{fmt}" for fmt in settings.formats}
 
 
-def make_jobs(
-    paths: Iterable[Path | str | MediaURL], settings: Settings
-) -> tuple[list[Job], list[CaptionerError]]:
+def make_jobs(paths: Iterable[Path | str | MediaURL], settings: Settings) -> tuple[list[Job], list[CaptionerError]]:
     """Jobs for every media file and URL, and errors for missing paths, unreadable URLs and
     clashing outputs."""
     local, urls, errors = split_sources(paths)

@@ -72,11 +72,13 @@ def prepare(
 
 
 def job_cache_key(job: Job, settings: Settings, identity: dict[str, str]) -> str:
-    """The cache key of a local file's job (a URL's is known once its audio is read: MediaError)."""
+    """The cache key of a local file's job (a URL's is known once its audio is read: MediaError),
+    from the audio hash the job carries when it is of the stream the settings choose."""
     if isinstance(job.media, MediaURL):
         raise MediaError("a URL's cache key is known once its audio is read", str(job.media))
-    stream = settings.audio_stream
-    return cache_key(audio_hash(job.media, stream), stream, identity, settings.options, settings.speakers)
+    stream, known = settings.audio_stream, job.audio_hash
+    digest = known.digest if known is not None and known.stream == stream else audio_hash(job.media, stream)
+    return cache_key(digest, stream, identity, settings.options, settings.speakers)
 
 
 def choose_files_at_once(
