@@ -66,9 +66,9 @@ def match(cues: Sequence[tuple[float, float, str]], heard: Sequence[Heard]) -> M
         last[index] = position
     for index, (start, end, _) in enumerate(cues):
         if index in first and first[index] in pair:
-            anchors.append(Anchor(start, heard[pair[first[index]]].start, True))
+            anchors.append(Anchor(start, heard[pair[first[index]]].start, True, start))
             cue_of.append(index)
         if index in last and last[index] in pair:
-            anchors.append(Anchor(end, heard[pair[last[index]]].end, False))
+            anchors.append(Anchor(end, heard[pair[last[index]]].end, False, start))
             cue_of.append(index)
     return Matched(anchors, cue_of, len(pair), len(cue_words))

@@ -38,6 +38,7 @@ class Anchor:
     caption: float
     media: float
     is_start: bool = True
+    cue_start: float | None = None  # the start of the anchor's cue (a new piece starts at a cue)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,13 @@ def _piece_offset(offsets: np.ndarray, starts: np.ndarray) -> float:
     return sum(medians) / len(medians)
 
 
+def _boundary(before: float, first: Anchor) -> float:
+    """Where a new piece starts in caption time: midway between the last anchor before it and the
+    start of the cue of its first anchor (that cue's start goes with its anchor)."""
+    cue = first.caption if first.cue_start is None else first.cue_start
+    return (before + cue) / 2 if cue > before else cue
+
+
 def fit_rate(anchors: list[Anchor], rate: float) -> Fit | None:
     """The best piecewise offset for ``rate`` (None: no offset level has support)."""
     x = np.array([a.caption for a in anchors])
@@ -135,7 +143,8 @@ def fit_rate(anchors: list[Anchor], rate: float) -> Fit | None:
         near[first:stop] = distance <= TOLERANCE
         agreeing += int(near.sum())
         spread += float(distance[distance <= TOLERANCE].sum())
-        since = -np.inf if not pieces else float(x[first - 1] + x[first]) / 2
+        lead = first + int(np.argmax(distance <= TOLERANCE))  # its first agreeing anchor
+        since = -np.inf if not pieces else _boundary(float(x[lead - 1]), anchors[lead])
         pieces.append(Piece(since, _piece_offset(offsets[near], starts[near])))
     return Fit(rate, tuple(pieces), agreeing, len(anchors), spread / max(agreeing, 1))
 
@@ -143,10 +152,10 @@ def fit_rate(anchors: list[Anchor], rate: float) -> Fit | None:
 def fit(anchors: list[Anchor]) -> Fit | None:
     """The cheapest fit over :data:`RATES` for anchors in caption order (None: nothing agrees).
     Between rates that leave as many anchors out with as many splits, the one whose agreeing anchors
-    sit closer to their offsets wins, rate 1 unless another is closer by 30 ms on average."""
+    sit closer to their offsets wins, rate 1 unless another is closer by 10 ms on average."""
     if len(anchors) < MIN_SUPPORT:
         return None
     found = [f for f in (fit_rate(anchors, rate) for rate in RATES) if f is not None]
     if not found:
         return None
-    return min(found, key=lambda f: (f.cost, f.spread + (0.0 if f.rate == 1.0 else 0.03)))
+    return min(found, key=lambda f: (f.cost, f.spread + (0.0 if f.rate == 1.0 else 0.01)))
