@@ -111,3 +111,14 @@ def test_tokens_ignore_case_punctuation_and_markup() -> None:
         Anchor(0, 5, True, 0),
         Anchor(1, 5.6, False, 0),
     ]
+
+
+def test_a_few_cues_found_are_not_enough() -> None:
+    """Two cues of ten found in the speech (four anchors that agree): refused, not guessed."""
+    cues, heard = _captioned(0.0)
+    words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor".split()
+    cues = cues[:2] + [(c[0] + 100, c[1] + 100, " ".join(words[i % 5 : i % 5 + 6])) for i, c in enumerate(cues * 3)]
+    with pytest.raises(
+        ResyncError, match=r"refused: no fit to trust \(confidence 0\.20; 4 of 4 anchors agree, 2 of 10 cues"
+    ):
+        find(cues[:10], heard)

@@ -68,11 +68,11 @@ class Fit:
 
     @property
     def splits(self) -> list[tuple[float, float]]:
-        """(media time where the new piece starts, seconds inserted there; negative: removed)."""
-        out = []
-        for before, after in zip(self.pieces, self.pieces[1:]):
-            out.append((self.rate * after.since + after.offset, after.offset - before.offset))
-        return out
+        """(media time where material was inserted or cut, seconds inserted there; negative: removed)."""
+        return [
+            (self.rate * after.since + min(before.offset, after.offset), after.offset - before.offset)
+            for before, after in zip(self.pieces, self.pieces[1:])
+        ]
 
 
 def _levels(offsets: np.ndarray) -> np.ndarray:

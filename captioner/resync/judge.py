@@ -58,8 +58,10 @@ def describe(found: Found) -> list[str]:
     fit = found.fit
     lines = [f"offset {fit.pieces[0].offset:+.3f} s", f"rate {fit.rate:.6f}" + _ratio(fit.rate)]
     for media_time, seconds in fit.splits:
-        what = "inserted" if seconds > 0 else "removed"
-        lines.append(f"split at {media_time:.2f} s: {abs(seconds):.2f} s {what} (offset {seconds:+.3f} s)")
+        if seconds > 0:
+            lines.append(f"split at {media_time:.2f} s: {seconds:.2f} s inserted (until {media_time + seconds:.2f} s)")
+        else:
+            lines.append(f"split at {media_time:.2f} s: {-seconds:.2f} s removed")
     lines.append(
         f"confidence {found.confidence:.2f} ({fit.agreeing} of {fit.anchors} anchors agree; "
         f"{found.cues_found} of {found.cues} cues found in the speech)"
