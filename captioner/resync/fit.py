@@ -2,12 +2,14 @@
 constant offset (a new piece where material was inserted or cut), fitted to anchors, pairs of
 (caption time, media time), some of them wrong.
 
-For each candidate rate ``r`` the anchors' offsets ``y - r*x`` are grouped around a few levels; a
-Viterbi pass over the anchors in caption order picks one level per anchor, paying 1 for an anchor
-further than :data:`TOLERANCE` from its level and :data:`SPLIT_COST` for a change of level.  The
-cheapest rate wins (rate 1 on a tie in anchors); each piece's offset is then the mean of the median
-start and the median end residual of its agreeing anchors, so that captions that open a little
-before their speech and close a little after it are not moved by that habit.
+For each candidate rate ``r`` the anchors' offsets ``y - r*x`` are grouped around a few levels (at
+least 0.5 s apart), a cue's start and end anchors brought onto one level by the file's habit (how
+much earlier than its speech a cue opens, and later it closes); a Viterbi pass over the anchors in
+caption order picks one level per anchor, paying 1 for an anchor further than :data:`TOLERANCE`
+from its level and :data:`SPLIT_COST` for a change of level.  The rates are compared by a
+truncated L1 loss (:attr:`Fit.cost`), rate 1 favoured by :data:`RATE_PRIOR`; each piece's offset is
+the mean of the median start and the median end offset of its agreeing anchors, so that the habit
+moves nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ TOLERANCE = 0.25  # s: an anchor this close to its piece's offset agrees with it
 SPLIT_COST = 2.5  # a new piece must explain more than 2.5 anchors that would otherwise disagree
 MIN_SUPPORT = 2  # anchors an offset level needs to be a candidate at all
 MAX_LEVELS = 12
+RATE_PRIOR = 0.5  # cost a rate other than 1 pays: it must fit clearly better
 FRAME_RATES = (Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30))
 # 1 first: it wins every tie.  24/23.976 and 30/29.97 are the same ratio (1001/1000).
 RATES: tuple[float, ...] = tuple(
@@ -59,7 +62,11 @@ class Fit:
 
     @property
     def cost(self) -> float:
-        return self.anchors - self.agreeing + SPLIT_COST * (len(self.pieces) - 1)
+        """Disagreeing anchors, each agreeing one by its distance in TOLERANCE's units, and
+        SPLIT_COST a split (a truncated L1 loss: Whisper's word times scatter by ~0.1 s, and a
+        rate that gains an anchor or two at the edge of TOLERANCE must not beat a closer fit)."""
+        disagreeing = self.anchors - self.agreeing
+        return disagreeing + self.agreeing * self.spread / TOLERANCE + SPLIT_COST * (len(self.pieces) - 1)
 
     def at(self, t: float) -> float:
         """The media time of caption time ``t``."""
@@ -86,8 +93,8 @@ def _levels(offsets: np.ndarray) -> np.ndarray:
     for i in np.argsort(-support, kind="stable"):
         if len(levels) >= MAX_LEVELS or support[i] < MIN_SUPPORT:
             break
-        if not free[i]:
-            continue
+        if not free[i] or any(abs(offsets[i] - level) < 2 * TOLERANCE for level in levels):
+            continue  # one level per 0.5 s: two closer ones would be noise taken for a split
         near = np.abs(offsets - offsets[i]) <= TOLERANCE
         levels.append(float(np.median(offsets[near])))
         free &= ~near
@@ -125,11 +132,29 @@ def _boundary(before: float, first: Anchor) -> float:
     return (before + cue) / 2 if cue > before else cue
 
 
+def _habit(anchors: list[Anchor], offsets: np.ndarray) -> float:
+    """How much later a cue's start anchor sits than its end anchor, the median over the cues with
+    both (within 1 s of each other): captions timed from clip boundaries open ~0.1 s before their
+    speech and close ~0.25 s after it, and the two must fall on one offset level."""
+    start_of: dict[float, float] = {}
+    gaps = []
+    for anchor, offset in zip(anchors, offsets):
+        if anchor.cue_start is None:
+            continue
+        if anchor.is_start:
+            start_of[anchor.cue_start] = float(offset)
+        elif anchor.cue_start in start_of and abs(start_of[anchor.cue_start] - offset) < 1.0:
+            gaps.append(start_of[anchor.cue_start] - float(offset))
+    return float(np.median(gaps)) if len(gaps) >= 3 else 0.0
+
+
 def fit_rate(anchors: list[Anchor], rate: float) -> Fit | None:
     """The best piecewise offset for ``rate`` (None: no offset level has support)."""
     x = np.array([a.caption for a in anchors])
     starts = np.array([a.is_start for a in anchors])
-    offsets = np.array([a.media for a in anchors]) - rate * x
+    raw = np.array([a.media for a in anchors]) - rate * x
+    half = _habit(anchors, raw) / 2
+    offsets = raw - np.where(starts, half, -half)  # starts and ends on one level
     levels = _levels(offsets)
     if len(levels) == 0:
         return None
@@ -145,17 +170,16 @@ def fit_rate(anchors: list[Anchor], rate: float) -> Fit | None:
         spread += float(distance[distance <= TOLERANCE].sum())
         lead = first + int(np.argmax(distance <= TOLERANCE))  # its first agreeing anchor
         since = -np.inf if not pieces else _boundary(float(x[lead - 1]), anchors[lead])
-        pieces.append(Piece(since, _piece_offset(offsets[near], starts[near])))
+        pieces.append(Piece(since, _piece_offset(raw[near], starts[near])))
     return Fit(rate, tuple(pieces), agreeing, len(anchors), spread / max(agreeing, 1))
 
 
 def fit(anchors: list[Anchor]) -> Fit | None:
-    """The cheapest fit over :data:`RATES` for anchors in caption order (None: nothing agrees).
-    Between rates that leave as many anchors out with as many splits, the one whose agreeing anchors
-    sit closer to their offsets wins, rate 1 unless another is closer by 10 ms on average."""
+    """The cheapest fit over :data:`RATES` for anchors in caption order (None: nothing agrees);
+    a rate other than 1 pays :data:`RATE_PRIOR`."""
     if len(anchors) < MIN_SUPPORT:
         return None
     found = [f for f in (fit_rate(anchors, rate) for rate in RATES) if f is not None]
     if not found:
         return None
-    return min(found, key=lambda f: (f.cost, f.spread + (0.0 if f.rate == 1.0 else 0.01)))
+    return min(found, key=lambda f: f.cost + (0.0 if f.rate == 1.0 else RATE_PRIOR))
