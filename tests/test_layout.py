@@ -20,6 +20,7 @@ RANK = {
     "output": 3,  # -f scc lays cues out again in 608's 32 columns with captions' line breaking
     "transcription": 4,
     "video": 4,
+    "resync": 4,  # pysubs2's files and the fit; the command transcribes (through api) and calls it
     "run": 5,
     "ci": 6,
     "api": 7,

@@ -72,6 +72,7 @@ def _register() -> None:
     from captioner.cli.caption import run_command
     from captioner.cli.ci import check_command, sync_command
     from captioner.cli.edit import edit_command
+    from captioner.cli.resync import resync_command
     from captioner.cli.review import review_command
     from captioner.cli.video import burn_command, mux_command
 
@@ -79,6 +80,7 @@ def _register() -> None:
         main.add_command(command)
     main.add_command(cache_group)
     main.add_command(edit_command)
+    main.add_command(resync_command)
 
 
 _register()
