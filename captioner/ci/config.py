@@ -30,23 +30,23 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from captioner.ci import config_values as values
 from captioner.ci.cluster_config import ClusterConfigError, cluster_trust
+from captioner.ci.config_values import STYLE_FIELDS, ConfigError
 from captioner.ci.tree import glob_match, outside_tree
-from captioner.core.languages import parse_language
-from captioner.core.speakers import SPEAKER_MODES, check_names
-from captioner.core.style import LIMITS, PRESETS, Style, get_style
+from captioner.core.style import PRESETS, Style, get_style
 from captioner.errors import CaptionerError
-from captioner.output.writers import DEFAULT_FORMATS, FORMATS
+from captioner.output.writers import DEFAULT_FORMATS
 from captioner.paths import read_regular_file
 from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
 from captioner.transcription.base import TranscribeOptions
 from captioner.transcription.cluster.access import ClusterTrust
-from captioner.transcription.prompting import PromptError, VocabularyFile, check_prompt, hotwords, load_vocabulary
+from captioner.transcription.prompting import VocabularyFile, hotwords
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -56,7 +56,6 @@ else:  # pragma: no cover - Python 3.10
 CONFIG_FILE = "captioner.toml"
 DEFAULT_LOCK = "captions.lock"
 BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
-STYLE_FIELDS = tuple(LIMITS)
 _KEYS = {
     "include", "exclude", "formats", "language", "languages", "style", "backend", "model", "prompt", "vocabulary",
     "vocabulary_language", "vocabularies", "speakers", "speaker_names", "lock", "cluster",
@@ -65,10 +64,6 @@ BACKENDS = ("local", "aixplain")
 # Decoding options sync uses; they shape the words, so they are part of the settings hash.
 TASK = "transcribe"
 BEAM_SIZE = 5
-
-
-class ConfigError(ValueError):
-    """The repository's configuration (or an option) is not valid."""
 
 
 @dataclass(frozen=True)
@@ -212,15 +207,15 @@ def read_config_table(root: Path) -> tuple[dict[str, Any], str | None]:
     """The raw configuration table of a root and where it came from (empty when there is none)."""
     own = root / CONFIG_FILE
     if own.is_file():
-        _refuse_outside(root, CONFIG_FILE)
+        values.refuse_outside(root, CONFIG_FILE)
         return _read_toml(own), CONFIG_FILE
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        _refuse_outside(root, "pyproject.toml")
+        values.refuse_outside(root, "pyproject.toml")
         table = _tool_table(_read_toml(pyproject))
         if table is not None:
             if not isinstance(table, dict):
-                raise ConfigError(f"pyproject.toml: [tool.captioner] must be a table, not {_kind(table)}")
+                raise ConfigError(f"pyproject.toml: [tool.captioner] must be a table, not {values.kind(table)}")
             return table, "pyproject.toml [tool.captioner]"
     return {}, None
 
@@ -229,126 +224,6 @@ def _tool_table(pyproject: dict[str, Any]) -> Any:
     """``[tool.captioner]`` of a parsed pyproject.toml, or None (also when ``tool`` is no table)."""
     tool = pyproject.get("tool")
     return tool.get("captioner") if isinstance(tool, dict) else None
-
-
-def _kind(value: Any) -> str:
-    """What a TOML value is, for messages that name a wrong type without quoting the file."""
-    for types, name in ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
-                        (list, "an array"), (dict, "a table")):  # fmt: skip
-        if isinstance(value, types):
-            return name
-    return "a date or time"
-
-
-def _string(value: Any, key: str, what: str) -> str:
-    """``value`` when it is a non-empty string; else a one-line error saying what ``key`` must be."""
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{key} must be {what}, not {'empty' if isinstance(value, str) else _kind(value)}")
-    return value
-
-
-def _refuse_outside(root: Path, name: str) -> None:
-    why = outside_tree(root, name)
-    if why:
-        raise ConfigError(f"{root / name}: not read: {why}")
-
-
-def _str_list(value: Any, key: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(f"{key} must be a list of strings, not {_kind(value)}")
-    if not all(isinstance(v, str) for v in value):
-        wrong = next(v for v in value if not isinstance(v, str))
-        raise ConfigError(f"{key} must be a list of strings, not of {_kind(wrong).split()[-1]}s")
-    return tuple(value)
-
-
-def _formats(value: Iterable[str]) -> tuple[str, ...]:
-    chosen: list[str] = []
-    for item in value:
-        for fmt in item.split(","):
-            fmt = fmt.strip().lower()
-            if fmt not in FORMATS:
-                raise ConfigError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
-            if fmt and fmt not in chosen:
-                chosen.append(fmt)
-    if not chosen:
-        raise ConfigError("formats is empty")
-    return tuple(chosen)
-
-
-def _language(value: Any, key: str) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{key} must be a language code (e.g. en) or auto")
-    try:
-        return parse_language(value)
-    except ValueError as exc:
-        raise ConfigError(f"{key}: {exc}") from None
-
-
-def _style(value: Any) -> tuple[str, dict[str, Any]]:
-    if isinstance(value, str):
-        return value, {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"style must be a preset name or a table with preset and limits, not {_kind(value)}")
-    overrides = dict(value)
-    preset = _string(overrides.pop("preset", "netflix"), "style.preset", "a preset name")
-    unknown = set(overrides) - set(STYLE_FIELDS)
-    if unknown:
-        allowed = ", ".join(("preset", *STYLE_FIELDS))
-        raise ConfigError(f"unknown style keys: {', '.join(sorted(unknown))} (allowed: {allowed})")
-    for name in sorted(overrides):
-        problem = LIMITS[name].problem(overrides[name])
-        if problem:
-            raise ConfigError(f"style.{name} {problem}")
-    return preset, overrides
-
-
-def _prompt(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(f"prompt must be a string, not {_kind(value)}")
-    try:
-        return check_prompt(value)
-    except PromptError as exc:
-        raise ConfigError(f"prompt: {exc}") from None
-
-
-def _vocabulary(root: Path, value: Any, key: str = "vocabulary") -> VocabularyFile:
-    """The vocabulary file named in the configuration: a file inside the tree."""
-    why = outside_tree(root, _string(value, key, "a file name"))
-    if why:
-        raise ConfigError(f"{key} {value!r} must be a file inside the tree: {why}")
-    try:
-        return load_vocabulary(root / value)
-    except PromptError as exc:
-        raise ConfigError(f"{key} {exc}") from None
-
-
-def _vocabularies(root: Path, table: Any) -> tuple[tuple[str, VocabularyFile], ...]:
-    """The per-path vocabularies: a table of glob = vocabulary file, each file read once."""
-    if not isinstance(table, dict):
-        raise ConfigError(f"vocabularies must be a table of glob = vocabulary file, not {_kind(table)}")
-    read: dict[str, VocabularyFile] = {}
-    for glob, name in table.items():
-        if _string(name, f"vocabularies.{glob}", "a file name") not in read:
-            read[name] = _vocabulary(root, name, f"vocabularies.{glob}")
-    return tuple((str(glob), read[name]) for glob, name in table.items())
-
-
-def _speakers(value: Any, names: Any) -> tuple[str, tuple[str, ...]]:
-    if not isinstance(value, str) or value not in SPEAKER_MODES:
-        raise ConfigError(f"speakers must be one of {', '.join(SPEAKER_MODES)}")
-    if names is None:
-        return value, ()
-    if value != "channels":
-        raise ConfigError('speaker_names go with speakers = "channels"')
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ConfigError("speaker_names must be a list of names")
-    try:
-        return value, check_names(names)
-    except ValueError as exc:
-        raise ConfigError(f"speaker_names: {exc}") from None
 
 
 # Over 60 lines: one pass over the keys, each checked as the command line checks it, in the order
@@ -366,44 +241,48 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         raise ConfigError(f"{source}: unknown keys: {', '.join(sorted(unknown))}")
     cli = {k: v for k, v in (overrides or {}).items() if v is not None and v != ()}
     try:
-        include = _str_list(cli.get("include", table.get("include", ["**/*"])), "include")
-        exclude = _str_list(table.get("exclude", []), "exclude") + _str_list(cli.get("exclude", []), "exclude")
-        formats = _formats(_str_list(cli.get("formats", table.get("formats", list(DEFAULT_FORMATS))), "formats"))
+        include = values.str_list(cli.get("include", table.get("include", ["**/*"])), "include")
+        exclude = values.str_list(table.get("exclude", []), "exclude") + values.str_list(
+            cli.get("exclude", []), "exclude"
+        )
+        formats = values.formats(
+            values.str_list(cli.get("formats", table.get("formats", list(DEFAULT_FORMATS))), "formats")
+        )
         language = (
-            _language(cli["language"], "language")
+            values.language(cli["language"], "language")
             if "language" in cli
-            else (_language(table["language"], "language") if "language" in table else None)
+            else (values.language(table["language"], "language") if "language" in table else None)
         )
         languages_table = table.get("languages", {})
         if not isinstance(languages_table, dict):
-            raise ConfigError(f"languages must be a table of glob = language code, not {_kind(languages_table)}")
-        languages = tuple((str(g), _language(c, f"languages.{g}") or "auto") for g, c in languages_table.items())
+            raise ConfigError(f"languages must be a table of glob = language code, not {values.kind(languages_table)}")
+        languages = tuple((str(g), values.language(c, f"languages.{g}") or "auto") for g, c in languages_table.items())
         if "language" in cli:  # a language given on the command line applies to every file
             languages = ()
         style_overrides: dict[str, Any]
         if "style" in cli:
             preset, style_overrides = cli["style"], {}
         else:
-            preset, style_overrides = _style(table.get("style", "netflix"))
+            preset, style_overrides = values.style(table.get("style", "netflix"))
         style_overrides.update({k: cli[k] for k in STYLE_FIELDS if k in cli})
         try:
             style = get_style(preset).with_overrides(**style_overrides)
         except (ValueError, TypeError) as exc:
             raise ConfigError(str(exc)) from None
-        backend = _string(cli.get("backend", table.get("backend", "local")), "backend", " or ".join(BACKENDS))
+        backend = values.string(cli.get("backend", table.get("backend", "local")), "backend", " or ".join(BACKENDS))
         if backend not in BACKENDS:
             raise ConfigError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
-        model = _string(cli.get("model", table.get("model", "base")), "model", "a model name (base, small, ...)")
-        prompt = _prompt(table["prompt"]) if "prompt" in table else None
-        listed = _vocabulary(root, table["vocabulary"]) if "vocabulary" in table else VocabularyFile(())
+        model = values.string(cli.get("model", table.get("model", "base")), "model", "a model name (base, small, ...)")
+        prompt = values.prompt(table["prompt"]) if "prompt" in table else None
+        listed = values.vocabulary(root, table["vocabulary"]) if "vocabulary" in table else VocabularyFile(())
         vocabulary_language = listed.language
         if "vocabulary_language" in table:
             if not listed.terms:
                 raise ConfigError("vocabulary_language goes with vocabulary")
-            vocabulary_language = _language(table["vocabulary_language"], "vocabulary_language")
-        vocabularies = _vocabularies(root, table.get("vocabularies", {}))
-        speakers, speaker_names = _speakers(table.get("speakers", "mix"), table.get("speaker_names"))
-        lock = _string(table.get("lock", DEFAULT_LOCK), "lock", "a file name")
+            vocabulary_language = values.language(table["vocabulary_language"], "vocabulary_language")
+        vocabularies = values.vocabularies(root, table.get("vocabularies", {}))
+        speakers, speaker_names = values.speakers(table.get("speakers", "mix"), table.get("speaker_names"))
+        lock = values.string(table.get("lock", DEFAULT_LOCK), "lock", "a file name")
         why = outside_tree(root, lock)
         if why:
             raise ConfigError(f"lock {lock!r} must be a file inside the tree: {why}")
