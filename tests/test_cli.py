@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -250,7 +251,9 @@ def test_captions_follow_the_picture_when_the_audio_starts_late(cli, tmp_path) -
     code, _, err = cli(video, "-f", "srt", "--no-cache")
     assert code == 0, err
     subs = read_srt(video.with_suffix(".srt"))
-    assert subs[0].content.startswith("And so my fellow Americans")
+    # the words, not Whisper's commas: audio re-encoded by another ffmpeg's AAC encoder is punctuated
+    # "And so, my fellow Americans," by the same model (Debian's ffmpeg 5.1 with CTranslate2 4.8.5)
+    assert " ".join(re.findall(r"\w+", subs[0].content)).startswith("And so my fellow Americans")
     assert 3.2 <= subs[0].start.total_seconds() <= 3.6  # 0.32 s into the speech, which starts at 3 s
 
 
