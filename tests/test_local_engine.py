@@ -54,11 +54,8 @@ def test_hole_decodes_drop_what_whisper_would_decode_again() -> None:
     assert not plausible(seg(1.4, -1.4))  # unsure: music or noise
 
 
-@pytest.mark.slow
-def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkeypatch) -> None:
-    import numpy as np
-
-    audio = extract_audio(probe(SAMPLES / "jfk.mp4"))
+def _record_decodes(local_backend, monkeypatch) -> list[dict]:
+    """The keyword arguments (and the clip's seconds) of every faster-whisper decode from now on."""
     calls: list[dict] = []
     original = local_backend._model.transcribe
 
@@ -67,6 +64,15 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
         return original(clip, **kwargs)
 
     monkeypatch.setattr(local_backend._model, "transcribe", spy)
+    return calls
+
+
+@pytest.mark.slow
+def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkeypatch) -> None:
+    import numpy as np
+
+    audio = extract_audio(probe(SAMPLES / "jfk.mp4"))
+    calls = _record_decodes(local_backend, monkeypatch)
     # the VAD claims speech over a stretch the decoder left without words (the 2 s of silence)
     padded = np.concatenate([audio, np.zeros(16000 * 3, dtype=np.float32)])
     tr = local_backend.transcribe(padded, TranscribeOptions(language="en"))
@@ -94,14 +100,7 @@ def test_a_hole_with_confident_words_is_decoded_in_full_at_temperature_0(local_b
     skipped = [w for w in tr.words if 3.5 <= w.start < 7.0]  # as if a window boundary had jumped them
     assert len(skipped) >= 3
     kept = [w for w in tr.words if w not in skipped]
-    calls: list[dict] = []
-    original = local_backend._model.transcribe
-
-    def spy(clip, **kwargs):
-        calls.append({**kwargs, "seconds": len(clip) / 16000})
-        return original(clip, **kwargs)
-
-    monkeypatch.setattr(local_backend._model, "transcribe", spy)
+    calls = _record_decodes(local_backend, monkeypatch)
     _, words, found = repair_holes(
         local_backend._decode, AudioView(audio), TranscribeOptions(), "en", tr.segments, kept, [(0.3, 11.0)]
     )
