@@ -16,8 +16,9 @@ exist).  Keys, all optional::
     vocabulary = "names.txt"           # names and terms, one a line (a file inside the tree)
     vocabulary_language = "en"         # its language (else its "# language:" line): only for that speech
     vocabularies = { "printing/**" = "printing.txt" }  # per-path vocabularies, first matching glob wins
-    speakers = "channels"              # "mix" (default) or "channels": a speaker a channel
-    speaker_names = ["Ann", "Bob"]     # with speakers = "channels", in channel order
+    speakers = "channels"              # "mix" (default), "channels" (a speaker a channel), "voices" or "auto"
+    speaker_names = ["Ann", "Bob"]     # in channel order (channels) or order of first appearance (voices)
+    num_speakers = 2                   # with speakers = "voices" or "auto", when known (or max_speakers)
     lock = "captions.lock"             # the lock file's name at the root
     cluster = { insecure = false }     # how sync --scheduler trusts the cluster (captioner.ci.cluster_config)
 
@@ -58,7 +59,8 @@ DEFAULT_LOCK = "captions.lock"
 BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
 _KEYS = {
     "include", "exclude", "formats", "language", "languages", "style", "backend", "model", "prompt", "vocabulary",
-    "vocabulary_language", "vocabularies", "speakers", "speaker_names", "lock", "cluster",
+    "vocabulary_language", "vocabularies", "speakers", "speaker_names", "num_speakers", "max_speakers", "lock",
+    "cluster",
 }  # fmt: skip
 BACKENDS = ("local", "aixplain")
 # Decoding options sync uses; they shape the words, so they are part of the settings hash.
@@ -85,6 +87,8 @@ class Config:
     vocabularies: tuple[tuple[str, VocabularyFile], ...] = ()  # (glob, vocabulary), first match wins
     speakers: str = "mix"
     speaker_names: tuple[str, ...] = ()
+    num_speakers: int | None = None
+    max_speakers: int | None = None
     lock: str = DEFAULT_LOCK
     cluster: ClusterTrust | None = None  # how sync --scheduler trusts the cluster (not in the settings hash)
     source: str | None = None  # where the configuration was read from, for messages
@@ -158,6 +162,9 @@ class Config:
         if self.speakers != "mix":
             settings["speakers"] = self.speakers
             settings["speaker_names"] = list(self.speaker_names)
+            for name in ("num_speakers", "max_speakers"):
+                if getattr(self, name) is not None:
+                    settings[name] = getattr(self, name)
         return settings
 
     def settings_hash(self, relpath: str) -> str:
@@ -282,6 +289,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
             vocabulary_language = values.language(table["vocabulary_language"], "vocabulary_language")
         vocabularies = values.vocabularies(root, table.get("vocabularies", {}))
         speakers, speaker_names = values.speakers(table.get("speakers", "mix"), table.get("speaker_names"))
+        num_speakers, max_speakers = values.speaker_counts(speakers, table)
         lock = values.string(table.get("lock", DEFAULT_LOCK), "lock", "a file name")
         why = outside_tree(root, lock)
         if why:
@@ -308,6 +316,8 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         vocabularies=vocabularies,
         speakers=speakers,
         speaker_names=speaker_names,
+        num_speakers=num_speakers,
+        max_speakers=max_speakers,
         lock=lock,
         cluster=cluster,
         source=source,

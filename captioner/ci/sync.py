@@ -224,6 +224,8 @@ def _caption(
                 options=options,
                 speakers=config.speakers,
                 speaker_names=config.speaker_names,
+                num_speakers=config.num_speakers,
+                max_speakers=config.max_speakers,
             )
             run(jobs, backend, settings, wrapped, cache)
     finally:

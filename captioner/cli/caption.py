@@ -33,7 +33,7 @@ from captioner.cli.policy import (
     require_ffmpeg,
     run_to_the_end,
 )
-from captioner.core.speakers import SPEAKER_MODES
+from captioner.core.speakers import MAX_SPEAKERS, SPEAKER_MODES
 from captioner.core.style import LIMITS, PRESETS, get_style
 from captioner.errors import CaptionerError
 from captioner.media.urls import DEFAULT_MAX_BYTES, DEFAULT_MAX_SECONDS, MediaURL, UrlLimits, read_url_list
@@ -208,13 +208,26 @@ class MainCommand(click.Command):
     default="mix",
     show_default=True,
     help="channels: each channel (an interview recorded a speaker a channel) transcribed on its own, "
-    "the cues labelled with the speaker; channels carrying the same sound are transcribed once.",
+    "the cues labelled with the speaker; channels carrying the same sound are transcribed once.  "
+    "voices: speakers told apart by their voices (one microphone; needs captioner[voices]).  "
+    "auto: channels when the channels carry different sound, voices otherwise.",
+)
+@click.option(
+    "--num-speakers",
+    type=click.IntRange(1, MAX_SPEAKERS),
+    help="With --speakers voices or auto: how many speakers there are, when known.",
+)
+@click.option(
+    "--max-speakers",
+    type=click.IntRange(1, MAX_SPEAKERS),
+    help="With --speakers voices or auto: at most so many speakers.",
 )
 @click.option(
     "--speaker-names",
     callback=parse_speaker_names,
     metavar="A,B",
-    help="The speakers' names in channel order, for --speakers channels.  [default: Speaker 1, Speaker 2, ...]",
+    help="The speakers' names in channel order (--speakers channels) or in order of first appearance "
+    "(voices).  [default: Speaker 1, Speaker 2, ...]",
 )
 @click.option("--vad", is_flag=True, help="Decode only what the voice activity detector calls speech (faster).")
 @click.option("--keep-all", is_flag=True, help="Keep every decoded word (no hallucination filters).")
@@ -277,8 +290,17 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
     if (mux or burn) and not set(ATTACHABLE["mux" if mux else "burn"]) & set(formats):
         usable = ", ".join(ATTACHABLE["mux" if mux else "burn"])
         raise click.UsageError(f"--{'mux' if mux else 'burn'} needs one of {usable} among the formats (-f)")
-    if opts["speaker_names"] and opts["speakers"] != "channels":
-        raise click.UsageError("--speaker-names goes with --speakers channels")
+    if opts["speaker_names"] and opts["speakers"] == "mix":
+        raise click.UsageError("--speaker-names goes with --speakers channels, voices or auto")
+    counts = opts["num_speakers"], opts["max_speakers"]
+    if any(c is not None for c in counts) and opts["speakers"] not in ("voices", "auto"):
+        raise click.UsageError("--num-speakers and --max-speakers go with --speakers voices or auto")
+    if opts["speakers"] in ("voices", "auto"):
+        from captioner.speakers import missing_dependency
+
+        missing = missing_dependency()
+        if missing is not None:
+            raise click.UsageError(missing)
     try:
         style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in LIMITS})
     except ValueError as exc:  # min_duration above max_duration
@@ -304,6 +326,8 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         ),
         speakers=opts["speakers"],
         speaker_names=opts["speaker_names"],
+        num_speakers=opts["num_speakers"],
+        max_speakers=opts["max_speakers"],
         url_limits=UrlLimits(
             timeout=opts["url_timeout"],
             max_bytes=int(opts["url_max_size"] * 1e6),

@@ -20,7 +20,19 @@ from captioner.core.transcript import Transcript
 # meta keys describing the whole file, not one speaker's transcription
 _SHARED_META = ("backend", "model", "compute_type", "language_probability", "language_forced", "vad")
 MAX_NAME_CHARS = 32
-SPEAKER_MODES = ("mix", "channels")  # --speakers: all channels downmixed, or a speaker a channel
+# --speakers: all channels downmixed; a speaker a channel; speakers told apart by their voices;
+# channels when the channels carry different sound, voices otherwise.
+SPEAKER_MODES = ("mix", "channels", "voices", "auto")
+MAX_SPEAKERS = 20  # --num-speakers, --max-speakers
+
+
+def check_count(value: int | None, what: str) -> int | None:
+    """``--num-speakers`` / ``--max-speakers`` checked: None, or 1 to :data:`MAX_SPEAKERS`."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SPEAKERS:
+        raise ValueError(f"{what} must be a whole number from 1 to {MAX_SPEAKERS}")
+    return value
 
 
 def check_names(names: Sequence[str] | str) -> tuple[str, ...]:
@@ -52,7 +64,8 @@ def default_name(index: int) -> str:
 
 
 def speakers_of(transcript: Transcript) -> list[str]:
-    """The speakers of a joined transcript, in channel order ([] for one voice)."""
+    """The speakers of a joined transcript, in channel order (by voice: in order of first
+    appearance; [] for one voice)."""
     return [str(part["speaker"]) for part in transcript.meta.get("parts") or ()]
 
 
@@ -128,7 +141,15 @@ def rename_speakers(transcript: Transcript, names: Sequence[str]) -> Transcript:
     if not mapping or all(a == b for a, b in mapping.items()):
         return transcript
     parts = [(mapping.get(name, name), t) for name, t in split_speakers(transcript)]
-    return rejoin(transcript, parts)
+    joined = rejoin(transcript, parts)
+    found = joined.meta.get("diarization")
+    if isinstance(found, dict):  # --speakers voices: the turns and voices carry the names too
+        joined.meta["diarization"] = {
+            **found,
+            "turns": [[a, b, mapping.get(name, name)] for a, b, name in found.get("turns") or ()],
+            "voices": [{**v, "speaker": mapping.get(v["speaker"], v["speaker"])} for v in found.get("voices") or ()],
+        }
+    return joined
 
 
 def speaker_counts(transcript: Transcript) -> Counter[str]:

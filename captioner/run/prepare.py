@@ -60,7 +60,7 @@ def prepare(
     channels = select_audio_stream(info, settings.audio_stream).channels or 1
     if channels == 1:
         return Prepared(info=info, cache_key=key, audio=extract_audio(info, settings.audio_stream))
-    if settings.speakers == "channels":
+    if settings.speakers in ("channels", "auto"):
         report = analyse_channels(info, settings.audio_stream)
         if len(report.groups) > 1:
             return Prepared(info=info, cache_key=key, channels=report, groups=report.groups)
@@ -78,7 +78,7 @@ def job_cache_key(job: Job, settings: Settings, identity: dict[str, str]) -> str
         raise MediaError("a URL's cache key is known once its audio is read", str(job.media))
     stream, known = settings.audio_stream, job.audio_hash
     digest = known.digest if known is not None and known.stream == stream else audio_hash(job.media, stream)
-    return cache_key(digest, stream, identity, settings.options, settings.speakers)
+    return cache_key(digest, stream, identity, settings.options, settings.speakers_key)
 
 
 def choose_files_at_once(

@@ -42,7 +42,7 @@ def prepare_url(
     key = None
     if cache is not None and identity is not None:
         key = cache_key(samples_hash(audio, settings.audio_stream), settings.audio_stream, identity,
-                        settings.options, settings.speakers)  # fmt: skip
+                        settings.options, settings.speakers_key)  # fmt: skip
         cached = cache.get(key, info.duration)
         if cached is not None:
             return Prepared(info=info, cache_key=key, transcript=cached, notes=(note,) if note else ())
@@ -52,6 +52,6 @@ def prepare_url(
 def _needs_decoding(settings: Settings) -> str | None:
     if settings.audio_stream != 0:
         return "--audio-stream picks a stream the service cannot choose"
-    if settings.speakers == "channels":
-        return "--speakers channels splits the channels here"
+    if settings.speakers != "mix":
+        return f"--speakers {settings.speakers} needs the audio here"
     return None

@@ -34,4 +34,14 @@ class Settings:
     speakers: str = "mix"  # "channels": each channel (group of channels with one sound) transcribed on its own
     url_limits: UrlLimits = field(default_factory=UrlLimits)  # how media at a URL is read
     speaker_names: tuple[str, ...] = ()  # the speakers' names in channel order (default Speaker 1, 2, ...)
+    num_speakers: int | None = None  # --speakers voices/auto: the number of voices, when known
+    max_speakers: int | None = None  # ... or at most so many
     notes: tuple[str, ...] = ()  # said once when the run starts (-v): how an option was taken
+
+    @property
+    def speakers_key(self) -> str:
+        """What of the speaker settings shapes the cached transcript (see run.cache.cache_key)."""
+        if self.speakers not in ("voices", "auto"):
+            return self.speakers
+        counts = [f"{k}={v}" for k, v in (("num", self.num_speakers), ("max", self.max_speakers)) if v is not None]
+        return ":".join([self.speakers, *counts])

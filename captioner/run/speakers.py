@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
+
 from captioner.core.speakers import default_name, join_speakers, rename_speakers, speakers_of
 from captioner.core.transcript import Transcript
-from captioner.errors import BackendError
+from captioner.errors import BackendError, CaptionerError
 from captioner.media.audio import SAMPLE_RATE, extract_audio
 from captioner.media.channels import ChannelReport
 from captioner.media.urls import MediaURL
@@ -35,6 +37,8 @@ def transcribe_prepared(
         assert data.audio is not None
         transcript = engine.transcribe(data.audio, settings.options, progress=progress)
         store_regions(transcript, data.audio)
+        if settings.speakers in ("voices", "auto"):
+            transcript = tell_voices_apart(transcript, data.audio, settings)
     if data.channels is not None:
         transcript.meta["channels"] = data.channels.to_meta()
     return transcript
@@ -73,6 +77,22 @@ def _transcribe_groups(
     return join_speakers(parts, {"speakers_by": "channels"})
 
 
+def tell_voices_apart(transcript: Transcript, audio: np.ndarray, settings: Settings) -> Transcript:
+    """``transcript`` of one signal with its words given to the voices heard (``--speakers
+    voices``; see :mod:`captioner.speakers`)."""
+    from captioner.speakers import missing_dependency
+
+    missing = missing_dependency()
+    if missing is not None:
+        raise CaptionerError(missing)
+    from captioner.speakers.attribute import by_voice
+    from captioner.speakers.cluster import find_voices
+
+    speech = [(float(a), float(b)) for a, b in transcript.meta.get("speech") or ()]
+    voices = find_voices(audio, speech, settings.num_speakers, settings.max_speakers)
+    return by_voice(transcript, voices)
+
+
 def name_speakers(transcript: Transcript, settings: Settings) -> Transcript:
     """The transcript with the speakers named as the user asked (``--speaker-names``)."""
     return rename_speakers(transcript, settings.speaker_names) if settings.speaker_names else transcript
@@ -81,13 +101,15 @@ def name_speakers(transcript: Transcript, settings: Settings) -> Transcript:
 def channel_notes(transcript: Transcript, settings: Settings) -> list[str]:
     """What a run says about the channels: a suggestion when they carry different sound and were
     downmixed, what ``--speakers channels`` did."""
+    notes = voice_notes(transcript)
     report = ChannelReport.from_meta(transcript.meta.get("channels"))
-    channels = settings.speakers == "channels"
+    if settings.speakers == "auto" and transcript.meta.get("speakers_by") != "channels":
+        return notes  # the channels carry one sound: told apart by voice
+    channels = settings.speakers in ("channels", "auto")
     if report is None:
-        if channels and not speakers_of(transcript) and "channels" not in transcript.meta:
+        if settings.speakers == "channels" and not speakers_of(transcript) and "channels" not in transcript.meta:
             return ["note: one channel: no speakers to tell apart by channel"]
-        return []
-    notes: list[str] = []
+        return notes
     if channels and report.silent:
         notes.append(f"note: {_channels(report.silent, 'carries', 'carry')} no sound: left out")
     if not channels:
@@ -116,6 +138,26 @@ def channel_notes(transcript: Transcript, settings: Settings) -> list[str]:
                 f"note: the channels share some sound (correlation {report.largest_between_groups:.2f}): "
                 "words heard on two channels may be captioned twice"
             )
+    return notes
+
+
+def voice_notes(transcript: Transcript) -> list[str]:
+    """What ``--speakers voices`` found: the words of each voice, and a warning when the number
+    of voices is in doubt (two voices nearly alike: maybe one speaker in two manners)."""
+    found = transcript.meta.get("diarization")
+    if not isinstance(found, dict):
+        return []
+    voices = found.get("voices") or []
+    if len(voices) < 2:
+        notes = ["speakers by voice: one voice heard"]
+    else:
+        said = ", ".join(f"{v['speaker']}: {v['words']} words" for v in voices)
+        notes = [f"speakers by voice: {said}"]
+    if found.get("unsure"):
+        notes.append(
+            f"warning: two voices are nearly alike (similarity {found.get('closest', 0):.2f}): they may be one "
+            "speaker; --num-speakers 1 labels none"
+        )
     return notes
 
 
