@@ -31,6 +31,7 @@ from captioner.cli.policy import (
     released,
     require_aixplain,
     require_ffmpeg,
+    require_voices,
     run_to_the_end,
 )
 from captioner.core.speakers import MAX_SPEAKERS, SPEAKER_MODES
@@ -295,12 +296,7 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
     counts = opts["num_speakers"], opts["max_speakers"]
     if any(c is not None for c in counts) and opts["speakers"] not in ("voices", "auto"):
         raise click.UsageError("--num-speakers and --max-speakers go with --speakers voices or auto")
-    if opts["speakers"] in ("voices", "auto"):
-        from captioner.speakers import missing_dependency
-
-        missing = missing_dependency()
-        if missing is not None:
-            raise click.UsageError(missing)
+    require_voices(opts["speakers"])
     try:
         style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in LIMITS})
     except ValueError as exc:  # min_duration above max_duration

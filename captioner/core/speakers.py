@@ -26,6 +26,14 @@ SPEAKER_MODES = ("mix", "channels", "voices", "auto")
 MAX_SPEAKERS = 20  # --num-speakers, --max-speakers
 
 
+def speakers_key(mode: str, num: int | None = None, most: int | None = None) -> str:
+    """What of the speaker settings shapes a cached transcript: the mode, and with voices the counts."""
+    if mode not in ("voices", "auto"):
+        return mode
+    counts = [f"{k}={v}" for k, v in (("num", num), ("max", most)) if v is not None]
+    return ":".join([mode, *counts])
+
+
 def check_count(value: int | None, what: str) -> int | None:
     """``--num-speakers`` / ``--max-speakers`` checked: None, or 1 to :data:`MAX_SPEAKERS`."""
     if value is None:

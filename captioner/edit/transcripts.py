@@ -11,6 +11,7 @@ from pathlib import Path
 
 from captioner.ci.config import Config
 from captioner.ci.status import Scanner, caption_paths
+from captioner.core.speakers import speakers_key
 from captioner.core.transcript import Transcript
 from captioner.edit.captions import CaptionReadError, LeadsOut, read_file
 from captioner.errors import CaptionerError
@@ -89,7 +90,8 @@ class Transcripts:
         languages = dict.fromkeys([config.language_for(rel), None])  # the tree's, then detected
         for language in languages:
             options = config.transcribe_options(language, rel)
-            cached = self.cache.get(cache_key(audio, 0, identity, options, config.speakers))
+            speakers = speakers_key(config.speakers, config.num_speakers, config.max_speakers)
+            cached = self.cache.get(cache_key(audio, 0, identity, options, speakers))
             if cached is not None:
                 return refine(cached)
         return None

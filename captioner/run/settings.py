@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from captioner.captions.review import ReviewThresholds
+from captioner.core.speakers import speakers_key
 from captioner.core.style import Style
 from captioner.media.urls import UrlLimits
 from captioner.output.writers import DEFAULT_FORMATS
@@ -41,7 +42,4 @@ class Settings:
     @property
     def speakers_key(self) -> str:
         """What of the speaker settings shapes the cached transcript (see run.cache.cache_key)."""
-        if self.speakers not in ("voices", "auto"):
-            return self.speakers
-        counts = [f"{k}={v}" for k, v in (("num", self.num_speakers), ("max", self.max_speakers)) if v is not None]
-        return ":".join([self.speakers, *counts])
+        return speakers_key(self.speakers, self.num_speakers, self.max_speakers)

@@ -9,13 +9,15 @@ speaker.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 
 INSTALL = "pip install 'captioner[voices]'"
 
 
 def missing_dependency() -> str | None:
     """One line naming the install when what ``--speakers voices`` needs is missing, else None."""
-    if importlib.util.find_spec("scipy") is None:
+    try:
+        importlib.import_module("scipy.cluster.hierarchy")
+    except ImportError:
         return f"--speakers voices needs SciPy, which is not installed: {INSTALL}"
     return None
