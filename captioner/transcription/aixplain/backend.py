@@ -34,12 +34,12 @@ from captioner.errors import BackendError
 from captioner.media.audio import SAMPLE_RATE
 from captioner.media.ffmpeg import redact
 from captioner.media.pieces import Chunk, cut_into_pieces
-from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, KEY_ENV_VARS, sdk
+from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, KEY_ENV_VARS, TAKES_PROMPT, sdk
 from captioner.transcription.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
 from captioner.transcription.aixplain.keys import resolve_key
 from captioner.transcription.aixplain.retry import RetryPolicy, call_with_retries, failed_poll_url, without_context
 from captioner.transcription.aixplain.sources import PROVIDER_MAX_BYTES
-from captioner.transcription.base import ProgressCallback, TranscribeOptions
+from captioner.transcription.base import Capabilities, ProgressCallback, TranscribeOptions
 from captioner.transcription.chunking import EXTENSIONS, encode, max_chunk_seconds
 from captioner.transcription.whisper_json import ResponseShapeError, merge, parse_verbose
 
@@ -75,6 +75,7 @@ class AixplainBackend:
     """
 
     name = "aixplain"
+    capabilities = Capabilities(prompt=TAKES_PROMPT, urls=True)
 
     def __init__(
         self,
