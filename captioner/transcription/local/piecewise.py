@@ -38,13 +38,10 @@ class PieceStart:
     prompt: str | tuple[int, ...] | None  # the text (or tokens) before the piece
     batched: bool  # through faster-whisper's batched pipeline (no previous text)
 
-    def prompt_argument(self) -> str | list[int] | None:
-        return list(self.prompt) if isinstance(self.prompt, tuple) else self.prompt
 
-
-@dataclass
+@dataclass(kw_only=True)
 class PieceResult:
-    """One decoded piece, its times already on the file's time line."""
+    """One decoded piece, its times already on the file's time line (built by keyword only)."""
 
     index: int
     start: PieceStart
