@@ -15,6 +15,7 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from captioner.ci.status import caption_paths
 from captioner.ci.tree import outside_tree
 from captioner.core.cues import Cue
+from captioner.core.timestamps import parse_timestamp
 from captioner.core.transcript import Transcript
 from captioner.edit.analysis import EditCue
 from captioner.errors import CaptionerError
@@ -129,8 +130,10 @@ def _parse_vtt(text: str) -> list[EditCue]:
 def _vtt_seconds(stamp: str) -> float:
     """A WebVTT timestamp ([hh:]mm:ss.ttt) in seconds, milliseconds kept (webvtt-py's
     ``start_in_seconds`` drops them: a .vtt-only media lost up to a second per cue edge)."""
-    parts = stamp.split(":")
-    return round(sum(float(p) * 60**k for k, p in enumerate(reversed(parts))), 3)
+    seconds = parse_timestamp(stamp)
+    if seconds is None:
+        raise ValueError("a WebVTT time it cannot read")
+    return round(seconds, 3)
 
 
 def render_all(

@@ -27,11 +27,11 @@ import srt
 import webvtt
 
 from captioner.core.cues import Cue
+from captioner.core.timestamps import timestamp
 from captioner.core.transcript import Transcript
 from captioner.output.ass import Look, render_ass
 from captioner.output.sbv import render_sbv
 from captioner.output.scc import render_scc
-from captioner.output.text import clock_text
 from captioner.output.text import cue_lines as _cue_lines
 from captioner.output.text import labelled_lines as _labelled_lines
 from captioner.output.text import voiced_lines as _voiced_lines
@@ -51,7 +51,7 @@ def render_srt(cues: Sequence[Cue]) -> str:
 
 
 def vtt_timestamp(seconds: float) -> str:
-    return clock_text(seconds)
+    return timestamp(seconds)
 
 
 # The BBC's speaker colours after the default white, in order (BBC Subtitle Guidelines, section 7).
