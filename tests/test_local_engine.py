@@ -139,8 +139,9 @@ def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, 
     jobs, _ = make_jobs([media], settings)
     (result,) = run(jobs, LazyBackend(lambda: local_backend, None), settings)
     assert result.status == "done", result.error
-    assert result.transcript.meta["speech"] and result.transcript.meta["speech_seconds"] > 5
-    assert result.transcript.meta["utterances"]
+    voice = result.transcript.voice
+    assert voice is not None and voice.speech and result.transcript.meta["speech_seconds"] > 5
+    assert voice.utterances
     assert len(passes) == 1  # one VAD pass gives the speech regions and the utterance edges
 
 
