@@ -88,7 +88,13 @@ class Retranscriber:
         words = _edge_words([w.shifted(offset) for w in heard.words or []], start, end, current)
         segments = [replace(s, start=s.start + offset, end=s.end + offset) for s in heard.segments]
         transcript = Transcript(
-            language=heard.language, duration=end, segments=segments, words=words, task=TREE_TASK, meta=heard.meta
+            language=heard.language,
+            duration=end,
+            segments=segments,
+            words=words,
+            task=TREE_TASK,
+            meta=heard.meta,
+            voice=heard.voice,
         )
         cues = [
             EditCue(max(start, c.start), min(end, c.end), "\n".join(c.lines))
