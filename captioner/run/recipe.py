@@ -62,10 +62,10 @@ class BackendSpec:
 
     @classmethod
     def aixplain(cls, model_id: str | None = None) -> BackendSpec:
-        from captioner.transcription.aixplain.backend import AixplainBackend, aixplain_identity
+        from captioner.transcription.aixplain import CAPABILITIES, aixplain_identity
 
-        identity = aixplain_identity(model_id)
-        return cls("aixplain", model_id, identity["endpoint"], _items(identity), AixplainBackend.capabilities)
+        identity = aixplain_identity(model_id)  # (the backend's module, and its HTTP stack, not imported)
+        return cls("aixplain", model_id, identity["endpoint"], _items(identity), CAPABILITIES)
 
     @classmethod
     def cluster(cls, scheduler: str, model: str = DEFAULT_MODEL, trust: ClusterTrust | None = None) -> BackendSpec:
