@@ -31,7 +31,7 @@ def resync_command(
     """Time CAPTIONS again to the speech of MEDIA: a global offset, a frame-rate ratio (23.976, 24,
     25, 29.97, 30 fps) and splits where material was cut or inserted, found by matching the cues'
     words to the words Whisper hears.  Every cue's text and order are kept; the file is written in
-    its own format (.srt .vtt .ass .ssa) to -o OUT, or over CAPTIONS with --in-place; without
+    its own format (.srt .vtt .ass .ssa .sbv .ttml .scc) to -o OUT, or over CAPTIONS with --in-place; without
     either, what was found is only printed.  A fit that cannot be trusted is refused (exit 1),
     nothing written."""
     configure_logging(debug)

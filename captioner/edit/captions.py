@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import srt
-import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from captioner.ci.status import caption_paths
 from captioner.ci.tree import outside_tree
 from captioner.core.cues import Cue
-from captioner.core.transcript import Transcript
 from captioner.edit.analysis import EditCue
 from captioner.errors import CaptionerError
 from captioner.output.atomic import atomic_write_text
-from captioner.output.writers import SUBTITLE_FORMATS, WRITERS, WriterOptions, render_with_notes
+from captioner.output.writers import FORMAT_TABLE, SUBTITLE_FORMATS, render_cues
 from captioner.paths import read_regular_file
 
 # Formats made from cues, every one captioner writes (json is the transcript: a person's edit does
 # not change what was heard).
 _VTT_TIMES = re.compile(r"(\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(\d+:)?\d{2}:\d{2}\.\d{3}(\s|$)")
 MAX_FILE_BYTES = 256 * 1024 * 1024  # an hour of cues is well under 1 MB, a transcript a few MB
-CUE_FORMATS = tuple(name for name, writer in WRITERS.items() if writer.per_cue)
+CUE_FORMATS = tuple(name for name, fmt in FORMAT_TABLE.items() if fmt.per_cue)
 
 
 class CaptionReadError(CaptionerError):
@@ -88,7 +85,7 @@ def read_cues(root: Path, rel: str) -> tuple[list[EditCue], str | None]:
         except UnicodeDecodeError as exc:
             raise CaptionReadError(f"not UTF-8 text (byte {exc.start + 1})", paths[fmt]) from None
         try:
-            return (_parse_srt(text) if fmt == "srt" else _parse_vtt(text)), paths[fmt]
+            return parse_cues(fmt, text), paths[fmt]
         except Exception as exc:  # the parsers' messages quote the text: described instead
             raise CaptionReadError(f"not a valid {fmt} file: {_problem(text, exc)}", paths[fmt]) from None
     return [], None
@@ -111,26 +108,12 @@ def _problem(text: str, exc: Exception) -> str:
     return "a cue cannot be read"
 
 
-def _parse_srt(text: str) -> list[EditCue]:
-    return [
-        EditCue(s.start.total_seconds(), s.end.total_seconds(), s.content.strip("\n"))
-        for s in srt.parse(text, ignore_errors=False)
-    ]
-
-
-def _parse_vtt(text: str) -> list[EditCue]:
-    """WebVTT cue text is markup: its tags (word timings, styling) are dropped, entities read."""
-    import io
-
-    captions = webvtt.from_buffer(io.StringIO(text)).captions
-    return [EditCue(_vtt_seconds(c.start), _vtt_seconds(c.end), html.unescape(c.text)) for c in captions]
-
-
-def _vtt_seconds(stamp: str) -> float:
-    """A WebVTT timestamp ([hh:]mm:ss.ttt) in seconds, milliseconds kept (webvtt-py's
-    ``start_in_seconds`` drops them: a .vtt-only media lost up to a second per cue edge)."""
-    parts = stamp.split(":")
-    return round(sum(float(p) * 60**k for k, p in enumerate(reversed(parts))), 3)
+def parse_cues(fmt: str, text: str) -> list[EditCue]:
+    """The cues of a ``fmt`` file's text, by the format's reader (its library's errors raised)."""
+    read = FORMAT_TABLE[fmt].read
+    if read is None:
+        raise ValueError(f"{fmt} is not read back")
+    return [EditCue(c.start, c.end, c.text) for c in read(text)]
 
 
 def render_all(
@@ -140,9 +123,7 @@ def render_all(
     SCC's line breaking).  A format that cannot carry the text (SCC of Japanese) raises its
     :class:`CaptionerError` before anything is written."""
     plain = [Cue(c.start, c.end, c.lines) for c in cues]
-    transcript = Transcript(language=language or "", duration=max((c.end for c in cues), default=0.0), segments=[])
-    options = WriterOptions(language=language, style_name=style_name)
-    return {fmt: render_with_notes(fmt, plain, transcript, options).text for fmt in formats}
+    return {fmt: render_cues(fmt, plain, language, style_name).text for fmt in formats}
 
 
 def linked(root: Path, rel: str, formats: Sequence[str]) -> list[str]:

@@ -41,16 +41,15 @@ def expected(cue: EditCue) -> tuple[float, float, str]:
 
 def read_back_problems(cues: Sequence[EditCue], texts: dict[str, str]) -> dict[int, list[str]]:
     """By cue index: the srt and vtt texts about to be written that do not read back as ``cues``."""
-    from captioner.edit.captions import _parse_srt, _parse_vtt
+    from captioner.edit.captions import parse_cues
 
-    parsers = {"srt": _parse_srt, "vtt": _parse_vtt}
     want = [expected(c) for c in cues if c.lines]
     out: dict[int, list[str]] = {}
-    for fmt, parse in parsers.items():
+    for fmt in ("srt", "vtt"):
         if fmt not in texts:
             continue
         try:
-            got = [expected(c) for c in parse(texts[fmt])]
+            got = [expected(c) for c in parse_cues(fmt, texts[fmt])]
         except Exception:  # the parsers raise their own error types
             got = []
         for k, cue in enumerate(want):

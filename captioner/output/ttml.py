@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from captioner.core.cues import Cue
+from captioner.core.timestamps import timestamp
 from captioner.output.ass import Look
-from captioner.output.text import clock_text, shown
+from captioner.output.text import shown
 
 IMSC11_TEXT = "http://www.w3.org/ns/ttml/profile/imsc1.1/text"
 CELL_ROWS = 15  # cellResolution "32 15": the CEA-608 grid most IMSC tools default to
@@ -34,7 +35,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def ttml_timestamp(seconds: float) -> str:
-    return clock_text(seconds)
+    return timestamp(seconds)
 
 
 def _percent(fraction: float) -> str:
