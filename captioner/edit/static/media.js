@@ -1,6 +1,6 @@
 // The media page: wires the player, the cue list and the keys to the cue operations (cueops.js), the
 // waveform (waveform.js) and the proposal box (proposal.js); loading and saving.
-import { getJSON, mediaUrl, postJSON, status } from "./common.js";
+import { factsText, getJSON, keyPlace, mediaUrl, postJSON, status } from "./common.js";
 import * as ops from "./cueops.js";
 import * as keys from "./keys.js";
 import { hideProposal, requestProposal } from "./proposal.js";
@@ -31,7 +31,8 @@ const timers = {};
 const player = createPlayer(video, () => doc && doc.duration);
 const drafts = createDrafts({ path, state: () => ({ cues, versions }), restore: (list) => commit(list, { structural: true }) });
 const find = createFind({ cues: () => cues, replace: (next, changed) => commit(next, { changed }), select });
-const times = createTimeFields({ cue: () => cues[selected] || null, edit: (changes) => editCue(selected, changes) });
+const times = createTimeFields({ cue: () => cues[selected] || null, edit: (changes) => editCue(selected, changes),
+  speakers: () => [...((doc && doc.speakers) || []), ...cues.flatMap((c) => c.voices || [])] });
 const waveform = createWaveform({
   video, path, get duration() { return doc && doc.duration; }, cues: () => cues, selected: () => selected,
   select: (k) => select(k, { seek: true }),
@@ -46,7 +47,7 @@ function later(name, ms, fn) {
 }
 
 function plain(list_) {
-  return list_.map((c) => ({ start: c.start, end: c.end, text: c.text, reviewed: !!c.reviewed }));
+  return list_.map((c) => ({ start: c.start, end: c.end, text: c.text, reviewed: !!c.reviewed, voices: c.voices || [] }));
 }
 
 const round = ops.round;
@@ -374,15 +375,8 @@ const actions = {
   split, merge, add, delete: remove,
 };
 
-function keyPlace(target) {
-  if (target === video) return "player";
-  const field = target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement ||
-    target instanceof HTMLSelectElement;
-  return field ? "text" : "page";
-}
-
 document.addEventListener("keydown", (event) => {
-  const action = keys.actionFor(event, keyPlace(event.target));
+  const action = keys.actionFor(event, keyPlace(event.target, video));
   if (!action) return;
   event.preventDefault();
   actions[action]();
@@ -420,11 +414,7 @@ async function load() {
   cues = doc.cues;
   versions = doc.versions;
   document.getElementById("title").textContent = doc.path;
-  const facts = [doc.language || "language unknown", doc.duration ? time(doc.duration).slice(0, 8) : "",
-    doc.captions ? `from ${doc.captions}` : "no captions yet",
-    doc.transcript ? `confidence from the ${doc.transcript === "json" ? ".json transcript" : "transcript cache"}`
-      : "no transcript: no confidence"];
-  document.getElementById("facts").textContent = facts.filter(Boolean).join(" · ");
+  document.getElementById("facts").textContent = factsText(doc, time);
   renderList();
   setButtons();
   drafts.offer(versions, cues);
