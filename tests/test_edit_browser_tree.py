@@ -41,8 +41,11 @@ def test_find_and_replace_across_the_tree_with_a_preview_and_an_exact_undo(brows
     wait(browser, f"document.body.dataset.treeFind === '{2 * per_file}'")
     browser.find_element(By.ID, "tree-word").click()
     browser.find_element(By.ID, "tree-replace").send_keys("land")
-    wait(browser, "document.querySelector('#tree-results ins') && "
-         "document.querySelector('#tree-results ins').textContent.includes('land')")
+    wait(
+        browser,
+        "document.querySelector('#tree-results ins') && "
+        "document.querySelector('#tree-results ins').textContent.includes('land')",
+    )
     paths = {li.get_attribute("data-path") for li in browser.find_elements(By.CSS_SELECTOR, "#tree-results li")}
     assert paths == {"jfk.mp4", "sub/speech.mp4"}
     # Changed on disk after the search read it: refused, while jfk.mp4's captions are replaced.

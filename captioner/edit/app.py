@@ -27,6 +27,7 @@ from captioner.edit.peaks import RATE, cached_peaks
 from captioner.edit.reflow import reflow
 from captioner.edit.retranscribe import Retranscriber
 from captioner.edit.security import Gate
+from captioner.edit.shots import cached_shots
 from captioner.edit.studio import InvalidCues, StaleSave, Studio
 from captioner.edit.treereplace import TreeReplace
 from captioner.edit.voices import checked_voices
@@ -157,6 +158,15 @@ class _Handlers:
         data = await run_in_threadpool(compute)
         return Response(data, media_type="application/octet-stream", headers={"x-peaks-rate": str(RATE)})
 
+    async def shots(self, request: Request) -> Response:
+        rel = _path(request)
+        path = self.studio.media_path(rel)
+
+        def compute() -> list[float]:
+            return cached_shots(path, self.studio.scanner.file_hash(rel))
+
+        return JSONResponse({"shots": await run_in_threadpool(compute)})
+
     async def check_cues(self, request: Request) -> Response:
         rel, data = _path(request), await _body(request)
         return JSONResponse({"cues": await run_in_threadpool(self.studio.analyse, rel, _cues(data))})
@@ -248,6 +258,7 @@ def create_app(studio: Studio, token: str, port: int, retranscriber: Retranscrib
         Route("/api/files", h.files),
         Route("/api/media", h.document),
         Route("/api/peaks", h.peaks),
+        Route("/api/shots", h.shots),
         Route("/api/analyse", h.check_cues, methods=["POST"]),
         Route("/api/save", h.save, methods=["POST"]),
         Route("/api/reflow", h.do_reflow, methods=["POST"]),

@@ -36,7 +36,7 @@ const times = createTimeFields({ cue: () => cues[selected] || null, edit: (chang
 const waveform = createWaveform({
   video, path, get duration() { return doc && doc.duration; }, cues: () => cues, selected: () => selected,
   select: (k) => select(k, { seek: true }),
-  retime: (k, start, end) => editCue(k, ops.snapRetime(cues, k, start, end, { minGap: doc.style.min_gap, tolerance: 0.15 })),
+  retime: (k, start, end) => editCue(k, ops.snapRetime(cues, k, start, end, { ...snapping(), tolerance: 0.15 })),
 });
 
 // -- helpers ----------------------------------------------------------------------------------
@@ -62,6 +62,8 @@ function setButtons() {
 }
 
 function rowOf(index) { return list.children[index] || null; }
+// Where dragged or nudged edges snap: the style's minimum gap, the shot changes (on the video's frames).
+function snapping() { return { minGap: doc.style.min_gap, shots: waveform.shots, frame: doc.frame }; }
 // -- rendering --------------------------------------------------------------------------------
 
 function renderList() {
@@ -270,7 +272,7 @@ function remove() {
 
 function nudge(side, frames) {
   if (!need()) return;
-  const { cues: next, index, moved } = ops.nudge(cues, selected, side, frames * doc.frame, { minGap: doc.style.min_gap });
+  const { cues: next, index, moved } = ops.nudge(cues, selected, side, frames * doc.frame, snapping());
   history.push({ cues, selected });
   selected = index;
   apply(next, moved, [index]);
@@ -436,5 +438,6 @@ async function load() {
 globalThis.studio = {
   get doc() { return doc; }, get cues() { return cues; }, get selected() { return selected; }, get current() { return current; },
   get dirty() { return dirty; }, regions: () => waveform.cueRegions(), get range() { return waveform.selection; },
+  get shots() { return waveform.shots; },
 };
 load();
