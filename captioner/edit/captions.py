@@ -91,7 +91,8 @@ def read_cues(root: Path, rel: str, names: Sequence[str] = ()) -> tuple[list[Edi
     vtt: list[EditCue] = []
     try:  # the .vtt only names the speakers here: one that cannot be read names none
         vtt_text = _decoded(root, paths["vtt"])
-        vtt = _parse_vtt(vtt_text) if vtt_text is not None else []
+        if vtt_text is not None and "<v" in vtt_text:  # parsed only when it has voices (the index reads every file)
+            vtt = _parse_vtt(vtt_text)
     except Exception:  # noqa: BLE001 (the parsers raise their own types; the .srt is what is read)
         vtt = []
     cues = _parsed("srt", srt_text, [*names, *(v for c in vtt for v in c.voices)], paths["srt"])
