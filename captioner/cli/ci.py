@@ -112,8 +112,18 @@ def check_command(
         report = scanner.scan(paths, shard, strict=strict)
     except CaptionerError as exc:
         raise OneLineError(str(exc)) from None
+    report.reviewed = reviewed_counts(scanner, report)
     emit_report(report, output_format, junit, verbose)
     sys.exit(EXIT_FAILED if not report.ok else EXIT_OK)
+
+
+def reviewed_counts(scanner: Scanner, report: Report) -> dict[str, tuple[int, int]]:
+    """The studio's reviewed marks of the report's media (see :func:`captioner.edit.reviewed.review_counts`)."""
+    from captioner.ci.status import ORPHAN
+    from captioner.edit.reviewed import review_counts
+
+    media = [f.path for f in report.files if f.state != ORPHAN and not scanner.guard.outside(f.path)]
+    return review_counts(scanner.root.resolve(), media, scanner.config.speaker_names)
 
 
 @click.command(name="sync", epilog=CI_EXAMPLES)

@@ -45,8 +45,13 @@ def read_srt(text: str) -> list[ReadCue]:
 
 def read_vtt(text: str) -> list[ReadCue]:
     """WebVTT cue text is markup: its tags (word timings, styling) are dropped, entities read."""
+    return [cue for cue, _ in read_vtt_with_markup(text)]
+
+
+def read_vtt_with_markup(text: str) -> list[tuple[ReadCue, str]]:
+    """The WebVTT cues, each with its text as written (its ``<v>`` voice tags, for a reader of speakers)."""
     return [
-        ReadCue(_vtt_seconds(c.start), _vtt_seconds(c.end), tuple(html.unescape(c.text).split("\n")))
+        (ReadCue(_vtt_seconds(c.start), _vtt_seconds(c.end), tuple(html.unescape(c.text).split("\n"))), c.raw_text)
         for c in webvtt.from_buffer(io.StringIO(text)).captions
     ]
 
