@@ -26,6 +26,7 @@ from captioner.cli.policy import (
 from captioner.errors import CaptionerError
 from captioner.run.backend import make_backend
 from captioner.run.cache import TranscriptCache
+from captioner.run.recipe import BackendSpec
 
 if TYPE_CHECKING:
     from captioner.ci.shard import Shard
@@ -175,15 +176,9 @@ def sync_command(
     scheduler = chosen_scheduler(click.get_current_context(), scheduler, config.backend, trust)
     if scheduler is not None:
         configure_cluster_logging(debug, verbose)
+    spec = BackendSpec.cluster(scheduler, config.model, trust) if scheduler is not None else None
     backend = make_backend(
-        config.backend,
-        model=config.model,
-        threads=threads,
-        jobs=jobs,
-        api_key_file=api_key_file,
-        aixplain_model=None if config.model == "base" else config.model,
-        scheduler=scheduler,
-        cluster_trust=trust,
+        spec or BackendSpec.named(config.backend, config.model), threads=threads, jobs=jobs, api_key_file=api_key_file
     )
     transcripts = None if no_cache else TranscriptCache()
 

@@ -205,7 +205,8 @@ class _Handlers:
 
 def create_app(studio: Studio, token: str, port: int, retranscriber: Retranscriber | None = None) -> Gate:
     """The ASGI app for ``studio``, answering only requests with ``token`` on 127.0.0.1:``port``."""
-    h = _Handlers(studio, token, retranscriber or Retranscriber(studio.config.model, audio_stream=studio.audio_stream))
+    engine = retranscriber or Retranscriber(studio.config.recipe().backend, audio_stream=studio.audio_stream)
+    h = _Handlers(studio, token, engine)
     routes = [
         Route("/", h.index),
         Route("/edit", h.edit),

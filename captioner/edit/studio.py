@@ -49,7 +49,7 @@ class Studio:
         self.config = scanner.config
         self.thresholds = thresholds or ReviewThresholds()
         self.audio_stream = audio_stream  # heard in the waveform and by re-transcription (--audio-stream)
-        self.transcripts = Transcripts(scanner)
+        self.transcripts = Transcripts(scanner, audio_stream=audio_stream)
         self.index = TreeIndex(scanner, self.summary, scope)
         self._save_locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()

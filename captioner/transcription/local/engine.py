@@ -14,7 +14,7 @@ from captioner.errors import BackendError, ModelError
 from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import Chunk, cut_into_pieces
 from captioner.refine.speech import sounding_clips, speech_and_utterance_regions
-from captioner.transcription.base import ProgressCallback, TranscribeOptions
+from captioner.transcription.base import Capabilities, ProgressCallback, TranscribeOptions
 from captioner.transcription.local.decoding import DecodePlan, Decoder
 from captioner.transcription.local.holes import HOLE_CONTEXT, repair_holes
 from captioner.transcription.local.model_files import EMBEDDED_MODEL, resolve_model
@@ -107,6 +107,7 @@ class LocalBackend:
     """Whisper through faster-whisper, with word timestamps."""
 
     name = "local"
+    capabilities = Capabilities(prompt=True, urls=False)
 
     def __init__(
         self,
