@@ -14,6 +14,7 @@ from captioner.core.transcript import Word
 from captioner.output.cea608 import EXTENDED, SPECIAL, STANDARD, to_608
 from captioner.output.readers import read_scc
 from captioner.output.scc import SccError, frame_of, render_scc, timecode
+from captioner.output.text import clean_line
 from captioner.testing.format_readers import df_frames, read_scc_pycaption, scc_violations
 
 FRAME = 1001 / 30000
@@ -23,7 +24,7 @@ line_608 = st.text(alphabet=SET_608 + "–…éłœ€", min_size=1, max_size=45
 
 def mapped_text(cues: list[Cue]) -> str:
     """The cues' characters in the 608 set, without spaces (a word longer than a row is cut)."""
-    return "".join("".join(to_608(" ".join(c.lines))[0] for c in cues).split())
+    return "".join("".join(to_608(clean_line(" ".join(c.lines)))[0] for c in cues).split())
 
 
 @settings(max_examples=120, deadline=None)

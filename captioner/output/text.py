@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from captioner.core.cues import Cue
+
+# Two or more hyphens then ">": "-->" made "->" in one pass would leave "--->" as "-->".
+_ARROW = re.compile(r"-{2,}>")
 
 
 def clean_line(line: str) -> str:
     """A caption line no format can misread: no cue-timing arrow, no blank lines."""
-    return " ".join(line.replace("-->", "->").split())
+    return " ".join(_ARROW.sub("->", line).split())
 
 
 def cue_lines(cue: Cue) -> list[str]:
