@@ -104,10 +104,11 @@ def _covered(covered: list[tuple[float, float]], start: float, end: float) -> bo
 def _split_brackets(cues: Sequence[tuple[float, float, str]], heard: list[Heard]) -> list[tuple[float, float]]:
     """For each split of the fit to what was heard so far: the media times of its last agreeing
     anchor before it and first after it (where the words that place the split are)."""
-    found = fit(match(cues, heard).anchors) if heard else None
+    matched = match(cues, heard).anchors if heard else []
+    found = fit(matched) if matched else None
     if found is None or len(found.pieces) < 2:
         return []
-    anchors = sorted(_agreeing(match(cues, heard).anchors, found), key=lambda a: a.caption)
+    anchors = sorted(_agreeing(matched, found), key=lambda a: a.caption)
     since = [p.since for p in found.pieces]
     brackets = []
     for piece in range(1, len(found.pieces)):
