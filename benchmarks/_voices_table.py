@@ -145,7 +145,8 @@ def cost(corpus: Path, item: dict) -> None:
     transcription = time.perf_counter() - started
     audio = _audio(corpus, item)
     started = time.perf_counter()
-    voices = find_voices(audio, [tuple(r) for r in transcript.meta["speech"]])
+    assert transcript.voice is not None and transcript.voice.speech is not None
+    voices = find_voices(audio, list(transcript.voice.speech))
     result = by_voice(transcript, voices)
     diarization = time.perf_counter() - started
     found = len(json.loads(json.dumps(result.meta["diarization"]["voices"])))

@@ -11,9 +11,11 @@ import pickle
 import subprocess
 import sys
 import wave
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
+import pysubs2
 import pytest
 import srt
 import webvtt
@@ -26,14 +28,28 @@ from captioner.core.transcript import load_schema
 from captioner.media.audio import extract_audio
 from captioner.media.probe import probe
 from captioner.speakers.torchfile import CheckpointError, load_checkpoint
-from captioner.testing.format_readers import read_ass_pysubs2, read_ttml
 
 FIRST, SECOND = "jfk.mp4", "de_picovoice_test.flac"  # two different speakers (English, then German)
+TTML = "{http://www.w3.org/ns/ttml}"
+TTM = "{http://www.w3.org/ns/ttml#metadata}"
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 
 
 def invoke(*args: object) -> tuple[int, str]:
     result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
     return result.exit_code, result.stderr
+
+
+def ttml_agents(path: Path) -> list[str]:
+    """Each paragraph's speakers, by name, as the TTML's ttm:agent references say (ElementTree)."""
+    doc = ET.parse(path).getroot()
+    names = {a.get(XML_ID): a.findtext(f"{TTM}name") for a in doc.iter(f"{TTM}agent")}
+    return [" & ".join(str(names[ref]) for ref in (p.get(f"{TTM}agent") or "").split()) for p in doc.iter(f"{TTML}p")]
+
+
+def turns_of(speakers: list[str]) -> list[str]:
+    """The speakers of each run of cues said by one speaker."""
+    return [s for k, s in enumerate(speakers) if k == 0 or speakers[k - 1] != s]
 
 
 def _seconds(path: Path) -> float:
@@ -77,13 +93,17 @@ def test_two_speakers_joined_are_told_apart_at_the_join(joined) -> None:
 
 @pytest.mark.slow
 def test_the_labels_come_back_from_each_format(joined) -> None:
+    """WebVTT voices, TTML ttm:agent and the ASS actor on every cue; SRT's and text's ``Name:``
+    label on each turn's first cue."""
     media, _ = joined
-    vtt = webvtt.read(str(media.with_suffix(".vtt"))).captions
-    assert [c.voice for c in vtt][0] == "Ann" and {c.voice for c in vtt} == {"Ann", "Bob"}
+    vtt = [c.voice for c in webvtt.read(str(media.with_suffix(".vtt"))).captions]
+    ttml = ttml_agents(media.with_suffix(".ttml"))
+    ass = [e.name for e in pysubs2.load(str(media.with_suffix(".ass")))]
+    for said in (vtt, ttml, ass):
+        assert turns_of(said) == ["Ann", "Bob"], said  # every cue names its speaker
+    assert vtt == ttml == ass
     for lines in (
         [s.content for s in srt.parse(media.with_suffix(".srt").read_text("utf-8"))],
-        [" ".join(c.lines) for c in read_ttml(media.with_suffix(".ttml").read_text("utf-8"))],
-        [" ".join(c.lines) for c in read_ass_pysubs2(media.with_suffix(".ass").read_text("utf-8"))],
         media.with_suffix(".txt").read_text("utf-8").splitlines(),
     ):
         labelled = [line.split(":")[0] for line in lines if line.startswith(("Ann:", "Bob:"))]
@@ -167,19 +187,21 @@ def test_words_take_the_nearest_voice_and_names_follow_into_the_turns() -> None:
     import numpy as np
 
     from captioner.captions.review import format_report, speaker_doubts
-    from captioner.core.speakers import rename_speakers, speakers_of
-    from captioner.core.transcript import Segment, Transcript, Word
+    from captioner.core.speakers import rename_speakers, speakers_of, split_speakers
+    from captioner.core.transcript import Segment, Transcript, VoiceRegions, Word
     from captioner.speakers.attribute import by_voice
     from captioner.speakers.cluster import Voices
 
     words = [Word(f" w{k}", k * 0.5, k * 0.5 + 0.3, 0.9) for k in range(8)]  # 0.0 ... 3.8 s
     text = "".join(w.word for w in words)
-    transcript = Transcript("en", 4.0, [Segment(0, 0, 0.0, 3.8, text)], words, meta={"speech": [[0.0, 3.8]]})
+    speech = VoiceRegions(speech=((0.0, 3.8),))
+    transcript = Transcript("en", 4.0, [Segment(0, 0, 0.0, 3.8, text)], words, voice=speech)
     centroids = np.eye(2, 256, dtype=np.float32)
     voices = Voices(np.array([0.5, 1.5, 2.5, 3.5]), np.array([0, 0, 1, 1]), centroids, closest=0.72, unsure=True)
     joined = by_voice(transcript, voices)
     assert speakers_of(joined) == ["Speaker 1", "Speaker 2"]
     assert [w.speaker for w in joined.words or ()] == ["Speaker 1"] * 4 + ["Speaker 2"] * 4
+    assert [one.voice for _, one in split_speakers(joined)] == [speech, speech]  # each voice refined on them
     pieces = [(s.text, s.speaker) for s in joined.segments]
     assert pieces == [(" w0 w1 w2 w3", "Speaker 1"), (" w4 w5 w6 w7", "Speaker 2")]
     named = rename_speakers(joined, ("Ann", "Bob"))

@@ -1,5 +1,6 @@
-"""A prepared job transcribed: its audio at once, or (``--speakers channels``) a channel group at a
-time, each group one speaker; and what the run says about the channels it found.
+"""A prepared job transcribed: its audio at once (``--speakers voices``: then told apart by voice,
+while the audio is in memory), or (``--speakers channels``) a channel group at a time, each group
+one speaker; and what the run says about the channels and voices it found.
 
 Two talkers on two channels downmixed overlap in one signal, and Whisper follows one of them: on
 the developer corpus' ``en_stereo_two_talkers`` the downmix gave only the left talker's sentence,
@@ -18,27 +19,28 @@ from captioner.errors import BackendError, CaptionerError
 from captioner.media.audio import SAMPLE_RATE, extract_audio
 from captioner.media.channels import ChannelReport
 from captioner.media.urls import MediaURL
-from captioner.run.prepare import Prepared
+from captioner.run.prepared import Prepared
+from captioner.run.recipe import Recipe
 from captioner.run.regions import store_regions
 from captioner.run.settings import Settings
 from captioner.transcription.base import Backend, ProgressCallback, TranscribeOptions
 
 
 def transcribe_prepared(
-    engine: Backend, data: Prepared, settings: Settings, progress: ProgressCallback | None = None
+    engine: Backend, data: Prepared, recipe: Recipe, progress: ProgressCallback | None = None
 ) -> Transcript:
     """The raw transcript of a prepared job (not refined; what the cache stores), with its speech
     regions and what was found about its channels."""
     if data.url is not None:
-        transcript = transcribe_url(engine, data.url, settings.options, progress)
+        transcript = transcribe_url(engine, data.url, recipe.options, progress)
     elif data.groups:
-        transcript = _transcribe_groups(engine, data, settings, progress)
+        transcript = _transcribe_groups(engine, data, recipe, progress)
     else:
         assert data.audio is not None
-        transcript = engine.transcribe(data.audio, settings.options, progress=progress)
+        transcript = engine.transcribe(data.audio, recipe.options, progress=progress)
         store_regions(transcript, data.audio)
-        if settings.speakers in ("voices", "auto"):
-            transcript = tell_voices_apart(transcript, data.audio, settings)
+        if recipe.speakers in ("voices", "auto"):
+            transcript = tell_voices_apart(transcript, data.audio, recipe)
     if data.channels is not None:
         transcript.meta["channels"] = data.channels.to_meta()
     return transcript
@@ -47,7 +49,7 @@ def transcribe_prepared(
 def transcribe_url(
     engine: Backend, url: MediaURL, options: TranscribeOptions, progress: ProgressCallback | None
 ) -> Transcript:
-    """A URL transcribed by a backend that fetches it itself (see LazyBackend.takes_urls)."""
+    """A URL transcribed by a backend that fetches it itself (see Capabilities.urls)."""
     send = getattr(engine, "transcribe_url", None)
     if send is None:  # pragma: no cover - prepare sends URLs only to backends that take them
         raise BackendError(f"the {engine.name} backend does not take URLs", str(url))
@@ -56,20 +58,20 @@ def transcribe_url(
 
 
 def _transcribe_groups(
-    engine: Backend, data: Prepared, settings: Settings, progress: ProgressCallback | None
+    engine: Backend, data: Prepared, recipe: Recipe, progress: ProgressCallback | None
 ) -> Transcript:
     """Each channel group decoded and transcribed on its own (one in memory at a time), joined."""
     parts: list[tuple[str, Transcript]] = []
-    count = len(data.groups)
+    count, options = len(data.groups), recipe.options
     for index, group in enumerate(data.groups):
-        audio = extract_audio(data.info, settings.audio_stream, channels=group)
+        audio = extract_audio(data.info, recipe.audio_stream, channels=group)
         duration = len(audio) / SAMPLE_RATE
 
         def advance(seconds: float, done: float = index * duration, length: float = duration) -> None:
             if progress is not None:  # one bar for the file: each group a share of it
                 progress((done + min(seconds, length)) / count)
 
-        part = engine.transcribe(audio, settings.options, progress=advance)
+        part = engine.transcribe(audio, options, progress=advance)
         store_regions(part, audio)
         part.meta["channels"] = list(group)
         parts.append((default_name(index), part))
@@ -77,9 +79,9 @@ def _transcribe_groups(
     return join_speakers(parts, {"speakers_by": "channels"})
 
 
-def tell_voices_apart(transcript: Transcript, audio: np.ndarray, settings: Settings) -> Transcript:
-    """``transcript`` of one signal with its words given to the voices heard (``--speakers
-    voices``; see :mod:`captioner.speakers`)."""
+def tell_voices_apart(transcript: Transcript, audio: np.ndarray, recipe: Recipe) -> Transcript:
+    """``transcript`` of one signal (its speech regions stored) with its words given to the voices
+    heard (``--speakers voices``; see :mod:`captioner.speakers`)."""
     from captioner.speakers import missing_dependency
 
     missing = missing_dependency()
@@ -88,19 +90,20 @@ def tell_voices_apart(transcript: Transcript, audio: np.ndarray, settings: Setti
     from captioner.speakers.attribute import by_voice
     from captioner.speakers.cluster import find_voices
 
-    speech = [(float(a), float(b)) for a, b in transcript.meta.get("speech") or ()]
-    voices = find_voices(audio, speech, settings.num_speakers, settings.max_speakers)
+    regions = transcript.voice.speech if transcript.voice is not None else None
+    speech = [(float(a), float(b)) for a, b in regions or ()]
+    voices = find_voices(audio, speech, recipe.num_speakers, recipe.max_speakers)
     return by_voice(transcript, voices)
 
 
-def name_speakers(transcript: Transcript, settings: Settings) -> Transcript:
+def name_speakers(transcript: Transcript, names: tuple[str, ...]) -> Transcript:
     """The transcript with the speakers named as the user asked (``--speaker-names``)."""
-    return rename_speakers(transcript, settings.speaker_names) if settings.speaker_names else transcript
+    return rename_speakers(transcript, names) if names else transcript
 
 
 def channel_notes(transcript: Transcript, settings: Settings) -> list[str]:
     """What a run says about the channels: a suggestion when they carry different sound and were
-    downmixed, what ``--speakers channels`` did."""
+    downmixed, what ``--speakers channels`` did (and ``voices``, see :func:`voice_notes`)."""
     notes = voice_notes(transcript)
     report = ChannelReport.from_meta(transcript.meta.get("channels"))
     if settings.speakers == "auto" and transcript.meta.get("speakers_by") != "channels":

@@ -58,6 +58,7 @@ def by_voice(transcript: Transcript, voices: Voices) -> Transcript:
             words=[replace(w, speaker=None) for w in labelled if w.speaker == name],
             task=transcript.task,
             meta={k: v for k, v in transcript.meta.items() if k not in ("parts", "speakers")},
+            voice=transcript.voice,  # the signal's speech regions: each voice is refined on them
         )
         parts.append((name, part))
     shared = {k: v for k, v in transcript.meta.items() if k not in ("parts", "speakers")}
