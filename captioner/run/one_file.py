@@ -11,6 +11,7 @@ from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError, RunError
 from captioner.media.urls import Media
 from captioner.refine.refine import has_words, refine
+from captioner.run.aligned import script_notes
 from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job
@@ -54,7 +55,7 @@ def run_one(
             interrupt.mark(f"transcribing-{job.media.name}")
             naming = media_name.set(str(job.media))
             try:
-                transcript = transcribe_prepared(engine, data, settings, progress=reporter.advance)
+                transcript = transcribe_prepared(engine, data, settings, reporter.advance, job.script)
             finally:
                 media_name.reset(naming)
             reporter.advance(math.inf)  # done: the bar full, though the last words end before the media
@@ -63,7 +64,11 @@ def run_one(
                 cache.put(data.cache_key, transcript)  # a failure is one warning: the cache is only a saving
         else:
             reporter.info(job.media, "transcript from the cache (--no-cache transcribes again)")
-        transcript = name_speakers(refine(transcript, filters=settings.filters, retime_words=settings.retime), settings)
+        filters = None if job.script is not None else settings.filters  # a script's words are all kept
+        transcript = name_speakers(refine(transcript, filters=filters, retime_words=settings.retime), settings)
+        if job.script is not None:
+            for note in script_notes(transcript, settings.keep_lines):
+                reporter.info(job.media, note)
         for note in channel_notes(transcript, settings):
             reporter.info(job.media, note)
         if has_words(transcript):

@@ -17,6 +17,7 @@ from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache, cache_key
 from captioner.run.jobs import Job
 from captioner.run.settings import Settings
+from captioner.transcription.align.engine import script_identity
 
 
 @dataclass
@@ -78,6 +79,8 @@ def job_cache_key(job: Job, settings: Settings, identity: dict[str, str]) -> str
         raise MediaError("a URL's cache key is known once its audio is read", str(job.media))
     stream, known = settings.audio_stream, job.audio_hash
     digest = known.digest if known is not None and known.stream == stream else audio_hash(job.media, stream)
+    if job.script is not None:  # the aligned script's transcript: keyed by the script too
+        identity = {**identity, **script_identity(job.script)}
     return cache_key(digest, stream, identity, settings.options, settings.speakers)
 
 

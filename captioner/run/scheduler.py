@@ -71,9 +71,9 @@ def run(
         futures: list[Future[Prepared] | None] = []
 
         def submit(job: Job) -> None:
-            futures.append(pool.submit(
-                    prepare, job, settings, backend.identity, cache, keys.get(job.media), backend.takes_urls
-                ))
+            futures.append(
+                pool.submit(prepare, job, settings, backend.identity, cache, keys.get(job.media), backend.takes_urls)
+            )
 
         try:
             if todo:
@@ -92,5 +92,3 @@ def run(
                 if pending_future is not None:
                     pending_future.cancel()
     return results
-
-

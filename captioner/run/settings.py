@@ -34,4 +34,5 @@ class Settings:
     speakers: str = "mix"  # "channels": each channel (group of channels with one sound) transcribed on its own
     url_limits: UrlLimits = field(default_factory=UrlLimits)  # how media at a URL is read
     speaker_names: tuple[str, ...] = ()  # the speakers' names in channel order (default Speaker 1, 2, ...)
+    keep_lines: bool = False  # an aligned script's lines (a caption script's cues) start cues
     notes: tuple[str, ...] = ()  # said once when the run starts (-v): how an option was taken

@@ -12,22 +12,33 @@ from collections import Counter
 
 from captioner.core.speakers import default_name, join_speakers, rename_speakers, speakers_of
 from captioner.core.transcript import Transcript
-from captioner.errors import BackendError
+from captioner.errors import BackendError, MediaError
 from captioner.media.audio import SAMPLE_RATE, extract_audio
 from captioner.media.channels import ChannelReport
 from captioner.media.urls import MediaURL
 from captioner.run.prepare import Prepared
 from captioner.run.regions import store_regions
 from captioner.run.settings import Settings
+from captioner.transcription.align.engine import align_with
+from captioner.transcription.align.script import Script
 from captioner.transcription.base import Backend, ProgressCallback, TranscribeOptions
 
 
 def transcribe_prepared(
-    engine: Backend, data: Prepared, settings: Settings, progress: ProgressCallback | None = None
+    engine: Backend,
+    data: Prepared,
+    settings: Settings,
+    progress: ProgressCallback | None = None,
+    script: Script | None = None,
 ) -> Transcript:
     """The raw transcript of a prepared job (not refined; what the cache stores), with its speech
-    regions and what was found about its channels."""
-    if data.url is not None:
+    regions and what was found about its channels; with ``script``, the script's words timed to
+    the audio (see :mod:`captioner.transcription.align`)."""
+    if script is not None:
+        if data.audio is None:
+            raise MediaError("a script is aligned to one audio track: not with --speakers channels or a URL")
+        transcript = align_with(engine, data.audio, script, settings.options, progress)
+    elif data.url is not None:
         transcript = transcribe_url(engine, data.url, settings.options, progress)
     elif data.groups:
         transcript = _transcribe_groups(engine, data, settings, progress)
