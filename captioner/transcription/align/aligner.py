@@ -34,6 +34,7 @@ PIECE_SECONDS = 300.0  # as the local engine's pieces: the log-mel of a piece is
 SHORT_ABSENT_RUN = 2  # a run of absent words this short is still timed by the model (Whisper skips words)
 UNHEARD_PROBABILITY = 0.05  # such a word the model gives less than this is taken as missing from the audio
 MIN_MATCH_FRACTION = 0.15  # of the heard words found in the script, below which it is not this speech
+MIN_SIDE = 0.5  # seconds of a window either side of unscripted speech, to be timed on its own
 CHECK_MIN_WORDS = 8  # heard words needed before the script's match is judged
 
 Progress = Callable[[float], None]
@@ -46,6 +47,7 @@ class ScriptMismatch(CaptionerError):
 @dataclass
 class _Piece:
     chunk: Chunk
+    samples: np.ndarray
     windows: list[tuple[Chunk, Encoded]] = field(default_factory=list)
     segments: list[tuple[float, float, list[str]]] = field(default_factory=list)
     segment_window: list[int] = field(default_factory=list)
@@ -97,7 +99,7 @@ def _hear_piece(
     speech, utterances = speech_and_utterance_regions(samples)
     state.speech += [(a + chunk.offset, b + chunk.offset) for a, b in speech]
     state.utterances += [(a + chunk.offset, b + chunk.offset) for a, b in utterances]
-    piece = _Piece(chunk)
+    piece = _Piece(chunk, samples)
     for window in cut_into_pieces(samples, WINDOW_SECONDS):
         start, end = window.start / SAMPLE_RATE, window.end / SAMPLE_RATE
         if not any(a < end and b > start for a, b in speech):
@@ -137,19 +139,57 @@ def _place_piece(aligner: WhisperAligner, piece: _Piece, state: _State, last: bo
         state.status[state.cursor + k] = found.placed[k].status
     assert state.language is not None or not piece.windows
     for w, (chunk, encoded) in enumerate(piece.windows):
+        start = piece.chunk.offset + chunk.start / SAMPLE_RATE
+        end = piece.chunk.offset + chunk.end / SAMPLE_RATE
         members = [k for k in range(share) if windows[k] == w]
-        words = [script.words[state.cursor + k] for k in members]
-        tokens = aligner.text_tokens(words, state.language or "en")
-        while members and sum(len(t) for t in tokens) > MAX_TEXT_TOKENS:  # more script than a window holds
-            members, tokens = members[:-1], tokens[:-1]
-        offset = piece.chunk.offset + chunk.start / SAMPLE_RATE
-        for k, timed in zip(members, aligner.time_words(encoded, tokens, state.language or "en")):
-            shifted = Timed(timed.start + offset, timed.end + offset, timed.probability)
-            unheard = found.placed[k].status == ABSENT and timed.probability < UNHEARD_PROBABILITY
-            state.times[state.cursor + k] = None if unheard else shifted
+        spans = _around_unscripted(start, end, found.unscripted)
+        if len(spans) == 1:
+            _time_words(aligner, encoded, start, members, found, state)
+        else:  # the model would give script words to the unscripted speech: each side on its own
+            for a, b in spans:
+                side = [k for k in members if _nearest(found.placed[k].time, spans) == (a, b)]
+                clip = piece.samples[
+                    int((a - piece.chunk.offset) * SAMPLE_RATE) : int((b - piece.chunk.offset) * SAMPLE_RATE)
+                ]
+                if side and len(clip):
+                    _time_words(aligner, aligner.encode(clip), a, side, found, state)
         if progress is not None:
             progress(piece.chunk.offset + 0.7 * piece.chunk.duration + 0.3 * chunk.end / SAMPLE_RATE)
     state.cursor += share
+
+
+def _time_words(
+    aligner: WhisperAligner, encoded: Encoded, offset: float, members: list[int], found: Matching, state: _State
+) -> None:
+    """Time the script words ``members`` (indexes from the cursor) in the window ``encoded``, which
+    starts ``offset`` seconds into the media."""
+    language = state.language or "en"
+    words = [state.script.words[state.cursor + k] for k in members]
+    tokens = aligner.text_tokens(words, language)
+    while members and sum(len(t) for t in tokens) > MAX_TEXT_TOKENS:  # more script than a window holds
+        members, tokens = members[:-1], tokens[:-1]
+    for k, timed in zip(members, aligner.time_words(encoded, tokens, language)):
+        shifted = Timed(timed.start + offset, timed.end + offset, timed.probability)
+        unheard = found.placed[k].status == ABSENT and timed.probability < UNHEARD_PROBABILITY
+        state.times[state.cursor + k] = None if unheard else shifted
+
+
+def _around_unscripted(start: float, end: float, unscripted: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The window [start, end] without the unscripted speech inside it, as spans."""
+    spans = [(start, end)]
+    for a, b in unscripted:
+        cut = []
+        for lo, hi in spans:
+            if a > lo + MIN_SIDE and b < hi - MIN_SIDE:
+                cut += [(lo, a), (b, hi)]
+            else:
+                cut.append((lo, hi))
+        spans = cut
+    return spans
+
+
+def _nearest(t: float, spans: list[tuple[float, float]]) -> tuple[float, float]:
+    return min(spans, key=lambda s: 0.0 if s[0] <= t <= s[1] else min(abs(t - s[0]), abs(t - s[1])))
 
 
 def _last_matched(found: Matching) -> int:
@@ -195,7 +235,7 @@ def _transcript(state: _State, duration: float, identity: dict[str, str]) -> Tra
         for k, (text, (start, end)) in enumerate(zip(script.words, spans))
     ]
     starts = sorted(script.line_starts | {0})
-    segments = []
+    segments: list[Segment] = []
     for i, a in enumerate(starts):
         b = starts[i + 1] if i + 1 < len(starts) else len(words)
         if a >= b:

@@ -64,6 +64,17 @@ class WhisperAligner:
             self.model.forget()
         return language, float(probability)
 
+    def encode(self, audio: np.ndarray) -> Encoded:
+        """The window ``audio`` (at most WINDOW_SECONDS) encoded, for :meth:`time_words`."""
+        from faster_whisper.audio import pad_or_trim
+
+        features = self.model.feature_extractor(audio[: int(WINDOW_SECONDS * SAMPLE_RATE)])
+        frames = max(1, features.shape[-1] - 1)
+        try:
+            return Encoded(self.model.encode(pad_or_trim(features[:, :frames])), frames)
+        finally:
+            self.model.forget()
+
     def hear(self, audio: np.ndarray, language: str) -> tuple[Encoded, list[HeardSegment]]:
         """The window ``audio`` (at most WINDOW_SECONDS) encoded once, and its greedy transcription
         in ``language``: the encoder output is kept for :meth:`time_words`, and faster-whisper's

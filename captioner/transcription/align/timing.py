@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 
 class _Span(Protocol):
-    start: float
-    end: float
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
 
 
-def finish_times(times: list[_Span | None], duration: float) -> tuple[list[tuple[float, float]], set[int]]:
+def finish_times(times: Sequence[_Span | None], duration: float) -> tuple[list[tuple[float, float]], set[int]]:
     """(start, end) for every word, and the indexes of the words that had no time (``None``): a run
     of those shares the gap between the words around it evenly (after the last timed word: the
     rest of the media), so they keep their place in the order."""
