@@ -50,7 +50,8 @@ def _only_media_and_script(folder: Path) -> set[str]:
 def test_the_script_words_come_out_exactly_timed_to_the_speech(jfk: Path) -> None:
     script = _script(
         jfk.parent,
-        "And so, my fellow Americans,\nask not what your country can do for you,\nask what you can do for your country.\n",
+        "And so, my fellow Americans,\nask not what your country can do for you,\n"
+        "ask what you can do for your country.\n",
     )
     code, _, err = invoke("align", jfk, script, "-f", "srt,json", "-q")
     assert code == 0, err
@@ -100,7 +101,10 @@ def _words_json(media: Path) -> list[dict]:
 
 
 def test_a_script_in_another_language_is_one_line_exit_1_nothing_written(jfk: Path) -> None:
-    german = "Und so, meine amerikanischen Mitbürger, fragt nicht, was euer Land für euch tun kann, fragt, was ihr für euer Land tun könnt."
+    german = (
+        "Und so, meine amerikanischen Mitbürger, fragt nicht, was euer Land für euch tun kann, "
+        "fragt, was ihr für euer Land tun könnt."
+    )
     script = _script(jfk.parent, german)
     before = _only_media_and_script(jfk.parent)
     code, out, err = invoke("align", jfk, script)
