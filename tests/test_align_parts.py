@@ -12,6 +12,8 @@ import pytest
 import srt
 
 from captioner.captions.segmentation import segment
+from captioner.ci.config import load_config
+from captioner.ci.config_values import ConfigError
 from captioner.core.style import get_style
 from captioner.core.transcript import Segment, Transcript, Word
 from captioner.transcription.align.matching import ABSENT, MATCHED, REPLACED, Heard, match
@@ -106,3 +108,19 @@ def test_a_scripts_lines_start_cues_when_asked() -> None:
         "We choose to go to the moon",
         "in this decade and do the other things",
     ]
+
+
+@pytest.mark.parametrize("template", ["../{stem}.txt", "/etc/{stem}", "{name}.txt", ""])
+def test_a_script_template_outside_the_media_folder_is_a_config_error(tmp_path: Path, template: str) -> None:
+    (tmp_path / "captioner.toml").write_text(f'[scripts]\n"**" = "{template}"\n', "utf-8")
+    with pytest.raises(ConfigError, match="scripts"):
+        load_config(tmp_path)
+
+
+def test_a_script_template_names_a_file_beside_the_media(tmp_path: Path) -> None:
+    (tmp_path / "captioner.toml").write_text('[scripts]\n"talks/**" = "{stem}.txt"\n', "utf-8")
+    config = load_config(tmp_path)
+    assert config.script_of("talks/2024/keynote.mp4") == "talks/2024/keynote.txt"
+    assert config.script_of("other/keynote.mp4") is None
+    assert config.settings_hash("talks/a.mp4", "abc") != config.settings_hash("talks/a.mp4")
+    assert config.settings_hash("other/a.mp4") == load_config(tmp_path.parent).settings_hash("other/a.mp4")

@@ -16,6 +16,7 @@ exist).  Keys, all optional::
     vocabulary = "names.txt"           # names and terms, one a line (a file inside the tree)
     vocabulary_language = "en"         # its language (else its "# language:" line): only for that speech
     vocabularies = { "printing/**" = "printing.txt" }  # per-path vocabularies, first matching glob wins
+    scripts = { "talks/**" = "{stem}.txt" }  # per-path scripts (beside the media; where one exists its words are timed)
     speakers = "channels"              # "mix" (default) or "channels": a speaker a channel
     speaker_names = ["Ann", "Bob"]     # with speakers = "channels", in channel order
     lock = "captions.lock"             # the lock file's name at the root
@@ -32,7 +33,7 @@ import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from captioner.ci import config_values as values
@@ -58,7 +59,7 @@ DEFAULT_LOCK = "captions.lock"
 BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
 _KEYS = {
     "include", "exclude", "formats", "language", "languages", "style", "backend", "model", "prompt", "vocabulary",
-    "vocabulary_language", "vocabularies", "speakers", "speaker_names", "lock", "cluster",
+    "vocabulary_language", "vocabularies", "speakers", "speaker_names", "lock", "cluster", "scripts",
 }  # fmt: skip
 BACKENDS = ("local", "aixplain")
 # Decoding options sync uses; they shape the words, so they are part of the settings hash.
@@ -83,6 +84,7 @@ class Config:
     vocabulary: tuple[str, ...] = ()  # the terms of the vocabulary file
     vocabulary_language: str | None = None  # its language (None: used on every file)
     vocabularies: tuple[tuple[str, VocabularyFile], ...] = ()  # (glob, vocabulary), first match wins
+    scripts: tuple[tuple[str, str], ...] = ()  # (glob, script name template), first match wins
     speakers: str = "mix"
     speaker_names: tuple[str, ...] = ()
     lock: str = DEFAULT_LOCK
@@ -134,8 +136,20 @@ class Config:
             return None
         return vocabulary
 
-    def settings_for(self, relpath: str) -> dict[str, Any]:
-        """The canonical settings that shape one file's captions (hashed into the lock).
+    def script_of(self, relpath: str) -> str | None:
+        """The root-relative path of the script a media file would be aligned to (the first of
+        ``scripts`` whose glob matches it; its template names a file beside the media, ``{stem}``
+        the media's name without its extension), or None.  Whether it exists, and stays inside the
+        tree, is the scanner's to check."""
+        for pattern, template in self.scripts:
+            if glob_match(relpath, pattern):
+                media = PurePosixPath(relpath)
+                return (media.parent / template.format(stem=media.stem)).as_posix()
+        return None
+
+    def settings_for(self, relpath: str, script: str | None = None) -> dict[str, Any]:
+        """The canonical settings that shape one file's captions (hashed into the lock); ``script``:
+        the hash of the script its words are timed to, if any.
 
         Settings added after the lock's first version appear only when set, so that a tree that
         does not use them keeps its settings hashes."""
@@ -158,12 +172,14 @@ class Config:
         if self.speakers != "mix":
             settings["speakers"] = self.speakers
             settings["speaker_names"] = list(self.speaker_names)
+        if script is not None:
+            settings["script"] = script  # editing the script makes the captions stale
         return settings
 
-    def settings_hash(self, relpath: str) -> str:
-        return settings_digest(self.settings_for(relpath))
+    def settings_hash(self, relpath: str, script: str | None = None) -> str:
+        return settings_digest(self.settings_for(relpath, script))
 
-    def summary_for(self, relpath: str) -> str:
+    def summary_for(self, relpath: str, script: str | None = None) -> str:
         """A short readable form of :meth:`settings_for`, for the lock file and messages."""
         base = PRESETS.get(self.preset, Style())
         changed = [
@@ -177,6 +193,7 @@ class Config:
             (" prompt" if self.prompt is not None else "")
             + (f" vocabulary={len(vocabulary.terms)}" if vocabulary else "")
             + (f" speakers={self.speakers}" if self.speakers != "mix" else "")
+            + (f" script={self.script_of(relpath)}@{script[:8]}" if script else "")
         )
         return (
             f"{self.backend}/{self.model} language={self.language_for(relpath) or 'auto'} "
@@ -281,6 +298,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
                 raise ConfigError("vocabulary_language goes with vocabulary")
             vocabulary_language = values.language(table["vocabulary_language"], "vocabulary_language")
         vocabularies = values.vocabularies(root, table.get("vocabularies", {}))
+        scripts = values.scripts(table.get("scripts", {}))
         speakers, speaker_names = values.speakers(table.get("speakers", "mix"), table.get("speaker_names"))
         lock = values.string(table.get("lock", DEFAULT_LOCK), "lock", "a file name")
         why = outside_tree(root, lock)
@@ -306,6 +324,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         vocabulary=listed.terms,
         vocabulary_language=vocabulary_language if listed.terms else None,
         vocabularies=vocabularies,
+        scripts=scripts,
         speakers=speakers,
         speaker_names=speaker_names,
         lock=lock,
