@@ -14,8 +14,9 @@ import srt
 import webvtt
 from conftest import SAMPLES, invoke
 
+from captioner.output.readers import read_scc, read_ttml  # ttconv's readers
 from captioner.output.writers import FORMATS
-from captioner.testing.format_readers import read_ass_ffmpeg, read_sbv, read_scc_ttconv, read_ttml
+from captioner.testing.format_readers import read_ass_ffmpeg, read_sbv_ffmpeg
 
 pytestmark = pytest.mark.slow
 
@@ -151,8 +152,10 @@ def test_every_format_is_written_with_the_script_words(jfk: Path) -> None:
     assert [
         w for c in read_ass_ffmpeg(jfk.with_suffix(".ass").read_text("utf-8")) for w in " ".join(c.lines).split()
     ] == said
-    assert [w for c in read_sbv(jfk.with_suffix(".sbv").read_text("utf-8")) for w in " ".join(c.lines).split()] == said
-    scc = [w for c in read_scc_ttconv(jfk.with_suffix(".scc").read_text("utf-8")) for w in " ".join(c.lines).split()]
+    assert [
+        w for c in read_sbv_ffmpeg(jfk.with_suffix(".sbv").read_text("utf-8")) for w in " ".join(c.lines).split()
+    ] == said
+    scc = [w for c in read_scc(jfk.with_suffix(".scc").read_text("utf-8")) for w in " ".join(c.lines).split()]
     assert scc == said
     assert jfk.with_suffix(".txt").read_text("utf-8").split() == said
     assert "".join(w["word"] for w in _words_json(jfk)) == SAID

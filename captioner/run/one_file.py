@@ -12,14 +12,13 @@ from captioner.errors import CaptionerError, RunError
 from captioner.media.urls import Media
 from captioner.refine.refine import has_words, refine
 from captioner.run.aligned import script_notes
-from captioner.run.backend import LazyBackend
-from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job
 from captioner.run.outputs import format_outputs, picture_size
-from captioner.run.prepare import Prepared
+from captioner.run.prepared import Prepared
 from captioner.run.reporter import Reporter
 from captioner.run.settings import Settings
-from captioner.run.speakers import channel_notes, name_speakers, transcribe_prepared
+from captioner.run.source import TranscriptSource
+from captioner.run.speakers import channel_notes, name_speakers
 from captioner.transcription.base import media_name
 
 
@@ -27,10 +26,9 @@ def run_one(
     job: Job,
     pending: list[str],
     prepared: Future[Prepared],
-    backend: LazyBackend,
+    source: TranscriptSource,
     settings: Settings,
     reporter: Reporter,
-    cache: TranscriptCache | None,
 ) -> FileResult:
     started = time.monotonic()
     kept = [p for f, p in job.outputs.items() if f not in pending]
@@ -48,25 +46,26 @@ def run_one(
     for note in data.notes:
         reporter.info(job.media, note)
     if transcript is None:
-        engine = backend.get()  # a model or credential failure concerns the whole run: raised
+        assert source.backend is not None
+        source.backend.get()  # a model or credential failure concerns the whole run: raised
     try:
         if transcript is None:
             reporter.start_file(job.media, data.info.duration)
             interrupt.mark(f"transcribing-{job.media.name}")
             naming = media_name.set(str(job.media))
             try:
-                transcript = transcribe_prepared(engine, data, settings, reporter.advance, job.script)
+                transcript = source.raw(data, progress=reporter.advance)  # and stored in the cache
             finally:
                 media_name.reset(naming)
             reporter.advance(math.inf)  # done: the bar full, though the last words end before the media
             data.audio = None  # free the samples before formatting
-            if cache is not None and data.cache_key is not None:
-                cache.put(data.cache_key, transcript)  # a failure is one warning: the cache is only a saving
         else:
             reporter.info(job.media, "transcript from the cache (--no-cache transcribes again)")
-        filters = None if job.script is not None else settings.filters  # a script's words are all kept
-        transcript = name_speakers(refine(transcript, filters=filters, retime_words=settings.retime), settings)
-        if job.script is not None:
+        aligned = source.recipe.script is not None  # the job's script (Job.script), timed by source.raw
+        filters = None if aligned else settings.filters  # a script's words are all kept
+        transcript = refine(transcript, filters=filters, retime_words=settings.retime)
+        transcript = name_speakers(transcript, settings.speaker_names)
+        if aligned:
             for note in script_notes(transcript, settings.keep_lines):
                 reporter.info(job.media, note)
         for note in channel_notes(transcript, settings):

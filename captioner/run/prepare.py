@@ -2,90 +2,49 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-
-from captioner.core.transcript import Transcript
-from captioner.errors import CaptionerError, MediaError
+from captioner.errors import CaptionerError
 from captioner.media.audio import extract_audio
-from captioner.media.channels import ChannelReport, analyse_channels, beside_extraction
-from captioner.media.hashing import audio_hash
-from captioner.media.probe import MediaInfo, probe, select_audio_stream
+from captioner.media.channels import analyse_channels, beside_extraction
+from captioner.media.probe import probe, select_audio_stream
 from captioner.media.urls import Media, MediaURL
 from captioner.run.backend import LazyBackend
-from captioner.run.cache import TranscriptCache, cache_key
 from captioner.run.jobs import Job
-from captioner.run.settings import Settings
-from captioner.transcription.align.engine import script_identity
+from captioner.run.prepared import Prepared
+from captioner.run.remote import prepare_url
+from captioner.run.source import TranscriptSource
 
 
-@dataclass
-class Prepared:
-    """A job made ready for transcription: its transcript from the cache, or its decoded audio, or
-    (``--speakers channels`` on channels carrying different sound) the channel groups to decode
-    and transcribe one by one."""
-
-    info: MediaInfo
-    cache_key: str | None = None
-    transcript: Transcript | None = None
-    audio: np.ndarray | None = None
-    channels: ChannelReport | None = None  # how the channels relate (files of two channels or more)
-    groups: tuple[tuple[int, ...], ...] = ()  # transcribed each on its own (audio is None then)
-    url: MediaURL | None = None  # sent to the backend as it is (audio is None then)
-    notes: tuple[str, ...] = ()  # what the run should say about how the job was prepared
-
-
-def prepare(
-    job: Job,
-    settings: Settings,
-    identity: dict[str, str] | None,
-    cache: TranscriptCache | None,
-    known_key: str | None = None,
-    takes_urls: bool = False,
-) -> Prepared:
-    """``job`` made ready; ``takes_urls``: the backend transcribes a URL itself (see
-    :mod:`captioner.run.remote`)."""
+def prepare(job: Job, source: TranscriptSource, known_key: str | None = None) -> Prepared:
+    """``job`` made ready: its transcript from ``source``'s cache (``known_key``: its key, when
+    computed already), else its audio decoded as the recipe says (stream, channels); a URL as
+    :mod:`captioner.run.remote` says."""
     if isinstance(job.media, MediaURL):
-        from captioner.run.remote import prepare_url
-
-        return prepare_url(job.media, settings, identity, cache, takes_urls)
+        return prepare_url(job.media, source)
     info = probe(job.media)
+    stream, speakers = source.recipe.audio_stream, source.recipe.speakers
     key = None
-    if cache is not None and identity is not None:
-        select_audio_stream(info, settings.audio_stream)
-        key = known_key or job_cache_key(job, settings, identity)
-        cached = cache.get(key, info.duration)
+    if source.cache is not None:
+        select_audio_stream(info, stream)
+        key = known_key or source.key(job.media, job.audio_hash)
+        cached = source.lookup(key, info.duration)
         if cached is not None:
             return Prepared(info=info, cache_key=key, transcript=cached)
-    channels = select_audio_stream(info, settings.audio_stream).channels or 1
+    channels = select_audio_stream(info, stream).channels or 1
     if channels == 1:
-        return Prepared(info=info, cache_key=key, audio=extract_audio(info, settings.audio_stream))
-    if settings.speakers == "channels":
-        report = analyse_channels(info, settings.audio_stream)
+        return Prepared(info=info, cache_key=key, audio=extract_audio(info, stream))
+    if speakers == "channels":
+        report = analyse_channels(info, stream)
         if len(report.groups) > 1:
             return Prepared(info=info, cache_key=key, channels=report, groups=report.groups)
-        return Prepared(info=info, cache_key=key, audio=extract_audio(info, settings.audio_stream), channels=report)
+        return Prepared(info=info, cache_key=key, audio=extract_audio(info, stream), channels=report)
     # Only for what the run says about the channels: analysed beside the extraction, in one decode.
     beside = beside_extraction(channels)
-    audio = extract_audio(info, settings.audio_stream, beside=beside)
+    audio = extract_audio(info, stream, beside=beside)
     return Prepared(info=info, cache_key=key, audio=audio, channels=beside.result())
 
 
-def job_cache_key(job: Job, settings: Settings, identity: dict[str, str]) -> str:
-    """The cache key of a local file's job (a URL's is known once its audio is read: MediaError),
-    from the audio hash the job carries when it is of the stream the settings choose."""
-    if isinstance(job.media, MediaURL):
-        raise MediaError("a URL's cache key is known once its audio is read", str(job.media))
-    stream, known = settings.audio_stream, job.audio_hash
-    digest = known.digest if known is not None and known.stream == stream else audio_hash(job.media, stream)
-    if job.script is not None:  # the aligned script's transcript: keyed by the script too
-        identity = {**identity, **script_identity(job.script)}
-    return cache_key(digest, stream, identity, settings.options, settings.speakers)
-
-
 def choose_files_at_once(
-    todo: list[tuple[Job, list[str]]], backend: LazyBackend, settings: Settings, cache: TranscriptCache | None
+    todo: list[tuple[Job, list[str]]], backend: LazyBackend, source: TranscriptSource
 ) -> tuple[dict[Media, str], bool]:
     """Let the backend plan its files at once from the files that need transcribing.
 
@@ -97,32 +56,19 @@ def choose_files_at_once(
     keys: dict[Media, str] = {}
     if not backend.files_at_once_open:
         return keys, False
-    if cache is None or backend.identity is None:
+    if source.cache is None:
         backend.fix_files_at_once(len(todo))
         return keys, bool(todo)
     wanted = backend.max_concurrent_files or 1
     missing = 0
     for job, _ in todo:
         try:
-            key = keys[job.media] = job_cache_key(job, settings, backend.identity)
+            key = keys[job.media] = source.key(job.media, job.audio_hash)
         except CaptionerError:
             continue  # the file fails when its turn comes
-        if not cache.has(key):
+        if not source.cache.has(key):
             missing += 1
             if missing >= wanted:
                 break
     backend.fix_files_at_once(missing)
     return keys, missing > 0
-
-
-def cached_transcript(
-    media: Media, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
-) -> Transcript | None:
-    """``media``'s transcript from the cache, as a run with these settings and this backend
-    stored it (not refined), or None: not cached, or the media cannot be read."""
-    if cache is None or identity is None:
-        return None
-    try:
-        return cache.get(job_cache_key(Job(media=media, outputs={}), settings, identity))
-    except CaptionerError:
-        return None

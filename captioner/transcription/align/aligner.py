@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from captioner.core.transcript import Segment, Transcript, Word
+from captioner.core.transcript import Segment, Transcript, VoiceRegions, Word
 from captioner.errors import CaptionerError
 from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import Chunk, cut_into_pieces
@@ -245,8 +245,6 @@ def _transcript(state: _State, duration: float, identity: dict[str, str]) -> Tra
     meta: dict[str, Any] = dict(identity)
     meta.update(
         language_probability=state.language_probability,
-        speech=[[round(a, 3), round(b, 3)] for a, b in state.speech],
-        utterances=[[round(a, 3), round(b, 3)] for a, b in state.utterances],
         aligned={
             "script_sha256": script.digest,
             "words": len(words),
@@ -255,7 +253,11 @@ def _transcript(state: _State, duration: float, identity: dict[str, str]) -> Tra
             "line_starts": sorted(script.line_starts),
         },
     )
-    return Transcript(state.language or "", duration, segments, words, text=script.text, meta=meta)
+    voice = VoiceRegions(  # where refining finds them (retiming the words onto the speech)
+        speech=tuple((round(a, 3), round(b, 3)) for a, b in state.speech),
+        utterances=tuple((round(a, 3), round(b, 3)) for a, b in state.utterances),
+    )
+    return Transcript(state.language or "", duration, segments, words, text=script.text, meta=meta, voice=voice)
 
 
 def timed_probability(timed: Timed | None) -> float:

@@ -15,7 +15,7 @@ import numpy as np
 
 from captioner.core.transcript import Transcript
 from captioner.errors import RunError
-from captioner.transcription.base import ProgressCallback, TranscribeOptions, media_name
+from captioner.transcription.base import Capabilities, ProgressCallback, TranscribeOptions, media_name
 from captioner.transcription.cluster import parse_local
 from captioner.transcription.cluster.access import (
     ClusterRefused,
@@ -45,6 +45,7 @@ class ClusterBackend:
     """
 
     name = "cluster"
+    capabilities = Capabilities(prompt=True, urls=False)
 
     def __init__(
         self,
