@@ -14,8 +14,10 @@ import srt
 from captioner.captions.segmentation import segment
 from captioner.ci.config import load_config
 from captioner.ci.config_values import ConfigError
+from captioner.core.cues import Cue
 from captioner.core.style import get_style
 from captioner.core.transcript import Segment, Transcript, Word
+from captioner.output.writers import render_cues
 from captioner.transcription.align.matching import ABSENT, MATCHED, REPLACED, Heard, match
 from captioner.transcription.align.script import ScriptError, read_script, script_from_lines, split_words
 from captioner.transcription.align.timing import finish_times
@@ -49,6 +51,33 @@ def test_a_caption_file_gives_its_cues_texts_and_no_times(tmp_path: Path) -> Non
     ass = pysubs2.SSAFile.from_string(srt.compose(subs), format_="srt")
     (tmp_path / "old.ass").write_text(ass.to_string("ass"), "utf-8")
     assert read_script(tmp_path / "old.ass").text == script.text
+
+
+@pytest.mark.parametrize("name", ["srt", "vtt", "ttml", "scc", "ass", "sbv"])
+def test_a_caption_script_in_each_format_with_times_gives_its_cues_texts(tmp_path: Path, name: str) -> None:
+    cues = [Cue(2.0, 3.75, ("Ask not what", "your country can do")), Cue(6.0, 7.5, ("for you.",))]
+    path = tmp_path / f"old.{name}"
+    path.write_text(render_cues(name, cues, "en").text, "utf-8")
+    script = read_script(path)
+    assert script.text == "Ask not what your country can do for you."
+    assert sorted(script.line_starts) == [0, 7]
+
+
+def test_an_ass_scripts_comments_are_not_its_words(tmp_path: Path) -> None:
+    subs = pysubs2.SSAFile()
+    subs.append(pysubs2.SSAEvent(start=0, end=1000, text="Ask not"))
+    subs.append(pysubs2.SSAEvent(start=1000, end=2000, text="a stage direction", type="Comment"))
+    subs.append(pysubs2.SSAEvent(start=2000, end=3000, text="what your country can do."))
+    (tmp_path / "old.ass").write_text(subs.to_string("ass"), "utf-8")
+    assert read_script(tmp_path / "old.ass").text == "Ask not what your country can do."
+
+
+def test_an_unreadable_caption_script_is_one_line_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.ttml"
+    path.write_text("<tt><body><div><p>Ask not", "utf-8")
+    with pytest.raises(ScriptError, match="not a readable ttml file") as caught:
+        read_script(path)
+    assert str(path) in str(caught.value) and "Ask" not in str(caught.value)
 
 
 @pytest.mark.parametrize(

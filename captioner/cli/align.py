@@ -10,7 +10,7 @@ import click
 ALIGN_HELP = """Write captions of MEDIA with the words of SCRIPT, exactly, timed to the speech.
 
 \b
-SCRIPT is plain text, or captions (.srt .vtt .ass .ssa .sbv, or a Whisper .json transcript)
+SCRIPT is plain text, or captions (.srt .vtt .ttml .scc .ass .ssa .sbv, or a Whisper .json transcript)
 whose text is kept and whose times are ignored.  The captions are laid out by the style as
 usual; --keep-lines makes each line of SCRIPT (each cue of a caption script) start a cue.
 Script words the audio lacks are kept, timed between their neighbours and listed for review;

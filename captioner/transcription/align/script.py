@@ -19,7 +19,12 @@ from captioner.errors import CaptionerError
 from captioner.paths import read_regular_file
 
 MAX_SCRIPT_BYTES = 64 * 1024 * 1024  # a day of speech is a few MB of text
-CAPTION_SUFFIXES = {".srt": "srt", ".vtt": "vtt", ".ass": "ass", ".ssa": "ssa", ".sbv": "sbv"}
+# A caption script's suffix -> its format in captioner.output.writers.FORMAT_TABLE (whose reader reads it).
+CAPTION_SUFFIXES = {
+    ".srt": "srt", ".vtt": "vtt", ".ttml": "ttml", ".dfxp": "ttml", ".scc": "scc",
+    ".ass": "ass", ".ssa": "ass", ".sbv": "sbv",
+}  # fmt: skip
+_SRT_TAGS = re.compile(r"</?(?:[biu]|font)\b[^>]*>|\{\\[^}]*\}", re.IGNORECASE)  # <i>, <font ...>, {\an8}
 TRANSCRIPT_SUFFIXES = {".json"}
 _TOKEN = re.compile(r"\s*\S+")
 
@@ -123,39 +128,18 @@ def is_unspaced(ch: str) -> bool:
 
 
 def _caption_lines(text: str, fmt: str, path: Path) -> list[str]:
-    """The cues' texts of a caption file, one string a cue (its line breaks made spaces)."""
-    if fmt == "sbv":
-        return _sbv_lines(text)
-    import pysubs2
+    """The cues' texts of a caption file, one string a cue (its line breaks made spaces), read by
+    the reader captioner's own files of that format are read back with."""
+    from captioner.output.writers import FORMAT_TABLE
 
+    read = FORMAT_TABLE[fmt].read
+    assert read is not None  # every caption suffix names a format with a reader
     try:
-        subs = pysubs2.SSAFile.from_string(text, format_=fmt)
-    except Exception as exc:  # pysubs2 raises several types on malformed input
+        cues = read(text)
+    except Exception as exc:  # each reader's library raises its own types on malformed input
         raise ScriptError(f"not a readable {fmt} file ({type(exc).__name__})", str(path)) from None
-    lines = []
-    for event in subs:
-        if event.is_comment:
-            continue
-        lines.append(" ".join(event.plaintext.split()))
-    return lines
-
-
-_SBV_TIMES = re.compile(r"^\d+:\d{2}:\d{2}\.\d{3},\d+:\d{2}:\d{2}\.\d{3}\s*$")
-
-
-def _sbv_lines(text: str) -> list[str]:
-    lines: list[str] = []
-    current: list[str] | None = None
-    for line in text.splitlines():
-        if _SBV_TIMES.match(line.strip()):
-            current = []
-            lines.append("")
-        elif not line.strip():
-            current = None
-        elif current is not None:
-            current.append(line.strip())
-            lines[-1] = " ".join(current)
-    return lines
+    texts = (" ".join(cue.lines) for cue in cues)
+    return [" ".join((_SRT_TAGS.sub("", t) if fmt == "srt" else t).split()) for t in texts]
 
 
 def _transcript_lines(text: str, path: Path) -> list[str]:
