@@ -17,8 +17,9 @@ exist).  Keys, all optional::
     vocabulary_language = "en"         # its language (else its "# language:" line): only for that speech
     vocabularies = { "printing/**" = "printing.txt" }  # per-path vocabularies, first matching glob wins
     scripts = { "talks/**" = "{stem}.txt" }  # per-path scripts (beside the media; where one exists its words are timed)
-    speakers = "channels"              # "mix" (default) or "channels": a speaker a channel
-    speaker_names = ["Ann", "Bob"]     # with speakers = "channels", in channel order
+    speakers = "channels"              # "mix" (default), "channels" (a speaker a channel), "voices" or "auto"
+    speaker_names = ["Ann", "Bob"]     # in channel order (channels) or order of first appearance (voices)
+    num_speakers = 2                   # with speakers = "voices" or "auto", when known (or max_speakers)
     lock = "captions.lock"             # the lock file's name at the root
     cluster = { insecure = false }     # how sync --scheduler trusts the cluster (captioner.ci.cluster_config)
 
@@ -59,7 +60,8 @@ DEFAULT_LOCK = "captions.lock"
 BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
 _KEYS = {
     "include", "exclude", "formats", "language", "languages", "style", "backend", "model", "prompt", "vocabulary",
-    "vocabulary_language", "vocabularies", "speakers", "speaker_names", "lock", "cluster", "scripts",
+    "vocabulary_language", "vocabularies", "speakers", "speaker_names", "num_speakers", "max_speakers", "lock",
+    "cluster", "scripts",
 }  # fmt: skip
 BACKENDS = ("local", "aixplain")
 
@@ -84,6 +86,8 @@ class Config:
     scripts: tuple[tuple[str, str], ...] = ()  # (glob, script name template), first match wins
     speakers: str = "mix"
     speaker_names: tuple[str, ...] = ()
+    num_speakers: int | None = None
+    max_speakers: int | None = None
     lock: str = DEFAULT_LOCK
     cluster: ClusterTrust | None = None  # how sync --scheduler trusts the cluster (not in the settings hash)
     source: str | None = None  # where the configuration was read from, for messages
@@ -272,6 +276,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         vocabularies = values.vocabularies(root, table.get("vocabularies", {}))
         scripts = values.scripts(table.get("scripts", {}))
         speakers, speaker_names = values.speakers(table.get("speakers", "mix"), table.get("speaker_names"))
+        num_speakers, max_speakers = values.speaker_counts(speakers, table)
         lock = values.string(table.get("lock", DEFAULT_LOCK), "lock", "a file name")
         why = outside_tree(root, lock)
         if why:
@@ -299,6 +304,8 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         scripts=scripts,
         speakers=speakers,
         speaker_names=speaker_names,
+        num_speakers=num_speakers,
+        max_speakers=max_speakers,
         lock=lock,
         cluster=cluster,
         source=source,

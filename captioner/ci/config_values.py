@@ -9,7 +9,7 @@ from typing import Any
 
 from captioner.ci.tree import outside_tree
 from captioner.core.languages import parse_language
-from captioner.core.speakers import SPEAKER_MODES, check_names
+from captioner.core.speakers import SPEAKER_MODES, check_count, check_names
 from captioner.core.style import LIMITS
 from captioner.output.writers import FORMATS
 from captioner.transcription.prompting import PromptError, VocabularyFile, check_prompt, load_vocabulary
@@ -149,11 +149,25 @@ def speakers(value: Any, names: Any) -> tuple[str, tuple[str, ...]]:
         raise ConfigError(f"speakers must be one of {', '.join(SPEAKER_MODES)}")
     if names is None:
         return value, ()
-    if value != "channels":
-        raise ConfigError('speaker_names go with speakers = "channels"')
+    if value == "mix":
+        raise ConfigError('speaker_names go with speakers = "channels", "voices" or "auto"')
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ConfigError("speaker_names must be a list of names")
     try:
         return value, check_names(names)
     except ValueError as exc:
         raise ConfigError(f"speaker_names: {exc}") from None
+
+
+def speaker_counts(mode: str, table: dict[str, Any]) -> tuple[int | None, int | None]:
+    """``num_speakers`` and ``max_speakers``: whole numbers, with speakers = "voices" or "auto"."""
+    out: list[int | None] = []
+    for name in ("num_speakers", "max_speakers"):
+        value = table.get(name)
+        if value is not None and mode not in ("voices", "auto"):
+            raise ConfigError(f'{name} goes with speakers = "voices" or "auto"')
+        try:
+            out.append(check_count(value, name))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    return out[0], out[1]

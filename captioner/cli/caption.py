@@ -32,9 +32,10 @@ from captioner.cli.policy import (
     released,
     require_aixplain,
     require_ffmpeg,
+    require_voices,
     run_to_the_end,
 )
-from captioner.core.speakers import SPEAKER_MODES
+from captioner.core.speakers import MAX_SPEAKERS, SPEAKER_MODES
 from captioner.core.style import LIMITS, PRESETS, Style, get_style
 from captioner.errors import CaptionerError
 from captioner.media.urls import DEFAULT_MAX_BYTES, DEFAULT_MAX_SECONDS, MediaURL, UrlLimits, read_url_list
@@ -209,13 +210,26 @@ class MainCommand(click.Command):
     default="mix",
     show_default=True,
     help="channels: each channel (an interview recorded a speaker a channel) transcribed on its own, "
-    "the cues labelled with the speaker; channels carrying the same sound are transcribed once.",
+    "the cues labelled with the speaker; channels carrying the same sound are transcribed once.  "
+    "voices: speakers told apart by their voices (one microphone; needs captioner[voices]).  "
+    "auto: channels when the channels carry different sound, voices otherwise.",
+)
+@click.option(
+    "--num-speakers",
+    type=click.IntRange(1, MAX_SPEAKERS),
+    help="With --speakers voices or auto: how many speakers there are, when known.",
+)
+@click.option(
+    "--max-speakers",
+    type=click.IntRange(1, MAX_SPEAKERS),
+    help="With --speakers voices or auto: at most so many speakers.",
 )
 @click.option(
     "--speaker-names",
     callback=parse_speaker_names,
     metavar="A,B",
-    help="The speakers' names in channel order, for --speakers channels.  [default: Speaker 1, Speaker 2, ...]",
+    help="The speakers' names in channel order (--speakers channels) or in order of first appearance "
+    "(voices).  [default: Speaker 1, Speaker 2, ...]",
 )
 @click.option(
     "--script",
@@ -291,11 +305,15 @@ def check_options(opts: dict[str, Any]) -> None:
         raise click.UsageError(f"--{'mux' if mux else 'burn'} needs one of {usable} among the formats (-f)")
     if opts.get("keep_lines") and opts.get("script") is None:
         raise click.UsageError("--keep-lines goes with --script")
-    if opts["speaker_names"] and opts["speakers"] != "channels":
-        raise click.UsageError("--speaker-names goes with --speakers channels")
+    if opts["speaker_names"] and opts["speakers"] == "mix":
+        raise click.UsageError("--speaker-names goes with --speakers channels, voices or auto")
+    counts = opts["num_speakers"], opts["max_speakers"]
+    if any(c is not None for c in counts) and opts["speakers"] not in ("voices", "auto"):
+        raise click.UsageError("--num-speakers and --max-speakers go with --speakers voices or auto")
     if opts.get("vocabulary_language") and opts.get("vocabulary") is None:
         raise click.UsageError("--vocabulary-language goes with --vocabulary")
     style_from_options(opts)
+    require_voices(opts["speakers"])
 
 
 def style_from_options(opts: dict[str, Any]) -> Style:
