@@ -126,6 +126,24 @@ def vocabularies(root: Path, table: Any) -> tuple[tuple[str, VocabularyFile], ..
     return tuple((str(glob), read[name]) for glob, name in table.items())
 
 
+def scripts(table: Any) -> tuple[tuple[str, str], ...]:
+    """The per-path scripts: a table of glob = a file name template beside the media (``{stem}``:
+    the media's name without its extension), never an absolute path or one that climbs out."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"scripts must be a table of glob = script name, not {kind(table)}")
+    out = []
+    for glob, template in table.items():
+        name = string(template, f"scripts.{glob}", 'a file name such as "{stem}.txt"')
+        try:
+            example = name.format(stem="talk")
+        except (KeyError, IndexError, ValueError):
+            raise ConfigError(f"scripts.{glob}: only {{stem}} may be used in {name!r}") from None
+        if not example or example.startswith("/") or ".." in example.split("/") or "\\" in example:
+            raise ConfigError(f"scripts.{glob}: {name!r} must name a file beside the media, inside the tree")
+        out.append((str(glob), name))
+    return tuple(out)
+
+
 def speakers(value: Any, names: Any) -> tuple[str, tuple[str, ...]]:
     if not isinstance(value, str) or value not in SPEAKER_MODES:
         raise ConfigError(f"speakers must be one of {', '.join(SPEAKER_MODES)}")

@@ -23,6 +23,7 @@ from captioner.transcription.base import Backend, Capabilities, TranscribeOption
 from captioner.transcription.prompting import VocabularyFile, hotwords
 
 if TYPE_CHECKING:
+    from captioner.transcription.align.script import Script
     from captioner.transcription.cluster.access import ClusterTrust
 
 # Raised when transcripts made before would differ from what the current code makes from the same
@@ -155,6 +156,7 @@ class Recipe:
     speakers: str = "mix"
     num_speakers: int | None = None  # --speakers voices/auto: the number of voices, when known
     max_speakers: int | None = None  # ... or at most so many
+    script: Script | None = None  # its words timed to the speech instead of transcribed (--script, scripts =)
 
     @classmethod
     def from_cli(cls, opts: Mapping[str, Any], backend: BackendSpec) -> Recipe:
@@ -262,8 +264,15 @@ class Recipe:
         return speakers_key(self.speakers, self.num_speakers, self.max_speakers)
 
     def cache_key(self, media_hash: str) -> str:
-        """The transcript cache key of the media whose audio stream hashes to ``media_hash``."""
-        return cache_key(media_hash, self.audio_stream, self.backend.identity, self.options, self.speakers_key)
+        """The transcript cache key of the media whose audio stream hashes to ``media_hash`` (an
+        aligned script's transcript keyed by the script and the aligner too; without a script, the
+        keys captioner always made)."""
+        identity = self.backend.identity
+        if self.script is not None:
+            from captioner.transcription.align.engine import script_identity
+
+            identity = {**identity, **script_identity(self.script)}
+        return cache_key(media_hash, self.audio_stream, identity, self.options, self.speakers_key)
 
     def lock_settings(self) -> dict[str, Any]:
         """The transcription part of a file's settings in the lock file (the configuration adds the
@@ -290,6 +299,8 @@ class Recipe:
             for name in ("num_speakers", "max_speakers"):
                 if getattr(self, name) is not None:
                     settings[name] = getattr(self, name)
+        if self.script is not None:
+            settings["script"] = self.script.digest  # editing the script makes the captions stale
         return settings
 
 

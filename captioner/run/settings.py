@@ -34,6 +34,7 @@ class Settings:
     review: ReviewThresholds | None = None  # write <stem>.review.txt listing doubtful cues
     url_limits: UrlLimits = field(default_factory=UrlLimits)  # how media at a URL is read
     speaker_names: tuple[str, ...] = ()  # in channel order, or by first appearance (default Speaker 1, 2, ...)
+    keep_lines: bool = False  # an aligned script's lines (a caption script's cues) start cues
     notes: tuple[str, ...] = ()  # said once when the run starts (-v): how an option was taken
 
     @property
