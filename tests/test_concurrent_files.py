@@ -208,13 +208,16 @@ def test_an_interrupted_run_stops_the_files_in_flight(tmp_path) -> None:
     folder.mkdir()
     (folder / "a.mp4").write_bytes((SAMPLES / "jfk.mp4").read_bytes())  # 11 s: transcribed at once
     (folder / "b.flac").write_bytes((SAMPLES / "de_picovoice_test.flac").read_bytes())  # 5 s: slowly
+    began = threading.Event()  # the slow file is being transcribed: only then may the other end
     ended = threading.Event()
     how: list[str] = []
 
     class Slow(_Fixed):
         def transcribe(self, audio, options, progress=None) -> Transcript:
-            if len(audio) > 8 * 16000:
+            if len(audio) > 8 * 16000:  # its end interrupts the run: not before the slow one is in flight
+                assert began.wait(300), "the slow file never began"
                 return super().transcribe(audio, options, progress)
+            began.set()
             try:
                 for step in range(6000):  # 10 minutes unless stopped
                     time.sleep(0.1)
