@@ -14,6 +14,7 @@ from captioner.cli.console import ConsoleReporter, error_line
 from captioner.cli.options import (
     burn_look_options,
     burn_options_from,
+    cluster_scale_options,
     cluster_trust_from,
     parse_formats,
     parse_language_option,
@@ -40,7 +41,7 @@ from captioner.media.urls import DEFAULT_MAX_BYTES, DEFAULT_MAX_SECONDS, MediaUR
 from captioner.media.urls import DEFAULT_TIMEOUT as DEFAULT_URL_TIMEOUT
 from captioner.output.writers import FORMATS
 from captioner.refine.hallucination import FilterSettings
-from captioner.run.backend import LazyBackend, make_backend
+from captioner.run.backend import CLUSTER_INFLIGHT_MB, LazyBackend, make_backend
 from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job, make_jobs
 from captioner.run.scheduler import run
@@ -169,6 +170,7 @@ class MainCommand(click.Command):
     "joining  [default: twice its workers' threads when it connects, at most 32].",
 )
 @scheduler_option
+@cluster_scale_options
 @click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True, help="Audio stream, 0-based.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
 @click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True)
@@ -248,6 +250,8 @@ def run_command(paths: tuple[str, ...], **opts: Any) -> None:
     )
     if opts["scheduler"] is not None:
         configure_cluster_logging(opts["debug"], opts["verbose"])
+    elif opts.get("workers_read_media") is not None:
+        raise click.UsageError("--workers-read-media goes with --scheduler (a Dask cluster's workers)")
     backend = backend_from_options(opts)
     sources: list[str | MediaURL] = list(paths)
     listed: list[CaptionerError] = []
@@ -352,6 +356,8 @@ def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
         aixplain_timeout=opts["aixplain_timeout"],
         scheduler=opts.get("scheduler"),
         cluster_trust=opts.get("cluster_trust"),
+        cluster_inflight_mb=opts.get("cluster_inflight_mb") or CLUSTER_INFLIGHT_MB,
+        workers_read_media=opts.get("workers_read_media"),
     )
 
 
@@ -360,7 +366,7 @@ def run_jobs(jobs: list[Job], backend: LazyBackend, settings: Settings, opts: di
     reporter = ConsoleReporter(len(jobs), quiet=opts["quiet"])
     cache = None if opts["no_cache"] else TranscriptCache()
     with run_to_the_end(opts["debug"], before_exit=reporter.close), released(backend):
-        results = run(jobs, backend, settings, reporter, cache)
+        results = run(jobs, backend, settings, reporter, cache, keep_transcripts=False)
     reporter.close()
     if opts["debug"]:
         for result in results:

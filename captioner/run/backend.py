@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 
 from captioner import interrupt
 from captioner.errors import CaptionerError, RunError
+from captioner.run.budget import ByteBudget
 from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT
 from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
 from captioner.transcription.base import Backend, TranscribeOptions
 
 if TYPE_CHECKING:
     from captioner.transcription.cluster.access import ClusterTrust
+    from captioner.transcription.cluster.media_map import MediaMap
 
 BackendFactory = Callable[[], Backend]
 
@@ -23,10 +25,14 @@ BackendFactory = Callable[[], Backend]
 # Called with the number of files the run transcribes at once (see LazyBackend.fix_files_at_once).
 SizedBackendFactory = Callable[[int], Backend]
 
-# Files a cluster gets at once, at most, unless --jobs says otherwise: each holds its decoded audio
-# on this machine (230 MB an hour) while its pieces are out, and a long file keeps many workers
-# busy on its own.
-CLUSTER_FILES_AT_ONCE = 32
+# Files a cluster gets at once, at most, unless --jobs says otherwise (and the files whose cache
+# entries are looked up before the first is sent).  It was 32, for the decoded audio each file
+# holds here: benchmarks/cluster_sim.py found it the ceiling of a cluster of 100 workers (32 busy
+# at most, reading the media themselves).  The byte budget below bounds that audio now.
+CLUSTER_FILES_AT_ONCE = 1024
+# The decoded audio the files out on a cluster may hold at once on this machine (captioner.run.budget):
+# 1 GB is 3.5 hours of audio at 80 kB a second (float samples and their FLAC), 42 five-minute pieces.
+CLUSTER_INFLIGHT_MB = 1024
 
 
 class LazyBackend:
@@ -66,6 +72,8 @@ class LazyBackend:
         self._failure: BaseException | None = None
         self._sized = self.max_concurrent_files is not None  # factory(files at once)
         self.preload = preload
+        self.budget: ByteBudget | None = None  # the bytes of decoded audio the files may hold at once
+        self.reads: MediaMap | None = None  # files a cluster's workers read themselves (--workers-read-media)
 
     @property
     def files_at_once_open(self) -> bool:
@@ -139,12 +147,20 @@ class ClusterLazyBackend(LazyBackend):
     """The cluster backend, created (connected) only once a run has files to transcribe, which
     then go to the cluster as many at once as it says (``files_at_once``: twice its fit workers'
     threads when it connects) up to CLUSTER_FILES_AT_ONCE, or ``jobs`` at once when that is
-    given: workers that join later (a batch queue starting them one by one) then get files too."""
+    given: workers that join later (a batch queue starting them one by one) then get files too.
+    The decoded audio those files hold here waits for its share of ``budget``."""
 
-    def __init__(self, factory: BackendFactory, identity: dict[str, str], jobs: int | None = None) -> None:
+    def __init__(
+        self,
+        factory: BackendFactory,
+        identity: dict[str, str],
+        jobs: int | None = None,
+        inflight_mb: float = CLUSTER_INFLIGHT_MB,
+    ) -> None:
         super().__init__(factory, identity, max_concurrent_files=jobs or CLUSTER_FILES_AT_ONCE)
         self._sized = False  # the factory takes no count: the cluster's workers give it
         self._jobs = jobs
+        self.budget = ByteBudget(int(inflight_mb * 1024 * 1024))
 
     def fix_files_at_once(self, files: int) -> int:
         with self._lock:
@@ -152,8 +168,8 @@ class ClusterLazyBackend(LazyBackend):
                 backend = self._create()
                 if self._jobs is not None:
                     count = min(files, self._jobs)
-                else:
-                    count = min(files, CLUSTER_FILES_AT_ONCE, getattr(backend, "files_at_once", 1))
+                else:  # the byte budget, not a count, bounds the audio they hold here
+                    count = min(files, getattr(backend, "files_at_once", 1))
                 self.concurrent_files = max(1, count)
             return self.concurrent_files
 
@@ -169,14 +185,19 @@ def make_backend(
     aixplain_timeout: float = DEFAULT_TIMEOUT,
     scheduler: str | None = None,
     cluster_trust: ClusterTrust | None = None,
+    cluster_inflight_mb: float = CLUSTER_INFLIGHT_MB,
+    workers_read_media: MediaMap | None = None,
 ) -> LazyBackend:
     """The backend a run asks for (``local`` or ``aixplain``), created (model loaded, key read)
     only when a file first needs it.  ``jobs``: files at once (local: at most, sharing
     ``threads``; aiXplain: requests in flight; a cluster: at most).  ``scheduler``: run the local
     engine on that Dask cluster's workers instead (see :mod:`captioner.transcription.cluster`),
-    trusted as ``cluster_trust`` says (checked by the caller: see ``access.check_access``)."""
+    trusted as ``cluster_trust`` says (checked by the caller: see ``access.check_access``), the
+    decoded audio of its files in flight held to ``cluster_inflight_mb`` (see :mod:`captioner.run.budget`)."""
     if scheduler is not None:
-        return cluster_backend(scheduler, model, jobs, cluster_trust)
+        lazy = cluster_backend(scheduler, model, jobs, cluster_trust, cluster_inflight_mb)
+        lazy.reads = workers_read_media
+        return lazy
     if backend == "aixplain":
         from captioner.transcription.aixplain.backend import AixplainBackend, aixplain_identity
 
@@ -213,7 +234,11 @@ def make_backend(
 
 
 def cluster_backend(
-    scheduler: str, model: str, jobs: int | None = None, trust: ClusterTrust | None = None
+    scheduler: str,
+    model: str,
+    jobs: int | None = None,
+    trust: ClusterTrust | None = None,
+    inflight_mb: float = CLUSTER_INFLIGHT_MB,
 ) -> LazyBackend:
     """The local engine on the Dask cluster at ``scheduler`` (``local:N``: a cluster on this machine).
 
@@ -230,4 +255,4 @@ def cluster_backend(
         return ClusterBackend(scheduler, model, trust=trust)
 
     identity = {**local_identity(model), "cluster": cluster_identity(scheduler, trust)}
-    return ClusterLazyBackend(connect, identity, jobs)
+    return ClusterLazyBackend(connect, identity, jobs, inflight_mb)

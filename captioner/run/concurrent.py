@@ -10,7 +10,7 @@ from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job
 from captioner.run.one_file import run_one
-from captioner.run.prepare import Prepared, prepare
+from captioner.run.prepare import Prepared, prepare_for
 from captioner.run.reporter import Reporter
 from captioner.run.settings import Settings
 from captioner.run.video_step import attach_to_video
@@ -58,6 +58,7 @@ def run_concurrently(
     reporter: Reporter,
     cache: TranscriptCache | None,
     keys: dict[Media, str] | None = None,
+    keep_transcripts: bool = True,
 ) -> list[FileResult]:
     """Up to ``backend.concurrent_files`` files at once, each prepared, transcribed and written by
     its own worker thread.  Each file's progress is reported from its worker as it goes; results,
@@ -71,12 +72,14 @@ def run_concurrently(
         prepared: Future[Prepared] = Future()
         try:
             known = keys.get(job.media)
-            prepared.set_result(prepare(job, settings, backend.identity, cache, known, backend.takes_urls))
+            prepared.set_result(prepare_for(job, settings, backend, cache, known))
         except BaseException as exc:  # handed to run_one, which reports a CaptionerError as the file's
             prepared.set_exception(exc)
         view.check()  # the run may have stopped while this file was read
-        result = run_one(job, pending, prepared, backend, settings, view, cache)
-        return attach_to_video(job, result, settings, view), view
+        result = attach_to_video(job, run_one(job, pending, prepared, backend, settings, view, cache), settings, view)
+        if not keep_transcripts:  # the result waits for the files before it: without its words
+            result.transcript = None
+        return result, view
 
     results: list[FileResult] = []
     pool = ThreadPoolExecutor(max_workers=min(backend.concurrent_files, len(todo)), thread_name_prefix="captioner-file")

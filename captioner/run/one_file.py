@@ -58,7 +58,7 @@ def run_one(
             finally:
                 media_name.reset(naming)
             reporter.advance(math.inf)  # done: the bar full, though the last words end before the media
-            data.audio = None  # free the samples before formatting
+            data.release()  # free the samples (and their share of the byte budget) before formatting
             if cache is not None and data.cache_key is not None:
                 cache.put(data.cache_key, transcript)  # a failure is one warning: the cache is only a saving
         else:
@@ -78,6 +78,8 @@ def run_one(
         return failed(exc)
     except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
         return failed(internal_error(exc))
+    finally:
+        data.release()
     return FileResult(
         media=job.media,
         status="done",

@@ -18,7 +18,7 @@ from captioner.run.cache import TranscriptCache
 from captioner.run.concurrent import run_concurrently
 from captioner.run.jobs import FileResult, Job
 from captioner.run.one_file import run_one
-from captioner.run.prepare import Prepared, choose_files_at_once, prepare
+from captioner.run.prepare import Prepared, choose_files_at_once, prepare_for
 from captioner.run.reporter import NullReporter, Reporter
 from captioner.run.settings import Settings
 from captioner.run.video_step import attach_to_video, kept_language
@@ -30,6 +30,8 @@ def run(
     settings: Settings,
     reporter: Reporter | None = None,
     cache: TranscriptCache | None = None,
+    *,
+    keep_transcripts: bool = True,
 ) -> list[FileResult]:
     """Caption every job; a failing file is reported in its result and the others go on.
 
@@ -39,6 +41,8 @@ def run(
     (see :meth:`LazyBackend.fix_files_at_once`, done here) that many files go side by side.
 
     A failure to create the backend (model or credentials) concerns every file and is raised.
+    Without ``keep_transcripts`` the results hold no transcript once the files are written (the
+    command line's: a thousand hours of words would otherwise stay in memory to the end).
     """
     reporter = reporter or NullReporter()
     for said in settings.notes:
@@ -63,7 +67,7 @@ def run(
     if transcribing:
         backend.start()  # the model loads while the first file is probed and decoded
     if backend.concurrent_files > 1 and len(todo) > 1:
-        results.extend(run_concurrently(todo, backend, settings, reporter, cache, keys))
+        results.extend(run_concurrently(todo, backend, settings, reporter, cache, keys, keep_transcripts))
         return results
     with ExitStack() as stack:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="captioner-decode")
@@ -71,9 +75,8 @@ def run(
         futures: list[Future[Prepared] | None] = []
 
         def submit(job: Job) -> None:
-            futures.append(pool.submit(
-                    prepare, job, settings, backend.identity, cache, keys.get(job.media), backend.takes_urls
-                ))
+            known = keys.get(job.media)
+            futures.append(pool.submit(prepare_for, job, settings, backend, cache, known))
 
         try:
             if todo:
@@ -85,6 +88,8 @@ def run(
                 assert future is not None
                 result = run_one(job, pending, future, backend, settings, reporter, cache)
                 result = attach_to_video(job, result, settings, reporter)
+                if not keep_transcripts:
+                    result.transcript = None
                 reporter.finish_file(result)
                 results.append(result)
         finally:
@@ -92,5 +97,3 @@ def run(
                 if pending_future is not None:
                     pending_future.cancel()
     return results
-
-

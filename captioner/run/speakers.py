@@ -29,6 +29,8 @@ def transcribe_prepared(
     regions and what was found about its channels."""
     if data.url is not None:
         transcript = transcribe_url(engine, data.url, settings.options, progress)
+    elif data.reference is not None:
+        transcript = _transcribe_reference(engine, data, settings)
     elif data.groups:
         transcript = _transcribe_groups(engine, data, settings, progress)
     else:
@@ -48,6 +50,23 @@ def transcribe_url(
     if send is None:  # pragma: no cover - prepare sends URLs only to backends that take them
         raise BackendError(f"the {engine.name} backend does not take URLs", str(url))
     transcript: Transcript = send(url.url, options, progress=progress)
+    return transcript
+
+
+def _transcribe_reference(engine: Backend, data: Prepared, settings: Settings) -> Transcript:
+    """A file the cluster's workers read themselves (see captioner.transcription.cluster.whole_file)."""
+    send = getattr(engine, "transcribe_reference", None)
+    if send is None:  # pragma: no cover - prepare sends references only to a cluster
+        raise BackendError(f"the {engine.name} backend does not read media itself")
+    transcript: Transcript
+    transcript, _ = send(
+        data.reference,
+        settings.options,
+        stream=settings.audio_stream,
+        seconds=data.info.duration,
+        limits=settings.url_limits,
+        expected_hash=data.audio_hash,
+    )
     return transcript
 
 
