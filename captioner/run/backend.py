@@ -31,7 +31,7 @@ SizedBackendFactory = Callable[[int], Backend]
 # at most, reading the media themselves).  The byte budget below bounds that audio now.
 CLUSTER_FILES_AT_ONCE = 1024
 # The decoded audio the files out on a cluster may hold at once on this machine (captioner.run.budget):
-# 1 GB is 3.5 hours of audio at 80 kB a second (float samples and their FLAC), 42 five-minute pieces.
+# 1 GB is 2.2 hours of audio at 128 kB a second (float samples, their copies and FLAC), 26 five-minute pieces.
 CLUSTER_INFLIGHT_MB = 1024
 
 

@@ -15,8 +15,10 @@ import threading
 from captioner import interrupt
 from captioner.media.audio import SAMPLE_RATE
 
-# float32 samples, and the FLAC of the pieces in flight (about half the 16-bit samples)
-BYTES_PER_SECOND = SAMPLE_RATE * (4 + 1)
+# What a second of audio in flight costs this process: its float32 samples, the copies made while
+# it is decoded and its pieces packed, and their FLAC.  Measured: 72 MB of RSS a 10-minute file
+# (benchmarks/cluster_sim.py, 18 such files at once), 120 kB a second.
+BYTES_PER_SECOND = SAMPLE_RATE * 8
 UNKNOWN_SECONDS = 3600.0  # a file whose duration the probe did not tell is counted as an hour
 
 

@@ -34,7 +34,15 @@ from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import Chunk, cut_into_pieces
 from captioner.transcription.base import ProgressCallback, TranscribeOptions
 from captioner.transcription.cluster.answers import failure_message, guess_problem, piece_problem
-from captioner.transcription.cluster.replies import AnswerRefused, TaskFailed, read_guess, read_json, read_piece
+from captioner.transcription.cluster.replies import (
+    AnswerLost,
+    AnswerRefused,
+    TaskFailed,
+    fetch,
+    read_guess,
+    read_json,
+    read_piece,
+)
 from captioner.transcription.cluster.wire import PackedAudio, PieceJob, pack
 from captioner.transcription.cluster.worker import decode_piece, guess_language
 from captioner.transcription.local.engine import HOLE_MARGIN, is_batched
@@ -199,12 +207,11 @@ class FileFanOut:
 
     @staticmethod
     def _answer(future: Future) -> Any:
-        """A finished task's result as the client received it: bytes, or refused on the way in
-        (anything else than bytes: see :mod:`~captioner.transcription.cluster.replies`)."""
+        """A finished task's result (see :func:`~captioner.transcription.cluster.replies.fetch`)."""
         try:
-            return future.result()
-        except Exception:  # Dask's TypeError: serialised another way than captioner-json
-            raise AnswerRefused("not transcript JSON bytes (refused unread)") from None
+            return fetch(future)
+        except AnswerLost as exc:
+            raise BackendError(f"a worker's answer could not be fetched ({exc})") from None
 
     def _guessed(self, future: Future) -> None:
         problem: str | None

@@ -61,6 +61,23 @@ def refuse_pickled_errors(client: Any) -> None:
     client._stream_handlers["task-erred"] = erred
 
 
+class AnswerLost(Exception):
+    """A finished task whose answer could not be fetched (its worker went away, a connection
+    failed): the task may be run again; the exception's type names the cause."""
+
+
+def fetch(future: Any) -> Any:
+    """A finished task's result as the client received it: bytes, or :class:`AnswerRefused` when
+    Dask refused it on the way in (serialised another way than ``captioner-json``: Dask's
+    TypeError), or :class:`AnswerLost` when it could not be fetched at all."""
+    try:
+        return future.result()
+    except TypeError:
+        raise AnswerRefused("not transcript JSON bytes (refused unread)") from None
+    except Exception as exc:
+        raise AnswerLost(type(exc).__name__) from None
+
+
 class TaskFailed(Exception):
     """A task Dask gave up on (its workers died or it raised there): the worker's exception unread."""
 

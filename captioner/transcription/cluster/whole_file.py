@@ -19,12 +19,13 @@ from captioner.transcription.base import TranscribeOptions
 from captioner.transcription.cluster.answers import failure_message, file_problem
 from captioner.transcription.cluster.media_map import MediaRef
 from captioner.transcription.cluster.reader import ReadJob, transcribe_reference
-from captioner.transcription.cluster.replies import AnswerRefused, read_file, read_json
+from captioner.transcription.cluster.replies import AnswerLost, AnswerRefused, fetch, read_file, read_json
 
 if TYPE_CHECKING:
     from captioner.transcription.cluster.backend import ClusterBackend
 
 RETRIES = 2  # as a piece's (see captioner.transcription.cluster.fanout)
+FETCH_ATTEMPTS = 3
 
 
 def transcribe_by_reference(
@@ -41,6 +42,18 @@ def transcribe_by_reference(
     BackendError (this file's) for a worker's failure or an answer not used, RunError when the
     cluster is gone."""
     job = ReadJob(cluster.plugin, ref, stream, options, limits)
+    lost = ""
+    for _ in range(FETCH_ATTEMPTS):  # an answer lost on the way (a worker gone, a connection) is asked again
+        future = _run(cluster, job)
+        try:
+            return _answer(future, seconds if seconds is not None else limits.max_seconds, expected_hash, ref)
+        except AnswerLost as exc:
+            lost = str(exc)
+    raise BackendError(f"a worker's answer could not be fetched ({lost}), {FETCH_ATTEMPTS} times")
+
+
+def _run(cluster: ClusterBackend, job: ReadJob) -> Future:
+    """The task, submitted and waited for (cancelled if the wait ends otherwise)."""
     woken = threading.Event()
     key = f"captioner-file-{uuid.uuid4().hex[:16]}"
     future: Future = cluster.submit(transcribe_reference, job, key=key, retries=RETRIES)
@@ -51,7 +64,7 @@ def transcribe_by_reference(
                 raise interrupt.Stopped
             if not woken.wait(interrupt.POLL):
                 cluster.check_workers()
-        return _answer(future, seconds if seconds is not None else limits.max_seconds, expected_hash, ref)
+        return future
     finally:
         if not future.done():
             try:
@@ -66,11 +79,7 @@ def _answer(future: Future, seconds: float, expected_hash: str | None, ref: Medi
     if future.status == "error":
         raise BackendError("every worker that took it died or failed (see the workers' logs)")
     try:
-        answer = future.result()
-    except Exception:  # Dask's TypeError: serialised another way than captioner-json
-        raise BackendError("a worker's answer was not used: not transcript JSON bytes (refused unread)") from None
-    try:
-        value = read_file(read_json(answer, seconds))
+        value = read_file(read_json(fetch(future), seconds))
     except AnswerRefused as exc:
         raise BackendError(f"a worker's answer was not used: {exc}") from None
     if isinstance(value, str):
