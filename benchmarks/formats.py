@@ -37,6 +37,7 @@ from captioner.core.style import get_style  # noqa: E402
 from captioner.core.transcript import Transcript  # noqa: E402
 from captioner.output.ass import render_ass  # noqa: E402
 from captioner.output.cea608 import to_608  # noqa: E402
+from captioner.output.readers import read_scc, read_ttml  # noqa: E402
 from captioner.output.sbv import render_sbv  # noqa: E402
 from captioner.output.scc import SccError, render_scc  # noqa: E402
 from captioner.output.text import shown  # noqa: E402
@@ -103,18 +104,18 @@ def check_item(transcript: Transcript, style_name: str) -> dict[str, dict]:
 
     times = [(c.start, c.end) for c in kept]
     ttml = render_ttml(cues, language)
-    out["ttml"] = compare("ttml", fr.read_ttml(ttml), said, times) | {"violations": fr.ttml_violations(ttml)}
+    out["ttml"] = compare("ttml", read_ttml(ttml), said, times) | {"violations": fr.ttml_violations(ttml)}
     ass = render_ass(cues)
     ass_times = [(a, max(a + 0.01, b)) for a, b in times]
     out["ass"] = compare("ass", fr.read_ass_ffmpeg(ass), said, ass_times) | {"violations": fr.ass_violations(ass)}
     sbv = render_sbv(cues)
-    out["sbv"] = compare("sbv", fr.read_sbv(sbv), said, times) | {"violations": []}
+    out["sbv"] = compare("sbv", fr.read_sbv_ffmpeg(sbv), said, times) | {"violations": []}
     try:
         scc = render_scc(cues, language, style_name)
     except SccError as exc:
         out["scc"] = {"refused": str(exc)}
         return out
-    decoded = fr.read_scc_ttconv(scc.text)
+    decoded = read_scc(scc.text)
     mapped = " ".join(to_608(" ".join(ls))[0] for ls in lines).split()
     want = scc.wanted
     late = {k for k, (s, _, _) in enumerate(scc.shown) if s > want[k][0] + FRAME}

@@ -16,6 +16,13 @@ in the removed stretch have none and are left out), with what each tool found an
 ffsubsync (``pip install ffsubsync``, optional) runs on the same files when it is installed.
 Each run uses a fresh transcript cache unless ``--cache DIR`` (the rate case reuses the offset
 case's transcript); the seconds are wall time on a shared machine.
+
+``--hour``: the speed case instead (#28: an hour's captions resynced in under 60 s on 2 cores).  An
+hour of distinct speech is made from the reading's clips (the LJ Speech clip boundaries): 16
+rounds of them, each round in another order, so that no stretch of a minute repeats; its captions
+are the clips as cues, with all four edits (rate, offset +3.7 s, 12 s of music inserted at 20 min,
+8 s cut at 40 min).  Printed: resync's wall and CPU seconds (the load average beside them), what it
+found, and the share of cue starts within 0.10 s; ffsubsync beside it.
 """
 
 from __future__ import annotations
@@ -152,15 +159,90 @@ def own_captions(media: Path, folder: Path, env: dict[str, str]) -> list[tuple[f
     ]
 
 
+HOUR_ROUNDS = 16
+HOUR_INSERT_AT, HOUR_REMOVE_AT = 1200.0, 2400.0
+
+
+def make_hour(source: Path, music: Path, folder: Path, reference: list[tuple[float, float, str]]):  # type: ignore[no-untyped-def]
+    """The hour (see ``--hour``) as 16 kHz FLAC, its captions' cues in the original clock, and
+    where each cue's start is in the edited media (None: cut)."""
+    import random
+
+    import numpy as np
+
+    from captioner.media.audio import SAMPLE_RATE, extract_audio
+    from captioner.media.probe import probe
+
+    audio = extract_audio(probe(source))
+    music_audio = extract_audio(probe(music))[20 * SAMPLE_RATE : 32 * SAMPLE_RATE] * 0.5
+    rng = random.Random(28)
+    pieces, cues, t = [], [], 0.0
+    for _ in range(HOUR_ROUNDS):
+        order = list(range(len(reference)))
+        rng.shuffle(order)
+        for k in order:
+            a, b, text = reference[k]
+            clip_end = reference[k + 1][0] if k + 1 < len(reference) else len(audio) / SAMPLE_RATE
+            pieces.append(audio[round(a * SAMPLE_RATE) : round(clip_end * SAMPLE_RATE)])
+            cues.append((t, t + (b - a), text))
+            t += clip_end - a
+    hour = np.concatenate(pieces)
+    insert_at = next(a for a, _, _ in cues if a >= HOUR_INSERT_AT)  # at a clip boundary
+    cut = (round(HOUR_REMOVE_AT * SAMPLE_RATE), round((HOUR_REMOVE_AT + REMOVED) * SAMPLE_RATE))
+    at = round(insert_at * SAMPLE_RATE)
+    edited = np.concatenate([hour[:at], music_audio, hour[at : cut[0]], hour[cut[1] :]])
+
+    def where(x: float) -> float | None:
+        if HOUR_REMOVE_AT <= x < HOUR_REMOVE_AT + REMOVED:
+            return None
+        return x + (INSERTED if x >= insert_at else 0.0) - (REMOVED if x >= HOUR_REMOVE_AT + REMOVED else 0.0)
+
+    dest = folder / "hour.flac"
+    pcm16 = (np.clip(edited, -1, 1) * 32767).astype("<i2").tobytes()
+    cmd = [*ffmpeg_command(), "-v", "error", "-y", "-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "-"]
+    subprocess.run([*cmd, str(dest)], input=pcm16, check=True)
+    return dest, cues, [(where(a), text) for a, _, text in cues]
+
+
+def hour_case(args: argparse.Namespace, reference: list[tuple[float, float, str]], folder: Path) -> None:
+    from _common import load_average
+
+    media, cues, truth = make_hour(
+        args.corpus / f"{args.item}.flac", args.corpus / "nonspeech_music_vibe_ace.ogg", folder, reference
+    )
+    caps = write_srt(cues, folder / "hour.srt", lambda t: t * RATE + 3.7)
+    env = {**os.environ, "CAPTIONER_CACHE_DIR": str(args.cache or folder / "cache")}
+    mine, theirs = folder / "hour-mine.srt", folder / "hour-theirs.srt"
+    before = load_average()
+    run = run_child([sys.executable, "-m", "captioner", "resync", str(caps), str(media), "-o", str(mine)], env)
+    found = "; ".join(run.stdout.splitlines()) if run.returncode == 0 else run.stderr.strip()[-200:]
+    ours = score(read_cues(mine), truth) if run.returncode == 0 else "refused"
+    print(
+        f"hour ({len(cues)} cues, all four edits): resync {ours} within 0.10 s, {run.seconds:.1f} s wall, "
+        f"{run.cpu_seconds:.1f} s CPU, peak {run.peak_rss_mb:.0f} MB (load {before} before, {load_average()} after)"
+    )
+    print(f"  found: {found}")
+    if not args.no_ffsubsync:
+        ff_status, ff_found, ff_seconds = run_ffsubsync(caps, media, theirs)
+        other = score(read_cues(theirs), truth) if ff_status == "ok" else ff_status
+        print(f"  ffsubsync: {other} within 0.10 s, {ff_seconds:.1f} s wall ({ff_found})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--item", default="en_lj001_printing_longform")
     parser.add_argument("--cache", type=Path, help="A transcript cache to keep between runs (default: a fresh one).")
+    parser.add_argument("--hour", action="store_true", help="The speed case: an hour's captions (see above).")
+    parser.add_argument("--no-ffsubsync", action="store_true", help="With --hour: resync alone.")
     args = parser.parse_args()
     source = args.corpus / f"{args.item}.flac"
     timing = json.loads((args.corpus / "timing" / f"{args.item}.json").read_text("utf-8"))
     reference = [(s["start"], s["end"], s["text"]) for s in timing["segments"]]
+    if args.hour:
+        with tempfile.TemporaryDirectory() as tmp:
+            hour_case(args, reference, Path(tmp))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         env = {**os.environ, "CAPTIONER_CACHE_DIR": str(args.cache or folder / "cache")}

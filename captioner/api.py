@@ -50,12 +50,14 @@ from captioner.run.backend import LazyBackend, make_backend
 from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job, make_jobs
 from captioner.run.prepare import prepare
+from captioner.run.recipe import BackendSpec, Recipe
 from captioner.run.regions import store_regions
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
-from captioner.run.speakers import name_speakers, transcribe_prepared
-from captioner.transcription.base import Backend, TranscribeOptions
-from captioner.transcription.prompting import Vocabulary, check_prompt, hotwords, vocabulary_file
+from captioner.run.source import TranscriptSource
+from captioner.run.speakers import name_speakers
+from captioner.transcription.base import Backend
+from captioner.transcription.prompting import Vocabulary, VocabularyFile, check_prompt, vocabulary_file
 
 CaptionResult = FileResult
 """What :func:`caption` did with one media file: ``status`` (``done`` or ``skipped``), the files
@@ -145,19 +147,19 @@ def caption_all(
     file, failures included (``status == "failed"``, ``error`` says why), so one bad file never
     stops the others.  Paths that name no media are raised as :class:`CaptionerError`."""
     mode, names = _speakers(speakers, speaker_names)
+    lazy = _backend(backend, model)
     settings = Settings(
         formats=tuple(formats),
         output_dir=None if output_dir is None else Path(output_dir),
         overwrite=overwrite,
         style=_style(style),
-        options=_options(language, task, prompt=prompt, vocabulary=vocabulary, vocabulary_language=vocabulary_language),
-        speakers=mode,
+        recipe=_recipe(lazy, language, task, 5, prompt, vocabulary, vocabulary_language, speakers=mode),
         speaker_names=names,
     )
     jobs, problems = make_jobs([p if isinstance(p, str) else Path(p) for p in paths], settings)
     if problems:
         raise problems[0]
-    return run(jobs, _backend(backend, model), settings, cache=TranscriptCache() if cache else None)
+    return run(jobs, lazy, settings, cache=TranscriptCache() if cache else None)
 
 
 def transcribe(
@@ -186,16 +188,17 @@ def transcribe(
     """
     mode, names = _speakers(speakers, speaker_names)
     lazy = _backend(backend, model)
-    options, note = lazy.usable_options(_options(language, task, beam_size, prompt, vocabulary, vocabulary_language))
+    recipe = _recipe(lazy, language, task, beam_size, prompt, vocabulary, vocabulary_language, audio_stream, mode)
+    transcripts = TranscriptSource(recipe, TranscriptCache() if cache else None, lazy)
+    note = transcripts.recipe.dropped()
     if note is not None:
         log.warning("%s", note)
-    settings = Settings(options=options, audio_stream=audio_stream, speakers=mode, speaker_names=names)
     if isinstance(source, np.ndarray):
-        raw = lazy.get().transcribe(source, options)
+        raw = lazy.get().transcribe(source, transcripts.recipe.options)
         store_regions(raw, source)
     else:
-        raw = _transcribe_file(Path(source), settings, lazy, TranscriptCache() if cache else None)
-    return name_speakers(refine(raw, filters=None if keep_all else FilterSettings()), settings)
+        raw = _transcribe_file(Path(source), transcripts)
+    return name_speakers(refine(raw, filters=None if keep_all else FilterSettings()), names)
 
 
 def make_cues(transcript: Transcript, style: str | Style = "netflix") -> list[Cue]:
@@ -233,25 +236,31 @@ def write(
     return target
 
 
-def _options(
+def _recipe(
+    lazy: LazyBackend,
     language: str | None,
     task: str,
     beam_size: int = 5,
     prompt: str | None = None,
     vocabulary: Vocabulary | None = None,
     vocabulary_language: str | None = None,
-) -> TranscribeOptions:
-    """The decoding options, the prompt and vocabulary checked as the command line checks them."""
+    audio_stream: int = 0,
+    speakers: str = "mix",
+) -> Recipe:
+    """The call's recipe, the prompt and vocabulary checked as the command line checks them."""
     listed = None if vocabulary is None else vocabulary_file(vocabulary)
-    terms = () if listed is None else listed.terms
     said = None if vocabulary_language is None else parse_language(vocabulary_language)
-    return TranscribeOptions(
+    if listed is not None and said:
+        listed = VocabularyFile(listed.terms, said)
+    return Recipe.from_api(
+        lazy.spec or BackendSpec.local(),
         language=language,
         task=task,
         beam_size=beam_size,
-        initial_prompt=None if prompt is None else check_prompt(prompt),
-        hotwords=hotwords(terms) if terms else None,
-        hotwords_language=said or (listed.language if listed else None),
+        prompt=None if prompt is None else check_prompt(prompt),
+        vocabulary=listed,
+        audio_stream=audio_stream,
+        speakers=speakers,
     )
 
 
@@ -269,28 +278,22 @@ def _backend(choice: BackendChoice, model: str) -> LazyBackend:
         return choice
     if not isinstance(choice, str):
         backend = choice
-        takes_urls = callable(getattr(backend, "transcribe_url", None))  # aiXplain's: sent the URL itself
-        return LazyBackend(lambda: backend, backend.identity(), takes_urls=takes_urls)
+        return LazyBackend(lambda: backend, spec=BackendSpec.given(backend))
     with _BACKENDS_LOCK:
         key = (choice, model)
-        if key not in _BACKENDS:
-            _BACKENDS[key] = make_backend(choice, model=model)
+        if key not in _BACKENDS:  # aiXplain's default model: ``model`` names the local engine's
+            spec = BackendSpec.aixplain() if choice == "aixplain" else BackendSpec.named(choice, model)
+            _BACKENDS[key] = make_backend(spec)
         return _BACKENDS[key]
 
 
-def _transcribe_file(path: Path, settings: Settings, lazy: LazyBackend, cache: TranscriptCache | None) -> Transcript:
+def _transcribe_file(path: Path, source: TranscriptSource) -> Transcript:
     """A media file's raw transcript, from the cache or transcribed (and then stored), as a run
     makes it."""
-    data = prepare(Job(media=path, outputs={}), settings, lazy.identity, cache)
-    if data.transcript is not None:
-        return data.transcript
     try:
-        transcript = transcribe_prepared(lazy.get(), data, settings)
+        return source.raw(prepare(Job(media=path, outputs={}), source))
     except CaptionerError as exc:
         raise exc.with_path(str(path)) from None
-    if data.cache_key is not None and cache is not None:
-        cache.put(data.cache_key, transcript)
-    return transcript
 
 
 def _speakers(speakers: str, speaker_names: Sequence[str] | str | None) -> tuple[str, tuple[str, ...]]:

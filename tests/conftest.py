@@ -18,6 +18,7 @@ from pathlib import Path
 import jiwer
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 from captioner.media.ffmpeg import ffmpeg_command
 from captioner.testing.fake_aixplain import FakeAixplain, WhisperTranscriber
@@ -25,6 +26,12 @@ from captioner.transcription.aixplain.backend import AixplainBackend
 from captioner.transcription.aixplain.retry import RetryPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Property tests judge results, never speed: Hypothesis' default 200 ms deadline per example failed
+# test_transcript's round trip at load 65 (parallel work on 2 cores), and the too_slow health check
+# measures the machine's load the same way.  Timing belongs in benchmarks/.
+settings.register_profile("captioner", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("captioner")
 SAMPLES = ROOT / "samples"
 
 # Fixtures that load the model, decode real media or start the studio or a browser: a test using one
@@ -254,7 +261,10 @@ def make_backend():
     def make(**kwargs) -> AixplainBackend:
         kwargs.setdefault("api_key", AIX_KEY)
         kwargs.setdefault("retry", FAST_RETRY)
-        kwargs.setdefault("timeout", 10.0)
+        # A piece's whole budget, its first request to its transcript: generous, since a busy
+        # machine (CI's second pass, parallel work) can take seconds per request; the tests of the
+        # deadline itself pass their own short timeout.
+        kwargs.setdefault("timeout", 120.0)
         return AixplainBackend(**kwargs)
 
     return make

@@ -14,8 +14,9 @@ from conftest import AIX_KEY, SAMPLES, invoke
 from captioner.cli.main import main
 from captioner.core.transcript import Segment, Transcript, Word
 from captioner.run.backend import LazyBackend
-from captioner.run.cache import TranscriptCache, cache_key
+from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import make_jobs
+from captioner.run.recipe import cache_key
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
 from captioner.transcription.base import TranscribeOptions

@@ -17,7 +17,7 @@ from captioner.captions.dialogue import dashes, turns
 from captioner.captions.segmentation import segment
 from captioner.core.speakers import check_names, join_speakers, rename_speakers, speakers_of, split_speakers
 from captioner.core.style import PRESETS, Style
-from captioner.core.transcript import Segment, Transcript, Word, load_schema
+from captioner.core.transcript import Segment, Transcript, VoiceRegions, Word, load_schema
 from captioner.core.transcript_check import transcript_problem
 from captioner.output.writers import render_srt, render_txt, render_vtt
 from captioner.refine.refine import refine
@@ -88,16 +88,17 @@ def test_turns_end_where_another_speaker_talks_in_the_pause() -> None:
 
 def test_join_split_rename_round_trip_and_stay_valid_json() -> None:
     a = voice("de", *sentence(0.5, "Guten Tag."))
-    a.meta.update({"speech": [[0.4, 1.3]], "backend": "local", "model": "base"})
+    a.meta.update({"backend": "local", "model": "base"})
+    a.voice = VoiceRegions(speech=((0.4, 1.3),))
     b = voice("ja", (0.7, "こんにちは"))
-    b.meta["speech"] = [[0.6, 1.1]]
+    b.voice = VoiceRegions(speech=((0.6, 1.1),))
     joined = two(a, b)
     assert speakers_of(joined) == ["Speaker 1", "Speaker 2"]
     assert [w.speaker for w in joined.words] == ["Speaker 1", "Speaker 2", "Speaker 1"]
     back = split_speakers(Transcript.from_json(joined.to_json()))
-    assert [(name, t.language, [w.text for w in t.words], t.meta["speech"]) for name, t in back] == [
-        ("Speaker 1", "de", ["Guten", "Tag."], [[0.4, 1.3]]),
-        ("Speaker 2", "ja", ["こんにちは"], [[0.6, 1.1]]),
+    assert [(name, t.language, [w.text for w in t.words], t.voice) for name, t in back] == [
+        ("Speaker 1", "de", ["Guten", "Tag."], VoiceRegions(speech=((0.4, 1.3),))),
+        ("Speaker 2", "ja", ["こんにちは"], VoiceRegions(speech=((0.6, 1.1),))),
     ]
     named = rename_speakers(joined, ("Anna", "Kenji"))
     data = json.loads(named.to_json())

@@ -193,7 +193,8 @@ def test_save_writes_every_format_check_says_edited_and_sync_keeps_it(tree: Path
 def test_save_rewrites_the_broadcast_formats_the_tree_keeps(tree: Path, serve) -> None:
     """A tree that delivers TTML, SCC, ASS and SBV gets them all from a save, each read back by an
     independent reader with the edit; none is left stale for check."""
-    from captioner.testing.format_readers import read_ass_pysubs2, read_sbv, read_scc_pycaption, read_ttml
+    from captioner.output.readers import read_ass, read_ttml
+    from captioner.testing.format_readers import read_sbv_ffmpeg, read_scc_pycaption
 
     (tree / "captioner.toml").write_text('formats = ["srt", "vtt", "ttml", "scc", "ass", "sbv"]\n', "utf-8")
     result = CliRunner().invoke(main, ["sync", "--root", str(tree), "-q", "--force"], catch_exceptions=False)
@@ -206,7 +207,7 @@ def test_save_rewrites_the_broadcast_formats_the_tree_keeps(tree: Path, serve) -
     answer = app.post("/api/save?path=jfk.mp4", {"cues": cues, "versions": doc["versions"]})
     assert answer.status_code == 200, answer.text
     assert sorted(answer.json()["written"]) == sorted(f"jfk.{f}" for f in doc["formats"])
-    readers = {"ttml": read_ttml, "scc": read_scc_pycaption, "ass": read_ass_pysubs2, "sbv": read_sbv}
+    readers = {"ttml": read_ttml, "scc": read_scc_pycaption, "ass": read_ass, "sbv": read_sbv_ffmpeg}
     for fmt, read in readers.items():
         texts = [" ".join(" ".join(c.lines).split()) for c in read((tree / f"jfk.{fmt}").read_text("utf-8"))]
         assert "Ask not, my friends" in " ".join(texts), (fmt, texts)

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from captioner.core.cues import Cue
 from captioner.output.ass import Look, ass_text, render_ass
-from captioner.testing.format_readers import ass_violations, read_ass_ffmpeg, read_ass_pysubs2
+from captioner.output.readers import read_ass
+from captioner.testing.format_readers import ass_violations, read_ass_ffmpeg
 from captioner.video.burn import BurnOptions, force_style
 
 CENTISECOND = 0.005 + 1e-9  # rounding to the nearest centisecond
@@ -29,7 +30,7 @@ def check(cues: list[Cue], read) -> None:
 @settings(max_examples=150)
 @given(cue_lists())
 def test_any_cue_list_round_trips_through_pysubs2(cues: list[Cue]) -> None:
-    check(cues, read_ass_pysubs2)
+    check(cues, read_ass)
 
 
 @settings(max_examples=25, deadline=None)

@@ -22,14 +22,13 @@ from captioner.media.ffmpeg import ffmpeg_exe
 from captioner.media.hashing import file_sha256
 from captioner.media.probe import probe
 from captioner.output.ass import render_ass
+from captioner.output.readers import read_scc, read_ttml
 from captioner.output.ttml import render_ttml
 from captioner.testing.format_readers import (
     ass_violations,
     read_ass_ffmpeg,
-    read_sbv,
+    read_sbv_ffmpeg,
     read_scc_pycaption,
-    read_scc_ttconv,
-    read_ttml,
     scc_violations,
     ttml_violations,
 )
@@ -63,7 +62,7 @@ def test_jfk_in_every_broadcast_format(cli, sample_copy) -> None:
 
     scc = video.with_suffix(".scc").read_text("utf-8")
     assert scc_violations(scc) == []
-    decoded = read_scc_ttconv(scc)
+    decoded = read_scc(scc)
     assert [w for c in decoded for w in words(c.lines)] == said
     assert [c.lines for c in read_scc_pycaption(scc)] == [c.lines for c in decoded]
     # cea608 cues fit the screen as they are; all but a first cue said at once load in time
@@ -78,7 +77,7 @@ def test_jfk_in_every_broadcast_format(cli, sample_copy) -> None:
     info = pysubs2.SSAFile.from_string(ass).info
     assert (info["PlayResX"], info["PlayResY"]) == ("640", "360")  # the video's frame
 
-    sbv = read_sbv(video.with_suffix(".sbv").read_text("utf-8"))
+    sbv = read_sbv_ffmpeg(video.with_suffix(".sbv").read_text("utf-8"))
     assert [w for c in sbv for w in words(c.lines)] == said
     assert [round(c.start, 3) for c in sbv] == starts
 
@@ -91,7 +90,7 @@ def test_scc_from_a_wider_style_is_relaid_out_with_a_note(cli, sample_copy) -> N
     scc = video.with_suffix(".scc").read_text("utf-8")
     assert scc_violations(scc) == []
     said = [w for s in srt.parse(video.with_suffix(".srt").read_text("utf-8")) for w in s.content.split()]
-    assert [w for c in read_scc_ttconv(scc) for w in words(c.lines)] == said
+    assert [w for c in read_scc(scc) for w in words(c.lines)] == said
 
 
 def test_scc_of_japanese_fails_that_file_in_one_line(cli, sample_copy) -> None:

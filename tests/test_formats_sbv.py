@@ -7,7 +7,7 @@ from hypothesis import given, settings
 
 from captioner.core.cues import Cue
 from captioner.output.sbv import render_sbv, sbv_timestamp
-from captioner.testing.format_readers import read_sbv
+from captioner.testing.format_readers import read_sbv_ffmpeg
 
 # ffmpeg reads "<" and "{" as the start of a tag, and skips a line starting with "[" (a SubViewer 2
 # section such as [INFORMATION]); SBV has neither, YouTube shows such lines as they are.
@@ -18,7 +18,7 @@ sbv_line = any_line.filter(lambda s: "<" not in s and "{" not in s and not s.str
 @given(cue_lists(lines=sbv_line))
 def test_any_cue_list_round_trips_through_ffmpeg(cues: list[Cue]) -> None:
     kept = [c for c in cues if expected_lines(c)]
-    got = read_sbv(render_sbv(cues))
+    got = read_sbv_ffmpeg(render_sbv(cues))
     assert len(got) == len(kept)
     for event, cue in zip(got, kept):
         assert abs(event.start - round(cue.start, 3)) < 1e-6

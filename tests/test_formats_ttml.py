@@ -10,8 +10,9 @@ from hypothesis import given, settings
 
 from captioner.core.cues import Cue
 from captioner.output.ass import Look
+from captioner.output.readers import read_ttml
 from captioner.output.ttml import render_ttml
-from captioner.testing.format_readers import TT, TTS, read_ttml, ttml_violations
+from captioner.testing.format_readers import TT, TTS, ttml_violations
 
 XML_INVALID = "".join(chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF))
 

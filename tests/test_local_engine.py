@@ -79,7 +79,7 @@ def test_hole_is_decoded_once_without_temperature_fallback(local_backend, monkey
     calls.clear()  # only the hole's decodes from here
     speech = [(0.3, 11.0), (11.5, 13.5)]
     _, words, found = repair_holes(
-        local_backend._decode, AudioView(padded), TranscribeOptions(), "en", tr.segments, tr.words, speech
+        local_backend.decoder, AudioView(padded), TranscribeOptions(), "en", tr.segments, tr.words, speech
     )
     assert found == {"holes": 1, "words": 0}  # silence: nothing kept
     # One decode: the screen to a token budget finds no confident word in silence (a stray " You"),
@@ -102,7 +102,7 @@ def test_a_hole_with_confident_words_is_decoded_in_full_at_temperature_0(local_b
     kept = [w for w in tr.words if w not in skipped]
     calls = _record_decodes(local_backend, monkeypatch)
     _, words, found = repair_holes(
-        local_backend._decode, AudioView(audio), TranscribeOptions(), "en", tr.segments, kept, [(0.3, 11.0)]
+        local_backend.decoder, AudioView(audio), TranscribeOptions(), "en", tr.segments, kept, [(0.3, 11.0)]
     )
     assert found["holes"] == 1 and found["words"] >= 3
     screen, full = calls
@@ -139,8 +139,9 @@ def test_pipeline_reuses_the_engines_speech_regions(local_backend, sample_copy, 
     jobs, _ = make_jobs([media], settings)
     (result,) = run(jobs, LazyBackend(lambda: local_backend, None), settings)
     assert result.status == "done", result.error
-    assert result.transcript.meta["speech"] and result.transcript.meta["speech_seconds"] > 5
-    assert result.transcript.meta["utterances"]
+    voice = result.transcript.voice
+    assert voice is not None and voice.speech and result.transcript.meta["speech_seconds"] > 5
+    assert voice.utterances
     assert len(passes) == 1  # one VAD pass gives the speech regions and the utterance edges
 
 
@@ -204,7 +205,7 @@ def test_a_hole_shorter_than_a_window_takes_one_encoder_pass(local_backend) -> N
     try:
         model.transcribe = count
         hole = [(0.38, 1.54)]
-        _, words, found = repair_holes(local_backend._decode, AudioView(audio), TranscribeOptions(), "en", [], [], hole)
+        _, words, found = repair_holes(local_backend.decoder, AudioView(audio), TranscribeOptions(), "en", [], [], hole)
     finally:
         del model.transcribe
     assert found["holes"] == 1 and decodes
@@ -260,3 +261,92 @@ def test_one_window_still_falls_back_where_the_beam_search_loops(local_backend, 
     assert spy.sampled[0] is False and any(spy.sampled)
     looped = [s for s in transcript.segments if s.compression_ratio is not None and s.compression_ratio > 2.4]
     assert all(s.temperature for s in looped)  # a loop kept is one every sampling also gave
+
+
+# faster-whisper's methods that ReusingWhisperModel overrides, as faster-whisper 1.2.1 declares them
+# (parameter, default): a release that changes one fails here, before it changes the captions.
+OVERRIDDEN_SIGNATURES = {
+    "encode": [("self", "-"), ("features", "-")],
+    "get_prompt": [
+        ("self", "-"),
+        ("tokenizer", "-"),
+        ("previous_tokens", "-"),
+        ("without_timestamps", "False"),
+        ("prefix", "None"),
+        ("hotwords", "None"),
+    ],
+    "detect_language": [
+        ("self", "-"),
+        ("audio", "None"),
+        ("features", "None"),
+        ("vad_filter", "False"),
+        ("vad_parameters", "None"),
+        ("language_detection_segments", "1"),
+        ("language_detection_threshold", "0.5"),
+    ],
+    "generate_with_fallback": [
+        ("self", "-"),
+        ("encoder_output", "-"),
+        ("prompt", "-"),
+        ("tokenizer", "-"),
+        ("options", "-"),
+    ],
+}
+
+
+def _signature(function) -> list[tuple[str, str]]:
+    import inspect
+
+    return [
+        (p.name, "-" if p.default is inspect.Parameter.empty else repr(p.default))
+        for p in inspect.signature(function).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+
+
+def test_the_faster_whisper_methods_captioner_overrides_keep_their_signatures() -> None:
+    from faster_whisper import WhisperModel
+    from faster_whisper.transcribe import TranscriptionOptions
+
+    from captioner.transcription.local.whisper_model import ReusingWhisperModel
+
+    overridden = {
+        name
+        for name, value in vars(ReusingWhisperModel).items()
+        if callable(value) and hasattr(WhisperModel, name) and not name.startswith("__")
+    }
+    assert overridden == set(OVERRIDDEN_SIGNATURES), "record the signature of each method overridden"
+    changed = {
+        name: _signature(getattr(WhisperModel, name))
+        for name, recorded in OVERRIDDEN_SIGNATURES.items()
+        if _signature(getattr(WhisperModel, name)) != recorded
+    }
+    assert not changed, f"faster-whisper changed what ReusingWhisperModel overrides: {changed}"
+    # what generate_with_fallback's override reads of faster-whisper's options
+    fields = set(TranscriptionOptions.__dataclass_fields__)
+    assert {"temperatures", "compression_ratio_threshold", "no_speech_threshold", "log_prob_threshold"} <= fields
+
+
+def test_a_decode_plan_gives_faster_whisper_only_what_its_transcribe_takes() -> None:
+    import inspect
+
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+    from captioner.transcription.local.decoding import DecodePlan
+
+    options = TranscribeOptions(language="en", hotwords="Ask", initial_prompt="So.")
+    piece = DecodePlan.for_piece(
+        options, language=None, offset=0.0, prompt=(1, 2), batch_size=0, sound=[(0.0, 1.0)], loops_only=True
+    )
+    batched = DecodePlan.for_piece(
+        options, language="en", offset=0.0, prompt=None, batch_size=3, sound=None, loops_only=False
+    )
+    hole = DecodePlan.for_hole(options, "en", 2.0)
+    for plan, engine in ((piece, WhisperModel), (hole, WhisperModel), (batched, BatchedInferencePipeline)):
+        taken = set(inspect.signature(engine.transcribe).parameters)
+        assert set(plan.transcribe_arguments()) | {"clip_timestamps"} <= taken
+    assert piece.transcribe_arguments()["initial_prompt"] == [1, 2]
+    assert piece.transcribe_arguments()["clip_timestamps"] == [0.0, 1.0]
+    assert hole.transcribe_arguments()["temperature"] == 0.0
+    assert hole.transcribe_arguments()["condition_on_previous_text"] is False
+    assert hole.transcribe_arguments()["vad_filter"] is False

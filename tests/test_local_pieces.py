@@ -63,7 +63,8 @@ def test_pieces_lose_no_words_and_keep_times_in_order(local_backend, jfk_three_t
     assert [s.seek for s in tr.segments] == sorted(s.seek for s in tr.segments)
     assert tr.segments[-1].seek >= 2000  # seek counts 10 ms frames from the file's start
     # the VAD ran piecewise too: three sentences, each heard where it is
-    speech = tr.meta["speech"]
+    assert tr.voice is not None and tr.voice.speech is not None
+    speech = list(tr.voice.speech)
     assert speech == sorted(speech) and speech[-1][1] > 33.0
     Transcript.from_json(tr.to_json())  # still the schema's shape
 

@@ -165,7 +165,8 @@ def test_a_stereo_file_is_decoded_once_for_its_samples_and_its_channel_check(tmp
     from captioner.media.channels import analyse_channels
     from captioner.run.jobs import Job
     from captioner.run.prepare import prepare
-    from captioner.run.settings import Settings
+    from captioner.run.recipe import Recipe
+    from captioner.run.source import TranscriptSource
 
     stereo = SAMPLES / "stereo_de_ja.flac"
     info = probe(stereo)
@@ -173,7 +174,7 @@ def test_a_stereo_file_is_decoded_once_for_its_samples_and_its_channel_check(tmp
     markers = tmp_path / "markers"
     markers.mkdir()
     monkeypatch.setattr(interrupt, "_markers", str(markers))
-    prepared = prepare(Job(media=stereo, outputs={}), Settings(), None, None)
+    prepared = prepare(Job(media=stereo, outputs={}), TranscriptSource(Recipe()))
     assert len(list(markers.glob("decoding-*"))) == 1
     assert prepared.audio is not None and np.array_equal(prepared.audio, alone)
     assert prepared.channels == report and report.different

@@ -15,7 +15,7 @@ from conftest import AIX_KEY, SAMPLES
 import captioner
 from captioner.ci.config import ConfigError, load_config
 from captioner.cli.main import main
-from captioner.run.cache import cache_key
+from captioner.run.recipe import cache_key
 from captioner.transcription.base import TranscribeOptions
 from captioner.transcription.prompting import (
     MAX_VOCABULARY_TOKENS,

@@ -14,16 +14,18 @@ import srt
 import webvtt
 from conftest import SAMPLES, invoke, run_ffmpeg
 
+from captioner.core.timestamps import parse_timestamp, timestamp
+
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def jfk(local_backend, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """jfk.mp4 with its captions (.srt and .vtt) made by captioner itself."""
+    """jfk.mp4 with its captions (.srt .vtt .sbv .ttml .scc) made by captioner itself."""
     folder = tmp_path_factory.mktemp("jfk")
     media = folder / "jfk.mp4"
     shutil.copyfile(SAMPLES / "jfk.mp4", media)
-    code, _, err = invoke(media, "-f", "srt,vtt")
+    code, _, err = invoke(media, "-f", "srt,vtt,sbv,ttml,scc")
     assert code == 0, err
     return media
 
@@ -83,13 +85,46 @@ def test_a_frame_rate_ratio_in_vtt_is_found(jfk: Path, tmp_path: Path) -> None:
 
 
 def _seconds(stamp: str) -> float:
-    h, m, s = stamp.split(":")
-    return int(h) * 3600 + int(m) * 60 + float(s)
+    seconds = parse_timestamp(stamp)
+    assert seconds is not None
+    return seconds
 
 
 def _stamp(t: float) -> str:
-    ms = round(t * 1000)
-    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+    return timestamp(t)
+
+
+def _independently_read(fmt: str, path: Path) -> list[tuple[float, float, str]]:
+    """The cues of a .sbv (ffmpeg's subviewer demuxer), .ttml (ttconv) or .scc (ttconv's times,
+    pycaption's text) file; ends are left out (an SCC caption shows until the next)."""
+    from captioner.output.readers import read_scc, read_ttml
+    from captioner.testing.format_readers import read_sbv_ffmpeg, read_scc_pycaption
+
+    text = path.read_text("utf-8")
+    if fmt == "scc":
+        timed, said = read_scc(text), read_scc_pycaption(text)
+        assert [c.lines for c in timed] == [c.lines for c in said]
+        return [(c.start, 0.0, "\n".join(c.lines)) for c in timed]
+    read = read_sbv_ffmpeg(text) if fmt == "sbv" else read_ttml(text)
+    return [(c.start, 0.0, "\n".join(c.lines)) for c in read]
+
+
+@pytest.mark.parametrize("fmt", ["sbv", "ttml", "scc"])
+def test_sbv_ttml_and_scc_late_by_3_7_s_come_back(jfk: Path, tmp_path: Path, fmt: str) -> None:
+    from captioner.core.cues import Cue
+    from captioner.output.writers import FORMAT_TABLE, render_cues
+
+    original = jfk.with_suffix(f".{fmt}")
+    read = FORMAT_TABLE[fmt].read
+    assert read is not None
+    late = tmp_path / f"late.{fmt}"
+    cues = [Cue(c.start + 3.7, c.end + 3.7, c.lines) for c in read(original.read_text("utf-8"))]
+    late.write_text(render_cues(fmt, cues, "en").text, "utf-8")
+    out = tmp_path / f"fixed.{fmt}"
+    code, stdout, err = invoke("resync", late, jfk, "-o", out)
+    assert code == 0, err
+    assert "rate 1.000000" in stdout and "split" not in stdout
+    assert _within(_independently_read(fmt, out), _independently_read(fmt, original)) >= 0.95
 
 
 def test_12_s_of_inserted_music_is_a_split(jfk: Path, tmp_path: Path) -> None:

@@ -86,3 +86,24 @@ def test_unusable_files_are_one_line_naming_them(tmp_path: Path, name: str, cont
     with pytest.raises(ResyncError, match=cause) as caught:
         read_captions(path)
     assert str(caught.value).startswith(str(path)) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("fmt", ["sbv", "ttml", "scc"])
+def test_sbv_ttml_and_scc_keep_their_lines_and_move_their_times(tmp_path: Path, fmt: str) -> None:
+    from captioner.core.cues import Cue
+    from captioner.output.readers import ttml_language
+    from captioner.output.writers import FORMAT_TABLE, render_cues
+
+    cues = [Cue(2.0, 3.5, ("Ask not what", "your country")), Cue(6.0, 7.0, ("can do for you",))]
+    captions = read_captions(_write(tmp_path, f"a.{fmt}", render_cues(fmt, cues, "fr").text))
+    assert [c[2] for c in captions.cues] == ["Ask not what\nyour country", "can do for you"]
+    out = tmp_path / f"b.{fmt}"
+    write_captions(out, captions.retimed(lambda t: t + 1.5))
+    read = FORMAT_TABLE[fmt].read
+    assert read is not None
+    back = read(out.read_text("utf-8"))
+    assert [c.lines for c in back] == [c.lines for c in cues]
+    slack = 2 * 1001 / 30000 if fmt == "scc" else 0.0005  # SCC's times are 29.97 fps frames
+    assert all(abs(b.start - (c.start + 1.5)) <= slack for b, c in zip(back, cues, strict=True))
+    if fmt == "ttml":
+        assert ttml_language(out.read_text("utf-8")) == "fr"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from captioner.core.transcript import Segment, Transcript, Word
+from captioner.core.transcript import Segment, Transcript, VoiceRegions, Word
 from captioner.refine.refine import refine
 from captioner.refine.speech import retime
 
@@ -103,9 +103,7 @@ def test_refine_retimes_within_the_media_without_overlaps(
     """refine() with the regions saved at transcription time (no audio): words that did not overlap
     before do not overlap after (with room for them: words crowded into the media's last
     milliseconds must overlap), and stay monotonic and inside the media."""
-    tr.meta["speech"] = [list(r) for r in speech]
-    if utterances is not None:
-        tr.meta["utterances"] = [list(r) for r in utterances]
+    tr.voice = VoiceRegions(tuple(speech), None if utterances is None else tuple(utterances))
     out = refine(tr, filters=None)
     assert_retimed(tr, out)
     assert_no_overlap(out)

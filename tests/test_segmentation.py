@@ -69,8 +69,10 @@ def test_fixture_srt_meets_scorer_rules(name: str) -> None:
         chars = sum(len(line) for line in lines)
         assert dur_ms <= 7000
         compliant += dur_ms * 6 >= 5000 and chars * 1000 <= 20 * dur_ms
-    # the scorer's compliance: CPL, lines, <= 20 cps, 5/6 s .. 7 s
-    assert compliant / len(subs) >= 0.95
+    # the scorer's compliance: CPL, lines, <= 20 cps, 5/6 s .. 7 s.  en_mfa_acoustic_corpus opens
+    # with 156 characters in 7.27 s and no pause (21.5 cps): with every cue starting at its first
+    # word (#28) one of its two cues is over 20 cps, whatever the cut
+    assert compliant / len(subs) >= (5 / 6 if name == "en_mfa_acoustic_corpus" else 0.95)
     # WER unchanged: the cues' text is exactly the transcript's words
     shown = " ".join(s.content.replace("\n", " ") for s in subs)
     spoken = "".join(w.word for w in tr.words)
@@ -195,9 +197,14 @@ def test_empty_transcript_gives_no_cues() -> None:
     assert segment(Transcript("en", 5.0, [Segment(0, 0, 0, 1, "  ")], words=None), Style()) == []
 
 
+# The timing before #28, kept as style fields for the Python API: a fast cue shown up to 0.5 s
+# before its first word, the cue after it up to 1.5 s after its own.
+LEAD_AND_LAG = Style(max_lead=0.5, max_lag=1.5)
+
+
 def test_fast_speech_lags_at_most_max_lag_and_stays_under_max_cps() -> None:
     tr = load("en_mfa_acoustic_corpus")
-    style = Style()
+    style = LEAD_AND_LAG
     cues = segment(tr, style)
     for c in cues:
         first = next(w for w in c.words if w.word.strip())
@@ -216,7 +223,7 @@ def test_a_fast_speakers_run_drifts_behind_and_catches_up_at_the_pause() -> None
         spec.append((" " + w, t, t + step))
         t += step
     spec += [(" Later,", t + 3.0, t + 3.4), (" yes.", t + 3.4, t + 3.8)]
-    style = Style()
+    style = LEAD_AND_LAG
     cues = segment(_words(spec), style)
     lags = []
     for c in cues:
@@ -239,8 +246,10 @@ def test_no_cue_runs_past_the_end_of_the_media() -> None:
     cues = segment(_words(spec, duration=end), Style())
     assert cues[-1].end == pytest.approx(end, abs=0.001)
     assert segment(_words(spec), Style())[-1].end > end + 0.5  # with the media running on, it would stay
-    cues = segment(_words([(" Intro.", 1.0, 2.0), (" Bye.", 9.6, 9.9)], duration=9.9), Style())
+    cues = segment(_words([(" Intro.", 1.0, 2.0), (" Bye.", 9.6, 9.9)], duration=9.9), LEAD_AND_LAG)
     assert (cues[-1].start, cues[-1].end) == (9.1, 9.9)
+    cues = segment(_words([(" Intro.", 1.0, 2.0), (" Bye.", 9.6, 9.9)], duration=9.9), Style())
+    assert (cues[-1].start, cues[-1].end) == (9.52, 9.9)  # 2 frames at most (#28)
     cues = segment(_words([(" Intro.", 1.0, 2.0), (" Bye.", 9.6, 9.9)], duration=9.9), Style(max_lead=0.2))
     assert (cues[-1].start, cues[-1].end) == (9.4, 9.9)
 
@@ -301,7 +310,7 @@ def test_fast_cue_after_a_pause_starts_early_only_as_needed() -> None:
     # a 42-character line said in 1.55 s (27 cps) after 2.5 s of silence, the next cue right after
     # it: shown from up to max_lead before its first word, no earlier than needed for max_cps
     spec = [(" Hi.", 0.0, 0.5), (" " + "x" * 42, 3.0, 4.55), (" " + "y" * 42, 4.55, 7.0)]
-    style = Style()
+    style = LEAD_AND_LAG
     cues = segment(_words(spec), style)
     assert [len(c.text) for c in cues] == [3, 42, 42]
     fast = cues[1]

@@ -82,3 +82,33 @@ def test_segment_words_picks_words_by_midpoint() -> None:
     )
     assert [w.text for w in transcript.segment_words(seg_a)] == ["a", "b"]
     assert [w.text for w in transcript.segment_words(seg_b)] == ["c"]
+
+
+def test_voice_regions_are_a_typed_field_written_where_they_always_were() -> None:
+    """The VAD's regions travel as ``Transcript.voice``, not in ``meta``; the JSON is byte for byte
+    what it was: the regions after what the backend reported, before what later stages add."""
+    import json
+
+    from captioner.core.transcript import VoiceRegions
+
+    block = {
+        "backend": "local",
+        "model": "base",
+        "redecoded": {"holes": 0, "words": 0},
+        "speech": [[0.22, 2.34], [3.26, 4.452]],
+        "utterances": [[0.32, 2.24]],
+        "channels": {"count": 2},
+        "filtered": {"removed_segments": 0},
+        "speech_seconds": 3.31,
+    }
+    text = json.dumps({"task": "transcribe", "language": "en", "duration": 5.0, "text": "", "segments": [],
+                       "captioner": block}, ensure_ascii=False, indent=2) + "\n"  # fmt: skip
+    tr = Transcript.from_json(text)
+    assert tr.voice == VoiceRegions(speech=((0.22, 2.34), (3.26, 4.452)), utterances=((0.32, 2.24),))
+    assert "speech" not in tr.meta and "utterances" not in tr.meta
+    assert tr.to_json() == text
+    # a backend's transcript gets its regions after what it reported (later stages add after them)
+    fresh = Transcript(language="en", duration=5.0, segments=[], meta={"backend": "aixplain"})
+    fresh.voice = VoiceRegions(speech=((1.0, 2.0),))
+    fresh.meta["filtered"] = {}
+    assert list(json.loads(fresh.to_json())["captioner"]) == ["backend", "speech", "filtered"]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from captioner.core.cues import Cue
+from captioner.core.timestamps import timestamp
 from captioner.core.transcript import Segment, Transcript, Word
 
 
@@ -61,11 +62,6 @@ def _segments_of(transcript: Transcript, cue: Cue) -> list[Segment]:
     """The segments a cue's words (or, without words, its span) fall in."""
     points = [(w.start + w.end) / 2 for w in cue.words] or [(cue.start + cue.end) / 2]
     return [s for s in transcript.segments if any(s.start - 1e-6 <= p <= s.end + 1e-6 for p in points)]
-
-
-def timestamp(seconds: float) -> str:
-    ms = max(0, round(seconds * 1000))
-    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
 
 
 def format_report(name: str, doubtful: Sequence[DoubtfulCue], total_cues: int) -> str:

@@ -31,7 +31,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +43,10 @@ from captioner.core.style import PRESETS, Style, get_style
 from captioner.errors import CaptionerError
 from captioner.output.writers import DEFAULT_FORMATS
 from captioner.paths import read_regular_file
-from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
+from captioner.run.recipe import BackendSpec, Recipe
 from captioner.transcription.base import TranscribeOptions
 from captioner.transcription.cluster.access import ClusterTrust
-from captioner.transcription.prompting import VocabularyFile, hotwords
+from captioner.transcription.prompting import VocabularyFile
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -61,9 +61,6 @@ _KEYS = {
     "vocabulary_language", "vocabularies", "speakers", "speaker_names", "lock", "cluster",
 }  # fmt: skip
 BACKENDS = ("local", "aixplain")
-# Decoding options sync uses; they shape the words, so they are part of the settings hash.
-TASK = "transcribe"
-BEAM_SIZE = 5
 
 
 @dataclass(frozen=True)
@@ -100,21 +97,16 @@ class Config:
                 return None if code == "auto" else code
         return self.language
 
+    def recipe(self, relpath: str | None = None, backend: BackendSpec | None = None) -> Recipe:
+        """The recipe of the file at ``relpath`` (None: the tree's own settings; see
+        :meth:`Recipe.from_config`): what keys its transcript in the cache and the transcription
+        part of its settings in the lock."""
+        return Recipe.from_config(self, relpath, backend)
+
     def transcribe_options(self, language: str | None, relpath: str | None = None) -> TranscribeOptions:
-        """The decoding options of the files in ``language`` (None: detected; see
-        :meth:`language_for`), with the vocabulary of ``relpath`` (None: the tree's ``vocabulary``;
-        see :meth:`vocabulary_of`): what keys their transcripts in the cache.  aiXplain's model
-        takes no prompt and no vocabulary: they are left out there (as a run leaves them out)."""
-        prompted = self.backend != "aixplain" or AIXPLAIN_TAKES_PROMPT
-        vocabulary = self.vocabulary_of(relpath)
-        return TranscribeOptions(
-            language=language,
-            task=TASK,
-            beam_size=BEAM_SIZE,
-            initial_prompt=self.prompt if prompted else None,
-            hotwords=hotwords(vocabulary.terms) if vocabulary.terms and prompted else None,
-            hotwords_language=vocabulary.language,
-        )
+        """The decoding options of the files in ``language`` (None: detected) with the vocabulary of
+        ``relpath`` (None: the tree's ``vocabulary``), cut to what the backend takes."""
+        return replace(self.recipe(relpath), language=language).options
 
     def vocabulary_of(self, relpath: str | None) -> VocabularyFile:
         """The vocabulary a file is given: the first of ``vocabularies`` whose glob matches it, else
@@ -128,35 +120,15 @@ class Config:
     def vocabulary_for(self, relpath: str) -> VocabularyFile | None:
         """The file's vocabulary where it may be used: not on a file whose language is set to
         another one than the vocabulary's."""
-        vocabulary = self.vocabulary_of(relpath)
-        language = self.language_for(relpath)
-        if not vocabulary.terms or (language and vocabulary.language and language != vocabulary.language):
-            return None
-        return vocabulary
+        return self.recipe(relpath).vocabulary_used
 
     def settings_for(self, relpath: str) -> dict[str, Any]:
-        """The canonical settings that shape one file's captions (hashed into the lock).
-
-        Settings added after the lock's first version appear only when set, so that a tree that
-        does not use them keeps its settings hashes."""
-        settings: dict[str, Any] = {
-            "backend": self.backend,
-            "model": self.model,
-            "language": self.language_for(relpath) or "auto",
-            "task": TASK,
-            "beam_size": BEAM_SIZE,
-            "style": self.style.to_dict(),
-            "formats": sorted(self.formats),
-        }
-        if self.prompt is not None:
-            settings["prompt"] = self.prompt
-        vocabulary = self.vocabulary_for(relpath)
-        if vocabulary is not None:
-            settings["vocabulary"] = list(vocabulary.terms)  # the terms: editing the file makes captions stale
-            if vocabulary.language:
-                settings["vocabulary_language"] = vocabulary.language
+        """The canonical settings that shape one file's captions (hashed into the lock): the
+        transcription's (:meth:`Recipe.lock_settings`), the style and the formats."""
+        settings = self.recipe(relpath).lock_settings()
+        settings["style"] = self.style.to_dict()
+        settings["formats"] = sorted(self.formats)
         if self.speakers != "mix":
-            settings["speakers"] = self.speakers
             settings["speaker_names"] = list(self.speaker_names)
         return settings
 

@@ -29,8 +29,22 @@ def render_text(report: Report, verbose: bool = False) -> str:
             continue
         mark = "FAIL" if f.failing(report.strict) else "    "
         lines.append(f"{mark} {f.state:<{width}}  {f.path}" + (f"  ({f.detail})" if f.detail else ""))
+    lines += reviewed_lines(report, verbose)
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+def reviewed_lines(report: Report, verbose: bool = False) -> list[str]:
+    """The studio's reviewed marks: a line per file with marks (every file: ``verbose``) and the tree's."""
+    if not report.reviewed:
+        return []
+    done, total = (sum(n[k] for n in report.reviewed.values()) for k in (0, 1))
+    lines = [f"     reviewed {r}/{t}  {path}" for path, (r, t) in report.reviewed.items() if r or verbose]
+    return [*lines, f"captioner check: reviewed {done}/{total} cues in the studio ({_percent(done, total)})"]
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "no cues"
 
 
 def _escape_data(text: str) -> str:
@@ -82,14 +96,21 @@ def _file_dict(f: FileStatus, strict: bool) -> dict:
 
 
 def render_json(report: Report) -> str:
-    data = {
+    files = [_file_dict(f, report.strict) for f in report.files]
+    data: dict[str, object] = {
         "root": str(report.root),
         "lock": report.lock_path.name,
         "ok": report.ok,
         "strict": report.strict,
         "counts": report.counts(),
-        "files": [_file_dict(f, report.strict) for f in report.files],
+        "files": files,
     }
+    if report.reviewed:  # the studio's marks: reviewed cues of all cues, by file and for the tree
+        for item in files:
+            if item["path"] in report.reviewed:
+                done, total = report.reviewed[item["path"]]
+                item["reviewed"] = {"cues": done, "of": total}
+        data["reviewed"] = {k: sum(n[i] for n in report.reviewed.values()) for i, k in enumerate(("cues", "of"))}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -161,6 +161,8 @@ class Report:
     lock_path: Path
     files: list[FileStatus]
     strict: bool = False
+    # cues a person marked reviewed in the studio, and all cues, by media path (when any has marks)
+    reviewed: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def failing(self) -> list[FileStatus]:
         return [f for f in self.files if f.failing(self.strict)]

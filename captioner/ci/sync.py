@@ -37,10 +37,10 @@ from captioner.media.urls import Media
 from captioner.run.backend import LazyBackend
 from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import AudioHash, FileResult, Job
+from captioner.run.recipe import Recipe
 from captioner.run.reporter import NullReporter, Reporter
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
-from captioner.transcription.base import TranscribeOptions
 
 REGENERATE = frozenset({MISSING, STALE, SETTINGS_CHANGED})
 
@@ -192,7 +192,7 @@ def _caption(
     lock entry written as it finishes."""
     root, config = scanner.root, scanner.config
     audio: dict[str, str] = {}
-    groups: dict[TranscribeOptions, list[Job]] = {}
+    groups: dict[Recipe, list[Job]] = {}
     for f in files:
         try:
             audio[f.path] = f.audio or scanner.audio_hash(f.path)
@@ -200,9 +200,9 @@ def _caption(
             result.failed.append((f.path, _cause(exc)))
             continue
         outputs = {fmt: root / cap for fmt, cap in caption_paths(f.path, config.formats).items()}
-        options = config.transcribe_options(config.language_for(f.path), f.path)
+        recipe = config.recipe(f.path, backend.spec)
         known = AudioHash(stream=0, digest=audio[f.path])  # the scanner hashes the first audio stream, as the run reads
-        groups.setdefault(options, []).append(Job(media=root / f.path, outputs=outputs, audio_hash=known))
+        groups.setdefault(recipe, []).append(Job(media=root / f.path, outputs=outputs, audio_hash=known))
 
     def finished(res: FileResult) -> None:
         assert isinstance(res.media, Path)  # sync captions trees of files
@@ -216,16 +216,20 @@ def _caption(
     inner = make_reporter(sum(len(jobs) for jobs in groups.values())) if make_reporter else NullReporter()
     wrapped = _LockingReporter(inner, finished)
     try:
-        for options, jobs in sorted(groups.items(), key=lambda item: (item[0].language or "", item[0].hotwords or "")):
+        for recipe, jobs in sorted(groups.items(), key=lambda item: _order(item[0])):
             settings = Settings(
                 formats=config.formats,
                 overwrite=True,
                 style=config.style,
-                options=options,
-                speakers=config.speakers,
+                recipe=recipe,
                 speaker_names=config.speaker_names,
             )
             run(jobs, backend, settings, wrapped, cache)
     finally:
         if hasattr(inner, "close"):
             inner.close()
+
+
+def _order(recipe: Recipe) -> tuple[str, str]:
+    """The order of sync's runs: by language, then vocabulary."""
+    return recipe.language or "", recipe.options.hotwords or ""

@@ -35,7 +35,7 @@ from captioner.cli.policy import (
     run_to_the_end,
 )
 from captioner.core.speakers import SPEAKER_MODES
-from captioner.core.style import LIMITS, PRESETS, get_style
+from captioner.core.style import LIMITS, PRESETS, Style, get_style
 from captioner.errors import CaptionerError
 from captioner.media.urls import DEFAULT_MAX_BYTES, DEFAULT_MAX_SECONDS, MediaURL, UrlLimits, read_url_list
 from captioner.media.urls import DEFAULT_TIMEOUT as DEFAULT_URL_TIMEOUT
@@ -44,11 +44,10 @@ from captioner.refine.hallucination import FilterSettings
 from captioner.run.backend import CLUSTER_INFLIGHT_MB, LazyBackend, make_backend
 from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job, make_jobs
+from captioner.run.recipe import BackendSpec, Recipe
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
 from captioner.transcription.aixplain import DEFAULT_TIMEOUT
-from captioner.transcription.base import TranscribeOptions
-from captioner.transcription.prompting import hotwords
 from captioner.video.attach import ATTACHABLE
 
 EXAMPLES = """\b
@@ -242,7 +241,7 @@ def run_command(paths: tuple[str, ...], **opts: Any) -> None:
     configure_logging(opts["debug"], opts["verbose"])
     if not paths and opts["url_list"] is None:
         raise click.UsageError("name media files, folders or URLs (or --from-list FILE)")
-    settings = settings_from_options(opts)
+    check_options(opts)
     require_ffmpeg()
     opts["cluster_trust"] = cluster_trust_from(opts)
     opts["scheduler"] = chosen_scheduler(
@@ -253,6 +252,7 @@ def run_command(paths: tuple[str, ...], **opts: Any) -> None:
     elif opts.get("workers_read_media") is not None:
         raise click.UsageError("--workers-read-media goes with --scheduler (a Dask cluster's workers)")
     backend = backend_from_options(opts)
+    settings = settings_from_options(opts, backend.spec)
     sources: list[str | MediaURL] = list(paths)
     listed: list[CaptionerError] = []
     if opts["url_list"] is not None:
@@ -271,8 +271,8 @@ def run_command(paths: tuple[str, ...], **opts: Any) -> None:
         sys.exit(EXIT_FAILED)
 
 
-def settings_from_options(opts: dict[str, Any]) -> Settings:
-    """The run's Settings from the main command's options (usage errors raised as such)."""
+def check_options(opts: dict[str, Any]) -> None:
+    """The main command's usage errors between options, before any work."""
     mux, burn, in_place, formats = opts["mux"], opts["burn"], opts["in_place"], opts["formats"]
     if mux and burn:
         raise click.UsageError("choose one of --mux and --burn")
@@ -283,22 +283,35 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
         raise click.UsageError(f"--{'mux' if mux else 'burn'} needs one of {usable} among the formats (-f)")
     if opts["speaker_names"] and opts["speakers"] != "channels":
         raise click.UsageError("--speaker-names goes with --speakers channels")
+    if opts.get("vocabulary_language") and opts.get("vocabulary") is None:
+        raise click.UsageError("--vocabulary-language goes with --vocabulary")
+    style_from_options(opts)
+
+
+def style_from_options(opts: dict[str, Any]) -> Style:
     try:
-        style = get_style(opts["style"]).with_overrides(**{name: opts[name] for name in LIMITS})
+        return get_style(opts["style"]).with_overrides(**{name: opts[name] for name in LIMITS})
     except ValueError as exc:  # min_duration above max_duration
         raise click.UsageError(str(exc)) from None
-    options = transcribe_options_from(opts)
+
+
+def settings_from_options(opts: dict[str, Any], backend: BackendSpec | None = None) -> Settings:
+    """The run's Settings from the main command's options (usage errors raised as such), its
+    recipe's backend ``backend`` (the run's own, see :func:`backend_from_options`)."""
+    check_options(opts)
+    mux, burn = opts["mux"], opts["burn"]
+    recipe = Recipe.from_cli(opts, backend or backend_spec_from(opts))
+    note = recipe.vocabulary_note()
     return Settings(
-        formats=formats,
+        formats=opts["formats"],
         output_dir=opts["output_dir"],
         overwrite=opts["overwrite"],
-        style=style,
-        options=options,
-        notes=vocabulary_notes(opts, options),
-        audio_stream=opts["audio_stream"],
+        style=style_from_options(opts),
+        recipe=recipe,
+        notes=(note,) if note else (),
         highlight_words=opts["highlight_words"],
         attach="mux" if mux else "burn" if burn else None,
-        in_place=in_place,
+        in_place=opts["in_place"],
         burn_options=burn_options_from(opts),
         filters=None if opts["keep_all"] else FilterSettings(),
         review=(
@@ -306,7 +319,6 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
             if opts["review"]
             else None
         ),
-        speakers=opts["speakers"],
         speaker_names=opts["speaker_names"],
         url_limits=UrlLimits(
             timeout=opts["url_timeout"],
@@ -316,30 +328,13 @@ def settings_from_options(opts: dict[str, Any]) -> Settings:
     )
 
 
-def transcribe_options_from(opts: dict[str, Any]) -> TranscribeOptions:
-    """The decoding options (-l, --task, --beam-size, --vad, --prompt, --vocabulary): what keys the
-    transcript cache."""
-    language, vocabulary = opts["language"], opts.get("vocabulary")
-    said = opts.get("vocabulary_language")
-    if said and vocabulary is None:
-        raise click.UsageError("--vocabulary-language goes with --vocabulary")
-    return TranscribeOptions(
-        language=None if language == "auto" else language,
-        task=opts["task"],
-        beam_size=opts["beam_size"],
-        vad=opts["vad"],
-        initial_prompt=opts.get("prompt"),
-        hotwords=hotwords(vocabulary.terms) if vocabulary else None,
-        hotwords_language=(None if said == "auto" else said) if said else (vocabulary.language if vocabulary else None),
-    )
-
-
-def vocabulary_notes(opts: dict[str, Any], options: TranscribeOptions) -> tuple[str, ...]:
-    """A note when -l names another language than the vocabulary's (it is then not used)."""
-    if opts.get("vocabulary") is None or options.hotwords is not None:
-        return ()
-    said = opts.get("vocabulary_language") or opts["vocabulary"].language
-    return (f"note: the vocabulary is {said}, the language -l {options.language}: it is not used",)
+def backend_spec_from(opts: dict[str, Any]) -> BackendSpec:
+    """The backend the options name: --backend, -m or --aixplain-model, --scheduler (chosen)."""
+    if opts.get("scheduler") is not None:
+        return BackendSpec.cluster(opts["scheduler"], opts["model"], opts.get("cluster_trust"))
+    if opts["backend"] == "aixplain":
+        return BackendSpec.aixplain(opts.get("aixplain_model"))
+    return BackendSpec.local(opts["model"])
 
 
 def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
@@ -347,15 +342,11 @@ def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
     if opts["backend"] == "aixplain":
         require_aixplain()
     return make_backend(
-        opts["backend"],
-        model=opts["model"],
+        backend_spec_from(opts),
         threads=opts["threads"],
         jobs=opts["jobs"],
         api_key_file=opts["api_key_file"],
-        aixplain_model=opts["aixplain_model"],
         aixplain_timeout=opts["aixplain_timeout"],
-        scheduler=opts.get("scheduler"),
-        cluster_trust=opts.get("cluster_trust"),
         cluster_inflight_mb=opts.get("cluster_inflight_mb") or CLUSTER_INFLIGHT_MB,
         workers_read_media=opts.get("workers_read_media"),
     )

@@ -26,6 +26,7 @@ from captioner.cli.policy import (
 from captioner.errors import CaptionerError
 from captioner.run.backend import make_backend
 from captioner.run.cache import TranscriptCache
+from captioner.run.recipe import BackendSpec
 
 if TYPE_CHECKING:
     from captioner.ci.shard import Shard
@@ -111,8 +112,18 @@ def check_command(
         report = scanner.scan(paths, shard, strict=strict)
     except CaptionerError as exc:
         raise OneLineError(str(exc)) from None
+    report.reviewed = reviewed_counts(scanner, report)
     emit_report(report, output_format, junit, verbose)
     sys.exit(EXIT_FAILED if not report.ok else EXIT_OK)
+
+
+def reviewed_counts(scanner: Scanner, report: Report) -> dict[str, tuple[int, int]]:
+    """The studio's reviewed marks of the report's media (see :func:`captioner.edit.reviewed.review_counts`)."""
+    from captioner.ci.status import ORPHAN
+    from captioner.edit.reviewed import review_counts
+
+    media = [f.path for f in report.files if f.state != ORPHAN and not scanner.guard.outside(f.path)]
+    return review_counts(scanner.root.resolve(), media, scanner.config.speaker_names)
 
 
 @click.command(name="sync", epilog=CI_EXAMPLES)
@@ -175,15 +186,9 @@ def sync_command(
     scheduler = chosen_scheduler(click.get_current_context(), scheduler, config.backend, trust)
     if scheduler is not None:
         configure_cluster_logging(debug, verbose)
+    spec = BackendSpec.cluster(scheduler, config.model, trust) if scheduler is not None else None
     backend = make_backend(
-        config.backend,
-        model=config.model,
-        threads=threads,
-        jobs=jobs,
-        api_key_file=api_key_file,
-        aixplain_model=None if config.model == "base" else config.model,
-        scheduler=scheduler,
-        cluster_trust=trust,
+        spec or BackendSpec.named(config.backend, config.model), threads=threads, jobs=jobs, api_key_file=api_key_file
     )
     transcripts = None if no_cache else TranscriptCache()
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import click
 
-from captioner import __version__, interrupt
+from captioner import interrupt
 from captioner.cli.policy import EXIT_INTERRUPTED
 from captioner.errors import CaptionerError
+from captioner.version import __version__
 
 
 class CaptionerGroup(click.Group):

@@ -13,6 +13,7 @@ from captioner.errors import CaptionerError
 
 if TYPE_CHECKING:
     from captioner.resync.judge import Found
+    from captioner.resync.sampling import Listened
 
 
 @click.command(name="resync")
@@ -30,7 +31,7 @@ def resync_command(
     """Time CAPTIONS again to the speech of MEDIA: a global offset, a frame-rate ratio (23.976, 24,
     25, 29.97, 30 fps) and splits where material was cut or inserted, found by matching the cues'
     words to the words Whisper hears.  Every cue's text and order are kept; the file is written in
-    its own format (.srt .vtt .ass .ssa) to -o OUT, or over CAPTIONS with --in-place; without
+    its own format (.srt .vtt .ass .ssa .sbv .ttml .scc) to -o OUT, or over CAPTIONS with --in-place; without
     either, what was found is only printed.  A fit that cannot be trusted is refused (exit 1),
     nothing written."""
     configure_logging(debug)
@@ -54,16 +55,39 @@ def resync_command(
 
 
 def _find(cues: list[tuple[float, float, str]], media: Path, language: str | None) -> Found:
-    from captioner.api import transcribe
-    from captioner.resync.anchors import Heard
     from captioner.resync.judge import find
 
-    transcript = transcribe(media, language=None if language in (None, "auto") else language)
-    heard = [Heard(w.word, w.start, w.end) for w in transcript.words or []]
     try:
-        return find(cues, heard)
+        heard = _heard(cues, media, None if language in (None, "auto") else language)
+        return find(cues, heard.words, heard.spans)
     except CaptionerError as exc:
         raise exc.with_path(str(media)) from None
+
+
+def _heard(cues: list[tuple[float, float, str]], media: Path, language: str | None) -> Listened:
+    """The words heard in ``media``: the whole file transcribed (and cached) when it is short, else
+    the stretches :func:`captioner.resync.sampling.listen` asks for (an hour in well under a minute)."""
+    from captioner.api import transcribe
+    from captioner.media.audio import SAMPLE_RATE, extract_audio
+    from captioner.media.probe import probe
+    from captioner.resync.anchors import Heard
+    from captioner.resync.sampling import WHOLE_BELOW, Listened, listen
+
+    info = probe(media)
+    if info.duration is None or info.duration <= WHOLE_BELOW:
+        transcript = transcribe(media, language=language)
+        return Listened([Heard(w.word, w.start, w.end) for w in transcript.words or []], None)
+    audio = extract_audio(info)
+    spoken = [language]
+
+    def hear(start: float, end: float) -> list[Heard]:
+        piece = audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+        transcript = transcribe(piece, language=spoken[0])
+        if spoken[0] is None and transcript.words:
+            spoken[0] = transcript.language  # detected once, on the first stretch with speech
+        return [Heard(w.word, w.start + start, w.end + start) for w in transcript.words or []]
+
+    return listen(cues, len(audio) / SAMPLE_RATE, hear)
 
 
 def _target(captions: Path, output: Path | None, in_place: bool) -> Path | None:

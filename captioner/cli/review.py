@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from captioner.captions.review import ReviewThresholds
-from captioner.cli.caption import transcribe_options_from
+from captioner.cli.caption import backend_spec_from
 from captioner.cli.console import error_line
 from captioner.cli.options import LocalPath, parse_language_option
 from captioner.cli.policy import EXIT_FAILED, EXIT_OK, require_aixplain
@@ -17,7 +17,8 @@ from captioner.core.style import PRESETS, get_style
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
 from captioner.run.cache import TranscriptCache
-from captioner.run.settings import Settings
+from captioner.run.recipe import Recipe
+from captioner.run.source import TranscriptSource
 
 
 @click.command(name="review")
@@ -98,31 +99,21 @@ def _transcript_to_review(path: Path, captioned_with: dict[str, Any]) -> Transcr
     """A .json transcript as it is; for a media file, the .json beside it, else its cached
     transcript refined as the run that captioned it refined it."""
     from captioner.ci.config import tree_file
-    from captioner.refine.refine import refine
-    from captioner.run.prepare import cached_transcript
 
     source = path if path.suffix.lower() == ".json" else path.with_suffix(".json")
     for named in dict.fromkeys([path, source]):  # a file leading out of its tree is not read
         tree_file(named)
     if source != path and not source.exists():
-        options = transcribe_options_from(captioned_with)
-        settings = Settings(options=options, audio_stream=captioned_with["audio_stream"])
         if captioned_with["backend"] == "aixplain":
             require_aixplain()
-            from captioner.transcription.aixplain.backend import aixplain_identity
-
-            identity = aixplain_identity(captioned_with["aixplain_model"])
-        else:
-            from captioner.transcription.local.engine import local_identity
-
-            identity = local_identity(captioned_with["model"])
-        cached = cached_transcript(path, settings, identity, TranscriptCache())
-        if cached is None:
+        recipe = Recipe.from_cli(captioned_with, backend_spec_from(captioned_with))
+        refined = TranscriptSource(recipe, TranscriptCache()).refined(path)
+        if refined is None:
             raise CaptionerError(
                 f"no transcript: no {source.name} beside it, and none in the transcript cache for these options "
                 "(-f json writes one; -l, -m, --backend, ... as the file was captioned with)"
             )
-        return refine(cached, filters=settings.filters, retime_words=settings.retime)
+        return refined
     try:
         return Transcript.from_json(source.read_text("utf-8"))
     except (OSError, ValueError, KeyError, TypeError) as exc:

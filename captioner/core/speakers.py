@@ -76,7 +76,7 @@ def join_speakers(parts: Sequence[tuple[str, Transcript]], meta: dict[str, Any] 
     joined_meta["speakers"] = [name for name, _ in parts]
     joined_meta.update(meta or {})
     joined_meta["parts"] = [
-        {"speaker": name, "language": t.language, **{k: v for k, v in t.meta.items() if k != "parts"}}
+        {"speaker": name, "language": t.language, **{k: v for k, v in t.captioner_block().items() if k != "parts"}}
         for name, t in parts
     ]
     return Transcript(
@@ -94,7 +94,7 @@ def split_speakers(transcript: Transcript) -> list[tuple[str, Transcript]]:
     out: list[tuple[str, Transcript]] = []
     for part in transcript.meta.get("parts") or ():
         name = str(part["speaker"])
-        meta = {k: v for k, v in part.items() if k not in ("speaker", "language")}
+        meta, voice = Transcript.split_block({k: v for k, v in part.items() if k not in ("speaker", "language")})
         segments = [replace(s, speaker=None) for s in transcript.segments if s.speaker == name]
         words = (
             None
@@ -108,6 +108,7 @@ def split_speakers(transcript: Transcript) -> list[tuple[str, Transcript]]:
             words=words,
             task=transcript.task,
             meta=meta,
+            voice=voice,
         )
         out.append((name, one))
     return out

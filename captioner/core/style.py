@@ -62,14 +62,14 @@ class Style:
     chain_gap: float = 0.0
     linger: float = 0.0  # how long a cue stays after its last word when it does not need the time
     pause_split: float = 0.5  # a silence this long between words ends a cue
-    # Fast continuous speech: a cue may appear up to this long after its first word when that is
-    # the only way to keep the cue before it under ``max_cps``; a fast speaker's run of cues drifts
-    # behind and catches up at the next pause (BBC: never lag speech by more than 2 s).  1.5 s
-    # keeps every cue of the corpus' fastest speaker (French, ~20 cps for 20 s) under 20 cps.
-    max_lag: float = 1.5
-    # ... and may appear up to this long before its first word, in the silence before it, when it is
-    # still over ``max_cps`` (a fast speaker after a pause).
-    max_lead: float = 0.5
+    # A cue starts with its first word: at most ``max_lead`` before it (2 frames at 25 fps, so that a
+    # start may be rounded onto a frame or chained to the cue before) and never after it (``max_lag``
+    # 0).  A cue still over ``max_cps`` takes the time it needs from the silence before it within
+    # ``max_lead``, and from the cue after it only up to ``max_lag`` after that cue's first word.
+    # Before #28 they were 0.5 s and 1.5 s: a fast speaker's cues appeared up to half a second
+    # before anyone spoke, or ran up to 1.5 s behind (0.46 s early on en_mfa_acoustic_corpus).
+    max_lag: float = 0.0
+    max_lead: float = 0.08
     # Whether :meth:`for_language` may swap in a language's own line length and reading speeds
     # (CJK).  Cleared when the user sets ``max_chars`` and once the swap has been made.
     per_language: bool = True

@@ -52,9 +52,47 @@ class Segment:
     speaker: str | None = None
 
 
+Regions = tuple[tuple[float, float], ...]
+# Keys of the ``captioner`` block that stages after transcription add: the voice regions are
+# written before the first of them (after what the backend reported), as they always were.
+_AFTER_REGIONS = ("channels", "filtered", "speech_seconds")
+
+
+@dataclass(frozen=True)
+class VoiceRegions:
+    """The voice activity detector's regions kept with a transcript (and so in the cache), so that
+    filtering and retiming never need the audio again: ``speech`` (padded) and ``utterances``
+    (cut at every 0.1 s pause), each None when not known.  Written as the ``captioner`` block's
+    ``speech`` and ``utterances`` lists of [start, end] pairs."""
+
+    speech: Regions | None = None
+    utterances: Regions | None = None
+
+    def to_meta(self) -> dict[str, Any]:
+        return {
+            key: [[a, b] for a, b in regions]
+            for key, regions in (("speech", self.speech), ("utterances", self.utterances))
+            if regions is not None
+        }
+
+    @classmethod
+    def from_meta(cls, block: dict[str, Any]) -> VoiceRegions | None:
+        """The regions of a ``captioner`` block (None: it has neither)."""
+        speech, utterances = block.get("speech"), block.get("utterances")
+        if speech is None and utterances is None:
+            return None
+        return cls(_regions(speech), _regions(utterances))
+
+
+def _regions(value: Any) -> Regions | None:
+    return None if value is None else tuple((a, b) for a, b in value)
+
+
 @dataclass
 class Transcript:
-    """A whole file's transcript.  ``words`` is ``None`` when the backend gave no word timings."""
+    """A whole file's transcript.  ``words`` is ``None`` when the backend gave no word timings;
+    ``voice``: the VAD's regions (see :class:`VoiceRegions`); ``meta``: the rest of the run's
+    metadata (the ``captioner`` block)."""
 
     language: str
     duration: float
@@ -63,6 +101,7 @@ class Transcript:
     text: str | None = None
     task: str = "transcribe"
     meta: dict[str, Any] = field(default_factory=dict)
+    voice: VoiceRegions | None = None
 
     @property
     def full_text(self) -> str:
@@ -112,9 +151,29 @@ class Transcript:
                 }
                 for w in self.words
             ]
-        if self.meta:
-            out["captioner"] = dict(self.meta)
+        block = self.captioner_block()
+        if block:
+            out["captioner"] = block
         return out
+
+    def captioner_block(self) -> dict[str, Any]:
+        """``meta`` with the voice regions, as the JSON's ``captioner`` block holds them."""
+        if self.voice is None:
+            return dict(self.meta)
+        keys = list(self.meta)
+        at = next((i for i, key in enumerate(keys) if key in _AFTER_REGIONS), len(keys))
+        before, after = keys[:at], keys[at:]
+        return {
+            **{k: self.meta[k] for k in before},
+            **self.voice.to_meta(),
+            **{k: self.meta[k] for k in after},
+        }
+
+    @staticmethod
+    def split_block(block: dict[str, Any]) -> tuple[dict[str, Any], VoiceRegions | None]:
+        """A ``captioner`` block as ``meta`` and ``voice`` (see :meth:`captioner_block`)."""
+        meta = {k: v for k, v in block.items() if k not in ("speech", "utterances")}
+        return meta, VoiceRegions.from_meta(block)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Transcript:
@@ -164,6 +223,7 @@ class Transcript:
                 )
                 for w in raw_words
             ]
+        meta, voice = cls.split_block(dict(data.get("captioner") or {}))
         return cls(
             language=str(data.get("language") or ""),
             duration=float(data.get("duration") or 0.0),
@@ -171,7 +231,8 @@ class Transcript:
             words=words,
             text=data.get("text"),
             task=str(data.get("task") or "transcribe"),
-            meta=dict(data.get("captioner") or {}),
+            meta=meta,
+            voice=voice,
         )
 
     def to_json(self) -> str:

@@ -25,6 +25,7 @@ class EditCue:
     end: float
     text: str
     reviewed: bool = False  # a person checked it against the audio: no longer doubtful
+    voices: tuple[str, ...] = ()  # its speaker, or one a line (a dialogue cue): see captioner.edit.voices
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -141,6 +142,7 @@ def analyse(
                 "problems": style_problems(cues, k, style),
                 "errors": errors.get(k, []),
                 "reviewed": cue.reviewed,
+                "voices": list(cue.voices),
             }
         )
     return out

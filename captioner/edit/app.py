@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -27,7 +27,10 @@ from captioner.edit.peaks import RATE, cached_peaks
 from captioner.edit.reflow import reflow
 from captioner.edit.retranscribe import Retranscriber
 from captioner.edit.security import Gate
+from captioner.edit.shots import cached_shots
 from captioner.edit.studio import InvalidCues, StaleSave, Studio
+from captioner.edit.treereplace import TreeReplace
+from captioner.edit.voices import checked_voices
 from captioner.errors import CaptionerError
 
 STATIC = Path(str(resources.files("captioner.edit").joinpath("static")))
@@ -100,8 +103,16 @@ def _cues(data: dict) -> list[EditCue]:
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise BadRequest(f"cue {k} needs start, end and text")
         start, end = _number(item.get("start"), "start"), _number(item.get("end"), "end")
-        cues.append(EditCue(start, end, item["text"], reviewed=item.get("reviewed") is True))
+        try:
+            said = checked_voices(item.get("voices"), k)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        cues.append(EditCue(start, end, item["text"], reviewed=item.get("reviewed") is True, voices=said))
     return cues
+
+
+def _is_versions(base: Any) -> TypeGuard[dict[str, str | None]]:
+    return isinstance(base, dict) and all(v is None or isinstance(v, str) for v in base.values())
 
 
 class _Handlers:
@@ -111,6 +122,7 @@ class _Handlers:
         self.studio = studio
         self.token = token
         self.engine = engine
+        self.tree = TreeReplace(studio)
 
     def page(self, name: str) -> HTMLResponse:
         text = (STATIC / name).read_text("utf-8").replace("__CAPTIONER_TOKEN__", self.token)
@@ -146,6 +158,15 @@ class _Handlers:
         data = await run_in_threadpool(compute)
         return Response(data, media_type="application/octet-stream", headers={"x-peaks-rate": str(RATE)})
 
+    async def shots(self, request: Request) -> Response:
+        rel = _path(request)
+        path = self.studio.media_path(rel)
+
+        def compute() -> list[float]:
+            return cached_shots(path, self.studio.scanner.file_hash(rel))
+
+        return JSONResponse({"shots": await run_in_threadpool(compute)})
+
     async def check_cues(self, request: Request) -> Response:
         rel, data = _path(request), await _body(request)
         return JSONResponse({"cues": await run_in_threadpool(self.studio.analyse, rel, _cues(data))})
@@ -153,7 +174,7 @@ class _Handlers:
     async def save(self, request: Request) -> Response:
         rel, data = _path(request), await _body(request)
         base = data.get("versions")
-        if not isinstance(base, dict) or not all(v is None or isinstance(v, str) for v in base.values()):
+        if not _is_versions(base):
             raise BadRequest("versions must map formats to the hashes the page loaded")
         try:
             saved = await run_in_threadpool(self.studio.save, rel, _cues(data), base)
@@ -193,6 +214,29 @@ class _Handlers:
 
         return JSONResponse(await run_in_threadpool(work))
 
+    async def tree_cues(self, request: Request) -> Response:
+        return JSONResponse({"files": await run_in_threadpool(self.tree.cues)})
+
+    async def replace_tree(self, request: Request) -> Response:
+        data = await _body(request)
+        raw = data.get("files")
+        if not isinstance(raw, list) or not all(isinstance(f, dict) for f in raw):
+            raise BadRequest("files must be a list of {path, cues, versions}")
+        files = []
+        for item in raw:
+            rel, base = item.get("path"), item.get("versions")
+            if not isinstance(rel, str) or not _is_versions(base):
+                raise BadRequest("each file needs its path and the versions the page read")
+            files.append((rel, _cues(item), base))
+        return JSONResponse(await run_in_threadpool(self.tree.replace, files))
+
+    async def undo_replace(self, request: Request) -> Response:
+        key = (await _body(request)).get("undo")
+        try:
+            return JSONResponse(await run_in_threadpool(self.tree.undo, str(key)))
+        except KeyError:
+            return _error("no such replacement to undo (already undone, or the studio restarted)", 404)
+
     async def refused(self, request: Request, exc: Exception) -> Response:
         return _error(str(exc), 403)
 
@@ -205,7 +249,8 @@ class _Handlers:
 
 def create_app(studio: Studio, token: str, port: int, retranscriber: Retranscriber | None = None) -> Gate:
     """The ASGI app for ``studio``, answering only requests with ``token`` on 127.0.0.1:``port``."""
-    h = _Handlers(studio, token, retranscriber or Retranscriber(studio.config.model, audio_stream=studio.audio_stream))
+    engine = retranscriber or Retranscriber(studio.config.recipe().backend, audio_stream=studio.audio_stream)
+    h = _Handlers(studio, token, engine)
     routes = [
         Route("/", h.index),
         Route("/edit", h.edit),
@@ -214,10 +259,14 @@ def create_app(studio: Studio, token: str, port: int, retranscriber: Retranscrib
         Route("/api/files", h.files),
         Route("/api/media", h.document),
         Route("/api/peaks", h.peaks),
+        Route("/api/shots", h.shots),
         Route("/api/analyse", h.check_cues, methods=["POST"]),
         Route("/api/save", h.save, methods=["POST"]),
         Route("/api/reflow", h.do_reflow, methods=["POST"]),
         Route("/api/retranscribe", h.retranscribe, methods=["POST"]),
+        Route("/api/tree-cues", h.tree_cues),
+        Route("/api/replace-tree", h.replace_tree, methods=["POST"]),
+        Route("/api/undo-replace", h.undo_replace, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(

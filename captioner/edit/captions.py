@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import srt
-import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from captioner.ci.status import caption_paths
 from captioner.ci.tree import outside_tree
 from captioner.core.cues import Cue
-from captioner.core.transcript import Transcript
+from captioner.edit import voices
 from captioner.edit.analysis import EditCue
+from captioner.edit.voices import vtt_line_voices
 from captioner.errors import CaptionerError
 from captioner.output.atomic import atomic_write_text
-from captioner.output.writers import SUBTITLE_FORMATS, WRITERS, WriterOptions, render_with_notes
+from captioner.output.readers import read_srt, read_vtt_with_markup
+from captioner.output.writers import FORMAT_TABLE, SUBTITLE_FORMATS, render_cues
 from captioner.paths import read_regular_file
 
 # Formats made from cues, every one captioner writes (json is the transcript: a person's edit does
 # not change what was heard).
 _VTT_TIMES = re.compile(r"(\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(\d+:)?\d{2}:\d{2}\.\d{3}(\s|$)")
 MAX_FILE_BYTES = 256 * 1024 * 1024  # an hour of cues is well under 1 MB, a transcript a few MB
-CUE_FORMATS = tuple(name for name, writer in WRITERS.items() if writer.per_cue)
+CUE_FORMATS = tuple(name for name, fmt in FORMAT_TABLE.items() if fmt.per_cue)
 
 
 class CaptionReadError(CaptionerError):
@@ -74,24 +75,45 @@ def versions(root: Path, rel: str, formats: Sequence[str]) -> dict[str, str | No
     return out
 
 
-def read_cues(root: Path, rel: str) -> tuple[list[EditCue], str | None]:
+def read_cues(root: Path, rel: str, names: Sequence[str] = ()) -> tuple[list[EditCue], str | None]:
     """The cues of the media's .srt (else its .vtt), and the file they came from (None: neither).
+    Their speakers: the .vtt's voices when its cues have the same times, else the .srt's ``Name:``
+    labels of the speakers ``names`` and the .vtt's (see :mod:`captioner.edit.voices`).
     A file that cannot be used is a :class:`CaptionReadError` that describes the problem (the
     line and the cause) without quoting the file: it may be anything."""
     paths = caption_paths(rel, SUBTITLE_FORMATS)
-    for fmt in SUBTITLE_FORMATS:
-        data = read_file(root, paths[fmt])
-        if data is None:
-            continue
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise CaptionReadError(f"not UTF-8 text (byte {exc.start + 1})", paths[fmt]) from None
-        try:
-            return (_parse_srt(text) if fmt == "srt" else _parse_vtt(text)), paths[fmt]
-        except Exception as exc:  # the parsers' messages quote the text: described instead
-            raise CaptionReadError(f"not a valid {fmt} file: {_problem(text, exc)}", paths[fmt]) from None
-    return [], None
+    srt_text = _decoded(root, paths["srt"])
+    if srt_text is None:
+        vtt_text = _decoded(root, paths["vtt"])
+        return ([], None) if vtt_text is None else (_parsed("vtt", vtt_text, names, paths["vtt"]), paths["vtt"])
+    vtt: list[EditCue] = []
+    try:  # the .vtt only names the speakers here: one that cannot be read names none
+        vtt_text = _decoded(root, paths["vtt"])
+        if vtt_text is not None and "<v" in vtt_text:  # parsed only when it has voices (the index reads every file)
+            vtt = _parse_vtt(vtt_text)
+    except Exception:  # noqa: BLE001 (the parsers raise their own types; the .srt is what is read)
+        vtt = []
+    cues = _parsed("srt", srt_text, [*names, *(v for c in vtt for v in c.voices)], paths["srt"])
+    if vtt and [(c.start, c.end) for c in vtt] == [(c.start, c.end) for c in cues]:
+        cues = [replace(c, voices=v.voices) for c, v in zip(cues, vtt, strict=True)]
+    return cues, paths["srt"]
+
+
+def _parsed(fmt: str, text: str, names: Sequence[str], rel: str) -> list[EditCue]:
+    try:
+        return _parse_srt(text, names) if fmt == "srt" else _parse_vtt(text)
+    except Exception as exc:  # the parsers' messages quote the text: described instead
+        raise CaptionReadError(f"not a valid {fmt} file: {_problem(text, exc)}", rel) from None
+
+
+def _decoded(root: Path, rel: str) -> str | None:
+    data = read_file(root, rel)
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CaptionReadError(f"not UTF-8 text (byte {exc.start + 1})", rel) from None
 
 
 def _problem(text: str, exc: Exception) -> str:
@@ -111,26 +133,16 @@ def _problem(text: str, exc: Exception) -> str:
     return "a cue cannot be read"
 
 
-def _parse_srt(text: str) -> list[EditCue]:
-    return [
-        EditCue(s.start.total_seconds(), s.end.total_seconds(), s.content.strip("\n"))
-        for s in srt.parse(text, ignore_errors=False)
-    ]
+def _parse_srt(text: str, names: Sequence[str] = ()) -> list[EditCue]:
+    """SRT cues, their ``Name:`` labels of the speakers ``names`` taken off the text into voices."""
+    read = read_srt(text)
+    said = voices.strip_labels([c.text for c in read], names)
+    return [EditCue(c.start, c.end, content, voices=who) for c, (content, who) in zip(read, said, strict=True)]
 
 
 def _parse_vtt(text: str) -> list[EditCue]:
-    """WebVTT cue text is markup: its tags (word timings, styling) are dropped, entities read."""
-    import io
-
-    captions = webvtt.from_buffer(io.StringIO(text)).captions
-    return [EditCue(_vtt_seconds(c.start), _vtt_seconds(c.end), html.unescape(c.text)) for c in captions]
-
-
-def _vtt_seconds(stamp: str) -> float:
-    """A WebVTT timestamp ([hh:]mm:ss.ttt) in seconds, milliseconds kept (webvtt-py's
-    ``start_in_seconds`` drops them: a .vtt-only media lost up to a second per cue edge)."""
-    parts = stamp.split(":")
-    return round(sum(float(p) * 60**k for k, p in enumerate(reversed(parts))), 3)
+    """WebVTT cues, each line's speaker from its ``<v>`` tag."""
+    return [EditCue(c.start, c.end, c.text, voices=vtt_line_voices(raw)) for c, raw in read_vtt_with_markup(text)]
 
 
 def render_all(
@@ -139,10 +151,11 @@ def render_all(
     """Each format's text for ``cues`` by the project's writers (``language``: TTML's xml:lang and
     SCC's line breaking).  A format that cannot carry the text (SCC of Japanese) raises its
     :class:`CaptionerError` before anything is written."""
-    plain = [Cue(c.start, c.end, c.lines) for c in cues]
-    transcript = Transcript(language=language or "", duration=max((c.end for c in cues), default=0.0), segments=[])
-    options = WriterOptions(language=language, style_name=style_name)
-    return {fmt: render_with_notes(fmt, plain, transcript, options).text for fmt in formats}
+    plain = [
+        Cue(c.start, c.end, c.lines, voices=voices.line_voices(c.voices, len(c.lines)), label=label)
+        for c, label in zip(cues, voices.labels(cues), strict=True)
+    ]
+    return {fmt: render_cues(fmt, plain, language, style_name).text for fmt in formats}
 
 
 def linked(root: Path, rel: str, formats: Sequence[str]) -> list[str]:

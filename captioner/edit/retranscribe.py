@@ -1,7 +1,8 @@
-"""Decode a stretch of a media file again with the local engine, as a proposal of new cues.
+"""Decode a stretch of a media file again with the tree's backend, as a proposal of new cues.
 
 The stretch (with a little audio either side, so words at its edges are heard whole) goes through
-the same steps as a whole file: the local backend (optionally with a forced language or a prompt),
+the same steps as a whole file: the tree's backend (the local engine or aiXplain, optionally with
+a forced language or a prompt),
 the pipeline's refinement (hallucination filters, word retiming) and the segmenter; the words whose
 middle falls inside the stretch become the proposed cues.  The model is loaded on first use and
 kept for the server's life.
@@ -11,13 +12,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from captioner.captions.linebreak import bare
 from captioner.captions.segmentation import segment
-from captioner.ci.config import BEAM_SIZE, TASK
 from captioner.core.style import Style
 from captioner.core.transcript import Transcript, Word
 from captioner.edit.analysis import EditCue
@@ -27,10 +26,9 @@ from captioner.media.pcm import pcm
 from captioner.media.probe import probe, select_audio_stream
 from captioner.media.urls import Media
 from captioner.refine.refine import refine
-from captioner.transcription.base import TranscribeOptions
-
-if TYPE_CHECKING:
-    from captioner.transcription.local.engine import LocalBackend
+from captioner.run.backend import make_backend
+from captioner.run.recipe import DEFAULT_MODEL, TREE_BEAM_SIZE, TREE_TASK, BackendSpec, Recipe
+from captioner.transcription.base import Backend
 
 CONTEXT = 0.5  # seconds of audio either side of the stretch
 EDGE_WORDS = 3  # words heard in that margin that may still belong to the stretch
@@ -49,21 +47,18 @@ def decode_range(media: Media, start: float, end: float, audio_stream: int = 0) 
 
 
 class Retranscriber:
-    """The local engine for the studio (one model for the server's life, one decode at a time)."""
+    """The tree's backend for the studio (one model for the server's life, one decode at a time).
+    ``backend``: the tree's (see :meth:`captioner.ci.config.Config.recipe`), else the local engine's
+    default model."""
 
-    def __init__(self, model: str, threads: int | None = None, audio_stream: int = 0) -> None:
-        self.model = model
-        self.threads = threads
+    def __init__(self, backend: BackendSpec | None = None, threads: int | None = None, audio_stream: int = 0) -> None:
+        self.spec = backend or BackendSpec.local(DEFAULT_MODEL)
         self.audio_stream = audio_stream  # the stream the tree's files are captioned from (--audio-stream)
-        self._backend: LocalBackend | None = None
+        self._lazy = make_backend(self.spec, threads=threads, jobs=1)
         self._lock = threading.Lock()
 
-    def _engine(self) -> LocalBackend:
-        if self._backend is None:
-            from captioner.transcription.local.engine import LocalBackend
-
-            self._backend = LocalBackend(self.model, threads=self.threads)
-        return self._backend
+    def _engine(self) -> Backend:
+        return self._lazy.get()
 
     def propose(
         self,
@@ -85,16 +80,21 @@ class Retranscriber:
         audio, offset = decode_range(media, max(0.0, start - CONTEXT), end + CONTEXT, self.audio_stream)
         if not len(audio):
             raise MediaError("no audio in that stretch", str(media))
-        options = TranscribeOptions(
-            language=language or None, task=TASK, beam_size=BEAM_SIZE, initial_prompt=prompt or None
-        )
+        recipe = Recipe(self.spec, language or None, TREE_TASK, TREE_BEAM_SIZE, prompt=prompt or None)
+        options = recipe.options
         with self._lock:
             heard = self._engine().transcribe(audio, options)
         heard = refine(heard, audio)
         words = _edge_words([w.shifted(offset) for w in heard.words or []], start, end, current)
         segments = [replace(s, start=s.start + offset, end=s.end + offset) for s in heard.segments]
         transcript = Transcript(
-            language=heard.language, duration=end, segments=segments, words=words, task=TASK, meta=heard.meta
+            language=heard.language,
+            duration=end,
+            segments=segments,
+            words=words,
+            task=TREE_TASK,
+            meta=heard.meta,
+            voice=heard.voice,
         )
         cues = [
             EditCue(max(start, c.start), min(end, c.end), "\n".join(c.lines))

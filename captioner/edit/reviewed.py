@@ -69,3 +69,21 @@ def write_marks(root: Path, rel: str, cues: Sequence[EditCue]) -> str | None:
         return sidecar(rel)
     atomic_write_text(path, json.dumps({"version": VERSION, "cues": marks}, indent=0) + "\n")
     return sidecar(rel)
+
+
+def review_counts(root: Path, rels: Sequence[str], names: Sequence[str] = ()) -> dict[str, tuple[int, int]]:
+    """``(reviewed, cues)`` of each media of ``rels`` that has captions, when any of them has a marks
+    file ({} otherwise: a tree nobody reviewed in the studio costs ``check`` no caption reading).
+    ``names``: the speakers whose ``Name:`` labels the .srt carries (as the studio reads it)."""
+    if not any((root / sidecar(rel)).is_file() for rel in rels):
+        return {}
+    out: dict[str, tuple[int, int]] = {}
+    for rel in rels:
+        try:
+            cues, source = captions.read_cues(root, rel, names)
+        except captions.CaptionReadError:  # check reports the file's own problem
+            continue
+        if source is not None:
+            marks = read_marks(root, rel)
+            out[rel] = (sum(1 for c in cues if fingerprint(c) in marks), len(cues))
+    return out

@@ -34,23 +34,30 @@ def text_problems(lines: Sequence[str]) -> list[str]:
     return out
 
 
-def expected(cue: EditCue) -> tuple[float, float, str]:
-    """The cue as a reader gets it back: times to the millisecond, its lines with spaces collapsed."""
-    return round(cue.start, 3), round(cue.end, 3), "\n".join(" ".join(line.split()) for line in cue.lines)
+def expected(cue: EditCue, voiced: bool = False) -> tuple[float, float, str, tuple[str, ...]]:
+    """The cue as a reader gets it back: times to the millisecond, its lines with spaces collapsed,
+    and (``voiced``: from a .vtt) its speakers as the file names them."""
+    lines = "\n".join(" ".join(line.split()) for line in cue.lines)
+    from captioner.edit.voices import line_voices
+
+    said = line_voices(cue.voices, len(cue.lines))
+    said = said if len(set(said)) > 1 else said[:1]
+    return round(cue.start, 3), round(cue.end, 3), lines, (said if voiced else ())
 
 
 def read_back_problems(cues: Sequence[EditCue], texts: dict[str, str]) -> dict[int, list[str]]:
     """By cue index: the srt and vtt texts about to be written that do not read back as ``cues``."""
     from captioner.edit.captions import _parse_srt, _parse_vtt
 
-    parsers = {"srt": _parse_srt, "vtt": _parse_vtt}
-    want = [expected(c) for c in cues if c.lines]
+    names = sorted({v for c in cues for v in c.voices})
+    parsers = {"srt": lambda text: _parse_srt(text, names), "vtt": _parse_vtt}
     out: dict[int, list[str]] = {}
     for fmt, parse in parsers.items():
         if fmt not in texts:
             continue
+        want = [expected(c, fmt == "vtt") for c in cues if c.lines]
         try:
-            got = [expected(c) for c in parse(texts[fmt])]
+            got = [expected(c, fmt == "vtt") for c in parse(texts[fmt])]
         except Exception:  # the parsers raise their own error types
             got = []
         for k, cue in enumerate(want):

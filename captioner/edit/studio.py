@@ -14,9 +14,11 @@ from pathlib import Path, PurePosixPath
 from captioner.captions.review import ReviewThresholds
 from captioner.ci.lockfile import LockError
 from captioner.ci.status import Scanner
+from captioner.core.speakers import speakers_of
 from captioner.core.style import Style
-from captioner.edit import captions, reviewed, roundtrip
-from captioner.edit.analysis import EditCue, analyse, blocking_errors
+from captioner.core.transcript import Transcript
+from captioner.edit import captions, reviewed, roundtrip, voices
+from captioner.edit.analysis import EditCue, WordIndex, analyse, blocking_errors
 from captioner.edit.media_info import media_facts
 from captioner.edit.paths import OutsideTree, inside
 from captioner.edit.transcripts import Transcripts
@@ -49,7 +51,7 @@ class Studio:
         self.config = scanner.config
         self.thresholds = thresholds or ReviewThresholds()
         self.audio_stream = audio_stream  # heard in the waveform and by re-transcription (--audio-stream)
-        self.transcripts = Transcripts(scanner)
+        self.transcripts = Transcripts(scanner, audio_stream=audio_stream)
         self.index = TreeIndex(scanner, self.summary, scope)
         self._save_locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
@@ -64,6 +66,10 @@ class Studio:
             raise OutsideTree(f"{rel!r} is not a media file of the tree")
         return path
 
+    def speaker_names(self, transcript: Transcript | None) -> list[str]:
+        """The speakers a media's captions may name: the configured names, the transcript's."""
+        return voices.known([], self.config.speaker_names, speakers_of(transcript) if transcript else [])
+
     def style_for(self, rel: str, language: str | None) -> Style:
         return self.config.style.for_language(language or self.config.language_for(rel))
 
@@ -76,7 +82,7 @@ class Studio:
         try:
             transcript, _ = self.transcripts.find(rel)
             language = (transcript.language if transcript else None) or language
-            cues, _ = captions.read_cues(self.root, rel)
+            cues, _ = captions.read_cues(self.root, rel, self.speaker_names(transcript))
         except captions.CaptionReadError as exc:
             return {"language": language, "duration": facts.duration, "cues": None, "problem": str(exc)}
         cues = reviewed.with_marks(self.root, rel, cues)
@@ -116,8 +122,9 @@ class Studio:
         facts = media_facts(path)
         transcript, source = self.transcripts.find(rel)
         language = (transcript.language if transcript else None) or self.config.language_for(rel)
-        cues, loaded_from = captions.read_cues(self.root, rel)
-        cues = reviewed.with_marks(self.root, rel, cues)
+        names = self.speaker_names(transcript)
+        cues, loaded_from = captions.read_cues(self.root, rel, names)
+        cues = voices.from_words(reviewed.with_marks(self.root, rel, cues), WordIndex(transcript).words_in)
         formats = captions.formats_of(self.root, rel, self.config.formats)
         style = self.style_for(rel, language)
         return {
@@ -136,6 +143,7 @@ class Studio:
                 for k in ("name", "max_chars", "max_lines", "max_cps", "min_duration", "max_duration", "min_gap")
             },
             "thresholds": asdict(self.thresholds),
+            "speakers": voices.known(cues, names),
             "cues": analyse(cues, transcript, style, self.thresholds),
         }
 

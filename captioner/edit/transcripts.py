@@ -7,26 +7,15 @@ pipeline does before segmenting, so that their words line up with the captions m
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
-from captioner.ci.config import Config
 from captioner.ci.status import Scanner, caption_paths
 from captioner.core.transcript import Transcript
 from captioner.edit.captions import CaptionReadError, LeadsOut, read_file
 from captioner.errors import CaptionerError
-from captioner.refine.refine import refine
-from captioner.run.cache import TranscriptCache, cache_key
-
-
-def backend_identity(config: Config) -> dict[str, str]:
-    """The cache identity of the tree's backend and model (no model is loaded)."""
-    if config.backend == "aixplain":
-        from captioner.transcription.aixplain.backend import aixplain_identity
-
-        return aixplain_identity(None if config.model == "base" else config.model)
-    from captioner.transcription.local.engine import local_identity
-
-    return local_identity(config.model)
+from captioner.run.cache import TranscriptCache
+from captioner.run.source import TranscriptSource
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
@@ -40,9 +29,10 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 class Transcripts:
     """Finds and keeps (in memory, per file version) the transcripts of a tree's media."""
 
-    def __init__(self, scanner: Scanner, cache: TranscriptCache | None = None) -> None:
+    def __init__(self, scanner: Scanner, cache: TranscriptCache | None = None, audio_stream: int = 0) -> None:
         self.scanner = scanner
         self.cache = cache if cache is not None else TranscriptCache()
+        self.audio_stream = audio_stream  # the stream the tree's files were captioned from (--audio-stream)
         self._known: dict[str, tuple[object, Transcript | None, str | None]] = {}
         self._lock = threading.Lock()
 
@@ -80,16 +70,12 @@ class Transcripts:
             return None
 
     def _from_cache(self, rel: str) -> Transcript | None:
-        config = self.scanner.config
+        """The transcript the run or sync made of ``rel`` with the tree's recipe (on the chosen
+        audio stream), refined as they refine it."""
+        recipe = replace(self.scanner.config.recipe(rel), audio_stream=self.audio_stream)
         try:
-            audio = self.scanner.audio_hash(rel)
+            media = self.scanner.inside(rel)
+            known = self.scanner.audio_hash(rel) if self.audio_stream == 0 else None  # the stat cache's: stream 0
         except (CaptionerError, OSError):
             return None
-        identity = backend_identity(config)
-        languages = dict.fromkeys([config.language_for(rel), None])  # the tree's, then detected
-        for language in languages:
-            options = config.transcribe_options(language, rel)
-            cached = self.cache.get(cache_key(audio, 0, identity, options, config.speakers))
-            if cached is not None:
-                return refine(cached)
-        return None
+        return TranscriptSource(recipe, self.cache).refined(media, known)

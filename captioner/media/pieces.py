@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from captioner.core.timestamps import timestamp
 from captioner.media.audio import SAMPLE_RATE
 
 _FRAME = SAMPLE_RATE // 50  # 20 ms energy frames
@@ -30,14 +31,8 @@ class Chunk:
         """``chunk 2/3, 4:50-9:41``: which piece of ``count``, for messages (empty for a lone piece)."""
         if count == 1:
             return ""
-        return f"chunk {self.index + 1}/{count}, {clock(self.offset)}-{clock(self.offset + self.duration)}"
-
-
-def clock(seconds: float) -> str:
-    """``m:ss``, or ``h:mm:ss`` from an hour on."""
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+        first, last = (timestamp(t, hours="short") for t in (self.offset, self.offset + self.duration))
+        return f"chunk {self.index + 1}/{count}, {first}-{last}"
 
 
 def cut_into_pieces(audio: np.ndarray, max_seconds: float, search_seconds: float | None = None) -> list[Chunk]:

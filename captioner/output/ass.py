@@ -110,6 +110,12 @@ def ass_text(line: str) -> str:
     return line.replace("{", "(").replace("}", ")").replace("\\", "\u29f5")
 
 
+def actor(voices: tuple[str, ...]) -> str:
+    """The event's Name (actor) field: the cue's speakers, in order (a comma would end the field)."""
+    names = list(dict.fromkeys(voices))
+    return " & ".join(names).replace(",", " ")
+
+
 def render_ass(cues: Sequence[Cue], look: Look | None = None, frame: tuple[int, int] | None = None) -> str:
     look = look or Look()
     width, height = frame or DEFAULT_FRAME
@@ -145,5 +151,6 @@ def render_ass(cues: Sequence[Cue], look: Look | None = None, frame: tuple[int, 
     for cue, lines in shown(list(cues)):
         start = round(max(0.0, cue.start) * 1000)
         end = max(start + 10, round(max(0.0, cue.end) * 1000))  # ASS counts centiseconds: never 0 long
-        subs.append(pysubs2.SSAEvent(start=start, end=end, text=r"\N".join(ass_text(ln) for ln in lines)))
+        text = r"\N".join(ass_text(ln) for ln in lines)
+        subs.append(pysubs2.SSAEvent(start=start, end=end, text=text, name=actor(cue.voices)))
     return subs.to_string("ass")

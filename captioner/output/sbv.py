@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from captioner.core.cues import Cue
-from captioner.output.text import clock, shown
+from captioner.core.timestamps import timestamp
+from captioner.output.text import shown
 
 
 def sbv_timestamp(seconds: float) -> str:
     """``H:MM:SS.mmm`` (hours not padded, as YouTube writes them)."""
-    hours, minutes, secs, ms = clock(seconds)
-    return f"{hours}:{minutes:02d}:{secs:02d}.{ms:03d}"
+    return timestamp(seconds, hours="plain")
 
 
 def render_sbv(cues: Sequence[Cue]) -> str:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from captioner.core.cues import Cue
+
+# Two or more hyphens then ">": "-->" made "->" in one pass would leave "--->" as "-->".
+_ARROW = re.compile(r"-{2,}>")
 
 
 def clean_line(line: str) -> str:
     """A caption line no format can misread: no cue-timing arrow, no blank lines."""
-    return " ".join(line.replace("-->", "->").split())
+    return " ".join(_ARROW.sub("->", line).split())
 
 
 def cue_lines(cue: Cue) -> list[str]:
@@ -33,18 +38,3 @@ def shown(cues: list[Cue] | tuple[Cue, ...]) -> list[tuple[Cue, list[str]]]:
     """The cues that have text, with their lines as shown (empty cues are written by no format;
     a speaker's turn starts with their label)."""
     return [(c, lines) for c in cues if (lines := labelled_lines(c))]
-
-
-def clock(seconds: float) -> tuple[int, int, int, int]:
-    """``seconds`` (negative: 0) as hours, minutes, seconds and milliseconds, rounded to the millisecond."""
-    total_ms = round(max(0.0, seconds) * 1000)
-    hours, rest = divmod(total_ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, ms = divmod(rest, 1000)
-    return hours, minutes, secs, ms
-
-
-def clock_text(seconds: float) -> str:
-    """``HH:MM:SS.mmm``, as WebVTT and TTML write times."""
-    hours, minutes, secs, ms = clock(seconds)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{ms:03d}"

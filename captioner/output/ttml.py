@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from captioner.core.cues import Cue
+from captioner.core.timestamps import timestamp
 from captioner.output.ass import Look
-from captioner.output.text import clock_text, shown
+from captioner.output.text import shown
 
 IMSC11_TEXT = "http://www.w3.org/ns/ttml/profile/imsc1.1/text"
 CELL_ROWS = 15  # cellResolution "32 15": the CEA-608 grid most IMSC tools default to
@@ -34,7 +35,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def ttml_timestamp(seconds: float) -> str:
-    return clock_text(seconds)
+    return timestamp(seconds)
 
 
 def _percent(fraction: float) -> str:
@@ -81,13 +82,16 @@ def render_ttml(cues: Sequence[Cue], language: str | None = None, look: Look | N
     def attrs(values: dict[str, str]) -> str:
         return "".join(f" {name}={quoteattr(value)}" for name, value in values.items())
 
+    agents = _agents(cues)
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>\n',
         '<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter"'
         ' xmlns:tts="http://www.w3.org/ns/ttml#styling"'
-        f' ttp:timeBase="media" ttp:cellResolution="{CELL_COLUMNS} {CELL_ROWS}"'
+        + (' xmlns:ttm="http://www.w3.org/ns/ttml#metadata"' if agents else "")
+        + f' ttp:timeBase="media" ttp:cellResolution="{CELL_COLUMNS} {CELL_ROWS}"'
         f' ttp:contentProfiles="{IMSC11_TEXT}" xml:lang={quoteattr(lang)}>\n',
         "  <head>\n",
+        *_agent_metadata(agents),
         "    <styling>\n",
         f'      <style xml:id="caption"{attrs(style)}/>\n',
         "    </styling>\n",
@@ -101,6 +105,29 @@ def render_ttml(cues: Sequence[Cue], language: str | None = None, look: Look | N
     for cue, lines in shown(list(cues)):
         text = "<br/>".join(xml_text(ln) for ln in lines)
         begin, end = ttml_timestamp(cue.start), ttml_timestamp(max(cue.start, cue.end))
-        out.append(f'      <p begin="{begin}" end="{end}">{text}</p>\n')
+        who = " ".join(dict.fromkeys(agents[v] for v in cue.voices))
+        said = f" ttm:agent={quoteattr(who)}" if who else ""
+        out.append(f'      <p begin="{begin}" end="{end}"{said}>{text}</p>\n')
     out += ["    </div>\n", "  </body>\n", "</tt>\n"]
     return "".join(out)
+
+
+def _agents(cues: Sequence[Cue]) -> dict[str, str]:
+    """The speakers the cues name (``voices``), each with its ``ttm:agent`` id, in order of appearance."""
+    out: dict[str, str] = {}
+    for cue in cues:
+        for name in cue.voices:
+            out.setdefault(name, f"speaker{len(out) + 1}")
+    return out
+
+
+def _agent_metadata(agents: dict[str, str]) -> list[str]:
+    """The head's ``metadata``: a ``ttm:agent`` (a person, with ``ttm:name``) for each speaker."""
+    if not agents:
+        return []
+    people = [
+        f'      <ttm:agent xml:id="{ident}" type="person">'
+        f'<ttm:name type="full">{xml_text(name)}</ttm:name></ttm:agent>\n'
+        for name, ident in agents.items()
+    ]
+    return ["    <metadata>\n", *people, "    </metadata>\n"]

@@ -1,13 +1,15 @@
-"""Writers: cues and transcripts rendered in every format captioner writes, and the one registry of them.
+"""The formats: cues and transcripts rendered in every format captioner writes, and the one table of
+them, each format's writer beside its reader (:mod:`captioner.output.readers`), as pysubs2's
+formats table pairs them.
 
 SRT is composed by the ``srt`` library and WebVTT by ``webvtt-py``, so both files are what those
 libraries (and the players that follow the same specs) read back.  The broadcast formats have
 their own modules: TTML (:mod:`captioner.output.ttml`), SCC (:mod:`captioner.output.scc`), ASS
 (:mod:`captioner.output.ass`) and SBV (:mod:`captioner.output.sbv`).
 
-Every writer is a pure function of (cues, transcript, options) -> text, registered in
-:data:`WRITERS`; :data:`FORMATS` (the names) is what the command line, ``captioner.toml`` and the
-lock file accept.
+Every writer is a pure function of (cues, transcript, options) -> text, every reader of text ->
+cues; both are registered in :data:`FORMAT_TABLE`, whose names (:data:`FORMATS`) are what the
+command line, ``captioner.toml`` and the lock file accept.
 
 Speakers (cues with ``voices``): WebVTT marks each line's speaker with a ``<v Name>`` voice span
 and colours the voices in the BBC's order (white, yellow, cyan, green) through a ``STYLE`` block
@@ -27,11 +29,12 @@ import srt
 import webvtt
 
 from captioner.core.cues import Cue
+from captioner.core.timestamps import timestamp
 from captioner.core.transcript import Transcript
 from captioner.output.ass import Look, render_ass
+from captioner.output.readers import ReadCue, read_ass, read_sbv, read_scc, read_srt, read_ttml, read_vtt
 from captioner.output.sbv import render_sbv
 from captioner.output.scc import render_scc
-from captioner.output.text import clock_text
 from captioner.output.text import cue_lines as _cue_lines
 from captioner.output.text import labelled_lines as _labelled_lines
 from captioner.output.text import voiced_lines as _voiced_lines
@@ -51,7 +54,7 @@ def render_srt(cues: Sequence[Cue]) -> str:
 
 
 def vtt_timestamp(seconds: float) -> str:
-    return clock_text(seconds)
+    return timestamp(seconds)
 
 
 # The BBC's speaker colours after the default white, in order (BBC Subtitle Guidelines, section 7).
@@ -164,10 +167,13 @@ class Rendered:
 
 
 @dataclass(frozen=True)
-class Writer:
+class Format:
+    """A caption format: its writer and, for a format with times, its reader."""
+
     name: str
     description: str
     write: Callable[[Sequence[Cue], Transcript, WriterOptions], Rendered]
+    read: Callable[[str], list[ReadCue]] | None = None  # None: not read back (json, txt)
     per_cue: bool = True  # made from the cues (json: from the transcript)
 
 
@@ -185,26 +191,30 @@ def _text(
     return write
 
 
-WRITERS: dict[str, Writer] = {
-    w.name: w
-    for w in (
-        Writer("srt", "SubRip", _text(lambda c, t, o: render_srt(c))),
-        Writer("vtt", "WebVTT", _text(lambda c, t, o: render_vtt(c, highlight_words=o.highlight_words))),
-        Writer("json", "Whisper verbose JSON (words, scores)", _text(lambda c, t, o: render_json(t)), per_cue=False),
-        Writer("txt", "plain text, a cue a line", _text(lambda c, t, o: render_txt(c))),
-        Writer(
+FORMAT_TABLE: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("srt", "SubRip", _text(lambda c, t, o: render_srt(c)), read_srt),
+        Format("vtt", "WebVTT", _text(lambda c, t, o: render_vtt(c, highlight_words=o.highlight_words)), read_vtt),
+        Format("json", "Whisper verbose JSON (words, scores)", _text(lambda c, t, o: render_json(t)), per_cue=False),
+        Format("txt", "plain text, a cue a line", _text(lambda c, t, o: render_txt(c))),
+        Format(
             "ttml",
             "TTML, IMSC 1.1 Text Profile",
             _text(lambda c, t, o: render_ttml(c, o.language or t.language, o.look)),
+            read_ttml,
         ),
-        Writer("scc", "Scenarist SCC, CEA-608 pop-on captions", _scc),
-        Writer(
-            "ass", "Advanced SubStation Alpha, in --burn's look", _text(lambda c, t, o: render_ass(c, o.look, o.frame))
+        Format("scc", "Scenarist SCC, CEA-608 pop-on captions", _scc, read_scc),
+        Format(
+            "ass",
+            "Advanced SubStation Alpha, in --burn's look",
+            _text(lambda c, t, o: render_ass(c, o.look, o.frame)),
+            read_ass,
         ),
-        Writer("sbv", "YouTube SubViewer", _text(lambda c, t, o: render_sbv(c))),
+        Format("sbv", "YouTube SubViewer", _text(lambda c, t, o: render_sbv(c)), read_sbv),
     )
 }
-FORMATS: tuple[str, ...] = tuple(WRITERS)
+FORMATS: tuple[str, ...] = tuple(FORMAT_TABLE)
 DEFAULT_FORMATS: tuple[str, ...] = ("srt", "vtt")
 SUBTITLE_FORMATS: tuple[str, ...] = ("srt", "vtt")  # the formats players, video tracks and the studio read
 
@@ -214,10 +224,17 @@ def render_with_notes(
 ) -> Rendered:
     """Format ``fmt``'s text for the cues (or transcript), with the writer's notes."""
     try:
-        writer = WRITERS[fmt]
+        writer = FORMAT_TABLE[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})") from None
     return writer.write(cues, transcript, options or WriterOptions())
+
+
+def render_cues(fmt: str, cues: Sequence[Cue], language: str | None = None, style_name: str | None = None) -> Rendered:
+    """Format ``fmt``'s text for cues that have no transcript behind them (cues a person edited, or
+    read from a file); ``language``: TTML's xml:lang and SCC's line breaking."""
+    transcript = Transcript(language=language or "", duration=max((c.end for c in cues), default=0.0), segments=[])
+    return render_with_notes(fmt, cues, transcript, WriterOptions(language=language, style_name=style_name))
 
 
 def render(fmt: str, cues: Sequence[Cue], transcript: Transcript, *, highlight_words: bool = False) -> str:

@@ -28,7 +28,7 @@ def refine(
     """Any backend's transcript without invented text (``filters``; None keeps every word), with
     word times on the speech (``retime_words``).
 
-    The VAD runs on ``audio`` (when given; else the regions saved in ``meta["speech"]`` at
+    The VAD runs on ``audio`` (when given; else the regions saved in ``transcript.voice`` at
     transcription time are used) to find the speech the filters and timing rely on.  What was
     removed is recorded in ``meta["filtered"]``.  A transcript of several speakers (see
     :mod:`captioner.core.speakers`) is refined a speaker at a time, each on its own speech regions.
@@ -47,12 +47,12 @@ def refine(
             speech, utterances = speech_and_utterance_regions(audio)
         else:
             speech = speech_regions(audio)
-    elif transcript.meta.get("speech") is not None:
-        speech = [(float(a), float(b)) for a, b in transcript.meta["speech"]]
+    elif transcript.voice is not None and transcript.voice.speech is not None:
+        speech = [(float(a), float(b)) for a, b in transcript.voice.speech]
     else:
         speech = None
-    if audio is None and transcript.meta.get("utterances") is not None:
-        utterances = [(float(a), float(b)) for a, b in transcript.meta["utterances"]]
+    if audio is None and transcript.voice is not None and transcript.voice.utterances is not None:
+        utterances = [(float(a), float(b)) for a, b in transcript.voice.utterances]
     if filters is not None:
         transcript, report = clean(transcript, speech, filters)
         transcript.meta["filtered"] = report.to_dict()

@@ -18,7 +18,7 @@ MIN_CONFIDENCE = 0.3  # agreeing anchors over the anchors there could be (two a 
 @dataclass(frozen=True)
 class Found:
     fit: Fit
-    cues: int
+    cues: int  # cues there were to find: those the fit puts in the stretches of media heard
     cues_found: int  # cues with at least one agreeing anchor
 
     @property
@@ -27,8 +27,14 @@ class Found:
         return self.fit.agreeing / (2 * self.cues)
 
 
-def find(cues: Sequence[tuple[float, float, str]], heard: Sequence[Heard]) -> Found:
-    """The time map for ``cues`` (start, end, text) given the words ``heard`` in the media."""
+def find(
+    cues: Sequence[tuple[float, float, str]],
+    heard: Sequence[Heard],
+    spans: Sequence[tuple[float, float]] | None = None,
+) -> Found:
+    """The time map for ``cues`` (start, end, text) given the words ``heard`` in the media (in the
+    stretches ``spans`` of it, when not all of it was heard: only the cues the fit puts there count
+    for the confidence)."""
     if not heard:
         raise ResyncError("no speech heard in the media: nothing to time the captions by")
     matched = match(cues, heard)
@@ -43,7 +49,8 @@ def find(cues: Sequence[tuple[float, float, str]], heard: Sequence[Heard]) -> Fo
         for cue, anchor in zip(matched.cue_of, matched.anchors)
         if abs(found.at(anchor.caption) - anchor.media) <= 0.25
     }
-    result = Found(found, len(cues), len(agreeing_cues))
+    there = len(cues) if spans is None else sum(_inside(found.at(start), spans) for start, _, _ in cues)
+    result = Found(found, max(there, len(agreeing_cues), 1), len(agreeing_cues))
     share = found.agreeing / found.anchors
     if found.agreeing < MIN_AGREEING or share < MIN_AGREEING_SHARE or result.confidence < MIN_CONFIDENCE:
         raise ResyncError(
@@ -51,6 +58,10 @@ def find(cues: Sequence[tuple[float, float, str]], heard: Sequence[Heard]) -> Fo
             f"anchors agree, {len(agreeing_cues)} of {len(cues)} cues found in the speech)"
         )
     return result
+
+
+def _inside(t: float, spans: Sequence[tuple[float, float]]) -> bool:
+    return any(a <= t <= b for a, b in spans)
 
 
 def describe(found: Found) -> list[str]:

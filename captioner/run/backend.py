@@ -5,18 +5,16 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from captioner import interrupt
 from captioner.errors import CaptionerError, RunError
 from captioner.run.budget import ByteBudget
+from captioner.run.recipe import DEFAULT_MODEL, BackendSpec
 from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT
-from captioner.transcription.aixplain import TAKES_PROMPT as AIXPLAIN_TAKES_PROMPT
-from captioner.transcription.base import Backend, TranscribeOptions
+from captioner.transcription.base import Backend, Capabilities
 
 if TYPE_CHECKING:
-    from captioner.transcription.cluster.access import ClusterTrust
     from captioner.transcription.cluster.media_map import MediaMap
 
 BackendFactory = Callable[[], Backend]
@@ -38,8 +36,9 @@ CLUSTER_INFLIGHT_MB = 1024
 class LazyBackend:
     """Creates the backend (loads the model) on first use, once for the whole run.
 
-    ``identity`` names the backend and model without creating it (no model load), so that a run
-    whose transcripts all come from the cache never loads a model.  None disables the cache.
+    ``spec`` (or, for a backend made by the caller, ``identity`` and ``capabilities``) names the
+    backend and model without creating it (no model load), so that a run whose transcripts all come
+    from the cache never loads a model, and says what it takes.  No name disables the cache.
     With ``preload``, :meth:`start` creates it in a background thread once a run knows it will
     transcribe (the local model loads while the first file's audio is decoded).
 
@@ -57,15 +56,16 @@ class LazyBackend:
         concurrent_files: int = 1,
         *,
         max_concurrent_files: int | None = None,
-        takes_prompt: bool = True,
-        takes_urls: bool = False,
+        capabilities: Capabilities | None = None,
+        spec: BackendSpec | None = None,
         preload: bool = False,
     ) -> None:
         self._factory = factory
-        self.takes_urls = takes_urls  # whether the backend transcribes a URL itself (transcribe_url)
-        self.takes_prompt = takes_prompt  # whether the backend uses a prompt and hotwords
+        if spec is None and identity is not None:  # a backend made by the caller, named by ``identity``
+            spec = BackendSpec("given", None, None, tuple(identity.items()), capabilities or Capabilities())
+        self.spec = spec  # what it is, and what it takes (None: unnamed, its transcripts not cached)
+        self.capabilities = spec.capabilities if spec is not None else capabilities or Capabilities()
         self._backend: Backend | None = None
-        self.identity = identity
         self.max_concurrent_files = None if max_concurrent_files is None else max(1, int(max_concurrent_files))
         self.concurrent_files = 1 if self.max_concurrent_files is not None else max(1, int(concurrent_files))
         self._lock = threading.Lock()
@@ -74,6 +74,11 @@ class LazyBackend:
         self.preload = preload
         self.budget: ByteBudget | None = None  # the bytes of decoded audio the files may hold at once
         self.reads: MediaMap | None = None  # files a cluster's workers read themselves (--workers-read-media)
+
+    @property
+    def identity(self) -> dict[str, str] | None:
+        """The backend's name in cache keys (None: its transcripts are not cached)."""
+        return None if self.spec is None else self.spec.identity
 
     @property
     def files_at_once_open(self) -> bool:
@@ -133,15 +138,6 @@ class LazyBackend:
         if close is not None:
             close()
 
-    def usable_options(self, options: TranscribeOptions) -> tuple[TranscribeOptions, str | None]:
-        """``options`` without what the backend cannot use (so that it keys no cache entry), and a
-        note saying what was dropped (None when nothing was)."""
-        if self.takes_prompt or (options.initial_prompt is None and options.hotwords is None):
-            return options, None
-        name = (self.identity or {}).get("backend", "this backend")
-        note = f"note: {name}'s model takes no prompt or vocabulary: --prompt and --vocabulary are ignored"
-        return replace(options, initial_prompt=None, hotwords=None), note
-
 
 class ClusterLazyBackend(LazyBackend):
     """The cluster backend, created (connected) only once a run has files to transcribe, which
@@ -153,11 +149,13 @@ class ClusterLazyBackend(LazyBackend):
     def __init__(
         self,
         factory: BackendFactory,
-        identity: dict[str, str],
+        identity: dict[str, str] | None = None,
         jobs: int | None = None,
+        *,
+        spec: BackendSpec | None = None,
         inflight_mb: float = CLUSTER_INFLIGHT_MB,
     ) -> None:
-        super().__init__(factory, identity, max_concurrent_files=jobs or CLUSTER_FILES_AT_ONCE)
+        super().__init__(factory, identity, max_concurrent_files=jobs or CLUSTER_FILES_AT_ONCE, spec=spec)
         self._sized = False  # the factory takes no count: the cluster's workers give it
         self._jobs = jobs
         self.budget = ByteBudget(int(inflight_mb * 1024 * 1024))
@@ -175,51 +173,45 @@ class ClusterLazyBackend(LazyBackend):
 
 
 def make_backend(
-    backend: str = "local",
+    spec: BackendSpec | str = "local",
     *,
-    model: str = "base",
     threads: int | None = None,
     jobs: int | None = None,
     api_key_file: str | os.PathLike[str] | None = None,
-    aixplain_model: str | None = None,
     aixplain_timeout: float = DEFAULT_TIMEOUT,
-    scheduler: str | None = None,
-    cluster_trust: ClusterTrust | None = None,
     cluster_inflight_mb: float = CLUSTER_INFLIGHT_MB,
     workers_read_media: MediaMap | None = None,
 ) -> LazyBackend:
-    """The backend a run asks for (``local`` or ``aixplain``), created (model loaded, key read)
+    """The backend ``spec`` names (a kind: its default model), created (model loaded, key read)
     only when a file first needs it.  ``jobs``: files at once (local: at most, sharing
-    ``threads``; aiXplain: requests in flight; a cluster: at most).  ``scheduler``: run the local
-    engine on that Dask cluster's workers instead (see :mod:`captioner.transcription.cluster`),
-    trusted as ``cluster_trust`` says (checked by the caller: see ``access.check_access``), the
-    decoded audio of its files in flight held to ``cluster_inflight_mb`` (see :mod:`captioner.run.budget`)."""
-    if scheduler is not None:
-        lazy = cluster_backend(scheduler, model, jobs, cluster_trust, cluster_inflight_mb)
+    ``threads``; aiXplain: requests in flight; a cluster: at most).  A cluster's trust is checked
+    by the caller (see ``access.check_access``); the decoded audio of its files in flight is held
+    to ``cluster_inflight_mb`` (see :mod:`captioner.run.budget`), and ``workers_read_media`` names
+    the files its workers read themselves."""
+    if isinstance(spec, str):
+        spec = BackendSpec.named(spec)
+    if spec.kind == "cluster":
+        lazy = _cluster_backend(spec, jobs, cluster_inflight_mb)
         lazy.reads = workers_read_media
         return lazy
-    if backend == "aixplain":
-        from captioner.transcription.aixplain.backend import AixplainBackend, aixplain_identity
-
+    if spec.kind == "aixplain":
         in_flight = jobs or DEFAULT_JOBS
+        model_id = spec.model
 
         def make_aixplain() -> Backend:
+            from captioner.transcription.aixplain.backend import AixplainBackend
+
             return AixplainBackend(
-                api_key_file=api_key_file, model_id=aixplain_model, timeout=aixplain_timeout, jobs=in_flight
+                api_key_file=api_key_file, model_id=model_id, timeout=aixplain_timeout, jobs=in_flight
             )
 
-        return LazyBackend(
-            make_aixplain,
-            aixplain_identity(aixplain_model),
-            concurrent_files=in_flight,
-            takes_prompt=AIXPLAIN_TAKES_PROMPT,
-            takes_urls=True,
-        )
-    if backend != "local":
-        raise ValueError(f"unknown backend {backend!r} (choose local or aixplain)")
-    from captioner.transcription.local.engine import default_threads, local_identity
+        return LazyBackend(make_aixplain, spec=spec, concurrent_files=in_flight)
+    if spec.kind != "local":
+        raise ValueError(f"a {spec.kind} backend is made by its caller")
+    from captioner.transcription.local.engine import default_threads
 
     cores = threads or default_threads()
+    model = spec.model
 
     def make_local(files_at_once: int) -> Backend:
         from captioner.transcription.local.engine import LocalBackend
@@ -230,29 +222,19 @@ def make_backend(
     # threads runs N files of one thread each (20 short clips on 2 cores: 24.8 s, against 42.6 s
     # one at a time on both), while a lone file keeps every thread.
     # preload: the model loads while the first file is probed and decoded (LazyBackend.start).
-    return LazyBackend(make_local, local_identity(model), max_concurrent_files=jobs or cores, preload=True)
+    return LazyBackend(make_local, spec=spec, max_concurrent_files=jobs or cores, preload=True)
 
 
-def cluster_backend(
-    scheduler: str,
-    model: str,
-    jobs: int | None = None,
-    trust: ClusterTrust | None = None,
-    inflight_mb: float = CLUSTER_INFLIGHT_MB,
+def _cluster_backend(
+    spec: BackendSpec, jobs: int | None = None, inflight_mb: float = CLUSTER_INFLIGHT_MB
 ) -> LazyBackend:
-    """The local engine on the Dask cluster at ``scheduler`` (``local:N``: a cluster on this machine).
-
-    Its transcripts are cached under a key that names the cluster (its address, and its
-    authority's certificate): a worker that lied cannot have its words served to a local run."""
-    from captioner.transcription.cluster.access import ClusterTrust, cluster_identity
-    from captioner.transcription.local.engine import local_identity
-
-    trust = trust or ClusterTrust()
+    """The local engine on the Dask cluster ``spec`` names (``local:N``: a cluster on this machine)."""
+    scheduler, model, trust = spec.endpoint, spec.model, spec.trust
+    assert scheduler is not None
 
     def connect() -> Backend:
         from captioner.transcription.cluster.backend import ClusterBackend
 
-        return ClusterBackend(scheduler, model, trust=trust)
+        return ClusterBackend(scheduler, model or DEFAULT_MODEL, trust=trust)
 
-    identity = {**local_identity(model), "cluster": cluster_identity(scheduler, trust)}
-    return ClusterLazyBackend(connect, identity, jobs, inflight_mb)
+    return ClusterLazyBackend(connect, spec=spec, jobs=jobs, inflight_mb=inflight_mb)

@@ -2,21 +2,21 @@
 
 An entry is one transcript (the schema's JSON), stored under a key made of the media's audio
 content hash, the audio stream, the backend and model, and every decoding option that changes the
-words.  Style, formats and output paths are not in the key: changing them re-formats from the
-cache.  Entries are written atomically (temp file, then rename), so concurrent runs never see a
-half-written entry; an entry that does not parse, or holds what no transcription makes (NaN or
-reversed times, times past the media's end or out of order, a probability outside 0..1, a language
-Whisper does not know, a speech region that is no pair: see :mod:`captioner.core.transcript_check`),
-is deleted and rebuilt.  Nothing secret is stored: keys and transcripts hold no credentials.
+words (:meth:`captioner.run.recipe.Recipe.cache_key`). Style, formats and output paths are not in
+the key: changing them re-formats from the cache. Entries are written atomically (temp file, then
+rename), so concurrent runs never see a half-written entry; an entry that does not parse, or holds
+what no transcription makes (NaN or reversed times, times past the media's end or out of order, a
+probability outside 0..1, a language Whisper does not know, a speech region that is no pair: see
+:mod:`captioner.core.transcript_check`), is deleted and rebuilt. Nothing secret is stored: keys and
+transcripts hold no credentials.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,40 +25,8 @@ from captioner.core.transcript_check import transcript_problem
 from captioner.errors import OutputError
 from captioner.output.atomic import atomic_write_text
 from captioner.paths import cache_dir
-from captioner.transcription.base import TranscribeOptions
-
-# Raised when transcripts made before would differ from what the current code makes from the same
-# media (2: audio decoded as 16-bit samples, like Whisper's own loaders; the batched pipeline above 2 min;
-# 3: every window's language detected, see captioner.transcription.local.language_gate).
-CACHE_VERSION = 3
 
 log = logging.getLogger(__name__)
-
-
-def cache_key(
-    media_hash: str,
-    audio_stream: int,
-    identity: dict[str, str],
-    options: TranscribeOptions,
-    speakers: str = "mix",
-) -> str:
-    """The key of a transcript: ``speakers`` "channels" (each channel transcribed on its own, see
-    captioner.run.speakers) keys its own entry; the default keeps the keys it always had."""
-    material: dict[str, object] = {
-        "version": CACHE_VERSION,
-        "media": media_hash,
-        "audio_stream": audio_stream,
-        "backend": identity,
-        "options": asdict(options),
-    }
-    for name in ("hotwords", "hotwords_language"):  # keys made before these options existed stay valid
-        if getattr(options, name) is None:
-            del material["options"][name]  # type: ignore[attr-defined]
-    if options.hotwords is not None:  # the terms used only where the speech seems to hold one (vocabulary_gate)
-        material["vocabulary_use"] = "near-miss"
-    if speakers != "mix":
-        material["speakers"] = speakers
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

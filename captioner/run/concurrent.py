@@ -6,13 +6,13 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from captioner.media.urls import Media
-from captioner.run.backend import LazyBackend
-from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job
 from captioner.run.one_file import run_one
-from captioner.run.prepare import Prepared, prepare_for
+from captioner.run.prepare import prepare
+from captioner.run.prepared import Prepared
 from captioner.run.reporter import Reporter
 from captioner.run.settings import Settings
+from captioner.run.source import TranscriptSource
 from captioner.run.video_step import attach_to_video
 
 
@@ -53,14 +53,13 @@ class _FileReporter:
 
 def run_concurrently(
     todo: list[tuple[Job, list[str]]],
-    backend: LazyBackend,
+    source: TranscriptSource,
     settings: Settings,
     reporter: Reporter,
-    cache: TranscriptCache | None,
     keys: dict[Media, str] | None = None,
     keep_transcripts: bool = True,
 ) -> list[FileResult]:
-    """Up to ``backend.concurrent_files`` files at once, each prepared, transcribed and written by
+    """Up to ``source.backend.concurrent_files`` files at once, each prepared, transcribed and written by
     its own worker thread.  Each file's progress is reported from its worker as it goes; results,
     messages and the overall progress come in job order."""
     keys = keys or {}
@@ -71,18 +70,19 @@ def run_concurrently(
         view.check()
         prepared: Future[Prepared] = Future()
         try:
-            known = keys.get(job.media)
-            prepared.set_result(prepare_for(job, settings, backend, cache, known))
+            prepared.set_result(prepare(job, source, keys.get(job.media)))
         except BaseException as exc:  # handed to run_one, which reports a CaptionerError as the file's
             prepared.set_exception(exc)
         view.check()  # the run may have stopped while this file was read
-        result = attach_to_video(job, run_one(job, pending, prepared, backend, settings, view, cache), settings, view)
+        result = attach_to_video(job, run_one(job, pending, prepared, source, settings, view), settings, view)
         if not keep_transcripts:  # the result waits for the files before it: without its words
             result.transcript = None
         return result, view
 
     results: list[FileResult] = []
-    pool = ThreadPoolExecutor(max_workers=min(backend.concurrent_files, len(todo)), thread_name_prefix="captioner-file")
+    assert source.backend is not None
+    workers = min(source.backend.concurrent_files, len(todo))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="captioner-file")
     futures = [pool.submit(work, job, pending) for job, pending in todo]
     try:
         for index, future in enumerate(futures):

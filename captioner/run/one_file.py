@@ -11,14 +11,13 @@ from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError, RunError
 from captioner.media.urls import Media
 from captioner.refine.refine import has_words, refine
-from captioner.run.backend import LazyBackend
-from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job
 from captioner.run.outputs import format_outputs, picture_size
-from captioner.run.prepare import Prepared
+from captioner.run.prepared import Prepared
 from captioner.run.reporter import Reporter
 from captioner.run.settings import Settings
-from captioner.run.speakers import channel_notes, name_speakers, transcribe_prepared
+from captioner.run.source import TranscriptSource
+from captioner.run.speakers import channel_notes, name_speakers
 from captioner.transcription.base import media_name
 
 
@@ -26,10 +25,9 @@ def run_one(
     job: Job,
     pending: list[str],
     prepared: Future[Prepared],
-    backend: LazyBackend,
+    source: TranscriptSource,
     settings: Settings,
     reporter: Reporter,
-    cache: TranscriptCache | None,
 ) -> FileResult:
     started = time.monotonic()
     kept = [p for f, p in job.outputs.items() if f not in pending]
@@ -47,23 +45,23 @@ def run_one(
     for note in data.notes:
         reporter.info(job.media, note)
     if transcript is None:
-        engine = backend.get()  # a model or credential failure concerns the whole run: raised
+        assert source.backend is not None
+        source.backend.get()  # a model or credential failure concerns the whole run: raised
     try:
         if transcript is None:
             reporter.start_file(job.media, data.info.duration)
             interrupt.mark(f"transcribing-{job.media.name}")
             naming = media_name.set(str(job.media))
             try:
-                transcript = transcribe_prepared(engine, data, settings, progress=reporter.advance)
+                transcript = source.raw(data, progress=reporter.advance)  # and stored in the cache
             finally:
                 media_name.reset(naming)
             reporter.advance(math.inf)  # done: the bar full, though the last words end before the media
             data.release()  # free the samples (and their share of the byte budget) before formatting
-            if cache is not None and data.cache_key is not None:
-                cache.put(data.cache_key, transcript)  # a failure is one warning: the cache is only a saving
         else:
             reporter.info(job.media, "transcript from the cache (--no-cache transcribes again)")
-        transcript = name_speakers(refine(transcript, filters=settings.filters, retime_words=settings.retime), settings)
+        transcript = refine(transcript, filters=settings.filters, retime_words=settings.retime)
+        transcript = name_speakers(transcript, settings.speaker_names)
         for note in channel_notes(transcript, settings):
             reporter.info(job.media, note)
         if has_words(transcript):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from captioner.core.transcript import Transcript
+from captioner.core.transcript import Transcript, VoiceRegions
 from captioner.refine.speech import speech_and_utterance_regions
 
 
@@ -13,12 +13,11 @@ def store_regions(transcript: Transcript, audio: np.ndarray) -> None:
     that filtering and retiming never need the audio again.  The local engine found the speech
     and utterance regions already (one VAD pass gives both); other backends get them here."""
 
-    def rounded(regions: list[tuple[float, float]]) -> list[list[float]]:
-        return [[round(a, 3), round(b, 3)] for a, b in regions]
+    def rounded(regions: list[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
+        return tuple((round(a, 3), round(b, 3)) for a, b in regions)
 
-    if transcript.meta.get("speech") is not None and transcript.meta.get("utterances") is not None:
+    known = transcript.voice or VoiceRegions()
+    if known.speech is not None and known.utterances is not None:
         return
     speech, utterances = speech_and_utterance_regions(audio)
-    if transcript.meta.get("speech") is None:
-        transcript.meta["speech"] = rounded(speech)
-    transcript.meta["utterances"] = rounded(utterances)
+    transcript.voice = VoiceRegions(known.speech if known.speech is not None else rounded(speech), rounded(utterances))

@@ -15,43 +15,37 @@ from captioner.media.hashing import samples_hash
 from captioner.media.probe import MediaInfo, probe, select_audio_stream
 from captioner.media.remote import look
 from captioner.media.urls import MediaURL
-from captioner.run.cache import TranscriptCache, cache_key
-from captioner.run.prepare import Prepared
-from captioner.run.settings import Settings
+from captioner.run.prepared import Prepared
+from captioner.run.recipe import Recipe
+from captioner.run.source import TranscriptSource
 from captioner.transcription.aixplain.sources import why_not_direct
 
 
-def prepare_url(
-    url: MediaURL,
-    settings: Settings,
-    identity: dict[str, str] | None,
-    cache: TranscriptCache | None,
-    takes_urls: bool = False,
-) -> Prepared:
+def prepare_url(url: MediaURL, source: TranscriptSource) -> Prepared:
     """The job of ``url`` made ready (see the module docstring); a one-line MediaError names the URL."""
-    remote = look(url, settings.url_limits)
+    limits, recipe = source.url_limits, source.recipe
+    remote = look(url, limits)
     note = None
-    if takes_urls:
-        why = why_not_direct(remote.size, remote.head) or _needs_decoding(settings)
+    if source.takes_urls:
+        why = why_not_direct(remote.size, remote.head) or _needs_decoding(recipe)
         if why is None:
             return Prepared(info=MediaInfo(path=url, format_name="url", duration=None), url=url)
         note = f"note: {why}: the audio is downloaded, cut and uploaded instead of sending the URL"
-    info = probe(url, settings.url_limits)
-    select_audio_stream(info, settings.audio_stream)
-    audio = extract_audio(info, settings.audio_stream)
+    info = probe(url, limits)
+    select_audio_stream(info, recipe.audio_stream)
+    audio = extract_audio(info, recipe.audio_stream)
     key = None
-    if cache is not None and identity is not None:
-        key = cache_key(samples_hash(audio, settings.audio_stream), settings.audio_stream, identity,
-                        settings.options, settings.speakers)  # fmt: skip
-        cached = cache.get(key, info.duration)
+    if source.cache is not None:
+        key = recipe.cache_key(samples_hash(audio, recipe.audio_stream))
+        cached = source.lookup(key, info.duration)
         if cached is not None:
             return Prepared(info=info, cache_key=key, transcript=cached, notes=(note,) if note else ())
     return Prepared(info=info, cache_key=key, audio=audio, notes=(note,) if note else ())
 
 
-def _needs_decoding(settings: Settings) -> str | None:
-    if settings.audio_stream != 0:
+def _needs_decoding(recipe: Recipe) -> str | None:
+    if recipe.audio_stream != 0:
         return "--audio-stream picks a stream the service cannot choose"
-    if settings.speakers == "channels":
+    if recipe.speakers == "channels":
         return "--speakers channels splits the channels here"
     return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import replace
 from functools import partial
 
 from captioner.run.backend import LazyBackend
@@ -18,9 +17,11 @@ from captioner.run.cache import TranscriptCache
 from captioner.run.concurrent import run_concurrently
 from captioner.run.jobs import FileResult, Job
 from captioner.run.one_file import run_one
-from captioner.run.prepare import Prepared, choose_files_at_once, prepare_for
+from captioner.run.prepare import choose_files_at_once, prepare
+from captioner.run.prepared import Prepared
 from captioner.run.reporter import NullReporter, Reporter
 from captioner.run.settings import Settings
+from captioner.run.source import TranscriptSource
 from captioner.run.video_step import attach_to_video, kept_language
 
 
@@ -47,27 +48,28 @@ def run(
     reporter = reporter or NullReporter()
     for said in settings.notes:
         reporter.info(None, said)
-    options, note = backend.usable_options(settings.options)
+    source = TranscriptSource(settings.recipe, cache, backend, settings.url_limits)
+    settings = settings.on(source.recipe)  # its options cut to what the backend takes
+    note = source.recipe.dropped()
     if note is not None:
         reporter.info(None, note)
-        settings = replace(settings, options=options)
     results: list[FileResult] = []
     todo: list[tuple[Job, list[str]]] = []
     for job in jobs:
         pending = [f for f, p in job.outputs.items() if settings.overwrite or not p.exists()]
         if not pending:
             result = FileResult(media=job.media, status="skipped", kept=list(job.outputs.values()))
-            language = partial(kept_language, job, settings, backend.identity, cache)
+            language = partial(kept_language, job, source)
             result = attach_to_video(job, result, settings, reporter, language)
             reporter.finish_file(result)
             results.append(result)
         else:
             todo.append((job, pending))
-    keys, transcribing = choose_files_at_once(todo, backend, settings, cache)
+    keys, transcribing = choose_files_at_once(todo, backend, source)
     if transcribing:
         backend.start()  # the model loads while the first file is probed and decoded
     if backend.concurrent_files > 1 and len(todo) > 1:
-        results.extend(run_concurrently(todo, backend, settings, reporter, cache, keys, keep_transcripts))
+        results.extend(run_concurrently(todo, source, settings, reporter, keys, keep_transcripts))
         return results
     with ExitStack() as stack:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="captioner-decode")
@@ -75,8 +77,7 @@ def run(
         futures: list[Future[Prepared] | None] = []
 
         def submit(job: Job) -> None:
-            known = keys.get(job.media)
-            futures.append(pool.submit(prepare_for, job, settings, backend, cache, known))
+            futures.append(pool.submit(prepare, job, source, keys.get(job.media)))
 
         try:
             if todo:
@@ -86,7 +87,7 @@ def run(
                     submit(todo[index + 1][0])
                 future, futures[index] = futures[index], None  # drop the decoded audio once used
                 assert future is not None
-                result = run_one(job, pending, future, backend, settings, reporter, cache)
+                result = run_one(job, pending, future, source, settings, reporter)
                 result = attach_to_video(job, result, settings, reporter)
                 if not keep_transcripts:
                     result.transcript = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from captioner.captions.review import ReviewThresholds
@@ -10,20 +10,21 @@ from captioner.core.style import Style
 from captioner.media.urls import UrlLimits
 from captioner.output.writers import DEFAULT_FORMATS
 from captioner.refine.hallucination import FilterSettings
+from captioner.run.recipe import Recipe
 from captioner.transcription.base import TranscribeOptions
 from captioner.video.burn import BurnOptions
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything that shapes one run's outputs."""
+    """Everything that shapes one run's outputs: the ``recipe`` of its transcripts, and what is made
+    of them."""
 
     formats: tuple[str, ...] = DEFAULT_FORMATS
     output_dir: Path | None = None
     overwrite: bool = False
     style: Style = field(default_factory=Style)
-    options: TranscribeOptions = field(default_factory=TranscribeOptions)
-    audio_stream: int = 0
+    recipe: Recipe = field(default_factory=Recipe)  # the backend, decoding, audio stream, speakers
     highlight_words: bool = False
     attach: str | None = None  # "mux" or "burn": put the captions into the video too
     in_place: bool = False  # ... replacing the original video
@@ -31,7 +32,24 @@ class Settings:
     filters: FilterSettings | None = field(default_factory=FilterSettings)  # None: keep every word
     retime: bool = True  # move Whisper's early word times onto the speech
     review: ReviewThresholds | None = None  # write <stem>.review.txt listing doubtful cues
-    speakers: str = "mix"  # "channels": each channel (group of channels with one sound) transcribed on its own
     url_limits: UrlLimits = field(default_factory=UrlLimits)  # how media at a URL is read
     speaker_names: tuple[str, ...] = ()  # the speakers' names in channel order (default Speaker 1, 2, ...)
     notes: tuple[str, ...] = ()  # said once when the run starts (-v): how an option was taken
+
+    @property
+    def options(self) -> TranscribeOptions:
+        """The decoding options, cut to what the recipe's backend takes."""
+        return self.recipe.options
+
+    @property
+    def audio_stream(self) -> int:
+        return self.recipe.audio_stream
+
+    @property
+    def speakers(self) -> str:
+        """ "channels": each channel (group of channels with one sound) transcribed on its own."""
+        return self.recipe.speakers
+
+    def on(self, recipe: Recipe) -> Settings:
+        """These settings with another recipe (the run's, bound to its backend)."""
+        return self if recipe == self.recipe else replace(self, recipe=recipe)

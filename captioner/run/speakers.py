@@ -15,27 +15,33 @@ from captioner.core.transcript import Transcript
 from captioner.errors import BackendError
 from captioner.media.audio import SAMPLE_RATE, extract_audio
 from captioner.media.channels import ChannelReport
-from captioner.media.urls import MediaURL
-from captioner.run.prepare import Prepared
+from captioner.media.urls import MediaURL, UrlLimits
+from captioner.run.prepared import Prepared
+from captioner.run.recipe import Recipe
 from captioner.run.regions import store_regions
 from captioner.run.settings import Settings
 from captioner.transcription.base import Backend, ProgressCallback, TranscribeOptions
 
 
 def transcribe_prepared(
-    engine: Backend, data: Prepared, settings: Settings, progress: ProgressCallback | None = None
+    engine: Backend,
+    data: Prepared,
+    recipe: Recipe,
+    progress: ProgressCallback | None = None,
+    limits: UrlLimits | None = None,
 ) -> Transcript:
     """The raw transcript of a prepared job (not refined; what the cache stores), with its speech
-    regions and what was found about its channels."""
+    regions and what was found about its channels.  ``limits`` bound what a cluster's workers read
+    of a file they read themselves (see :class:`Prepared`'s ``reference``)."""
     if data.url is not None:
-        transcript = transcribe_url(engine, data.url, settings.options, progress)
+        transcript = transcribe_url(engine, data.url, recipe.options, progress)
     elif data.reference is not None:
-        transcript = _transcribe_reference(engine, data, settings)
+        transcript = _transcribe_reference(engine, data, recipe, limits)
     elif data.groups:
-        transcript = _transcribe_groups(engine, data, settings, progress)
+        transcript = _transcribe_groups(engine, data, recipe, progress)
     else:
         assert data.audio is not None
-        transcript = engine.transcribe(data.audio, settings.options, progress=progress)
+        transcript = engine.transcribe(data.audio, recipe.options, progress=progress)
         store_regions(transcript, data.audio)
     if data.channels is not None:
         transcript.meta["channels"] = data.channels.to_meta()
@@ -45,7 +51,7 @@ def transcribe_prepared(
 def transcribe_url(
     engine: Backend, url: MediaURL, options: TranscribeOptions, progress: ProgressCallback | None
 ) -> Transcript:
-    """A URL transcribed by a backend that fetches it itself (see LazyBackend.takes_urls)."""
+    """A URL transcribed by a backend that fetches it itself (see Capabilities.urls)."""
     send = getattr(engine, "transcribe_url", None)
     if send is None:  # pragma: no cover - prepare sends URLs only to backends that take them
         raise BackendError(f"the {engine.name} backend does not take URLs", str(url))
@@ -53,7 +59,7 @@ def transcribe_url(
     return transcript
 
 
-def _transcribe_reference(engine: Backend, data: Prepared, settings: Settings) -> Transcript:
+def _transcribe_reference(engine: Backend, data: Prepared, recipe: Recipe, limits: UrlLimits | None) -> Transcript:
     """A file the cluster's workers read themselves (see captioner.transcription.cluster.whole_file)."""
     send = getattr(engine, "transcribe_reference", None)
     if send is None:  # pragma: no cover - prepare sends references only to a cluster
@@ -61,30 +67,30 @@ def _transcribe_reference(engine: Backend, data: Prepared, settings: Settings) -
     transcript: Transcript
     transcript, _ = send(
         data.reference,
-        settings.options,
-        stream=settings.audio_stream,
+        recipe.options,
+        stream=recipe.audio_stream,
         seconds=data.info.duration,
-        limits=settings.url_limits,
+        limits=limits,
         expected_hash=data.audio_hash,
     )
     return transcript
 
 
 def _transcribe_groups(
-    engine: Backend, data: Prepared, settings: Settings, progress: ProgressCallback | None
+    engine: Backend, data: Prepared, recipe: Recipe, progress: ProgressCallback | None
 ) -> Transcript:
     """Each channel group decoded and transcribed on its own (one in memory at a time), joined."""
     parts: list[tuple[str, Transcript]] = []
-    count = len(data.groups)
+    count, options = len(data.groups), recipe.options
     for index, group in enumerate(data.groups):
-        audio = extract_audio(data.info, settings.audio_stream, channels=group)
+        audio = extract_audio(data.info, recipe.audio_stream, channels=group)
         duration = len(audio) / SAMPLE_RATE
 
         def advance(seconds: float, done: float = index * duration, length: float = duration) -> None:
             if progress is not None:  # one bar for the file: each group a share of it
                 progress((done + min(seconds, length)) / count)
 
-        part = engine.transcribe(audio, settings.options, progress=advance)
+        part = engine.transcribe(audio, options, progress=advance)
         store_regions(part, audio)
         part.meta["channels"] = list(group)
         parts.append((default_name(index), part))
@@ -92,9 +98,9 @@ def _transcribe_groups(
     return join_speakers(parts, {"speakers_by": "channels"})
 
 
-def name_speakers(transcript: Transcript, settings: Settings) -> Transcript:
+def name_speakers(transcript: Transcript, names: tuple[str, ...]) -> Transcript:
     """The transcript with the speakers named as the user asked (``--speaker-names``)."""
-    return rename_speakers(transcript, settings.speaker_names) if settings.speaker_names else transcript
+    return rename_speakers(transcript, names) if names else transcript
 
 
 def channel_notes(transcript: Transcript, settings: Settings) -> list[str]:

@@ -8,11 +8,10 @@ from pathlib import Path
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError, MediaError
 from captioner.output.writers import SUBTITLE_FORMATS
-from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job
-from captioner.run.prepare import cached_transcript
 from captioner.run.reporter import Reporter
 from captioner.run.settings import Settings
+from captioner.run.source import TranscriptSource
 from captioner.video.attach import caption_video, clear_killed_writes, has_caption_track, video_output
 from captioner.video.mux import NoVideoError
 
@@ -87,9 +86,7 @@ def captions_language(transcript: Transcript) -> str:
     return "en" if transcript.task == "translate" else transcript.language
 
 
-def kept_language(
-    job: Job, settings: Settings, identity: dict[str, str] | None, cache: TranscriptCache | None
-) -> str | None:
+def kept_language(job: Job, source: TranscriptSource) -> str | None:
     """The language of captions kept from an earlier run (they do not say): that of the
     transcript written beside them (``-f json``), else of the cached one; None when unknown."""
     beside = next(iter(job.outputs.values())).with_name(f"{job.media.stem}.json")
@@ -97,5 +94,5 @@ def kept_language(
         return captions_language(Transcript.from_json(beside.read_text("utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    transcript = cached_transcript(job.media, settings, identity, cache)
+    transcript = source.cached(job.media)
     return captions_language(transcript) if transcript is not None else None

@@ -1,8 +1,9 @@
 """Independent readers of captioner's broadcast formats, and their rule checks.
 
 Used by the tests and by benchmarks/formats.py: each file captioner writes is read back by a
-library that did not write it (ttconv for TTML and SCC, pycaption for SCC, ffmpeg's demuxers for
-ASS and SBV, pysubs2 for ASS), and checked against its format's rules.  The readers' libraries are
+library that did not write it (captioner's own readers, :mod:`captioner.output.readers`, are
+libraries too: ttconv for TTML and SCC, pysubs2 for ASS; here pycaption for SCC and ffmpeg's
+demuxers for ASS and SBV), and checked against its format's rules.  The readers' libraries are
 in the ``test`` extra; nothing here is imported by captioner itself.
 """
 
@@ -15,14 +16,13 @@ import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import srt
 
 from captioner.media.ffmpeg import ffmpeg_exe
 from captioner.output.cea608 import EXTENDED, SPECIAL, STANDARD
+from captioner.output.readers import ReadCue, read_ass, read_scc, read_ttml
 
 TT = "{http://www.w3.org/ns/ttml}"
 TTP = "{http://www.w3.org/ns/ttml#parameter}"
@@ -30,13 +30,6 @@ TTS = "{http://www.w3.org/ns/ttml#styling}"
 XML = "{http://www.w3.org/XML/1998/namespace}"
 IMSC11_TEXT = "http://www.w3.org/ns/ttml/profile/imsc1.1/text"
 SCC_FPS = 30000 / 1001
-
-
-@dataclass(frozen=True)
-class ReadCue:
-    start: float
-    end: float
-    lines: tuple[str, ...]
 
 
 @contextmanager
@@ -59,39 +52,6 @@ def _logged(name: str) -> Iterator[list[str]]:
 
 
 # --- TTML ---------------------------------------------------------------------------------------
-
-
-def _ttconv_lines(element: Any) -> list[str]:
-    from ttconv import model
-
-    lines = [""]
-
-    def walk(node: Any) -> None:
-        for child in node:
-            if isinstance(child, model.Text):
-                lines[-1] += child.get_text()
-            elif isinstance(child, model.Br):
-                lines.append("")
-            else:
-                walk(child)
-
-    walk(element)
-    return lines
-
-
-def read_ttml(text: str) -> list[ReadCue]:
-    """The paragraphs of a TTML document as ttconv's IMSC reader reads them."""
-    from ttconv.imsc import reader
-
-    doc = reader.to_model(ET.ElementTree(ET.fromstring(text.encode("utf-8"))))
-    body = doc.get_body()
-    out = []
-    for div in body or ():
-        for p in div:
-            begin = float(p.get_begin() or 0)
-            end = float(p.get_end()) if p.get_end() is not None else float("inf")
-            out.append(ReadCue(begin, end, tuple(_ttconv_lines(p))))
-    return out
 
 
 _CLOCK = re.compile(r"\d{2,}:\d{2}:\d{2}(\.\d+)?")
@@ -161,27 +121,8 @@ def ttml_violations(text: str) -> list[str]:
 
 # --- SCC ----------------------------------------------------------------------------------------
 
+
 # ttconv draws a few 608 characters with other code points than captioner's table.
-_TTCONV_GLYPHS = str.maketrans(
-    {"\u2501": "\u2014", "\u028c": "^", "\u2503": "|", "\u250f": "┌", "\u2513": "┐", "\u2517": "└", "\u251b": "┘"}
-)
-
-
-def read_scc_ttconv(text: str) -> list[ReadCue]:
-    """The captions of an SCC file as ttconv's SCC reader decodes them (frame-exact times)."""
-    from ttconv.scc import reader
-
-    doc = reader.to_model(text)
-    out = []
-    for div in doc.get_body() or ():
-        for p in div:
-            begin = float(p.get_begin() or 0)
-            end = float(p.get_end()) if p.get_end() is not None else float("inf")
-            lines = tuple(ln.translate(_TTCONV_GLYPHS).strip() for ln in _ttconv_lines(p))
-            out.append(ReadCue(begin, end, lines))
-    return out
-
-
 def read_scc_pycaption(text: str) -> list[ReadCue]:
     """The captions of an SCC file as pycaption's SCC reader decodes them.  Its times take the
     drop-frame timecode for clock time (off by up to 2 frames within a minute): text only."""
@@ -269,7 +210,7 @@ def scc_violations(text: str) -> list[str]:
                     problems.append(f"{label}: byte {byte:02x} is not a 608 character")
             k += 1
     try:
-        decoded = read_scc_ttconv(text)
+        decoded = read_scc(text)
     except Exception as exc:
         return [*problems, f"ttconv cannot read it: {exc}"]
     for cue in decoded:
@@ -307,7 +248,7 @@ def read_with_ffmpeg(text: str, demuxer: str, suffix: str) -> list[ReadCue]:
     ]
 
 
-def read_sbv(text: str) -> list[ReadCue]:
+def read_sbv_ffmpeg(text: str) -> list[ReadCue]:
     """An SBV file as ffmpeg's subviewer demuxer reads it."""
     return read_with_ffmpeg(text, "subviewer", ".sbv")
 
@@ -315,13 +256,6 @@ def read_sbv(text: str) -> list[ReadCue]:
 def read_ass_ffmpeg(text: str) -> list[ReadCue]:
     """An ASS file as ffmpeg's ASS demuxer and decoder read it (events, in time order)."""
     return read_with_ffmpeg(text, "ass", ".ass")
-
-
-def read_ass_pysubs2(text: str) -> list[ReadCue]:
-    import pysubs2
-
-    subs = pysubs2.SSAFile.from_string(text)
-    return [ReadCue(e.start / 1000, e.end / 1000, tuple(e.plaintext.split("\n"))) for e in subs.events]
 
 
 def ass_violations(text: str) -> list[str]:
@@ -337,7 +271,7 @@ def ass_violations(text: str) -> list[str]:
     if "Default" not in subs.styles:
         problems.append("no Default style")
     problems += [f"event at {e.start} ms uses style {e.style!r}" for e in subs.events if e.style not in subs.styles]
-    ours = sorted((c.start, c.end, c.lines) for c in read_ass_pysubs2(text))
+    ours = sorted((c.start, c.end, c.lines) for c in read_ass(text))
     theirs = sorted((c.start, c.end, c.lines) for c in read_ass_ffmpeg(text))
     if ours != theirs:
         problems.append("ffmpeg's reader and pysubs2 read different events")

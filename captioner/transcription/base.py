@@ -19,6 +19,20 @@ ProgressCallback = Callable[[float], None]
 media_name: ContextVar[str | None] = ContextVar("captioner_media_name", default=None)
 
 
+def vocabulary_applies(language: str | None, vocabulary_language: str | None) -> bool:
+    """Whether a vocabulary in ``vocabulary_language`` (None: any) is given to speech decoded in
+    ``language`` (None: detected, window by window): not when both are said and differ."""
+    return not (language and vocabulary_language and vocabulary_language != language)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can take, declared by its class (``capabilities``), read instead of guessed."""
+
+    prompt: bool = True  # uses an initial prompt and a vocabulary (hotwords)
+    urls: bool = False  # transcribes a URL itself (``transcribe_url``: the service fetches it)
+
+
 @dataclass(frozen=True)
 class TranscribeOptions:
     """Decoding options.  Every field changes the words, so all of them key the transcript cache."""
@@ -35,7 +49,7 @@ class TranscribeOptions:
     def __post_init__(self) -> None:
         # A vocabulary in another language than the one forced is not used: these options are then
         # those of a run without it (and key the same transcript).
-        if self.hotwords is None or (self.language and self.hotwords_language not in (None, self.language)):
+        if self.hotwords is None or not vocabulary_applies(self.language, self.hotwords_language):
             object.__setattr__(self, "hotwords", None)
             object.__setattr__(self, "hotwords_language", None)
 

@@ -37,7 +37,7 @@ def parse_verbose(raw: Any, fallback_language: str | None = None) -> Transcript:
     if words is not None:
         words = [replace(w, word=spaced_word(w.word)) for w in words]
     duration = transcript.duration or (segments[-1].end if segments else 0.0)
-    return replace(transcript, segments=segments, words=words, duration=duration, meta={})
+    return replace(transcript, segments=segments, words=words, duration=duration, meta={}, voice=None)
 
 
 def shift(transcript: Transcript, offset: float) -> Transcript:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import av
 
+from captioner.core.timestamps import parse_timestamp
 from captioner.errors import MediaError
 from captioner.media.ffmpeg import ffmpeg_path
 from captioner.media.probe import MediaInfo, StreamInfo, probe
@@ -24,13 +24,8 @@ def stream_durations(path: Path) -> list[float | None]:
                 out.append(float(stream.duration * stream.time_base))
                 continue
             tag = (stream.metadata or {}).get("DURATION") or (stream.metadata or {}).get("duration")
-            out.append(_parse_clock(tag) if tag else None)
+            out.append(parse_timestamp(tag) if tag else None)
     return out
-
-
-def _parse_clock(text: str) -> float | None:
-    m = re.fullmatch(r"(\d+):(\d\d):(\d\d(?:\.\d+)?)", text.strip())
-    return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else None
 
 
 def check_copy(original: MediaInfo, result_path: Path, extra_streams: int, dropped: set[int] | None = None) -> None:

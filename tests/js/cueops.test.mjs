@@ -177,3 +177,26 @@ test("edges snap to the neighbour less the minimum gap, and never cross it", asy
   assert.deepEqual(snapRetime(cues, 1, 1.1, 2.1, opts), { start: 1.08, end: 2.08 });
   assert.deepEqual(snapRetime(cues, 1, 2, 3.5, opts), { start: 2, end: 3.5 });
 });
+
+test("edges snap to shot changes (Netflix: start on the cut, end 2 frames before) within 12 frames", async () => {
+  const { nudge, snapEdge, snapRetime, snapToShot } = await import("../../captioner/edit/static/cueops.js");
+  const frame = 0.04, shots = [3.0, 6.4];
+  assert.equal(snapToShot(3.3, "start", shots, frame), 3.0);  // 7.5 frames after the cut
+  assert.equal(snapToShot(3.5, "start", shots, frame), 3.5);  // 12.5 frames: stays
+  assert.equal(snapToShot(6.2, "end", shots, frame), 6.32);  // ends 2 frames before the cut
+  assert.equal(snapToShot(6.45, "end", shots, frame), 6.32);  // across the cut too
+  assert.equal(snapToShot(6.45, "end", [], frame), 6.45);
+  const cues = [{ start: 0.5, end: 2.6, text: "a" }, { start: 3.2, end: 6.1, text: "b" }, { start: 7, end: 9, text: "c" }];
+  const opts = { minGap: 0.08, tolerance: 0.15, shots, frame };
+  assert.equal(snapEdge(cues, 1, "start", 3.25, opts), 3.0);
+  assert.equal(snapEdge(cues, 0, "end", 2.8, opts), 2.92);  // the cut is past the next cue's min gap
+  assert.deepEqual(snapRetime(cues, 1, 3.2, 6.25, opts), { start: 3.2, end: 6.32 });
+  // A nudge stops on a snapping point it passes, and the next one moves on.
+  const once = nudge(cues, 1, "end", 0.3, opts).cues;
+  assert.equal(once[1].end, 6.32);
+  assert.equal(nudge(once, 1, "end", frame, opts).cues[1].end, 6.36);
+  assert.equal(nudge(cues, 1, "start", -frame, opts).cues[1].start, 3.16);  // nothing passed
+  const onCut = nudge(cues, 1, "start", -0.3, opts).cues;
+  assert.equal(onCut[1].start, 3.0);
+  assert.equal(nudge(onCut, 1, "start", -frame, opts).cues[1].start, 2.96);  // and on past it
+});

@@ -37,3 +37,20 @@ export function status(message, kind = "") {
 export function mediaUrl(path) {
   return "/media/" + path.split("/").map(encodeURIComponent).join("/");
 }
+
+// Where a key was pressed, for keys.js: on the player, in a text field, or elsewhere on the page.
+export function keyPlace(target, video) {
+  if (target === video) return "player";
+  const field = target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement ||
+    target instanceof HTMLSelectElement;
+  return field ? "text" : "page";
+}
+
+// The media page's line of facts about the media (`time` formats a duration).
+export function factsText(doc, time) {
+  const facts = [doc.language || "language unknown", doc.duration ? time(doc.duration).slice(0, 8) : "",
+    doc.captions ? `from ${doc.captions}` : "no captions yet",
+    doc.transcript ? `confidence from the ${doc.transcript === "json" ? ".json transcript" : "transcript cache"}`
+      : "no transcript: no confidence"];
+  return facts.filter(Boolean).join(" · ");
+}

@@ -133,12 +133,35 @@ export function edit(cues, k, changes) {
 
 // Move one edge of cue k by `delta` seconds (never before 0, never past the other edge, never across
 // a neighbour: it stops `minGap` short of it).
-export function nudge(cues, k, side, delta, { minGap = 0 } = {}) {
+// A nudge that passes a shot change's snapping point (see shotPoint) stops on it.
+export function nudge(cues, k, side, delta, { minGap = 0, shots = [], frame = 0.04 } = {}) {
   const cue = cues[k];
   let value = round(Math.max(0, cue[side] + delta));
+  const from = cue[side], ahead = (p) => (delta > 0 ? p > from + 1e-6 && p <= value + 1e-6 : p < from - 1e-6 && p >= value - 1e-6);
+  const passed = shots.map((s) => shotPoint(s, side, frame)).filter(ahead);
+  if (passed.length) value = delta > 0 ? Math.min(...passed) : Math.max(...passed);
   if (side === "start") value = Math.min(value, round(cue.end - 0.001));
   else value = Math.max(value, round(cue.start + 0.001));
   return edit(cues, k, { [side]: snapEdge(cues, k, side, value, { minGap }) });
+}
+
+// Netflix's shot-change rule: a cue starts on the shot change's frame, and ends SHOT_OUT_FRAMES
+// frames before it; an edge within SHOT_SNAP_FRAMES frames of that point goes to it.
+export const SHOT_SNAP_FRAMES = 12, SHOT_OUT_FRAMES = 2;
+
+export function shotPoint(shot, side, frame) {
+  return round(side === "start" ? shot : shot - SHOT_OUT_FRAMES * frame);
+}
+
+// Where an edge at `t` lands for the shot changes `shots` (in order): the nearest snapping point
+// within SHOT_SNAP_FRAMES frames, else `t`.
+export function snapToShot(t, side, shots, frame) {
+  let best = t, distance = SHOT_SNAP_FRAMES * frame + 1e-6;
+  for (const shot of shots) {
+    const point = shotPoint(shot, side, frame);
+    if (Math.abs(point - t) <= distance) { best = point; distance = Math.abs(point - t); }
+  }
+  return best;
 }
 
 // Shift the cues at `indices` by `offset` seconds (Subtitle Edit's "adjust all times" when the
@@ -305,8 +328,10 @@ export function shiftSelected(cues, indices, offset) {
 // Where an edge of cue k dragged or nudged to `t` lands: on the neighbour's edge less the style's
 // minimum gap when within `tolerance` of that point, and never across the neighbour's edge (no
 // overlap); never past the cue's other edge.
-export function snapEdge(cues, k, side, t, { minGap = 0, tolerance = 0 } = {}) {
+// A shot change near the edge comes first (snapToShot, with `shots` and the video's `frame`).
+export function snapEdge(cues, k, side, t, { minGap = 0, tolerance = 0, shots = [], frame = 0.04 } = {}) {
   const cue = cues[k];
+  t = snapToShot(t, side, shots, frame);
   if (side === "end") {
     const next = cues[k + 1];
     if (next) {
@@ -328,7 +353,11 @@ export function snapEdge(cues, k, side, t, { minGap = 0, tolerance = 0 } = {}) {
 export function snapRetime(cues, k, start, end, options = {}) {
   const cue = cues[k];
   const moved = Math.abs(start - cue.start) > 1e-6 && Math.abs(end - cue.end) > 1e-6;
-  if (!moved) return { start: snapEdge(cues, k, "start", start, options), end: snapEdge(cues, k, "end", end, options) };
+  if (!moved) {  // a resized edge snaps; the other stays where it is
+    const same = (a, b) => Math.abs(a - b) <= 1e-6;
+    return { start: same(start, cue.start) ? cue.start : snapEdge(cues, k, "start", start, options),
+      end: same(end, cue.end) ? cue.end : snapEdge(cues, k, "end", end, options) };
+  }
   const length = end - start;
   const probe = { ...cue, start, end };
   const around = cues.slice();

@@ -62,6 +62,7 @@
     const head = el("div", "cue-head");
     head.appendChild(el("span", "cue-num", String(index + 1)));
     head.appendChild(el("span", "cue-time", `${time(cue.start)} → ${time(cue.end)}`));
+    if (cue.voices && cue.voices.length) head.appendChild(el("span", "cue-speaker", cue.voices.join(", ")));
     const flags = el("span", "cue-flags");
     if (cue.errors && cue.errors.length) flags.appendChild(el("span", "flag flag-error", "error"));
     if (cue.doubtful && cue.doubtful.length) flags.appendChild(el("span", "flag flag-doubt", "doubtful"));

@@ -1,5 +1,6 @@
 // The index page: every media file of the tree with its check state; filter and sort.
 import { getJSON, status } from "./common.js";
+import { createTreeFind } from "./treefindview.js";
 
 const { el } = globalThis.CueView;
 let rows = [];
@@ -56,6 +57,7 @@ function render() {
 async function load() {
   try {
     const data = await getJSON("/api/files");
+    for (const option of [...document.getElementById("state").options].slice(1)) option.remove();
     rows = data.files;
     document.getElementById("root").textContent = data.root;
     const states = [...new Set(rows.map((r) => r.state))].sort();
@@ -78,4 +80,5 @@ for (const th of document.querySelectorAll("#files th")) {
   });
 }
 for (const id of ["filter", "state", "doubtful-only"]) document.getElementById(id).addEventListener("input", render);
+createTreeFind({ reload: load });
 load();

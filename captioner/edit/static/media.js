@@ -1,6 +1,6 @@
 // The media page: wires the player, the cue list and the keys to the cue operations (cueops.js), the
 // waveform (waveform.js) and the proposal box (proposal.js); loading and saving.
-import { getJSON, mediaUrl, postJSON, status } from "./common.js";
+import { factsText, getJSON, keyPlace, mediaUrl, postJSON, status } from "./common.js";
 import * as ops from "./cueops.js";
 import * as keys from "./keys.js";
 import { hideProposal, requestProposal } from "./proposal.js";
@@ -31,11 +31,12 @@ const timers = {};
 const player = createPlayer(video, () => doc && doc.duration);
 const drafts = createDrafts({ path, state: () => ({ cues, versions }), restore: (list) => commit(list, { structural: true }) });
 const find = createFind({ cues: () => cues, replace: (next, changed) => commit(next, { changed }), select });
-const times = createTimeFields({ cue: () => cues[selected] || null, edit: (changes) => editCue(selected, changes) });
+const times = createTimeFields({ cue: () => cues[selected] || null, edit: (changes) => editCue(selected, changes),
+  speakers: () => [...((doc && doc.speakers) || []), ...cues.flatMap((c) => c.voices || [])] });
 const waveform = createWaveform({
   video, path, get duration() { return doc && doc.duration; }, cues: () => cues, selected: () => selected,
   select: (k) => select(k, { seek: true }),
-  retime: (k, start, end) => editCue(k, ops.snapRetime(cues, k, start, end, { minGap: doc.style.min_gap, tolerance: 0.15 })),
+  retime: (k, start, end) => editCue(k, ops.snapRetime(cues, k, start, end, { ...snapping(), tolerance: 0.15 })),
 });
 
 // -- helpers ----------------------------------------------------------------------------------
@@ -46,7 +47,7 @@ function later(name, ms, fn) {
 }
 
 function plain(list_) {
-  return list_.map((c) => ({ start: c.start, end: c.end, text: c.text, reviewed: !!c.reviewed }));
+  return list_.map((c) => ({ start: c.start, end: c.end, text: c.text, reviewed: !!c.reviewed, voices: c.voices || [] }));
 }
 
 const round = ops.round;
@@ -61,6 +62,8 @@ function setButtons() {
 }
 
 function rowOf(index) { return list.children[index] || null; }
+// Where dragged or nudged edges snap: the style's minimum gap, the shot changes (on the video's frames).
+function snapping() { return { minGap: doc.style.min_gap, shots: waveform.shots, frame: doc.frame }; }
 // -- rendering --------------------------------------------------------------------------------
 
 function renderList() {
@@ -269,7 +272,7 @@ function remove() {
 
 function nudge(side, frames) {
   if (!need()) return;
-  const { cues: next, index, moved } = ops.nudge(cues, selected, side, frames * doc.frame, { minGap: doc.style.min_gap });
+  const { cues: next, index, moved } = ops.nudge(cues, selected, side, frames * doc.frame, snapping());
   history.push({ cues, selected });
   selected = index;
   apply(next, moved, [index]);
@@ -374,15 +377,8 @@ const actions = {
   split, merge, add, delete: remove,
 };
 
-function keyPlace(target) {
-  if (target === video) return "player";
-  const field = target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement ||
-    target instanceof HTMLSelectElement;
-  return field ? "text" : "page";
-}
-
 document.addEventListener("keydown", (event) => {
-  const action = keys.actionFor(event, keyPlace(event.target));
+  const action = keys.actionFor(event, keyPlace(event.target, video));
   if (!action) return;
   event.preventDefault();
   actions[action]();
@@ -420,11 +416,7 @@ async function load() {
   cues = doc.cues;
   versions = doc.versions;
   document.getElementById("title").textContent = doc.path;
-  const facts = [doc.language || "language unknown", doc.duration ? time(doc.duration).slice(0, 8) : "",
-    doc.captions ? `from ${doc.captions}` : "no captions yet",
-    doc.transcript ? `confidence from the ${doc.transcript === "json" ? ".json transcript" : "transcript cache"}`
-      : "no transcript: no confidence"];
-  document.getElementById("facts").textContent = facts.filter(Boolean).join(" · ");
+  document.getElementById("facts").textContent = factsText(doc, time);
   renderList();
   setButtons();
   drafts.offer(versions, cues);
@@ -446,5 +438,6 @@ async function load() {
 globalThis.studio = {
   get doc() { return doc; }, get cues() { return cues; }, get selected() { return selected; }, get current() { return current; },
   get dirty() { return dirty; }, regions: () => waveform.cueRegions(), get range() { return waveform.selection; },
+  get shots() { return waveform.shots; },
 };
 load();

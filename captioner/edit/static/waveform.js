@@ -1,7 +1,8 @@
 // The media page's waveform (wavesurfer.js, shipped in vendor/): one region per cue, a range
 // dragged on the waveform as the selection (with Alt held, dragging a cue's region moves the cue).  It reads the page's state through `page` and tells
 // the page of clicks, retimings and ranges through its callbacks; it changes no cue itself.
-import { status } from "./common.js";
+import { getJSON, status } from "./common.js";
+import { rulerLabel } from "./ruler.js";
 
 const { time, findCue } = globalThis.CueView;
 
@@ -14,11 +15,11 @@ function regionColour(cue, k, selected) {
 
 // page: {video, path, duration, cues(), selected(), select(k), retime(k, start, end)}
 export function createWaveform(page) {
-  let ws = null, regions = null, selection = null, highlighted = -1;
+  let ws = null, regions = null, selection = null, highlighted = -1, shots = [];
 
   function rebuild() {
     if (!regions) return;
-    for (const r of regions.getRegions().slice()) if (r !== selection) r.remove();
+    for (const r of regions.getRegions().slice()) if (r.id.startsWith("cue-")) r.remove();
     const selected = page.selected();
     page.cues().forEach((cue, k) => {
       regions.addRegion({ id: `cue-${k}`, start: cue.start, end: cue.end, content: String(k + 1),
@@ -49,8 +50,8 @@ export function createWaveform(page) {
   async function load() {
     try {
       // Loaded after the cue list is drawn: the list does not wait for the waveform's code.
-      const [{ default: WaveSurfer }, { default: RegionsPlugin }] = await Promise.all([
-        import("./vendor/wavesurfer.esm.js"), import("./vendor/regions.esm.js")]);
+      const [{ default: WaveSurfer }, { default: RegionsPlugin }, { default: TimelinePlugin }] = await Promise.all([
+        import("./vendor/wavesurfer.esm.js"), import("./vendor/regions.esm.js"), import("./vendor/timeline.esm.js")]);
       const response = await fetch(`/api/peaks?path=${encodeURIComponent(page.path)}`, { credentials: "same-origin" });
       if (!response.ok) throw new Error(await response.text());
       const rate = Number(response.headers.get("x-peaks-rate"));
@@ -62,10 +63,12 @@ export function createWaveform(page) {
       ws = WaveSurfer.create({
         container: "#waveform", media: page.video, peaks: [top, bottom], duration, height: 96,
         waveColor: "#8a94a6", progressColor: "#4b5d80", cursorColor: "#b3261e", normalize: true,
-        autoScroll: true, autoCenter: true, plugins: [regions],
+        autoScroll: true, autoCenter: true,
+        plugins: [regions, TimelinePlugin.create({ height: 16, formatTimeCallback: rulerLabel, style: { color: "#4b5d80" } })],
       });
       ws.on("ready", () => {
         rebuild();
+        loadShots();
         regions.enableDragSelection({ id: "selection", color: "rgba(11, 93, 30, 0.25)" });
         document.body.dataset.waveform = "ready";
       });
@@ -99,9 +102,22 @@ export function createWaveform(page) {
     }
   }
 
+  // Shot changes (computed by the server once per video): a marker each, and the snapping points
+  // of the cue edges (cueops.snapToShot).
+  async function loadShots() {
+    try {
+      shots = (await getJSON(`/api/shots?path=${encodeURIComponent(page.path)}`)).shots;
+    } catch (error) {
+      status(`No shot changes: ${error.message}`, "error");
+    }
+    shots.forEach((t, k) => regions.addRegion({ id: `shot-${k}`, start: t, color: "rgba(179, 38, 30, 0.8)",
+      drag: false, resize: false }));
+    document.body.dataset.shots = String(shots.length);
+  }
+
   return {
     load, rebuild, update, highlight, clearSelection,
-    get selection() { return selection; },
+    get selection() { return selection; }, get shots() { return shots; },
     cueRegions: () => (regions ? regions.getRegions().filter((r) => r.id.startsWith("cue-")) : []),
   };
 }

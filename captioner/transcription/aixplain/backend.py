@@ -34,7 +34,16 @@ from captioner.errors import BackendError
 from captioner.media.audio import SAMPLE_RATE
 from captioner.media.ffmpeg import redact
 from captioner.media.pieces import Chunk, cut_into_pieces
-from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT, KEY_ENV_VARS, sdk
+from captioner.transcription.aixplain import (
+    CAPABILITIES,
+    DEFAULT_JOBS,
+    DEFAULT_MODEL_ID,
+    DEFAULT_MODELS_URL,
+    DEFAULT_TIMEOUT,
+    KEY_ENV_VARS,
+    aixplain_identity,
+    sdk,
+)
 from captioner.transcription.aixplain.errors import Failure, Kind, MalformedAnswer, classify, describe, redact_urls
 from captioner.transcription.aixplain.keys import resolve_key
 from captioner.transcription.aixplain.retry import RetryPolicy, call_with_retries, failed_poll_url, without_context
@@ -45,20 +54,12 @@ from captioner.transcription.whisper_json import ResponseShapeError, merge, pars
 
 log = logging.getLogger("captioner.aixplain")
 
-DEFAULT_MODEL_ID = "66311fda6eb563279c574b71"  # Whisper Large on Groq
 DEFAULT_BACKEND_URL = "https://platform-api.aixplain.com"
-DEFAULT_MODELS_URL = "https://models.aixplain.com/api/v2/execute"
 DEFAULT_CHUNK_BYTES = 24_000_000  # headroom under the provider's limit
 
 
 def _with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
-
-
-def aixplain_identity(model_id: str | None = None, models_url: str | None = None) -> dict[str, str]:
-    """The backend's name for caches and metadata, known before any request (never the key)."""
-    endpoint = (models_url or os.environ.get("MODELS_RUN_URL") or DEFAULT_MODELS_URL).rstrip("/")
-    return {"backend": "aixplain", "model": model_id or DEFAULT_MODEL_ID, "endpoint": endpoint}
 
 
 T = TypeVar("T")
@@ -75,6 +76,7 @@ class AixplainBackend:
     """
 
     name = "aixplain"
+    capabilities = CAPABILITIES
 
     def __init__(
         self,

@@ -17,7 +17,7 @@ import numpy as np
 from captioner.core.transcript import Transcript
 from captioner.errors import RunError
 from captioner.media.urls import UrlLimits
-from captioner.transcription.base import ProgressCallback, TranscribeOptions, media_name
+from captioner.transcription.base import Capabilities, ProgressCallback, TranscribeOptions, media_name
 from captioner.transcription.cluster import parse_local
 from captioner.transcription.cluster.access import (
     ClusterRefused,
@@ -50,6 +50,7 @@ class ClusterBackend:
     """
 
     name = "cluster"
+    capabilities = Capabilities(prompt=True, urls=False)
 
     def __init__(
         self,

@@ -24,6 +24,7 @@ from captioner.errors import CaptionerError
 from captioner.transcription.cluster.replies import encode_failure, encode_guess, encode_piece
 from captioner.transcription.cluster.wire import PackedAudio, PieceJob, unpack
 from captioner.transcription.local.piecewise import AudioView, PieceResult
+from captioner.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,6 @@ class Fitness:
 def fitness_here(model: str, compute_type: str) -> Fitness:
     """This installation's fitness for ``model``: the embedded model's sha256 is the one its
     packages declare (checked again when it is joined); another model's is its file's."""
-    from captioner import __version__
     from captioner.media.hashing import file_sha256
     from captioner.transcription.local.model_files import EMBEDDED_MODEL, EMBEDDED_SHA256, resolve_model
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from captioner import interrupt
-from captioner.core.transcript import Segment, Transcript, Word
+from captioner.core.transcript import Transcript
 from captioner.errors import BackendError, ModelError
 from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import Chunk, cut_into_pieces
-from captioner.refine.speech import SpeechRegions, sounding_clips, speech_and_utterance_regions
-from captioner.transcription.base import ProgressCallback, TranscribeOptions
+from captioner.refine.speech import sounding_clips, speech_and_utterance_regions
+from captioner.transcription.base import Capabilities, ProgressCallback, TranscribeOptions
+from captioner.transcription.local.decoding import DecodePlan, Decoder
 from captioner.transcription.local.holes import HOLE_CONTEXT, repair_holes
 from captioner.transcription.local.model_files import EMBEDDED_MODEL, resolve_model
 from captioner.transcription.local.piecewise import (
@@ -107,6 +107,7 @@ class LocalBackend:
     """Whisper through faster-whisper, with word timestamps."""
 
     name = "local"
+    capabilities = Capabilities(prompt=True, urls=False)
 
     def __init__(
         self,
@@ -135,6 +136,7 @@ class LocalBackend:
             raise
         except Exception as exc:
             raise ModelError(f"cannot load model {self.model_name!r}: {exc}") from None
+        self.decoder = Decoder(self._model)
 
     def identity(self) -> dict[str, str]:
         return local_identity(self.model_name, self.compute_type)
@@ -175,17 +177,16 @@ class LocalBackend:
         gate.begin(start.gate_language, start.gate_sure)
         self._model.vocabulary_begin(options.hotwords_language)
         try:
-            segments, words, info = self._decode(
-                piece,
+            plan = DecodePlan.for_piece(
                 options,
-                progress,
                 language=start.language,
                 offset=chunk.offset,
-                prompt=start.prompt_argument(),
+                prompt=start.prompt,
                 batch_size=BATCH_SIZE if start.batched else 0,
                 sound=sound,
                 loops_only=chunk.duration <= ONE_WINDOW_SECONDS,
             )
+            segments, words, info = self.decoder.decode(piece, plan, progress)
             self._model.forget()
             language = options.language or info.language
             regions, edges = speech_and_utterance_regions(piece)  # one VAD pass gives both
@@ -193,7 +194,7 @@ class LocalBackend:
             utterances = [(a + chunk.offset, b + chunk.offset) for a, b in edges]
             repaired = {"holes": 0, "words": 0}
             if options.repair_holes and len(piece):
-                segments, words, repaired = repair_holes(self._decode, view, options, language, segments, words, speech)
+                segments, words, repaired = repair_holes(self.decoder, view, options, language, segments, words, speech)
         except ValueError as exc:  # e.g. a --language Whisper does not know
             raise BackendError(str(exc)) from None
         finally:
@@ -201,10 +202,20 @@ class LocalBackend:
             heard, after = gate.heard(), gate.state()
             gate.end()
         detected = (info.language, float(info.language_probability))
-        result = PieceResult(chunk.index, start, segments, words, speech, detected, heard, after, repaired, silence)
-        result.utterances = utterances
-        result.vocabulary = self._model.vocabulary_windows()
-        return result
+        return PieceResult(
+            index=chunk.index,
+            start=start,
+            segments=segments,
+            words=words,
+            speech=speech,
+            detected=detected,
+            heard=heard,
+            gate_after=after,
+            repaired=repaired,
+            silence=silence,
+            vocabulary=self._model.vocabulary_windows(),
+            utterances=utterances,
+        )
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float, Any]:
         """faster-whisper's language detection on the first 30 s of ``audio``, ungated: (language,
@@ -213,120 +224,3 @@ class LocalBackend:
             return self._model.detect_language(audio)
         finally:
             self._model.forget()
-
-    def _decode(
-        self,
-        audio: np.ndarray,
-        options: TranscribeOptions,
-        progress: ProgressCallback | None = None,
-        *,
-        language: str | None = None,
-        offset: float = 0.0,
-        vad: bool | None = None,
-        prompt: str | list[int] | None = None,
-        condition: bool = True,
-        temperature: float | tuple[float, ...] | None = None,
-        batch_size: int = 0,
-        sound: SpeechRegions | None = None,
-        max_new_tokens: int | None = None,
-        until: float | None = None,
-        loops_only: bool = False,
-    ) -> tuple[list[Segment], list[Word], Any]:
-        """One faster-whisper pass; times shifted by ``offset`` seconds.
-
-        ``prompt``: the text (or tokens) before the audio; ``condition``: prompt each window with
-        the text decoded before it; ``temperature``: None for faster-whisper's fallback ladder;
-        ``batch_size``: windows at a time through faster-whisper's batched pipeline (see
-        BATCHED_MIN_SECONDS), 0 for its sequential decoding; ``max_new_tokens``: the most tokens
-        decoded a window (None: Whisper's limit); ``sound``: the stretches that are not
-        digital silence (:func:`captioner.refine.speech.sounding_clips`; None: all of it), the only ones
-        decoded; ``until``: stop after the first segment that ends this many seconds into ``audio``
-        or later (the windows after it are not decoded); ``loops_only``: the fallback ladder only
-        where temperature 0 loops (see ONE_WINDOW_SECONDS).
-        """
-        extra: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
-        if max_new_tokens is not None:
-            extra["max_new_tokens"] = max_new_tokens
-        if batch_size:
-            from faster_whisper import BatchedInferencePipeline
-
-            # Windows cut at the quietest spot before each 30 s mark (the whole audio, no VAD), each
-            # decoded on its own, BATCH_SIZE at a time; one segment a window, timed by its words.
-            clips = [{"start": c.start / SAMPLE_RATE, "end": c.end / SAMPLE_RATE} for c in cut_into_pieces(audio, 30.0)]
-            if sound is not None:
-                clips = [c for c in clips if any(a < c["end"] and b > c["start"] for a, b in sound)]
-                sound = sound if clips else []
-            extra.update(clip_timestamps=clips, batch_size=batch_size, without_timestamps=True, vad_filter=False)
-            engine: Any = BatchedInferencePipeline(self._model)
-        else:
-            extra.update(vad_filter=options.vad if vad is None else vad, condition_on_previous_text=condition)
-            if sound:
-                extra["clip_timestamps"] = [t for clip in sound for t in clip]
-            engine = self._model
-        if sound == []:  # nothing but digital silence: only the language, if it is not known yet
-            return [], [], self._silent_info(audio, language or options.language)
-        segments_iter, info = engine.transcribe(
-            audio,
-            multilingual=options.language is None,  # each window's language, gated: see LanguageGate
-            language=language or options.language,
-            task=options.task,
-            beam_size=options.beam_size,
-            word_timestamps=True,
-            initial_prompt=prompt,
-            hotwords=options.hotwords,
-            **extra,
-        )
-        self._model.fall_back_only_on_loops(loops_only)  # faster-whisper decodes as it is iterated
-        try:
-            segments, words = _collect(segments_iter, offset, progress, until)
-        finally:
-            self._model.fall_back_only_on_loops(False)
-        return segments, words, info
-
-    def _silent_info(self, audio: np.ndarray, language: str | None) -> SimpleNamespace:
-        """What faster-whisper's transcribe would report on ``audio`` without decoding it."""
-        if language is not None:
-            return SimpleNamespace(language=language, language_probability=1.0)
-        detected, probability, _ = self._model.detect_language(audio)
-        return SimpleNamespace(language=detected, language_probability=probability)
-
-
-def _collect(
-    segments_iter: Any, offset: float, progress: ProgressCallback | None, until: float | None
-) -> tuple[list[Segment], list[Word]]:
-    """faster-whisper's segments as captioner's, times shifted by ``offset`` (see ``_decode``)."""
-    segments: list[Segment] = []
-    words: list[Word] = []
-    for seg in segments_iter:
-        segments.append(
-            Segment(
-                id=len(segments),
-                seek=int(seg.seek + round(offset * 100)),
-                start=float(seg.start) + offset,
-                end=float(seg.end) + offset,
-                text=seg.text,
-                tokens=tuple(int(t) for t in seg.tokens),
-                temperature=_opt(seg.temperature),
-                avg_logprob=_opt(seg.avg_logprob),
-                compression_ratio=_opt(seg.compression_ratio),
-                no_speech_prob=_opt(seg.no_speech_prob),
-            )
-        )
-        words.extend(
-            Word(
-                word=w.word,
-                start=float(w.start) + offset,
-                end=float(w.end) + offset,
-                probability=float(w.probability),
-            )
-            for w in seg.words or ()
-        )
-        if progress is not None:
-            progress(float(seg.end) + offset)
-        if until is not None and seg.end >= until:
-            break
-    return segments, words
-
-
-def _opt(value: float | None) -> float | None:
-    return None if value is None else float(value)

@@ -8,9 +8,7 @@ for speech gives doubtful words instead, which are dropped.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
@@ -18,10 +16,8 @@ from captioner.core.transcript import Segment, Word
 from captioner.media.audio import SAMPLE_RATE
 from captioner.refine.speech import SpeechRegions, find_holes
 from captioner.transcription.base import TranscribeOptions
+from captioner.transcription.local.decoding import DecodePlan, Decoder
 from captioner.transcription.local.piecewise import AudioView
-
-# The local engine's decoder: (audio, options, **settings) -> (segments, words, info).
-Decode = Callable[..., tuple[list[Segment], list[Word], Any]]
 
 HOLE_MIN_SECONDS = 1.0  # a speech stretch at least this long without a word is decoded again
 HOLE_CONTEXT = 0.5  # seconds of audio either side of a hole given to the decoder
@@ -45,7 +41,7 @@ HOLE_MIN_TOKENS = 20
 
 
 def repair_holes(
-    decode: Decode,
+    decoder: Decoder,
     view: AudioView,
     options: TranscribeOptions,
     language: str,
@@ -53,7 +49,7 @@ def repair_holes(
     words: list[Word],
     speech: SpeechRegions,
 ) -> tuple[list[Segment], list[Word], dict[str, int]]:
-    """``segments`` and ``words`` with what ``decode`` finds in the stretches of ``speech`` that
+    """``segments`` and ``words`` with what ``decoder`` finds in the stretches of ``speech`` that
     have no word (``view`` holds them), and how many holes and words there were."""
     holes = find_holes(words, speech, min_length=HOLE_MIN_SECONDS)
     found = {"holes": len(holes), "words": 0}
@@ -64,9 +60,10 @@ def repair_holes(
         # First decoded to a budget of tokens (a quick screen: a loop on music or noise stops
         # there); only what passes is decoded in full, so the words kept are the full decode's.
         budget = hole_token_budget(b - a)
-        new_segments, new_words = _decode_hole(decode, clip, options, language, a, start, end, budget)
+        plan = DecodePlan.for_hole(options, language, a)
+        new_segments, new_words = _decode_hole(decoder, clip, plan, start, end, budget)
         if budget is not None and confident(new_words):
-            new_segments, new_words = _decode_hole(decode, clip, options, language, a, start, end, None)
+            new_segments, new_words = _decode_hole(decoder, clip, plan, start, end, None)
         if not confident(new_words):
             continue
         lo, hi = new_words[0].start, new_words[-1].end
@@ -84,33 +81,22 @@ def repair_holes(
 
 
 def _decode_hole(
-    decode: Decode,
+    decoder: Decoder,
     clip: np.ndarray,
-    options: TranscribeOptions,
-    language: str,
-    offset: float,
+    plan: DecodePlan,
     start: float,
     end: float,
     max_new_tokens: int | None,
 ) -> tuple[list[Segment], list[Word]]:
-    """A hole's clip (from ``offset`` s) decoded once at temperature 0: its plausible segments,
+    """A hole's clip (from ``plan.offset`` s) decoded once at temperature 0: its plausible segments,
     and their words that fall in the hole [``start``, ``end``] (the context either side was
     decoded already).
 
     The decode stops after the segment that reaches past the hole: a window after it (often a
     few hundredths of a second after the last word, a whole encoder pass) could only give words
     that are not kept."""
-    segments, words, _ = decode(
-        clip,
-        options,
-        language=language,
-        offset=offset,
-        vad=False,
-        condition=False,
-        temperature=0.0,
-        max_new_tokens=max_new_tokens,
-        until=end - offset + HOLE_WORD_SLACK + 0.05,  # 0.05: faster-whisper rounds seeks to 10 ms
-    )
+    until = end - plan.offset + HOLE_WORD_SLACK + 0.05  # 0.05: faster-whisper rounds seeks to 10 ms
+    segments, words, _ = decoder.decode(clip, replace(plan, max_new_tokens=max_new_tokens, until=until))
     segments = [s for s in segments if plausible(s)]
     words = [w for w in words if any(s.start - 1e-6 <= w.start < s.end + 1e-6 for s in segments)]
     return segments, [w for w in words if start - HOLE_WORD_SLACK <= (w.start + w.end) / 2 <= end + HOLE_WORD_SLACK]

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from captioner.core.transcript import Segment, Transcript, Word
+from captioner.core.transcript import Segment, Transcript, VoiceRegions, Word
 from captioner.media.pieces import Chunk
 from captioner.refine.speech import SpeechRegions
 from captioner.transcription.base import TranscribeOptions
@@ -38,13 +38,10 @@ class PieceStart:
     prompt: str | tuple[int, ...] | None  # the text (or tokens) before the piece
     batched: bool  # through faster-whisper's batched pipeline (no previous text)
 
-    def prompt_argument(self) -> str | list[int] | None:
-        return list(self.prompt) if isinstance(self.prompt, tuple) else self.prompt
 
-
-@dataclass
+@dataclass(kw_only=True)
 class PieceResult:
-    """One decoded piece, its times already on the file's time line."""
+    """One decoded piece, its times already on the file's time line (built by keyword only)."""
 
     index: int
     start: PieceStart
@@ -123,8 +120,8 @@ def prompt_tokens(segments: list[Segment]) -> list[int]:
 def assemble(
     results: list[PieceResult], duration: float, options: TranscribeOptions, identity: dict[str, str]
 ) -> Transcript:
-    """The file's transcript from its pieces in order; ``meta["speech"]`` holds the VAD's speech
-    regions (what the hole repair used, and what the pipeline's filters use), ``meta["utterances"]``
+    """The file's transcript from its pieces in order; ``voice.speech`` holds the VAD's speech
+    regions (what the hole repair used, and what the pipeline's filters use), ``voice.utterances``
     its utterance edges (for retiming; from the same VAD pass) when every piece has them."""
     detected = results[0].detected
     heard_all = [window for r in results for window in r.heard]
@@ -155,9 +152,14 @@ def assemble(
     if len(heard) > 1:  # windows decoded in each language
         meta_extra["languages"] = dict(heard.most_common())
     edges = [r.utterances for r in results]
-    regions: dict[str, Any] = {"speech": [[round(a, 3), round(b, 3)] for r in results for a, b in r.speech]}
-    if all(e is not None for e in edges):
-        regions["utterances"] = [[round(a, 3), round(b, 3)] for e in edges if e is not None for a, b in e]
+    voice = VoiceRegions(
+        speech=tuple((round(a, 3), round(b, 3)) for r in results for a, b in r.speech),
+        utterances=(
+            tuple((round(a, 3), round(b, 3)) for e in edges if e is not None for a, b in e)
+            if all(e is not None for e in edges)
+            else None
+        ),
+    )
     return Transcript(
         language=detected[0],
         duration=duration,
@@ -170,6 +172,6 @@ def assemble(
             "language_forced": options.language is not None,
             "vad": options.vad,
             **meta_extra,
-            **regions,
         },
+        voice=voice,
     )
