@@ -16,8 +16,8 @@ from pathlib import Path
 OTHER_VERSION = "0.0.1-other"
 OTHER_SHA256 = "0123456789ab" * 5 + "cdef"
 _OTHER_WORKER = (
-    "import sys, captioner; from captioner.transcription.local import model_files; "
-    "captioner.__version__ = {version!r}; model_files.EMBEDDED_SHA256 = {sha256!r}; "
+    "import sys, captioner.version; from captioner.transcription.local import model_files; "
+    "captioner.version.__version__ = {version!r}; model_files.EMBEDDED_SHA256 = {sha256!r}; "
     "from dask.__main__ import main; sys.argv = ['dask', 'worker', *sys.argv[1:]]; main()"
 )
 
