@@ -145,7 +145,7 @@ def encode_file(digest: str, transcript: Transcript) -> bytes:
             "task": transcript.task,
             "segments": [_segment(s) for s in transcript.segments],
             "words": None if transcript.words is None else [_word(w) for w in transcript.words],
-            "meta": transcript.meta,
+            "meta": transcript.captioner_block(),  # with the voice regions
         }
     )
 

@@ -93,4 +93,5 @@ def _answer(future: Future, seconds: float, expected_hash: str | None, ref: Medi
             f"the audio the workers read at {ref.shown} is not this file's (its hash differs): "
             "check the --workers-read-media mapping"
         )
+    transcript.meta, transcript.voice = Transcript.split_block(transcript.meta)  # checked above
     return transcript, digest
