@@ -37,7 +37,7 @@ import numpy as np
 from captioner.captions.segmentation import segment
 from captioner.core.cues import Cue
 from captioner.core.languages import parse_language
-from captioner.core.speakers import SPEAKER_MODES, check_names
+from captioner.core.speakers import SPEAKER_MODES, check_count, check_names
 from captioner.core.style import PRESETS, Style, get_style
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
@@ -55,7 +55,7 @@ from captioner.run.regions import store_regions
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
 from captioner.run.source import TranscriptSource
-from captioner.run.speakers import name_speakers
+from captioner.run.speakers import name_speakers, tell_voices_apart
 from captioner.transcription.base import Backend
 from captioner.transcription.prompting import Vocabulary, VocabularyFile, check_prompt, vocabulary_file
 
@@ -85,6 +85,8 @@ def caption(
     vocabulary_language: str | None = None,
     speakers: str = "mix",
     speaker_names: Sequence[str] | str | None = None,
+    num_speakers: int | None = None,
+    max_speakers: int | None = None,
 ) -> CaptionResult:
     """Caption one media file: ``<stem>.srt`` and ``<stem>.vtt`` (or ``formats``) beside it, or in
     ``output_dir``, as ``captioner PATH`` does.  ``path`` may be an http(s) URL (a ``str``): its
@@ -98,8 +100,10 @@ def caption(
     line) gives the vocabulary only to speech in that language, as ``--vocabulary-language``.
     ``speakers="channels"`` transcribes each channel on
     its own and labels the cues with the speakers (``speaker_names`` in channel order), as
-    ``--speakers channels``.  Raises :class:`CaptionerError` (one line naming the file) when it
-    fails.
+    ``--speakers channels``; ``speakers="voices"`` tells them apart by voice (``speaker_names`` in
+    order of first appearance; ``num_speakers`` or ``max_speakers`` when known; needs the
+    ``voices`` extra), ``"auto"`` by channel when the channels differ, else by voice.  Raises
+    :class:`CaptionerError` (one line naming the file) when it fails.
     """
     (result,) = caption_all(
         [path],
@@ -117,6 +121,8 @@ def caption(
         vocabulary_language=vocabulary_language,
         speakers=speakers,
         speaker_names=speaker_names,
+        num_speakers=num_speakers,
+        max_speakers=max_speakers,
     )
     if result.status == "failed":
         assert result.error is not None
@@ -141,19 +147,21 @@ def caption_all(
     vocabulary_language: str | None = None,
     speakers: str = "mix",
     speaker_names: Sequence[str] | str | None = None,
+    num_speakers: int | None = None,
+    max_speakers: int | None = None,
 ) -> list[CaptionResult]:
     """Caption media files, folders (searched recursively) and http(s) URLs (``str``; they need
     ``output_dir``) with one model load: a result per
     file, failures included (``status == "failed"``, ``error`` says why), so one bad file never
     stops the others.  Paths that name no media are raised as :class:`CaptionerError`."""
-    mode, names = _speakers(speakers, speaker_names)
+    mode, names, counts = _speakers(speakers, speaker_names, num_speakers, max_speakers)
     lazy = _backend(backend, model)
     settings = Settings(
         formats=tuple(formats),
         output_dir=None if output_dir is None else Path(output_dir),
         overwrite=overwrite,
         style=_style(style),
-        recipe=_recipe(lazy, language, task, 5, prompt, vocabulary, vocabulary_language, speakers=mode),
+        recipe=_recipe(lazy, language, task, 5, prompt, vocabulary, vocabulary_language, speakers=mode, counts=counts),
         speaker_names=names,
     )
     jobs, problems = make_jobs([p if isinstance(p, str) else Path(p) for p in paths], settings)
@@ -178,17 +186,22 @@ def transcribe(
     vocabulary_language: str | None = None,
     speakers: str = "mix",
     speaker_names: Sequence[str] | str | None = None,
+    num_speakers: int | None = None,
+    max_speakers: int | None = None,
 ) -> Transcript:
     """Transcribe a media file (or 16 kHz mono float32 samples) into the transcript captions are
     made from: invented text removed (unless ``keep_all``) and word times on the speech.
 
     A file's transcript is looked up in, and stored into, the transcript cache (unless
     ``cache=False``), as the command line does.  ``prompt``, ``vocabulary``, ``speakers`` and
-    ``speaker_names`` as for :func:`caption` (samples have one channel: no speakers to tell apart).
+    ``speaker_names``, ``num_speakers`` and ``max_speakers`` as for :func:`caption` (samples have
+    one channel: ``"voices"`` or ``"auto"`` tells their speakers apart by voice).
     """
-    mode, names = _speakers(speakers, speaker_names)
+    mode, names, counts = _speakers(speakers, speaker_names, num_speakers, max_speakers)
     lazy = _backend(backend, model)
-    recipe = _recipe(lazy, language, task, beam_size, prompt, vocabulary, vocabulary_language, audio_stream, mode)
+    recipe = _recipe(
+        lazy, language, task, beam_size, prompt, vocabulary, vocabulary_language, audio_stream, mode, counts
+    )
     transcripts = TranscriptSource(recipe, TranscriptCache() if cache else None, lazy)
     note = transcripts.recipe.dropped()
     if note is not None:
@@ -196,6 +209,8 @@ def transcribe(
     if isinstance(source, np.ndarray):
         raw = lazy.get().transcribe(source, transcripts.recipe.options)
         store_regions(raw, source)
+        if mode in ("voices", "auto"):
+            raw = tell_voices_apart(raw, source, transcripts.recipe)
     else:
         raw = _transcribe_file(Path(source), transcripts)
     return name_speakers(refine(raw, filters=None if keep_all else FilterSettings()), names)
@@ -246,8 +261,10 @@ def _recipe(
     vocabulary_language: str | None = None,
     audio_stream: int = 0,
     speakers: str = "mix",
+    counts: tuple[int | None, int | None] = (None, None),
 ) -> Recipe:
-    """The call's recipe, the prompt and vocabulary checked as the command line checks them."""
+    """The call's recipe, the prompt and vocabulary checked as the command line checks them;
+    ``counts``: the number of voices and at most so many (with ``speakers`` voices or auto)."""
     listed = None if vocabulary is None else vocabulary_file(vocabulary)
     said = None if vocabulary_language is None else parse_language(vocabulary_language)
     if listed is not None and said:
@@ -261,6 +278,8 @@ def _recipe(
         vocabulary=listed,
         audio_stream=audio_stream,
         speakers=speakers,
+        num_speakers=counts[0],
+        max_speakers=counts[1],
     )
 
 
@@ -296,15 +315,21 @@ def _transcribe_file(path: Path, source: TranscriptSource) -> Transcript:
         raise exc.with_path(str(path)) from None
 
 
-def _speakers(speakers: str, speaker_names: Sequence[str] | str | None) -> tuple[str, tuple[str, ...]]:
-    """``speakers`` and ``speaker_names`` checked as the command line checks them (ValueError)."""
+def _speakers(
+    speakers: str, speaker_names: Sequence[str] | str | None, num: int | None = None, most: int | None = None
+) -> tuple[str, tuple[str, ...], tuple[int | None, int | None]]:
+    """``speakers``, ``speaker_names`` and the speaker counts checked as the command line checks
+    them (ValueError)."""
     if speakers not in SPEAKER_MODES:
         raise ValueError(f"speakers must be one of {', '.join(SPEAKER_MODES)}, not {speakers!r}")
+    counts = check_count(num, "num_speakers"), check_count(most, "max_speakers")
+    if counts != (None, None) and speakers not in ("voices", "auto"):
+        raise ValueError('num_speakers and max_speakers go with speakers="voices" or "auto"')
     if speaker_names is None:
-        return speakers, ()
-    if speakers != "channels":
-        raise ValueError('speaker_names go with speakers="channels"')
-    return speakers, check_names(speaker_names)
+        return speakers, (), counts
+    if speakers == "mix":
+        raise ValueError('speaker_names go with speakers="channels", "voices" or "auto"')
+    return speakers, check_names(speaker_names), counts
 
 
 __all__ = [

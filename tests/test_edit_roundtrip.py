@@ -63,7 +63,7 @@ def test_a_saved_file_reads_back_as_the_cues_or_the_save_is_refused(studio: Stud
     got, source = captions.read_cues(root, rel)
     assert source == "jfk.srt"
     assert [expected(c) for c in got] == want
-    vtt = [expected(c) for c in captions.parse_cues("vtt", (root / "jfk.vtt").read_text("utf-8"))]
+    vtt = [expected(c) for c in captions._parse_vtt((root / "jfk.vtt").read_text("utf-8"))]
     assert vtt == want
 
 

@@ -23,6 +23,7 @@ RANK = {
     "media": 2,
     "captions": 2,
     "refine": 3,
+    "speakers": 3,  # --speakers voices: the voice encoder on NumPy and the clustering (SciPy)
     "output": 3,  # -f scc lays cues out again in 608's 32 columns with captions' line breaking
     "transcription": 4,
     "video": 4,

@@ -134,3 +134,23 @@ def test_base_means_aixplains_default_model_in_a_tree() -> None:
     assert BackendSpec.named("aixplain", "base") == BackendSpec.aixplain(None)
     assert BackendSpec.named("aixplain", "abc123").identity["model"] == "abc123"
     assert BackendSpec.named("aixplain", "base").lock_names() == ("aixplain", "base")
+
+
+def test_the_voice_counts_key_their_own_transcripts_alike_everywhere(tmp_path: Path) -> None:
+    """--speakers voices --num-speakers 2: one cache key from the command line, the API and a tree;
+    another count, none, or another mode: another key; the lock records the count."""
+    opts = _cli_options(speakers="voices", num_speakers=2)
+    cli = Recipe.from_cli(opts, backend_spec_from(opts)).cache_key(MEDIA)
+    api = _recipe(_backend("local", "base"), None, "transcribe", speakers="voices", counts=(2, None))
+    (tmp_path / "captioner.toml").write_text('speakers = "voices"\nnum_speakers = 2\n', "utf-8")
+    config = load_config(tmp_path)
+    assert cli == api.cache_key(MEDIA) == config.recipe("a.mp3").cache_key(MEDIA)
+    others = [
+        Recipe(speakers=speakers, num_speakers=num, max_speakers=most).cache_key(MEDIA)
+        for speakers, num, most in [("voices", None, None), ("voices", 3, None), ("voices", None, 2), ("auto", 2, None),
+                                    ("channels", None, None), ("mix", None, None)]
+    ]  # fmt: skip
+    assert len({cli, *others}) == 7
+    assert others[-1] == CLI["default"][1]
+    settings = config.settings_for("a.mp3")
+    assert settings["speakers"] == "voices" and settings["num_speakers"] == 2 and "max_speakers" not in settings

@@ -47,18 +47,27 @@ def test_a_shift_rate_and_split_are_recovered(case) -> None:
     cues, rate, offset, split, jump, seed = case
     rng = random.Random(seed)
     anchors = []
+    unknowable = set()  # cues whose every anchor is wrong: nothing says where they went
     for index, (start, end) in enumerate(cues):
+        wrong_anchors = 0
         for t, is_start in ((start, True), (end, False)):
             media = _truth(rate, offset, split, jump, index, t) + rng.uniform(-0.05, 0.05)
             if rng.random() < 0.05:  # a word matched in the wrong place (not where the other piece
                 # puts it: that anchor would be right for the other piece, and its cue ambiguous)
                 wrong = rng.choice([-1, 1]) * rng.uniform(1, 20)
                 media += wrong if abs(abs(wrong) - abs(jump)) > 1 else 25.0
+                wrong_anchors += 1
             anchors.append(Anchor(t, media, is_start, start))
+        if wrong_anchors == 2:
+            unknowable.add(index)
     found = fit(anchors)
     assert found is not None
-    errors = [abs(found.at(start) - _truth(rate, offset, split, jump, i, start)) for i, (start, _) in enumerate(cues)]
-    assert sum(e <= 0.10 for e in errors) >= 0.95 * len(cues), (found, max(errors))
+    errors = [
+        abs(found.at(start) - _truth(rate, offset, split, jump, i, start))
+        for i, (start, _) in enumerate(cues)
+        if i not in unknowable
+    ]
+    assert sum(e <= 0.10 for e in errors) >= 0.95 * len(errors), (found, max(errors))
     assert len(found.splits) == (split is not None)
     if split is not None:
         assert found.splits[0][1] == pytest.approx(jump, abs=0.1)

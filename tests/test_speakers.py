@@ -126,7 +126,11 @@ def test_bad_speaker_options_are_usage_errors(tmp_path: Path) -> None:
     code, err = invoke(SAMPLES / STEREO, "-o", tmp_path, "--speakers", "channels", "--speaker-names", "A,A")
     assert code == 2 and "given twice" in err
     with pytest.raises(ValueError):
-        captioner.transcribe(SAMPLES / STEREO, speakers="voices")
+        captioner.transcribe(SAMPLES / STEREO, speakers="crowd")
+    with pytest.raises(ValueError):
+        captioner.transcribe(SAMPLES / STEREO, speakers="channels", num_speakers=2)
+    code, err = invoke(SAMPLES / STEREO, "-o", tmp_path, "--num-speakers", "2")
+    assert code == 2 and "--num-speakers and --max-speakers go with --speakers voices or auto" in err
 
 
 def test_the_config_takes_speakers_into_the_settings_hash(tmp_path: Path) -> None:
@@ -138,7 +142,9 @@ def test_the_config_takes_speakers_into_the_settings_hash(tmp_path: Path) -> Non
     (tmp_path / "captioner.toml").write_text('speakers = "mix"\n', "utf-8")
     assert "speakers" not in load_config(tmp_path).settings_for("a.flac")  # older locks keep their hashes
     for text, message in [
-        ('speakers = "voices"', "speakers must be one of mix, channels"),
+        ('speakers = "crowd"', "speakers must be one of mix, channels, voices, auto"),
+        ('speakers = "voices"\nnum_speakers = 0', "num_speakers must be a whole number from 1 to 20"),
+        ("max_speakers = 2", 'max_speakers goes with speakers = "voices" or "auto"'),
         ('speaker_names = ["Ann"]', 'speaker_names go with speakers = "channels"'),
         ('speakers = "channels"\nspeaker_names = "Ann"', "speaker_names must be a list of names"),
         ('speakers = "channels"\nspeaker_names = ["A<"]', "speaker_names: speaker name 'A<' holds '<'"),

@@ -64,11 +64,23 @@ def _segments_of(transcript: Transcript, cue: Cue) -> list[Segment]:
     return [s for s in transcript.segments if any(s.start - 1e-6 <= p <= s.end + 1e-6 for p in points)]
 
 
-def format_report(name: str, doubtful: Sequence[DoubtfulCue], total_cues: int) -> str:
-    """A plain-text report: one block per doubtful cue, low words marked with their probability."""
+def speaker_doubts(transcript: Transcript) -> list[str]:
+    """What the review should say about the speakers: with ``--speakers voices``, two voices kept
+    apart though nearly alike (perhaps one speaker in two manners)."""
+    found = transcript.meta.get("diarization")
+    if not isinstance(found, dict) or not found.get("unsure"):
+        return []
+    names = " and ".join(str(v.get("speaker")) for v in found.get("voices") or ())
+    closest = float(found.get("closest") or 0)
+    return [f"speakers: {names} sound nearly alike (similarity {closest:.2f}): they may be one speaker"]
+
+
+def format_report(name: str, doubtful: Sequence[DoubtfulCue], total_cues: int, notes: Sequence[str] = ()) -> str:
+    """A plain-text report: ``notes`` about the whole file, then one block per doubtful cue, low
+    words marked with their probability."""
     if not doubtful:
-        return f"{name}: all {total_cues} cues confident\n"
-    lines = [f"{name}: {len(doubtful)} of {total_cues} cues to check"]
+        return "".join(f"{line}\n" for line in (f"{name}: all {total_cues} cues confident", *notes))
+    lines = [f"{name}: {len(doubtful)} of {total_cues} cues to check", *notes]
     for d in doubtful:
         lines.append(f"  #{d.index} {timestamp(d.start)} --> {timestamp(d.end)}  {d.text}")
         for reason in d.reasons:

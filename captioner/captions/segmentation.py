@@ -80,9 +80,19 @@ def segment_voice(transcript: Transcript, style: Style, speaker: str | None = No
     if speaker is not None and labelled:
         units = [_label_unit(speaker, units[0]), replace(units[0], space_before=True, cut_cost=LABEL_GLUE)] + units[1:]
     end_of_media = transcript.duration if transcript.duration and transcript.duration > 0 else math.inf
-    plans = _choose_cues(units, style, lang, end_of_media)
+    plans = _choose_cues(units, style, lang, end_of_media, _forced_starts(transcript, units))
     cues = _time_cues(plans, style, end_of_media)
     return cues if speaker is None else _voiced(cues, speaker, labelled)
+
+
+def _forced_starts(transcript: Transcript, units: list[Unit]) -> frozenset[int]:
+    """The units a cue must start with: those beginning with a word listed (by its index in
+    ``transcript.words``) in ``meta["cue_starts"]`` (an aligned script's lines kept as cue breaks)."""
+    listed = transcript.meta.get("cue_starts")
+    if not listed or not transcript.words:
+        return frozenset()
+    firsts = {id(transcript.words[k]) for k in listed if isinstance(k, int) and 0 < k < len(transcript.words)}
+    return frozenset(i for i, unit in enumerate(units) if i and unit.words and id(unit.words[0]) in firsts)
 
 
 def _label_unit(speaker: str, first: Unit) -> Unit:
@@ -106,7 +116,9 @@ def _chars(lines: tuple[str, ...]) -> int:
     return sum(len(line) for line in lines)
 
 
-def _choose_cues(units: list[Unit], style: Style, lang: str, end_of_media: float) -> list[_CueText]:
+def _choose_cues(
+    units: list[Unit], style: Style, lang: str, end_of_media: float, forced: frozenset[int] = frozenset()
+) -> list[_CueText]:
     n = len(units)
     max_cue_chars = style.max_chars * style.max_lines
     best = [math.inf] * (n + 1)
@@ -118,6 +130,8 @@ def _choose_cues(units: list[Unit], style: Style, lang: str, end_of_media: float
         chars_est = -1
         pauses = 0.0
         for j in range(i + 1, n + 1):
+            if j - 1 > i and j - 1 in forced:
+                break  # a cue never runs over a forced start
             if j - 1 > i:
                 gap = units[j - 1].start - units[j - 2].end
                 if gap >= HARD_PAUSE:

@@ -16,8 +16,10 @@ exist).  Keys, all optional::
     vocabulary = "names.txt"           # names and terms, one a line (a file inside the tree)
     vocabulary_language = "en"         # its language (else its "# language:" line): only for that speech
     vocabularies = { "printing/**" = "printing.txt" }  # per-path vocabularies, first matching glob wins
-    speakers = "channels"              # "mix" (default) or "channels": a speaker a channel
-    speaker_names = ["Ann", "Bob"]     # with speakers = "channels", in channel order
+    scripts = { "talks/**" = "{stem}.txt" }  # per-path scripts (beside the media; where one exists its words are timed)
+    speakers = "channels"              # "mix" (default), "channels" (a speaker a channel), "voices" or "auto"
+    speaker_names = ["Ann", "Bob"]     # in channel order (channels) or order of first appearance (voices)
+    num_speakers = 2                   # with speakers = "voices" or "auto", when known (or max_speakers)
     lock = "captions.lock"             # the lock file's name at the root
     cluster = { insecure = false }     # how sync --scheduler trusts the cluster (captioner.ci.cluster_config)
 
@@ -32,7 +34,7 @@ import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from captioner.ci import config_values as values
@@ -58,7 +60,8 @@ DEFAULT_LOCK = "captions.lock"
 BUILTIN_EXCLUDE: tuple[str, ...] = ("**/*.captioned.*", "**/*.burned.*")
 _KEYS = {
     "include", "exclude", "formats", "language", "languages", "style", "backend", "model", "prompt", "vocabulary",
-    "vocabulary_language", "vocabularies", "speakers", "speaker_names", "lock", "cluster",
+    "vocabulary_language", "vocabularies", "speakers", "speaker_names", "num_speakers", "max_speakers", "lock",
+    "cluster", "scripts",
 }  # fmt: skip
 BACKENDS = ("local", "aixplain")
 
@@ -80,8 +83,11 @@ class Config:
     vocabulary: tuple[str, ...] = ()  # the terms of the vocabulary file
     vocabulary_language: str | None = None  # its language (None: used on every file)
     vocabularies: tuple[tuple[str, VocabularyFile], ...] = ()  # (glob, vocabulary), first match wins
+    scripts: tuple[tuple[str, str], ...] = ()  # (glob, script name template), first match wins
     speakers: str = "mix"
     speaker_names: tuple[str, ...] = ()
+    num_speakers: int | None = None
+    max_speakers: int | None = None
     lock: str = DEFAULT_LOCK
     cluster: ClusterTrust | None = None  # how sync --scheduler trusts the cluster (not in the settings hash)
     source: str | None = None  # where the configuration was read from, for messages
@@ -122,20 +128,34 @@ class Config:
         another one than the vocabulary's."""
         return self.recipe(relpath).vocabulary_used
 
-    def settings_for(self, relpath: str) -> dict[str, Any]:
+    def script_of(self, relpath: str) -> str | None:
+        """The root-relative path of the script a media file would be aligned to (the first of
+        ``scripts`` whose glob matches it; its template names a file beside the media, ``{stem}``
+        the media's name without its extension), or None.  Whether it exists, and stays inside the
+        tree, is the scanner's to check."""
+        for pattern, template in self.scripts:
+            if glob_match(relpath, pattern):
+                media = PurePosixPath(relpath)
+                return (media.parent / template.format(stem=media.stem)).as_posix()
+        return None
+
+    def settings_for(self, relpath: str, script: str | None = None) -> dict[str, Any]:
         """The canonical settings that shape one file's captions (hashed into the lock): the
-        transcription's (:meth:`Recipe.lock_settings`), the style and the formats."""
+        transcription's (:meth:`Recipe.lock_settings`), the style and the formats; ``script``: the
+        hash of the script its words are timed to, if any."""
         settings = self.recipe(relpath).lock_settings()
         settings["style"] = self.style.to_dict()
         settings["formats"] = sorted(self.formats)
         if self.speakers != "mix":
             settings["speaker_names"] = list(self.speaker_names)
+        if script is not None:
+            settings["script"] = script  # editing the script makes the captions stale
         return settings
 
-    def settings_hash(self, relpath: str) -> str:
-        return settings_digest(self.settings_for(relpath))
+    def settings_hash(self, relpath: str, script: str | None = None) -> str:
+        return settings_digest(self.settings_for(relpath, script))
 
-    def summary_for(self, relpath: str) -> str:
+    def summary_for(self, relpath: str, script: str | None = None) -> str:
         """A short readable form of :meth:`settings_for`, for the lock file and messages."""
         base = PRESETS.get(self.preset, Style())
         changed = [
@@ -149,6 +169,7 @@ class Config:
             (" prompt" if self.prompt is not None else "")
             + (f" vocabulary={len(vocabulary.terms)}" if vocabulary else "")
             + (f" speakers={self.speakers}" if self.speakers != "mix" else "")
+            + (f" script={self.script_of(relpath)}@{script[:8]}" if script else "")
         )
         return (
             f"{self.backend}/{self.model} language={self.language_for(relpath) or 'auto'} "
@@ -253,7 +274,9 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
                 raise ConfigError("vocabulary_language goes with vocabulary")
             vocabulary_language = values.language(table["vocabulary_language"], "vocabulary_language")
         vocabularies = values.vocabularies(root, table.get("vocabularies", {}))
+        scripts = values.scripts(table.get("scripts", {}))
         speakers, speaker_names = values.speakers(table.get("speakers", "mix"), table.get("speaker_names"))
+        num_speakers, max_speakers = values.speaker_counts(speakers, table)
         lock = values.string(table.get("lock", DEFAULT_LOCK), "lock", "a file name")
         why = outside_tree(root, lock)
         if why:
@@ -278,8 +301,11 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         vocabulary=listed.terms,
         vocabulary_language=vocabulary_language if listed.terms else None,
         vocabularies=vocabularies,
+        scripts=scripts,
         speakers=speakers,
         speaker_names=speaker_names,
+        num_speakers=num_speakers,
+        max_speakers=max_speakers,
         lock=lock,
         cluster=cluster,
         source=source,

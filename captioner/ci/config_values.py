@@ -9,7 +9,7 @@ from typing import Any
 
 from captioner.ci.tree import outside_tree
 from captioner.core.languages import parse_language
-from captioner.core.speakers import SPEAKER_MODES, check_names
+from captioner.core.speakers import SPEAKER_MODES, check_count, check_names
 from captioner.core.style import LIMITS
 from captioner.output.writers import FORMATS
 from captioner.transcription.prompting import PromptError, VocabularyFile, check_prompt, load_vocabulary
@@ -126,16 +126,48 @@ def vocabularies(root: Path, table: Any) -> tuple[tuple[str, VocabularyFile], ..
     return tuple((str(glob), read[name]) for glob, name in table.items())
 
 
+def scripts(table: Any) -> tuple[tuple[str, str], ...]:
+    """The per-path scripts: a table of glob = a file name template beside the media (``{stem}``:
+    the media's name without its extension), never an absolute path or one that climbs out."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"scripts must be a table of glob = script name, not {kind(table)}")
+    out = []
+    for glob, template in table.items():
+        name = string(template, f"scripts.{glob}", 'a file name such as "{stem}.txt"')
+        try:
+            example = name.format(stem="talk")
+        except (KeyError, IndexError, ValueError):
+            raise ConfigError(f"scripts.{glob}: only {{stem}} may be used in {name!r}") from None
+        if not example or example.startswith("/") or ".." in example.split("/") or "\\" in example:
+            raise ConfigError(f"scripts.{glob}: {name!r} must name a file beside the media, inside the tree")
+        out.append((str(glob), name))
+    return tuple(out)
+
+
 def speakers(value: Any, names: Any) -> tuple[str, tuple[str, ...]]:
     if not isinstance(value, str) or value not in SPEAKER_MODES:
         raise ConfigError(f"speakers must be one of {', '.join(SPEAKER_MODES)}")
     if names is None:
         return value, ()
-    if value != "channels":
-        raise ConfigError('speaker_names go with speakers = "channels"')
+    if value == "mix":
+        raise ConfigError('speaker_names go with speakers = "channels", "voices" or "auto"')
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ConfigError("speaker_names must be a list of names")
     try:
         return value, check_names(names)
     except ValueError as exc:
         raise ConfigError(f"speaker_names: {exc}") from None
+
+
+def speaker_counts(mode: str, table: dict[str, Any]) -> tuple[int | None, int | None]:
+    """``num_speakers`` and ``max_speakers``: whole numbers, with speakers = "voices" or "auto"."""
+    out: list[int | None] = []
+    for name in ("num_speakers", "max_speakers"):
+        value = table.get(name)
+        if value is not None and mode not in ("voices", "auto"):
+            raise ConfigError(f'{name} goes with speakers = "voices" or "auto"')
+        try:
+            out.append(check_count(value, name))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    return out[0], out[1]

@@ -225,6 +225,19 @@ class Scanner:
     def file_hash(self, rel: str) -> str:
         return self.cache.get("sha256", rel, self.inside(rel), file_sha256)
 
+    def script_digest(self, rel: str) -> str | None:
+        """The hash of the script the media file ``rel`` is aligned to (the configuration's
+        ``scripts``), None when it has none there; CaptionerError when its path leads out of the tree."""
+        script = self.config.script_of(rel)
+        if script is None:
+            return None
+        why = self.guard.outside(script)
+        if why:
+            raise CaptionerError(f"script {script} not read: {why}", rel)
+        if not (self.root / script).is_file():
+            return None
+        return self.file_hash(script)
+
     def scan(
         self,
         scope: Iterable[Path] | None = None,
@@ -279,6 +292,7 @@ class Scanner:
             return status
         try:
             status.audio = self.audio_hash(rel)
+            script = self.script_digest(rel)
             recorded = caption_paths(rel, entry.captions)
             for fmt, cap in recorded.items():
                 if (self.root / cap).is_file() and self.file_hash(cap) != entry.captions[fmt]:
@@ -294,9 +308,9 @@ class Scanner:
         if lock.media_hash != HASH_SCHEME or status.audio != entry.audio:
             status.state = STALE
             status.detail = "the media's audio changed after its captions were made" + edited_note
-        elif self.config.settings_hash(rel) != entry.settings:
+        elif self.config.settings_hash(rel, script) != entry.settings:
             status.state = SETTINGS_CHANGED
-            status.detail = f"made with {entry.summary or entry.settings}; now {self.config.summary_for(rel)}"
+            status.detail = f"made with {entry.summary or entry.settings}; now {self.config.summary_for(rel, script)}"
             status.detail += edited_note
         elif gone:
             status.state = MISSING

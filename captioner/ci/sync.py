@@ -14,7 +14,7 @@ are with ``adopt``; orphans are dropped from the lock only with ``prune``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from captioner.ci.lockfile import Lock, LockEntry, update_lock
@@ -41,6 +41,7 @@ from captioner.run.recipe import Recipe
 from captioner.run.reporter import NullReporter, Reporter
 from captioner.run.scheduler import run
 from captioner.run.settings import Settings
+from captioner.transcription.align.script import Script, read_script
 
 REGENERATE = frozenset({MISSING, STALE, SETTINGS_CHANGED})
 
@@ -144,8 +145,18 @@ def _entry_for(scanner: Scanner, rel: str, audio: str, formats: Iterable[str]) -
     """The lock entry of ``rel`` as its files are now."""
     config = scanner.config
     captions = {fmt: file_sha256(scanner.inside(cap)) for fmt, cap in caption_paths(rel, formats).items()}
-    settings, summary = config.settings_hash(rel), config.summary_for(rel)
+    script = scanner.script_digest(rel)
+    settings, summary = config.settings_hash(rel, script), config.summary_for(rel, script)
     return LockEntry(audio=audio, settings=settings, summary=summary, captions=captions)
+
+
+def _script_of(scanner: Scanner, rel: str) -> Script | None:
+    """The script the configuration's ``scripts`` gives ``rel``, read, where it exists."""
+    if scanner.script_digest(rel) is None:
+        return None
+    name = scanner.config.script_of(rel)
+    assert name is not None
+    return read_script(scanner.inside(name))
 
 
 def _cause(exc: CaptionerError | OSError) -> str:
@@ -202,7 +213,15 @@ def _caption(
         outputs = {fmt: root / cap for fmt, cap in caption_paths(f.path, config.formats).items()}
         recipe = config.recipe(f.path, backend.spec)
         known = AudioHash(stream=0, digest=audio[f.path])  # the scanner hashes the first audio stream, as the run reads
-        groups.setdefault(recipe, []).append(Job(media=root / f.path, outputs=outputs, audio_hash=known))
+        try:
+            script = _script_of(scanner, f.path)
+        except (CaptionerError, OSError) as exc:
+            result.failed.append((f.path, _cause(exc)))
+            continue
+        if script is not None:  # its own recipe: the script keys its transcript
+            recipe = replace(recipe, script=script)
+        job = Job(media=root / f.path, outputs=outputs, audio_hash=known, script=script)
+        groups.setdefault(recipe, []).append(job)
 
     def finished(res: FileResult) -> None:
         assert isinstance(res.media, Path)  # sync captions trees of files

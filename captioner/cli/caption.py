@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import traceback
 from pathlib import Path
@@ -32,9 +33,10 @@ from captioner.cli.policy import (
     released,
     require_aixplain,
     require_ffmpeg,
+    require_voices,
     run_to_the_end,
 )
-from captioner.core.speakers import SPEAKER_MODES
+from captioner.core.speakers import MAX_SPEAKERS, SPEAKER_MODES
 from captioner.core.style import LIMITS, PRESETS, Style, get_style
 from captioner.errors import CaptionerError
 from captioner.media.urls import DEFAULT_MAX_BYTES, DEFAULT_MAX_SECONDS, MediaURL, UrlLimits, read_url_list
@@ -81,6 +83,7 @@ Other commands (captioner COMMAND --help):
   review  list doubtful cues of a transcript (.json)
   cache   info | clear: the transcript cache
   edit    review and correct captions in the browser (a local caption studio)
+  align   captions with the words of a script, timed to the speech (captioner align MEDIA SCRIPT)
 """
 
 
@@ -209,14 +212,35 @@ class MainCommand(click.Command):
     default="mix",
     show_default=True,
     help="channels: each channel (an interview recorded a speaker a channel) transcribed on its own, "
-    "the cues labelled with the speaker; channels carrying the same sound are transcribed once.",
+    "the cues labelled with the speaker; channels carrying the same sound are transcribed once.  "
+    "voices: speakers told apart by their voices (one microphone; needs captioner[voices]).  "
+    "auto: channels when the channels carry different sound, voices otherwise.",
+)
+@click.option(
+    "--num-speakers",
+    type=click.IntRange(1, MAX_SPEAKERS),
+    help="With --speakers voices or auto: how many speakers there are, when known.",
+)
+@click.option(
+    "--max-speakers",
+    type=click.IntRange(1, MAX_SPEAKERS),
+    help="With --speakers voices or auto: at most so many speakers.",
 )
 @click.option(
     "--speaker-names",
     callback=parse_speaker_names,
     metavar="A,B",
-    help="The speakers' names in channel order, for --speakers channels.  [default: Speaker 1, Speaker 2, ...]",
+    help="The speakers' names in channel order (--speakers channels) or in order of first appearance "
+    "(voices).  [default: Speaker 1, Speaker 2, ...]",
 )
+@click.option(
+    "--script",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="The words are in FILE (plain text, or captions whose times are ignored): time them to the "
+    "speech instead of transcribing (one media file).",
+)
+@click.option("--keep-lines", is_flag=True, help="With --script: each line of the script starts a cue.")
 @click.option("--vad", is_flag=True, help="Decode only what the voice activity detector calls speech (faster).")
 @click.option("--keep-all", is_flag=True, help="Keep every decoded word (no hallucination filters).")
 @click.option("--review", is_flag=True, help="Also write STEM.review.txt listing doubtful cues (a warning).")
@@ -259,6 +283,8 @@ def run_command(paths: tuple[str, ...], **opts: Any) -> None:
         urls, listed = read_url_list(opts["url_list"])
         sources.extend(urls)
     jobs, problems = make_jobs(sources, settings)
+    if opts.get("script") is not None:
+        jobs, settings = with_script(jobs, problems, opts, settings)
     problems = [*listed, *problems]
     for problem in problems:
         click.echo(error_line(str(problem)), err=True)
@@ -281,11 +307,17 @@ def check_options(opts: dict[str, Any]) -> None:
     if (mux or burn) and not set(ATTACHABLE["mux" if mux else "burn"]) & set(formats):
         usable = ", ".join(ATTACHABLE["mux" if mux else "burn"])
         raise click.UsageError(f"--{'mux' if mux else 'burn'} needs one of {usable} among the formats (-f)")
-    if opts["speaker_names"] and opts["speakers"] != "channels":
-        raise click.UsageError("--speaker-names goes with --speakers channels")
+    if opts.get("keep_lines") and opts.get("script") is None:
+        raise click.UsageError("--keep-lines goes with --script")
+    if opts["speaker_names"] and opts["speakers"] == "mix":
+        raise click.UsageError("--speaker-names goes with --speakers channels, voices or auto")
+    counts = opts["num_speakers"], opts["max_speakers"]
+    if any(c is not None for c in counts) and opts["speakers"] not in ("voices", "auto"):
+        raise click.UsageError("--num-speakers and --max-speakers go with --speakers voices or auto")
     if opts.get("vocabulary_language") and opts.get("vocabulary") is None:
         raise click.UsageError("--vocabulary-language goes with --vocabulary")
     style_from_options(opts)
+    require_voices(opts["speakers"])
 
 
 def style_from_options(opts: dict[str, Any]) -> Style:
@@ -320,12 +352,35 @@ def settings_from_options(opts: dict[str, Any], backend: BackendSpec | None = No
             else None
         ),
         speaker_names=opts["speaker_names"],
+        keep_lines=bool(opts.get("keep_lines")),
         url_limits=UrlLimits(
             timeout=opts["url_timeout"],
             max_bytes=int(opts["url_max_size"] * 1e6),
             max_seconds=opts["url_max_duration"] * 60,
         ),
     )
+
+
+def with_script(
+    jobs: list[Job], problems: list[CaptionerError], opts: dict[str, Any], settings: Settings
+) -> tuple[list[Job], Settings]:
+    """``--script FILE``: the one media file's job, and the run's recipe, given the script (read
+    now: a script that cannot be read stops the run before anything is decoded or written)."""
+    from captioner.transcription.align.script import read_script
+
+    if len(jobs) + len(problems) != 1 or any(job.in_folder or not isinstance(job.media, Path) for job in jobs):
+        raise click.UsageError("--script goes with one local media file")
+    if opts["backend"] != "local" or opts["scheduler"] is not None:
+        raise click.UsageError("--script aligns with the local engine (not --backend aixplain or a cluster)")
+    if opts["speakers"] != "mix" or opts["task"] != "transcribe":
+        raise click.UsageError("--script goes with one voice track in the script's language (no --speakers, --task)")
+    try:
+        script = read_script(opts["script"])
+    except CaptionerError as exc:
+        click.echo(error_line(str(exc)), err=True)
+        sys.exit(EXIT_FAILED)
+    recipe = dataclasses.replace(settings.recipe, script=script)  # the script keys the transcript
+    return [dataclasses.replace(job, script=script) for job in jobs], settings.on(recipe)
 
 
 def backend_spec_from(opts: dict[str, Any]) -> BackendSpec:

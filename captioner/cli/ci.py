@@ -21,6 +21,7 @@ from captioner.cli.policy import (
     released,
     require_aixplain,
     require_ffmpeg,
+    require_voices,
     run_to_the_end,
 )
 from captioner.errors import CaptionerError
@@ -181,6 +182,7 @@ def sync_command(
     config = scanner.config
     if config.backend == "aixplain":
         require_aixplain()
+    require_voices(config.speakers)
     given = {"tls_ca_file": tls_ca_file, "tls_cert": tls_cert, "tls_key": tls_key, "insecure_cluster": insecure_cluster}
     trust = cluster_trust_from(given, config.cluster)
     scheduler = chosen_scheduler(click.get_current_context(), scheduler, config.backend, trust)

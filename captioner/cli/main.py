@@ -69,6 +69,7 @@ def _stop_on_sigterm() -> None:
 
 def _register() -> None:
     """Every command, each defined in the module of its group."""
+    from captioner.cli.align import align_command
     from captioner.cli.cache import cache_group
     from captioner.cli.caption import run_command
     from captioner.cli.ci import check_command, sync_command
@@ -82,6 +83,7 @@ def _register() -> None:
     main.add_command(cache_group)
     main.add_command(edit_command)
     main.add_command(resync_command)
+    main.add_command(align_command)
 
 
 _register()

@@ -102,6 +102,18 @@ def require_aixplain() -> None:
         raise OneLineFailure(problem)
 
 
+def require_voices(speakers: str) -> None:
+    """``--speakers voices``/``auto`` need the voices extra (SciPy): without it, one line naming the
+    install, exit 2 (the option cannot be used as it is), before any work."""
+    if speakers not in ("voices", "auto"):
+        return
+    from captioner.speakers import missing_dependency
+
+    problem = missing_dependency()
+    if problem is not None:
+        raise OneLineError(problem)
+
+
 def require_distributed() -> None:
     """Dask distributed is optional (``--scheduler``): without it, one line saying how to install it."""
     from captioner.transcription.cluster import missing_distributed

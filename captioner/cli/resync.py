@@ -55,16 +55,25 @@ def resync_command(
 
 
 def _find(cues: list[tuple[float, float, str]], media: Path, language: str | None) -> Found:
+    from captioner.resync.files import ResyncError
     from captioner.resync.judge import find
 
+    spoken = None if language in (None, "auto") else language
     try:
-        heard = _heard(cues, media, None if language in (None, "auto") else language)
+        heard = _heard(cues, media, spoken)
+        try:
+            return find(cues, heard.words, heard.spans)
+        except ResyncError:
+            if heard.spans is None:
+                raise
+        # the stretches heard gave no fit to trust: the whole media, as for a short file (slower, never worse)
+        heard = _heard(cues, media, spoken, whole=True)
         return find(cues, heard.words, heard.spans)
     except CaptionerError as exc:
         raise exc.with_path(str(media)) from None
 
 
-def _heard(cues: list[tuple[float, float, str]], media: Path, language: str | None) -> Listened:
+def _heard(cues: list[tuple[float, float, str]], media: Path, language: str | None, whole: bool = False) -> Listened:
     """The words heard in ``media``: the whole file transcribed (and cached) when it is short, else
     the stretches :func:`captioner.resync.sampling.listen` asks for (an hour in well under a minute)."""
     from captioner.api import transcribe
@@ -74,7 +83,7 @@ def _heard(cues: list[tuple[float, float, str]], media: Path, language: str | No
     from captioner.resync.sampling import WHOLE_BELOW, Listened, listen
 
     info = probe(media)
-    if info.duration is None or info.duration <= WHOLE_BELOW:
+    if whole or info.duration is None or info.duration <= WHOLE_BELOW:
         transcript = transcribe(media, language=language)
         return Listened([Heard(w.word, w.start, w.end) for w in transcript.words or []], None)
     audio = extract_audio(info)

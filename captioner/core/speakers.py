@@ -20,7 +20,27 @@ from captioner.core.transcript import Transcript
 # meta keys describing the whole file, not one speaker's transcription
 _SHARED_META = ("backend", "model", "compute_type", "language_probability", "language_forced", "vad")
 MAX_NAME_CHARS = 32
-SPEAKER_MODES = ("mix", "channels")  # --speakers: all channels downmixed, or a speaker a channel
+# --speakers: all channels downmixed; a speaker a channel; speakers told apart by their voices;
+# channels when the channels carry different sound, voices otherwise.
+SPEAKER_MODES = ("mix", "channels", "voices", "auto")
+MAX_SPEAKERS = 20  # --num-speakers, --max-speakers
+
+
+def speakers_key(mode: str, num: int | None = None, most: int | None = None) -> str:
+    """What of the speaker settings shapes a cached transcript: the mode, and with voices the counts."""
+    if mode not in ("voices", "auto"):
+        return mode
+    counts = [f"{k}={v}" for k, v in (("num", num), ("max", most)) if v is not None]
+    return ":".join([mode, *counts])
+
+
+def check_count(value: int | None, what: str) -> int | None:
+    """``--num-speakers`` / ``--max-speakers`` checked: None, or 1 to :data:`MAX_SPEAKERS`."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SPEAKERS:
+        raise ValueError(f"{what} must be a whole number from 1 to {MAX_SPEAKERS}")
+    return value
 
 
 def check_names(names: Sequence[str] | str) -> tuple[str, ...]:
@@ -52,7 +72,8 @@ def default_name(index: int) -> str:
 
 
 def speakers_of(transcript: Transcript) -> list[str]:
-    """The speakers of a joined transcript, in channel order ([] for one voice)."""
+    """The speakers of a joined transcript, in channel order (by voice: in order of first
+    appearance; [] for one voice)."""
     return [str(part["speaker"]) for part in transcript.meta.get("parts") or ()]
 
 
@@ -129,7 +150,15 @@ def rename_speakers(transcript: Transcript, names: Sequence[str]) -> Transcript:
     if not mapping or all(a == b for a, b in mapping.items()):
         return transcript
     parts = [(mapping.get(name, name), t) for name, t in split_speakers(transcript)]
-    return rejoin(transcript, parts)
+    joined = rejoin(transcript, parts)
+    found = joined.meta.get("diarization")
+    if isinstance(found, dict):  # --speakers voices: the turns and voices carry the names too
+        joined.meta["diarization"] = {
+            **found,
+            "turns": [[a, b, mapping.get(name, name)] for a, b, name in found.get("turns") or ()],
+            "voices": [{**v, "speaker": mapping.get(v["speaker"], v["speaker"])} for v in found.get("voices") or ()],
+        }
+    return joined
 
 
 def speaker_counts(transcript: Transcript) -> Counter[str]:

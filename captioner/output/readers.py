@@ -132,8 +132,11 @@ def read_scc(text: str) -> list[ReadCue]:
 
 
 def read_ass(text: str) -> list[ReadCue]:
-    """The dialogue events of an ASS or SSA file as pysubs2 reads them (override tags dropped)."""
+    """The dialogue events of an ASS or SSA file as pysubs2 reads them (override tags dropped; its
+    comment events, never shown, left out)."""
     import pysubs2
 
     subs = pysubs2.SSAFile.from_string(text)
-    return [ReadCue(e.start / 1000, e.end / 1000, tuple(e.plaintext.split("\n"))) for e in subs.events]
+    return [
+        ReadCue(e.start / 1000, e.end / 1000, tuple(e.plaintext.split("\n"))) for e in subs.events if not e.is_comment
+    ]

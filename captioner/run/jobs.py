@@ -13,6 +13,7 @@ from captioner.media.urls import Media, MediaURL, split_sources
 from captioner.output.atomic import cannot_write_in
 from captioner.paths import name_too_long, real_path
 from captioner.run.settings import Settings
+from captioner.transcription.align.script import Script
 from captioner.video.attach import video_output
 
 
@@ -34,6 +35,7 @@ class Job:
     outputs: dict[str, Path]
     in_folder: bool = False  # found in a folder named on the command line (not named itself)
     audio_hash: AudioHash | None = None  # already known by the caller (used when the run reads that stream)
+    script: Script | None = None  # its words, timed to the audio instead of transcribed (--script, scripts =)
 
 
 @dataclass

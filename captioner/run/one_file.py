@@ -11,6 +11,7 @@ from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError, RunError
 from captioner.media.urls import Media
 from captioner.refine.refine import has_words, refine
+from captioner.run.aligned import script_notes
 from captioner.run.jobs import FileResult, Job
 from captioner.run.outputs import format_outputs, picture_size
 from captioner.run.prepared import Prepared
@@ -60,8 +61,13 @@ def run_one(
             data.release()  # free the samples (and their share of the byte budget) before formatting
         else:
             reporter.info(job.media, "transcript from the cache (--no-cache transcribes again)")
-        transcript = refine(transcript, filters=settings.filters, retime_words=settings.retime)
+        aligned = source.recipe.script is not None  # the job's script (Job.script), timed by source.raw
+        filters = None if aligned else settings.filters  # a script's words are all kept
+        transcript = refine(transcript, filters=filters, retime_words=settings.retime)
         transcript = name_speakers(transcript, settings.speaker_names)
+        if aligned:
+            for note in script_notes(transcript, settings.keep_lines):
+                reporter.info(job.media, note)
         for note in channel_notes(transcript, settings):
             reporter.info(job.media, note)
         if has_words(transcript):

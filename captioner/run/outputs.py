@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from captioner.captions.review import format_report, review
+from captioner.captions.review import format_report, review, speaker_doubts
 from captioner.captions.segmentation import segment
 from captioner.core.transcript import Transcript
 from captioner.errors import CaptionerError
@@ -69,7 +69,8 @@ def format_outputs(
     if settings.review is not None:
         doubtful = review(transcript, cues, settings.review)
         path = review_path(job)
-        atomic_write_text(path, format_report(job.media.name, doubtful, len(cues)))
+        notes = speaker_doubts(transcript)
+        atomic_write_text(path, format_report(job.media.name, doubtful, len(cues), notes))
         written.append(path)
         if doubtful and reporter is not None:
             reporter.info(job.media, f"warning: {len(doubtful)} of {len(cues)} cues need a check, see {path}")

@@ -76,7 +76,7 @@ def _decode(info: MediaInfo, key: str | None, stream: int, speakers: str) -> Pre
     channels = select_audio_stream(info, stream).channels or 1
     if channels == 1:
         return Prepared(info=info, cache_key=key, audio=extract_audio(info, stream))
-    if speakers == "channels":
+    if speakers in ("channels", "auto"):
         report = analyse_channels(info, stream)
         if len(report.groups) > 1:
             return Prepared(info=info, cache_key=key, channels=report, groups=report.groups)

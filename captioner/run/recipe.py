@@ -1,10 +1,10 @@
 """A transcript's recipe: everything that decides its words, written once.
 
 A :class:`Recipe` names the backend (:class:`BackendSpec`: kind, model, endpoint, the capabilities
-its class declares), the decoding options as asked, the audio stream, the speakers mode and the
-vocabulary.  It is built from the command line (:meth:`Recipe.from_cli`), the Python API
-(:meth:`Recipe.from_api`) or a tree's configuration (:meth:`Recipe.from_config`), and it alone
-computes what must agree between them: the decoding options cut to what the backend takes
+its class declares), the decoding options as asked, the audio stream, the speakers mode (with
+voices, how many) and the vocabulary.  It is built from the command line (:meth:`Recipe.from_cli`),
+the Python API (:meth:`Recipe.from_api`) or a tree's configuration (:meth:`Recipe.from_config`), and
+it alone computes what must agree between them: the decoding options cut to what the backend takes
 (:attr:`Recipe.options`), the transcript cache key (:meth:`Recipe.cache_key`) and the transcription
 part of the lock file's settings hash (:meth:`Recipe.lock_settings`).  Both keys are those captioner
 always made: existing caches and lock files stay valid (tests/test_recipe.py pins them).
@@ -18,10 +18,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+from captioner.core.speakers import speakers_key
 from captioner.transcription.base import Backend, Capabilities, TranscribeOptions, vocabulary_applies
 from captioner.transcription.prompting import VocabularyFile, hotwords
 
 if TYPE_CHECKING:
+    from captioner.transcription.align.script import Script
     from captioner.transcription.cluster.access import ClusterTrust
 
 # Raised when transcripts made before would differ from what the current code makes from the same
@@ -123,6 +125,12 @@ class TreeConfig(Protocol):
     @property
     def speakers(self) -> str: ...
 
+    @property
+    def num_speakers(self) -> int | None: ...
+
+    @property
+    def max_speakers(self) -> int | None: ...
+
     def language_for(self, relpath: str) -> str | None: ...
 
     def vocabulary_of(self, relpath: str | None) -> VocabularyFile: ...
@@ -146,11 +154,15 @@ class Recipe:
     vocabulary: VocabularyFile | None = None  # its terms and language (None: any), as given
     audio_stream: int = 0
     speakers: str = "mix"
+    num_speakers: int | None = None  # --speakers voices/auto: the number of voices, when known
+    max_speakers: int | None = None  # ... or at most so many
+    script: Script | None = None  # its words timed to the speech instead of transcribed (--script, scripts =)
 
     @classmethod
     def from_cli(cls, opts: Mapping[str, Any], backend: BackendSpec) -> Recipe:
         """The recipe of the main command's (or review's) options: -l, --task, --beam-size, --vad,
-        --prompt, --vocabulary, --vocabulary-language, --audio-stream, --speakers."""
+        --prompt, --vocabulary, --vocabulary-language, --audio-stream, --speakers, --num-speakers,
+        --max-speakers."""
         language, vocabulary, said = opts["language"], opts.get("vocabulary"), opts.get("vocabulary_language")
         if vocabulary is not None and said:
             vocabulary = VocabularyFile(vocabulary.terms, None if said == "auto" else said)
@@ -164,6 +176,8 @@ class Recipe:
             vocabulary=vocabulary,
             audio_stream=opts.get("audio_stream", 0),
             speakers=opts.get("speakers", "mix"),
+            num_speakers=opts.get("num_speakers"),
+            max_speakers=opts.get("max_speakers"),
         )
 
     @classmethod
@@ -177,9 +191,14 @@ class Recipe:
         vocabulary: VocabularyFile | None = None,
         audio_stream: int = 0,
         speakers: str = "mix",
+        num_speakers: int | None = None,
+        max_speakers: int | None = None,
     ) -> Recipe:
         """The recipe of an API call (its values checked by the API as the command line checks them)."""
-        return cls(backend, language, task, beam_size, False, prompt, vocabulary, audio_stream, speakers)
+        return cls(
+            backend, language, task, beam_size, False, prompt, vocabulary, audio_stream, speakers, num_speakers,
+            max_speakers,
+        )  # fmt: skip
 
     @classmethod
     def from_config(cls, config: TreeConfig, relpath: str | None = None, backend: BackendSpec | None = None) -> Recipe:
@@ -194,6 +213,8 @@ class Recipe:
             prompt=config.prompt,
             vocabulary=config.vocabulary_of(relpath),
             speakers=config.speakers,
+            num_speakers=config.num_speakers,
+            max_speakers=config.max_speakers,
         )
 
     def on(self, backend: BackendSpec) -> Recipe:
@@ -236,9 +257,22 @@ class Recipe:
             return None
         return f"note: the vocabulary is {self.vocabulary.language}, the language -l {self.language}: it is not used"
 
+    @property
+    def speakers_key(self) -> str:
+        """What of the speaker settings shapes the transcript: the mode, with voices the counts
+        (see :func:`captioner.core.speakers.speakers_key`)."""
+        return speakers_key(self.speakers, self.num_speakers, self.max_speakers)
+
     def cache_key(self, media_hash: str) -> str:
-        """The transcript cache key of the media whose audio stream hashes to ``media_hash``."""
-        return cache_key(media_hash, self.audio_stream, self.backend.identity, self.options, self.speakers)
+        """The transcript cache key of the media whose audio stream hashes to ``media_hash`` (an
+        aligned script's transcript keyed by the script and the aligner too; without a script, the
+        keys captioner always made)."""
+        identity = self.backend.identity
+        if self.script is not None:
+            from captioner.transcription.align.engine import script_identity
+
+            identity = {**identity, **script_identity(self.script)}
+        return cache_key(media_hash, self.audio_stream, identity, self.options, self.speakers_key)
 
     def lock_settings(self) -> dict[str, Any]:
         """The transcription part of a file's settings in the lock file (the configuration adds the
@@ -262,6 +296,11 @@ class Recipe:
                 settings["vocabulary_language"] = vocabulary.language
         if self.speakers != "mix":
             settings["speakers"] = self.speakers
+            for name in ("num_speakers", "max_speakers"):
+                if getattr(self, name) is not None:
+                    settings[name] = getattr(self, name)
+        if self.script is not None:
+            settings["script"] = self.script.digest  # editing the script makes the captions stale
         return settings
 
 
@@ -273,8 +312,9 @@ def cache_key(
     speakers: str = "mix",
 ) -> str:
     """The key of a transcript (see :meth:`Recipe.cache_key`): ``speakers`` "channels" (each channel
-    transcribed on its own, see captioner.run.speakers) keys its own entry; the default keeps the
-    keys it always had, and so do options added later while they are unset."""
+    transcribed on its own, see captioner.run.speakers) or "voices" (with its counts: see
+    :attr:`Recipe.speakers_key`) keys its own entry; the default keeps the keys it always had, and so
+    do options added later while they are unset."""
     material: dict[str, object] = {
         "version": CACHE_VERSION,
         "media": media_hash,

@@ -46,6 +46,6 @@ def prepare_url(url: MediaURL, source: TranscriptSource) -> Prepared:
 def _needs_decoding(recipe: Recipe) -> str | None:
     if recipe.audio_stream != 0:
         return "--audio-stream picks a stream the service cannot choose"
-    if recipe.speakers == "channels":
-        return "--speakers channels splits the channels here"
+    if recipe.speakers != "mix":
+        return f"--speakers {recipe.speakers} needs the audio here"
     return None

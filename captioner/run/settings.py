@@ -33,7 +33,8 @@ class Settings:
     retime: bool = True  # move Whisper's early word times onto the speech
     review: ReviewThresholds | None = None  # write <stem>.review.txt listing doubtful cues
     url_limits: UrlLimits = field(default_factory=UrlLimits)  # how media at a URL is read
-    speaker_names: tuple[str, ...] = ()  # the speakers' names in channel order (default Speaker 1, 2, ...)
+    speaker_names: tuple[str, ...] = ()  # in channel order, or by first appearance (default Speaker 1, 2, ...)
+    keep_lines: bool = False  # an aligned script's lines (a caption script's cues) start cues
     notes: tuple[str, ...] = ()  # said once when the run starts (-v): how an option was taken
 
     @property
@@ -47,7 +48,8 @@ class Settings:
 
     @property
     def speakers(self) -> str:
-        """ "channels": each channel (group of channels with one sound) transcribed on its own."""
+        """ "channels": each channel (group of channels with one sound) transcribed on its own;
+        "voices": speakers told apart by voice; "auto": channels when they differ, else voices."""
         return self.recipe.speakers
 
     def on(self, recipe: Recipe) -> Settings:

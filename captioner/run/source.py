@@ -21,6 +21,7 @@ from captioner.run.jobs import AudioHash
 from captioner.run.prepared import Prepared
 from captioner.run.recipe import Recipe
 from captioner.run.speakers import transcribe_prepared
+from captioner.transcription.align.engine import align_with
 from captioner.transcription.base import ProgressCallback
 
 
@@ -77,12 +78,21 @@ class TranscriptSource:
 
     def raw(self, prepared: Prepared, progress: ProgressCallback | None = None) -> Transcript:
         """The raw transcript (not refined; what the cache holds) of a prepared job: the cached one,
-        else transcribed by the backend and stored (a failure to store costs the cache only)."""
+        else transcribed by the backend (or, with the recipe's script, the script aligned to the
+        audio) and stored (a failure to store costs the cache only)."""
         if prepared.transcript is not None:
             return prepared.transcript
         if self.backend is None:
             raise CaptionerError("no transcript in the cache, and no backend to transcribe")
-        transcript = transcribe_prepared(self.backend.get(), prepared, self.recipe, progress, self.url_limits)
+        engine, script = self.backend.get(), self.recipe.script
+        if script is None:
+            transcript = transcribe_prepared(engine, prepared, self.recipe, progress, self.url_limits)
+        elif prepared.audio is None:
+            raise MediaError("a script is aligned to one audio track: not with --speakers channels or a URL")
+        else:  # the script's words timed to the audio (see captioner.transcription.align)
+            transcript = align_with(engine, prepared.audio, script, self.recipe.options, progress)
+            if prepared.channels is not None:
+                transcript.meta["channels"] = prepared.channels.to_meta()
         if self.cache is not None and prepared.cache_key is not None:
             self.cache.put(prepared.cache_key, transcript)
         return transcript

@@ -1,5 +1,6 @@
-"""A prepared job transcribed: its audio at once, or (``--speakers channels``) a channel group at a
-time, each group one speaker; and what the run says about the channels it found.
+"""A prepared job transcribed: its audio at once (``--speakers voices``: then told apart by voice,
+while the audio is in memory), or (``--speakers channels``) a channel group at a time, each group
+one speaker; and what the run says about the channels and voices it found.
 
 Two talkers on two channels downmixed overlap in one signal, and Whisper follows one of them: on
 the developer corpus' ``en_stereo_two_talkers`` the downmix gave only the left talker's sentence,
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
+
 from captioner.core.speakers import default_name, join_speakers, rename_speakers, speakers_of
 from captioner.core.transcript import Transcript
-from captioner.errors import BackendError
+from captioner.errors import BackendError, CaptionerError
 from captioner.media.audio import SAMPLE_RATE, extract_audio
 from captioner.media.channels import ChannelReport
 from captioner.media.urls import MediaURL, UrlLimits
@@ -43,6 +46,8 @@ def transcribe_prepared(
         assert data.audio is not None
         transcript = engine.transcribe(data.audio, recipe.options, progress=progress)
         store_regions(transcript, data.audio)
+        if recipe.speakers in ("voices", "auto"):
+            transcript = tell_voices_apart(transcript, data.audio, recipe)
     if data.channels is not None:
         transcript.meta["channels"] = data.channels.to_meta()
     return transcript
@@ -98,6 +103,23 @@ def _transcribe_groups(
     return join_speakers(parts, {"speakers_by": "channels"})
 
 
+def tell_voices_apart(transcript: Transcript, audio: np.ndarray, recipe: Recipe) -> Transcript:
+    """``transcript`` of one signal (its speech regions stored) with its words given to the voices
+    heard (``--speakers voices``; see :mod:`captioner.speakers`)."""
+    from captioner.speakers import missing_dependency
+
+    missing = missing_dependency()
+    if missing is not None:
+        raise CaptionerError(missing)
+    from captioner.speakers.attribute import by_voice
+    from captioner.speakers.cluster import find_voices
+
+    regions = transcript.voice.speech if transcript.voice is not None else None
+    speech = [(float(a), float(b)) for a, b in regions or ()]
+    voices = find_voices(audio, speech, recipe.num_speakers, recipe.max_speakers)
+    return by_voice(transcript, voices)
+
+
 def name_speakers(transcript: Transcript, names: tuple[str, ...]) -> Transcript:
     """The transcript with the speakers named as the user asked (``--speaker-names``)."""
     return rename_speakers(transcript, names) if names else transcript
@@ -105,14 +127,16 @@ def name_speakers(transcript: Transcript, names: tuple[str, ...]) -> Transcript:
 
 def channel_notes(transcript: Transcript, settings: Settings) -> list[str]:
     """What a run says about the channels: a suggestion when they carry different sound and were
-    downmixed, what ``--speakers channels`` did."""
+    downmixed, what ``--speakers channels`` did (and ``voices``, see :func:`voice_notes`)."""
+    notes = voice_notes(transcript)
     report = ChannelReport.from_meta(transcript.meta.get("channels"))
-    channels = settings.speakers == "channels"
+    if settings.speakers == "auto" and transcript.meta.get("speakers_by") != "channels":
+        return notes  # the channels carry one sound: told apart by voice
+    channels = settings.speakers in ("channels", "auto")
     if report is None:
-        if channels and not speakers_of(transcript) and "channels" not in transcript.meta:
+        if settings.speakers == "channels" and not speakers_of(transcript) and "channels" not in transcript.meta:
             return ["note: one channel: no speakers to tell apart by channel"]
-        return []
-    notes: list[str] = []
+        return notes
     if channels and report.silent:
         notes.append(f"note: {_channels(report.silent, 'carries', 'carry')} no sound: left out")
     if not channels:
@@ -141,6 +165,26 @@ def channel_notes(transcript: Transcript, settings: Settings) -> list[str]:
                 f"note: the channels share some sound (correlation {report.largest_between_groups:.2f}): "
                 "words heard on two channels may be captioned twice"
             )
+    return notes
+
+
+def voice_notes(transcript: Transcript) -> list[str]:
+    """What ``--speakers voices`` found: the words of each voice, and a warning when the number
+    of voices is in doubt (two voices nearly alike: maybe one speaker in two manners)."""
+    found = transcript.meta.get("diarization")
+    if not isinstance(found, dict):
+        return []
+    voices = found.get("voices") or []
+    if len(voices) < 2:
+        notes = ["speakers by voice: one voice heard"]
+    else:
+        said = ", ".join(f"{v['speaker']}: {v['words']} words" for v in voices)
+        notes = [f"speakers by voice: {said}"]
+    if found.get("unsure"):
+        notes.append(
+            f"warning: two voices are nearly alike (similarity {found.get('closest', 0):.2f}): they may be one "
+            "speaker; --num-speakers 1 labels none"
+        )
     return notes
 
 
