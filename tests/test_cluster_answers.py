@@ -8,8 +8,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from captioner.core.transcript import Segment, Word
-from captioner.transcription.cluster.answers import failure_message, guess_problem, piece_problem
+from captioner.core.transcript import Segment, Transcript, Word
+from captioner.transcription.cluster.answers import failure_message, file_problem, guess_problem, piece_problem
+from captioner.transcription.cluster.replies import (
+    AnswerRefused,
+    encode_file,
+    encode_piece,
+    read_file,
+    read_json,
+    read_piece,
+)
 from captioner.transcription.local.piecewise import PieceResult, PieceStart
 
 SPAN = (10.0, 25.0)  # the seconds of the file the worker was sent
@@ -80,3 +88,35 @@ def test_a_workers_reason_for_a_failed_piece_is_one_bounded_line() -> None:
     long = failure_message("x" * 5000 + "\nsecond line")
     assert len(long) == 300 and "\n" not in long
     assert failure_message(None) == failure_message("") == "the worker gave no reason"
+
+
+def test_a_piece_travels_as_json_and_comes_back_equal() -> None:
+    sent = answer(start=PieceStart("en", "en", True, (50364, 1029), True))
+    data = encode_piece(sent)
+    assert type(data) is bytes
+    back = read_piece(read_json(data, SPAN[1] - SPAN[0]))
+    assert back == sent and piece_problem(back, 1, SPAN) is None
+
+
+def test_a_whole_files_transcript_travels_as_json_with_its_hash() -> None:
+    piece = answer()
+    transcript = Transcript("en", 25.0, piece.segments, piece.words, meta={"speech": [[10.9, 12.1]], "pieces": 1})
+    digest, back = read_file(read_json(encode_file("ab" * 32, transcript), 25.0))
+    assert digest == "ab" * 32 and back == transcript and file_problem(back, 25.0) is None
+    late = Transcript("en", 25.0, piece.segments, [replace(piece.words[0], end=1e308)])
+    assert "outside the audio" in file_problem(late, 25.0)
+
+
+@pytest.mark.parametrize("value", [{"index": 1}, [1, 2], "text", None, bytearray(b"{}")])
+def test_anything_but_json_bytes_is_refused(value) -> None:
+    with pytest.raises(AnswerRefused, match="not transcript JSON bytes"):
+        read_json(value, 10.0)
+
+
+def test_json_larger_than_its_audio_can_hold_or_of_another_shape_is_refused() -> None:
+    with pytest.raises(AnswerRefused, match="bytes of JSON for 1.0 s"):
+        read_json(b"[" + b"0," * 100_000 + b"0]", 1.0)
+    with pytest.raises(AnswerRefused, match="not a decoded piece"):
+        read_piece({"index": 1})
+    with pytest.raises(AnswerRefused, match="not a transcript"):
+        read_file({"hash": "ab" * 32})

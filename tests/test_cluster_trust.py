@@ -165,6 +165,28 @@ def test_a_workers_answer_out_of_bounds_fails_its_file_in_one_line(cli, tmp_path
     assert not list(tmp_path.glob("out/*")) and TranscriptCache().stats().entries == cached  # nothing written
 
 
+@pytest.mark.slow
+def test_a_worker_answering_a_pickled_object_is_refused_unread(cli, tmp_path, tmp_path_factory) -> None:
+    media = _fresh_jfk(tmp_path, 0.91)
+    marker = str(tmp_path / "unpickled")  # made by whoever unpickles the answer
+
+    def forge(result):  # an object whose unpickling runs code: here, making a folder
+        import os
+
+        class Opened:
+            def __reduce__(self):
+                return (os.mkdir, (marker,))
+
+        return Opened()
+
+    code, err = _run_on_a_rogue_cluster(cli, tmp_path_factory, forge, media, "-o", tmp_path / "out", raw=True)
+    assert code == 1 and "Traceback" not in err, err
+    assert err.strip().splitlines()[0] == (
+        f"captioner: error: {media}: a worker's answer was not used: not transcript JSON bytes (refused unread)"
+    ), err
+    assert not os.path.exists(marker) and not list(tmp_path.glob("out/*"))
+
+
 def _fresh_jfk(folder: Path, volume: float) -> Path:
     """The JFK clip at another volume: audio no other test has cached (the session's cache is shared)."""
     media = folder / "jfk.flac"
@@ -172,9 +194,10 @@ def _fresh_jfk(folder: Path, volume: float) -> Path:
     return media
 
 
-def _run_on_a_rogue_cluster(cli, tmp_path_factory, forge, *args) -> tuple[int, str]:
+def _run_on_a_rogue_cluster(cli, tmp_path_factory, forge, *args, raw: bool = False) -> tuple[int, str]:
     """captioner ARGS --scheduler on a loopback cluster whose worker another client told to pass
-    every decoded piece through ``forge`` (a function defined in the test: sent by value)."""
+    every decoded piece through ``forge`` (a function defined in the test: sent by value); with
+    ``raw``, the task returns what ``forge`` makes, not its JSON."""
     cluster = Cluster(tmp_path_factory.mktemp("rogue"))
 
     def install() -> None:
@@ -182,6 +205,10 @@ def _run_on_a_rogue_cluster(cli, tmp_path_factory, forge, *args) -> tuple[int, s
 
         real = LocalBackend.transcribe_piece
         LocalBackend.transcribe_piece = lambda self, *a, **k: forge(real(self, *a, **k))
+        if raw:
+            from captioner.transcription.cluster import worker
+
+            worker.encode_piece = lambda result: result
 
     try:
         cluster.start_scheduler()

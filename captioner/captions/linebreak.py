@@ -320,7 +320,7 @@ def is_bad_end(before: str, language: str) -> bool:
     """True when ``before`` ends with a word a line or cue must not end on (and no punctuation)."""
     if ends_with(before, SENTENCE_END | CLAUSE_END):
         return False
-    words = before.split()
+    words = before.rsplit(None, 1)  # the last word (a cue's text is long: not every word)
     if not words:
         return False
     last = bare(words[-1])
@@ -336,7 +336,7 @@ def break_cost(before: str, after: str | None, language: str) -> float:
     if is_bad_end(before, language):
         return 12.0
     if after:
-        nxt = after.split()
+        nxt = after.split(None, 1)
         if nxt and bare(nxt[0]) in EN_GOOD_NEXT:
             return -1.0
     return 0.0
@@ -347,6 +347,34 @@ def join_units(units: list[Unit] | tuple[Unit, ...]) -> str:
     for k, u in enumerate(units):
         out += (" " if k and u.space_before else "") + u.text
     return out
+
+
+def _two_lines(units: list[Unit], max_chars: int, language: str) -> tuple[float, tuple[str, ...]] | None:
+    """:func:`layout`'s best two lines, the same choice as trying every cut with
+    :func:`join_units`, from the lines' texts built once (the caption DP asks for ~14 layouts a
+    word: benchmarks/cluster_sim.py found them most of the client's CPU on a cluster)."""
+    k = len(units)
+    tails = [""] * k  # tails[c]: join_units(units[c:])
+    tails[k - 1] = units[k - 1].text
+    for c in range(k - 2, -1, -1):
+        tails[c] = units[c].text + (" " if units[c + 1].space_before else "") + tails[c + 1]
+    best: tuple[float, tuple[str, ...]] | None = None
+    head = units[0].text  # join_units(units[:c])
+    for c in range(1, k):
+        if c > 1:
+            head += (" " if units[c - 1].space_before else "") + units[c - 1].text
+        if len(head) > max_chars:
+            break  # the first line only grows
+        tail = tails[c]
+        if len(tail) > max_chars:
+            continue
+        cost = 0.0
+        cost += break_cost(head, tail, language)
+        cost += _imbalance(len(head), len(tail), max_chars)
+        cost += units[c].cut_cost
+        if best is None or cost < best[0]:
+            best = (cost, (head, tail))
+    return best
 
 
 def layout(units: list[Unit], max_chars: int, max_lines: int, language: str) -> tuple[float, tuple[str, ...]] | None:
@@ -360,7 +388,11 @@ def layout(units: list[Unit], max_chars: int, max_lines: int, language: str) -> 
     whole = join_units(units)
     if len(whole) <= max_chars:
         return 0.0, (whole,)
-    for n_lines in range(2, min(max_lines, k) + 1):
+    if max_lines >= 2 and k >= 2:
+        two = _two_lines(units, max_chars, language)
+        if two is not None:
+            return two
+    for n_lines in range(3, min(max_lines, k) + 1):
         best: tuple[float, tuple[str, ...]] | None = None
         for cuts in combinations(range(1, k), n_lines - 1):
             bounds = (0, *cuts, k)

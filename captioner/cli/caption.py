@@ -15,6 +15,7 @@ from captioner.cli.console import ConsoleReporter, error_line
 from captioner.cli.options import (
     burn_look_options,
     burn_options_from,
+    cluster_scale_options,
     cluster_trust_from,
     parse_formats,
     parse_language_option,
@@ -42,7 +43,7 @@ from captioner.media.urls import DEFAULT_MAX_BYTES, DEFAULT_MAX_SECONDS, MediaUR
 from captioner.media.urls import DEFAULT_TIMEOUT as DEFAULT_URL_TIMEOUT
 from captioner.output.writers import FORMATS
 from captioner.refine.hallucination import FilterSettings
-from captioner.run.backend import LazyBackend, make_backend
+from captioner.run.backend import CLUSTER_INFLIGHT_MB, LazyBackend, make_backend
 from captioner.run.cache import TranscriptCache
 from captioner.run.jobs import FileResult, Job, make_jobs
 from captioner.run.recipe import BackendSpec, Recipe
@@ -171,6 +172,7 @@ class MainCommand(click.Command):
     "joining  [default: twice its workers' threads when it connects, at most 32].",
 )
 @scheduler_option
+@cluster_scale_options
 @click.option("--audio-stream", type=click.IntRange(min=0), default=0, show_default=True, help="Audio stream, 0-based.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for the local engine.  [default: all cores]")
 @click.option("--beam-size", type=click.IntRange(min=1), default=5, show_default=True)
@@ -271,6 +273,8 @@ def run_command(paths: tuple[str, ...], **opts: Any) -> None:
     )
     if opts["scheduler"] is not None:
         configure_cluster_logging(opts["debug"], opts["verbose"])
+    elif opts.get("workers_read_media") is not None:
+        raise click.UsageError("--workers-read-media goes with --scheduler (a Dask cluster's workers)")
     backend = backend_from_options(opts)
     settings = settings_from_options(opts, backend.spec)
     sources: list[str | MediaURL] = list(paths)
@@ -398,6 +402,8 @@ def backend_from_options(opts: dict[str, Any]) -> LazyBackend:
         jobs=opts["jobs"],
         api_key_file=opts["api_key_file"],
         aixplain_timeout=opts["aixplain_timeout"],
+        cluster_inflight_mb=opts.get("cluster_inflight_mb") or CLUSTER_INFLIGHT_MB,
+        workers_read_media=opts.get("workers_read_media"),
     )
 
 
@@ -406,7 +412,7 @@ def run_jobs(jobs: list[Job], backend: LazyBackend, settings: Settings, opts: di
     reporter = ConsoleReporter(len(jobs), quiet=opts["quiet"])
     cache = None if opts["no_cache"] else TranscriptCache()
     with run_to_the_end(opts["debug"], before_exit=reporter.close), released(backend):
-        results = run(jobs, backend, settings, reporter, cache)
+        results = run(jobs, backend, settings, reporter, cache, keep_transcripts=False)
     reporter.close()
     if opts["debug"]:
         for result in results:

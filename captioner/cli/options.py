@@ -201,6 +201,40 @@ def scheduler_option(func: Any) -> Any:
     return func
 
 
+def parse_media_map(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Any:
+    """``--workers-read-media LOCAL=WORKER`` (repeatable) as a MediaMap, None when not given."""
+    if not value:
+        return None
+    from captioner.transcription.cluster.media_map import MediaMap
+
+    try:
+        return MediaMap.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def cluster_scale_options(func: Any) -> Any:
+    """The options of a cluster run at scale: the client's memory bound, and workers that read the media."""
+    from captioner.run.backend import CLUSTER_INFLIGHT_MB
+
+    func = click.option(
+        "--workers-read-media",
+        multiple=True,
+        callback=parse_media_map,
+        metavar="LOCAL=WORKER",
+        help="With --scheduler: the workers read the files under the folder LOCAL themselves, at WORKER (their "
+        "path of it, or an s3://, gs:// or http(s):// prefix): only names travel, not audio.  Repeatable.",
+    )(func)
+    return click.option(
+        "--cluster-inflight-mb",
+        type=click.FloatRange(min=1),
+        default=CLUSTER_INFLIGHT_MB,
+        show_default=True,
+        metavar="MB",
+        help="With --scheduler: the decoded audio the files out on the cluster may hold here at once.",
+    )(func)
+
+
 def cluster_trust_from(opts: dict[str, Any], configured: ClusterTrust | None = None) -> ClusterTrust:
     """The --tls-* and --insecure-cluster options, over what ``configured`` (captioner.toml) says."""
     from captioner.transcription.cluster.access import ClusterTrust

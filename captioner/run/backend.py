@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from captioner import interrupt
 from captioner.errors import CaptionerError, RunError
+from captioner.run.budget import ByteBudget
 from captioner.run.recipe import DEFAULT_MODEL, BackendSpec
 from captioner.transcription.aixplain import DEFAULT_JOBS, DEFAULT_TIMEOUT
 from captioner.transcription.base import Backend, Capabilities
+
+if TYPE_CHECKING:
+    from captioner.transcription.cluster.media_map import MediaMap
 
 BackendFactory = Callable[[], Backend]
 
@@ -18,10 +23,14 @@ BackendFactory = Callable[[], Backend]
 # Called with the number of files the run transcribes at once (see LazyBackend.fix_files_at_once).
 SizedBackendFactory = Callable[[int], Backend]
 
-# Files a cluster gets at once, at most, unless --jobs says otherwise: each holds its decoded audio
-# on this machine (230 MB an hour) while its pieces are out, and a long file keeps many workers
-# busy on its own.
-CLUSTER_FILES_AT_ONCE = 32
+# Files a cluster gets at once, at most, unless --jobs says otherwise (and the files whose cache
+# entries are looked up before the first is sent).  It was 32, for the decoded audio each file
+# holds here: benchmarks/cluster_sim.py found it the ceiling of a cluster of 100 workers (32 busy
+# at most, reading the media themselves).  The byte budget below bounds that audio now.
+CLUSTER_FILES_AT_ONCE = 1024
+# The decoded audio the files out on a cluster may hold at once on this machine (captioner.run.budget):
+# 1 GB is 2.2 hours of audio at 128 kB a second (float samples, their copies and FLAC), 26 five-minute pieces.
+CLUSTER_INFLIGHT_MB = 1024
 
 
 class LazyBackend:
@@ -63,6 +72,8 @@ class LazyBackend:
         self._failure: BaseException | None = None
         self._sized = self.max_concurrent_files is not None  # factory(files at once)
         self.preload = preload
+        self.budget: ByteBudget | None = None  # the bytes of decoded audio the files may hold at once
+        self.reads: MediaMap | None = None  # files a cluster's workers read themselves (--workers-read-media)
 
     @property
     def identity(self) -> dict[str, str] | None:
@@ -132,7 +143,8 @@ class ClusterLazyBackend(LazyBackend):
     """The cluster backend, created (connected) only once a run has files to transcribe, which
     then go to the cluster as many at once as it says (``files_at_once``: twice its fit workers'
     threads when it connects) up to CLUSTER_FILES_AT_ONCE, or ``jobs`` at once when that is
-    given: workers that join later (a batch queue starting them one by one) then get files too."""
+    given: workers that join later (a batch queue starting them one by one) then get files too.
+    The decoded audio those files hold here waits for its share of ``budget``."""
 
     def __init__(
         self,
@@ -141,10 +153,12 @@ class ClusterLazyBackend(LazyBackend):
         jobs: int | None = None,
         *,
         spec: BackendSpec | None = None,
+        inflight_mb: float = CLUSTER_INFLIGHT_MB,
     ) -> None:
         super().__init__(factory, identity, max_concurrent_files=jobs or CLUSTER_FILES_AT_ONCE, spec=spec)
         self._sized = False  # the factory takes no count: the cluster's workers give it
         self._jobs = jobs
+        self.budget = ByteBudget(int(inflight_mb * 1024 * 1024))
 
     def fix_files_at_once(self, files: int) -> int:
         with self._lock:
@@ -152,8 +166,8 @@ class ClusterLazyBackend(LazyBackend):
                 backend = self._create()
                 if self._jobs is not None:
                     count = min(files, self._jobs)
-                else:
-                    count = min(files, CLUSTER_FILES_AT_ONCE, getattr(backend, "files_at_once", 1))
+                else:  # the byte budget, not a count, bounds the audio they hold here
+                    count = min(files, getattr(backend, "files_at_once", 1))
                 self.concurrent_files = max(1, count)
             return self.concurrent_files
 
@@ -165,15 +179,21 @@ def make_backend(
     jobs: int | None = None,
     api_key_file: str | os.PathLike[str] | None = None,
     aixplain_timeout: float = DEFAULT_TIMEOUT,
+    cluster_inflight_mb: float = CLUSTER_INFLIGHT_MB,
+    workers_read_media: MediaMap | None = None,
 ) -> LazyBackend:
     """The backend ``spec`` names (a kind: its default model), created (model loaded, key read)
     only when a file first needs it.  ``jobs``: files at once (local: at most, sharing
     ``threads``; aiXplain: requests in flight; a cluster: at most).  A cluster's trust is checked
-    by the caller (see ``access.check_access``)."""
+    by the caller (see ``access.check_access``); the decoded audio of its files in flight is held
+    to ``cluster_inflight_mb`` (see :mod:`captioner.run.budget`), and ``workers_read_media`` names
+    the files its workers read themselves."""
     if isinstance(spec, str):
         spec = BackendSpec.named(spec)
     if spec.kind == "cluster":
-        return _cluster_backend(spec, jobs)
+        lazy = _cluster_backend(spec, jobs, cluster_inflight_mb)
+        lazy.reads = workers_read_media
+        return lazy
     if spec.kind == "aixplain":
         in_flight = jobs or DEFAULT_JOBS
         model_id = spec.model
@@ -205,7 +225,9 @@ def make_backend(
     return LazyBackend(make_local, spec=spec, max_concurrent_files=jobs or cores, preload=True)
 
 
-def _cluster_backend(spec: BackendSpec, jobs: int | None = None) -> LazyBackend:
+def _cluster_backend(
+    spec: BackendSpec, jobs: int | None = None, inflight_mb: float = CLUSTER_INFLIGHT_MB
+) -> LazyBackend:
     """The local engine on the Dask cluster ``spec`` names (``local:N``: a cluster on this machine)."""
     scheduler, model, trust = spec.endpoint, spec.model, spec.trust
     assert scheduler is not None
@@ -215,4 +237,4 @@ def _cluster_backend(spec: BackendSpec, jobs: int | None = None) -> LazyBackend:
 
         return ClusterBackend(scheduler, model or DEFAULT_MODEL, trust=trust)
 
-    return ClusterLazyBackend(connect, spec=spec, jobs=jobs)
+    return ClusterLazyBackend(connect, spec=spec, jobs=jobs, inflight_mb=inflight_mb)

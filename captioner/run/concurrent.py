@@ -57,6 +57,7 @@ def run_concurrently(
     settings: Settings,
     reporter: Reporter,
     keys: dict[Media, str] | None = None,
+    keep_transcripts: bool = True,
 ) -> list[FileResult]:
     """Up to ``source.backend.concurrent_files`` files at once, each prepared, transcribed and written by
     its own worker thread.  Each file's progress is reported from its worker as it goes; results,
@@ -73,8 +74,10 @@ def run_concurrently(
         except BaseException as exc:  # handed to run_one, which reports a CaptionerError as the file's
             prepared.set_exception(exc)
         view.check()  # the run may have stopped while this file was read
-        result = run_one(job, pending, prepared, source, settings, view)
-        return attach_to_video(job, result, settings, view), view
+        result = attach_to_video(job, run_one(job, pending, prepared, source, settings, view), settings, view)
+        if not keep_transcripts:  # the result waits for the files before it: without its words
+            result.transcript = None
+        return result, view
 
     results: list[FileResult] = []
     assert source.backend is not None

@@ -58,7 +58,7 @@ def run_one(
             finally:
                 media_name.reset(naming)
             reporter.advance(math.inf)  # done: the bar full, though the last words end before the media
-            data.audio = None  # free the samples before formatting
+            data.release()  # free the samples (and their share of the byte budget) before formatting
         else:
             reporter.info(job.media, "transcript from the cache (--no-cache transcribes again)")
         aligned = source.recipe.script is not None  # the job's script (Job.script), timed by source.raw
@@ -82,6 +82,8 @@ def run_one(
         return failed(exc)
     except Exception as exc:  # a bug must not stop the batch; --debug shows the traceback
         return failed(internal_error(exc))
+    finally:
+        data.release()
     return FileResult(
         media=job.media,
         status="done",

@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from captioner.errors import CaptionerError
 from captioner.media.audio import extract_audio
 from captioner.media.channels import analyse_channels, beside_extraction
-from captioner.media.probe import probe, select_audio_stream
+from captioner.media.probe import MediaInfo, probe, select_audio_stream
 from captioner.media.urls import Media, MediaURL
 from captioner.run.backend import LazyBackend
 from captioner.run.jobs import Job
 from captioner.run.prepared import Prepared
 from captioner.run.remote import prepare_url
 from captioner.run.source import TranscriptSource
+from captioner.transcription.cluster.media_map import MediaRef
 
 
 def prepare(job: Job, source: TranscriptSource, known_key: str | None = None) -> Prepared:
     """``job`` made ready: its transcript from ``source``'s cache (``known_key``: its key, when
     computed already), else its audio decoded as the recipe says (stream, channels); a URL as
-    :mod:`captioner.run.remote` says."""
+    :mod:`captioner.run.remote` says.  The backend's ``budget``: the decoded audio waits for its
+    share (see :mod:`captioner.run.budget`); its ``reads``: a file the workers can read is sent by
+    name (see :mod:`captioner.transcription.cluster.media_map`)."""
     if isinstance(job.media, MediaURL):
         return prepare_url(job.media, source)
     info = probe(job.media)
     stream, speakers = source.recipe.audio_stream, source.recipe.speakers
+    backend = source.backend
+    reads, budget = (backend.reads, backend.budget) if backend is not None else (None, None)
+    reference = reads.reference(job.media) if reads is not None else None
+    if reference is not None and not (speakers == "channels" and _channels(info, stream) > 1):
+        return _by_reference(job, info, reference, source, known_key)
     key = None
     if source.cache is not None:
         select_audio_stream(info, stream)
@@ -29,6 +39,40 @@ def prepare(job: Job, source: TranscriptSource, known_key: str | None = None) ->
         cached = source.lookup(key, info.duration)
         if cached is not None:
             return Prepared(info=info, cache_key=key, transcript=cached)
+    held = budget.take_audio(info.duration) if budget is not None else None
+    try:
+        prepared = _decode(info, key, stream, speakers)
+    except BaseException:
+        if held is not None:
+            held.release()
+        raise
+    prepared.held = held
+    return prepared
+
+
+def _channels(info: MediaInfo, stream: int) -> int:
+    return select_audio_stream(info, stream).channels or 1
+
+
+def _by_reference(
+    job: Job, info: MediaInfo, reference: MediaRef, source: TranscriptSource, known_key: str | None
+) -> Prepared:
+    """A file the workers read themselves: its cache entry, else its name for them, and the hash
+    of its audio here (which the workers' must match) when the cache needs one anyway."""
+    assert isinstance(job.media, Path)
+    select_audio_stream(info, source.recipe.audio_stream)
+    if source.cache is None:
+        return Prepared(info=info, reference=reference)
+    digest = source.audio_hash(job.media, job.audio_hash)
+    key = known_key or source.recipe.cache_key(digest)
+    cached = source.lookup(key, info.duration)
+    if cached is not None:
+        return Prepared(info=info, cache_key=key, transcript=cached)
+    return Prepared(info=info, cache_key=key, reference=reference, audio_hash=digest)
+
+
+def _decode(info: MediaInfo, key: str | None, stream: int, speakers: str) -> Prepared:
+    """The job's audio decoded (or its channel groups found)."""
     channels = select_audio_stream(info, stream).channels or 1
     if channels == 1:
         return Prepared(info=info, cache_key=key, audio=extract_audio(info, stream))

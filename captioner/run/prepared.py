@@ -10,6 +10,8 @@ from captioner.core.transcript import Transcript
 from captioner.media.channels import ChannelReport
 from captioner.media.probe import MediaInfo
 from captioner.media.urls import MediaURL
+from captioner.run.budget import Held
+from captioner.transcription.cluster.media_map import MediaRef
 
 
 @dataclass
@@ -26,3 +28,12 @@ class Prepared:
     groups: tuple[tuple[int, ...], ...] = ()  # transcribed each on its own (audio is None then)
     url: MediaURL | None = None  # sent to the backend as it is (audio is None then)
     notes: tuple[str, ...] = ()  # what the run should say about how the job was prepared
+    held: Held | None = None  # the share of the run's byte budget the decoded audio holds
+    reference: MediaRef | None = None  # where the cluster's workers read the file (audio is None then)
+    audio_hash: str | None = None  # this machine's hash of its audio, for the workers' to match
+
+    def release(self) -> None:
+        """Drop the decoded audio and give its share of the byte budget back."""
+        self.audio = None
+        if self.held is not None:
+            self.held.release()

@@ -31,6 +31,8 @@ def run(
     settings: Settings,
     reporter: Reporter | None = None,
     cache: TranscriptCache | None = None,
+    *,
+    keep_transcripts: bool = True,
 ) -> list[FileResult]:
     """Caption every job; a failing file is reported in its result and the others go on.
 
@@ -40,6 +42,8 @@ def run(
     (see :meth:`LazyBackend.fix_files_at_once`, done here) that many files go side by side.
 
     A failure to create the backend (model or credentials) concerns every file and is raised.
+    Without ``keep_transcripts`` the results hold no transcript once the files are written (the
+    command line's: a thousand hours of words would otherwise stay in memory to the end).
     """
     reporter = reporter or NullReporter()
     for said in settings.notes:
@@ -65,7 +69,7 @@ def run(
     if transcribing:
         backend.start()  # the model loads while the first file is probed and decoded
     if backend.concurrent_files > 1 and len(todo) > 1:
-        results.extend(run_concurrently(todo, source, settings, reporter, keys))
+        results.extend(run_concurrently(todo, source, settings, reporter, keys, keep_transcripts))
         return results
     with ExitStack() as stack:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="captioner-decode")
@@ -85,6 +89,8 @@ def run(
                 assert future is not None
                 result = run_one(job, pending, future, source, settings, reporter)
                 result = attach_to_video(job, result, settings, reporter)
+                if not keep_transcripts:
+                    result.transcript = None
                 reporter.finish_file(result)
                 results.append(result)
         finally:

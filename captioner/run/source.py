@@ -86,7 +86,7 @@ class TranscriptSource:
             raise CaptionerError("no transcript in the cache, and no backend to transcribe")
         engine, script = self.backend.get(), self.recipe.script
         if script is None:
-            transcript = transcribe_prepared(engine, prepared, self.recipe, progress)
+            transcript = transcribe_prepared(engine, prepared, self.recipe, progress, self.url_limits)
         elif prepared.audio is None:
             raise MediaError("a script is aligned to one audio track: not with --speakers channels or a URL")
         else:  # the script's words timed to the audio (see captioner.transcription.align)

@@ -18,7 +18,7 @@ from captioner.core.transcript import Transcript
 from captioner.errors import BackendError, CaptionerError
 from captioner.media.audio import SAMPLE_RATE, extract_audio
 from captioner.media.channels import ChannelReport
-from captioner.media.urls import MediaURL
+from captioner.media.urls import MediaURL, UrlLimits
 from captioner.run.prepared import Prepared
 from captioner.run.recipe import Recipe
 from captioner.run.regions import store_regions
@@ -27,12 +27,19 @@ from captioner.transcription.base import Backend, ProgressCallback, TranscribeOp
 
 
 def transcribe_prepared(
-    engine: Backend, data: Prepared, recipe: Recipe, progress: ProgressCallback | None = None
+    engine: Backend,
+    data: Prepared,
+    recipe: Recipe,
+    progress: ProgressCallback | None = None,
+    limits: UrlLimits | None = None,
 ) -> Transcript:
     """The raw transcript of a prepared job (not refined; what the cache stores), with its speech
-    regions and what was found about its channels."""
+    regions and what was found about its channels.  ``limits`` bound what a cluster's workers read
+    of a file they read themselves (see :class:`Prepared`'s ``reference``)."""
     if data.url is not None:
         transcript = transcribe_url(engine, data.url, recipe.options, progress)
+    elif data.reference is not None:
+        transcript = _transcribe_reference(engine, data, recipe, limits)
     elif data.groups:
         transcript = _transcribe_groups(engine, data, recipe, progress)
     else:
@@ -54,6 +61,23 @@ def transcribe_url(
     if send is None:  # pragma: no cover - prepare sends URLs only to backends that take them
         raise BackendError(f"the {engine.name} backend does not take URLs", str(url))
     transcript: Transcript = send(url.url, options, progress=progress)
+    return transcript
+
+
+def _transcribe_reference(engine: Backend, data: Prepared, recipe: Recipe, limits: UrlLimits | None) -> Transcript:
+    """A file the cluster's workers read themselves (see captioner.transcription.cluster.whole_file)."""
+    send = getattr(engine, "transcribe_reference", None)
+    if send is None:  # pragma: no cover - prepare sends references only to a cluster
+        raise BackendError(f"the {engine.name} backend does not read media itself")
+    transcript: Transcript
+    transcript, _ = send(
+        data.reference,
+        recipe.options,
+        stream=recipe.audio_stream,
+        seconds=data.info.duration,
+        limits=limits,
+        expected_hash=data.audio_hash,
+    )
     return transcript
 
 

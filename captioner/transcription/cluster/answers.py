@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from captioner.core.languages import LANGUAGE_NAMES
-from captioner.core.transcript import Segment, Word
+from captioner.core.transcript import Segment, Transcript, Word
 from captioner.transcription.local.piecewise import PieceResult, PieceStart
 
 # Whisper writes at most 224 tokens a 30 s window (about 7.5 a second); a word is one token or more.
@@ -77,6 +77,37 @@ def _rest_problem(value: PieceResult, span: tuple[float, float]) -> str | None:
         return "a silence or decoding time out of range"
     if not isinstance(value.worker, str) or len(value.worker) > LONGEST_LABEL:
         return "a worker address that is not one"
+    return None
+
+
+def file_problem(transcript: Transcript, seconds: float) -> str | None:
+    """What makes a worker's transcript of a whole file (``--workers-read-media``) of ``seconds``
+    unusable, or None: the bounds of :func:`piece_problem`, over the file."""
+    span = (0.0, seconds)
+    words, segments = transcript.words or [], transcript.segments
+    if not isinstance(transcript.language, str) or transcript.language not in LANGUAGE_NAMES:
+        return "a language Whisper does not know"
+    if not _score(transcript.duration, 0, seconds + 1.0) or not isinstance(transcript.meta, dict):
+        return "a duration that is not the file's"
+    if len(words) > WORDS_PER_SECOND * seconds + SLACK or len(segments) > len(words) + SLACK:
+        return f"{len(words)} words, {len(segments)} segments in {seconds:.1f} s of audio"
+    if not all(isinstance(w.word, str) for w in words) or not all(isinstance(s.text, str) for s in segments):
+        return "its words or segments are not words and segments"
+    text = transcript.text if isinstance(transcript.text, str) else ""
+    if sum(map(len, (w.word for w in words))) + sum(len(s.text) for s in segments) + len(text) > 3 * (
+        CHARACTERS_PER_SECOND * seconds + SLACK
+    ):
+        return f"more text than {seconds:.1f} s of speech holds"
+    if not all(_inside(w.start, w.end, span) and _score(w.probability, 0, 1) for w in words):
+        return f"a word outside the audio ({span[0]:.1f}-{span[1]:.1f} s) or a bad probability"
+    if not all(_inside(s.start, s.end, span) and _tokens(s.tokens) for s in segments):
+        return f"a segment outside the audio ({span[0]:.1f}-{span[1]:.1f} s)"
+    for name in ("speech", "utterances"):
+        regions = transcript.meta.get(name) or []
+        if not isinstance(regions, list) or len(regions) > WORDS_PER_SECOND * seconds + SLACK:
+            return "too many speech regions"
+        if not all(isinstance(r, list) and len(r) == 2 and _inside(r[0], r[1], span) for r in regions):
+            return f"a speech region outside the audio ({span[0]:.1f}-{span[1]:.1f} s)"
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import os
 import signal
@@ -15,6 +16,7 @@ import numpy as np
 
 from captioner.core.transcript import Transcript
 from captioner.errors import RunError
+from captioner.media.urls import UrlLimits
 from captioner.transcription.base import Capabilities, ProgressCallback, TranscribeOptions, media_name
 from captioner.transcription.cluster import parse_local
 from captioner.transcription.cluster.access import (
@@ -25,6 +27,9 @@ from captioner.transcription.cluster.access import (
     local_security,
 )
 from captioner.transcription.cluster.fanout import FileFanOut
+from captioner.transcription.cluster.media_map import MediaRef
+from captioner.transcription.cluster.replies import DESERIALIZERS, refuse_pickled_errors
+from captioner.transcription.cluster.whole_file import transcribe_by_reference
 from captioner.transcription.cluster.worker import ModelPlugin, fitness_here, plugin_status
 from captioner.transcription.local.engine import DEFAULT_COMPUTE_TYPE, PIECE_SECONDS, local_identity
 
@@ -94,6 +99,23 @@ class ClusterBackend:
     ) -> Transcript:
         return FileFanOut(self, audio, options, progress, media_name.get() or "audio").run()
 
+    def transcribe_reference(
+        self,
+        ref: MediaRef,
+        options: TranscribeOptions,
+        *,
+        stream: int = 0,
+        seconds: float | None = None,
+        limits: UrlLimits | None = None,
+        expected_hash: str | None = None,
+    ) -> tuple[Transcript, str]:
+        """A file the workers read themselves (``--workers-read-media``): its transcript and the
+        hash of the audio they read (see :mod:`~captioner.transcription.cluster.whole_file`)."""
+        limits = limits or UrlLimits()
+        return transcribe_by_reference(
+            self, ref, options, stream=stream, seconds=seconds, limits=limits, expected_hash=expected_hash
+        )
+
     def submit(self, fn: Any, *args: Any, key: str, retries: int, priority: int = 0) -> Any:
         """A task for a fit worker (one holding the model plugin's resource)."""
         return self.client.submit(
@@ -158,12 +180,14 @@ class ClusterBackend:
                 silence_logs=logging.ERROR,
             )
             atexit.register(self._stop_local_workers)
-            return Client(self._local, set_as_default=False)
+            return _guarded(Client(self._local, set_as_default=False, deserializers=DESERIALIZERS))
         try:
-            return Client(address, set_as_default=False, security=client_security(address, self.trust))
+            security = client_security(address, self.trust)
+            client = Client(address, set_as_default=False, security=security, deserializers=DESERIALIZERS)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
             cause = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise RunError(f"cannot reach the Dask scheduler at {address}: {cause}") from None
+        return _guarded(client)
 
     def _register(self, wait_seconds: float) -> int:
         """Set the model plugin up on every worker; the threads of the fit ones, once there are any."""
@@ -171,7 +195,7 @@ class ClusterBackend:
         deadline = time.monotonic() + wait_seconds
         told: set[str] = set()
         while True:
-            statuses: dict[str, tuple[bool, str | None]] = self.client.run(plugin_status, self.plugin)
+            statuses = _statuses(self.client.run(plugin_status, self.plugin))
             refused = {address: why for address, (_, why) in statuses.items() if why}
             for address in sorted(set(refused) - told):
                 log.warning("worker %s refused: %s", address, refused[address])
@@ -217,3 +241,24 @@ class ClusterBackend:
                 self._no_worker_since = None
             elif self._no_worker_since is None:
                 self._no_worker_since = time.monotonic()
+
+
+def _guarded(client: Any) -> Any:
+    """``client`` made to record a failed task without unpickling the worker's exception."""
+    refuse_pickled_errors(client)
+    return client
+
+
+def _statuses(answers: dict[str, Any]) -> dict[str, tuple[bool, str | None]]:
+    """The workers' ``plugin_status`` JSON: (ready, why refused), a worker that answered anything
+    else counted as refused (its answer is not quoted)."""
+    statuses: dict[str, tuple[bool, str | None]] = {}
+    for address, answer in answers.items():
+        try:
+            ready, why = json.loads(answer) if type(answer) is bytes and len(answer) < 4096 else (None, None)
+        except ValueError:
+            ready, why = None, None
+        if not isinstance(ready, bool) or not (why is None or isinstance(why, str)):
+            ready, why = False, "it answered the plugin's status with something else"
+        statuses[str(address)[:200]] = (ready, None if why is None else why[:300])
+    return statuses

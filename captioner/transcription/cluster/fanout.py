@@ -34,7 +34,16 @@ from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import Chunk, cut_into_pieces
 from captioner.transcription.base import ProgressCallback, TranscribeOptions
 from captioner.transcription.cluster.answers import failure_message, guess_problem, piece_problem
-from captioner.transcription.cluster.wire import PackedAudio, PieceFailure, PieceJob, pack
+from captioner.transcription.cluster.replies import (
+    AnswerLost,
+    AnswerRefused,
+    TaskFailed,
+    fetch,
+    read_guess,
+    read_json,
+    read_piece,
+)
+from captioner.transcription.cluster.wire import PackedAudio, PieceJob, pack
 from captioner.transcription.cluster.worker import decode_piece, guess_language
 from captioner.transcription.local.engine import HOLE_MARGIN, is_batched
 from captioner.transcription.local.piecewise import PieceResult, PieceStart, assemble, first_start, next_start
@@ -174,30 +183,50 @@ class FileFanOut:
             if kind == "guess":
                 return  # no guess: the pieces wait for the first one
             raise BackendError(self._failure(index, future.exception()))
-        value: Any = future.result()
         if kind == "guess":
-            if guess_problem(value) is not None:
-                log.warning("%s: a worker's language guess was not used: %s", self.label, guess_problem(value))
-                return
-            if value is not None and not self.accepted:  # once the first piece is in, it knows better
-                language = value[0]
-                self._speculate(PieceStart(language, language, True, self.options.initial_prompt, True))
+            self._guessed(future)
             return
         if self.submitted.get(index, (None, None))[1] is not future:
             return  # an earlier submission, replaced
-        if isinstance(value, PieceFailure):
-            message = failure_message(value.message)
-            raise BackendError(message if len(self.chunks) == 1 else f"{self._where(index)}: {message}")
         first, end = self._sent(index)
+        where = "" if len(self.chunks) == 1 else f"{self._where(index)}: "
+        try:
+            value = read_piece(read_json(self._answer(future), (end - first) / SAMPLE_RATE))
+        except AnswerRefused as exc:
+            raise BackendError(f"{where}a worker's answer was not used: {exc}") from None
+        if isinstance(value, str):  # failed for good: it would fail again anywhere
+            raise BackendError(f"{where}{failure_message(value)}")
         problem = piece_problem(value, index, (first / SAMPLE_RATE, end / SAMPLE_RATE))
         if problem is not None:
-            where = "" if len(self.chunks) == 1 else f"{self._where(index)}: "
             raise BackendError(f"{where}a worker's answer was not used: {problem}")
         self.results[index] = value
         if index not in self.arrived:
             self.arrived.add(index)
             if self.progress is not None:
                 self.progress(sum(self.chunks[i].duration for i in self.arrived))
+
+    @staticmethod
+    def _answer(future: Future) -> Any:
+        """A finished task's result (see :func:`~captioner.transcription.cluster.replies.fetch`)."""
+        try:
+            return fetch(future)
+        except AnswerLost as exc:
+            raise BackendError(f"a worker's answer could not be fetched ({exc})") from None
+
+    def _guessed(self, future: Future) -> None:
+        problem: str | None
+        try:
+            value = read_guess(read_json(self._answer(future), GUESS_SECONDS))
+        except AnswerRefused as exc:
+            value, problem = None, str(exc)
+        else:
+            problem = guess_problem(value)
+        if problem is not None:
+            log.warning("%s: a worker's language guess was not used: %s", self.label, problem)
+            return
+        if value is not None and not self.accepted:  # once the first piece is in, it knows better
+            language = value[0]
+            self._speculate(PieceStart(language, language, True, self.options.initial_prompt, True))
 
     def _verify(self) -> None:
         """Accept the results in order that were decoded from the start a one-pass run gives them;
@@ -232,8 +261,8 @@ class FileFanOut:
 
     def _failure(self, index: int, exc: BaseException | None) -> str:
         where = "" if len(self.chunks) == 1 else f"{self._where(index)}: "
-        if isinstance(exc, KilledWorker):
-            return f"{where}every worker that took it died (see the workers' logs)"
+        if isinstance(exc, (KilledWorker, TaskFailed)):
+            return f"{where}every worker that took it died or failed (see the workers' logs)"
         return f"{where}internal error on a worker: {type(exc).__name__}: {exc}"
 
     def _log(self, index: int, result: PieceResult) -> None:

@@ -46,14 +46,6 @@ class PieceJob:
     start: PieceStart
 
 
-@dataclass(frozen=True)
-class PieceFailure:
-    """A piece that failed for a reason that would fail it again anywhere (damaged audio, an
-    unknown language): its file fails with this message, and no worker tries it again."""
-
-    message: str
-
-
 def pack(samples: np.ndarray) -> PackedAudio:
     """``samples`` made small for the wire, exactly recoverable by :func:`unpack`."""
     samples = np.ascontiguousarray(samples, dtype=np.float32)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from typing import Any
 from distributed import WorkerPlugin, get_worker
 
 from captioner.errors import CaptionerError
-from captioner.transcription.cluster.wire import PackedAudio, PieceFailure, PieceJob, unpack
+from captioner.transcription.cluster.replies import encode_failure, encode_guess, encode_piece
+from captioner.transcription.cluster.wire import PackedAudio, PieceJob, unpack
 from captioner.transcription.local.piecewise import AudioView, PieceResult
 from captioner.version import __version__
 
@@ -99,12 +101,13 @@ def _load(wanted: Fitness, threads: int) -> Any:
     return LocalBackend(wanted.model, threads=threads, workers=threads, compute_type=wanted.compute_type)
 
 
-def plugin_status(name: str, dask_worker: Any = None) -> tuple[bool, str | None]:
-    """(ready, why refused) of the plugin ``name`` on this worker; run through ``Client.run``."""
+def plugin_status(name: str, dask_worker: Any = None) -> bytes:
+    """``[ready, why refused]`` of the plugin ``name`` on this worker, as JSON (the client takes
+    bytes only: see :mod:`~captioner.transcription.cluster.replies`); run through ``Client.run``."""
     plugin = dask_worker.plugins.get(name) if dask_worker is not None else None
     if plugin is None:
-        return False, "the plugin is not set up there"
-    return plugin.backend is not None, plugin.refusal
+        return json.dumps([False, "the plugin is not set up there"]).encode()
+    return json.dumps([plugin.backend is not None, plugin.refusal]).encode()
 
 
 def _plugin(worker: Any, name: str) -> ModelPlugin:
@@ -114,9 +117,10 @@ def _plugin(worker: Any, name: str) -> ModelPlugin:
     return plugin
 
 
-def decode_piece(job: PieceJob) -> PieceResult | PieceFailure:
-    """The task: one piece decoded with the worker's model.  A failure that would happen anywhere
-    comes back as a :class:`PieceFailure`; anything else is raised, for Dask to retry."""
+def decode_piece(job: PieceJob) -> bytes:
+    """The task: one piece decoded with the worker's model, as JSON (:func:`encode_piece`).  A
+    failure that would happen anywhere comes back as one too (:func:`encode_failure`); anything
+    else is raised, for Dask to retry."""
     worker = get_worker()
     backend = _plugin(worker, job.plugin).backend
     started = time.monotonic()
@@ -124,18 +128,18 @@ def decode_piece(job: PieceJob) -> PieceResult | PieceFailure:
         view = AudioView(unpack(job.audio), job.first, job.total)
         result: PieceResult = backend.transcribe_piece(view, job.chunk, job.options, job.start)
     except CaptionerError as exc:
-        return PieceFailure(str(exc))
+        return encode_failure(str(exc))
     result.worker = worker.address
     result.seconds = time.monotonic() - started
-    return result
+    return encode_piece(result)
 
 
-def guess_language(plugin: str, audio: PackedAudio) -> tuple[str, float] | None:
+def guess_language(plugin: str, audio: PackedAudio) -> bytes:
     """The task that guesses a file's language from its opening, so that its later pieces can
     start before its first is done (the guess is checked against the first piece's result)."""
     backend = _plugin(get_worker(), plugin).backend
     try:
         language, probability, _ = backend.detect_language(unpack(audio))
     except CaptionerError:
-        return None
-    return language, float(probability)
+        return encode_guess(None)
+    return encode_guess((language, float(probability)))
