@@ -7,9 +7,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from distributed import Client
 
 # A worker whose captioner claims another version, or whose embedded model another sha256: what a
 # machine with another install looks like.
@@ -73,3 +76,15 @@ class Cluster:
             if process is not None and process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+def worker_running(client: Client, thread: threading.Thread, prefix: str) -> str:
+    """The address of the first worker seen processing a task whose key starts with ``prefix``
+    (the event a kill test waits for), while ``thread`` (the run) is alive; 300 s is a safety net."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and thread.is_alive():
+        for address, keys in client.processing().items():
+            if any(str(key).startswith(prefix) for key in keys):
+                return address
+        time.sleep(0.02)  # the scheduler is polled: it has no event a test can wait on
+    raise AssertionError(f"no worker took a {prefix}* task")

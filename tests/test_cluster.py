@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from cluster_support import OTHER_SHA256, OTHER_VERSION, Cluster
+from cluster_support import OTHER_SHA256, OTHER_VERSION, Cluster, worker_running
 from conftest import ROOT, SAMPLES, run_ffmpeg
 from distributed import Client
 
@@ -184,7 +184,7 @@ def test_a_worker_killed_while_it_decodes_a_piece_loses_nothing(cluster, client,
     thread = threading.Thread(target=transcribe)
     thread.start()
     try:
-        victim = _worker_running_a_piece(client, thread)
+        victim = worker_running(client, thread, "captioner-piece-")
         os.kill(pids[victim], signal.SIGKILL)
         thread.join(timeout=600)
     finally:
@@ -193,16 +193,6 @@ def test_a_worker_killed_while_it_decodes_a_piece_loses_nothing(cluster, client,
     transcript = outcome["transcript"]
     assert transcript.words == expected.words and transcript.segments == expected.segments
     assert victim not in client.scheduler_info(n_workers=-1)["workers"]  # it did die (its nanny starts another)
-
-
-def _worker_running_a_piece(client: Client, thread: threading.Thread) -> str:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and thread.is_alive():
-        for address, keys in client.processing().items():
-            if any(str(key).startswith("captioner-piece-") for key in keys):
-                return address
-        time.sleep(0.02)
-    raise AssertionError("no worker took a piece")
 
 
 def test_a_cluster_of_refused_workers_is_one_line_and_exit_1(cli, sample_copy, tmp_path_factory) -> None:

@@ -7,11 +7,10 @@ import os
 import shutil
 import signal
 import threading
-import time
 from pathlib import Path
 
 import pytest
-from cluster_support import Cluster
+from cluster_support import Cluster, worker_running
 from conftest import SAMPLES, run_ffmpeg
 from distributed import Client
 
@@ -130,7 +129,7 @@ def test_a_worker_killed_while_it_reads_a_file_loses_nothing(cluster, client, tm
     thread = threading.Thread(target=transcribe)
     thread.start()
     try:
-        victim = _worker_running(client, thread, "captioner-file-")
+        victim = worker_running(client, thread, "captioner-file-")
         os.kill(pids[victim], signal.SIGKILL)
         thread.join(timeout=600)
     finally:
@@ -140,13 +139,3 @@ def test_a_worker_killed_while_it_reads_a_file_loses_nothing(cluster, client, tm
     assert transcript.words == expected.words and transcript.segments == expected.segments
     assert digest == audio_hash(long_file)
     assert victim not in client.scheduler_info(n_workers=-1)["workers"]  # it did die (its nanny starts another)
-
-
-def _worker_running(client: Client, thread: threading.Thread, prefix: str) -> str:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and thread.is_alive():
-        for address, keys in client.processing().items():
-            if any(str(key).startswith(prefix) for key in keys):
-                return address
-        time.sleep(0.02)
-    raise AssertionError("no worker took the file")
