@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from captioner.resync.fit import Anchor
+from captioner.resync.stretches import pair_stretches
 
 MIN_RUN = 2
 _WORD = re.compile(r"\w+")
@@ -38,13 +39,22 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(text.casefold().replace("'", "").replace("\u2019", ""))
 
 
-def match(cues: Sequence[tuple[float, float, str]], heard: Sequence[Heard]) -> Matched:
-    """The anchors of ``cues`` (start, end, text) among ``heard``, in cue order."""
+def match(
+    cues: Sequence[tuple[float, float, str]],
+    heard: Sequence[Heard],
+    spans: Sequence[tuple[float, float]] | None = None,
+) -> Matched:
+    """The anchors of ``cues`` (start, end, text) among ``heard`` (in media order), in cue order.
+    ``spans``: the stretches of the media heard when not all of it was; each is then matched on its
+    own (:mod:`captioner.resync.stretches`), so that text the captions repeat is placed right."""
     cue_words: list[str] = []
+    cue_times: list[float] = []
     owner: list[int] = []
-    for index, (_, _, text) in enumerate(cues):
-        for word in tokens(text):
+    for index, (start, end, text) in enumerate(cues):
+        words = tokens(text)
+        for k, word in enumerate(words):
             cue_words.append(word)
+            cue_times.append(start + (end - start) * (k + 0.5) / len(words))
             owner.append(index)
     heard_words: list[str] = []
     heard_at: list[int] = []
@@ -53,10 +63,15 @@ def match(cues: Sequence[tuple[float, float, str]], heard: Sequence[Heard]) -> M
             heard_words.append(part)
             heard_at.append(index)
     pair: dict[int, int] = {}
-    matcher = SequenceMatcher(None, cue_words, heard_words)
-    for block in matcher.get_matching_blocks():
-        if block.size >= MIN_RUN:
-            pair.update((block.a + k, heard_at[block.b + k]) for k in range(block.size))
+    if spans is not None:
+        times = [heard[i].start for i in heard_at]
+        found = pair_stretches(cue_words, cue_times, heard_words, times, spans, MIN_RUN)
+        pair = {i: heard_at[j] for i, j in found.items()}
+    else:
+        matcher = SequenceMatcher(None, cue_words, heard_words)
+        for block in matcher.get_matching_blocks():
+            if block.size >= MIN_RUN:
+                pair.update((block.a + k, heard_at[block.b + k]) for k in range(block.size))
     anchors: list[Anchor] = []
     cue_of: list[int] = []
     first: dict[int, int] = {}

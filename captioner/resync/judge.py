@@ -37,7 +37,7 @@ def find(
     for the confidence)."""
     if not heard:
         raise ResyncError("no speech heard in the media: nothing to time the captions by")
-    matched = match(cues, heard)
+    matched = match(cues, heard, spans)
     found = fit(matched.anchors)
     if found is None:
         raise ResyncError(

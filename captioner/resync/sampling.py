@@ -61,7 +61,7 @@ def listen(cues: Sequence[tuple[float, float, str]], duration: float, hear: Hear
         take(first, first + WINDOW)
     for _ in range(MAX_ROUNDS):
         heard.sort(key=lambda w: w.start)
-        brackets = [b for b in _split_brackets(cues, heard) if not _covered(covered, *b)]
+        brackets = [b for b in _split_brackets(cues, heard, covered) if not _covered(covered, *b)]
         if not brackets:
             break
         for low, high in brackets:
@@ -101,10 +101,12 @@ def _covered(covered: list[tuple[float, float]], start: float, end: float) -> bo
     return cursor >= end - 1e-6
 
 
-def _split_brackets(cues: Sequence[tuple[float, float, str]], heard: list[Heard]) -> list[tuple[float, float]]:
+def _split_brackets(
+    cues: Sequence[tuple[float, float, str]], heard: list[Heard], covered: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
     """For each split of the fit to what was heard so far: the media times of its last agreeing
     anchor before it and first after it (where the words that place the split are)."""
-    matched = match(cues, heard).anchors if heard else []
+    matched = match(cues, heard, covered).anchors if heard else []
     found = fit(matched) if matched else None
     if found is None or len(found.pieces) < 2:
         return []
