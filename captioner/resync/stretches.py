@@ -71,13 +71,8 @@ def pair_stretches(
             if found is not None:
                 candidates.append(found)
     candidates.sort(key=lambda c: c.heard_span)
-    best: tuple[float, list[int]] = (0.0, [])
-    for rate in RATES:
-        score, chain = _chain(candidates, rate)
-        if score > best[0] + 1e-9:
-            best = (score, chain)
     pairs: dict[int, int] = {}
-    for k in best[1]:
+    for k in _chain(candidates):
         pairs.update(candidates[k].pairs)
     return pairs
 
@@ -150,31 +145,34 @@ def _candidate(
     return Candidate(pairs, caption, media)
 
 
-def _chain(candidates: list[Candidate], rate: float) -> tuple[float, list[int]]:
+def _chain(candidates: list[Candidate]) -> list[int]:
     """The candidates (ordered by heard position) chained with heard and cue positions both
     increasing, scored by the words they pair less :data:`STEP_COST` per change of offset level
-    (``media - rate * caption``, within :data:`LEVEL`): the best score and its chain."""
+    (``media - rate * caption`` within :data:`LEVEL`), for each of :data:`RATES` at once: the best
+    chain of the best rate (the first of equals)."""
     if not candidates:
-        return 0.0, []
-    offsets = np.array([float(np.median(c.media - rate * c.caption)) for c in candidates])
+        return []
+    rates = np.array(RATES)
+    media = np.array([float(np.median(c.media)) for c in candidates])
+    caption = np.array([float(np.median(c.caption)) for c in candidates])
+    offsets = media[:, None] - caption[:, None] * rates[None, :]  # (candidate, rate)
     weight = np.array([float(len(c.pairs)) for c in candidates])
-    heard_last = np.array([c.heard_span[1] for c in candidates])
-    cue_last = np.array([c.cue_span[1] for c in candidates])
-    score = weight.copy()
-    back = np.full(len(candidates), -1)
-    for k, candidate in enumerate(candidates):
-        if k == 0:
-            continue
-        heard_first, cue_first = candidate.heard_span[0], candidate.cue_span[0]
+    heard = np.array([c.heard_span for c in candidates])
+    cue = np.array([c.cue_span for c in candidates])
+    score = np.repeat(weight[:, None], len(RATES), axis=1)
+    back = np.full(score.shape, -1)
+    for k in range(1, len(candidates)):
         before = score[:k] - STEP_COST * (np.abs(offsets[:k] - offsets[k]) > LEVEL)
-        before[(heard_last[:k] >= heard_first) | (cue_last[:k] >= cue_first)] = -np.inf
-        p = int(np.argmax(before))
-        if before[p] > 0:
-            score[k] += before[p]
-            back[k] = p
-    k = int(np.argmax(score))
+        before[(heard[:k, 1] >= heard[k, 0]) | (cue[:k, 1] >= cue[k, 0])] = -np.inf
+        best = np.argmax(before, axis=0)
+        gain = before[best, np.arange(len(RATES))]
+        take = gain > 0
+        score[k, take] += gain[take]
+        back[k, take] = best[take]
+    rate = int(np.argmax(score.max(axis=0)))
+    k = int(np.argmax(score[:, rate]))
     chain = []
     while k >= 0:
         chain.append(k)
-        k = int(back[k])
-    return float(score.max()), chain[::-1]
+        k = int(back[k, rate])
+    return chain[::-1]
