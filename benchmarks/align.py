@@ -1,6 +1,6 @@
 """``captioner align`` on the corpus' timed items, beside captioner's own transcription and aeneas.
 
-    python benchmarks/align.py [--corpus DIR] [--items a,b] [--aeneas PYTHON] [--detail]
+    python benchmarks/align.py [--corpus DIR] [--items a,b] [--aeneas PYTHON] [--detail] [--keep DIR]
 
 Items with word timings (``timing/<item>.json``, granularity "word": the MFA and Picovoice items)
 are aligned with their reference text as the script (the segments' texts, one a line) and scored
@@ -15,7 +15,8 @@ needs Debian's espeak; skipped with a note when missing).  Last, the wall time o
 Both paths are scored after captioner's word retiming, as they are written.  Beside each
 median/p95 is the bias (the signed median: negative is early); ``--detail`` adds, per item, the
 aligner's figures before the retiming, and every start off by more than 0.1 s tagged by where it
-is (after a pause, in no speech, at a window's edge; see benchmarks/_align_detail.py).
+is (after a pause, in no speech, at a window's edge; see benchmarks/_align_detail.py).  ``--keep
+DIR`` writes each item's aligned transcript before the retiming (to try retiming rules on).
 """
 
 from __future__ import annotations
@@ -118,6 +119,7 @@ def figures(signed: list[float], q: float) -> str:
 @dataclass
 class Aligned:
     raw: list[tuple[str, float]]  # the aligner's word starts, before captioner's word retiming
+    transcript: Any  # the aligner's transcript, before the retiming
     words: list[tuple[str, float]]  # as written
     exact: str
     seconds: float
@@ -143,7 +145,7 @@ def aligned(backend, media: Path, lines: list[str], language: str | None) -> Ali
     exact = "".join(w for w, _ in words) == script.text
     utterances = list(raw.voice.utterances or ()) if raw.voice else []
     before = [(w.word, w.start) for w in raw.words or []]
-    return Aligned(before, words, "100%" if exact else "DIFFERENT", seconds, audio, utterances)
+    return Aligned(before, raw, words, "100%" if exact else "DIFFERENT", seconds, audio, utterances)
 
 
 def transcribed(media: Path, language: str | None) -> tuple[list[tuple[str, float]], float]:
@@ -193,6 +195,7 @@ def main() -> None:
     parser.add_argument("--items", default=",".join(WORD_ITEMS + SEGMENT_ITEMS))
     parser.add_argument("--aeneas", help="a Python with aeneas installed (aeneas-ng; needs espeak)")
     parser.add_argument("--detail", action="store_true", help="each item's bias and outliers, tagged by place")
+    parser.add_argument("--keep", type=Path, help="write each item's aligned transcript before the retiming here")
     args = parser.parse_args()
     from captioner.transcription.local.engine import LocalBackend
 
@@ -224,6 +227,9 @@ def main() -> None:
         )
         if args.detail:
             detail(timing, result, heard)
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            (args.keep / f"{item}.json").write_text(result.transcript.to_json(), "utf-8")
     if speeds:
         print(
             f"speed, {LONG_ITEM} (3.7 min): align {speeds['align']:.1f} s, transcribe {speeds['transcribe']:.1f} s "
