@@ -184,6 +184,10 @@ def detail(timing: dict, result: Aligned, heard: list[tuple[str, float]]) -> Non
         errs = signed(found, [r["start"] for r in ref])
         print("\n".join(describe(label, errs, ref, found, result.utterances, cuts)))
     ref, found = scored(timing, result.words)
+    if timing["granularity"] != "word" and result.utterances:  # is the reference at the speech's onsets?
+        onsets = [a for a, _ in result.utterances]
+        gaps = [min(onsets, key=lambda a: abs(a - r["start"])) - r["start"] for r in ref]
+        print(f"    the nearest VAD utterance onset to each reference start: median {statistics.median(gaps):+.3f} s")
     _, both = scored(timing, heard)  # the units the transcription found: fillers it skips are not among them
     common = [s - r["start"] for s, t, r in zip(found, both, ref) if s is not None and t is not None]
     print(f"    align on the units the transcription found: {figures(common, 0.95)} ({len(common)})")
