@@ -1,7 +1,11 @@
 """The client's memory on a cluster stays bounded whatever the queue (issue 30): a real scheduler,
 simulated workers (benchmarks/_sim_workers.py: real Dask workers whose model answers a stored real
 transcript at once) and the real client, its memory traced by tracemalloc (NumPy's arrays
-included), sampled when the reporter is told a file is finished."""
+included), sampled when the reporter is told a file is finished.
+
+Marked ``scale`` (with ``slow``): left out of the default ``pytest`` run, and run once by CI
+(``pytest -m scale``).  Traced, a thousand files take the client over a minute of CPU on an idle
+machine and over ten beside two busy processes: a third of the suite's time for two tests."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from distributed import Client
 
 from captioner.cli import console
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scale]
 
 SIM_WORKERS = 16
 
