@@ -8,6 +8,7 @@ times.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -284,16 +285,15 @@ def _starts_on_onsets(
     starts = [w.start + start_shift for w in words]
     anchored = [False] * len(words)  # started at an onset
     for k, w in enumerate(words):
-        inside = [a for a in onsets if w.start < a < w.end]
+        first = bisect.bisect_right(onsets, w.start)
+        inside = onsets[first : bisect.bisect_left(onsets, w.end)]
         following = words[k + 1].start if k + 1 < len(words) else duration
         if inside:
             starts[k], anchored[k] = inside[-1], True
             if len(inside) > 1 and k > 0 and not anchored[k - 1] and starts[k - 1] < inside[-2]:
                 starts[k - 1], anchored[k - 1] = inside[-2], True
-        elif _region_of(w.start, edges) is None:
-            onset = next((a for a in onsets if w.start < a < following), None)
-            if onset is not None:
-                starts[k], anchored[k] = onset, True
+        elif first < len(onsets) and onsets[first] < following and _region_of(w.start, edges) is None:
+            starts[k], anchored[k] = onsets[first], True
     return starts
 
 
