@@ -1,6 +1,6 @@
 """``captioner align`` on the corpus' timed items, beside captioner's own transcription and aeneas.
 
-    python benchmarks/align.py [--corpus DIR] [--items a,b] [--aeneas PYTHON]
+    python benchmarks/align.py [--corpus DIR] [--items a,b] [--aeneas PYTHON] [--detail] [--keep DIR]
 
 Items with word timings (``timing/<item>.json``, granularity "word": the MFA and Picovoice items)
 are aligned with their reference text as the script (the segments' texts, one a line) and scored
@@ -12,7 +12,11 @@ captioner's own transcription of the item (its words matched to the reference's 
 matched ones scored), and aeneas (``--aeneas`` names a Python where ``aeneas`` is installed; it
 needs Debian's espeak; skipped with a note when missing).  Last, the wall time of aligning the
 3.7-minute reading against transcribing it, the model loaded once for both (a shared machine).
-Both paths are scored after captioner's word retiming, as they are written.
+Both paths are scored after captioner's word retiming, as they are written.  Beside each
+median/p95 is the bias (the signed median: negative is early); ``--detail`` adds, per item, the
+aligner's figures before the retiming, and every start off by more than 0.1 s tagged by where it
+is (after a pause, in no speech, at a window's edge; see benchmarks/_align_detail.py).  ``--keep
+DIR`` writes each item's aligned transcript before the retiming (to try retiming rules on).
 """
 
 from __future__ import annotations
@@ -25,12 +29,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from _align_detail import describe, signed, window_cuts  # noqa: E402
 from _common import DEFAULT_CORPUS, normalise  # noqa: E402
 
 WORD_ITEMS = [
@@ -80,23 +87,47 @@ def starts_by_reference(ref_words: list[str], words: list[tuple[str, float]]) ->
     return matched
 
 
-def word_errors(ref: list[dict], words: list[tuple[str, float]]) -> list[float]:
-    found = starts_by_reference([w["word"] for w in ref], words)
-    return [abs(s - r["start"]) for s, r in zip(found, ref) if s is not None]
-
-
-def segment_errors(ref: list[dict], words: list[tuple[str, float]]) -> list[float]:
-    """Each reference segment's start against the output word where its first word is."""
+def scored(timing: dict, words: list[tuple[str, float]]) -> tuple[list[dict], list[float | None]]:
+    """The reference's scored units (its words; for segment timings, each segment as its first
+    word with the segment's times) and the output start found for each (None: not found)."""
+    if timing["granularity"] == "word":
+        ref = timing["words"]
+        return ref, starts_by_reference([w["word"] for w in ref], words)
     ref_words: list[str] = []
-    firsts: list[int] = []
-    for seg in ref:
-        firsts.append(len(ref_words))
+    units = []
+    for seg in timing["segments"]:
+        units.append({"word": seg["text"].split()[0], "start": seg["start"], "end": seg["end"], "at": len(ref_words)})
         ref_words.extend(seg["text"].split())
     found = starts_by_reference(ref_words, words)
-    return [abs(found[k] - seg["start"]) for k, seg in zip(firsts, ref) if found[k] is not None]
+    return units, [found[u["at"]] for u in units]
 
 
-def aligned(backend, media: Path, lines: list[str], language: str | None) -> tuple[list[tuple[str, float]], str, float]:
+def errors(timing: dict, words: list[tuple[str, float]]) -> list[float]:
+    """Signed start errors (output - reference) of the scored units found."""
+    ref, found = scored(timing, words)
+    return [s - r["start"] for s, r in zip(found, ref) if s is not None]
+
+
+def figures(signed: list[float], q: float) -> str:
+    """``median/quantile bias`` of the absolute errors, the bias being the signed median."""
+    if not signed:
+        return "-"
+    absolute = [abs(e) for e in signed]
+    return f"{statistics.median(absolute):.3f}/{percentile(absolute, q):.3f} {statistics.median(signed):+.3f}"
+
+
+@dataclass
+class Aligned:
+    raw: list[tuple[str, float]]  # the aligner's word starts, before captioner's word retiming
+    transcript: Any  # the aligner's transcript, before the retiming
+    words: list[tuple[str, float]]  # as written
+    exact: str
+    seconds: float
+    audio: Any
+    utterances: list[tuple[float, float]]
+
+
+def aligned(backend, media: Path, lines: list[str], language: str | None) -> Aligned:
     from captioner.media.audio import extract_audio
     from captioner.media.probe import probe
     from captioner.refine.refine import refine
@@ -107,12 +138,14 @@ def aligned(backend, media: Path, lines: list[str], language: str | None) -> tup
     audio = extract_audio(probe(media), 0)
     script = script_from_lines(lines)
     started = time.perf_counter()
-    transcript = align_script(WhisperAligner(backend._model), audio, script, language)
-    transcript = refine(transcript, filters=None)
+    raw = align_script(WhisperAligner(backend._model), audio, script, language)
+    transcript = refine(raw, filters=None)
     seconds = time.perf_counter() - started
     words = [(w.word, w.start) for w in transcript.words or []]
     exact = "".join(w for w, _ in words) == script.text
-    return words, "100%" if exact else "DIFFERENT", seconds
+    utterances = list(raw.voice.utterances or ()) if raw.voice else []
+    before = [(w.word, w.start) for w in raw.words or []]
+    return Aligned(before, raw, words, "100%" if exact else "DIFFERENT", seconds, audio, utterances)
 
 
 def transcribed(media: Path, language: str | None) -> tuple[list[tuple[str, float]], float]:
@@ -142,44 +175,65 @@ def aeneas_segments(python: str | None, media: Path, lines: list[str], language:
         return [float(f["begin"]) for f in json.loads(out.read_text("utf-8"))["fragments"]]
 
 
+def detail(timing: dict, result: Aligned, heard: list[tuple[str, float]]) -> None:
+    """Under an item's line: the bias and the outliers of the raw alignment, the written one and
+    the transcription (see benchmarks/_align_detail.py)."""
+    cuts = window_cuts(result.audio)
+    for label, words in (("align raw", result.raw), ("align", result.words), ("transcribe", heard)):
+        ref, found = scored(timing, words)
+        errs = signed(found, [r["start"] for r in ref])
+        print("\n".join(describe(label, errs, ref, found, result.utterances, cuts)))
+    ref, found = scored(timing, result.words)
+    if timing["granularity"] != "word" and result.utterances:  # is the reference at the speech's onsets?
+        onsets = [a for a, _ in result.utterances]
+        gaps = [min(onsets, key=lambda a: abs(a - r["start"])) - r["start"] for r in ref]
+        print(f"    the nearest VAD utterance onset to each reference start: median {statistics.median(gaps):+.3f} s")
+    _, both = scored(timing, heard)  # the units the transcription found: fillers it skips are not among them
+    common = [s - r["start"] for s, t, r in zip(found, both, ref) if s is not None and t is not None]
+    print(f"    align on the units the transcription found: {figures(common, 0.95)} ({len(common)})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--items", default=",".join(WORD_ITEMS + SEGMENT_ITEMS))
     parser.add_argument("--aeneas", help="a Python with aeneas installed (aeneas-ng; needs espeak)")
+    parser.add_argument("--detail", action="store_true", help="each item's bias and outliers, tagged by place")
+    parser.add_argument("--keep", type=Path, help="write each item's aligned transcript before the retiming here")
     args = parser.parse_args()
     from captioner.transcription.local.engine import LocalBackend
 
     backend = LocalBackend()
     if not args.aeneas:
         print("aeneas: skipped (give --aeneas PYTHON where aeneas-ng and espeak are installed)")
-    print(f"{'item':32} {'kind':8} {'align med/p95':>16} {'transcribe med/p95':>20} {'aeneas med':>11} words")
+    print("word items: |start error| median/p95 and bias (signed median, - is early); segment items: segment starts")
+    print(f"{'item':32} {'kind':8} {'align med/p95 bias':>22} {'transcribe med/p95 bias':>24} {'aeneas med':>11} words")
     speeds: dict[str, float] = {}
     for item in args.items.split(","):
         timing = json.loads((args.corpus / "timing" / f"{item}.json").read_text("utf-8"))
         media = media_of(args.corpus, item)
         language = item.split("_")[0]
         lines = [seg["text"] for seg in timing["segments"]]
-        words, exact, align_seconds = aligned(backend, media, lines, language)
+        result = aligned(backend, media, lines, language)
         heard, transcribe_seconds = transcribed(media, language)
         if item == LONG_ITEM:
-            speeds = {"align": align_seconds, "transcribe": transcribe_seconds}
-        if timing["granularity"] == "word":
-            ours, theirs = word_errors(timing["words"], words), word_errors(timing["words"], heard)
-            kind, anchor = "word", "-"
-        else:
-            ours, theirs = segment_errors(timing["segments"], words), segment_errors(timing["segments"], heard)
-            kind = "segment"
+            speeds = {"align": result.seconds, "transcribe": transcribe_seconds}
+        ours, theirs = errors(timing, result.words), errors(timing, heard)
+        kind, anchor = timing["granularity"], "-"
+        if kind != "word":
             begins = aeneas_segments(args.aeneas, media, lines, language)
-            anchor = (
-                "-"
-                if begins is None
-                else f"{statistics.median(abs(b - s['start']) for b, s in zip(begins, timing['segments'])):.3f}"
-            )
-        q = 0.5 if kind == "segment" else 0.95
-        a = f"{statistics.median(ours):.3f}/{percentile(ours, q):.3f}" if ours else "-"
-        t = f"{statistics.median(theirs):.3f}/{percentile(theirs, q):.3f}" if theirs else "-"
-        print(f"{item:32} {kind:8} {a:>16} {t:>20} {anchor:>11} {exact} ({len(ours)}/{len(theirs)} scored)", flush=True)
+            if begins is not None:
+                anchor = f"{statistics.median(abs(b - s['start']) for b, s in zip(begins, timing['segments'])):.3f}"
+        a, t = figures(ours, 0.95), figures(theirs, 0.95)
+        print(
+            f"{item:32} {kind:8} {a:>22} {t:>24} {anchor:>11} {result.exact} ({len(ours)}/{len(theirs)} scored)",
+            flush=True,
+        )
+        if args.detail:
+            detail(timing, result, heard)
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            (args.keep / f"{item}.json").write_text(result.transcript.to_json(), "utf-8")
     if speeds:
         print(
             f"speed, {LONG_ITEM} (3.7 min): align {speeds['align']:.1f} s, transcribe {speeds['transcribe']:.1f} s "

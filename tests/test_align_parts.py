@@ -153,3 +153,12 @@ def test_a_script_template_names_a_file_beside_the_media(tmp_path: Path) -> None
     assert config.script_of("other/keynote.mp4") is None
     assert config.settings_hash("talks/a.mp4", "abc") != config.settings_hash("talks/a.mp4")
     assert config.settings_hash("other/a.mp4") == load_config(tmp_path.parent).settings_hash("other/a.mp4")
+
+
+@pytest.mark.parametrize("other", ['speakers = "voices"', 'speakers = "channels"', 'backend = "aixplain"'])
+def test_scripts_with_speakers_or_the_hosted_service_are_a_config_error(tmp_path: Path, other: str) -> None:
+    """As ``--script`` is refused with them: a script is aligned by the local engine to one voice
+    track (sync used to time the words and drop the speakers without a word)."""
+    (tmp_path / "captioner.toml").write_text(f'{other}\n[scripts]\n"**" = "{{stem}}.txt"\n', "utf-8")
+    with pytest.raises(ConfigError, match=f"scripts are aligned .*not with {other}"):
+        load_config(tmp_path)

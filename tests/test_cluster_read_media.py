@@ -14,6 +14,7 @@ from cluster_support import Cluster, worker_running
 from conftest import SAMPLES, run_ffmpeg
 from distributed import Client
 
+from captioner.ci.lockfile import read_lock
 from captioner.media.hashing import audio_hash
 from captioner.media.probe import probe
 from captioner.run import prepare as prepare_module
@@ -75,6 +76,31 @@ def test_workers_reading_the_media_give_a_local_runs_captions(cli, cluster, clie
             made_here = (tmp_path / "local" / f"{Path(name).stem}.{fmt}").read_text("utf-8")
             assert (tmp_path / "cluster" / f"{Path(name).stem}.{fmt}").read_text("utf-8") == made_here
     assert not decoded
+
+
+def test_sync_lets_the_workers_read_the_media(cli, cluster, client, tmp_path, monkeypatch) -> None:
+    """``captioner sync`` takes --workers-read-media (and --cluster-inflight-mb) as the main command
+    does: the captions and the lock of a tree whose files the workers read themselves."""
+    here, there = _tree(tmp_path)
+    code, _, err = cli(here, "-o", tmp_path / "local", "--no-cache", "-q")
+    assert code == 0, err
+    decoded: list[object] = []
+    for module in (prepare_module, fanout_module):
+        for name in ("extract_audio", "pack"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, lambda *a, **k: decoded.append(a) or 1 / 0)
+    mapping = ("--workers-read-media", f"{here}={there}", "--cluster-inflight-mb", "64")
+    code, out, err = cli("sync", "--root", here, "--scheduler", cluster.address, *mapping, "-q")
+    assert code == 0, out + err
+    assert not decoded
+    locked = read_lock(here / "captions.lock").entries
+    assert sorted(locked) == sorted(CLIPS)
+    for name in CLIPS:
+        for fmt in ("srt", "vtt"):
+            made_here = (tmp_path / "local" / f"{Path(name).stem}.{fmt}").read_text("utf-8")
+            assert (here / f"{Path(name).stem}.{fmt}").read_text("utf-8") == made_here
+    code, _, err = cli("sync", "--root", here, "--workers-read-media", f"{here}={there}", "-q")
+    assert code == 2 and "--workers-read-media goes with --scheduler" in err, err
 
 
 def test_a_file_a_worker_cannot_reach_fails_in_one_line_and_the_batch_goes_on(cli, cluster, client, tmp_path) -> None:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from conftest import SAMPLES
 
-from captioner.core.transcript import Segment, Transcript, Word
+from captioner.core.transcript import Segment, Transcript, VoiceRegions, Word
+from captioner.refine.refine import refine
 from captioner.refine.speech import detect_speech, find_holes, retime
 from captioner.transcription.base import TranscribeOptions
 
@@ -69,6 +70,46 @@ def test_utterance_edges_time_the_first_and_last_words() -> None:
     # without utterance regions the old rule applies: at most 0.2 s after a pause
     old = retime(tr, [(8.0, 17.35), (18.33, 19.01)], final_extension=0.2)
     assert old.words[1].start == 11.56 and old.words[2].end == 16.74
+
+
+def scripted(words: list[Word], utterances: list[tuple[float, float]], duration: float = 30.0) -> list[float]:
+    """The starts refine gives an aligned transcript's words (every word said) on these utterances."""
+    tr = transcript(words, duration)
+    tr.meta["aligned"] = {"words": len(words)}
+    tr.voice = VoiceRegions(speech=((0.0, duration),), utterances=tuple(utterances))
+    return [x.start for x in refine(tr, filters=None).words]
+
+
+def test_a_script_word_wholly_in_a_pause_starts_at_the_speech_after_it() -> None:
+    # "um" between two pauses, timed by the alignment inside the pause before it (its start and end
+    # in no utterance; the next word, the first of the next window, starts later): it is said at
+    # the next onset, 8.02 s, before the next word's start
+    words = [w("cares", 6.6, 7.0), w("um", 7.3, 7.9), w("this", 8.5, 8.7), w("is", 8.7, 8.9)]
+    utterances = [(6.5, 7.2), (8.02, 8.3), (8.6, 10.0)]
+    assert scripted(words, utterances) == [6.7, 8.02, 8.6, 8.8]
+    # a word in a pause whose next onset the next word already starts before keeps its time
+    words = [w("cares", 6.6, 7.0), w("um", 7.3, 7.5), w("this", 7.6, 8.3)]
+    assert scripted(words, utterances)[:2] == [6.7, 7.4]
+
+
+def test_a_script_word_over_a_pause_starts_at_the_last_onset_in_its_span() -> None:
+    # en_mfa_cold_corpus: the alignment gave "and" (said at 19.65) 18.00-20.08, over the end of
+    # "uh", a 1.2 s pause and its own utterance; its end lies in the pause after it
+    words = [w("uh", 17.28, 18.0), w("and", 18.0, 20.08), w("here's", 20.08, 20.56)]
+    utterances = [(17.79, 18.46), (19.68, 20.0), (20.42, 22.62)]
+    assert scripted(words, utterances) == [17.79, 19.68, 20.42]
+
+
+def test_an_onset_left_without_a_script_word_is_the_previous_words_start() -> None:
+    # en_mfa_acoustic_corpus: "um" (said at 22.90) was given the end of "words" and the pause
+    # after it, and "and" (24.15) "um"'s utterance, the next pause and its own onset
+    words = [w("words", 21.64, 21.82), w("um", 21.82, 22.78), w("and", 22.78, 24.26), w("that", 24.26, 24.36)]
+    utterances = [(21.25, 22.4), (22.91, 23.58), (24.19, 24.83)]
+    assert scripted(words, utterances)[1:3] == [22.91, 24.19]
+    # ... but not when the previous word has an onset of its own: a breath starts the utterance
+    words = [w("words", 16.04, 16.56), w("and", 16.56, 18.72), w("here's", 18.72, 19.98)]
+    utterances = [(14.53, 17.25), (18.43, 18.91), (19.3, 19.46), (19.68, 21.06)]
+    assert scripted(words, utterances)[1:] == [18.43, 19.68]
 
 
 def test_digital_silence_is_found_and_room_tone_is_not() -> None:

@@ -181,7 +181,7 @@ def test_without_scipy_the_option_is_one_line_naming_the_install(tmp_path: Path)
     assert not list(tmp_path.glob("*.srt"))
 
 
-def test_words_take_the_nearest_voice_and_names_follow_into_the_turns() -> None:
+def test_words_take_the_nearest_voice_and_names_follow_into_the_turns(tmp_path: Path) -> None:
     """No model: voices given by hand, the transcript taken apart, renamed, and the review told
     when the voices were nearly alike."""
     import numpy as np
@@ -210,5 +210,8 @@ def test_words_take_the_nearest_voice_and_names_follow_into_the_turns() -> None:
     doubts = speaker_doubts(named)
     assert doubts == ["speakers: Ann and Bob sound nearly alike (similarity 0.72): they may be one speaker"]
     assert doubts[0] in format_report("a.wav", [], 2, doubts)
+    (tmp_path / "a.json").write_text(named.to_json(), "utf-8")  # as -f json writes it: `captioner review` says it too
+    said = CliRunner().invoke(main, ["review", str(tmp_path / "a.json")])
+    assert said.exit_code == 0 and doubts[0] in said.stdout, said.output
     alone = by_voice(transcript, Voices(voices.centres, np.zeros(4, dtype=int), centroids[:1]))
     assert "parts" not in alone.meta and len(alone.meta["diarization"]["voices"]) == 1

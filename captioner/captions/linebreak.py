@@ -8,6 +8,7 @@ other languages get their articles, prepositions and conjunctions too.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import combinations
 
 from captioner.captions.words import Unit
@@ -304,22 +305,26 @@ _OTHER_BAD_END: dict[str, set[str]] = {
 }
 
 
+@lru_cache(maxsize=8192)  # the caption DP asks for the same few words' forms ~50 times each
 def bare(token: str) -> str:
     """A word without the quotes/brackets/punctuation around it, lower-cased."""
     return token.casefold().replace("\u2019", "'").strip("\"'\u201c\u201d\u00ab\u00bb()[]{}.,!?;:\u2026-\u2014\u2013*")
 
 
-def ends_with(text: str, chars: set[str]) -> bool:
+def _final_char(text: str) -> str:
+    """The last character of ``text`` before trailing space and closing quotes/brackets ("" if none)."""
     tail = text.rstrip()
     while tail and tail[-1] in CLOSERS:
         tail = tail[:-1]
-    return bool(tail) and tail[-1] in chars
+    return tail[-1] if tail else ""
 
 
-def is_bad_end(before: str, language: str) -> bool:
-    """True when ``before`` ends with a word a line or cue must not end on (and no punctuation)."""
-    if ends_with(before, SENTENCE_END | CLAUSE_END):
-        return False
+def ends_with(text: str, chars: set[str]) -> bool:
+    final = _final_char(text)
+    return bool(final) and final in chars
+
+
+def _ends_on_bad_word(before: str, language: str) -> bool:
     words = before.rsplit(None, 1)  # the last word (a cue's text is long: not every word)
     if not words:
         return False
@@ -327,13 +332,21 @@ def is_bad_end(before: str, language: str) -> bool:
     return last in EN_BAD_END or last in _OTHER_BAD_END.get(language, ())
 
 
+def is_bad_end(before: str, language: str) -> bool:
+    """True when ``before`` ends with a word a line or cue must not end on (and no punctuation)."""
+    if ends_with(before, SENTENCE_END | CLAUSE_END):
+        return False
+    return _ends_on_bad_word(before, language)
+
+
 def break_cost(before: str, after: str | None, language: str) -> float:
     """Cost of breaking (line or cue) after ``before`` and before ``after``; lower is better."""
-    if ends_with(before, SENTENCE_END):
+    final = _final_char(before)  # once: the caption DP asks ~40 times a word
+    if final and final in SENTENCE_END:
         return -3.0
-    if ends_with(before, CLAUSE_END):
+    if final and final in CLAUSE_END:
         return -2.0
-    if is_bad_end(before, language):
+    if _ends_on_bad_word(before, language):
         return 12.0
     if after:
         nxt = after.split(None, 1)

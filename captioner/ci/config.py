@@ -277,6 +277,12 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         scripts = values.scripts(table.get("scripts", {}))
         speakers, speaker_names = values.speakers(table.get("speakers", "mix"), table.get("speaker_names"))
         num_speakers, max_speakers = values.speaker_counts(speakers, table)
+        if scripts and (speakers != "mix" or backend != "local"):
+            # as --script: the local engine's model times a script's words to one voice track
+            raise ConfigError(
+                "scripts are aligned by the local engine to one voice track: not with "
+                + (f'speakers = "{speakers}"' if speakers != "mix" else f'backend = "{backend}"')
+            )
         lock = values.string(table.get("lock", DEFAULT_LOCK), "lock", "a file name")
         why = outside_tree(root, lock)
         if why:

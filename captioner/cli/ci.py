@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from captioner.cli.console import ConsoleReporter, error_line
-from captioner.cli.options import cluster_trust_from, scheduler_option, tree_options
+from captioner.cli.options import cluster_scale_options, cluster_trust_from, scheduler_option, tree_options
 from captioner.cli.policy import (
     EXIT_FAILED,
     EXIT_OK,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from captioner.ci.shard import Shard
     from captioner.ci.status import Report, Scanner
     from captioner.ci.sync import SyncResult
+    from captioner.transcription.cluster.media_map import MediaMap
 
 CI_EXAMPLES = """\b
 Examples:
@@ -140,6 +141,7 @@ def reviewed_counts(scanner: Scanner, report: Report) -> dict[str, tuple[int, in
 )
 @click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path), help="aiXplain API key file.")
 @scheduler_option
+@cluster_scale_options
 @click.option("-q", "--quiet", is_flag=True, help="Errors only; no progress bars.")
 @click.option("--debug", is_flag=True, help="Tracebacks and library logs.")
 def sync_command(
@@ -164,6 +166,8 @@ def sync_command(
     tls_cert: str | None,
     tls_key: str | None,
     insecure_cluster: bool | None,
+    cluster_inflight_mb: float,
+    workers_read_media: MediaMap | None,
     debug: bool,
     **overrides: Any,
 ) -> None:
@@ -188,9 +192,16 @@ def sync_command(
     scheduler = chosen_scheduler(click.get_current_context(), scheduler, config.backend, trust)
     if scheduler is not None:
         configure_cluster_logging(debug, verbose)
+    elif workers_read_media is not None:
+        raise click.UsageError("--workers-read-media goes with --scheduler (a Dask cluster's workers)")
     spec = BackendSpec.cluster(scheduler, config.model, trust) if scheduler is not None else None
     backend = make_backend(
-        spec or BackendSpec.named(config.backend, config.model), threads=threads, jobs=jobs, api_key_file=api_key_file
+        spec or BackendSpec.named(config.backend, config.model),
+        threads=threads,
+        jobs=jobs,
+        api_key_file=api_key_file,
+        cluster_inflight_mb=cluster_inflight_mb,
+        workers_read_media=workers_read_media,
     )
     transcripts = None if no_cache else TranscriptCache()
 

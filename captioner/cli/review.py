@@ -68,7 +68,7 @@ def review_command(
     media instead: the caption files beside it as they are (the tree's style and settings; the
     transcript from its .json or the transcript cache), as captioner edit shows them.
     """
-    from captioner.captions.review import format_report, review
+    from captioner.captions.review import format_report, review, speaker_doubts
     from captioner.captions.segmentation import segment
 
     thresholds = ReviewThresholds(min_word_prob, min_logprob, max_no_speech)
@@ -90,7 +90,8 @@ def review_command(
             failed += 1
             continue
         cues = segment(transcript, get_style(style))
-        click.echo(format_report(str(path), review(transcript, cues, thresholds), len(cues)), nl=False)
+        doubtful = review(transcript, cues, thresholds)
+        click.echo(format_report(str(path), doubtful, len(cues), speaker_doubts(transcript)), nl=False)
     if failed:
         sys.exit(EXIT_FAILED)
 

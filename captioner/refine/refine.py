@@ -65,6 +65,7 @@ def refine(
             final_extension=WORD_FINAL_EXTENSION,
             utterances=utterances,
             max_final_extension=WORD_MAX_FINAL_EXTENSION,
+            scripted="aligned" in transcript.meta,  # every word is said: see retime
         )
     if speech is not None:
         transcript.meta["speech_seconds"] = round(sum(b - a for a, b in speech), 2)

@@ -8,6 +8,7 @@ times.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -207,6 +208,7 @@ def retime(
     pause: float = 0.25,
     utterances: Sequence[tuple[float, float]] | None = None,
     max_final_extension: float = 0.0,
+    scripted: bool = False,
 ) -> Transcript:
     """Word times moved onto the speech they belong to.
 
@@ -222,27 +224,31 @@ def retime(
     utterance its end lies in starts at the utterance's onset; the last word of
     an utterance (the next word starts in a later one) ends where the utterance ends, up to
     ``max_final_extension`` after Whisper's end (Whisper cuts drawn-out final words short).
-    Words never overlap their neighbours and stay inside the file.
+    ``scripted``: every word is said (a script's words timed by alignment): the starts follow
+    the utterances' onsets more closely (see :func:`_starts_on_onsets`).  Words never overlap
+    their neighbours and stay inside the file.
     """
     if not transcript.words:
         return transcript
     words = list(transcript.words)
     duration = transcript.duration or math.inf
     edges = utterances if utterances is not None else speech
-    starts: list[float] = []
     ends: list[float] = []
-    regions: list[tuple[float, float] | None] = []
-    for w in words:
-        start = w.start + start_shift
-        region = _region_of(w.end, edges) if edges else None
-        if region is not None and w.start < region[0] < w.end:
-            start = region[0]
-        starts.append(start)
-        regions.append(region)
+    regions = [_region_of(w.end, edges) if edges else None for w in words]
+    if scripted and edges:
+        starts = _starts_on_onsets(words, edges, start_shift, duration)
+    else:
+        starts = [w.start + start_shift for w in words]
+        for k, (w, region) in enumerate(zip(words, regions)):
+            if region is not None and w.start < region[0] < w.end:
+                starts[k] = region[0]
     for k, w in enumerate(words):
         end = w.end + end_shift
         nxt = words[k + 1].start if k + 1 < len(words) else duration
         region = regions[k]
+        if scripted and edges and starts[k] >= w.end:  # moved past its end: it runs in its new utterance
+            region = _region_of(starts[k], edges)
+            end = region[1] if region is not None else starts[k] + w.end - w.start
         if utterances is not None and max_final_extension:
             next_start = starts[k + 1] if k + 1 < len(words) else math.inf
             if region is not None and next_start >= region[1]:
@@ -263,6 +269,32 @@ def retime(
         start = min(start, max(0.0, end - 0.01))
         out.append(replace(w, start=round(start, 3), end=round(end, 3)))
     return replace(transcript, words=out)
+
+
+def _starts_on_onsets(
+    words: Sequence[Word], edges: Sequence[tuple[float, float]], start_shift: float, duration: float
+) -> list[float]:
+    """Word starts on the utterances' onsets, for words that are all said (a script's, timed by
+    the model's alignment, which puts a word after a pause early, in the pause or the speech
+    before it): a word starts at the last onset inside its span; a word wholly in a pause starts
+    at the next onset, if the next word starts after it; an earlier onset inside a word's span,
+    left without a word when that word moved to a later one, is the previous word's start (if no
+    onset of its own placed it: the one a breath starts is not).
+    The other words move by ``start_shift``."""
+    onsets = sorted(a for a, _ in edges)
+    starts = [w.start + start_shift for w in words]
+    anchored = [False] * len(words)  # started at an onset
+    for k, w in enumerate(words):
+        first = bisect.bisect_right(onsets, w.start)
+        inside = onsets[first : bisect.bisect_left(onsets, w.end)]
+        following = words[k + 1].start if k + 1 < len(words) else duration
+        if inside:
+            starts[k], anchored[k] = inside[-1], True
+            if len(inside) > 1 and k > 0 and not anchored[k - 1] and starts[k - 1] < inside[-2]:
+                starts[k - 1], anchored[k - 1] = inside[-2], True
+        elif first < len(onsets) and onsets[first] < following and _region_of(w.start, edges) is None:
+            starts[k], anchored[k] = onsets[first], True
+    return starts
 
 
 def _region_of(t: float, speech: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
