@@ -215,3 +215,31 @@ def test_words_take_the_nearest_voice_and_names_follow_into_the_turns(tmp_path: 
     assert said.exit_code == 0 and doubts[0] in said.stdout, said.output
     alone = by_voice(transcript, Voices(voices.centres, np.zeros(4, dtype=int), centroids[:1]))
     assert "parts" not in alone.meta and len(alone.meta["diarization"]["voices"]) == 1
+
+
+@pytest.mark.slow
+def test_a_voice_the_vad_missed_is_found_where_its_words_are(joined) -> None:
+    """A quiet speaker in another room can be heard by Whisper and missed by the VAD (the corpus'
+    en_mfa_two_speakers_stereo: 2 of its second speaker's 26 s were speech to the VAD).  Here the
+    transcript's speech regions end at the join, as for such a voice: its words still get a
+    voice of their own, from windows over the words (real weights on the joined samples)."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from captioner.core.transcript import Transcript, VoiceRegions, Word
+    from captioner.refine.speech import speech_and_utterance_regions
+    from captioner.run.speakers import tell_voices_apart
+
+    media, join = joined
+    said = Transcript.from_json(media.with_suffix(".json").read_text("utf-8"))
+    words = [replace(w, speaker=None) for w in said.words or ()]
+    audio = extract_audio(probe(media))
+    speech = speech_and_utterance_regions(audio)[0]
+    first_only = VoiceRegions(speech=tuple((a, min(b, join)) for a, b in speech if a < join))
+    plain = Transcript(said.language, said.duration, [replace(s, speaker=None) for s in said.segments], words,
+                       voice=first_only)  # fmt: skip
+    found = tell_voices_apart(plain, audio, SimpleNamespace(num_speakers=None, max_speakers=None))
+    heard: list[Word] = found.words or []
+    before = {w.speaker for w in heard if w.end <= join}
+    after = {w.speaker for w in heard if w.start >= join}
+    assert len(before) == 1 and len(after) == 1 and before != after, (before, after)

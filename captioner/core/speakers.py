@@ -26,12 +26,17 @@ SPEAKER_MODES = ("mix", "channels", "voices", "auto")
 MAX_SPEAKERS = 20  # --num-speakers, --max-speakers
 
 
+# Raised when the voices found from the same audio change: a transcript diarized before is not served
+# (2: windows also over the words heard where the VAD found no speech, see captioner.speakers.cluster).
+VOICES_VERSION = "v2"
+
+
 def speakers_key(mode: str, num: int | None = None, most: int | None = None) -> str:
     """What of the speaker settings shapes a cached transcript: the mode, and with voices the counts."""
     if mode not in ("voices", "auto"):
         return mode
     counts = [f"{k}={v}" for k, v in (("num", num), ("max", most)) if v is not None]
-    return ":".join([mode, *counts])
+    return ":".join([mode, VOICES_VERSION, *counts])
 
 
 def check_count(value: int | None, what: str) -> int | None:

@@ -112,11 +112,12 @@ def tell_voices_apart(transcript: Transcript, audio: np.ndarray, recipe: Recipe)
     if missing is not None:
         raise CaptionerError(missing)
     from captioner.speakers.attribute import by_voice
-    from captioner.speakers.cluster import find_voices
+    from captioner.speakers.cluster import find_voices, with_words
 
     regions = transcript.voice.speech if transcript.voice is not None else None
     speech = [(float(a), float(b)) for a, b in regions or ()]
-    voices = find_voices(audio, speech, recipe.num_speakers, recipe.max_speakers)
+    heard = with_words(speech, [(w.start, w.end) for w in transcript.words or ()])
+    voices = find_voices(audio, heard, recipe.num_speakers, recipe.max_speakers)
     return by_voice(transcript, voices)
 
 
