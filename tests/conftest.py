@@ -274,3 +274,12 @@ def make_backend():
 def _quiet_sdk_logs():
     logging.getLogger("aixplain").setLevel(logging.WARNING)
     yield
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests send Ctrl-C (SIGINT) to the captioner processes they start.  A pytest started in
+    the background of a non-interactive shell (``cmd &``) has SIGINT ignored, and its children
+    inherit that through exec: they would rightly ignore the Ctrl-C.  A handler here (the
+    default one) is reset to the default action in every child, as in a terminal."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
