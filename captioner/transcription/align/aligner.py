@@ -25,7 +25,14 @@ from captioner.errors import CaptionerError
 from captioner.media.audio import SAMPLE_RATE
 from captioner.media.pieces import Chunk, cut_into_pieces
 from captioner.refine.speech import speech_and_utterance_regions
-from captioner.transcription.align.forced import MAX_TEXT_TOKENS, WINDOW_SECONDS, Encoded, Timed, WhisperAligner
+from captioner.transcription.align.forced import (
+    HEAR_BATCH,
+    MAX_TEXT_TOKENS,
+    WINDOW_SECONDS,
+    Encoded,
+    Timed,
+    WhisperAligner,
+)
 from captioner.transcription.align.matching import ABSENT, MATCHED, Matching, heard_words, match, normalise
 from captioner.transcription.align.script import Script, split_words
 from captioner.transcription.align.timing import finish_times
@@ -100,22 +107,25 @@ def _hear_piece(
     state.speech += [(a + chunk.offset, b + chunk.offset) for a, b in speech]
     state.utterances += [(a + chunk.offset, b + chunk.offset) for a, b in utterances]
     piece = _Piece(chunk, samples)
-    for window in cut_into_pieces(samples, WINDOW_SECONDS):
-        start, end = window.start / SAMPLE_RATE, window.end / SAMPLE_RATE
-        if not any(a < end and b > start for a, b in speech):
-            continue
-        clip = samples[window.start : window.end]
+    windows = [
+        window
+        for window in cut_into_pieces(samples, WINDOW_SECONDS)
+        if any(a < window.end / SAMPLE_RATE and b > window.start / SAMPLE_RATE for a, b in speech)
+    ]
+    for first in range(0, len(windows), HEAR_BATCH):
+        batch = windows[first : first + HEAR_BATCH]
+        clips = [samples[window.start : window.end] for window in batch]
         if state.language is None:
-            state.language, state.language_probability = aligner.language_of(clip)
-        encoded, segments = aligner.hear(clip, state.language)
-        piece.windows.append((window, encoded))
-        for s in segments:
-            words = [w for w in split_words(s.text.strip()) if normalise(w)]
-            offset = chunk.offset + start
-            piece.segments.append((s.start + offset, s.end + offset, words))
-            piece.segment_window.append(len(piece.windows) - 1)
+            state.language, state.language_probability = aligner.language_of(clips[0])
+        for window, (encoded, segments) in zip(batch, aligner.hear(clips, state.language)):
+            piece.windows.append((window, encoded))
+            offset = chunk.offset + window.start / SAMPLE_RATE
+            for s in segments:
+                words = [w for w in split_words(s.text.strip()) if normalise(w)]
+                piece.segments.append((s.start + offset, s.end + offset, words))
+                piece.segment_window.append(len(piece.windows) - 1)
         if progress is not None:
-            progress(chunk.offset + 0.7 * end)
+            progress(chunk.offset + 0.7 * batch[-1].end / SAMPLE_RATE)
     return piece
 
 
