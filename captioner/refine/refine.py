@@ -33,6 +33,9 @@ def refine(
     removed is recorded in ``meta["filtered"]``.  A transcript of several speakers (see
     :mod:`captioner.core.speakers`) is refined a speaker at a time, each on its own speech regions.
     """
+    aligned = transcript.meta.get("aligned")
+    if aligned is not None:
+        filters = None  # a script's words are all said: none is invented
     if filters is None and not retime_words:
         return transcript
     if audio is None and transcript.meta.get("parts"):
@@ -65,7 +68,8 @@ def refine(
             final_extension=WORD_FINAL_EXTENSION,
             utterances=utterances,
             max_final_extension=WORD_MAX_FINAL_EXTENSION,
-            scripted="aligned" in transcript.meta,  # every word is said: see retime
+            scripted=aligned is not None,  # every word is said: see retime
+            exact=[(int(a), int(b)) for a, b in (aligned or {}).get("phones") or ()],
         )
     if speech is not None:
         transcript.meta["speech_seconds"] = round(sum(b - a for a, b in speech), 2)

@@ -209,6 +209,7 @@ def retime(
     utterances: Sequence[tuple[float, float]] | None = None,
     max_final_extension: float = 0.0,
     scripted: bool = False,
+    exact: Sequence[tuple[int, int]] = (),
 ) -> Transcript:
     """Word times moved onto the speech they belong to.
 
@@ -225,8 +226,9 @@ def retime(
     an utterance (the next word starts in a later one) ends where the utterance ends, up to
     ``max_final_extension`` after Whisper's end (Whisper cuts drawn-out final words short).
     ``scripted``: every word is said (a script's words timed by alignment): the starts follow
-    the utterances' onsets more closely (see :func:`_starts_on_onsets`).  Words never overlap
-    their neighbours and stay inside the file.
+    the utterances' onsets more closely (see :func:`_starts_on_onsets`).  ``exact``: ranges of
+    word indexes [first, last + 1] whose times are the sound's own (a phone-level alignment's):
+    they keep them.  Words never overlap their neighbours and stay inside the file.
     """
     if not transcript.words:
         return transcript
@@ -257,6 +259,9 @@ def retime(
             limit = region[1] if region is not None else math.inf
             end = max(end, min(w.end + final_extension, limit))
         ends.append(end)
+    for first, last in exact:
+        for k in range(max(0, first), min(last, len(words))):
+            starts[k], ends[k] = words[k].start, words[k].end
     out: list[Word] = []
     for k, w in enumerate(words):
         start = max(0.0, starts[k], out[-1].end if out and out[-1].end <= starts[k] else 0.0)

@@ -6,7 +6,11 @@ see :mod:`captioner.transcription.align.forced`), and its encoder output kept un
 heard words are matched to the script (:mod:`captioner.transcription.align.matching`); each
 script word then belongs to the window it was heard in, and each window's words are timed by the
 model on that same encoder output.  So a window costs one encoder pass, one greedy decode and
-one alignment pass: less than captioning it (beam search and word timestamps).
+one alignment pass: less than captioning it (beam search and word timestamps).  English words
+are then timed again by a phone-level aligner (:mod:`captioner.transcription.align.phones`) in
+the stretch of the window Whisper put them in: their starts are the sound's, not Whisper's
+estimate of it; the transcript lists them (``meta["aligned"]["phones"]``: index ranges) so that
+refining leaves their times alone.
 
 Script words the audio lacks keep their place, timed between their neighbours with probability
 0 (so the review lists them); heard speech the script lacks is reported as time ranges.
@@ -34,6 +38,7 @@ from captioner.transcription.align.forced import (
     WhisperAligner,
 )
 from captioner.transcription.align.matching import ABSENT, MATCHED, Matching, heard_words, match, normalise
+from captioner.transcription.align.phones import PhoneAligner, PhoneTimed, available
 from captioner.transcription.align.script import Script, split_words
 from captioner.transcription.align.timing import finish_times
 
@@ -43,6 +48,10 @@ UNHEARD_PROBABILITY = 0.05  # such a word the model gives less than this is take
 MIN_MATCH_FRACTION = 0.15  # of the heard words found in the script, below which it is not this speech
 MIN_SIDE = 0.5  # seconds of a window either side of unscripted speech, to be timed on its own
 CHECK_MIN_WORDS = 8  # heard words needed before the script's match is judged
+# A window whose phone-timed starts lie this far (median) from where the hearing put the words
+# (a word's place in its heard segment's characters: rough) is taken as lost: the phone aligner
+# forced the words onto other sound, and Whisper's times are used.
+MAX_DISAGREEMENT = 1.0
 
 Progress = Callable[[float], None]
 
@@ -74,6 +83,9 @@ class _State:
     unscripted: list[tuple[float, float]] = field(default_factory=list)
     speech: list[tuple[float, float]] = field(default_factory=list)
     utterances: list[tuple[float, float]] = field(default_factory=list)
+    phones: PhoneAligner | None = None  # for English, once the language is known
+    phone_timed: set[int] = field(default_factory=set)
+    unheard: set[int] = field(default_factory=set)  # script words the audio seems to lack
 
 
 def align_script(
@@ -112,8 +124,9 @@ def _hear_piece(
         for window in cut_into_pieces(samples, WINDOW_SECONDS)
         if any(a < window.end / SAMPLE_RATE and b > window.start / SAMPLE_RATE for a, b in speech)
     ]
-    for first in range(0, len(windows), HEAR_BATCH):
-        batch = windows[first : first + HEAR_BATCH]
+    size = -(-len(windows) // max(1, -(-len(windows) // HEAR_BATCH)))  # even batches: 9 windows are 5 and 4
+    for first in range(0, len(windows), size):
+        batch = windows[first : first + size]
         clips = [samples[window.start : window.end] for window in batch]
         if state.language is None:
             state.language, state.language_probability = aligner.language_of(clips[0])
@@ -154,7 +167,7 @@ def _place_piece(aligner: WhisperAligner, piece: _Piece, state: _State, last: bo
         members = [k for k in range(share) if windows[k] == w]
         spans = _around_unscripted(start, end, found.unscripted)
         if len(spans) == 1:
-            _time_words(aligner, encoded, start, members, found, state)
+            _time_words(aligner, encoded, start, members, found, state, piece.samples[chunk.start : chunk.end])
         else:  # the model would give script words to the unscripted speech: each side on its own
             for a, b in spans:
                 side = [k for k in members if _nearest(found.placed[k].time, spans) == (a, b)]
@@ -162,26 +175,79 @@ def _place_piece(aligner: WhisperAligner, piece: _Piece, state: _State, last: bo
                     int((a - piece.chunk.offset) * SAMPLE_RATE) : int((b - piece.chunk.offset) * SAMPLE_RATE)
                 ]
                 if side and len(clip):
-                    _time_words(aligner, aligner.encode(clip), a, side, found, state)
+                    _time_words(aligner, aligner.encode(clip), a, side, found, state, clip)
         if progress is not None:
             progress(piece.chunk.offset + 0.7 * piece.chunk.duration + 0.3 * chunk.end / SAMPLE_RATE)
     state.cursor += share
 
 
 def _time_words(
-    aligner: WhisperAligner, encoded: Encoded, offset: float, members: list[int], found: Matching, state: _State
+    aligner: WhisperAligner,
+    encoded: Encoded,
+    offset: float,
+    members: list[int],
+    found: Matching,
+    state: _State,
+    clip: np.ndarray,
 ) -> None:
-    """Time the script words ``members`` (indexes from the cursor) in the window ``encoded``, which
-    starts ``offset`` seconds into the media."""
+    """Time the script words ``members`` (indexes from the cursor) in the window ``encoded`` of
+    the audio ``clip``, which starts ``offset`` seconds into the media.
+
+    English words are timed by the phone aligner (see :func:`_time_phones`); Whisper's alignment
+    then runs only where it has something to say: whether a word the hearing missed is in the
+    audio at all (its probability; a window with such a word gets every word's), and the times
+    where the phone aligner failed.  Other phone-timed words have no probability."""
     language = state.language or "en"
     words = [state.script.words[state.cursor + k] for k in members]
     tokens = aligner.text_tokens(words, language)
     while members and sum(len(t) for t in tokens) > MAX_TEXT_TOKENS:  # more script than a window holds
         members, tokens = members[:-1], tokens[:-1]
-    for k, timed in zip(members, aligner.time_words(encoded, tokens, language)):
-        shifted = Timed(timed.start + offset, timed.end + offset, timed.probability)
-        unheard = found.placed[k].status == ABSENT and timed.probability < UNHEARD_PROBABILITY
-        state.times[state.cursor + k] = None if unheard else shifted
+    indexes = [state.cursor + k for k in members]
+    phoned = False
+    if state.language == "en" and available():
+        if state.phones is None:
+            state.phones = PhoneAligner()
+        rough = [found.placed[k].time for k in members]
+        phoned = _time_phones(state.phones, clip, offset, indexes, rough, state)
+        if phoned and not any(_missed(found, k, state) for k in members):
+            return
+    for k, i, timed in zip(members, indexes, aligner.time_words(encoded, tokens, language)):
+        if _missed(found, k, state) and (timed.probability or 0.0) < UNHEARD_PROBABILITY:
+            state.unheard.add(i)
+        current = state.times[i]
+        if phoned and current is not None:
+            state.times[i] = Timed(current.start, current.end, timed.probability)
+        elif i not in state.unheard:
+            state.times[i] = Timed(timed.start + offset, timed.end + offset, timed.probability)
+
+
+def _missed(found: Matching, k: int, state: _State) -> bool:
+    """Whether the hearing missed the script word ``k`` (from the cursor), one with something to
+    say (not a dash)."""
+    return found.placed[k].status == ABSENT and bool(normalise(state.script.words[state.cursor + k]))
+
+
+def _time_phones(
+    phones: PhoneAligner, clip: np.ndarray, offset: float, indexes: list[int], rough: list[float], state: _State
+) -> bool:
+    """The script words ``indexes`` timed by the phone aligner in ``clip`` (``offset`` seconds
+    into the media), where the hearing put them at about ``rough``: whether it timed them (not
+    when it failed, or put them far from the hearing's times)."""
+    found = phones.time(clip, [state.script.words[i] for i in indexes])
+    if found is None:
+        return False
+    gaps = [abs(p.start + offset - r) for p, r in zip(found, rough) if p is not None]
+    if not gaps or float(np.median(gaps)) > MAX_DISAGREEMENT:
+        return False
+    edge = next((p.start for p in found if p is not None), 0.0)
+    for i, p in zip(indexes, found):
+        if p is not None:
+            edge = p.end
+        else:  # nothing to say ("—"): it takes no time, where the words around it meet
+            p = PhoneTimed(edge, edge)
+        state.times[i] = Timed(round(p.start + offset, 3), round(p.end + offset, 3), None)
+        state.phone_timed.add(i)
+    return True
 
 
 def _around_unscripted(start: float, end: float, unscripted: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -239,9 +305,10 @@ def _check(state: _State) -> None:
 
 def _transcript(state: _State, duration: float, identity: dict[str, str]) -> Transcript:
     script = state.script
-    spans, unheard = finish_times(state.times, duration)
+    spans, untimed = finish_times(state.times, duration)
+    unheard = untimed | state.unheard
     words = [
-        Word(text, start, end, 0.0 if k in unheard else round(timed_probability(state.times[k]), 4))
+        Word(text, start, end, 0.0 if k in unheard else timed_probability(state.times[k]))
         for k, (text, (start, end)) in enumerate(zip(script.words, spans))
     ]
     starts = sorted(script.line_starts | {0})
@@ -261,6 +328,7 @@ def _transcript(state: _State, duration: float, identity: dict[str, str]) -> Tra
             "unheard": [{"index": k, "word": words[k].word.strip(), "start": words[k].start} for k in sorted(unheard)],
             "unscripted": [[round(a, 2), round(b, 2)] for a, b in state.unscripted],
             "line_starts": sorted(script.line_starts),
+            "phones": _ranges(state.phone_timed),
         },
     )
     voice = VoiceRegions(  # where refining finds them (retiming the words onto the speech)
@@ -270,5 +338,18 @@ def _transcript(state: _State, duration: float, identity: dict[str, str]) -> Tra
     return Transcript(state.language or "", duration, segments, words, text=script.text, meta=meta, voice=voice)
 
 
-def timed_probability(timed: Timed | None) -> float:
-    return 0.0 if timed is None else timed.probability
+def _ranges(indexes: set[int]) -> list[list[int]]:
+    """``indexes`` as [first, last + 1] runs."""
+    out: list[list[int]] = []
+    for i in sorted(indexes):
+        if out and out[-1][1] == i:
+            out[-1][1] = i + 1
+        else:
+            out.append([i, i + 1])
+    return out
+
+
+def timed_probability(timed: Timed | None) -> float | None:
+    if timed is None:
+        return 0.0
+    return None if timed.probability is None else round(timed.probability, 4)

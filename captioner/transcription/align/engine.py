@@ -13,7 +13,7 @@ from captioner.transcription.align.forced import WhisperAligner
 from captioner.transcription.align.script import Script
 from captioner.transcription.base import ProgressCallback, TranscribeOptions
 
-ALIGNER_VERSION = "whisper-align-1"  # changes the cache keys of aligned transcripts when the method changes
+ALIGNER_VERSION = "whisper-align-2"  # changes the cache keys of aligned transcripts when the method changes
 
 
 def script_identity(script: Script) -> dict[str, str]:

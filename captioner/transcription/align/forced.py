@@ -37,11 +37,11 @@ MAX_INITIAL_TIMESTAMP = 1.0  # seconds: the first timestamp may not be later (Wh
 @dataclass(frozen=True)
 class Timed:
     """A word's start and end in seconds (from the window's start) and the model's mean probability
-    of its tokens given the audio."""
+    of its tokens given the audio (None: not asked, see the aligner)."""
 
     start: float
     end: float
-    probability: float
+    probability: float | None
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class WhisperAligner:
             suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
             max_initial_timestamp_index=int(round(MAX_INITIAL_TIMESTAMP / self.model.time_precision)),
         )
-        heard = []
+        heard: list[list[HeardSegment]] = []
         for encoded, result in zip(batch, results):
             tokens = list(result.sequences_ids[0])
             average = result.scores[0] * len(tokens) / (len(tokens) + 1)  # faster-whisper's avg_logprob
