@@ -25,6 +25,8 @@ and the markers change nothing but the files in that folder.
   when it returns, so one left after the process ended is a call the Ctrl-C did not wait for.
 - ``transcribing-<file name>``: once a file's transcription begins.
 - ``decoding-<ffmpeg pid>``: once :func:`captioner.media.pcm.decoding` started an ffmpeg.
+- ``phone-worker-<pid>``, ``aligning-phones``: a phone aligner's worker process started, and
+  stretches sent to the workers (:mod:`captioner.transcription.align.phone_workers`).
 """
 
 from __future__ import annotations

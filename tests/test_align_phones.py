@@ -4,9 +4,16 @@ fallback to Whisper's times where the phone aligner fails."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
-from conftest import SAMPLES
+from conftest import ROOT, SAMPLES, process_running, run_ffmpeg, wait_for_marker
 
 from captioner.media.audio import SAMPLE_RATE, extract_audio
 from captioner.media.probe import probe
@@ -15,7 +22,8 @@ from captioner.refine.speech import detect_utterances
 from captioner.transcription.align import phones
 from captioner.transcription.align.aligner import align_script
 from captioner.transcription.align.forced import WhisperAligner
-from captioner.transcription.align.phones import PhoneAligner, dictionary_form, spelt
+from captioner.transcription.align.phone_workers import PhoneWorkers, usable_cores
+from captioner.transcription.align.phones import PhoneAligner, dictionary_form, pcm16, spelt
 from captioner.transcription.align.script import script_from_lines
 
 JFK = "And so, my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
@@ -97,9 +105,80 @@ def test_the_aligner_keeps_whispers_times_where_the_phone_aligner_fails(
     assert [w.start for w in refined] == [w.start for w in timed]  # the sound's own times kept
     assert [w.end for w in refined if w.text != "\u2014"] == [w.end for w in timed if w.text != "\u2014"]
 
-    monkeypatch.setattr(phones.PhoneAligner, "time", lambda self, audio, words: None)
+    monkeypatch.setattr(PhoneWorkers, "time_all", lambda self, jobs: [None] * len(jobs))
     without = align_script(WhisperAligner(local_backend._model), jfk_audio, script, "en")
     assert without.meta["aligned"]["phones"] == []
     assert "".join(w.word for w in without.words or []) == script.text
     assert all(w.probability is not None and w.probability > 0 for w in without.words or [])
     assert [w.start for w in without.words or []] != [w.start for w in with_phones.words or []]
+
+
+def test_the_workers_give_the_answers_the_parent_would_and_survive_one_dying(jfk_audio: np.ndarray) -> None:
+    words = _words(JFK)
+    halves = [(words[:5], pcm16(jfk_audio[: 3 * SAMPLE_RATE])), (words[5:], pcm16(jfk_audio[3 * SAMPLE_RATE :]))]
+    jobs = [halves[k % 2] for k in range(6)]
+    here = [PhoneAligner().time_pcm(pcm, w) for w, pcm in halves]
+    assert all(h is not None for h in here)
+    with PhoneWorkers(2) as workers:
+        processes = [w.process for w in workers._workers]
+        assert len(processes) == 2
+        assert workers.time_all(jobs) == [here[k % 2] for k in range(6)]
+        processes[0].kill()
+        processes[0].wait()
+        assert workers.time_all(jobs) == [here[k % 2] for k in range(6)]  # the dead one's share done here
+        assert [w.process for w in workers._workers] == processes[1:]
+    assert all(p.poll() is not None for p in processes)  # none left running
+
+
+def test_one_core_or_one_stretch_needs_no_worker(jfk_audio: np.ndarray) -> None:
+    with PhoneWorkers(1) as workers:
+        assert workers._workers == []
+        assert workers.time_all([(_words(JFK), pcm16(jfk_audio))])[0] is not None
+
+
+@pytest.fixture(scope="module")
+def long_talk(tmp_path_factory) -> tuple[Path, Path]:
+    """JFK 27 times (297 s, joined by ffmpeg) and its script: a piece of 10 windows to align."""
+    folder = tmp_path_factory.mktemp("long")
+    media = folder / "talk.flac"
+    run_ffmpeg("-v", "error", "-stream_loop", "26", "-i", str(SAMPLES / "jfk.mp4"), "-vn", "-c:a", "flac", str(media))
+    script = folder / "talk.txt"
+    script.write_text("\n".join([JFK] * 27) + "\n", "utf-8")
+    return media, script
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_workers_align_ends_the_run_and_them(tmp_path: Path, long_talk: tuple[Path, Path]) -> None:
+    media, script = long_talk
+    markers, out = tmp_path / "markers", tmp_path / "out"
+    markers.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CAPTIONER_CACHE_DIR": str(tmp_path / "cache")}
+    env["CAPTIONER_TEST_MARKERS"] = str(markers)
+    command = [sys.executable, "-m", "captioner", "align", str(media), str(script), "-o", str(out)]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_marker(markers, "aligning-phones", proc)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err, err
+    workers = [int(m.name.rsplit("-", 1)[1]) for m in markers.glob("phone-worker-*")]
+    assert len(workers) == min(2, usable_cores()) >= 1
+    deadline = time.monotonic() + 120  # a safety net: a worker whose stdin closed ends at once
+    while any(process_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if process_running(pid)], "a phone worker outlived the run"
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_a_worker_that_cannot_start_leaves_the_work_to_the_parent(
+    jfk_audio: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    words = _words(JFK)
+    jobs = [(words[:5], pcm16(jfk_audio[: 3 * SAMPLE_RATE])), (words[5:], pcm16(jfk_audio[3 * SAMPLE_RATE :]))]
+    with PhoneWorkers(2) as workers:
+        assert workers._workers == []
+        assert workers.time_all(jobs) == [PhoneAligner().time_pcm(pcm, w) for w, pcm in jobs]

@@ -38,7 +38,8 @@ from captioner.transcription.align.forced import (
     WhisperAligner,
 )
 from captioner.transcription.align.matching import ABSENT, MATCHED, Matching, heard_words, match, normalise
-from captioner.transcription.align.phones import PhoneAligner, PhoneTimed, available
+from captioner.transcription.align.phone_workers import PhoneWorkers, usable_cores
+from captioner.transcription.align.phones import PhoneTimed, available, pcm16
 from captioner.transcription.align.script import Script, split_words
 from captioner.transcription.align.timing import finish_times
 
@@ -52,6 +53,8 @@ CHECK_MIN_WORDS = 8  # heard words needed before the script's match is judged
 # (a word's place in its heard segment's characters: rough) is taken as lost: the phone aligner
 # forced the words onto other sound, and Whisper's times are used.
 MAX_DISAGREEMENT = 1.0
+
+PhoneAnswer = list[PhoneTimed | None] | None  # the phone aligner's times of a stretch's words
 
 Progress = Callable[[float], None]
 
@@ -83,7 +86,7 @@ class _State:
     unscripted: list[tuple[float, float]] = field(default_factory=list)
     speech: list[tuple[float, float]] = field(default_factory=list)
     utterances: list[tuple[float, float]] = field(default_factory=list)
-    phones: PhoneAligner | None = None  # for English, once the language is known
+    phones: PhoneWorkers | None = None  # for English, once the language is known
     phone_timed: set[int] = field(default_factory=set)
     unheard: set[int] = field(default_factory=set)  # script words the audio seems to lack
 
@@ -100,9 +103,13 @@ def align_script(
     n = len(script.words)
     state = _State(script, language, 1.0 if language else None, times=[None] * n, status=[ABSENT] * n)
     pieces = cut_into_pieces(audio, PIECE_SECONDS)
-    for index, chunk in enumerate(pieces):
-        piece = _hear_piece(aligner, audio, chunk, state, progress)
-        _place_piece(aligner, piece, state, last=index == len(pieces) - 1, progress=progress)
+    try:
+        for index, chunk in enumerate(pieces):
+            piece = _hear_piece(aligner, audio, chunk, state, progress)
+            _place_piece(aligner, piece, state, last=index == len(pieces) - 1, progress=progress)
+    finally:
+        if state.phones is not None:
+            state.phones.close()
     duration = len(audio) / SAMPLE_RATE
     if state.heard == 0:
         raise ScriptMismatch("no speech heard in the media: nothing to time the script to")
@@ -130,6 +137,7 @@ def _hear_piece(
         clips = [samples[window.start : window.end] for window in batch]
         if state.language is None:
             state.language, state.language_probability = aligner.language_of(clips[0])
+        _phone_workers(state)  # English: its workers start loading now
         for window, (encoded, segments) in zip(batch, aligner.hear(clips, state.language)):
             piece.windows.append((window, encoded))
             offset = chunk.offset + window.start / SAMPLE_RATE
@@ -161,13 +169,16 @@ def _place_piece(aligner: WhisperAligner, piece: _Piece, state: _State, last: bo
     for k in range(share):
         state.status[state.cursor + k] = found.placed[k].status
     assert state.language is not None or not piece.windows
+    language = state.language or "en"
+    stretches: list[_Stretch] = []
     for w, (chunk, encoded) in enumerate(piece.windows):
         start = piece.chunk.offset + chunk.start / SAMPLE_RATE
         end = piece.chunk.offset + chunk.end / SAMPLE_RATE
         members = [k for k in range(share) if windows[k] == w]
         spans = _around_unscripted(start, end, found.unscripted)
         if len(spans) == 1:
-            _time_words(aligner, encoded, start, members, found, state, piece.samples[chunk.start : chunk.end])
+            clip = piece.samples[chunk.start : chunk.end]
+            stretches.append(_Stretch(start, clip, _fitting(aligner, members, state, language), encoded, chunk.end))
         else:  # the model would give script words to the unscripted speech: each side on its own
             for a, b in spans:
                 side = [k for k in members if _nearest(found.placed[k].time, spans) == (a, b)]
@@ -175,47 +186,81 @@ def _place_piece(aligner: WhisperAligner, piece: _Piece, state: _State, last: bo
                     int((a - piece.chunk.offset) * SAMPLE_RATE) : int((b - piece.chunk.offset) * SAMPLE_RATE)
                 ]
                 if side and len(clip):
-                    _time_words(aligner, aligner.encode(clip), a, side, found, state, clip)
+                    stretches.append(_Stretch(a, clip, _fitting(aligner, side, state, language), None, chunk.end))
+    answers: list[PhoneAnswer] = [None] * len(stretches)
+    phones = _phone_workers(state)
+    if phones is not None:
+        timed = [k for k, s in enumerate(stretches) if s.members]
+        jobs = [
+            ([state.script.words[state.cursor + m] for m in stretches[k].members], pcm16(stretches[k].clip))
+            for k in timed
+        ]
+        for k, answer in zip(timed, phones.time_all(jobs)):
+            answers[k] = answer
+    for stretch, answer in zip(stretches, answers):
+        _time_words(aligner, stretch, found, state, answer)
         if progress is not None:
-            progress(piece.chunk.offset + 0.7 * piece.chunk.duration + 0.3 * chunk.end / SAMPLE_RATE)
+            progress(piece.chunk.offset + 0.7 * piece.chunk.duration + 0.3 * stretch.window_end / SAMPLE_RATE)
     state.cursor += share
 
 
-def _time_words(
-    aligner: WhisperAligner,
-    encoded: Encoded,
-    offset: float,
-    members: list[int],
-    found: Matching,
-    state: _State,
-    clip: np.ndarray,
-) -> None:
-    """Time the script words ``members`` (indexes from the cursor) in the window ``encoded`` of
-    the audio ``clip``, which starts ``offset`` seconds into the media.
+def _phone_workers(state: _State) -> PhoneWorkers | None:
+    """The phone aligner's workers for English speech (started on first use: they load while the
+    model hears the first piece), else None."""
+    if state.language != "en" or not available():
+        return None
+    if state.phones is None:
+        state.phones = PhoneWorkers(usable_cores())
+    return state.phones
 
-    English words are timed by the phone aligner (see :func:`_time_phones`); Whisper's alignment
+
+@dataclass
+class _Stretch:
+    """A window (or the side of one around unscripted speech) and the script words timed in it
+    (indexes from the cursor): ``offset`` seconds into the media, its samples, its encoder
+    output when already computed, the window's last sample in its piece (for progress)."""
+
+    offset: float
+    clip: np.ndarray
+    members: list[int]
+    encoded: Encoded | None
+    window_end: int
+
+
+def _fitting(aligner: WhisperAligner, members: list[int], state: _State, language: str) -> list[int]:
+    """``members`` without those past what one window's text can hold (MAX_TEXT_TOKENS)."""
+    words = [state.script.words[state.cursor + k] for k in members]
+    sizes = [len(t) for t in aligner.text_tokens(words, language)]
+    while members and sum(sizes) > MAX_TEXT_TOKENS:  # more script than a window holds
+        members, sizes = members[:-1], sizes[:-1]
+    return members
+
+
+def _time_words(
+    aligner: WhisperAligner, stretch: _Stretch, found: Matching, state: _State, phoned: PhoneAnswer
+) -> None:
+    """Time the script words of ``stretch``; ``phoned``: the phone aligner's times of them (for
+    English; None where it failed).
+
+    English words take the phone aligner's times (see :func:`_take_phones`); Whisper's alignment
     then runs only where it has something to say: whether a word the hearing missed is in the
     audio at all (its probability; a window with such a word gets every word's), and the times
     where the phone aligner failed.  Other phone-timed words have no probability."""
     language = state.language or "en"
-    words = [state.script.words[state.cursor + k] for k in members]
-    tokens = aligner.text_tokens(words, language)
-    while members and sum(len(t) for t in tokens) > MAX_TEXT_TOKENS:  # more script than a window holds
-        members, tokens = members[:-1], tokens[:-1]
+    members, offset = stretch.members, stretch.offset
     indexes = [state.cursor + k for k in members]
-    phoned = False
-    if state.language == "en" and available():
-        if state.phones is None:
-            state.phones = PhoneAligner()
-        rough = [found.placed[k].time for k in members]
-        phoned = _time_phones(state.phones, clip, offset, indexes, rough, state)
-        if phoned and not any(_missed(found, k, state) for k in members):
-            return
+    taken = phoned is not None and _take_phones(phoned, offset, indexes, [found.placed[k].time for k in members], state)
+    if taken and not any(_missed(found, k, state) for k in members):
+        return
+    if not members:
+        return
+    tokens = aligner.text_tokens([state.script.words[i] for i in indexes], language)
+    encoded = stretch.encoded if stretch.encoded is not None else aligner.encode(stretch.clip)
     for k, i, timed in zip(members, indexes, aligner.time_words(encoded, tokens, language)):
         if _missed(found, k, state) and (timed.probability or 0.0) < UNHEARD_PROBABILITY:
             state.unheard.add(i)
         current = state.times[i]
-        if phoned and current is not None:
+        if taken and current is not None:
             state.times[i] = Timed(current.start, current.end, timed.probability)
         elif i not in state.unheard:
             state.times[i] = Timed(timed.start + offset, timed.end + offset, timed.probability)
@@ -227,20 +272,17 @@ def _missed(found: Matching, k: int, state: _State) -> bool:
     return found.placed[k].status == ABSENT and bool(normalise(state.script.words[state.cursor + k]))
 
 
-def _time_phones(
-    phones: PhoneAligner, clip: np.ndarray, offset: float, indexes: list[int], rough: list[float], state: _State
+def _take_phones(
+    phoned: list[PhoneTimed | None], offset: float, indexes: list[int], rough: list[float], state: _State
 ) -> bool:
-    """The script words ``indexes`` timed by the phone aligner in ``clip`` (``offset`` seconds
-    into the media), where the hearing put them at about ``rough``: whether it timed them (not
-    when it failed, or put them far from the hearing's times)."""
-    found = phones.time(clip, [state.script.words[i] for i in indexes])
-    if found is None:
-        return False
-    gaps = [abs(p.start + offset - r) for p, r in zip(found, rough) if p is not None]
+    """The phone aligner's times ``phoned`` of the script words ``indexes``, in a stretch
+    ``offset`` seconds into the media, taken unless they lie far from where the hearing put the
+    words (at about ``rough``): whether they were."""
+    gaps = [abs(p.start + offset - r) for p, r in zip(phoned, rough) if p is not None]
     if not gaps or float(np.median(gaps)) > MAX_DISAGREEMENT:
         return False
-    edge = next((p.start for p in found if p is not None), 0.0)
-    for i, p in zip(indexes, found):
+    edge = next((p.start for p in phoned if p is not None), 0.0)
+    for i, p in zip(indexes, phoned):
         if p is not None:
             edge = p.end
         else:  # nothing to say ("—"): it takes no time, where the words around it meet

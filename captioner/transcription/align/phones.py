@@ -22,11 +22,14 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
-from captioner.media.audio import SAMPLE_RATE
+# This module is also what a phone worker process imports (phone_workers.py): nothing heavier than
+# PocketSphinx.  16 kHz is captioner.media.audio's rate, the one the en-us model was trained at.
+SAMPLE_RATE = 16_000
 
 FRAME_SECONDS = 0.01  # PocketSphinx's frame rate: 100 a second
 # Beams for a stretch the default ones lose (the corpus' speaker with a cold): 5 times slower.
@@ -78,7 +81,8 @@ def _decoder(**beams: float) -> Any:
     from pocketsphinx import Decoder
 
     # topn 2 (Gaussians scored per frame; 4 by default): a fifth faster, the same times on the
-    # corpus' MFA readings
+    # corpus' MFA readings.  (Scoring every other frame, ds 2, is a third faster again but lets
+    # words start inside pauses: JFK's "what" 0.5 s early.)
     return Decoder(samprate=SAMPLE_RATE, lm=None, topn=2, loglevel="FATAL", **beams)
 
 
@@ -103,6 +107,13 @@ def spelt(word: str) -> str:
     return " ".join(phones)
 
 
+def pcm16(audio: np.ndarray) -> bytes:
+    """Float samples in [-1, 1] as the 16-bit little-endian PCM PocketSphinx reads."""
+    import numpy as np
+
+    return (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+
+
 class PhoneAligner:
     """One PocketSphinx decoder (its dictionary loaded once, 0.1 s), used by one thread at a time
     (the others wait)."""
@@ -117,7 +128,10 @@ class PhoneAligner:
         """Each of ``words`` timed in ``audio`` (float32 16 kHz; the stretch that holds them, with
         silence or other sound around them allowed); a word without letters or digits is not
         timed (None).  None when the alignment fails (the search did not reach the text's end)."""
-        pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+        return self.time_pcm(pcm16(audio), words)
+
+    def time_pcm(self, pcm: bytes, words: Sequence[str]) -> list[PhoneTimed | None] | None:
+        """:meth:`time` of 16-bit little-endian 16 kHz samples (see :func:`pcm16`)."""
         with self._lock:
             names = [self._name(dictionary_form(w)) for w in words]
             said = [n for n in names if n]
@@ -137,6 +151,10 @@ class PhoneAligner:
 
     def _align(self, decoder: Any, text: str, pcm: bytes) -> list[PhoneTimed] | None:
         try:
+            # The feature front end adapts to what it heard (its cepstral mean, its noise floor):
+            # started afresh, a stretch's times do not depend on the stretches before it, nor on
+            # which worker process timed it.
+            decoder.reinit_feat()
             decoder.set_align_text(text)
             decoder.start_utt()
             decoder.process_raw(pcm, full_utt=True)
